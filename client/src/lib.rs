@@ -1,0 +1,1 @@
+//! Huddle browser client.

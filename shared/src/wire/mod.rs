@@ -1,0 +1,3 @@
+//! The wire protocol: y-sync messages over WebSocket frames, decoded defensively.
+
+pub mod validate;
