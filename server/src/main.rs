@@ -1,1 +1,28 @@
-fn main() {}
+//! The `huddle` binary.
+
+use std::io::Write;
+
+use clap::Parser;
+use huddle_server::config::{Cli, Command};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "huddle=info,huddle_server=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => {
+            huddle_server::app::run(args, CancellationToken::new(), |addr| {
+                // Tests and scripts read this line to learn the port when started with port 0.
+                println!("huddle listening on http://{addr}");
+                let _ = std::io::stdout().flush();
+            })
+            .await
+        }
+    }
+}

@@ -5,5 +5,16 @@
 //!
 //! # Layout
 //!
+//! - [`model`]: the document schema behind a typed API ([`model::Board`]); the only module
+//!   that names document keys.
+//! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
+//! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
 //!   ([`wire::validate`] walks an update before yrs sees it), and Huddle's custom messages.
+
+pub mod ids;
+pub mod model;
+pub mod rank;
+pub mod wire;
+
+pub use yrs;

@@ -1,0 +1,46 @@
+//! The one error type of the HTTP API; it turns into a JSON response `{"error": "..."}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("board ids are 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'")]
+    BadBoardId,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("no board with id {0:?}")]
+    NoSuchBoard(String),
+    #[error("the server is shutting down")]
+    Unavailable,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::BadBoardId | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NoSuchBoard(_) => StatusCode::NOT_FOUND,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Store(e) => {
+                tracing::error!("{e}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (
+            status,
+            Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response()
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::Store(StoreError::Join(e))
+    }
+}

@@ -1,0 +1,24 @@
+//! Huddle's sync server: axum + tokio, WebSocket rooms over yrs, sled storage.
+//!
+//! # Layout
+//!
+//! - [`config`]: command-line flags and environment variables.
+//! - [`app`]: shared state, routes, startup and graceful shutdown.
+//! - [`api`]: the HTTP API (`/api/boards...`); [`error`]: its error type.
+//! - [`ws`]: one WebSocket connection: frame limits -> y-sync messages -> room commands.
+//! - [`rooms`]: the registry that starts a board's room on first use.
+//! - [`room`]: the task that alone owns a loaded board (document, awareness, connections).
+//! - [`outbox`]: how a room reaches a connection (bounded queue, close codes).
+//! - [`store`]: sled storage: update log, snapshots, group commit, compaction.
+//! - [`metrics`]: counters for `GET /metrics`.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod outbox;
+pub mod room;
+pub mod rooms;
+pub mod store;
+pub mod ws;

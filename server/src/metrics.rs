@@ -1,0 +1,161 @@
+//! Counters and gauges for `GET /metrics`, in the Prometheus text format.
+//!
+//! Plain atomics rather than a metrics crate: a dozen numbers do not need a registry, and the
+//! hot path (a room broadcasting an update) pays one relaxed add per counter.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the store flush latency histogram: fsync on a quiet SSD is
+/// ~1 ms, on a busy disk tens of ms; past a second something is wrong.
+const FLUSH_BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+];
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub connections_open: AtomicI64,
+    pub rooms_loaded: AtomicI64,
+    /// Document updates accepted from clients (sync step 2 and update messages).
+    pub updates_received: AtomicU64,
+    pub bytes_received: AtomicU64,
+    pub bytes_sent: AtomicU64,
+    pub frames_sent: AtomicU64,
+    /// Frames refused: oversized, undecodable or invalid. Each closes its connection.
+    pub rejected_messages: AtomicU64,
+    /// Connections closed because their outbound queue was full.
+    pub slow_connections_closed: AtomicU64,
+    pub compactions: AtomicU64,
+    flush: Histogram,
+}
+
+#[derive(Debug, Default)]
+struct Histogram {
+    buckets: [AtomicU64; FLUSH_BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe_flush(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        for (bound, bucket) in FLUSH_BUCKETS.iter().zip(&self.flush.buckets) {
+            if secs <= *bound {
+                bucket.fetch_add(1, Relaxed);
+            }
+        }
+        self.flush.count.fetch_add(1, Relaxed);
+        self.flush
+            .sum_micros
+            .fetch_add(took.as_micros() as u64, Relaxed);
+    }
+
+    pub fn add(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Relaxed);
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        let gauges = [
+            (
+                "huddle_connections_open",
+                "Open WebSocket connections.",
+                self.connections_open.load(Relaxed),
+            ),
+            (
+                "huddle_rooms_loaded",
+                "Boards loaded in memory.",
+                self.rooms_loaded.load(Relaxed),
+            ),
+        ];
+        for (name, help, value) in gauges {
+            let _ = write!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            );
+        }
+        let counters = [
+            (
+                "huddle_updates_received_total",
+                "Document updates accepted from clients.",
+                &self.updates_received,
+            ),
+            (
+                "huddle_bytes_received_total",
+                "WebSocket payload bytes received.",
+                &self.bytes_received,
+            ),
+            (
+                "huddle_bytes_sent_total",
+                "WebSocket payload bytes sent.",
+                &self.bytes_sent,
+            ),
+            (
+                "huddle_frames_sent_total",
+                "WebSocket frames sent.",
+                &self.frames_sent,
+            ),
+            (
+                "huddle_rejected_messages_total",
+                "Frames refused as oversized, undecodable or invalid.",
+                &self.rejected_messages,
+            ),
+            (
+                "huddle_slow_connections_closed_total",
+                "Connections closed because their outbound queue was full.",
+                &self.slow_connections_closed,
+            ),
+            (
+                "huddle_compactions_total",
+                "Board logs compacted into snapshots.",
+                &self.compactions,
+            ),
+        ];
+        for (name, help, value) in counters {
+            let value = value.load(Relaxed);
+            let _ = write!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+            );
+        }
+        let name = "huddle_store_flush_seconds";
+        let _ = write!(
+            out,
+            "# HELP {name} Latency of group-commit flushes to disk.\n# TYPE {name} histogram\n"
+        );
+        for (bound, bucket) in FLUSH_BUCKETS.iter().zip(&self.flush.buckets) {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Relaxed)
+            );
+        }
+        let count = self.flush.count.load(Relaxed);
+        let sum = self.flush.sum_micros.load(Relaxed) as f64 / 1e6;
+        let _ = write!(
+            out,
+            "{name}_bucket{{le=\"+Inf\"}} {count}\n{name}_sum {sum}\n{name}_count {count}\n"
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_histogram_cumulatively() {
+        let m = Metrics::default();
+        m.observe_flush(Duration::from_micros(800));
+        m.observe_flush(Duration::from_millis(30));
+        let text = m.render();
+        assert!(text.contains("huddle_store_flush_seconds_bucket{le=\"0.0005\"} 0\n"));
+        assert!(text.contains("huddle_store_flush_seconds_bucket{le=\"0.001\"} 1\n"));
+        assert!(text.contains("huddle_store_flush_seconds_bucket{le=\"0.05\"} 2\n"));
+        assert!(text.contains("huddle_store_flush_seconds_count 2\n"));
+        assert!(text.contains("# TYPE huddle_connections_open gauge\n"));
+    }
+}

@@ -1,0 +1,553 @@
+//! A room: the one task that owns a loaded board's document and awareness.
+//!
+//! Connections talk to it only through its bounded command channel; it talks to them through
+//! their [`Outbox`]es with `try_send`, so a slow connection never stalls the room: a full queue
+//! closes that connection (it reconnects and resyncs), and no update is ever silently skipped.
+//! Each update is encoded once (usually it is the very frame the sender sent) and the same
+//! `Bytes` goes to every receiver. No yrs transaction lives across an `.await`: every handler
+//! below is synchronous.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use huddle_shared::model::{Board, BoardSnapshot};
+use huddle_shared::wire::{self, HuddleMessage, Message};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use yrs::block::ClientID;
+use yrs::sync::{Awareness, AwarenessUpdate};
+use yrs::{ReadTxn, Transact};
+
+use crate::outbox::{Outbox, SendError, code};
+use crate::rooms::RoomContext;
+use crate::store::{BoardMeta, StoreError, now_ms};
+
+pub type ConnId = u64;
+
+/// What connections and the HTTP API ask of a room.
+pub enum Command {
+    /// Adds a connection; the reply is `false` if the room is closing (ask the registry again).
+    Join {
+        conn: ConnId,
+        outbox: Outbox,
+        joined: oneshot::Sender<bool>,
+    },
+    /// Decoded messages of one frame, with the frame itself for forwarding unchanged.
+    Frame {
+        conn: ConnId,
+        messages: Vec<Message>,
+        raw: Bytes,
+    },
+    Leave {
+        conn: ConnId,
+    },
+    Export {
+        reply: oneshot::Sender<BoardSnapshot>,
+    },
+    /// Closes every connection and stops the room; the caller deletes the stored board.
+    Delete {
+        done: oneshot::Sender<()>,
+    },
+}
+
+/// An empty update v1: no structs, no deletions. Clients send it as sync step 2 when they
+/// have nothing the server lacks; it is neither stored nor forwarded.
+const EMPTY_UPDATE: &[u8] = &[0, 0];
+
+/// How often a room checks for idleness, finished compactions and metadata to write.
+const TICK: Duration = Duration::from_secs(1);
+
+struct Conn {
+    outbox: Outbox,
+    /// Awareness client ids this connection has announced; removed when it leaves.
+    awareness_ids: HashSet<ClientID>,
+}
+
+struct PendingSave {
+    conn: ConnId,
+    seq: u64,
+    /// Store write mark at the time of the request; "saved" once the durable mark reaches it.
+    mark: u64,
+}
+
+struct Compaction {
+    task: JoinHandle<Result<usize, StoreError>>,
+    log_len: u64,
+    log_bytes: u64,
+}
+
+struct Room {
+    id: String,
+    ctx: RoomContext,
+    board: Board,
+    awareness: Awareness,
+    conns: HashMap<ConnId, Conn>,
+    pending_saves: Vec<PendingSave>,
+    meta: BoardMeta,
+    meta_dirty: bool,
+    next_seq: u64,
+    log_len: u64,
+    log_bytes: u64,
+    compaction: Option<Compaction>,
+    last_activity: Instant,
+    /// Set when the room must stop: shutdown, deletion, or a failure that makes its state
+    /// suspect (it is then reloaded from storage by the next connection).
+    stop: Option<(u16, &'static str)>,
+    /// Set by [`Command::Delete`]: answered once the room has let go of the board.
+    deleted: Option<oneshot::Sender<()>>,
+}
+
+/// Loads the board and runs the room until it unloads, is deleted, fails, or the server stops.
+pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, ctx: RoomContext) {
+    let metrics = ctx.metrics.clone();
+    metrics
+        .rooms_loaded
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    match Room::load(id.clone(), ctx.clone()).await {
+        Ok(mut room) => {
+            room.serve(&mut rx, generation).await;
+            room.finish();
+            if let Some(done) = room.deleted.take() {
+                ctx.rooms.unregister(&id, generation);
+                let _ = done.send(());
+            }
+        }
+        Err(e) => tracing::error!(board = %id, "cannot load board: {e}"),
+    }
+    ctx.rooms.unregister(&id, generation);
+    // Whatever is still queued: joins are told to ask the registry again, which starts a
+    // fresh room; everything else gets the best answer available.
+    rx.close();
+    while let Ok(cmd) = rx.try_recv() {
+        match cmd {
+            Command::Join { outbox, joined, .. } => {
+                if joined.send(false).is_err() {
+                    outbox
+                        .closer
+                        .close(code::GOING_AWAY, "board closed; reconnect");
+                }
+            }
+            Command::Delete { done } => drop(done.send(())),
+            Command::Export { .. } | Command::Frame { .. } | Command::Leave { .. } => {}
+        }
+    }
+    metrics
+        .rooms_loaded
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+impl Room {
+    async fn load(id: String, ctx: RoomContext) -> Result<Room, StoreError> {
+        let store = ctx.store.clone();
+        let board_id = id.clone();
+        let (stored, meta) = tokio::task::spawn_blocking(move || {
+            let stored = store.load(&board_id)?;
+            let meta = store.board_meta(&board_id)?;
+            Ok::<_, StoreError>((stored, meta))
+        })
+        .await??;
+        let board = Board::from_doc(stored.doc);
+        let meta = match meta {
+            Some(meta) => meta,
+            None => {
+                // A board is created on first use.
+                let now = now_ms();
+                let title = board.title(&board.doc().transact()).unwrap_or_default();
+                let meta = BoardMeta {
+                    title,
+                    created_at: now,
+                    updated_at: now,
+                };
+                ctx.store.put_meta(&id, &meta)?;
+                meta
+            }
+        };
+        let awareness = Awareness::new(board.doc().clone());
+        let mut room = Room {
+            id,
+            ctx,
+            board,
+            awareness,
+            conns: HashMap::new(),
+            pending_saves: Vec::new(),
+            meta,
+            meta_dirty: false,
+            next_seq: stored.next_seq,
+            log_len: stored.log_len,
+            log_bytes: stored.log_bytes,
+            compaction: None,
+            last_activity: Instant::now(),
+            stop: None,
+            deleted: None,
+        };
+        room.maybe_compact();
+        Ok(room)
+    }
+
+    async fn serve(&mut self, rx: &mut mpsc::Receiver<Command>, generation: u64) {
+        let mut durable: watch::Receiver<u64> = self.ctx.store.durable();
+        let mut tick = tokio::time::interval(TICK);
+        let shutdown = self.ctx.shutdown.clone();
+        while self.stop.is_none() {
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd),
+                    None => break,
+                },
+                Ok(()) = durable.changed(), if !self.pending_saves.is_empty() => self.ack_saves(),
+                _ = tick.tick() => {
+                    self.on_tick().await;
+                    if self.is_idle() && self.ctx.rooms.unregister(&self.id, generation) {
+                        tracing::debug!(board = %self.id, "unloading idle board");
+                        break;
+                    }
+                }
+                _ = shutdown.cancelled() => self.stop = Some((code::GOING_AWAY, "server shutting down")),
+            }
+        }
+    }
+
+    /// Closes every connection and writes what is left to write.
+    fn finish(&mut self) {
+        let (code, reason) = self
+            .stop
+            .unwrap_or((code::GOING_AWAY, "board closed; reconnect"));
+        for (_, conn) in self.conns.drain() {
+            conn.outbox.closer.close(code, reason);
+        }
+        if self.deleted.is_some() {
+            return; // nothing of the board may be written any more
+        }
+        self.write_meta();
+        if self.log_len > 0 {
+            // Fold the log into the snapshot so the next cold load is one read.
+            let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
+            self.ctx
+                .tracker
+                .spawn_blocking(move || store.compact(&id, upto));
+        }
+        self.ctx.store.request_flush();
+    }
+
+    fn handle(&mut self, cmd: Command) {
+        self.last_activity = Instant::now();
+        match cmd {
+            Command::Join {
+                conn,
+                outbox,
+                joined,
+            } => self.join(conn, outbox, joined),
+            Command::Frame {
+                conn,
+                messages,
+                raw,
+            } => self.frame(conn, messages, raw),
+            Command::Leave { conn } => self.remove(vec![(conn, None)]),
+            Command::Export { reply } => {
+                let _ = reply.send(self.board.snapshot(&self.board.doc().transact()));
+            }
+            Command::Delete { done } => {
+                self.stop = Some((code::BOARD_DELETED, "board deleted"));
+                self.deleted = Some(done);
+            }
+        }
+    }
+
+    fn join(&mut self, conn: ConnId, outbox: Outbox, joined: oneshot::Sender<bool>) {
+        if joined.send(true).is_err() {
+            return; // the connection gave up waiting
+        }
+        // Server-initiated half of the handshake: our state vector (the client answers with
+        // what we lack), then who is here.
+        let sv = self.board.doc().transact().state_vector();
+        let mut frames = vec![Bytes::from(wire::encode_sync_step1(&sv))];
+        if let Ok(update) = self.awareness.update()
+            && !update.clients.is_empty()
+        {
+            frames.push(Bytes::from(wire::encode_awareness(&update)));
+        }
+        self.conns.insert(
+            conn,
+            Conn {
+                outbox,
+                awareness_ids: HashSet::new(),
+            },
+        );
+        for frame in frames {
+            self.send(conn, frame);
+        }
+    }
+
+    fn frame(&mut self, conn: ConnId, messages: Vec<Message>, raw: Bytes) {
+        // A frame holding exactly one message can be forwarded as it came.
+        let single = messages.len() == 1;
+        for message in messages {
+            if !self.conns.contains_key(&conn) || self.stop.is_some() {
+                return; // closed while handling an earlier message of this frame
+            }
+            match message {
+                Message::SyncStep1(sv) => {
+                    let update = self.board.doc().transact().encode_state_as_update_v1(&sv);
+                    self.send(conn, Bytes::from(wire::encode_sync_step2(&update)));
+                }
+                Message::SyncStep2(update) => self.apply(conn, update, None),
+                Message::Update(update) => self.apply(conn, update, single.then(|| raw.clone())),
+                Message::Awareness(update) => {
+                    self.awareness(conn, update, single.then(|| raw.clone()))
+                }
+                Message::AwarenessQuery => {
+                    if let Ok(update) = self.awareness.update() {
+                        self.send(conn, Bytes::from(wire::encode_awareness(&update)));
+                    }
+                }
+                Message::Auth(_) => {}
+                Message::Huddle(HuddleMessage::SaveRequest { seq }) => self.save_request(conn, seq),
+                Message::Huddle(HuddleMessage::Saved { .. }) => {}
+            }
+        }
+    }
+
+    /// Applies a client's update, appends it to the log, and forwards it to everyone else.
+    fn apply(&mut self, conn: ConnId, payload: Vec<u8>, frame: Option<Bytes>) {
+        if payload == EMPTY_UPDATE {
+            return;
+        }
+        let update = match wire::decode_update(&payload) {
+            Ok(update) => update,
+            Err(e) => return self.reject(conn, &e.to_string()),
+        };
+        let doc = self.board.doc();
+        match catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update))) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return self.reject(conn, &format!("update rejected: {e}")),
+            Err(_) => {
+                tracing::error!(board = %self.id, "yrs panicked applying an update; reloading the board");
+                self.stop = Some((code::INTERNAL, "internal error; reconnect"));
+                return;
+            }
+        }
+        if let Err(e) = self.ctx.store.append(&self.id, self.next_seq, &payload) {
+            tracing::error!(board = %self.id, "cannot store update: {e}");
+            self.stop = Some((code::INTERNAL, "storage failure; reconnect"));
+            return;
+        }
+        self.next_seq += 1;
+        self.log_len += 1;
+        self.log_bytes += payload.len() as u64;
+        self.meta_dirty = true;
+        self.ctx
+            .metrics
+            .updates_received
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let frame = frame.unwrap_or_else(|| Bytes::from(wire::encode_update(&payload)));
+        self.broadcast(Some(conn), frame);
+        self.maybe_compact();
+    }
+
+    fn awareness(&mut self, conn: ConnId, update: AwarenessUpdate, frame: Option<Bytes>) {
+        let summary = match self.awareness.apply_update_summary(update) {
+            Ok(Some(summary)) => summary,
+            Ok(None) => return,
+            Err(e) => return self.reject(conn, &format!("awareness update rejected: {e}")),
+        };
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.awareness_ids
+                .extend(summary.added.iter().chain(&summary.updated));
+            for id in &summary.removed {
+                c.awareness_ids.remove(id);
+            }
+        }
+        let frame = match frame {
+            Some(frame) => frame,
+            None => match self.awareness.update_with_clients(summary.all_changes()) {
+                Ok(update) => Bytes::from(wire::encode_awareness(&update)),
+                Err(_) => return,
+            },
+        };
+        self.broadcast(Some(conn), frame);
+    }
+
+    fn save_request(&mut self, conn: ConnId, seq: u64) {
+        let mark = self.ctx.store.written();
+        if self.ctx.store.is_durable(mark) {
+            self.send(
+                conn,
+                Bytes::from(wire::encode_huddle(HuddleMessage::Saved { seq })),
+            );
+        } else {
+            self.pending_saves.push(PendingSave { conn, seq, mark });
+            self.ctx.store.request_flush();
+        }
+    }
+
+    fn ack_saves(&mut self) {
+        let (done, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_saves)
+            .into_iter()
+            .partition(|p| self.ctx.store.is_durable(p.mark));
+        self.pending_saves = pending;
+        for p in done {
+            self.send(
+                p.conn,
+                Bytes::from(wire::encode_huddle(HuddleMessage::Saved { seq: p.seq })),
+            );
+        }
+    }
+
+    fn reject(&mut self, conn: ConnId, reason: &str) {
+        self.ctx
+            .metrics
+            .rejected_messages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::warn!(board = %self.id, conn, "closing connection: {reason}");
+        self.remove(vec![(conn, Some((code::INVALID, reason.to_owned())))]);
+    }
+
+    fn send(&mut self, conn: ConnId, frame: Bytes) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        match c.outbox.send(frame) {
+            Ok(()) => {}
+            Err(SendError::Full) => self.remove(vec![(conn, Some(slow()))]),
+            Err(SendError::Gone) => self.remove(vec![(conn, None)]),
+        }
+    }
+
+    /// Sends `frame` to every connection but `except`; connections that cannot take it are
+    /// closed (and their departure is itself broadcast).
+    fn broadcast(&mut self, except: Option<ConnId>, frame: Bytes) {
+        let failed = self.broadcast_collect(except, &frame);
+        if !failed.is_empty() {
+            self.remove(failed);
+        }
+    }
+
+    fn broadcast_collect(
+        &self,
+        except: Option<ConnId>,
+        frame: &Bytes,
+    ) -> Vec<(ConnId, Option<(u16, String)>)> {
+        let mut failed = Vec::new();
+        for (&id, c) in &self.conns {
+            if Some(id) == except {
+                continue;
+            }
+            match c.outbox.send(frame.clone()) {
+                Ok(()) => {}
+                Err(SendError::Full) => failed.push((id, Some(slow()))),
+                Err(SendError::Gone) => failed.push((id, None)),
+            }
+        }
+        failed
+    }
+
+    /// Removes connections (closing them with the given code and reason, if any) and tells
+    /// everyone else that their awareness states are gone, so no ghost cursors remain.
+    fn remove(&mut self, mut queue: Vec<(ConnId, Option<(u16, String)>)>) {
+        while let Some((id, close)) = queue.pop() {
+            let Some(conn) = self.conns.remove(&id) else {
+                continue;
+            };
+            self.pending_saves.retain(|p| p.conn != id);
+            if let Some((code, reason)) = close {
+                if code == code::TRY_AGAIN {
+                    self.ctx
+                        .metrics
+                        .slow_connections_closed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                conn.outbox.closer.close(code, &reason);
+            }
+            if conn.awareness_ids.is_empty() {
+                continue;
+            }
+            for &client in &conn.awareness_ids {
+                self.awareness.remove_state(client);
+            }
+            if let Ok(update) = self.awareness.update_with_clients(conn.awareness_ids) {
+                let frame = Bytes::from(wire::encode_awareness(&update));
+                queue.extend(self.broadcast_collect(None, &frame));
+            }
+        }
+    }
+
+    // ---- housekeeping ------------------------------------------------------------------------
+
+    async fn on_tick(&mut self) {
+        if let Some(c) = &self.compaction
+            && c.task.is_finished()
+            && let Some(c) = self.compaction.take()
+        {
+            match c.task.await {
+                Ok(Ok(_)) => {
+                    self.log_len = self.log_len.saturating_sub(c.log_len);
+                    self.log_bytes = self.log_bytes.saturating_sub(c.log_bytes);
+                }
+                Ok(Err(e)) => tracing::error!(board = %self.id, "compaction failed: {e}"),
+                Err(e) => tracing::error!(board = %self.id, "compaction task failed: {e}"),
+            }
+        }
+        self.write_meta();
+    }
+
+    fn is_idle(&self) -> bool {
+        self.conns.is_empty()
+            && self.compaction.is_none()
+            && self.last_activity.elapsed() >= self.ctx.config.idle_unload
+    }
+
+    /// Starts folding the log into a snapshot on a blocking thread once it is long enough.
+    fn maybe_compact(&mut self) {
+        let config = &self.ctx.config;
+        if self.compaction.is_some()
+            || (self.log_len < config.compact_after_updates
+                && self.log_bytes < config.compact_after_bytes)
+        {
+            return;
+        }
+        let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
+        self.compaction = Some(Compaction {
+            task: self
+                .ctx
+                .tracker
+                .spawn_blocking(move || store.compact(&id, upto)),
+            log_len: self.log_len,
+            log_bytes: self.log_bytes,
+        });
+    }
+
+    /// Keeps the board list's title and last-change time current.
+    fn write_meta(&mut self) {
+        if !self.meta_dirty {
+            return;
+        }
+        self.meta_dirty = false;
+        self.meta.updated_at = now_ms();
+        if let Some(title) = self.board.title(&self.board.doc().transact()) {
+            self.meta.title = title;
+        }
+        if let Err(e) = self.ctx.store.put_meta(&self.id, &self.meta) {
+            tracing::error!(board = %self.id, "cannot write board metadata: {e}");
+        }
+    }
+}
+
+fn slow() -> (u16, String) {
+    (
+        code::TRY_AGAIN,
+        "too slow: outbound queue full; reconnect to resync".to_owned(),
+    )
+}
+
+/// Room tuning, from the command line.
+#[derive(Debug, Clone)]
+pub struct RoomConfig {
+    pub idle_unload: Duration,
+    pub compact_after_updates: u64,
+    pub compact_after_bytes: u64,
+}
+
+pub type SharedRoomConfig = Arc<RoomConfig>;

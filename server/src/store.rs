@@ -1,0 +1,445 @@
+//! Storage in sled: per board an append-only log of updates plus a compacted snapshot.
+//!
+//! Keys in the `docs` tree (board ids never contain `/`, so prefixes cannot collide):
+//! - `{board}/s`: the snapshot: 8 bytes (big-endian seq of the last update it covers), then an
+//!   update v1 holding the whole board at that point;
+//! - `{board}/l{seq: 8 bytes big-endian}`: one update as received from a client.
+//!
+//! Appending costs one insert of the update's bytes, whatever the board's size. Compaction
+//! (snapshot + log -> new snapshot) runs on a blocking thread, never in a room, and swaps the
+//! snapshot and deletes the covered log entries in one atomic batch.
+//!
+//! Durability is a group commit: appends only write to sled's memory; [`Store::request_flush`]
+//! wakes the flusher task, which runs one `flush` (fsync) for everything appended so far and
+//! then publishes the new durable mark on a watch channel. Rooms acknowledge "saved" once the
+//! durable mark passes the write mark of the client's last update.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use huddle_shared::model::{Board, BoardSnapshot};
+use huddle_shared::wire;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+use yrs::{ReadTxn, StateVector, Transact};
+
+use crate::metrics::Metrics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored data for board {board} is corrupt: {what}")]
+    Corrupt { board: String, what: String },
+    #[error("storage task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// What the board list shows; kept beside the document so listing never loads a board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardMeta {
+    pub title: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: u64,
+    /// Milliseconds since the Unix epoch of the last stored change.
+    pub updated_at: u64,
+}
+
+/// A board as read from disk: apply the snapshot, then the log, in order.
+pub struct StoredBoard {
+    pub doc: yrs::Doc,
+    /// Sequence number the next appended update gets.
+    pub next_seq: u64,
+    /// Updates in the log that the snapshot does not cover yet.
+    pub log_len: u64,
+    pub log_bytes: u64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    meta: sled::Tree,
+    docs: sled::Tree,
+    /// Incremented after every append: "how much has been written".
+    written: AtomicU64,
+    /// Wakes the flusher.
+    flush_wanted: Notify,
+    /// The `written` value covered by the last completed flush.
+    durable: watch::Sender<u64>,
+    metrics: Arc<Metrics>,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn snapshot_key(board: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(board.len() + 2);
+    k.extend_from_slice(board.as_bytes());
+    k.extend_from_slice(b"/s");
+    k
+}
+
+fn log_prefix(board: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(board.len() + 10);
+    k.extend_from_slice(board.as_bytes());
+    k.extend_from_slice(b"/l");
+    k
+}
+
+fn log_key(board: &str, seq: u64) -> Vec<u8> {
+    let mut k = log_prefix(board);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn seq_of_log_key(key: &[u8]) -> Option<u64> {
+    let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(tail))
+}
+
+impl Store {
+    pub fn open(path: &std::path::Path, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(path).open()?;
+        let meta = db.open_tree("boards")?;
+        let docs = db.open_tree("docs")?;
+        let (durable, _) = watch::channel(0);
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                meta,
+                docs,
+                written: AtomicU64::new(0),
+                flush_wanted: Notify::new(),
+                durable,
+                metrics,
+            }),
+        })
+    }
+
+    // ---- board index -------------------------------------------------------------------------
+
+    pub fn list_boards(&self) -> Result<Vec<(String, BoardMeta)>, StoreError> {
+        let mut boards = Vec::new();
+        for entry in self.inner.meta.iter() {
+            let (key, value) = entry?;
+            let id = String::from_utf8_lossy(&key).into_owned();
+            if let Ok(meta) = serde_json::from_slice(&value) {
+                boards.push((id, meta));
+            }
+        }
+        Ok(boards)
+    }
+
+    pub fn board_meta(&self, board: &str) -> Result<Option<BoardMeta>, StoreError> {
+        Ok(match self.inner.meta.get(board)? {
+            Some(v) => serde_json::from_slice(&v).ok(),
+            None => None,
+        })
+    }
+
+    pub fn put_meta(&self, board: &str, meta: &BoardMeta) -> Result<(), StoreError> {
+        let json = serde_json::to_vec(meta).unwrap_or_default();
+        self.inner.meta.insert(board, json)?;
+        Ok(())
+    }
+
+    /// Creates a board whose document starts with `initial_update`; it is durable on return.
+    pub async fn create_board(
+        &self,
+        board: &str,
+        meta: &BoardMeta,
+        initial_update: &[u8],
+    ) -> Result<(), StoreError> {
+        self.put_meta(board, meta)?;
+        self.append(board, 0, initial_update)?;
+        let target = self.written();
+        self.wait_durable(target).await;
+        Ok(())
+    }
+
+    /// Removes the board, its log and its snapshot.
+    pub fn delete_board(&self, board: &str) -> Result<bool, StoreError> {
+        let existed = self.inner.meta.remove(board)?.is_some();
+        let mut batch = sled::Batch::default();
+        batch.remove(snapshot_key(board));
+        for entry in self.inner.docs.scan_prefix(log_prefix(board)) {
+            batch.remove(entry?.0);
+        }
+        self.inner.docs.apply_batch(batch)?;
+        self.request_flush();
+        Ok(existed)
+    }
+
+    // ---- documents ---------------------------------------------------------------------------
+
+    /// Reads a board (snapshot, then log). Blocking: call from a blocking thread.
+    pub fn load(&self, board: &str) -> Result<StoredBoard, StoreError> {
+        loop {
+            let snapshot = self.inner.docs.get(snapshot_key(board))?;
+            let covered = match &snapshot {
+                Some(s) => Some(split_snapshot(board, s)?.0),
+                None => None,
+            };
+            let doc = yrs::Doc::with_options(huddle_shared::model::doc_options());
+            let mut next_seq = covered.map_or(0, |c| c + 1);
+            let (mut log_len, mut log_bytes) = (0, 0);
+            {
+                let mut txn = doc.transact_mut();
+                if let Some(s) = &snapshot {
+                    apply_stored(board, &mut txn, split_snapshot(board, s)?.1)?;
+                }
+                for entry in self.inner.docs.scan_prefix(log_prefix(board)) {
+                    let (key, value) = entry?;
+                    let seq = seq_of_log_key(&key).ok_or_else(|| corrupt(board, "log key"))?;
+                    if covered.is_some_and(|c| seq <= c) {
+                        continue;
+                    }
+                    apply_stored(board, &mut txn, &value)?;
+                    next_seq = seq + 1;
+                    log_len += 1;
+                    log_bytes += value.len() as u64;
+                }
+            }
+            // A compaction may have swapped the snapshot and dropped log entries while we
+            // read: then what we read may miss updates. Read again (compactions are rare).
+            let covered_now = match self.inner.docs.get(snapshot_key(board))? {
+                Some(s) => Some(split_snapshot(board, &s)?.0),
+                None => None,
+            };
+            if covered_now == covered {
+                return Ok(StoredBoard {
+                    doc,
+                    next_seq,
+                    log_len,
+                    log_bytes,
+                });
+            }
+        }
+    }
+
+    /// Reads a board as plain values without loading it into a room. Blocking.
+    pub fn load_snapshot(&self, board: &str) -> Result<BoardSnapshot, StoreError> {
+        let stored = self.load(board)?;
+        let board = Board::from_doc(stored.doc);
+        let txn = board.doc().transact();
+        Ok(board.snapshot(&txn))
+    }
+
+    /// Appends one update to the board's log. Cost: one sled insert of `update.len()` bytes.
+    pub fn append(&self, board: &str, seq: u64, update: &[u8]) -> Result<(), StoreError> {
+        self.inner.docs.insert(log_key(board, seq), update)?;
+        self.inner.written.fetch_add(1, SeqCst);
+        Ok(())
+    }
+
+    /// Folds the log up to `upto` (inclusive) into a new snapshot. Blocking: run it on a
+    /// blocking thread. Returns the snapshot size in bytes.
+    pub fn compact(&self, board: &str, upto: u64) -> Result<usize, StoreError> {
+        let doc = yrs::Doc::with_options(huddle_shared::model::doc_options());
+        let mut batch = sled::Batch::default();
+        {
+            let mut txn = doc.transact_mut();
+            if let Some(s) = self.inner.docs.get(snapshot_key(board))? {
+                apply_stored(board, &mut txn, split_snapshot(board, &s)?.1)?;
+            }
+            for entry in self
+                .inner
+                .docs
+                .range(log_key(board, 0)..=log_key(board, upto))
+            {
+                let (key, value) = entry?;
+                apply_stored(board, &mut txn, &value)?;
+                batch.remove(key);
+            }
+        }
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        let mut value = Vec::with_capacity(8 + state.len());
+        value.extend_from_slice(&upto.to_be_bytes());
+        value.extend_from_slice(&state);
+        batch.insert(snapshot_key(board), value);
+        self.inner.docs.apply_batch(batch)?;
+        self.inner.written.fetch_add(1, SeqCst);
+        self.inner.metrics.compactions.fetch_add(1, SeqCst);
+        Ok(state.len())
+    }
+
+    // ---- durability --------------------------------------------------------------------------
+
+    /// The write mark: a flush that starts after this call covers everything written so far.
+    pub fn written(&self) -> u64 {
+        self.inner.written.load(SeqCst)
+    }
+
+    /// Watches the durable mark (the write mark covered by the last finished flush).
+    pub fn durable(&self) -> watch::Receiver<u64> {
+        self.inner.durable.subscribe()
+    }
+
+    pub fn is_durable(&self, mark: u64) -> bool {
+        *self.inner.durable.borrow() >= mark
+    }
+
+    /// Asks the flusher for a group commit soon.
+    pub fn request_flush(&self) {
+        self.inner.flush_wanted.notify_one();
+    }
+
+    /// Requests a flush and waits until `mark` is durable.
+    pub async fn wait_durable(&self, mark: u64) {
+        let mut rx = self.durable();
+        self.request_flush();
+        let _ = rx.wait_for(|d| *d >= mark).await;
+    }
+
+    /// The group-commit loop: one fsync for all appends since the last one. Runs until
+    /// `shutdown`, then does a final flush.
+    pub async fn run_flusher(self, shutdown: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = self.inner.flush_wanted.notified() => {}
+                _ = shutdown.cancelled() => break,
+            }
+            if let Err(e) = self.flush_now().await {
+                tracing::error!("flush failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                self.request_flush();
+            }
+        }
+        if let Err(e) = self.flush_now().await {
+            tracing::error!("final flush failed: {e}");
+        }
+    }
+
+    /// Flushes everything written so far and publishes the new durable mark.
+    pub async fn flush_now(&self) -> Result<(), StoreError> {
+        let target = self.written();
+        if self.is_durable(target) {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let db = self.inner.db.clone();
+        tokio::task::spawn_blocking(move || db.flush()).await??;
+        self.inner.metrics.observe_flush(started.elapsed());
+        self.inner.durable.send_if_modified(|d| {
+            let advanced = target > *d;
+            *d = (*d).max(target);
+            advanced
+        });
+        Ok(())
+    }
+}
+
+fn corrupt(board: &str, what: &str) -> StoreError {
+    StoreError::Corrupt {
+        board: board.to_owned(),
+        what: what.to_owned(),
+    }
+}
+
+fn split_snapshot<'a>(board: &str, value: &'a [u8]) -> Result<(u64, &'a [u8]), StoreError> {
+    let (seq, state) = value
+        .split_at_checked(8)
+        .ok_or_else(|| corrupt(board, "snapshot header"))?;
+    let seq = u64::from_be_bytes(
+        seq.try_into()
+            .map_err(|_| corrupt(board, "snapshot header"))?,
+    );
+    Ok((seq, state))
+}
+
+fn apply_stored(
+    board: &str,
+    txn: &mut yrs::TransactionMut,
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    let update = wire::decode_update(bytes).map_err(|e| corrupt(board, &e.to_string()))?;
+    txn.apply_update(update)
+        .map_err(|e| corrupt(board, &e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huddle_shared::model::NewNote;
+
+    fn note_update(board: &Board, x: f64) -> Vec<u8> {
+        let before = board.doc().transact().state_vector();
+        {
+            let mut txn = board.transact_mut();
+            board
+                .create_note(
+                    &mut txn,
+                    NewNote {
+                        pos: [x, 0.0],
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+        board.doc().transact().encode_state_as_update_v1(&before)
+    }
+
+    #[tokio::test]
+    async fn log_snapshot_and_compaction_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::default()).unwrap();
+        let board = Board::new();
+        for i in 0..10 {
+            store
+                .append("b", i, &note_update(&board, i as f64))
+                .unwrap();
+        }
+        let want = board.snapshot(&board.doc().transact());
+
+        let loaded = store.load("b").unwrap();
+        assert_eq!((loaded.next_seq, loaded.log_len), (10, 10));
+        assert_eq!(store.load_snapshot("b").unwrap(), want);
+
+        store.compact("b", 6).unwrap();
+        let loaded = store.load("b").unwrap();
+        assert_eq!((loaded.next_seq, loaded.log_len), (10, 3));
+        assert_eq!(store.load_snapshot("b").unwrap(), want);
+
+        store.compact("b", 9).unwrap();
+        let loaded = store.load("b").unwrap();
+        assert_eq!((loaded.next_seq, loaded.log_len), (10, 0));
+        assert_eq!(store.load_snapshot("b").unwrap(), want);
+
+        // Another board sharing a prefix is untouched by deleting this one.
+        store
+            .append("b2", 0, &note_update(&Board::new(), 1.0))
+            .unwrap();
+        store.delete_board("b").unwrap();
+        assert!(store.load_snapshot("b").unwrap().items.is_empty());
+        assert_eq!(store.load_snapshot("b2").unwrap().items.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn flush_advances_the_durable_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::default()).unwrap();
+        let shutdown = CancellationToken::new();
+        let flusher = tokio::spawn(store.clone().run_flusher(shutdown.clone()));
+        store
+            .append("b", 0, &note_update(&Board::new(), 0.0))
+            .unwrap();
+        let mark = store.written();
+        assert!(!store.is_durable(mark));
+        store.wait_durable(mark).await;
+        assert!(store.is_durable(mark));
+        shutdown.cancel();
+        flusher.await.unwrap();
+    }
+}

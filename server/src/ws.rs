@@ -1,0 +1,185 @@
+//! One WebSocket connection: frame limits -> y-sync messages -> room commands, and the room's
+//! frames back out.
+//!
+//! Two tasks per connection: this one reads, decodes (so decoding runs in parallel across
+//! connections, not in the room) and forwards to the room; a writer task drains the outbox and
+//! pings. Either side, or the room, ends the connection through its [`Closer`], which carries
+//! the close code and reason the client is sent.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use huddle_shared::wire;
+use tokio::sync::mpsc;
+
+use crate::app::AppState;
+use crate::outbox::{Closer, Outbox, code};
+use crate::rooms::RoomHandle;
+
+/// Frames queued for one connection before it counts as too slow and is closed. At 50 people
+/// moving notes 10 times a second with live cursors that is a few seconds of traffic.
+const OUTBOX_FRAMES: usize = 2048;
+
+/// How often joining is retried when the room found was just unloading.
+const JOIN_ATTEMPTS: usize = 5;
+
+/// Tungstenite's own limit is twice ours: frames between the two are read and answered with a
+/// clean 1009 close; only absurd frames hit tungstenite's limit and end the socket abruptly.
+pub fn transport_frame_limit(max_frame_bytes: usize) -> usize {
+    max_frame_bytes.saturating_mul(2)
+}
+
+/// Runs one connection to `board` until either side closes it.
+pub async fn serve(socket: WebSocket, board: String, app: AppState) {
+    let _task = app.tracker.token();
+    let conn = app.next_conn_id.fetch_add(1, Relaxed);
+    app.metrics.connections_open.fetch_add(1, Relaxed);
+    let (sink, stream) = socket.split();
+    let (frames, outbound) = mpsc::channel(OUTBOX_FRAMES);
+    let closer = Arc::new(Closer::default());
+    let outbox = Outbox {
+        frames,
+        closer: closer.clone(),
+    };
+    let writer = tokio::spawn(write_loop(sink, outbound, closer.clone(), app.clone()));
+
+    match join(&app, &board, conn, outbox).await {
+        Some(room) => {
+            read_loop(stream, &room, conn, &closer, &app).await;
+            room.leave(conn).await;
+            closer.close(code::NORMAL, "");
+        }
+        None => closer.close(code::INTERNAL, "board unavailable; try again"),
+    }
+    let _ = writer.await;
+    app.metrics.connections_open.fetch_sub(1, Relaxed);
+}
+
+async fn join(app: &AppState, board: &str, conn: u64, outbox: Outbox) -> Option<RoomHandle> {
+    for _ in 0..JOIN_ATTEMPTS {
+        let room = app.rooms.get_or_start(board, &app.room_context());
+        if room.join(conn, outbox.clone()).await {
+            return Some(room);
+        }
+    }
+    None
+}
+
+async fn read_loop(
+    mut stream: SplitStream<WebSocket>,
+    room: &RoomHandle,
+    conn: u64,
+    closer: &Closer,
+    app: &AppState,
+) {
+    let limit = app.config.max_frame_bytes;
+    // Anything at all from the client (a pong included) within this deadline keeps it alive.
+    let deadline = app.config.ping_interval * 2 + Duration::from_secs(5);
+    let limits = wire::Limits::default();
+    loop {
+        let next = tokio::select! {
+            _ = closer.closed() => return,
+            _ = app.shutdown.cancelled() => return closer.close(code::GOING_AWAY, "server shutting down"),
+            next = tokio::time::timeout(deadline, stream.next()) => next,
+        };
+        let message = match next {
+            Err(_) => return closer.close(code::POLICY, "no pong within the deadline"),
+            Ok(None) => return,
+            Ok(Some(Err(e))) => {
+                let text = e.to_string();
+                if text.contains("too long") || text.contains("Space limit") {
+                    app.metrics.rejected_messages.fetch_add(1, Relaxed);
+                    return closer
+                        .close(code::TOO_BIG, &format!("frame larger than {limit} bytes"));
+                }
+                tracing::debug!(conn, "read error: {text}");
+                return;
+            }
+            Ok(Some(Ok(message))) => message,
+        };
+        let frame: Bytes = match message {
+            WsMessage::Binary(frame) => frame,
+            WsMessage::Text(_) => {
+                app.metrics.rejected_messages.fetch_add(1, Relaxed);
+                return closer.close(
+                    code::UNSUPPORTED,
+                    "text frames are not part of the protocol",
+                );
+            }
+            WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
+            WsMessage::Close(_) => return,
+        };
+        app.metrics
+            .bytes_received
+            .fetch_add(frame.len() as u64, Relaxed);
+        if frame.len() > limit {
+            app.metrics.rejected_messages.fetch_add(1, Relaxed);
+            return closer.close(
+                code::TOO_BIG,
+                &format!(
+                    "frame of {} bytes exceeds the limit of {limit}",
+                    frame.len()
+                ),
+            );
+        }
+        let messages = match wire::decode_frame(&frame, &limits) {
+            Ok(messages) => messages,
+            Err(e) => {
+                app.metrics.rejected_messages.fetch_add(1, Relaxed);
+                tracing::warn!(conn, "closing connection: {e}");
+                return closer.close(code::INVALID, &e.to_string());
+            }
+        };
+        if room.frame(conn, messages, frame).await.is_err() {
+            return closer.close(code::GOING_AWAY, "board closed; reconnect");
+        }
+    }
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut outbound: mpsc::Receiver<Bytes>,
+    closer: Arc<Closer>,
+    app: AppState,
+) {
+    let mut ping = tokio::time::interval(app.config.ping_interval);
+    ping.tick().await; // the first tick is immediate
+    loop {
+        let message = tokio::select! {
+            biased;
+            _ = closer.closed() => break,
+            frame = outbound.recv() => match frame {
+                Some(frame) => {
+                    app.metrics.bytes_sent.fetch_add(frame.len() as u64, Relaxed);
+                    app.metrics.frames_sent.fetch_add(1, Relaxed);
+                    WsMessage::Binary(frame)
+                }
+                None => break,
+            },
+            _ = ping.tick() => WsMessage::Ping(Bytes::new()),
+        };
+        // A client that stops reading blocks this send; closing must still win.
+        tokio::select! {
+            biased;
+            _ = closer.closed() => return,
+            sent = sink.send(message) => if sent.is_err() {
+                return closer.close(code::NORMAL, "");
+            },
+        }
+    }
+    let (code, reason) = closer.reason();
+    let close = WsMessage::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = sink.send(close).await;
+        let _ = sink.close().await;
+    })
+    .await;
+}

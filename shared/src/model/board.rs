@@ -1,0 +1,385 @@
+//! [`Board`]: typed reads and writes of one board document.
+
+use std::sync::Arc;
+
+use yrs::{
+    Any, Doc, GetString, Map, MapPrelim, MapRef, OffsetKind, Options, Out, ReadTxn, Text,
+    TextPrelim, TextRef, Transact, TransactionMut,
+};
+
+use super::keys;
+use super::snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+use super::{Color, DEFAULT_NOTE_SIZE, ItemKind, ModelError, Point, Size};
+use crate::{ids, rank};
+
+/// One board: a yrs document with the `meta` and `items` root maps.
+///
+/// Writes take a `&mut TransactionMut` so that one user gesture is one transaction (one undo
+/// step, one update on the wire). Reads take any transaction.
+#[derive(Debug, Clone)]
+pub struct Board {
+    doc: Doc,
+    meta: MapRef,
+    items: MapRef,
+}
+
+/// A note to create. `Default` gives an empty yellow note at the origin.
+#[derive(Debug, Clone, Default)]
+pub struct NewNote {
+    pub pos: Point,
+    /// `None`: [`DEFAULT_NOTE_SIZE`].
+    pub size: Option<Size>,
+    pub text: String,
+    pub color: Color,
+    pub tags: Vec<String>,
+    pub author: String,
+    /// Milliseconds since the Unix epoch (the model has no clock; the caller passes it).
+    pub created_at: f64,
+    /// Stacking rank; `None` puts the note on top of everything else.
+    pub z: Option<String>,
+}
+
+/// Options every Huddle document uses. Text offsets count UTF-16 code units, as JavaScript
+/// strings and Yjs do, so indices from a browser text field apply unchanged.
+pub fn doc_options() -> Options {
+    Options {
+        offset_kind: OffsetKind::Utf16,
+        ..Options::default()
+    }
+}
+
+impl Default for Board {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Board {
+    /// An empty board with a random client id.
+    pub fn new() -> Self {
+        Self::from_doc(Doc::with_options(doc_options()))
+    }
+
+    /// An empty board with a fixed client id (deterministic tests).
+    pub fn with_client_id(client_id: u64) -> Self {
+        let mut options = doc_options();
+        options.client_id = yrs::block::ClientID::new(client_id);
+        Self::from_doc(Doc::with_options(options))
+    }
+
+    /// Wraps an existing document (for example one loaded from storage). Must not be called
+    /// while a transaction on `doc` is open.
+    pub fn from_doc(doc: Doc) -> Self {
+        let meta = doc.get_or_insert_map(keys::META);
+        let items = doc.get_or_insert_map(keys::ITEMS);
+        Board { doc, meta, items }
+    }
+
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    /// Opens a read-write transaction on the board's document.
+    pub fn transact_mut(&self) -> TransactionMut<'_> {
+        self.doc.transact_mut()
+    }
+
+    // ---- meta -------------------------------------------------------------------------------
+
+    /// Writes the metadata of a new board.
+    pub fn init_meta(&self, txn: &mut TransactionMut, title: &str, created_at: f64) {
+        self.meta.insert(txn, keys::TITLE, title);
+        self.meta.insert(txn, keys::CREATED_AT, created_at);
+    }
+
+    pub fn set_title(&self, txn: &mut TransactionMut, title: &str) {
+        self.meta.insert(txn, keys::TITLE, title);
+    }
+
+    pub fn title<T: ReadTxn>(&self, txn: &T) -> Option<String> {
+        match self.meta.get(txn, keys::TITLE)? {
+            Out::Any(Any::String(s)) => Some(s.to_string()),
+            _ => None,
+        }
+    }
+
+    // ---- items ------------------------------------------------------------------------------
+
+    /// Creates a sticky note and returns its id.
+    pub fn create_note(
+        &self,
+        txn: &mut TransactionMut,
+        note: NewNote,
+    ) -> Result<String, ModelError> {
+        check_point(note.pos)?;
+        let size = note.size.unwrap_or(DEFAULT_NOTE_SIZE);
+        check_size(size)?;
+        let z = match note.z {
+            Some(z) => z,
+            None => rank::after(self.top_z(txn).as_deref()),
+        };
+        let id = ids::new_item_id();
+        let item: MapRef = self.items.insert(txn, id.as_str(), MapPrelim::default());
+        item.insert(txn, keys::KIND, ItemKind::Note.as_str());
+        item.insert(txn, keys::POS, pair(note.pos));
+        item.insert(txn, keys::SIZE, pair(size));
+        item.insert(txn, keys::TEXT, TextPrelim::new(note.text));
+        item.insert(txn, keys::COLOR, note.color.name());
+        item.insert(txn, keys::TAGS, strings(&note.tags));
+        item.insert(txn, keys::AUTHOR, note.author);
+        item.insert(txn, keys::CREATED_AT, note.created_at);
+        item.insert(txn, keys::Z, z);
+        Ok(id)
+    }
+
+    /// Moves an item. Callers write the final position of a drag, not every frame of it.
+    pub fn move_item(
+        &self,
+        txn: &mut TransactionMut,
+        id: &str,
+        pos: Point,
+    ) -> Result<(), ModelError> {
+        check_point(pos)?;
+        self.item(txn, id)?.insert(txn, keys::POS, pair(pos));
+        Ok(())
+    }
+
+    pub fn resize_item(
+        &self,
+        txn: &mut TransactionMut,
+        id: &str,
+        size: Size,
+    ) -> Result<(), ModelError> {
+        check_size(size)?;
+        self.item(txn, id)?.insert(txn, keys::SIZE, pair(size));
+        Ok(())
+    }
+
+    pub fn recolor(
+        &self,
+        txn: &mut TransactionMut,
+        id: &str,
+        color: Color,
+    ) -> Result<(), ModelError> {
+        self.item(txn, id)?.insert(txn, keys::COLOR, color.name());
+        Ok(())
+    }
+
+    pub fn set_tags(
+        &self,
+        txn: &mut TransactionMut,
+        id: &str,
+        tags: &[String],
+    ) -> Result<(), ModelError> {
+        self.item(txn, id)?.insert(txn, keys::TAGS, strings(tags));
+        Ok(())
+    }
+
+    /// Sets an item's stacking rank (see [`crate::rank`]).
+    pub fn set_z(&self, txn: &mut TransactionMut, id: &str, z: &str) -> Result<(), ModelError> {
+        self.item(txn, id)?.insert(txn, keys::Z, z);
+        Ok(())
+    }
+
+    /// Brings an item to the front of the stacking order.
+    pub fn bring_to_front(&self, txn: &mut TransactionMut, id: &str) -> Result<(), ModelError> {
+        let z = rank::after(self.top_z(txn).as_deref());
+        self.set_z(txn, id, &z)
+    }
+
+    pub fn delete_item(&self, txn: &mut TransactionMut, id: &str) -> Result<(), ModelError> {
+        self.items
+            .remove(txn, id)
+            .map(drop)
+            .ok_or_else(|| ModelError::NoSuchItem(id.to_owned()))
+    }
+
+    /// The item's text as a shared `Y.Text` (for binding to a text field).
+    pub fn text<T: ReadTxn>(&self, txn: &T, id: &str) -> Result<TextRef, ModelError> {
+        match self.item(txn, id)?.get(txn, keys::TEXT) {
+            Some(Out::YText(text)) => Ok(text),
+            _ => Err(ModelError::NoText(id.to_owned())),
+        }
+    }
+
+    /// Inserts `chunk` at `index` (UTF-16 code units) in the item's text.
+    pub fn insert_text(
+        &self,
+        txn: &mut TransactionMut,
+        id: &str,
+        index: u32,
+        chunk: &str,
+    ) -> Result<(), ModelError> {
+        let text = self.text(txn, id)?;
+        let len = text.len(txn);
+        if index > len {
+            return Err(ModelError::TextOutOfRange { index, len });
+        }
+        text.insert(txn, index, chunk);
+        Ok(())
+    }
+
+    /// Deletes `count` UTF-16 code units at `index` from the item's text (clamped to its end).
+    pub fn delete_text(
+        &self,
+        txn: &mut TransactionMut,
+        id: &str,
+        index: u32,
+        count: u32,
+    ) -> Result<(), ModelError> {
+        let text = self.text(txn, id)?;
+        let len = text.len(txn);
+        if index > len {
+            return Err(ModelError::TextOutOfRange { index, len });
+        }
+        text.remove_range(txn, index, count.min(len - index));
+        Ok(())
+    }
+
+    /// Ids of all items, in no particular order.
+    pub fn item_ids<T: ReadTxn>(&self, txn: &T) -> Vec<String> {
+        self.items.keys(txn).map(str::to_owned).collect()
+    }
+
+    pub fn item_count<T: ReadTxn>(&self, txn: &T) -> u32 {
+        self.items.len(txn)
+    }
+
+    /// One item as plain values, or `None` if there is no such item (or it is not a map).
+    pub fn item_snapshot<T: ReadTxn>(&self, txn: &T, id: &str) -> Option<ItemSnapshot> {
+        match self.items.get(txn, id)? {
+            Out::YMap(item) => Some(read_item(txn, &item)),
+            _ => None,
+        }
+    }
+
+    /// The whole board as plain values (for export, tests and rendering).
+    pub fn snapshot<T: ReadTxn>(&self, txn: &T) -> BoardSnapshot {
+        let items = self
+            .items
+            .iter(txn)
+            .filter_map(|(id, value)| match value {
+                Out::YMap(item) => Some((id.to_owned(), read_item(txn, &item))),
+                _ => None,
+            })
+            .collect();
+        BoardSnapshot {
+            meta: read_meta(txn, &self.meta),
+            items,
+        }
+    }
+
+    /// Highest stacking rank on the board (a linear scan; callers that create many items
+    /// in a row should track it and pass [`NewNote::z`]).
+    pub fn top_z<T: ReadTxn>(&self, txn: &T) -> Option<String> {
+        self.items
+            .iter(txn)
+            .filter_map(|(_, value)| match value {
+                Out::YMap(item) => read_string(txn, &item, keys::Z),
+                _ => None,
+            })
+            .filter(|z| rank::is_valid(z))
+            .max()
+    }
+
+    fn item<T: ReadTxn>(&self, txn: &T, id: &str) -> Result<MapRef, ModelError> {
+        match self.items.get(txn, id) {
+            Some(Out::YMap(item)) => Ok(item),
+            _ => Err(ModelError::NoSuchItem(id.to_owned())),
+        }
+    }
+}
+
+fn check_point(p: Point) -> Result<(), ModelError> {
+    if p.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(ModelError::NotFinite(p))
+    }
+}
+
+fn check_size(s: Size) -> Result<(), ModelError> {
+    check_point(s)?;
+    if s.iter().all(|v| *v > 0.0) {
+        Ok(())
+    } else {
+        Err(ModelError::BadSize(s))
+    }
+}
+
+fn pair(p: [f64; 2]) -> Any {
+    Any::Array(Arc::from([Any::from(p[0]), Any::from(p[1])]))
+}
+
+fn strings(values: &[String]) -> Any {
+    Any::Array(values.iter().map(|s| Any::from(s.as_str())).collect())
+}
+
+fn read_meta<T: ReadTxn>(txn: &T, meta: &MapRef) -> MetaSnapshot {
+    MetaSnapshot {
+        title: read_string(txn, meta, keys::TITLE).unwrap_or_default(),
+        created_at: read_number(txn, meta, keys::CREATED_AT).unwrap_or(0.0),
+        template: read_string(txn, meta, keys::TEMPLATE),
+    }
+}
+
+fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
+    ItemSnapshot {
+        kind: read_string(txn, item, keys::KIND)
+            .map(ItemKind::from)
+            .unwrap_or(ItemKind::Note),
+        pos: read_pair(txn, item, keys::POS).unwrap_or([0.0, 0.0]),
+        size: read_pair(txn, item, keys::SIZE).unwrap_or(DEFAULT_NOTE_SIZE),
+        text: match item.get(txn, keys::TEXT) {
+            Some(Out::YText(text)) => text.get_string(txn),
+            Some(Out::Any(Any::String(s))) => s.to_string(),
+            _ => String::new(),
+        },
+        color: read_string(txn, item, keys::COLOR)
+            .unwrap_or_else(|| Color::default().name().to_owned()),
+        tags: match item.get(txn, keys::TAGS) {
+            Some(Out::Any(Any::Array(values))) => values
+                .iter()
+                .filter_map(|v| match v {
+                    Any::String(s) => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        author: read_string(txn, item, keys::AUTHOR).unwrap_or_default(),
+        created_at: read_number(txn, item, keys::CREATED_AT).unwrap_or(0.0),
+        z: read_string(txn, item, keys::Z).unwrap_or_default(),
+    }
+}
+
+fn read_string<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<String> {
+    match map.get(txn, key)? {
+        Out::Any(Any::String(s)) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+fn read_number<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<f64> {
+    match map.get(txn, key)? {
+        Out::Any(any) => any_f64(&any),
+        _ => None,
+    }
+}
+
+fn read_pair<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<[f64; 2]> {
+    match map.get(txn, key)? {
+        Out::Any(Any::Array(values)) if values.len() == 2 => {
+            let p = [any_f64(&values[0])?, any_f64(&values[1])?];
+            p.iter().all(|v| v.is_finite()).then_some(p)
+        }
+        _ => None,
+    }
+}
+
+fn any_f64(any: &Any) -> Option<f64> {
+    match any {
+        Any::Number(n) => n.as_f64(),
+        _ => None,
+    }
+}

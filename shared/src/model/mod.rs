@@ -1,0 +1,138 @@
+//! The board model: the document schema of DESIGN.md behind a typed API.
+//!
+//! A board is one yrs [`Doc`](yrs::Doc) with two root maps, `meta` and `items`. Only
+//! [`keys`] names document keys; everything else uses [`Board`]. Values written by other
+//! replicas are untrusted: readers never panic on a malformed item, they fall back to defaults.
+
+mod board;
+mod keys;
+mod snapshot;
+
+pub use board::{Board, NewNote, doc_options};
+pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+
+use serde::{Deserialize, Serialize};
+
+/// `[x, y]` in board coordinates (CSS pixels at 100% zoom).
+pub type Point = [f64; 2];
+/// `[width, height]` in board coordinates.
+pub type Size = [f64; 2];
+
+/// Size of a new sticky note: square, like the paper ones.
+pub const DEFAULT_NOTE_SIZE: Size = [200.0, 200.0];
+
+/// What an item is. Unknown kinds written by newer clients are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ItemKind {
+    Note,
+    Frame,
+    Text,
+    Connector,
+    Other(String),
+}
+
+impl ItemKind {
+    pub fn as_str(&self) -> &str {
+        match self {
+            ItemKind::Note => "note",
+            ItemKind::Frame => "frame",
+            ItemKind::Text => "text",
+            ItemKind::Connector => "connector",
+            ItemKind::Other(s) => s,
+        }
+    }
+}
+
+impl From<String> for ItemKind {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "note" => ItemKind::Note,
+            "frame" => ItemKind::Frame,
+            "text" => ItemKind::Text,
+            "connector" => ItemKind::Connector,
+            _ => ItemKind::Other(s),
+        }
+    }
+}
+
+impl From<ItemKind> for String {
+    fn from(k: ItemKind) -> Self {
+        k.as_str().to_owned()
+    }
+}
+
+/// The eight sticky-note colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Color {
+    #[default]
+    Yellow,
+    Orange,
+    Red,
+    Pink,
+    Purple,
+    Blue,
+    Teal,
+    Green,
+}
+
+impl Color {
+    pub const ALL: [Color; 8] = [
+        Color::Yellow,
+        Color::Orange,
+        Color::Red,
+        Color::Pink,
+        Color::Purple,
+        Color::Blue,
+        Color::Teal,
+        Color::Green,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Color::Yellow => "yellow",
+            Color::Orange => "orange",
+            Color::Red => "red",
+            Color::Pink => "pink",
+            Color::Purple => "purple",
+            Color::Blue => "blue",
+            Color::Teal => "teal",
+            Color::Green => "green",
+        }
+    }
+
+    /// Parses a colour name; `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Color> {
+        Color::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Fill colour for rendering (pastel, readable with dark text).
+    pub fn hex(self) -> &'static str {
+        match self {
+            Color::Yellow => "#fff59d",
+            Color::Orange => "#ffcc80",
+            Color::Red => "#ef9a9a",
+            Color::Pink => "#f8bbd0",
+            Color::Purple => "#d1c4e9",
+            Color::Blue => "#90caf9",
+            Color::Teal => "#80cbc4",
+            Color::Green => "#c5e1a5",
+        }
+    }
+}
+
+/// Why a model operation was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    #[error("no item with id {0:?} on this board")]
+    NoSuchItem(String),
+    #[error("item {0:?} has no text")]
+    NoText(String),
+    #[error("coordinates must be finite numbers, got {0:?}")]
+    NotFinite([f64; 2]),
+    #[error("size must be positive, got {0:?}")]
+    BadSize([f64; 2]),
+    #[error("text position {index} is past the end of the text ({len} UTF-16 units)")]
+    TextOutOfRange { index: u32, len: u32 },
+}

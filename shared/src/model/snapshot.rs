@@ -1,0 +1,53 @@
+//! Plain Rust values of a board: what export, tests and the renderer read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ItemKind, Point, Size};
+
+/// A whole board as plain values. Items are keyed by id in sorted order, so two equal boards
+/// serialise to byte-identical JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardSnapshot {
+    pub meta: MetaSnapshot,
+    pub items: BTreeMap<String, ItemSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaSnapshot {
+    pub title: String,
+    /// Milliseconds since the Unix epoch; 0 if unknown.
+    pub created_at: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemSnapshot {
+    pub kind: ItemKind,
+    pub pos: Point,
+    pub size: Size,
+    pub text: String,
+    /// Colour name; kept as written, so an unknown colour from a newer client survives export.
+    pub color: String,
+    pub tags: Vec<String>,
+    pub author: String,
+    pub created_at: f64,
+    pub z: String,
+}
+
+impl BoardSnapshot {
+    /// Pretty JSON, as served by `GET /api/boards/{id}/export.json`.
+    pub fn to_json_pretty(&self) -> String {
+        // Serialising plain structs of strings, numbers and maps with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Items sorted by stacking order (rank, then id to break ties between concurrent writers).
+    pub fn items_by_z(&self) -> Vec<(&String, &ItemSnapshot)> {
+        let mut items: Vec<_> = self.items.iter().collect();
+        items.sort_by(|a, b| (&a.1.z, a.0).cmp(&(&b.1.z, b.0)));
+        items
+    }
+}
