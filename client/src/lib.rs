@@ -1,1 +1,91 @@
-//! Huddle browser client.
+//! Huddle's browser app: Rust compiled to wasm32, loaded by `static/index.html`.
+//!
+//! The page routes on its path: `/` is the home page (create a board, list boards) and
+//! `/b/{id}` is a board, synced live with the server over y-websocket. The document model
+//! and the protocol are `huddle_shared`'s; this crate is the DOM and socket adapter around
+//! them. Browser APIs report failures as `JsValue`s, so the code here uses
+//! `Result<_, JsValue>` and logs what it cannot handle on the console.
+//!
+//! Everything compiles natively too (web-sys builds on any target; it only fails when
+//! called), so `cargo test` runs the pure parts: [`text_diff`] and [`route`].
+//!
+//! # Layout
+//!
+//! - `lib.rs`: the entry point and the router.
+//! - `home`: the home page.
+//! - `board_view`: the board page: status badge, "Add note", notes bound to their `Y.Text`.
+//! - `net`: the WebSocket connection: sync, local updates, saves, reconnects, status.
+//! - `identity`: the guest name and colour shared through awareness.
+//! - [`text_diff`]: the edit between two values of a text field, in UTF-16 units.
+//! - `dom`: small web-sys helpers.
+
+mod board_view;
+mod dom;
+mod home;
+mod identity;
+mod net;
+pub mod text_diff;
+
+use huddle_shared::ids::is_valid_board_id;
+use wasm_bindgen::prelude::*;
+
+/// Which page a path shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Board(String),
+    NotFound,
+}
+
+/// The page for `path` (`location.pathname`); the server serves the app on the same paths.
+pub fn route(path: &str) -> Route {
+    match path {
+        "" | "/" | "/index.html" => Route::Home,
+        _ => match path.strip_prefix("/b/") {
+            Some(id) if is_valid_board_id(id) => Route::Board(id.to_owned()),
+            _ => Route::NotFound,
+        },
+    }
+}
+
+/// Runs when the module is instantiated: shows the page for the current path in `#app`.
+#[wasm_bindgen(start)]
+pub fn start() -> Result<(), JsValue> {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&JsValue::from_str(&format!("huddle panicked: {info}")));
+    }));
+    let doc = dom::document()?;
+    let root = doc
+        .get_element_by_id("app")
+        .ok_or_else(|| JsValue::from_str("the page has no #app element"))?;
+    root.set_text_content(None);
+    let path = dom::window()?.location().pathname()?;
+    match route(&path) {
+        Route::Home => home::mount(&root),
+        Route::Board(id) => board_view::mount(&root, &id),
+        Route::NotFound => {
+            let text = "There is no page here. Boards live at /b/{id}.";
+            dom::child(&root, "p", &[("class", "error")], Some(text))?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(route("/"), Route::Home);
+        assert_eq!(route(""), Route::Home);
+        assert_eq!(
+            route("/b/Sprint-42_x"),
+            Route::Board("Sprint-42_x".to_owned())
+        );
+        assert_eq!(route("/b/"), Route::NotFound);
+        assert_eq!(route("/b/a/b"), Route::NotFound);
+        assert_eq!(route("/b/a.b"), Route::NotFound);
+        assert_eq!(route("/elsewhere"), Route::NotFound);
+    }
+}

@@ -1,1 +1,25 @@
-//! Test support.
+//! Test support for Huddle's end-to-end tests and benchmarks: everything here starts or
+//! speaks to real things.
+//!
+//! # Layout
+//!
+//! - [`server`]: starts the real `huddle` binary on `127.0.0.1:0` with a temporary data
+//!   directory; graceful stop, `kill -9`, restart on the same data.
+//! - [`client`]: a Rust y-websocket client (yrs + tokio-tungstenite) holding a [`Board`].
+//! - [`http`]: a minimal HTTP/1.1 client for the JSON API (loopback only).
+//! - [`js`]: runs the stock JavaScript Yjs peer in `tests/js` (npm `yjs` + `y-websocket`).
+//!
+//! [`Board`]: huddle_shared::model::Board
+
+pub mod client;
+pub mod http;
+pub mod js;
+pub mod server;
+
+use std::path::PathBuf;
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}

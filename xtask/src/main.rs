@@ -1,1 +1,101 @@
-fn main() {}
+//! `cargo xtask <command>`: Huddle's build tooling, in Rust so it runs wherever cargo does.
+//!
+//! `cargo xtask serve` builds the web client and runs the server (the one command for a fresh
+//! machine); `cargo xtask test` installs what the tests need and runs the whole suite.
+//!
+//! # Layout
+//!
+//! - `main.rs`: the command line and the workspace paths.
+//! - [`cmd`]: running child processes with the command echoed on stderr.
+//! - [`deps`]: installing what is missing (the wasm32 target, Chromium, npm packages).
+//! - [`client`]: `build-client`: cargo build for wasm32, wasm-bindgen, static files, sizes.
+//! - [`serve`], [`test`], [`bench`]: the other commands.
+
+mod bench;
+mod client;
+mod cmd;
+mod deps;
+mod serve;
+mod test;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Huddle's build tooling.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the web client (wasm32 + JS bindings + static files) into client/dist.
+    BuildClient {
+        /// Build with the dev profile (faster to compile, larger, with debug assertions).
+        #[arg(long)]
+        debug: bool,
+    },
+    /// Build the web client, then run the server with it (`huddle serve`).
+    ///
+    /// Defaults: --addr 127.0.0.1:8080 --data ./huddle-data (relative to the workspace root).
+    Serve {
+        /// Extra arguments for `huddle serve`, after `--` (e.g. `-- --addr 0.0.0.0:8080`).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Install what the tests need when missing, build the client and the server, run all tests.
+    Test {
+        /// Extra arguments for `cargo test`, after `--` (e.g. a test name filter).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Run the benchmark harness (`huddle-tests`' `bench` binary) in release mode.
+    Bench {
+        /// Extra arguments for the bench binary, after `--`.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let ws = Workspace::locate();
+    match cli.command {
+        Command::BuildClient { debug } => client::build(&ws, debug).map(drop),
+        Command::Serve { args } => serve::run(&ws, &args),
+        Command::Test { args } => test::run(&ws, &args),
+        Command::Bench { args } => bench::run(&ws, &args),
+    }
+}
+
+/// Paths inside the workspace, all absolute.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+}
+
+impl Workspace {
+    fn locate() -> Self {
+        // xtask/ sits directly under the workspace root.
+        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf();
+        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) => root.join(dir),
+            None => root.join("target"),
+        };
+        Workspace { root, target_dir }
+    }
+
+    /// Where `build-client` puts the web app, and what the server serves.
+    pub fn client_dist(&self) -> PathBuf {
+        self.root.join("client").join("dist")
+    }
+
+    /// The debug server binary the end-to-end tests spawn.
+    pub fn debug_server_bin(&self) -> PathBuf {
+        self.target_dir.join("debug").join("huddle")
+    }
+}

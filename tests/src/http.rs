@@ -1,0 +1,81 @@
+//! A minimal HTTP/1.1 client for the JSON API: enough for tests, loopback only.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> anyhow::Result<serde_json::Value> {
+        serde_json::from_str(&self.body).with_context(|| format!("not JSON: {}", self.body))
+    }
+}
+
+pub async fn get(addr: SocketAddr, path: &str) -> anyhow::Result<Response> {
+    request(addr, "GET", path, None).await
+}
+
+pub async fn post_json(
+    addr: SocketAddr,
+    path: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<Response> {
+    request(addr, "POST", path, Some(body.to_string())).await
+}
+
+pub async fn delete(addr: SocketAddr, path: &str) -> anyhow::Result<Response> {
+    request(addr, "DELETE", path, None).await
+}
+
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> anyhow::Result<Response> {
+    if !addr.ip().is_loopback() {
+        bail!("tests only talk to loopback addresses");
+    }
+    let mut stream = TcpStream::connect(addr).await?;
+    let body = body.unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8(raw)?;
+    let (head, body) = text.split_once("\r\n\r\n").context("no header end")?;
+    let status = head.split(' ').nth(1).context("no status")?.parse()?;
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(body)?
+    } else {
+        body.to_owned()
+    };
+    Ok(Response { status, body })
+}
+
+fn dechunk(mut body: &str) -> anyhow::Result<String> {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = body.split_once("\r\n").context("bad chunk")?;
+        let size = usize::from_str_radix(size.trim(), 16)?;
+        if size == 0 {
+            return Ok(out);
+        }
+        out.push_str(rest.get(..size).context("short chunk")?);
+        body = rest.get(size + 2..).context("short chunk")?;
+    }
+}

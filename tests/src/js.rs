@@ -1,0 +1,73 @@
+//! The stock JavaScript Yjs peer (`tests/js/yclient.mjs`: npm `yjs` + `y-websocket`).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Mutex;
+
+use anyhow::{Context, bail};
+use tokio::io::AsyncWriteExt;
+
+use crate::workspace_root;
+
+/// `$HUDDLE_JS_DIR`, or `tests/js`.
+pub fn js_dir() -> PathBuf {
+    std::env::var_os("HUDDLE_JS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("tests/js"))
+}
+
+/// Runs `npm ci` once if the packages are not installed (`cargo xtask test` does it first).
+fn ensure_installed() -> anyhow::Result<()> {
+    static INSTALL: Mutex<bool> = Mutex::new(false);
+    let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if *done || js_dir().join("node_modules/yjs").exists() {
+        *done = true;
+        return Ok(());
+    }
+    let status = std::process::Command::new("npm")
+        .arg("ci")
+        .current_dir(js_dir())
+        .status()
+        .context("npm ci")?;
+    if !status.success() {
+        bail!("npm ci failed in {}", js_dir().display());
+    }
+    *done = true;
+    Ok(())
+}
+
+/// Runs a JS peer on `board` with a script of steps; returns the JSON lines it printed
+/// (one per `dump` / `dump_awareness` step).
+pub async fn run(
+    ws_base: &str,
+    board: &str,
+    steps: serde_json::Value,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    ensure_installed()?;
+    let mut child = tokio::process::Command::new("node")
+        .arg(js_dir().join("yclient.mjs"))
+        .args([ws_base, board, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot run node")?;
+    let mut stdin = child.stdin.take().context("stdin")?;
+    stdin.write_all(steps.to_string().as_bytes()).await?;
+    drop(stdin);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .context("JS peer timed out")??;
+    if !out.status.success() {
+        bail!(
+            "JS peer failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8(out.stdout)?
+        .lines()
+        .map(|l| serde_json::from_str(l).with_context(|| format!("bad JSON line {l:?}")))
+        .collect()
+}

@@ -1,0 +1,216 @@
+//! The real `huddle` binary as a child process.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, bail};
+
+use crate::workspace_root;
+
+/// How long a server may take to print its address: a cold start loads nothing, so seconds
+/// mean something is wrong.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running server. Killed (SIGKILL) when dropped; its data directory lives as long as the
+/// [`DataDir`] it was started with.
+pub struct TestServer {
+    child: Option<Child>,
+    addr: SocketAddr,
+    data: PathBuf,
+    extra_args: Vec<String>,
+}
+
+/// A temporary data directory that outlives server restarts.
+pub struct DataDir(tempfile::TempDir);
+
+impl DataDir {
+    pub fn new() -> DataDir {
+        DataDir(
+            tempfile::Builder::new()
+                .prefix("huddle-test-")
+                .tempdir()
+                .expect("temp dir"),
+        )
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Default for DataDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `huddle` binary under test: `$HUDDLE_BIN`, or `target/debug/huddle` (built by
+/// `cargo xtask test`). Refuses a binary older than the server's sources, so a plain
+/// `cargo test` never silently tests stale code.
+pub fn huddle_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("HUDDLE_BIN") {
+        return PathBuf::from(bin);
+    }
+    let bin = workspace_root().join("target/debug/huddle");
+    let built = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `cargo xtask test` (or `cargo build -p huddle-server` first)",
+                bin.display()
+            )
+        });
+    let newest = ["server/src", "shared/src"]
+        .iter()
+        .filter_map(|d| newest_mtime(&workspace_root().join(d)))
+        .max();
+    if newest.is_some_and(|n| n > built) {
+        panic!(
+            "{} is older than the sources: run `cargo xtask test` (or `cargo build -p huddle-server` first)",
+            bin.display()
+        );
+    }
+    bin
+}
+
+fn newest_mtime(dir: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let t = if path.is_dir() {
+            newest_mtime(&path)
+        } else {
+            entry.metadata().ok()?.modified().ok()
+        };
+        newest = newest.max(t);
+    }
+    newest
+}
+
+/// The built web client, for tests that load pages.
+pub fn assets_dir() -> PathBuf {
+    std::env::var_os("HUDDLE_ASSETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("client/dist"))
+}
+
+impl TestServer {
+    /// Starts a server on a fresh data directory (kept alive by the returned guard).
+    pub fn start() -> anyhow::Result<(TestServer, DataDir)> {
+        let data = DataDir::new();
+        let server = TestServer::start_on(data.path(), &[])?;
+        Ok((server, data))
+    }
+
+    /// Starts a server on `data` with extra `huddle serve` flags.
+    pub fn start_on(data: &Path, extra_args: &[&str]) -> anyhow::Result<TestServer> {
+        let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        let mut child = Command::new(huddle_bin())
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .arg("--assets")
+            .arg(assets_dir())
+            .args(&extra_args)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("cannot start huddle")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            for _ in lines {} // keep draining so the server never blocks on stdout
+        });
+        let line = rx
+            .recv_timeout(START_TIMEOUT)
+            .context("huddle did not print its address in time")?;
+        let addr = line
+            .strip_prefix("huddle listening on http://")
+            .with_context(|| format!("unexpected first line: {line:?}"))?
+            .parse()?;
+        Ok(TestServer {
+            child: Some(child),
+            addr,
+            data: data.to_owned(),
+            extra_args,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, |c| c.id())
+    }
+
+    /// `ws://127.0.0.1:PORT/ws` (a y-websocket server URL; the room is appended).
+    pub fn ws_base(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    pub fn ws_url(&self, board: &str) -> String {
+        format!("ws://{}/ws/{board}", self.addr)
+    }
+
+    pub fn http_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGTERM, then waits for a clean exit; returns the exit code.
+    pub fn stop(&mut self) -> anyhow::Result<i32> {
+        let Some(mut child) = self.child.take() else {
+            bail!("not running")
+        };
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("kill -TERM failed");
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return status.code().context("killed by a signal");
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                bail!("huddle did not exit within 20 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a new server process on the same data directory (a new port).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.kill9();
+        let args: Vec<&str> = self.extra_args.iter().map(String::as_str).collect();
+        *self = TestServer::start_on(&self.data.clone(), &args)?;
+        Ok(())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}

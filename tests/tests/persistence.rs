@@ -1,0 +1,126 @@
+//! Edits survive a graceful restart, and a `kill -9` once the server has said "saved".
+
+use huddle_shared::model::NewNote;
+use huddle_tests::client::Client;
+use huddle_tests::server::{DataDir, TestServer};
+use yrs::Transact;
+
+fn note(text: &str, x: f64) -> NewNote {
+    NewNote {
+        pos: [x, 10.0],
+        text: text.to_owned(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_restart_keeps_every_received_edit() {
+    let data = DataDir::new();
+    let mut server = TestServer::start_on(data.path(), &[]).expect("server");
+    let url = server.ws_url("graceful");
+    let writer = Client::join(&url).await.expect("writer");
+    let watcher = Client::join(&url).await.expect("watcher");
+    for i in 0..50 {
+        writer.edit(|b, txn| {
+            b.create_note(txn, note(&format!("n{i}"), i as f64))
+                .expect("create")
+        });
+    }
+    // The watcher seeing them means the server applied and logged them; no "saved" asked.
+    let want = watcher
+        .wait_until(|b| b.items.len() == 50)
+        .await
+        .expect("watcher sees all");
+    assert_eq!(server.stop().expect("stop"), 0, "SIGTERM must exit 0");
+
+    let server = TestServer::start_on(data.path(), &[]).expect("restart");
+    let fresh = Client::join(&server.ws_url("graceful"))
+        .await
+        .expect("join after restart");
+    assert_eq!(fresh.snapshot(), want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_after_saved_loses_nothing() {
+    let data = DataDir::new();
+    let mut server = TestServer::start_on(data.path(), &[]).expect("server");
+    let mut expected = 0;
+    for round in 0..5 {
+        let client = Client::join(&server.ws_url("crash")).await.expect("join");
+        assert_eq!(
+            client.snapshot().items.len(),
+            expected,
+            "round {round}: lost edits after kill -9"
+        );
+        for i in 0..20 {
+            client.edit(|b, txn| {
+                b.create_note(txn, note(&format!("r{round}n{i}"), i as f64))
+                    .expect("create")
+            });
+        }
+        // Text edits too, so the log holds more than item creations.
+        let id = client.board.item_ids(&client.board.doc().transact())[0].clone();
+        client.edit(|b, txn| b.insert_text(txn, &id, 0, "saved? ").expect("text"));
+        client.save().await.expect("saved");
+        expected += 20;
+        let want = client.snapshot();
+        server.kill9();
+        server = TestServer::start_on(data.path(), &[]).expect("restart");
+        let fresh = Client::join(&server.ws_url("crash"))
+            .await
+            .expect("join after kill");
+        assert_eq!(
+            fresh.snapshot(),
+            want,
+            "round {round}: board differs after kill -9"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_and_unload_keep_the_board() {
+    // Compact every 10 updates and unload a second after the last client leaves, so both
+    // paths run many times; the board must come back whole each time.
+    let data = DataDir::new();
+    let mut server = TestServer::start_on(
+        data.path(),
+        &["--compact-after-updates", "10", "--idle-unload-secs", "1"],
+    )
+    .expect("server");
+    let url = server.ws_url("compact");
+    let client = Client::join(&url).await.expect("join");
+    for i in 0..95 {
+        client.edit(|b, txn| {
+            b.create_note(txn, note(&format!("c{i}"), i as f64))
+                .expect("create")
+        });
+    }
+    client.save().await.expect("saved");
+    let want = client.snapshot();
+    client.close().await;
+    // Wait until the room has unloaded (it compacts on the way out).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let metrics = huddle_tests::http::get(server.addr(), "/metrics")
+            .await
+            .expect("metrics")
+            .body;
+        if metrics.contains("huddle_rooms_loaded 0\n") {
+            assert!(
+                !metrics.contains("huddle_compactions_total 0\n"),
+                "no compaction ran:\n{metrics}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "room never unloaded");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let fresh = Client::join(&url).await.expect("join after unload");
+    assert_eq!(fresh.snapshot(), want);
+    fresh.close().await;
+    server.restart().expect("restart");
+    let fresh = Client::join(&server.ws_url("compact"))
+        .await
+        .expect("join after restart");
+    assert_eq!(fresh.snapshot(), want);
+}

@@ -1,0 +1,81 @@
+//! `cargo xtask test`: install what the tests need when missing, then run the whole suite.
+//!
+//! The end-to-end tests in `tests/` find their tools through environment variables set here:
+//! `HUDDLE_BIN` (the debug server binary), `HUDDLE_ASSETS` (the built web client),
+//! `HUDDLE_CHROMIUM` (the browser) and `HUDDLE_JS_DIR` (the stock Yjs peer, with node_modules).
+
+use crate::Workspace;
+use crate::cmd::{self, step};
+use crate::{client, deps};
+
+/// The client crate: its native unit tests run in a separate `cargo test`, see [`run`].
+const CLIENT_PACKAGE: &str = "huddle-client";
+
+/// `cargo test` options that pick packages or targets; with them the client's own run is skipped,
+/// since they would not make sense for (or would fail on) the client crate.
+const TARGET_SELECTORS: &[&str] = &[
+    "-p",
+    "--package",
+    "--workspace",
+    "--lib",
+    "--bin",
+    "--bins",
+    "--test",
+    "--tests",
+    "--example",
+    "--examples",
+    "--bench",
+    "--benches",
+    "--doc",
+    "--all-targets",
+];
+
+pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
+    // (a) the web client, so the browser tests have something to load.
+    let assets = client::build(ws, false)?;
+    // (b) the browser.
+    let chromium = deps::ensure_chromium()?;
+    // (c) the stock Yjs peer's packages.
+    let js_dir = ws.root.join("tests").join("js");
+    deps::ensure_node()?;
+    deps::ensure_npm_packages(&js_dir)?;
+    // (d) the server binary the tests spawn.
+    step("building the server...");
+    cmd::run(cmd::cargo(ws).args(["build", "--package", "huddle-server", "--bin", "huddle"]))?;
+    let server = ws.debug_server_bin();
+
+    // (e) the suite. The client is tested on its own: in the workspace build it would share the
+    // server's yrs features, and its browser-only parts have nothing to run natively.
+    let env = [
+        ("HUDDLE_BIN", server.into_os_string()),
+        ("HUDDLE_ASSETS", assets.into_os_string()),
+        ("HUDDLE_CHROMIUM", chromium.into_os_string()),
+        ("HUDDLE_JS_DIR", js_dir.into_os_string()),
+    ];
+    step("running the tests...");
+    let mut workspace_tests = cmd::cargo(ws);
+    workspace_tests
+        .args(["test", "--workspace", "--exclude", CLIENT_PACKAGE])
+        .args(extra)
+        .envs(env.iter().cloned());
+    let workspace_result = cmd::run(&mut workspace_tests);
+
+    let selects_targets = extra
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| TARGET_SELECTORS.contains(&a.split('=').next().unwrap_or(a)));
+    let client_result = if selects_targets {
+        step("skipping the client's native tests (the extra arguments select targets)");
+        Ok(())
+    } else {
+        step("running the client's native tests...");
+        cmd::run(
+            cmd::cargo(ws)
+                .args(["test", "--package", CLIENT_PACKAGE])
+                .args(extra)
+                .envs(env.iter().cloned()),
+        )
+    };
+    // Both runs happen even if the first fails, so one `cargo xtask test` shows every failure.
+    workspace_result.and(client_result)
+}
