@@ -14,7 +14,8 @@
 //! - `lib.rs`: the entry point and the router.
 //! - `home`: the home page.
 //! - `board_view`: the board page: status badge, "Add note", notes bound to their `Y.Text`.
-//! - `net`: the WebSocket connection: sync, local updates, saves, reconnects, status.
+//! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff;
+//!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
 //! - `identity`: the guest name and colour shared through awareness.
 //! - [`text_diff`]: the edit between two values of a text field, in UTF-16 units.
 //! - `dom`: small web-sys helpers.

@@ -27,6 +27,8 @@ pub struct Metrics {
     /// Connections closed because their outbound queue was full.
     pub slow_connections_closed: AtomicU64,
     pub compactions: AtomicU64,
+    /// New clients answered from stored bytes while their board was still being loaded.
+    pub syncs_while_loading: AtomicU64,
     flush: Histogram,
 }
 
@@ -111,6 +113,11 @@ impl Metrics {
                 "huddle_compactions_total",
                 "Board logs compacted into snapshots.",
                 &self.compactions,
+            ),
+            (
+                "huddle_syncs_while_loading_total",
+                "New clients answered from stored bytes while their board was loading.",
+                &self.syncs_while_loading,
             ),
         ];
         for (name, help, value) in counters {

@@ -1,13 +1,17 @@
 //! Storage in sled: per board an append-only log of updates plus a compacted snapshot.
 //!
-//! Keys in the `docs` tree (board ids never contain `/`, so prefixes cannot collide):
-//! - `{board}/s`: the snapshot: 8 bytes (big-endian seq of the last update it covers), then an
+//! Trees (board ids never contain `/`, so prefixes cannot collide):
+//! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
 //!   update v1 holding the whole board at that point;
-//! - `{board}/l{seq: 8 bytes big-endian}`: one update as received from a client.
+//! - `log`: `{board}/{seq: 8 bytes big-endian}` -> one update as received from a client.
 //!
-//! Appending costs one insert of the update's bytes, whatever the board's size. Compaction
-//! (snapshot + log -> new snapshot) runs on a blocking thread, never in a room, and swaps the
-//! snapshot and deletes the covered log entries in one atomic batch.
+//! Snapshots live in their own tree so that a megabyte snapshot never shares a B-tree page
+//! with the small log entries appended beside it (sled rewrites a page as it grows, which made
+//! every append on a big board cost as much as the snapshot). Appending costs one insert of
+//! the update's bytes, whatever the board's size. Compaction (snapshot + log -> new snapshot)
+//! runs on a blocking thread, never in a room: it writes the new snapshot, then deletes the
+//! log entries it covers. A crash between the two is harmless, as loading skips log entries
+//! that the snapshot covers.
 //!
 //! Durability is a group commit: appends only write to sled's memory; [`Store::request_flush`]
 //! wakes the flusher task, which runs one `flush` (fsync) for everything appended so far and
@@ -47,15 +51,52 @@ pub struct BoardMeta {
     pub updated_at: u64,
 }
 
-/// A board as read from disk: apply the snapshot, then the log, in order.
-pub struct StoredBoard {
-    pub doc: yrs::Doc,
+/// A board's bytes as stored: the snapshot and the log entries after it, in order. Enough
+/// to answer a new client before the document is built from them.
+#[derive(Debug, Clone)]
+pub struct RawBoard {
+    /// Header (covered seq) + update v1 with the whole board; see [`RawBoard::snapshot`].
+    snapshot: Option<sled::IVec>,
+    /// Updates after the snapshot, in sequence order.
+    pub log: Vec<sled::IVec>,
     /// Sequence number the next appended update gets.
     pub next_seq: u64,
-    /// Updates in the log that the snapshot does not cover yet.
-    pub log_len: u64,
-    pub log_bytes: u64,
 }
+
+impl RawBoard {
+    /// The snapshot's update (without its header).
+    pub fn snapshot(&self) -> Option<&[u8]> {
+        self.snapshot
+            .as_ref()
+            .map(|s| s.get(SNAPSHOT_HEADER..).unwrap_or_default())
+    }
+
+    pub fn snapshot_bytes(&self) -> u64 {
+        self.snapshot().map_or(0, |s| s.len() as u64)
+    }
+
+    pub fn log_bytes(&self) -> u64 {
+        self.log.iter().map(|e| e.len() as u64).sum()
+    }
+
+    /// Builds the document: the snapshot, then the log, in order. Blocking: O(board).
+    pub fn build(&self, board: &str) -> Result<yrs::Doc, StoreError> {
+        let doc = yrs::Doc::with_options(huddle_shared::model::doc_options());
+        {
+            let mut txn = doc.transact_mut();
+            if let Some(snapshot) = self.snapshot() {
+                apply_stored(board, &mut txn, snapshot)?;
+            }
+            for update in &self.log {
+                apply_stored(board, &mut txn, update)?;
+            }
+        }
+        Ok(doc)
+    }
+}
+
+/// Bytes before the update in a snapshot value: the big-endian seq of the last update covered.
+const SNAPSHOT_HEADER: usize = 8;
 
 #[derive(Clone)]
 pub struct Store {
@@ -65,7 +106,8 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     meta: sled::Tree,
-    docs: sled::Tree,
+    snapshots: sled::Tree,
+    log: sled::Tree,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -82,17 +124,10 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn snapshot_key(board: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(board.len() + 2);
-    k.extend_from_slice(board.as_bytes());
-    k.extend_from_slice(b"/s");
-    k
-}
-
 fn log_prefix(board: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(board.len() + 10);
+    let mut k = Vec::with_capacity(board.len() + 9);
     k.extend_from_slice(board.as_bytes());
-    k.extend_from_slice(b"/l");
+    k.push(b'/');
     k
 }
 
@@ -111,13 +146,15 @@ impl Store {
     pub fn open(path: &std::path::Path, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
         let db = sled::Config::new().path(path).open()?;
         let meta = db.open_tree("boards")?;
-        let docs = db.open_tree("docs")?;
+        let snapshots = db.open_tree("snapshots")?;
+        let log = db.open_tree("log")?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
                 meta,
-                docs,
+                snapshots,
+                log,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -170,74 +207,73 @@ impl Store {
     /// Removes the board, its log and its snapshot.
     pub fn delete_board(&self, board: &str) -> Result<bool, StoreError> {
         let existed = self.inner.meta.remove(board)?.is_some();
+        self.inner.snapshots.remove(board)?;
         let mut batch = sled::Batch::default();
-        batch.remove(snapshot_key(board));
-        for entry in self.inner.docs.scan_prefix(log_prefix(board)) {
+        for entry in self.inner.log.scan_prefix(log_prefix(board)) {
             batch.remove(entry?.0);
         }
-        self.inner.docs.apply_batch(batch)?;
+        self.inner.log.apply_batch(batch)?;
         self.request_flush();
         Ok(existed)
     }
 
     // ---- documents ---------------------------------------------------------------------------
 
-    /// Reads a board (snapshot, then log). Blocking: call from a blocking thread.
-    pub fn load(&self, board: &str) -> Result<StoredBoard, StoreError> {
+    /// Reads a board's stored bytes (fast: no decoding). Blocking: call from a blocking thread.
+    pub fn read(&self, board: &str) -> Result<RawBoard, StoreError> {
         loop {
-            let snapshot = self.inner.docs.get(snapshot_key(board))?;
-            let covered = match &snapshot {
-                Some(s) => Some(split_snapshot(board, s)?.0),
-                None => None,
-            };
-            let doc = yrs::Doc::with_options(huddle_shared::model::doc_options());
+            let snapshot = self.inner.snapshots.get(board)?;
+            let covered = snapshot
+                .as_deref()
+                .map(|s| covered_seq(board, s))
+                .transpose()?;
             let mut next_seq = covered.map_or(0, |c| c + 1);
-            let (mut log_len, mut log_bytes) = (0, 0);
-            {
-                let mut txn = doc.transact_mut();
-                if let Some(s) = &snapshot {
-                    apply_stored(board, &mut txn, split_snapshot(board, s)?.1)?;
+            let mut log = Vec::new();
+            for entry in self.inner.log.scan_prefix(log_prefix(board)) {
+                let (key, value) = entry?;
+                let seq = seq_of_log_key(&key).ok_or_else(|| corrupt(board, "log key"))?;
+                if covered.is_some_and(|c| seq <= c) {
+                    continue; // compacted, but not yet deleted when the process stopped
                 }
-                for entry in self.inner.docs.scan_prefix(log_prefix(board)) {
-                    let (key, value) = entry?;
-                    let seq = seq_of_log_key(&key).ok_or_else(|| corrupt(board, "log key"))?;
-                    if covered.is_some_and(|c| seq <= c) {
-                        continue;
-                    }
-                    apply_stored(board, &mut txn, &value)?;
-                    next_seq = seq + 1;
-                    log_len += 1;
-                    log_bytes += value.len() as u64;
-                }
+                log.push(value);
+                next_seq = seq + 1;
             }
             // A compaction may have swapped the snapshot and dropped log entries while we
             // read: then what we read may miss updates. Read again (compactions are rare).
-            let covered_now = match self.inner.docs.get(snapshot_key(board))? {
-                Some(s) => Some(split_snapshot(board, &s)?.0),
-                None => None,
-            };
+            let covered_now = self
+                .inner
+                .snapshots
+                .get(board)?
+                .as_deref()
+                .map(|s| covered_seq(board, s))
+                .transpose()?;
             if covered_now == covered {
-                return Ok(StoredBoard {
-                    doc,
+                return Ok(RawBoard {
+                    snapshot,
+                    log,
                     next_seq,
-                    log_len,
-                    log_bytes,
                 });
             }
         }
     }
 
+    /// Reads and builds a board's document. Blocking.
+    pub fn load(&self, board: &str) -> Result<(RawBoard, yrs::Doc), StoreError> {
+        let raw = self.read(board)?;
+        let doc = raw.build(board)?;
+        Ok((raw, doc))
+    }
+
     /// Reads a board as plain values without loading it into a room. Blocking.
     pub fn load_snapshot(&self, board: &str) -> Result<BoardSnapshot, StoreError> {
-        let stored = self.load(board)?;
-        let board = Board::from_doc(stored.doc);
+        let board = Board::from_doc(self.load(board)?.1);
         let txn = board.doc().transact();
         Ok(board.snapshot(&txn))
     }
 
     /// Appends one update to the board's log. Cost: one sled insert of `update.len()` bytes.
     pub fn append(&self, board: &str, seq: u64, update: &[u8]) -> Result<(), StoreError> {
-        self.inner.docs.insert(log_key(board, seq), update)?;
+        self.inner.log.insert(log_key(board, seq), update)?;
         self.inner.written.fetch_add(1, SeqCst);
         Ok(())
     }
@@ -249,12 +285,16 @@ impl Store {
         let mut batch = sled::Batch::default();
         {
             let mut txn = doc.transact_mut();
-            if let Some(s) = self.inner.docs.get(snapshot_key(board))? {
-                apply_stored(board, &mut txn, split_snapshot(board, &s)?.1)?;
+            if let Some(s) = self.inner.snapshots.get(board)? {
+                apply_stored(
+                    board,
+                    &mut txn,
+                    s.get(SNAPSHOT_HEADER..).unwrap_or_default(),
+                )?;
             }
             for entry in self
                 .inner
-                .docs
+                .log
                 .range(log_key(board, 0)..=log_key(board, upto))
             {
                 let (key, value) = entry?;
@@ -265,11 +305,12 @@ impl Store {
         let state = doc
             .transact()
             .encode_state_as_update_v1(&StateVector::default());
-        let mut value = Vec::with_capacity(8 + state.len());
+        let mut value = Vec::with_capacity(SNAPSHOT_HEADER + state.len());
         value.extend_from_slice(&upto.to_be_bytes());
         value.extend_from_slice(&state);
-        batch.insert(snapshot_key(board), value);
-        self.inner.docs.apply_batch(batch)?;
+        // Snapshot first: if we crash before the log entries go, loading skips them anyway.
+        self.inner.snapshots.insert(board, value)?;
+        self.inner.log.apply_batch(batch)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.compactions.fetch_add(1, SeqCst);
         Ok(state.len())
@@ -348,15 +389,14 @@ fn corrupt(board: &str, what: &str) -> StoreError {
     }
 }
 
-fn split_snapshot<'a>(board: &str, value: &'a [u8]) -> Result<(u64, &'a [u8]), StoreError> {
-    let (seq, state) = value
-        .split_at_checked(8)
+fn covered_seq(board: &str, snapshot: &[u8]) -> Result<u64, StoreError> {
+    let header = snapshot
+        .get(..SNAPSHOT_HEADER)
         .ok_or_else(|| corrupt(board, "snapshot header"))?;
-    let seq = u64::from_be_bytes(
-        seq.try_into()
-            .map_err(|_| corrupt(board, "snapshot header"))?,
-    );
-    Ok((seq, state))
+    let header: [u8; SNAPSHOT_HEADER] = header
+        .try_into()
+        .map_err(|_| corrupt(board, "snapshot header"))?;
+    Ok(u64::from_be_bytes(header))
 }
 
 fn apply_stored(
@@ -403,18 +443,18 @@ mod tests {
         }
         let want = board.snapshot(&board.doc().transact());
 
-        let loaded = store.load("b").unwrap();
-        assert_eq!((loaded.next_seq, loaded.log_len), (10, 10));
+        let raw = store.read("b").unwrap();
+        assert_eq!((raw.next_seq, raw.log.len()), (10, 10));
         assert_eq!(store.load_snapshot("b").unwrap(), want);
 
         store.compact("b", 6).unwrap();
-        let loaded = store.load("b").unwrap();
-        assert_eq!((loaded.next_seq, loaded.log_len), (10, 3));
+        let raw = store.read("b").unwrap();
+        assert_eq!((raw.next_seq, raw.log.len()), (10, 3));
         assert_eq!(store.load_snapshot("b").unwrap(), want);
 
         store.compact("b", 9).unwrap();
-        let loaded = store.load("b").unwrap();
-        assert_eq!((loaded.next_seq, loaded.log_len), (10, 0));
+        let raw = store.read("b").unwrap();
+        assert_eq!((raw.next_seq, raw.log.len()), (10, 0));
         assert_eq!(store.load_snapshot("b").unwrap(), want);
 
         // Another board sharing a prefix is untouched by deleting this one.

@@ -166,7 +166,7 @@ async fn write_loop(
         // A client that stops reading blocks this send; closing must still win.
         tokio::select! {
             biased;
-            _ = closer.closed() => return,
+            _ = closer.closed() => break, // still try to send the close frame, within its timeout
             sent = sink.send(message) => if sent.is_err() {
                 return closer.close(code::NORMAL, "");
             },

@@ -170,9 +170,11 @@ fn edit_everything(doc: &Doc, who: &str) {
     div.insert_attribute(&mut txn, "class", "note");
     div.insert(&mut txn, 0, XmlTextPrelim::new("inner text"));
     div.insert(&mut txn, 1, XmlElementPrelim::empty("span"));
-    let mut options = Options::default();
-    options.guid = format!("{who}-subdoc").into();
-    options.auto_load = true;
+    let options = Options {
+        guid: format!("{who}-subdoc").into(),
+        auto_load: true,
+        ..Options::default()
+    };
     let sub = map.insert(&mut txn, "subdoc", Doc::with_options(options));
     drop(txn);
     sub.get_or_insert_text("body")
@@ -591,7 +593,10 @@ proptest! {
             vec![0],
             vec![1, 2, 1, 0],
         ]),
-        tail in prop::collection::vec(prop_oneof![Just(0u8), Just(1), 116..128u8, any::<u8>()], 0..256),
+        tail in prop::collection::vec(
+            prop_oneof![Just(0u8), Just(1), 116..128u8, any::<u8>()],
+            0..256,
+        ),
     ) {
         assert_sound(&[head, tail].concat());
     }

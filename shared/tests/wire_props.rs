@@ -243,6 +243,10 @@ proptest! {
     fn arbitrary_bytes_never_panic_decode_frame(bytes in prop::collection::vec(any::<u8>(), 0..4096)) {
         check_frame(&bytes);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// Random bodies behind a valid message header reach the inner decoders (state vector,
     /// update validator, awareness, Huddle) instead of failing on the first byte.
@@ -251,16 +255,13 @@ proptest! {
         head in prop::sample::select(vec![
             vec![0u8, 0], vec![0, 1], vec![0, 2], vec![1], vec![2], vec![2, 0], vec![100],
         ]),
-        body in prop::collection::vec(prop_oneof![Just(0u8), Just(1), Just(0xff), 116..128u8, any::<u8>()], 0..512),
+        body in prop::collection::vec(prop_oneof![Just(0u8), Just(1), Just(0xff), 116..128u8, any::<u8>()], 0..256),
     ) {
         let mut frame = head.clone();
         frame.extend_from_slice(&varint(body.len() as u64));
         frame.extend_from_slice(&body);
-        let t = std::time::Instant::now();
-        let a = check_frame(&frame);
-        let t1 = t.elapsed();
-        let b = check_frame(&[head.clone(), body.clone()].concat());
-        if t.elapsed() > std::time::Duration::from_millis(3) { eprintln!("SLOW {:?} {:?} {a} {b} {:?} len {}", t1, t.elapsed(), head, body.len()); }
+        check_frame(&frame);
+        check_frame(&[head, body].concat());
     }
 }
 

@@ -124,3 +124,73 @@ async fn compaction_and_unload_keep_the_board() {
         .expect("join after restart");
     assert_eq!(fresh.snapshot(), want);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_joining_a_loading_board_get_everything() {
+    // A board big enough that building it takes a while, with a log tail after its snapshot.
+    let data = DataDir::new();
+    let mut server = TestServer::start_on(data.path(), &[]).expect("server");
+    let url = server.ws_url("loading");
+    let writer = Client::join(&url).await.expect("join");
+    writer.edit(|b, txn| {
+        for i in 0..3000 {
+            b.create_note(txn, note(&format!("bulk {i}"), i as f64))
+                .expect("create");
+        }
+    });
+    let ids = writer.board.item_ids(&writer.board.doc().transact());
+    for (i, id) in ids.iter().take(40).enumerate() {
+        writer.edit(|b, txn| b.move_item(txn, id, [i as f64, -1.0]).expect("move"));
+    }
+    writer.save().await.expect("saved");
+    let stored = writer.snapshot();
+
+    for round in 0..3 {
+        server.restart().expect("restart");
+        let url = server.ws_url("loading");
+        // Several fresh clients at once; one of them edits before its own sync is done.
+        let joins = (0..4).map(|_| Client::connect(&url));
+        let clients: Vec<Client> = futures_util::future::try_join_all(joins)
+            .await
+            .expect("connect");
+        let added = clients[0].edit(|b, txn| {
+            b.create_note(txn, note(&format!("during load {round}"), -5.0))
+                .expect("create")
+        });
+        for c in &clients {
+            c.save().await.expect("saved");
+        }
+        for (i, c) in clients.iter().enumerate() {
+            let board = c
+                .wait_until(|b| {
+                    b.items.len() == stored.items.len() + 1 + round && b.items.contains_key(&added)
+                })
+                .await
+                .unwrap_or_else(|e| panic!("round {round}, client {i}: {e}"));
+            for (id, item) in &stored.items {
+                assert_eq!(
+                    board.items.get(id),
+                    Some(item),
+                    "round {round}, client {i}: item {id} differs"
+                );
+            }
+        }
+        let metrics = huddle_tests::http::get(server.addr(), "/metrics")
+            .await
+            .expect("metrics")
+            .body;
+        let served: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("huddle_syncs_while_loading_total "))
+            .and_then(|v| v.parse().ok())
+            .expect("metric present");
+        eprintln!("round {round}: {served} clients served while loading");
+        if round == 2 {
+            // Not every round need hit the window, but the path must be exercised at all.
+            assert!(
+                served > 0,
+                "no client was served while the board loaded; the test does not cover that path"
+            );
+        }
+    }
+}

@@ -65,6 +65,9 @@ pub fn build(ws: &Workspace, debug: bool) -> anyhow::Result<PathBuf> {
         .out_name(OUT_NAME)
         .debug(debug)
         .keep_debug(debug)
+        // Function names are a third of the module; release builds do without them.
+        .remove_name_section(!debug)
+        .remove_producers_section(!debug)
         .typescript(false)
         .generate(&pkg)
         .context("wasm-bindgen failed")?;

@@ -23,7 +23,11 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "Huddle's build tooling.")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Huddle's build tooling."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -44,8 +44,8 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     cmd::run(cmd::cargo(ws).args(["build", "--package", "huddle-server", "--bin", "huddle"]))?;
     let server = ws.debug_server_bin();
 
-    // (e) the suite. The client is tested on its own: in the workspace build it would share the
-    // server's yrs features, and its browser-only parts have nothing to run natively.
+    // (e) the suite. The client's native tests get their own run, so the client is built with
+    // its own features (as for the browser), not unified with the server's (yrs `sync`).
     let env = [
         ("HUDDLE_BIN", server.into_os_string()),
         ("HUDDLE_ASSETS", assets.into_os_string()),
@@ -55,7 +55,14 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     step("running the tests...");
     let mut workspace_tests = cmd::cargo(ws);
     workspace_tests
-        .args(["test", "--workspace", "--exclude", CLIENT_PACKAGE])
+        // --no-fail-fast: one run reports every failing test binary, not just the first.
+        .args([
+            "test",
+            "--no-fail-fast",
+            "--workspace",
+            "--exclude",
+            CLIENT_PACKAGE,
+        ])
         .args(extra)
         .envs(env.iter().cloned());
     let workspace_result = cmd::run(&mut workspace_tests);

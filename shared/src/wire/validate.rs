@@ -5,20 +5,24 @@
 //! - length prefixes and counts are used to reserve memory up front. yrs 0.28 uses
 //!   `try_reserve`, which only fails for impossible sizes: a 21-byte message announcing
 //!   50 million blocks still reserves (and touches) gigabytes;
-//! - `Any` values (arrays and maps nested in arrays and maps) are decoded recursively, so a few
-//!   kilobytes of `[[[[...]]]]` overflow the stack, which aborts the process (`catch_unwind`
-//!   cannot catch that);
+//! - `Any` values (arrays and maps nested in arrays and maps) are decoded recursively, so some
+//!   tens of kilobytes of `[[[[...]]]]` overflow the stack, which aborts the process
+//!   (`catch_unwind` cannot catch that);
 //! - a few arithmetic operations on decoded values (clock sums, delete ranges, negated varints,
 //!   client ids above 53 bits) panic in debug builds.
 //!
 //! [`validate_update_v1`] walks the update exactly as yrs 0.28.1's `DecoderV1` reads it (block
-//! by block, field by field, in the same order), but builds nothing: it allocates nothing on the
-//! heap, recurses nowhere (nested values use a fixed-size explicit stack), checks every count
-//! against the bytes that remain, and runs in time linear in the input. It is deliberately
-//! *stricter* than yrs wherever yrs would silently wrap a value, panic, or where no real encoder
-//! (yrs or JS Yjs) ever produces the encoding. The guarantee the tests check is soundness: if
-//! the validator accepts, `Update::decode_v1` succeeds without panicking, and every update yrs
-//! or Yjs produces is accepted.
+//! by block, field by field, in the same order), but builds nothing. It allocates nothing on the
+//! heap (except serde_json's scratch space for JSON strings with escapes, and error messages for
+//! bad JSON, both bounded by bytes actually present), walks `Any` values iteratively with a
+//! fixed-size explicit stack (JSON text is parsed by serde_json with the same depth limit),
+//! checks every count against the bytes that remain, and runs in time linear in the input.
+//!
+//! It is deliberately *stricter* than yrs wherever yrs would silently wrap a value or panic, and
+//! where no real encoder (yrs or JS Yjs) produces the encoding. The guarantee the tests check:
+//! if the validator accepts, `Update::decode_v1` succeeds without panicking; and every update
+//! yrs or Yjs produces is accepted, save those yrs itself cannot decode (Yjs writes a name after
+//! the `XmlHook` type ref, which yrs 0.28.1 does not read).
 //!
 //! Trailing bytes after the delete set are accepted, as yrs and Yjs ignore them; their number
 //! is reported in [`UpdateSummary::trailing_bytes`] so callers can strip or refuse them.
@@ -197,9 +201,12 @@ pub enum InvalidUpdate {
 type Result<T> = std::result::Result<T, InvalidUpdate>;
 
 /// Checks that `update` (Yjs update format v1) can be decoded by `yrs::Update::decode_v1`
-/// safely: bounded memory, bounded recursion, no panic. Never panics, allocates nothing on
-/// success or on non-JSON errors, and runs in O(`update.len()`).
-pub fn validate_update_v1(update: &[u8], limits: &Limits) -> Result<UpdateSummary> {
+/// safely: bounded memory, bounded recursion, no panic. Never panics, runs in
+/// O(`update.len()`), and allocates nothing outside JSON text (see the module docs).
+pub fn validate_update_v1(
+    update: &[u8],
+    limits: &Limits,
+) -> std::result::Result<UpdateSummary, InvalidUpdate> {
     let mut walker = Walker {
         r: Reader {
             buf: update,

@@ -25,6 +25,8 @@ use crate::outbox::{Outbox, SendError, code};
 use crate::rooms::RoomContext;
 use crate::store::{BoardMeta, StoreError, now_ms};
 
+pub mod loading;
+
 pub type ConnId = u64;
 
 /// What connections and the HTTP API ask of a room.
@@ -55,7 +57,7 @@ pub enum Command {
 
 /// An empty update v1: no structs, no deletions. Clients send it as sync step 2 when they
 /// have nothing the server lacks; it is neither stored nor forwarded.
-const EMPTY_UPDATE: &[u8] = &[0, 0];
+pub(crate) const EMPTY_UPDATE: &[u8] = &[0, 0];
 
 /// How often a room checks for idleness, finished compactions and metadata to write.
 const TICK: Duration = Duration::from_secs(1);
@@ -74,6 +76,7 @@ struct PendingSave {
 }
 
 struct Compaction {
+    /// Resolves to the new snapshot's size.
     task: JoinHandle<Result<usize, StoreError>>,
     log_len: u64,
     log_bytes: u64,
@@ -91,6 +94,8 @@ struct Room {
     next_seq: u64,
     log_len: u64,
     log_bytes: u64,
+    /// Size of the stored snapshot; compaction waits for the log to be worth rewriting it.
+    snapshot_bytes: u64,
     compaction: Option<Compaction>,
     last_activity: Instant,
     /// Set when the room must stop: shutdown, deletion, or a failure that makes its state
@@ -106,7 +111,7 @@ pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, c
     metrics
         .rooms_loaded
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    match Room::load(id.clone(), ctx.clone()).await {
+    match Room::load(id.clone(), ctx.clone(), &mut rx).await {
         Ok(mut room) => {
             room.serve(&mut rx, generation).await;
             room.finish();
@@ -140,31 +145,13 @@ pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, c
 }
 
 impl Room {
-    async fn load(id: String, ctx: RoomContext) -> Result<Room, StoreError> {
-        let store = ctx.store.clone();
-        let board_id = id.clone();
-        let (stored, meta) = tokio::task::spawn_blocking(move || {
-            let stored = store.load(&board_id)?;
-            let meta = store.board_meta(&board_id)?;
-            Ok::<_, StoreError>((stored, meta))
-        })
-        .await??;
-        let board = Board::from_doc(stored.doc);
-        let meta = match meta {
-            Some(meta) => meta,
-            None => {
-                // A board is created on first use.
-                let now = now_ms();
-                let title = board.title(&board.doc().transact()).unwrap_or_default();
-                let meta = BoardMeta {
-                    title,
-                    created_at: now,
-                    updated_at: now,
-                };
-                ctx.store.put_meta(&id, &meta)?;
-                meta
-            }
-        };
+    async fn load(
+        id: String,
+        ctx: RoomContext,
+        rx: &mut mpsc::Receiver<Command>,
+    ) -> Result<Room, StoreError> {
+        let loaded = loading::load(&id, &ctx, rx).await?;
+        let board = Board::from_doc(loaded.doc);
         let awareness = Awareness::new(board.doc().clone());
         let mut room = Room {
             id,
@@ -173,16 +160,23 @@ impl Room {
             awareness,
             conns: HashMap::new(),
             pending_saves: Vec::new(),
-            meta,
+            meta: loaded.meta,
             meta_dirty: false,
-            next_seq: stored.next_seq,
-            log_len: stored.log_len,
-            log_bytes: stored.log_bytes,
+            next_seq: loaded.raw.next_seq,
+            log_len: loaded.raw.log.len() as u64,
+            log_bytes: loaded.raw.log_bytes(),
+            snapshot_bytes: loaded.raw.snapshot_bytes(),
             compaction: None,
             last_activity: Instant::now(),
             stop: None,
             deleted: None,
         };
+        for (conn, outbox) in loaded.joined {
+            room.greet(conn, outbox);
+        }
+        for cmd in loaded.buffered {
+            room.handle(cmd);
+        }
         room.maybe_compact();
         Ok(room)
     }
@@ -257,9 +251,13 @@ impl Room {
     }
 
     fn join(&mut self, conn: ConnId, outbox: Outbox, joined: oneshot::Sender<bool>) {
-        if joined.send(true).is_err() {
-            return; // the connection gave up waiting
-        }
+        if joined.send(true).is_ok() {
+            self.greet(conn, outbox);
+        } // else the connection gave up waiting
+    }
+
+    /// Adds a connection and sends it the server's half of the handshake.
+    fn greet(&mut self, conn: ConnId, outbox: Outbox) {
         // Server-initiated half of the handshake: our state vector (the client answers with
         // what we lack), then who is here.
         let sv = self.board.doc().transact().state_vector();
@@ -482,7 +480,8 @@ impl Room {
             && let Some(c) = self.compaction.take()
         {
             match c.task.await {
-                Ok(Ok(_)) => {
+                Ok(Ok(snapshot_bytes)) => {
+                    self.snapshot_bytes = snapshot_bytes as u64;
                     self.log_len = self.log_len.saturating_sub(c.log_len);
                     self.log_bytes = self.log_bytes.saturating_sub(c.log_bytes);
                 }
@@ -546,8 +545,24 @@ fn slow() -> (u16, String) {
 #[derive(Debug, Clone)]
 pub struct RoomConfig {
     pub idle_unload: Duration,
+    /// Longest log tail: bounds what a cold load merges for its first client.
     pub compact_after_updates: u64,
+    /// Log bytes that always justify a compaction, however big the board.
     pub compact_after_bytes: u64,
 }
+
+impl RoomConfig {
+    /// Whether a board's log should be folded into its snapshot: when it holds many updates,
+    /// or when it has grown as large as the snapshot itself (so rewriting the snapshot costs
+    /// at most as much as what was appended: amortised, storage stays per update).
+    pub fn should_compact(&self, log_len: u64, log_bytes: u64, snapshot_bytes: u64) -> bool {
+        log_len >= self.compact_after_updates
+            || log_bytes >= self.compact_after_bytes
+            || (log_len > 0 && log_bytes >= snapshot_bytes.max(MIN_COMPACT_BYTES))
+    }
+}
+
+/// Below this much log, compacting a tiny board would be busywork.
+const MIN_COMPACT_BYTES: u64 = 64 << 10;
 
 pub type SharedRoomConfig = Arc<RoomConfig>;

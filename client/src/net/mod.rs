@@ -1,0 +1,301 @@
+//! The connection to a board's room: a WebSocket speaking y-websocket, kept alive.
+//!
+//! - On open: send sync step 1 (our state vector) and our awareness state; status `online`.
+//! - Server's step 1: answer with step 2 (what it lacks, including edits made offline).
+//! - Step 2 / updates: apply in a transaction whose origin is [`REMOTE_ORIGIN`].
+//! - Local edits: a document observer queues every update whose origin is not remote; the
+//!   view calls [`Connection::flush_local`] after each gesture, which sends them and a Huddle
+//!   `SaveRequest`; status `saving` until the matching `Saved` arrives, then `saved`.
+//! - On close: status `offline`, reconnect after a backoff that doubles up to 10 s, resync.
+//!
+//! This module owns the socket and its handlers; [`session`] holds the sync state and
+//! answers messages. The observer only pushes bytes onto a queue, so it holds no JavaScript
+//! object and is `Send + Sync` whether or not yrs' `sync` feature is on. No transaction
+//! outlives a handler.
+
+mod session;
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex};
+
+use huddle_shared::model::Board;
+use huddle_shared::wire;
+use huddle_shared::yrs::Origin;
+use huddle_shared::yrs::sync::Awareness;
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, Event, MessageEvent, WebSocket};
+
+use self::session::{Outcome, Session, lock};
+use crate::dom::{self, Listener, js_error, log_error};
+use crate::identity::Guest;
+
+/// Origin of transactions that apply what the server sent: their updates are not sent back.
+const REMOTE_ORIGIN: &str = "huddle-remote";
+/// Key of our update observer on the document.
+const OBSERVER_KEY: &str = "huddle-net";
+/// Yjs forgets a peer's awareness state 30 s after its last renewal; renew at half that, as
+/// y-protocols' own clients do.
+const AWARENESS_RENEW_MS: i32 = 15_000;
+
+/// What the status badge shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Offline,
+    Online,
+    Saving,
+    Saved,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Offline => "offline",
+            Status::Online => "online",
+            Status::Saving => "saving",
+            Status::Saved => "saved",
+        }
+    }
+}
+
+/// What the connection tells the view. Called with no borrow held, so they may call back in.
+pub struct Events {
+    pub on_status: Box<dyn Fn(Status)>,
+    /// The document changed because of something the server sent.
+    pub on_remote_change: Box<dyn Fn()>,
+}
+
+/// A handle on the board's connection (cheap to clone).
+#[derive(Clone)]
+pub struct Connection {
+    shared: Rc<Shared>,
+}
+
+struct Shared {
+    session: RefCell<Session>,
+    events: Events,
+    /// The timer callback that renews our awareness state.
+    renew: Closure<dyn FnMut()>,
+}
+
+/// One WebSocket and the handlers registered on it (unregistered when dropped).
+struct Socket {
+    ws: WebSocket,
+    generation: u64,
+    open: bool,
+    _on_open: Closure<dyn FnMut(Event)>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(Event)>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+impl Connection {
+    /// Connects `board` to `/ws/{board_id}` on this page's host and keeps it connected.
+    pub fn start(
+        board: Board,
+        board_id: &str,
+        guest: &Guest,
+        events: Events,
+    ) -> Result<Connection, JsValue> {
+        let window = dom::window()?;
+        let location = window.location();
+        let scheme = if location.protocol()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        let url = format!("{scheme}://{}/ws/{board_id}", location.host()?);
+
+        // wasm32 has no system clock for yrs: awareness timestamps come from JavaScript.
+        let mut awareness =
+            Awareness::with_clock(board.doc().clone(), || js_sys::Date::now() as u64);
+        awareness
+            .set_local_state(guest.awareness_state())
+            .map_err(js_error)?;
+
+        let local_updates: session::UpdateQueue = Arc::new(Mutex::new(Vec::new()));
+        let queue = local_updates.clone();
+        let remote = Origin::from(REMOTE_ORIGIN);
+        board
+            .doc()
+            .observe_update_v1(OBSERVER_KEY, move |txn, event| {
+                if txn.origin() != Some(&remote) {
+                    lock(&queue).push(event.update.clone());
+                }
+            })
+            .map_err(js_error)?;
+
+        let session = Session::new(url, board, awareness, local_updates);
+        let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
+            let weak = weak.clone();
+            Shared {
+                session: RefCell::new(session),
+                events,
+                renew: Closure::new(move || {
+                    if let Some(shared) = weak.upgrade() {
+                        shared.session.borrow_mut().renew_awareness();
+                    }
+                }),
+            }
+        });
+        window.set_interval_with_callback_and_timeout_and_arguments_0(
+            shared.renew.as_ref().unchecked_ref(),
+            AWARENESS_RENEW_MS,
+        )?;
+        // Leaving the page: tell the others we are gone now rather than after a timeout.
+        let weak = Rc::downgrade(&shared);
+        Listener::new(&window, "pagehide", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                shared.session.borrow_mut().leave();
+            }
+        })?
+        .forever();
+        connect(&shared);
+        Ok(Connection { shared })
+    }
+
+    /// Sends the local edits made since the last call, then asks the server to confirm they
+    /// are saved. Call after every local transaction.
+    pub fn flush_local(&self) {
+        let status = self.shared.session.borrow_mut().flush_local();
+        self.shared.emit_status(status);
+    }
+}
+
+impl Shared {
+    fn emit_status(&self, status: Option<Status>) {
+        if let Some(status) = status {
+            (self.events.on_status)(status);
+        }
+    }
+}
+
+/// Opens a new socket (replacing any old one); on failure, retries after the backoff.
+fn connect(shared: &Rc<Shared>) {
+    let mut session = shared.session.borrow_mut();
+    session.generation += 1;
+    let generation = session.generation;
+    // Drop the old socket first: this runs from a timer, never from one of its own handlers.
+    session.socket = None;
+    match open_socket(shared, &session.url, generation) {
+        Ok(socket) => session.socket = Some(socket),
+        Err(err) => {
+            log_error("could not open the WebSocket", &err);
+            let delay = session.next_backoff();
+            drop(session);
+            schedule_reconnect(shared, delay);
+        }
+    }
+}
+
+fn open_socket(shared: &Rc<Shared>, url: &str, generation: u64) -> Result<Socket, JsValue> {
+    let ws = WebSocket::new(url)?;
+    ws.set_binary_type(BinaryType::Arraybuffer);
+
+    let weak = Rc::downgrade(shared);
+    let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+        if let Some(shared) = weak.upgrade() {
+            opened(&shared, generation);
+        }
+    });
+    let weak = Rc::downgrade(shared);
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if let Some(shared) = weak.upgrade() {
+            received(&shared, generation, &event);
+        }
+    });
+    let weak = Rc::downgrade(shared);
+    let on_close = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+        if let Some(shared) = weak.upgrade() {
+            closed(&shared, generation);
+        }
+    });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    Ok(Socket {
+        ws,
+        generation,
+        open: false,
+        _on_open: on_open,
+        _on_message: on_message,
+        _on_close: on_close,
+    })
+}
+
+fn opened(shared: &Rc<Shared>, generation: u64) {
+    let status = {
+        let mut session = shared.session.borrow_mut();
+        let Some(socket) = session.current_socket(generation) else {
+            return;
+        };
+        socket.open = true;
+        session.on_open()
+    };
+    shared.emit_status(status);
+}
+
+fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
+    let Ok(buffer) = event.data().dyn_into::<ArrayBuffer>() else {
+        log_error("ignoring a non-binary WebSocket message", &event.data());
+        return;
+    };
+    let frame = Uint8Array::new(&buffer).to_vec();
+    let messages = match wire::decode_frame(&frame, &wire::Limits::default()) {
+        Ok(messages) => messages,
+        Err(err) => return log_error("ignoring a malformed frame from the server", &js_error(err)),
+    };
+    let mut outcome = Outcome::default();
+    {
+        let mut session = shared.session.borrow_mut();
+        if session.current_socket(generation).is_none() {
+            return;
+        }
+        for message in messages {
+            session.handle(message, &mut outcome);
+        }
+    }
+    if outcome.remote_change {
+        (shared.events.on_remote_change)();
+    }
+    shared.emit_status(outcome.status);
+}
+
+fn closed(shared: &Rc<Shared>, generation: u64) {
+    let (delay, status) = {
+        let mut session = shared.session.borrow_mut();
+        let Some(socket) = session.current_socket(generation) else {
+            return;
+        };
+        // The socket itself is dropped by the next `connect`, not inside its own handler.
+        socket.open = false;
+        session.on_close()
+    };
+    schedule_reconnect(shared, delay);
+    shared.emit_status(status);
+}
+
+fn schedule_reconnect(shared: &Rc<Shared>, delay_ms: i32) {
+    let weak = Rc::downgrade(shared);
+    let retry = Closure::once_into_js(move || {
+        if let Some(shared) = weak.upgrade() {
+            connect(&shared);
+        }
+    });
+    let scheduled = dom::window().and_then(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), delay_ms)
+    });
+    if let Err(err) = scheduled {
+        log_error("could not schedule a reconnect", &err);
+    }
+}

@@ -1,0 +1,233 @@
+//! The sync state of one board link: what has been sent, what the server confirmed, and how
+//! each message from the server is answered. The socket itself is `super`'s business; this
+//! only sends frames on it while it is open.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use huddle_shared::model::Board;
+use huddle_shared::wire::{self, HuddleMessage, Message};
+use huddle_shared::yrs::sync::Awareness;
+use huddle_shared::yrs::{ReadTxn, Transact};
+use wasm_bindgen::JsValue;
+
+use super::{REMOTE_ORIGIN, Socket, Status};
+use crate::dom::{js_error, log_error};
+
+/// First reconnect delay: quick enough that a server restart goes unnoticed.
+const BACKOFF_START_MS: i32 = 500;
+/// Longest reconnect delay: a returning network is noticed within ten seconds.
+const BACKOFF_MAX_MS: i32 = 10_000;
+
+/// Local updates queued by the document observer, not sent yet.
+pub(super) type UpdateQueue = Arc<Mutex<Vec<Vec<u8>>>>;
+
+pub(super) struct Session {
+    pub url: String,
+    pub board: Board,
+    pub awareness: Awareness,
+    /// Filled by the document observer, emptied by [`Session::flush_local`].
+    pub local_updates: UpdateQueue,
+    pub socket: Option<Socket>,
+    /// Numbers sockets, so events of a replaced socket are recognised and ignored.
+    pub generation: u64,
+    backoff_ms: i32,
+    /// Sequence number of the last `SaveRequest` sent; only its `Saved` means "all saved".
+    save_seq: u64,
+    /// Local edits were made while offline: ask for a save once they went out in step 2.
+    unsaved: bool,
+    status: Status,
+}
+
+/// What handling a frame did that the view must hear about (once nothing is borrowed).
+#[derive(Debug, Default)]
+pub(super) struct Outcome {
+    pub remote_change: bool,
+    pub status: Option<Status>,
+}
+
+impl Session {
+    pub fn new(
+        url: String,
+        board: Board,
+        awareness: Awareness,
+        local_updates: UpdateQueue,
+    ) -> Self {
+        Session {
+            url,
+            board,
+            awareness,
+            local_updates,
+            socket: None,
+            generation: 0,
+            backoff_ms: BACKOFF_START_MS,
+            save_seq: 0,
+            unsaved: false,
+            status: Status::Offline,
+        }
+    }
+
+    pub fn current_socket(&mut self, generation: u64) -> Option<&mut Socket> {
+        self.socket.as_mut().filter(|s| s.generation == generation)
+    }
+
+    fn is_open(&self) -> bool {
+        self.socket.as_ref().is_some_and(|s| s.open)
+    }
+
+    /// The socket just opened: sync step 1 and our awareness state.
+    pub fn on_open(&mut self) -> Option<Status> {
+        self.backoff_ms = BACKOFF_START_MS;
+        // Whatever is still queued goes out in our answer to the server's step 1.
+        let mut queue = lock(&self.local_updates);
+        if !queue.is_empty() {
+            queue.clear();
+            self.unsaved = true;
+        }
+        drop(queue);
+        let state_vector = self.board.doc().transact().state_vector();
+        self.send(&wire::encode_sync_step1(&state_vector));
+        self.send_awareness();
+        self.set_status(Status::Online)
+    }
+
+    /// The socket closed: the delay before the next attempt, and the new status.
+    pub fn on_close(&mut self) -> (i32, Option<Status>) {
+        let delay = self.next_backoff();
+        (delay, self.set_status(Status::Offline))
+    }
+
+    /// The delay before the next reconnect attempt, doubling the one after it.
+    pub fn next_backoff(&mut self) -> i32 {
+        let delay = self.backoff_ms;
+        self.backoff_ms = (delay * 2).min(BACKOFF_MAX_MS);
+        delay
+    }
+
+    /// Answers one message from the server.
+    pub fn handle(&mut self, message: Message, outcome: &mut Outcome) {
+        match message {
+            Message::SyncStep1(state_vector) => {
+                let diff = self.board.doc().transact().encode_diff_v1(&state_vector);
+                self.send(&wire::encode_sync_step2(&diff));
+                if std::mem::take(&mut self.unsaved) {
+                    outcome.status = self.request_save().or(outcome.status);
+                }
+            }
+            Message::SyncStep2(update) | Message::Update(update) => {
+                outcome.remote_change |= self.apply_remote(&update);
+            }
+            Message::Awareness(update) => {
+                if let Err(err) = self.awareness.apply_update(update) {
+                    log_error("bad awareness update", &js_error(err));
+                }
+            }
+            Message::AwarenessQuery => self.send_awareness(),
+            Message::Auth(Some(reason)) => {
+                log_error("the server denied access", &JsValue::from_str(&reason));
+            }
+            Message::Auth(None) => {}
+            Message::Huddle(HuddleMessage::Saved { seq }) => {
+                if seq == self.save_seq {
+                    outcome.status = self.set_status(Status::Saved).or(outcome.status);
+                }
+            }
+            Message::Huddle(HuddleMessage::SaveRequest { .. }) => {}
+        }
+    }
+
+    /// Sends the queued local updates and a `SaveRequest` covering them.
+    pub fn flush_local(&mut self) -> Option<Status> {
+        let updates = std::mem::take(&mut *lock(&self.local_updates));
+        if updates.is_empty() {
+            return None;
+        }
+        if !self.is_open() {
+            // The next connection's sync step 2 carries them.
+            self.unsaved = true;
+            return None;
+        }
+        for update in &updates {
+            self.send(&wire::encode_update(update));
+        }
+        self.request_save()
+    }
+
+    /// Re-announces our awareness state (a new clock) so that peers keep it.
+    pub fn renew_awareness(&mut self) {
+        if !self.is_open() {
+            return;
+        }
+        if let Some(json) = self.awareness.local_state_raw() {
+            self.awareness.set_local_state_raw(json);
+            self.send_awareness();
+        }
+    }
+
+    /// Tells the others we left (the page is going away).
+    pub fn leave(&mut self) {
+        self.awareness.clean_local_state();
+        self.send_awareness();
+    }
+
+    fn send(&self, frame: &[u8]) {
+        let Some(socket) = self.socket.as_ref().filter(|s| s.open) else {
+            return;
+        };
+        if let Err(err) = socket.ws.send_with_u8_array(frame) {
+            log_error("WebSocket send failed", &err);
+        }
+    }
+
+    fn send_awareness(&self) {
+        match self
+            .awareness
+            .update_with_clients([self.awareness.client_id()])
+        {
+            Ok(update) => self.send(&wire::encode_awareness(&update)),
+            Err(err) => log_error("no local awareness state", &js_error(err)),
+        }
+    }
+
+    /// Applies an update from the server; whether it was applied.
+    fn apply_remote(&self, update: &[u8]) -> bool {
+        let update = match wire::decode_update(update) {
+            Ok(update) => update,
+            Err(err) => {
+                log_error("ignoring an undecodable update", &js_error(err));
+                return false;
+            }
+        };
+        let mut txn = self.board.doc().transact_mut_with(REMOTE_ORIGIN);
+        match txn.apply_update(update) {
+            Ok(()) => true,
+            Err(err) => {
+                log_error("could not apply an update", &js_error(err));
+                false
+            }
+        }
+    }
+
+    /// Sends a `SaveRequest` covering everything sent so far.
+    fn request_save(&mut self) -> Option<Status> {
+        self.save_seq += 1;
+        self.send(&wire::encode_huddle(HuddleMessage::SaveRequest {
+            seq: self.save_seq,
+        }));
+        self.set_status(Status::Saving)
+    }
+
+    /// Sets the status; `Some` if it changed (for the caller to report once unborrowed).
+    fn set_status(&mut self, status: Status) -> Option<Status> {
+        (self.status != status).then(|| {
+            self.status = status;
+            status
+        })
+    }
+}
+
+/// Locks the update queue. It only holds plain bytes, so a poisoned lock is still usable.
+pub(super) fn lock(queue: &Mutex<Vec<Vec<u8>>>) -> MutexGuard<'_, Vec<Vec<u8>>> {
+    queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,68 @@
+//! `cargo xtask bench`: Huddle's benchmarks. Every figure is measured in this run, and each
+//! goal is checked against a baseline measured in the same run (a ratio), never against a
+//! wall-clock constant alone: the machine is shared and noisy.
+//!
+//! Usage: `bench [SCENARIO...]` with scenarios `storage`, `cold-load` (default: all).
+//!
+//! # Layout
+//!
+//! - [`stats`]: medians and percentiles of repeated samples.
+//! - [`fixtures`]: boards of N notes and streams of note moves.
+//! - [`storage`]: cost of storing one note move, on a small and on a big board.
+//! - [`cold_load`]: loading a big board from sled until sync step 2 can be sent.
+
+mod cold_load;
+mod fixtures;
+mod stats;
+mod storage;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let all = ["storage", "cold-load"];
+    let chosen: Vec<&str> = if args.is_empty() {
+        all.to_vec()
+    } else {
+        args.iter().map(String::as_str).collect()
+    };
+    for name in &chosen {
+        if !all.contains(name) {
+            anyhow::bail!("unknown scenario {name:?}; known: {}", all.join(", "));
+        }
+    }
+    println!("# Huddle benchmarks\n");
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpu_model()
+    );
+    println!("commit: {}\n", git_head());
+    for name in chosen {
+        match name {
+            "storage" => storage::run()?,
+            "cold-load" => cold_load::run()?,
+            _ => unreachable!("checked above"),
+        }
+    }
+    Ok(())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn git_head() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(huddle_tests::workspace_root())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}

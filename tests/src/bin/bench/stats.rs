@@ -1,0 +1,26 @@
+//! Summaries of repeated samples.
+
+use std::time::Duration;
+
+/// Median of the samples (the middle one; robust to the odd slow run on a shared machine).
+pub fn median(samples: &mut [Duration]) -> Duration {
+    percentile(samples, 50.0)
+}
+
+/// The `p`-th percentile (nearest rank).
+pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    samples.sort();
+    let rank = ((p / 100.0) * samples.len() as f64).ceil().max(1.0) as usize;
+    samples[rank.min(samples.len()) - 1]
+}
+
+pub fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+pub fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
