@@ -89,7 +89,7 @@ pub async fn run(
         room_config: Arc::new(RoomConfig {
             idle_unload: Duration::from_secs(args.idle_unload_secs),
             compact_after_updates: args.compact_after_updates.max(1),
-            compact_after_bytes: 4 << 20,
+            compact_after_bytes: crate::room::DEFAULT_COMPACT_AFTER_BYTES,
         }),
         store: store.clone(),
         rooms: Rooms::default(),

@@ -51,7 +51,7 @@ pub struct ServeArgs {
     pub idle_unload_secs: u64,
 
     /// Fold a board's update log into its snapshot after this many updates.
-    #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES", default_value_t = 1000)]
+    #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES", default_value_t = crate::room::DEFAULT_COMPACT_AFTER_UPDATES)]
     pub compact_after_updates: u64,
 }
 

@@ -547,26 +547,32 @@ async fn a_board_deleted_during_compaction_stays_deleted() -> anyhow::Result<()>
     let id = create_board(&server, TITLE).await?;
     let writer = Client::join(&server.ws_url(&id)).await?;
     let watcher = Client::join(&server.ws_url(&id)).await?;
-    // A board big enough that compacting it takes a while in a debug build.
-    let text = "lorem ipsum ".repeat(400);
-    for batch in 0..8 {
-        writer.edit(|board, txn| {
-            for i in 0..50 {
-                let note = NewNote {
-                    pos: [f64::from(i) * 10.0, f64::from(batch) * 10.0],
-                    text: text.clone(),
-                    ..NewNote::default()
-                };
-                board.create_note(txn, note).expect("a valid note");
-            }
-        });
-    }
+    // A board big enough that compacting it takes a while in a debug build (one frame, so
+    // the setup itself compacts once).
+    const NOTES: usize = 3000;
+    writer.edit(|board, txn| {
+        for i in 0..NOTES {
+            let note = NewNote {
+                pos: [i as f64, 0.0],
+                text: "lorem".to_owned(),
+                ..NewNote::default()
+            };
+            board.create_note(txn, note).expect("a valid note");
+        }
+    });
     writer.save().await?;
-    watcher.wait_until(|s| s.items.len() == 400).await.map_err(|_| anyhow::anyhow!("sync"))?;
-
-    // One more update starts a compaction; the watcher seeing it means it has just started.
+    watcher
+        .wait_until(|s| s.items.len() == NOTES)
+        .await
+        .map_err(|_| anyhow::anyhow!("sync"))?;
+    // The room notices a finished compaction on its next tick (1 s), then the next update
+    // starts another; the watcher seeing that update means the compaction has just begun.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     add_note(&writer, "the last straw", 0.0);
-    watcher.wait_until(|s| s.items.len() == 401).await.map_err(|_| anyhow::anyhow!("sync"))?;
+    watcher
+        .wait_until(|s| s.items.len() == NOTES + 1)
+        .await
+        .map_err(|_| anyhow::anyhow!("sync"))?;
     let res = http::delete(server.addr(), &format!("/api/boards/{id}")).await?;
     assert_eq!(res.status, 204, "{}", res.body);
     assert_eq!(writer.closed().await?.0, CLOSE_BOARD_DELETED);

@@ -541,6 +541,12 @@ fn slow() -> (u16, String) {
     )
 }
 
+/// Default longest log tail (updates) before compaction; a cold load merges at most this
+/// many updates for its first client, which takes a few milliseconds at this size.
+pub const DEFAULT_COMPACT_AFTER_UPDATES: u64 = 1000;
+/// Default log size that always triggers compaction.
+pub const DEFAULT_COMPACT_AFTER_BYTES: u64 = 4 << 20;
+
 /// Room tuning, from the command line.
 #[derive(Debug, Clone)]
 pub struct RoomConfig {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use huddle_server::room::{DEFAULT_COMPACT_AFTER_BYTES, DEFAULT_COMPACT_AFTER_UPDATES, RoomConfig};
 use huddle_server::store::Store;
 use huddle_shared::wire;
 use yrs::Transact;
@@ -16,8 +17,8 @@ use crate::stats::{median, micros, millis};
 const MOVES_PER_ROUND: usize = 2000;
 /// Rounds per board size, alternated between sizes so drift on the machine hits both.
 const ROUNDS: usize = 9;
-/// The server's default compaction threshold (updates), to amortise compaction over.
-const COMPACT_AFTER_UPDATES: u32 = 1000;
+/// Moves kept back for the compaction measurement (more than any threshold can ask for).
+const EXTRA_MOVES: usize = 20_000;
 
 struct Fixture {
     notes: usize,
@@ -36,7 +37,11 @@ impl Fixture {
         store.append("bench", 0, &state)?;
         store.compact("bench", 0)?;
         let server = huddle_shared::model::Board::from_doc(store.load("bench")?.1);
-        let updates = moves(&client, MOVES_PER_ROUND * ROUNDS, notes as u64);
+        let updates = moves(
+            &client,
+            MOVES_PER_ROUND * ROUNDS + EXTRA_MOVES,
+            notes as u64,
+        );
         Ok(Fixture {
             notes,
             store,
@@ -61,6 +66,31 @@ impl Fixture {
     }
 }
 
+/// Folds the whole log, then appends moves until the server's default policy asks for a
+/// compaction, and times that compaction. Returns its duration and the updates it covered.
+fn compaction(f: &mut Fixture) -> anyhow::Result<(Duration, usize)> {
+    f.store.compact("bench", f.next_seq - 1)?;
+    let snapshot_bytes = f.store.read("bench")?.snapshot_bytes();
+    let policy = RoomConfig {
+        idle_unload: Duration::ZERO,
+        compact_after_updates: DEFAULT_COMPACT_AFTER_UPDATES,
+        compact_after_bytes: DEFAULT_COMPACT_AFTER_BYTES,
+    };
+    let (mut len, mut bytes) = (0u64, 0u64);
+    for payload in &f.updates[MOVES_PER_ROUND * ROUNDS..] {
+        f.store.append("bench", f.next_seq, payload)?;
+        f.next_seq += 1;
+        len += 1;
+        bytes += payload.len() as u64;
+        if policy.should_compact(len, bytes, snapshot_bytes) {
+            break;
+        }
+    }
+    let started = Instant::now();
+    f.store.compact("bench", f.next_seq - 1)?;
+    Ok((started.elapsed(), len as usize))
+}
+
 pub fn run() -> anyhow::Result<()> {
     println!("## storage: one note move, 100-note board vs 10,000-note board\n");
     let mut small = Fixture::new(100)?;
@@ -72,29 +102,28 @@ pub fn run() -> anyhow::Result<()> {
     }
     let (s, b) = (median(&mut small_t), median(&mut big_t));
 
-    // Compaction runs off the room, on a blocking thread; report its amortised share too.
-    let compaction = |f: &mut Fixture| -> anyhow::Result<Duration> {
-        let started = Instant::now();
-        f.store.compact("bench", f.next_seq - 1)?;
-        Ok(started.elapsed())
-    };
-    let (cs, cb) = (compaction(&mut small)?, compaction(&mut big)?);
+    // Compaction runs off the room, on a blocking thread; measure it where the server's own
+    // policy triggers it and amortise it over the updates that led there.
+    let (cs, ns) = compaction(&mut small)?;
+    let (cb, nb) = compaction(&mut big)?;
 
     println!(
-        "| board | per move (decode + apply + append), median of {ROUNDS} rounds x {MOVES_PER_ROUND} | compaction (off the room) | compaction amortised over {COMPACT_AFTER_UPDATES} updates |"
+        "| board | per move (decode + apply + append), median of {ROUNDS} rounds x {MOVES_PER_ROUND} | compaction (off the room) | updates per compaction | compaction amortised per update |"
     );
-    println!("|---|---|---|---|");
-    for (f, t, c) in [(&small, s, cs), (&big, b, cb)] {
+    println!("|---|---|---|---|---|");
+    for (f, t, c, n) in [(&small, s, cs, ns), (&big, b, cb, nb)] {
         println!(
-            "| {} notes | {:.2} µs | {:.1} ms | {:.2} µs |",
+            "| {} notes | {:.2} µs | {:.1} ms | {n} | {:.2} µs |",
             f.notes,
             micros(t),
             millis(c),
-            micros(c / COMPACT_AFTER_UPDATES)
+            micros(c / n as u32)
         );
     }
     let ratio = b.as_secs_f64() / s.as_secs_f64();
     let verdict = if ratio <= 2.0 { "meets" } else { "MISSES" };
-    println!("\nratio 10,000 / 100 notes: {ratio:.2} ({verdict} the goal of at most 2.0)\n");
+    println!("\nratio 10,000 / 100 notes: {ratio:.2} ({verdict} the goal of at most 2.0)");
+    let total = (b + cb / nb as u32).as_secs_f64() / (s + cs / ns as u32).as_secs_f64();
+    println!("ratio including amortised compaction: {total:.2}\n");
     Ok(())
 }
