@@ -162,6 +162,8 @@ async fn delete(
     let store = state.store.clone();
     let board = id.clone();
     if tokio::task::spawn_blocking(move || store.delete_board(&board)).await?? {
+        // Answer only once the deletion is on disk, as creation does.
+        state.store.wait_durable(state.store.written()).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NoSuchBoard(id))

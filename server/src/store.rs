@@ -114,6 +114,9 @@ struct Inner {
     flush_wanted: Notify,
     /// The `written` value covered by the last completed flush.
     durable: watch::Sender<u64>,
+    /// Held while a compaction swaps a snapshot in and while a board is deleted, so that a
+    /// compaction that started before a deletion can never write the board back.
+    lifecycle: std::sync::Mutex<()>,
     metrics: Arc<Metrics>,
 }
 
@@ -158,6 +161,7 @@ impl Store {
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
+                lifecycle: std::sync::Mutex::new(()),
                 metrics,
             }),
         })
@@ -206,6 +210,11 @@ impl Store {
 
     /// Removes the board, its log and its snapshot.
     pub fn delete_board(&self, board: &str) -> Result<bool, StoreError> {
+        let _lifecycle = self
+            .inner
+            .lifecycle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let existed = self.inner.meta.remove(board)?.is_some();
         self.inner.snapshots.remove(board)?;
         let mut batch = sled::Batch::default();
@@ -213,6 +222,7 @@ impl Store {
             batch.remove(entry?.0);
         }
         self.inner.log.apply_batch(batch)?;
+        self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)
     }
@@ -279,8 +289,11 @@ impl Store {
     }
 
     /// Folds the log up to `upto` (inclusive) into a new snapshot. Blocking: run it on a
-    /// blocking thread. Returns the snapshot size in bytes.
-    pub fn compact(&self, board: &str, upto: u64) -> Result<usize, StoreError> {
+    /// blocking thread. Returns the snapshot size in bytes, or `None` if the board was deleted
+    /// (or deleted and created anew) meanwhile, in which case nothing is written.
+    pub fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError> {
+        let incarnation = |store: &Store| store.board_meta(board).map(|m| m.map(|m| m.created_at));
+        let started_as = incarnation(self)?;
         let doc = yrs::Doc::with_options(huddle_shared::model::doc_options());
         let mut batch = sled::Batch::default();
         {
@@ -308,12 +321,20 @@ impl Store {
         let mut value = Vec::with_capacity(SNAPSHOT_HEADER + state.len());
         value.extend_from_slice(&upto.to_be_bytes());
         value.extend_from_slice(&state);
+        let _lifecycle = self
+            .inner
+            .lifecycle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if incarnation(self)? != started_as {
+            return Ok(None);
+        }
         // Snapshot first: if we crash before the log entries go, loading skips them anyway.
         self.inner.snapshots.insert(board, value)?;
         self.inner.log.apply_batch(batch)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.compactions.fetch_add(1, SeqCst);
-        Ok(state.len())
+        Ok(Some(state.len()))
     }
 
     // ---- durability --------------------------------------------------------------------------

@@ -304,7 +304,7 @@ proptest! {
     ) {
         let mutated = mutate(frame, &mutations);
         check_frame(&mutated);
-        // The update inside a mutated sync frame, fed to yrs directly.
+        // The body of a mutated sync frame (length prefix and all), fed to yrs directly.
         if let [0, 1 | 2, rest @ ..] = mutated.as_slice() {
             check_decode_update(rest);
         }

@@ -76,8 +76,8 @@ struct PendingSave {
 }
 
 struct Compaction {
-    /// Resolves to the new snapshot's size.
-    task: JoinHandle<Result<usize, StoreError>>,
+    /// Resolves to the new snapshot's size (`None`: the board was deleted meanwhile).
+    task: JoinHandle<Result<Option<usize>, StoreError>>,
     log_len: u64,
     log_bytes: u64,
 }
@@ -171,11 +171,24 @@ impl Room {
             stop: None,
             deleted: None,
         };
+        // Connections that joined during the load are in; what they sent meanwhile is applied
+        // before the server's own sync step 1 goes out, so that its state vector includes their
+        // edits and they do not send them all again.
+        let joined: Vec<ConnId> = loaded.joined.iter().map(|(conn, _)| *conn).collect();
         for (conn, outbox) in loaded.joined {
-            room.greet(conn, outbox);
+            room.conns.insert(
+                conn,
+                Conn {
+                    outbox,
+                    awareness_ids: HashSet::new(),
+                },
+            );
         }
         for cmd in loaded.buffered {
             room.handle(cmd);
+        }
+        for conn in joined {
+            room.greet(conn);
         }
         room.maybe_compact();
         Ok(room)
@@ -252,12 +265,19 @@ impl Room {
 
     fn join(&mut self, conn: ConnId, outbox: Outbox, joined: oneshot::Sender<bool>) {
         if joined.send(true).is_ok() {
-            self.greet(conn, outbox);
+            self.conns.insert(
+                conn,
+                Conn {
+                    outbox,
+                    awareness_ids: HashSet::new(),
+                },
+            );
+            self.greet(conn);
         } // else the connection gave up waiting
     }
 
-    /// Adds a connection and sends it the server's half of the handshake.
-    fn greet(&mut self, conn: ConnId, outbox: Outbox) {
+    /// Sends a connection the server's half of the handshake.
+    fn greet(&mut self, conn: ConnId) {
         // Server-initiated half of the handshake: our state vector (the client answers with
         // what we lack), then who is here.
         let sv = self.board.doc().transact().state_vector();
@@ -267,13 +287,6 @@ impl Room {
         {
             frames.push(Bytes::from(wire::encode_awareness(&update)));
         }
-        self.conns.insert(
-            conn,
-            Conn {
-                outbox,
-                awareness_ids: HashSet::new(),
-            },
-        );
         for frame in frames {
             self.send(conn, frame);
         }
@@ -480,7 +493,8 @@ impl Room {
             && let Some(c) = self.compaction.take()
         {
             match c.task.await {
-                Ok(Ok(snapshot_bytes)) => {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(snapshot_bytes))) => {
                     self.snapshot_bytes = snapshot_bytes as u64;
                     self.log_len = self.log_len.saturating_sub(c.log_len);
                     self.log_bytes = self.log_bytes.saturating_sub(c.log_bytes);
