@@ -4,6 +4,11 @@
 //! `HUDDLE_BIN` (the debug server binary), `HUDDLE_ASSETS` (the built web client),
 //! `HUDDLE_CHROMIUM` (the browser) and `HUDDLE_JS_DIR` (the stock Yjs peer, with node_modules).
 
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+
 use crate::Workspace;
 use crate::cmd::{self, step};
 use crate::{client, deps};
@@ -65,7 +70,8 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
         ])
         .args(extra)
         .envs(env.iter().cloned());
-    let workspace_result = cmd::run(&mut workspace_tests);
+    let mut tally = Tally::default();
+    let workspace_result = run_tallied(&mut workspace_tests, &mut tally);
 
     let selects_targets = extra
         .iter()
@@ -76,13 +82,93 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
         Ok(())
     } else {
         step("running the client's native tests...");
-        cmd::run(
+        run_tallied(
             cmd::cargo(ws)
                 .args(["test", "--package", CLIENT_PACKAGE])
                 .args(extra)
                 .envs(env.iter().cloned()),
+            &mut tally,
         )
     };
+    // One line for the whole suite (cargo prints one per test binary, the last often a
+    // doc-test run with nothing in it).
+    println!(
+        "tests: {} passed, {} failed, {} skipped",
+        tally.passed, tally.failed, tally.ignored
+    );
     // Both runs happen even if the first fails, so one `cargo xtask test` shows every failure.
     workspace_result.and(client_result)
+}
+
+/// Test counts summed over every `test result:` line cargo printed.
+#[derive(Debug, Default, PartialEq)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl Tally {
+    /// Adds the counts of a line like `test result: ok. 9 passed; 0 failed; 1 ignored; ...`.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            if let (Some(n), Some(what)) = (
+                words.next().and_then(|n| n.parse::<u64>().ok()),
+                words.next(),
+            ) {
+                match what {
+                    "passed" => self.passed += n,
+                    "failed" => self.failed += n,
+                    "ignored" => self.ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Runs `cargo test`, echoing its standard output line by line while counting the results.
+fn run_tallied(cmd: &mut Command, tally: &mut Tally) -> anyhow::Result<()> {
+    eprintln!("$ {}", cmd::describe(cmd));
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not start cargo test")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut out = std::io::stdout().lock();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        tally.add_line(&line);
+        writeln!(out, "{line}")?;
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("cargo test failed ({status})");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_sums_cargo_result_lines() {
+        let mut t = Tally::default();
+        t.add_line("test result: ok. 9 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 5.80s");
+        t.add_line("test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.1s");
+        t.add_line("running 4 tests");
+        assert_eq!(
+            t,
+            Tally {
+                passed: 11,
+                failed: 3,
+                ignored: 1
+            }
+        );
+    }
 }
