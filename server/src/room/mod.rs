@@ -1,5 +1,11 @@
 //! A room: the one task that owns a loaded board's document and awareness.
 //!
+//! - this file: the commands, the task's loop, and the y-sync handlers;
+//! - [`loading`]: the first moments, serving fresh clients from stored bytes while the
+//!   document builds;
+//! - `fanout`: sending to connections, closing slow ones, removing departed ones;
+//! - `housekeeping`: the tick (compactions, metadata, idleness) and the compaction policy.
+//!
 //! Connections talk to it only through its bounded command channel; it talks to them through
 //! their [`Outbox`]es with `try_send`, so a slow connection never stalls the room: a full queue
 //! closes that connection (it reconnects and resyncs), and no update is ever silently skipped.
@@ -9,7 +15,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -21,11 +26,17 @@ use yrs::block::ClientID;
 use yrs::sync::{Awareness, AwarenessUpdate};
 use yrs::{ReadTxn, Transact};
 
-use crate::outbox::{Outbox, SendError, code};
+use crate::outbox::{Outbox, code};
 use crate::rooms::RoomContext;
-use crate::store::{BoardMeta, StoreError, now_ms};
+use crate::store::{BoardMeta, StoreError};
 
+mod fanout;
+mod housekeeping;
 pub mod loading;
+
+pub use housekeeping::{
+    DEFAULT_COMPACT_AFTER_BYTES, DEFAULT_COMPACT_AFTER_UPDATES, RoomConfig, SharedRoomConfig,
+};
 
 pub type ConnId = u64;
 
@@ -415,174 +426,4 @@ impl Room {
         tracing::warn!(board = %self.id, conn, "closing connection: {reason}");
         self.remove(vec![(conn, Some((code::INVALID, reason.to_owned())))]);
     }
-
-    fn send(&mut self, conn: ConnId, frame: Bytes) {
-        let Some(c) = self.conns.get(&conn) else {
-            return;
-        };
-        match c.outbox.send(frame) {
-            Ok(()) => {}
-            Err(SendError::Full) => self.remove(vec![(conn, Some(slow()))]),
-            Err(SendError::Gone) => self.remove(vec![(conn, None)]),
-        }
-    }
-
-    /// Sends `frame` to every connection but `except`; connections that cannot take it are
-    /// closed (and their departure is itself broadcast).
-    fn broadcast(&mut self, except: Option<ConnId>, frame: Bytes) {
-        let failed = self.broadcast_collect(except, &frame);
-        if !failed.is_empty() {
-            self.remove(failed);
-        }
-    }
-
-    fn broadcast_collect(
-        &self,
-        except: Option<ConnId>,
-        frame: &Bytes,
-    ) -> Vec<(ConnId, Option<(u16, String)>)> {
-        let mut failed = Vec::new();
-        for (&id, c) in &self.conns {
-            if Some(id) == except {
-                continue;
-            }
-            match c.outbox.send(frame.clone()) {
-                Ok(()) => {}
-                Err(SendError::Full) => failed.push((id, Some(slow()))),
-                Err(SendError::Gone) => failed.push((id, None)),
-            }
-        }
-        failed
-    }
-
-    /// Removes connections (closing them with the given code and reason, if any) and tells
-    /// everyone else that their awareness states are gone, so no ghost cursors remain.
-    fn remove(&mut self, mut queue: Vec<(ConnId, Option<(u16, String)>)>) {
-        while let Some((id, close)) = queue.pop() {
-            let Some(conn) = self.conns.remove(&id) else {
-                continue;
-            };
-            self.pending_saves.retain(|p| p.conn != id);
-            if let Some((code, reason)) = close {
-                if code == code::TRY_AGAIN {
-                    self.ctx
-                        .metrics
-                        .slow_connections_closed
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                conn.outbox.closer.close(code, &reason);
-            }
-            if conn.awareness_ids.is_empty() {
-                continue;
-            }
-            for &client in &conn.awareness_ids {
-                self.awareness.remove_state(client);
-            }
-            if let Ok(update) = self.awareness.update_with_clients(conn.awareness_ids) {
-                let frame = Bytes::from(wire::encode_awareness(&update));
-                queue.extend(self.broadcast_collect(None, &frame));
-            }
-        }
-    }
-
-    // ---- housekeeping ------------------------------------------------------------------------
-
-    async fn on_tick(&mut self) {
-        if let Some(c) = &self.compaction
-            && c.task.is_finished()
-            && let Some(c) = self.compaction.take()
-        {
-            match c.task.await {
-                Ok(Ok(None)) => {}
-                Ok(Ok(Some(snapshot_bytes))) => {
-                    self.snapshot_bytes = snapshot_bytes as u64;
-                    self.log_len = self.log_len.saturating_sub(c.log_len);
-                    self.log_bytes = self.log_bytes.saturating_sub(c.log_bytes);
-                }
-                Ok(Err(e)) => tracing::error!(board = %self.id, "compaction failed: {e}"),
-                Err(e) => tracing::error!(board = %self.id, "compaction task failed: {e}"),
-            }
-        }
-        self.write_meta();
-    }
-
-    fn is_idle(&self) -> bool {
-        self.conns.is_empty()
-            && self.compaction.is_none()
-            && self.last_activity.elapsed() >= self.ctx.config.idle_unload
-    }
-
-    /// Starts folding the log into a snapshot on a blocking thread once it is long enough.
-    fn maybe_compact(&mut self) {
-        let config = &self.ctx.config;
-        if self.compaction.is_some()
-            || (self.log_len < config.compact_after_updates
-                && self.log_bytes < config.compact_after_bytes)
-        {
-            return;
-        }
-        let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
-        self.compaction = Some(Compaction {
-            task: self
-                .ctx
-                .tracker
-                .spawn_blocking(move || store.compact(&id, upto)),
-            log_len: self.log_len,
-            log_bytes: self.log_bytes,
-        });
-    }
-
-    /// Keeps the board list's title and last-change time current.
-    fn write_meta(&mut self) {
-        if !self.meta_dirty {
-            return;
-        }
-        self.meta_dirty = false;
-        self.meta.updated_at = now_ms();
-        if let Some(title) = self.board.title(&self.board.doc().transact()) {
-            self.meta.title = title;
-        }
-        if let Err(e) = self.ctx.store.put_meta(&self.id, &self.meta) {
-            tracing::error!(board = %self.id, "cannot write board metadata: {e}");
-        }
-    }
 }
-
-fn slow() -> (u16, String) {
-    (
-        code::TRY_AGAIN,
-        "too slow: outbound queue full; reconnect to resync".to_owned(),
-    )
-}
-
-/// Default longest log tail (updates) before compaction; a cold load merges at most this
-/// many updates for its first client, which takes a few milliseconds at this size.
-pub const DEFAULT_COMPACT_AFTER_UPDATES: u64 = 1000;
-/// Default log size that always triggers compaction.
-pub const DEFAULT_COMPACT_AFTER_BYTES: u64 = 4 << 20;
-
-/// Room tuning, from the command line.
-#[derive(Debug, Clone)]
-pub struct RoomConfig {
-    pub idle_unload: Duration,
-    /// Longest log tail: bounds what a cold load merges for its first client.
-    pub compact_after_updates: u64,
-    /// Log bytes that always justify a compaction, however big the board.
-    pub compact_after_bytes: u64,
-}
-
-impl RoomConfig {
-    /// Whether a board's log should be folded into its snapshot: when it holds many updates,
-    /// or when it has grown as large as the snapshot itself (so rewriting the snapshot costs
-    /// at most as much as what was appended: amortised, storage stays per update).
-    pub fn should_compact(&self, log_len: u64, log_bytes: u64, snapshot_bytes: u64) -> bool {
-        log_len >= self.compact_after_updates
-            || log_bytes >= self.compact_after_bytes
-            || (log_len > 0 && log_bytes >= snapshot_bytes.max(MIN_COMPACT_BYTES))
-    }
-}
-
-/// Below this much log, compacting a tiny board would be busywork.
-const MIN_COMPACT_BYTES: u64 = 64 << 10;
-
-pub type SharedRoomConfig = Arc<RoomConfig>;

@@ -1,0 +1,104 @@
+//! A room's housekeeping, on its one-second tick: finished compactions, the board list's
+//! metadata, idleness; and the compaction policy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use yrs::Transact;
+
+use super::{Compaction, Room};
+use crate::store::now_ms;
+
+impl Room {
+    pub(super) async fn on_tick(&mut self) {
+        if let Some(c) = &self.compaction
+            && c.task.is_finished()
+            && let Some(c) = self.compaction.take()
+        {
+            match c.task.await {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(snapshot_bytes))) => {
+                    self.snapshot_bytes = snapshot_bytes as u64;
+                    self.log_len = self.log_len.saturating_sub(c.log_len);
+                    self.log_bytes = self.log_bytes.saturating_sub(c.log_bytes);
+                }
+                Ok(Err(e)) => tracing::error!(board = %self.id, "compaction failed: {e}"),
+                Err(e) => tracing::error!(board = %self.id, "compaction task failed: {e}"),
+            }
+        }
+        self.write_meta();
+    }
+
+    pub(super) fn is_idle(&self) -> bool {
+        self.conns.is_empty()
+            && self.compaction.is_none()
+            && self.last_activity.elapsed() >= self.ctx.config.idle_unload
+    }
+
+    /// Starts folding the log into a snapshot on a blocking thread once it is long enough.
+    pub(super) fn maybe_compact(&mut self) {
+        let config = &self.ctx.config;
+        if self.compaction.is_some()
+            || (self.log_len < config.compact_after_updates
+                && self.log_bytes < config.compact_after_bytes)
+        {
+            return;
+        }
+        let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
+        self.compaction = Some(Compaction {
+            task: self
+                .ctx
+                .tracker
+                .spawn_blocking(move || store.compact(&id, upto)),
+            log_len: self.log_len,
+            log_bytes: self.log_bytes,
+        });
+    }
+
+    /// Keeps the board list's title and last-change time current.
+    pub(super) fn write_meta(&mut self) {
+        if !self.meta_dirty {
+            return;
+        }
+        self.meta_dirty = false;
+        self.meta.updated_at = now_ms();
+        if let Some(title) = self.board.title(&self.board.doc().transact()) {
+            self.meta.title = title;
+        }
+        if let Err(e) = self.ctx.store.put_meta(&self.id, &self.meta) {
+            tracing::error!(board = %self.id, "cannot write board metadata: {e}");
+        }
+    }
+}
+
+/// Default longest log tail (updates) before compaction; a cold load merges at most this
+/// many updates for its first client, which takes a few milliseconds at this size.
+pub const DEFAULT_COMPACT_AFTER_UPDATES: u64 = 1000;
+/// Default log size that always triggers compaction.
+pub const DEFAULT_COMPACT_AFTER_BYTES: u64 = 4 << 20;
+
+/// Room tuning, from the command line.
+#[derive(Debug, Clone)]
+pub struct RoomConfig {
+    pub idle_unload: Duration,
+    /// Longest log tail: bounds what a cold load merges for its first client.
+    pub compact_after_updates: u64,
+    /// Log bytes that always justify a compaction, however big the board.
+    pub compact_after_bytes: u64,
+}
+
+impl RoomConfig {
+    /// Whether a board's log should be folded into its snapshot: when it holds many updates,
+    /// or when it has grown as large as the snapshot itself (so rewriting the snapshot costs
+    /// at most as much as what was appended: amortised, storage stays per update).
+    pub fn should_compact(&self, log_len: u64, log_bytes: u64, snapshot_bytes: u64) -> bool {
+        log_len >= self.compact_after_updates
+            || log_bytes >= self.compact_after_bytes
+            || (log_len > 0 && log_bytes >= snapshot_bytes.max(MIN_COMPACT_BYTES))
+    }
+}
+
+/// Below this much log, compacting a tiny board would be busywork.
+const MIN_COMPACT_BYTES: u64 = 64 << 10;
+
+pub type SharedRoomConfig = Arc<RoomConfig>;
