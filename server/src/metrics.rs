@@ -19,6 +19,8 @@ pub struct Metrics {
     pub rooms_loaded: AtomicI64,
     /// Document updates accepted from clients (sync step 2 and update messages).
     pub updates_received: AtomicU64,
+    /// Document updates queued for other clients (one per receiver).
+    pub updates_sent: AtomicU64,
     pub bytes_received: AtomicU64,
     pub bytes_sent: AtomicU64,
     pub frames_sent: AtomicU64,
@@ -83,6 +85,11 @@ impl Metrics {
                 "huddle_updates_received_total",
                 "Document updates accepted from clients.",
                 &self.updates_received,
+            ),
+            (
+                "huddle_updates_sent_total",
+                "Document updates forwarded to other clients (one per receiver).",
+                &self.updates_sent,
             ),
             (
                 "huddle_bytes_received_total",

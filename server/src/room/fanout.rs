@@ -22,11 +22,16 @@ impl Room {
 
     /// Sends `frame` to every connection but `except`; connections that cannot take it are
     /// closed (and their departure is itself broadcast).
-    pub(super) fn broadcast(&mut self, except: Option<ConnId>, frame: Bytes) {
+    /// Returns how many connections the frame was queued for.
+    pub(super) fn broadcast(&mut self, except: Option<ConnId>, frame: Bytes) -> usize {
+        let receivers =
+            self.conns.len() - usize::from(except.is_some_and(|c| self.conns.contains_key(&c)));
         let failed = self.broadcast_collect(except, &frame);
+        let sent = receivers - failed.len();
         if !failed.is_empty() {
             self.remove(failed);
         }
+        sent
     }
 
     fn broadcast_collect(

@@ -365,7 +365,11 @@ impl Room {
             .updates_received
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let frame = frame.unwrap_or_else(|| Bytes::from(wire::encode_update(&payload)));
-        self.broadcast(Some(conn), frame);
+        let sent = self.broadcast(Some(conn), frame);
+        self.ctx
+            .metrics
+            .updates_sent
+            .fetch_add(sent as u64, std::sync::atomic::Ordering::Relaxed);
         self.maybe_compact();
     }
 
