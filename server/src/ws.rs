@@ -25,6 +25,9 @@ use crate::rooms::RoomHandle;
 /// moving notes 10 times a second with live cursors that is a few seconds of traffic.
 const OUTBOX_FRAMES: usize = 2048;
 
+/// How long a closing connection waits for the client's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
 /// How often joining is retried when the room found was just unloading.
 const JOIN_ATTEMPTS: usize = 5;
 
@@ -48,14 +51,25 @@ pub async fn serve(socket: WebSocket, board: String, app: AppState) {
     };
     let writer = tokio::spawn(write_loop(sink, outbound, closer.clone(), app.clone()));
 
+    let mut stream = stream;
     match join(&app, &board, conn, outbox).await {
         Some(room) => {
-            read_loop(stream, &room, conn, &closer, &app).await;
+            read_loop(&mut stream, &room, conn, &closer, &app).await;
             room.leave(conn).await;
             closer.close(code::NORMAL, "");
         }
         None => closer.close(code::INTERNAL, "board unavailable; try again"),
     }
+    // Read on until the client answers our close frame (or briefly gives up): closing a socket
+    // with unread data in it makes the kernel reset it, and the client would never see why.
+    let drain = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
     let _ = writer.await;
     app.metrics.connections_open.fetch_sub(1, Relaxed);
 }
@@ -71,7 +85,7 @@ async fn join(app: &AppState, board: &str, conn: u64, outbox: Outbox) -> Option<
 }
 
 async fn read_loop(
-    mut stream: SplitStream<WebSocket>,
+    stream: &mut SplitStream<WebSocket>,
     room: &RoomHandle,
     conn: u64,
     closer: &Closer,

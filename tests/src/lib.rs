@@ -8,9 +8,12 @@
 //! - [`client`]: a Rust y-websocket client (yrs + tokio-tungstenite) holding a [`Board`].
 //! - [`http`]: a minimal HTTP/1.1 client for the JSON API (loopback only).
 //! - [`js`]: runs the stock JavaScript Yjs peer in `tests/js` (npm `yjs` + `y-websocket`).
+//! - [`browser`]: headless Chromium over the DevTools protocol: pages, JavaScript, clicks,
+//!   typing, screenshots, going offline.
 //!
 //! [`Board`]: huddle_shared::model::Board
 
+pub mod browser;
 pub mod client;
 pub mod http;
 pub mod js;

@@ -1,0 +1,314 @@
+//! The web client in real headless Chromium against the real server: the home page creates a
+//! board; two tabs edit one note and see each other's keystrokes; a Rust replica's edits show
+//! up in a tab. Each test starts its own server and browser.
+//!
+//! Needs the built client and Chromium: `cargo xtask test` provides both (or
+//! `cargo xtask build-client && cargo build -p huddle-server`, with `/usr/bin/chromium`).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, ensure};
+use huddle_shared::model::NewNote;
+use huddle_tests::browser::{self, Browser, Page};
+use huddle_tests::client::{Client, WAIT};
+use huddle_tests::http;
+use huddle_tests::server::{DataDir, TestServer};
+use huddle_tests::workspace_root;
+use serde_json::{Value, json};
+
+/// What `#status` says once a tab is connected: `online` until its first save, then `saved`.
+const CONNECTED: &str =
+    "['online', 'saved'].includes(document.querySelector('#status')?.textContent)";
+
+// ---- helpers --------------------------------------------------------------------------------
+
+/// A server on a fresh data directory and a browser, both gone when the test ends.
+async fn start() -> anyhow::Result<(TestServer, DataDir, Browser)> {
+    browser::ensure_client_built()?;
+    let (server, data) = TestServer::start()?;
+    let browser = Browser::launch().await?;
+    Ok((server, data, browser))
+}
+
+async fn create_board(server: &TestServer, title: &str) -> anyhow::Result<String> {
+    let res = http::post_json(server.addr(), "/api/boards", &json!({ "title": title })).await?;
+    ensure!(res.status == 201, "create: {} {}", res.status, res.body);
+    Ok(res.json()?["id"].as_str().context("no id")?.to_owned())
+}
+
+/// Opens `/b/{board}` in a new tab and waits until it is connected.
+async fn open_board(browser: &Browser, server: &TestServer, board: &str) -> anyhow::Result<Page> {
+    let page = browser
+        .new_page(&server.http_url(&format!("/b/{board}")))
+        .await?;
+    wait(&page, "the board page to connect", CONNECTED).await?;
+    Ok(page)
+}
+
+/// `page.wait_for` with [`WAIT`]; a timeout also reports what the page shows and logged.
+async fn wait(page: &Page, what: &str, js: &str) -> anyhow::Result<Value> {
+    match page.wait_for(js, WAIT).await {
+        Ok(value) => Ok(value),
+        Err(err) => Err(err.context(format!(
+            "waiting for {what}; the page shows {}",
+            describe(page).await
+        ))),
+    }
+}
+
+/// The page as a test sees it, for failure messages.
+async fn describe(page: &Page) -> String {
+    let shown = page
+        .eval(
+            "({
+                path: location.pathname,
+                status: document.querySelector('#status')?.textContent ?? null,
+                notes: [...document.querySelectorAll('#notes li.note')].map(li => ({
+                    id: li.dataset.id,
+                    text: li.querySelector('textarea.note-text')?.value ?? null,
+                })),
+                app: document.querySelector('#app')?.innerText.slice(0, 300) ?? null,
+            })",
+        )
+        .await
+        .map_or_else(|e| format!("(unreadable: {e:#})"), |v| v.to_string());
+    format!("{shown}; console: {:?}", page.console())
+}
+
+/// The selector of note `id`'s text field.
+fn note_text(id: &str) -> String {
+    format!("#notes li.note[data-id=\"{id}\"] textarea.note-text")
+}
+
+/// A predicate: note `id`'s field holds exactly `text`.
+fn shows_text(id: &str, text: &str) -> String {
+    format!(
+        "document.querySelector({})?.value === {}",
+        json!(note_text(id)),
+        json!(text)
+    )
+}
+
+/// The ids of the notes a page lists, in order.
+async fn note_ids(page: &Page) -> anyhow::Result<Vec<String>> {
+    let ids = page
+        .eval("[...document.querySelectorAll('#notes li.note')].map(li => li.dataset.id)")
+        .await?;
+    Ok(serde_json::from_value(ids)?)
+}
+
+/// Nothing went to the console as an error and no exception went uncaught.
+fn assert_no_errors(page: &Page, which: &str) -> anyhow::Result<()> {
+    let errors: Vec<String> = page
+        .console()
+        .into_iter()
+        .filter(|line| {
+            ["[error]", "[exception]", "[crashed]", "[assert]"]
+                .iter()
+                .any(|level| line.starts_with(level))
+        })
+        .collect();
+    ensure!(errors.is_empty(), "{which} logged errors: {errors:#?}");
+    Ok(())
+}
+
+fn artifact(name: &str) -> PathBuf {
+    workspace_root().join("tests/artifacts").join(name)
+}
+
+// ---- tests ----------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_creates_a_board() -> anyhow::Result<()> {
+    const TITLE: &str = "Sprint 42 · refinement ✓";
+    let (server, _data, browser) = start().await?;
+    let page = browser.new_page(&server.http_url("/")).await?;
+
+    // The list loaded (empty on a fresh server) before the form is used.
+    let listed = wait(
+        &page,
+        "the board list",
+        "document.querySelector('#boards li')?.textContent",
+    )
+    .await?;
+    ensure!(
+        listed == "No boards yet.",
+        "a fresh server lists {listed} on the home page"
+    );
+
+    page.type_into("#new-board-title", TITLE).await?;
+    page.click("#new-board-submit").await?;
+    let path = wait(
+        &page,
+        "the new board to open",
+        "/^\\/b\\/[A-Za-z0-9_-]+$/.test(location.pathname) && location.pathname",
+    )
+    .await?;
+    let id = path
+        .as_str()
+        .and_then(|p| p.strip_prefix("/b/"))
+        .context("board path")?
+        .to_owned();
+    wait(&page, "the board page to connect", CONNECTED).await?;
+    // The title comes from the server's document, so it also shows that the sync worked.
+    wait(
+        &page,
+        "the board's title",
+        &format!(
+            "document.querySelector('#board-title')?.textContent === {}",
+            json!(TITLE)
+        ),
+    )
+    .await?;
+
+    let boards = http::get(server.addr(), "/api/boards").await?.json()?;
+    let listed = boards
+        .as_array()
+        .context("GET /api/boards is not a list")?
+        .iter()
+        .any(|b| b["id"] == id.as_str() && b["title"] == TITLE);
+    ensure!(
+        listed,
+        "GET /api/boards does not list {id} {TITLE:?}: {boards}"
+    );
+
+    // The home page links to it now.
+    page.goto(&server.http_url("/")).await?;
+    let link = format!("#boards a[href=\"/b/{id}\"]");
+    let text = wait(
+        &page,
+        "the link to the new board",
+        &format!("document.querySelector({})?.textContent", json!(link)),
+    )
+    .await?;
+    ensure!(text == TITLE, "the home page links to {id} as {text}");
+    assert_no_errors(&page, "the home page")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pages_edit_one_board() -> anyhow::Result<()> {
+    const FROM_A: &str = "hello from A";
+    const FROM_B: &str = " and B";
+    const BOTH: &str = "hello from A and B";
+    let (server, _data, browser) = start().await?;
+    let board = create_board(&server, "Two tabs").await?;
+    let a = open_board(&browser, &server, &board).await?;
+    let b = open_board(&browser, &server, &board).await?;
+
+    a.click("#add-note").await?;
+    let id = wait(
+        &a,
+        "the new note in A",
+        "document.querySelector('#notes li.note')?.dataset.id",
+    )
+    .await?
+    .as_str()
+    .context("note id")?
+    .to_owned();
+    a.type_into(&note_text(&id), FROM_A).await?;
+    wait(&a, "A's own text", &shows_text(&id, FROM_A)).await?;
+
+    wait(&b, "A's note in B", &shows_text(&id, FROM_A)).await?;
+    b.type_into(&note_text(&id), FROM_B).await?;
+    wait(&b, "B's own text", &shows_text(&id, BOTH)).await?;
+    wait(&a, "B's keystrokes in A", &shows_text(&id, BOTH)).await?;
+    for (page, name) in [(&a, "A"), (&b, "B")] {
+        let ids = note_ids(page).await?;
+        ensure!(
+            ids == [id.clone()],
+            "{name} lists notes {ids:?}, not just {id}"
+        );
+        wait(
+            page,
+            &format!("{name} to report 'saved'"),
+            "document.querySelector('#status')?.textContent === 'saved'",
+        )
+        .await?;
+    }
+
+    // A third replica, in Rust, and the server's export agree with the tabs.
+    let rust = Client::join(&server.ws_url(&board)).await?;
+    let snapshot = rust
+        .wait_until(|s| s.items.get(&id).is_some_and(|n| n.text == BOTH))
+        .await
+        .context("the Rust client's copy")?;
+    ensure!(
+        snapshot.items.len() == 1,
+        "the Rust client has {snapshot:?}"
+    );
+    let export = http::get(server.addr(), &format!("/api/boards/{board}/export.json"))
+        .await?
+        .json()?;
+    ensure!(
+        export["items"][&id]["text"] == BOTH,
+        "the export holds {}",
+        export["items"]
+    );
+    ensure!(
+        export["items"].as_object().map(|items| items.len()) == Some(1),
+        "the export holds {}",
+        export["items"]
+    );
+
+    let shot = artifact("two-pages.png");
+    a.screenshot(&shot).await?;
+    ensure!(
+        std::fs::read(&shot)?.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        shot.display()
+    );
+    assert_no_errors(&a, "tab A")?;
+    assert_no_errors(&b, "tab B")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_client_edits_show_in_the_page() -> anyhow::Result<()> {
+    let (server, _data, browser) = start().await?;
+    let board = create_board(&server, "Rust and the page").await?;
+    let page = open_board(&browser, &server, &board).await?;
+    let rust = Client::join(&server.ws_url(&board)).await?;
+
+    let id = rust.edit(|board, txn| {
+        board.create_note(
+            txn,
+            NewNote {
+                text: "from Rust".into(),
+                author: "rust".into(),
+                ..NewNote::default()
+            },
+        )
+    })?;
+    wait(
+        &page,
+        "the Rust client's note",
+        &shows_text(&id, "from Rust"),
+    )
+    .await?;
+
+    // One transaction that inserts in two places.
+    rust.edit(|board, txn| {
+        board.insert_text(txn, &id, 9, "!")?;
+        board.insert_text(txn, &id, 0, "Hello, ")
+    })?;
+    wait(
+        &page,
+        "the Rust client's inserts",
+        &shows_text(&id, "Hello, from Rust!"),
+    )
+    .await?;
+
+    rust.edit(|board, txn| board.delete_text(txn, &id, 0, 7))?;
+    wait(
+        &page,
+        "the Rust client's delete",
+        &shows_text(&id, "from Rust!"),
+    )
+    .await?;
+
+    let ids = note_ids(&page).await?;
+    ensure!(
+        ids == [id.clone()],
+        "the page lists notes {ids:?}, not just {id}"
+    );
+    assert_no_errors(&page, "the page")
+}
