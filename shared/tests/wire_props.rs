@@ -311,13 +311,9 @@ proptest! {
     }
 }
 
-fn varint(mut value: u64) -> Vec<u8> {
+fn varint(value: u64) -> Vec<u8> {
     let mut out = Vec::new();
-    while value >= 0x80 {
-        out.push((value as u8 & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
+    huddle_shared::wire::lib0::write_var_u64(&mut out, value);
     out
 }
 

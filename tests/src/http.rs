@@ -79,3 +79,39 @@ fn dechunk(mut body: &str) -> anyhow::Result<String> {
         body = rest.get(size + 2..).context("short chunk")?;
     }
 }
+
+/// One value from `GET /metrics` (Prometheus text), or an error naming what was there.
+pub async fn metric(addr: SocketAddr, name: &str) -> anyhow::Result<f64> {
+    let res = get(addr, "/metrics").await?;
+    if res.status != 200 {
+        bail!("/metrics answered {}", res.status);
+    }
+    metric_in(&res.body, name).with_context(|| format!("no metric {name} in:\n{}", res.body))
+}
+
+/// A value from a Prometheus text exposition.
+pub fn metric_in(text: &str, name: &str) -> Option<f64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        let (n, v) = l.split_once(' ')?;
+        (n == name).then(|| v.trim().parse().ok()).flatten()
+    })
+}
+
+/// Polls a metric until `pred` holds (gauges follow sockets and rooms with a short delay).
+pub async fn wait_metric(
+    addr: SocketAddr,
+    name: &str,
+    pred: impl Fn(f64) -> bool,
+) -> anyhow::Result<f64> {
+    let deadline = tokio::time::Instant::now() + crate::client::WAIT;
+    loop {
+        let value = metric(addr, name).await?;
+        if pred(value) {
+            return Ok(value);
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{name} stayed at {value}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

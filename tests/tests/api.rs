@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use huddle_shared::model::{BoardSnapshot, NewNote};
-use huddle_tests::client::{Client, WAIT};
+use huddle_tests::client::Client;
 use huddle_tests::http::{self, Response};
 use huddle_tests::server::{DataDir, TestServer};
 use serde_json::{Value, json};
@@ -127,35 +127,16 @@ async fn metrics(server: &TestServer) -> anyhow::Result<String> {
     Ok(res.body)
 }
 
-fn metric_in(text: &str, name: &str) -> Option<f64> {
-    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
-        let (n, v) = l.split_once(' ')?;
-        (n == name).then(|| v.trim().parse().ok()).flatten()
-    })
-}
-
 async fn metric(server: &TestServer, name: &str) -> anyhow::Result<f64> {
-    let text = metrics(server).await?;
-    metric_in(&text, name).with_context(|| format!("no metric {name} in:\n{text}"))
+    http::metric(server.addr(), name).await
 }
 
-/// Polls a metric until `pred` holds (gauges follow sockets and rooms with a short delay).
 async fn wait_metric(
     server: &TestServer,
     name: &str,
     pred: impl Fn(f64) -> bool,
 ) -> anyhow::Result<f64> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let value = metric(server, name).await?;
-        if pred(value) {
-            return Ok(value);
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("{name} stayed at {value}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    http::wait_metric(server.addr(), name, pred).await
 }
 
 /// The HTTP status of a refused WebSocket upgrade to `url`.
@@ -434,7 +415,10 @@ async fn health_and_metrics() -> anyhow::Result<()> {
         "huddle_bytes_sent_total",
         "huddle_rejected_messages_total",
     ] {
-        assert!(metric_in(&text, name).is_some(), "no {name} in:\n{text}");
+        assert!(
+            http::metric_in(&text, name).is_some(),
+            "no {name} in:\n{text}"
+        );
         assert!(
             text.contains(&format!("# TYPE {name} ")),
             "no TYPE line for {name}"
@@ -444,13 +428,14 @@ async fn health_and_metrics() -> anyhow::Result<()> {
         text.contains("huddle_store_flush_seconds_bucket{le=\"+Inf\"}"),
         "no flush histogram:\n{text}"
     );
-    assert_eq!(metric_in(&text, "huddle_connections_open"), Some(0.0));
-    assert_eq!(metric_in(&text, "huddle_rooms_loaded"), Some(0.0));
-    let updates_before = metric_in(&text, "huddle_updates_received_total").unwrap_or_default();
-    let received_before = metric_in(&text, "huddle_bytes_received_total").unwrap_or_default();
-    let sent_before = metric_in(&text, "huddle_bytes_sent_total").unwrap_or_default();
+    assert_eq!(http::metric_in(&text, "huddle_connections_open"), Some(0.0));
+    assert_eq!(http::metric_in(&text, "huddle_rooms_loaded"), Some(0.0));
+    let updates_before =
+        http::metric_in(&text, "huddle_updates_received_total").unwrap_or_default();
+    let received_before = http::metric_in(&text, "huddle_bytes_received_total").unwrap_or_default();
+    let sent_before = http::metric_in(&text, "huddle_bytes_sent_total").unwrap_or_default();
     let flushes_before =
-        metric_in(&text, "huddle_store_flush_seconds_count").context("no flush count")?;
+        http::metric_in(&text, "huddle_store_flush_seconds_count").context("no flush count")?;
 
     let client = join(&server.ws_url("metrics-board")).await?;
     assert_eq!(
@@ -461,7 +446,7 @@ async fn health_and_metrics() -> anyhow::Result<()> {
     add_note(&client, "counted", 0.0);
     client.save().await?;
     let text = metrics(&server).await?;
-    let value = |name| metric_in(&text, name).unwrap_or_default();
+    let value = |name| http::metric_in(&text, name).unwrap_or_default();
     assert!(value("huddle_updates_received_total") >= updates_before + 1.0);
     assert!(value("huddle_bytes_received_total") > received_before);
     assert!(value("huddle_bytes_sent_total") > sent_before);

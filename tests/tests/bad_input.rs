@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail, ensure};
 use futures_util::{SinkExt, StreamExt};
 use huddle_shared::model::{Board, BoardSnapshot, NewNote};
+use huddle_shared::wire::lib0;
 use huddle_shared::wire::{self, HuddleMessage, Limits, Message};
 use huddle_tests::client::{Client, WAIT};
 use huddle_tests::http;
@@ -240,35 +241,15 @@ async fn outcome_of(url: String, frame: Vec<u8>, decodes: bool) -> anyhow::Resul
 }
 
 async fn metric(server: &TestServer, name: &str) -> anyhow::Result<f64> {
-    let res = http::get(server.addr(), "/metrics").await?;
-    ensure!(res.status == 200, "/metrics answered {}", res.status);
-    res.body
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| {
-            let (n, v) = l.split_once(' ')?;
-            (n == name).then(|| v.trim().parse().ok()).flatten()
-        })
-        .with_context(|| format!("no metric {name} in:\n{}", res.body))
+    http::metric(server.addr(), name).await
 }
 
-/// Polls a metric until `pred` holds (gauges lag a closed socket by a moment).
 async fn wait_metric(
     server: &TestServer,
     name: &str,
     pred: impl Fn(f64) -> bool,
 ) -> anyhow::Result<f64> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let value = metric(server, name).await?;
-        if pred(value) {
-            return Ok(value);
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("{name} stayed at {value}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    http::wait_metric(server.addr(), name, pred).await
 }
 
 async fn assert_healthy(server: &TestServer) -> anyhow::Result<()> {
@@ -315,18 +296,16 @@ fn root_names(client: &Client) -> BTreeSet<String> {
 
 // ---- lib0 / update v1 building blocks for crafted input ---------------------------------------
 
-fn varint(mut value: u64) -> Vec<u8> {
+fn varint(value: u64) -> Vec<u8> {
     let mut out = Vec::new();
-    while value >= 0x80 {
-        out.push((value as u8 & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
+    lib0::write_var_u64(&mut out, value);
     out
 }
 
 fn var_buf(bytes: &[u8]) -> Vec<u8> {
-    [varint(bytes.len() as u64), bytes.to_vec()].concat()
+    let mut out = Vec::new();
+    lib0::write_var_buf(&mut out, bytes);
+    out
 }
 
 /// Item content refs and `Any` tags of the update v1 format.

@@ -9,14 +9,7 @@ use huddle_tests::http;
 use huddle_tests::server::{DataDir, TestServer};
 
 async fn metric(server: &TestServer, name: &str) -> i64 {
-    let body = http::get(server.addr(), "/metrics")
-        .await
-        .expect("metrics")
-        .body;
-    body.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no metric {name} in\n{body}"))
+    http::metric(server.addr(), name).await.expect("metric") as i64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@
 //! [`Message`]s checking every length against the bytes left, then [`validate`] walks each
 //! update before yrs decodes it. Nothing here panics on any input.
 
-mod lib0;
+pub mod lib0;
 mod message;
 pub mod validate;
 
