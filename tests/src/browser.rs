@@ -8,7 +8,9 @@
 //! tagged with the tab's `sessionId`.
 //!
 //! Pages only ever load loopback URLs, and Chromium is started with its background services
-//! off and every host name but `localhost` unresolvable.
+//! off and every host but the loopback ones unresolvable. The one thing added to the pages
+//! under test is a `WebSocket` subclass that remembers open sockets, so that
+//! [`Page::set_offline`] can drop them.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
@@ -51,6 +53,32 @@ const STDERR_TAIL: usize = 40;
 /// Console lines kept per page, so a chatty page cannot grow the test's memory without bound.
 const CONSOLE_LINES: usize = 500;
 
+/// Characters of a script quoted when it throws: enough to recognise it.
+const JS_IN_ERRORS: usize = 120;
+
+/// The page's function that closes its open WebSockets (defined by [`TRACK_SOCKETS`]).
+const DROP_SOCKETS: &str = "__huddleTestDropSockets";
+
+/// Runs before each document's own scripts, given [`DROP_SOCKETS`]: the page's `WebSocket`
+/// becomes a subclass that remembers open sockets, so that [`Page::set_offline`] can close them.
+const TRACK_SOCKETS: &str = "(name) => {
+    const open = new Set();
+    const Native = globalThis.WebSocket;
+    globalThis.WebSocket = class WebSocket extends Native {
+        constructor(...args) {
+            super(...args);
+            open.add(this);
+            this.addEventListener('close', () => open.delete(this));
+        }
+    };
+    Object.defineProperty(globalThis, name, {
+        value: () => {
+            for (const ws of open) ws.close(4000, 'huddle test: network lost');
+            return open.size;
+        },
+    });
+}";
+
 /// Flags for every launch, after the user-data dir and the debugging port.
 const FLAGS: &[&str] = &[
     "--headless",
@@ -72,7 +100,8 @@ const FLAGS: &[&str] = &[
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
-    // A laptop-sized viewport, so screenshots show what a user sees.
+    // A laptop-sized window (the viewport is a little shorter), so screenshots show what a
+    // user sees.
     "--window-size=1280,800",
     "--hide-scrollbars",
     "--mute-audio",
@@ -186,10 +215,10 @@ impl Browser {
             let mut found = Some(found);
             // Keep draining after the address line, so Chromium never blocks on a full pipe.
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("DevTools listening on ") {
-                    if let Some(found) = found.take() {
-                        let _ = found.send(url.trim().to_owned());
-                    }
+                if let Some(url) = line.strip_prefix("DevTools listening on ")
+                    && let Some(found) = found.take()
+                {
+                    let _ = found.send(url.trim().to_owned());
                 }
                 let mut tail = lock(&tail);
                 if tail.len() == STDERR_TAIL {
@@ -251,6 +280,13 @@ impl Browser {
         };
         // Console messages and uncaught exceptions, for error messages (see `Page::console`).
         page.call("Runtime.enable", json!({})).await?;
+        // Without `Page.enable`, Chromium 156 ignores the script added next.
+        page.call("Page.enable", json!({})).await?;
+        page.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": format!("({TRACK_SOCKETS})({})", js_string(DROP_SOCKETS)) }),
+        )
+        .await?;
         // Every tab behaves as if it had the focus: two tabs edit at once in these tests.
         page.call(
             "Emulation.setFocusEmulationEnabled",
@@ -336,7 +372,11 @@ impl Page {
                 .or_else(|| details["exception"]["value"].as_str())
                 .or_else(|| details["text"].as_str())
                 .unwrap_or("unknown exception");
-            bail!("JavaScript threw: {message}\n  while evaluating: {js}");
+            let mut source: String = js.trim().chars().take(JS_IN_ERRORS).collect();
+            if source.len() < js.trim().len() {
+                source.push('…');
+            }
+            bail!("JavaScript threw: {message}\n  while evaluating: {source}");
         }
         Ok(answer["result"]["value"].clone())
     }
@@ -443,6 +483,11 @@ impl Page {
     }
 
     /// Cuts this tab off the network (or reconnects it), as a lost Wi-Fi would.
+    ///
+    /// Chromium's offline emulation fails new requests and WebSockets but leaves open
+    /// WebSockets working (seen with Chromium 156), so going offline also closes the page's
+    /// open WebSockets (tracked by [`TRACK_SOCKETS`]), with code 4000. The page sees `close`
+    /// as on a lost network; the server sees a clean close rather than a dead peer.
     pub async fn set_offline(&self, offline: bool) -> anyhow::Result<()> {
         self.call("Network.enable", json!({})).await?;
         self.call(
@@ -455,6 +500,9 @@ impl Page {
             }),
         )
         .await?;
+        if offline {
+            self.eval(&format!("globalThis.{DROP_SOCKETS}()")).await?;
+        }
         Ok(())
     }
 
