@@ -105,6 +105,9 @@ async fn read_loop(
             Err(_) => return closer.close(code::POLICY, "no pong within the deadline"),
             Ok(None) => return,
             Ok(Some(Err(e))) => {
+                // axum does not expose tungstenite's error type, so the frame-size error is
+                // recognised by its text ("Space limit exceeded: Message too long: ..."), the
+                // same in every tungstenite release in use; tests/bad_input checks the 1009.
                 let text = e.to_string();
                 if text.contains("too long") || text.contains("Space limit") {
                     app.metrics.rejected_messages.fetch_add(1, Relaxed);
