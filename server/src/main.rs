@@ -14,6 +14,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "huddle=info,huddle_server=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match Cli::parse().command {
         Command::Serve(args) => {
