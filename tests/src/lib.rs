@@ -9,14 +9,22 @@
 //! - [`http`]: a minimal HTTP/1.1 client for the JSON API (loopback only).
 //! - [`js`]: runs the stock JavaScript Yjs peer in `tests/js` (npm `yjs` + `y-websocket`).
 //! - [`browser`]: headless Chromium over the DevTools protocol: pages, JavaScript, clicks,
-//!   typing, screenshots, going offline.
+//!   typing, screenshots, going offline (one file each for launching Chromium, the DevTools
+//!   socket, and a page).
+//! - [`crafted`]: frames for the bad-input tests: real note updates of an exact frame length,
+//!   and hand-crafted update v1 bytes.
+//! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
+//!   checks that the room (a [`Pair`] of good clients) and the server survived.
 //!
 //! [`Board`]: huddle_shared::model::Board
+//! [`Pair`]: refusal::Pair
 
 pub mod browser;
 pub mod client;
+pub mod crafted;
 pub mod http;
 pub mod js;
+pub mod refusal;
 pub mod server;
 
 use std::path::PathBuf;

@@ -76,7 +76,9 @@ pub fn huddle_bin() -> PathBuf {
     bin
 }
 
-fn newest_mtime(dir: &Path) -> Option<SystemTime> {
+/// The newest modification time of any file under `dir`, recursively (`None` if there is
+/// none or `dir` cannot be read): what the staleness checks compare a build against.
+pub(crate) fn newest_mtime(dir: &Path) -> Option<SystemTime> {
     let mut newest = None;
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();

@@ -60,7 +60,7 @@ fn in_process(dir: &Path) -> anyhow::Result<(Duration, Duration, usize)> {
         let doc = raw.build("cold")?;
         built.push(started.elapsed());
         assert!(
-            doc.transact().state_vector().len() > 0,
+            !doc.transact().state_vector().is_empty(),
             "the board was empty"
         );
         bytes = frames.iter().map(|f| f.len()).sum();
