@@ -29,10 +29,16 @@ impl Room {
         self.write_meta();
     }
 
+    /// No connections, nothing running, quiet for a while, and everything it wrote on disk.
     pub(super) fn is_idle(&self) -> bool {
-        self.conns.is_empty()
+        let quiet = self.conns.is_empty()
             && self.compaction.is_none()
-            && self.last_activity.elapsed() >= self.ctx.config.idle_unload
+            && self.last_activity.elapsed() >= self.ctx.config.idle_unload;
+        if quiet && !self.ctx.store.is_durable(self.written_mark) {
+            self.ctx.store.request_flush();
+            return false;
+        }
+        quiet
     }
 
     /// Starts folding the log into a snapshot on a blocking thread once it is long enough.

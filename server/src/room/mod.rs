@@ -109,6 +109,8 @@ struct Room {
     snapshot_bytes: u64,
     compaction: Option<Compaction>,
     last_activity: Instant,
+    /// Store write mark after this room's last write: it unloads only once that is durable.
+    written_mark: u64,
     /// Set when the room must stop: shutdown, deletion, or a failure that makes its state
     /// suspect (it is then reloaded from storage by the next connection).
     stop: Option<(u16, &'static str)>,
@@ -179,6 +181,7 @@ impl Room {
             snapshot_bytes: loaded.raw.snapshot_bytes(),
             compaction: None,
             last_activity: Instant::now(),
+            written_mark: 0,
             stop: None,
             deleted: None,
         };
@@ -357,6 +360,7 @@ impl Room {
             return;
         }
         self.next_seq += 1;
+        self.written_mark = self.ctx.store.written();
         self.log_len += 1;
         self.log_bytes += payload.len() as u64;
         self.meta_dirty = true;
