@@ -2,7 +2,11 @@
 //! goal is checked against a baseline measured in the same run (a ratio), never against a
 //! wall-clock constant alone: the machine is shared and noisy.
 //!
-//! Usage: `bench [SCENARIO...]` with scenarios `storage`, `cold-load` (default: all).
+//! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load` (the default
+//! run: both) and the load scenarios of issue 5, run only when named: `w1`, `w3`, `w4`, `w7`
+//! (options `--secs N`, `--full`, `--no-pin`; see [`load`]). A load scenario whose checks fail
+//! (a missing update, differing replicas, ...) makes the command exit non-zero after the
+//! remaining scenarios have run.
 //!
 //! # Layout
 //!
@@ -10,25 +14,34 @@
 //! - [`fixtures`]: boards of N notes and streams of note moves.
 //! - [`storage`]: cost of storing one note move, on a small and on a big board.
 //! - [`cold_load`]: loading a big board from sled until sync step 2 can be sent.
+//! - [`load`]: the load generator and the W scenarios of issue 5.
 
 mod cold_load;
 mod fixtures;
+mod load;
 mod stats;
 mod storage;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let (names, options) = load::Options::parse(&args)?;
     let all = ["storage", "cold-load"];
-    let chosen: Vec<&str> = if args.is_empty() {
+    let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
-        args.iter().map(String::as_str).collect()
+        names.iter().map(String::as_str).collect()
     };
     for name in &chosen {
-        if !all.contains(name) {
-            anyhow::bail!("unknown scenario {name:?}; known: {}", all.join(", "));
+        if !all.contains(name) && !load::SCENARIOS.contains(name) {
+            anyhow::bail!(
+                "unknown scenario {name:?}; known: {}, {}",
+                all.join(", "),
+                load::SCENARIOS.join(", ")
+            );
         }
     }
+    let mut session = load::Session::new(options);
+    let mut failed = Vec::new();
     println!("# Huddle benchmarks\n");
     println!(
         "machine: {} cores, {}",
@@ -40,8 +53,18 @@ fn main() -> anyhow::Result<()> {
         match name {
             "storage" => storage::run()?,
             "cold-load" => cold_load::run()?,
-            _ => unreachable!("checked above"),
+            load_scenario => {
+                if !session.run(load_scenario)? {
+                    failed.push(load_scenario);
+                }
+            }
         }
+    }
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "load scenario(s) {} FAILED their checks (see above)",
+            failed.join(", ")
+        );
     }
     Ok(())
 }

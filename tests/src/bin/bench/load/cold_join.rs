@@ -1,0 +1,178 @@
+//! W4: a 10,000-note board joined over the wire, first from disk (the join loads the board),
+//! then again while it is loaded, on a pinned server, as a participant sees it.
+//!
+//! The `cold-load` scenario measures the same first join in-process (stored bytes -> sync
+//! step 2 ready, and the document built) with a log tail and without; this one adds the
+//! second join and splits each join at the client: the WebSocket upgrade, then from the
+//! upgrade until sync step 2 has arrived (the server's time plus moving ~3 MB over loopback),
+//! then applying it in the client.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures_util::SinkExt;
+use huddle_shared::model::Board;
+use huddle_shared::wire::{self, Message};
+use huddle_tests::server::DataDir;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use yrs::{ReadTxn, StateVector, Transact};
+
+use super::Session;
+use super::conn::{self, Incoming, Ws};
+use super::report;
+use super::server::Server;
+use crate::stats::{median, millis};
+
+/// The big board.
+const NOTES: usize = 10_000;
+/// Samples, each on a freshly started server (so that the first join really loads from disk).
+const SAMPLES: usize = 5;
+/// How long one join may take before the sample fails.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// The targets (ms): first join ready, second join's server time.
+const FIRST_MS: f64 = 60.0;
+const SECOND_MS: f64 = 15.0;
+const BOARD: &str = "load-0";
+
+/// One join, split at the client.
+#[derive(Debug, Clone, Copy, Default)]
+struct JoinTimes {
+    upgrade: Duration,
+    step2: Duration,
+    apply: Duration,
+    bytes: usize,
+}
+
+pub fn run_w4(session: &mut Session) -> anyhow::Result<bool> {
+    let data = DataDir::new();
+    super::seed::boards(data.path(), &[BOARD.to_owned()], NOTES)?;
+    session.pinning.pin_generator()?;
+    let samples = samples(data.path(), session);
+    session.pinning.restore();
+    let (first, second) = samples?;
+
+    println!("## w4: cold load over the wire (a {NOTES}-note board)\n");
+    println!(
+        "parameters: {SAMPLES} samples, each on a freshly started server; join 1 loads the board from disk, join 2 comes while join 1 is still connected. In-process figures: the `cold-load` scenario."
+    );
+    println!(
+        "{}; {}\n",
+        report::context_line(),
+        session.pinning.describe()
+    );
+    println!(
+        "| join | WebSocket upgrade | upgrade -> sync step 2 received (server + transfer) | apply in the client | total | bytes |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut medians = Vec::new();
+    for (name, joins) in [
+        ("first (from disk), median", &first),
+        ("second (loaded), median", &second),
+    ] {
+        let m =
+            |f: fn(&JoinTimes) -> Duration| median(&mut joins.iter().map(f).collect::<Vec<_>>());
+        let (u, s, a) = (m(|j| j.upgrade), m(|j| j.step2), m(|j| j.apply));
+        println!(
+            "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {} KiB |",
+            millis(u),
+            millis(s),
+            millis(a),
+            millis(u + s + a),
+            joins.first().map_or(0, |j| j.bytes) / 1024
+        );
+        medians.push((u, s));
+    }
+    println!();
+    let (u1, s1) = medians[0];
+    report::target(
+        "first join, connect -> sync step 2 received (median)",
+        millis(u1 + s1),
+        "ms",
+        FIRST_MS,
+    );
+    report::target(
+        "second join, upgrade -> sync step 2 received (median; an upper bound of server time)",
+        millis(medians[1].1),
+        "ms",
+        SECOND_MS,
+    );
+    println!();
+    Ok(true)
+}
+
+type Samples = (Vec<JoinTimes>, Vec<JoinTimes>);
+
+fn samples(dir: &std::path::Path, session: &Session) -> anyhow::Result<Samples> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(session.pinning.generator_cores())
+        .enable_all()
+        .build()?;
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for _ in 0..SAMPLES {
+        let mut server = Server::start(dir, &session.pinning)?;
+        let (a, b) = rt.block_on(async {
+            let (a, ws_a, board_a) = timed_join(&server).await.context("first join")?;
+            let (b, ws_b, board_b) = timed_join(&server).await.context("second join")?;
+            let (sa, sb) = (
+                board_a.snapshot(&board_a.doc().transact()),
+                board_b.snapshot(&board_b.doc().transact()),
+            );
+            if sa != sb || sa.items.len() != NOTES {
+                bail!("the two joins got different boards, or not {NOTES} notes");
+            }
+            for mut ws in [ws_a, ws_b] {
+                let _ = ws.close(None).await;
+            }
+            anyhow::Ok((a, b))
+        })?;
+        first.push(a);
+        second.push(b);
+        server.stop()?;
+    }
+    Ok((first, second))
+}
+
+/// Connects a fresh replica and times its handshake up to the applied sync step 2.
+async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
+    tokio::time::timeout(JOIN_TIMEOUT, async {
+        let started = Instant::now();
+        let mut ws = conn::connect(server.addr(), BOARD, false).await?;
+        let upgraded = Instant::now();
+        let empty = StateVector::default();
+        ws.send(WsMessage::Binary(wire::encode_sync_step1(&empty).into()))
+            .await?;
+        let board = Board::new();
+        loop {
+            let frame = match conn::next(&mut ws).await {
+                Incoming::Frame(frame) => frame,
+                Incoming::Closed(c) => bail!("closed during the join: {} {:?}", c.code, c.reason),
+                Incoming::Other => continue,
+            };
+            let received = Instant::now();
+            for message in wire::decode_frame(&frame, &wire::Limits::default())? {
+                match message {
+                    Message::SyncStep1(_) => {
+                        // Nothing the server lacks: answer with an empty update.
+                        let update = board.doc().transact().encode_state_as_update_v1(&empty);
+                        ws.send(WsMessage::Binary(wire::encode_sync_step2(&update).into()))
+                            .await?;
+                    }
+                    Message::SyncStep2(update) => {
+                        let decoded = wire::decode_update(&update)?;
+                        board.doc().transact_mut().apply_update(decoded)?;
+                        let times = JoinTimes {
+                            upgrade: upgraded - started,
+                            step2: received - upgraded,
+                            apply: received.elapsed(),
+                            bytes: frame.len(),
+                        };
+                        return Ok((times, ws, board));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    })
+    .await
+    .context("the join timed out")?
+}

@@ -1,0 +1,364 @@
+//! Runs one workload against a real `huddle` process: seeds the boards on disk, starts and
+//! pins the server, connects every participant, lets them send for the duration, waits until
+//! everything sent has arrived, then hands the outcomes to [`verify`](super::verify).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use huddle_tests::server::DataDir;
+use tokio::sync::watch;
+
+use super::latency::Summary;
+use super::ledger::Ledger;
+use super::participant::{self, Outcome, Phase, Rates, Shared, Spec};
+use super::pin::Pinning;
+use super::procstat::{self, Reading, Sampler};
+use super::seed;
+use super::server::Server;
+use super::verify::{self, Verdict};
+
+/// How long all participants may take to connect and sync: thousands of connections on a
+/// shared 2-core machine take seconds, not minutes.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(90);
+/// Quiet time before a memory reading, so that connection set-up garbage has settled.
+const SETTLE: Duration = Duration::from_secs(2);
+/// Time between "go" and the first sends, so that every participant has its timers first.
+const START_DELAY: Duration = Duration::from_millis(200);
+/// How long participants may take to notice the end of sending.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the last edits may take to arrive everywhere before the run counts them missing.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long participant tasks may take to close and hand back their outcomes.
+const FINISH_TIMEOUT: Duration = Duration::from_secs(20);
+/// How often the driver polls the shared counters.
+const POLL: Duration = Duration::from_millis(20);
+/// Period of the generator's lag probe: a timer that should fire exactly this often; how late
+/// it fires shows how much of a latency is the generator's own queueing.
+const PROBE_PERIOD: Duration = Duration::from_millis(10);
+/// How often the server's slow-connection counter is read while a slow reader runs (W7): the
+/// client learns of its close only when it reads that far, so the server's side is timed here.
+const METRICS_POLL: Duration = Duration::from_millis(500);
+
+/// A workload: boards, participants per board, rates and duration.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub boards: usize,
+    pub clients_per_board: usize,
+    pub notes_per_board: usize,
+    pub rates: Rates,
+    pub duration: Duration,
+    /// Participant 0 of board 0 sends nothing and reads this many bytes per second (W7).
+    pub slow_reader: Option<u64>,
+    /// Connects one participant per board, then the others, reading the server's memory
+    /// after each wave (W3's memory per idle connection).
+    pub idle_memory: bool,
+}
+
+impl Workload {
+    pub fn participants(&self) -> usize {
+        self.boards * self.clients_per_board
+    }
+
+    fn specs(&self, server: &Server) -> Vec<Spec> {
+        let per = self.clients_per_board;
+        (0..self.participants())
+            .map(|index| {
+                let board = index / per;
+                let slow = (index == 0).then_some(self.slow_reader).flatten();
+                Spec {
+                    index,
+                    addr: server.addr(),
+                    board: board_id(board),
+                    room: board * per..(board + 1) * per,
+                    rates: match slow {
+                        Some(_) => Rates {
+                            moves: 0.0,
+                            cursors: 0.0,
+                            texts: 0.0,
+                        },
+                        None => self.rates,
+                    },
+                    slow_bytes_per_sec: slow,
+                }
+            })
+            .collect()
+    }
+}
+
+pub fn board_id(board: usize) -> String {
+    format!("load-{board}")
+}
+
+/// Server memory after connecting one participant per board, and after connecting the rest.
+#[derive(Debug, Clone, Copy)]
+pub struct IdleMemory {
+    pub before_kib: u64,
+    pub one_per_board_kib: u64,
+    pub all_kib: u64,
+}
+
+/// Resource use while the participants were sending.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resources {
+    pub server_cores_mean: f64,
+    pub server_cores_peak: f64,
+    pub server_rss_peak_kib: u64,
+    pub generator_cores_mean: f64,
+    pub window: Duration,
+}
+
+/// Everything a run produced.
+pub struct Run {
+    pub workload: Workload,
+    pub pinning: String,
+    pub outcomes: Vec<Outcome>,
+    pub shared: Arc<Shared>,
+    pub resources: Resources,
+    pub memory: Option<IdleMemory>,
+    /// Ledger time when sending started.
+    pub start_ns: u64,
+    /// How late the generator's probe timer fired while the run sent.
+    pub generator_lag: Summary,
+    /// Ledger time when the server's count of connections closed as too slow first rose.
+    pub slow_closed_at_ns: Option<u64>,
+    pub verdict: Verdict,
+}
+
+pub fn run(w: &Workload, pinning: &Pinning) -> anyhow::Result<Run> {
+    let data = DataDir::new();
+    let ids: Vec<String> = (0..w.boards).map(board_id).collect();
+    seed::boards(data.path(), &ids, w.notes_per_board).context("seeding the boards")?;
+    pinning.pin_generator()?;
+    let result = (|| {
+        let mut server = Server::start(data.path(), pinning)?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(pinning.generator_cores())
+            .enable_all()
+            .build()?;
+        let sampler = Sampler::start(server.pid());
+        let driven = rt.block_on(drive(w, &server));
+        let readings = sampler.stop();
+        let (outcomes, shared, memory, window) = driven?;
+        let mut verdict = rt.block_on(verify::check(w, &server, &outcomes, &shared));
+        match server.stop() {
+            Ok(0) => {}
+            Ok(code) => verdict.fail(format!("the server exited with status {code} on SIGTERM")),
+            Err(e) => verdict.fail(format!("the server did not stop cleanly: {e:#}")),
+        }
+        let resources = resources(&window, &readings);
+        let (start_ns, slow_closed_at_ns) = (window.start_ns, window.slow_closed_at_ns);
+        let generator_lag = window.generator_lag;
+        anyhow::Ok(Run {
+            workload: w.clone(),
+            pinning: pinning.describe(),
+            outcomes,
+            shared,
+            resources,
+            memory,
+            start_ns,
+            slow_closed_at_ns,
+            generator_lag,
+            verdict,
+        })
+    })();
+    pinning.restore();
+    result
+}
+
+/// Readings of both processes at the start and the end of the sending window.
+struct Window {
+    start_ns: u64,
+    slow_closed_at_ns: Option<u64>,
+    generator_lag: Summary,
+    server: (Reading, Reading),
+    generator: (Reading, Reading),
+}
+
+type Driven = (Vec<Outcome>, Arc<Shared>, Option<IdleMemory>, Window);
+
+async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
+    let specs = w.specs(server);
+    let (phase_tx, phase) = watch::channel(Phase::Join);
+    let shared = Arc::new(Shared {
+        ledger: Ledger::new(specs.len()),
+        phase,
+        synced: AtomicUsize::new(0),
+        stopped: AtomicUsize::new(0),
+        delivered: AtomicU64::new(0),
+    });
+    let pid = server.pid();
+    let rss = || procstat::read(pid).map_or(0, |r| r.rss_kib);
+
+    // Join: in two waves when measuring idle memory (the first loads every board).
+    let mut tasks = Vec::with_capacity(specs.len());
+    let mut memory = None;
+    let (first, rest): (Vec<Spec>, Vec<Spec>) = if w.idle_memory {
+        specs.into_iter().partition(|s| s.index == s.room.start)
+    } else {
+        (specs, Vec::new())
+    };
+    let before_kib = rss();
+    for spec in first {
+        tasks.push(tokio::spawn(participant::run(spec, shared.clone())));
+    }
+    wait_for(
+        &shared.synced,
+        tasks.len(),
+        JOIN_TIMEOUT,
+        "participants to sync",
+    )
+    .await?;
+    if w.idle_memory {
+        tokio::time::sleep(SETTLE).await;
+        let one_per_board_kib = rss();
+        for spec in rest {
+            tasks.push(tokio::spawn(participant::run(spec, shared.clone())));
+        }
+        wait_for(
+            &shared.synced,
+            tasks.len(),
+            JOIN_TIMEOUT,
+            "participants to sync",
+        )
+        .await?;
+        tokio::time::sleep(SETTLE).await;
+        memory = Some(IdleMemory {
+            before_kib,
+            one_per_board_kib,
+            all_kib: rss(),
+        });
+    }
+
+    // Send for the duration.
+    let start = tokio::time::Instant::now() + START_DELAY;
+    phase_tx.send_replace(Phase::Run { start });
+    tokio::time::sleep_until(start).await;
+    let start_ns = shared.ledger.now_ns();
+    let probe = tokio::spawn(lag_probe(shared.phase.clone()));
+    let server_start = procstat::read(pid).context("the server is gone")?;
+    let generator_start = procstat::read(std::process::id()).context("no /proc/self")?;
+    let slow_closed_at_ns = if w.slow_reader.is_some() {
+        watch_slow_closes(server, &shared.ledger, w.duration).await
+    } else {
+        tokio::time::sleep(w.duration).await;
+        None
+    };
+    phase_tx.send_replace(Phase::Drain);
+    let server_end = procstat::read(pid).context("the server is gone")?;
+    let generator_end = procstat::read(std::process::id()).context("no /proc/self")?;
+    wait_for(
+        &shared.stopped,
+        tasks.len(),
+        STOP_TIMEOUT,
+        "participants to stop",
+    )
+    .await?;
+    let mut lag = probe.await.unwrap_or_default();
+
+    // Drain: wait until every receiver holds every edit sent to its board.
+    let expected = expected_deliveries(w, &shared.ledger);
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    while shared.delivered.load(Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(POLL).await;
+    }
+    phase_tx.send_replace(Phase::Done);
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        match tokio::time::timeout(FINISH_TIMEOUT, task).await {
+            Ok(Ok(outcome)) => outcomes.push(outcome),
+            Ok(Err(e)) => bail!("a participant task failed: {e}"),
+            Err(_) => bail!("a participant did not finish within {FINISH_TIMEOUT:?}"),
+        }
+    }
+    // The verification slices outcomes by board: put them in participant order.
+    outcomes.sort_by_key(|o| o.spec.index);
+    let window = Window {
+        start_ns,
+        slow_closed_at_ns,
+        generator_lag: Summary::of(&mut lag),
+        server: (server_start, server_end),
+        generator: (generator_start, generator_end),
+    };
+    Ok((outcomes, shared, memory, window))
+}
+
+/// Deliveries a complete run makes: every edit of every participant, to each other
+/// participant of its board.
+pub fn expected_deliveries(w: &Workload, ledger: &Ledger) -> u64 {
+    (0..w.participants())
+        .map(|p| ledger.edits_sent(p) as u64 * (w.clients_per_board as u64 - 1))
+        .sum()
+}
+
+/// Until the run stops sending: how late (µs) a timer of period [`PROBE_PERIOD`] fires.
+async fn lag_probe(mut phase: watch::Receiver<Phase>) -> Vec<u32> {
+    let mut lags = Vec::new();
+    let mut next = tokio::time::Instant::now() + PROBE_PERIOD;
+    while matches!(*phase.borrow_and_update(), Phase::Run { .. }) {
+        tokio::select! {
+            () = tokio::time::sleep_until(next) => {
+                let late = tokio::time::Instant::now().saturating_duration_since(next);
+                lags.push(u32::try_from(late.as_micros()).unwrap_or(u32::MAX));
+                next += PROBE_PERIOD;
+            }
+            _ = phase.changed() => {}
+        }
+    }
+    lags
+}
+
+/// Sleeps for `duration`, reading the server's slow-connection counter; returns the ledger
+/// time it first rose.
+async fn watch_slow_closes(server: &Server, ledger: &Ledger, duration: Duration) -> Option<u64> {
+    let end = tokio::time::Instant::now() + duration;
+    let metric = "huddle_slow_connections_closed_total";
+    let mut closed_at = None;
+    while tokio::time::Instant::now() < end {
+        tokio::time::sleep(METRICS_POLL.min(end - tokio::time::Instant::now())).await;
+        if closed_at.is_none()
+            && huddle_tests::http::metric(server.addr(), metric)
+                .await
+                .is_ok_and(|n| n > 0.0)
+        {
+            closed_at = Some(ledger.now_ns());
+        }
+    }
+    closed_at
+}
+
+async fn wait_for(
+    counter: &AtomicUsize,
+    target: usize,
+    timeout: Duration,
+    what: &str,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    while counter.load(Relaxed) < target {
+        if Instant::now() > deadline {
+            bail!(
+                "timed out after {timeout:?} waiting for {what}: {} of {target}",
+                counter.load(Relaxed)
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(())
+}
+
+fn resources(window: &Window, readings: &[Reading]) -> Resources {
+    let tps = procstat::ticks_per_sec();
+    let (s0, s1) = &window.server;
+    let (g0, g1) = &window.generator;
+    let (peak_cpu, peak_rss) = procstat::peaks(readings, s0.at, s1.at, tps);
+    Resources {
+        server_cores_mean: procstat::cores_between(s0, s1, tps),
+        server_cores_peak: peak_cpu,
+        server_rss_peak_kib: peak_rss.max(s1.rss_kib),
+        generator_cores_mean: procstat::cores_between(g0, g1, tps),
+        window: s1.at.duration_since(s0.at),
+    }
+}

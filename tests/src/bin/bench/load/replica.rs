@@ -1,0 +1,351 @@
+//! A participant's replica and its bookkeeping, without I/O: applies what the server sends,
+//! tells through the [`Ledger`] which edit of which sender each update is, checks that every
+//! sender's edits arrive in order with none skipped, and records latencies. Also makes the
+//! participant's own edits and cursors.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use huddle_shared::model::Board;
+use huddle_shared::wire::{self, Message};
+use yrs::block::ClientID;
+use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
+use yrs::{ReadTxn, Transact};
+
+use super::latency::micros_between;
+use super::ledger::Ledger;
+
+/// Origin of transactions that apply what the server sent.
+const REMOTE: &str = "remote";
+/// Errors kept word for word per participant; the rest are only counted.
+const MAX_ERRORS_KEPT: usize = 5;
+/// Board coordinates a note is moved within (the seeded boards are about 22,000 wide).
+const BOARD_EXTENT: f64 = 20_000.0;
+
+/// What one participant measured and found.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub edit_latency_us: Vec<u32>,
+    pub cursor_latency_us: Vec<u32>,
+    /// Edits received one by one as live updates.
+    pub live: u64,
+    /// Edits received in a sync step 2 after the first sync (after a reconnect).
+    pub resynced: u64,
+    /// Cursors received (a later cursor of the same sender counts once).
+    pub cursors: u64,
+    /// The first few errors in full.
+    pub errors: Vec<String>,
+    pub error_count: u64,
+}
+
+impl Stats {
+    pub fn error(&mut self, e: String) {
+        self.error_count += 1;
+        if self.errors.len() < MAX_ERRORS_KEPT {
+            self.errors.push(e);
+        }
+    }
+}
+
+/// What handling one frame gave.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Frames to send back (the answer to the server's sync step 1).
+    pub replies: Vec<Vec<u8>>,
+    /// A sync step 2 arrived: the replica is in sync with the server.
+    pub synced: bool,
+    /// Edits of others this replica newly holds.
+    pub delivered: u64,
+}
+
+pub struct Replica {
+    pub index: usize,
+    /// Participant indexes of the board's participants (this one included).
+    room: Range<usize>,
+    pub board: Board,
+    client: ClientID,
+    /// Own clock: where the next own edit starts.
+    clock: u32,
+    item_ids: Vec<String>,
+    rng: fastrand::Rng,
+    /// Per room member: how many of its edits this replica holds, in the order they were sent.
+    pub held: Vec<usize>,
+    /// Per room member: the last cursor clock seen.
+    cursor_seen: Vec<u32>,
+    /// Whether the first sync has happened (later step 2s are resyncs).
+    synced_once: bool,
+    pub stats: Stats,
+}
+
+impl Replica {
+    pub fn new(index: usize, room: Range<usize>) -> Replica {
+        let members = room.len();
+        Replica {
+            index,
+            room,
+            board: Board::with_client_id(Ledger::client_id(index)),
+            client: ClientID::new(Ledger::client_id(index)),
+            clock: 0,
+            item_ids: Vec::new(),
+            rng: fastrand::Rng::with_seed(index as u64),
+            held: vec![0; members],
+            cursor_seen: vec![0; members],
+            synced_once: false,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Handles one frame from the server received at `at_ns` (ledger time). An error means
+    /// the server sent something this client cannot accept; the connection is then dropped.
+    pub fn on_frame(
+        &mut self,
+        frame: &[u8],
+        at_ns: u64,
+        ledger: &Ledger,
+    ) -> Result<Received, String> {
+        let messages = wire::decode_frame(frame, &wire::Limits::default())
+            .map_err(|e| format!("undecodable frame from the server: {e}"))?;
+        let mut out = Received::default();
+        for message in messages {
+            match message {
+                Message::SyncStep1(sv) => {
+                    let update = self.board.doc().transact().encode_state_as_update_v1(&sv);
+                    out.replies.push(wire::encode_sync_step2(&update));
+                }
+                Message::SyncStep2(update) => {
+                    self.apply(&update)?;
+                    out.delivered += self.catch_up(ledger);
+                    out.synced = true;
+                    if !self.synced_once {
+                        self.synced_once = true;
+                        self.item_ids = self.board.item_ids(&self.board.doc().transact());
+                    }
+                }
+                Message::Update(update) => out.delivered += self.live(&update, at_ns, ledger)?,
+                Message::Awareness(update) => self.cursors(update, at_ns, ledger),
+                Message::AwarenessQuery | Message::Auth(_) | Message::Huddle(_) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// A live update: must be the next edit of one room member.
+    fn live(&mut self, payload: &[u8], at_ns: u64, ledger: &Ledger) -> Result<u64, String> {
+        let update = wire::decode_update(payload).map_err(|e| e.to_string())?;
+        let firsts: Vec<(ClientID, u32)> = update
+            .state_vector_lower()
+            .iter()
+            .map(|(c, clock)| (*c, *clock))
+            .collect();
+        self.board
+            .doc()
+            .transact_mut_with(REMOTE)
+            .apply_update(update)
+            .map_err(|e| format!("yrs refused a live update: {e}"))?;
+        let mut delivered = 0;
+        for (client, first) in firsts {
+            let Some(member) = self.member(client.get(), ledger) else {
+                self.stats.error(format!(
+                    "live update from client {} who is not in this board",
+                    client.get()
+                ));
+                continue;
+            };
+            let sender = self.room.start + member;
+            let k = self.held[member];
+            match ledger.edit_at(sender, k) {
+                Some(sent) if sent.start == first => {
+                    self.stats
+                        .edit_latency_us
+                        .push(micros_between(sent.at_ns, at_ns));
+                }
+                expected => self.stats.error(format!(
+                    "participant {}: edit of participant {sender} starting at clock {first} \
+                     arrived where its edit #{k} (clock {:?}) was due: skipped or out of order",
+                    self.index,
+                    expected.map(|e| e.start)
+                )),
+            }
+            let before = self.held[member];
+            self.hold_from_doc(member, ledger);
+            let got = (self.held[member] - before) as u64;
+            self.stats.live += got;
+            delivered += got;
+        }
+        Ok(delivered)
+    }
+
+    /// After a sync step 2: recounts what this replica holds of every member's edits.
+    fn catch_up(&mut self, ledger: &Ledger) -> u64 {
+        let mut delivered = 0;
+        for member in 0..self.room.len() {
+            if self.room.start + member == self.index {
+                continue;
+            }
+            let before = self.held[member];
+            self.hold_from_doc(member, ledger);
+            delivered += (self.held[member] - before) as u64;
+        }
+        if self.synced_once {
+            self.stats.resynced += delivered;
+        }
+        delivered
+    }
+
+    /// Sets `held[member]` from the document's state vector (never lowers it).
+    fn hold_from_doc(&mut self, member: usize, ledger: &Ledger) {
+        let sender = self.room.start + member;
+        let client = ClientID::new(Ledger::client_id(sender));
+        let clock = self.board.doc().transact().state_vector().get(&client);
+        let covered = ledger.edits_covered(sender, clock);
+        self.held[member] = self.held[member].max(covered);
+    }
+
+    fn cursors(&mut self, update: AwarenessUpdate, at_ns: u64, ledger: &Ledger) {
+        for (client, entry) in update.clients {
+            let Some(member) = self.member(client.get(), ledger) else {
+                continue; // a stranger's cursor is not ours to measure
+            };
+            let sender = self.room.start + member;
+            if sender == self.index || entry.clock <= self.cursor_seen[member] {
+                continue;
+            }
+            self.cursor_seen[member] = entry.clock;
+            // Removals (a member left) carry a clock that was never logged: not a cursor.
+            if let Some(sent) = ledger.cursor_at(sender, entry.clock) {
+                self.stats.cursors += 1;
+                self.stats
+                    .cursor_latency_us
+                    .push(micros_between(sent, at_ns));
+            }
+        }
+    }
+
+    /// Offset in the room of the participant using `client`, if it is in this board.
+    fn member(&self, client: u64, ledger: &Ledger) -> Option<usize> {
+        let p = ledger.participant(client)?;
+        self.room.contains(&p).then(|| p - self.room.start)
+    }
+
+    fn apply(&self, payload: &[u8]) -> Result<(), String> {
+        let update = wire::decode_update(payload).map_err(|e| e.to_string())?;
+        self.board
+            .doc()
+            .transact_mut_with(REMOTE)
+            .apply_update(update)
+            .map_err(|e| format!("yrs refused sync step 2: {e}"))
+    }
+
+    /// Makes one edit (a note move, or one character typed at the start of a note's text),
+    /// logs it and returns the frame to send.
+    pub fn edit(&mut self, text: bool, ledger: &Ledger) -> anyhow::Result<Vec<u8>> {
+        if self.item_ids.is_empty() {
+            anyhow::bail!("the board has no notes to edit");
+        }
+        let id = &self.item_ids[self.rng.usize(..self.item_ids.len())];
+        let update = {
+            let mut txn = self.board.transact_mut();
+            if text {
+                self.board.insert_text(&mut txn, id, 0, "x")?;
+            } else {
+                let pos = [self.rng.f64() * BOARD_EXTENT, self.rng.f64() * BOARD_EXTENT];
+                self.board.move_item(&mut txn, id, pos)?;
+            }
+            txn.encode_update_v1()
+        };
+        let end = self.board.doc().transact().state_vector().get(&self.client);
+        ledger.record_edit(self.index, self.clock, end);
+        self.clock = end;
+        Ok(wire::encode_update(&update))
+    }
+
+    /// Moves this participant's cursor, logs it and returns the awareness frame to send.
+    pub fn cursor(&mut self, ledger: &Ledger) -> Vec<u8> {
+        let json = format!(
+            r#"{{"cursor":[{:.0},{:.0}],"name":"participant {}"}}"#,
+            self.rng.f64() * BOARD_EXTENT,
+            self.rng.f64() * BOARD_EXTENT,
+            self.index
+        );
+        let clock = ledger.record_cursor(self.index);
+        let update = AwarenessUpdate {
+            clients: HashMap::from([(
+                self.client,
+                AwarenessUpdateEntry {
+                    clock,
+                    json: json.into(),
+                },
+            )]),
+        };
+        wire::encode_awareness(&update)
+    }
+
+    /// Whether yrs holds updates it could not integrate (something they depend on is missing).
+    /// Not every gap shows here: yrs 0.28 integrates a block whose dependencies are present
+    /// even if earlier blocks of its sender are missing; the ledger's order check sees those.
+    pub fn has_missing_updates(&self) -> bool {
+        self.board.doc().transact().has_missing_updates()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::board_with_notes;
+
+    /// Two participants of one board, both synced with a 3-note board.
+    fn pair() -> (Ledger, Replica, Replica) {
+        let ledger = Ledger::new(2);
+        let (_, state) = board_with_notes(3);
+        let step2 = wire::encode_sync_step2(&state);
+        let (mut a, mut b) = (Replica::new(0, 0..2), Replica::new(1, 0..2));
+        for r in [&mut a, &mut b] {
+            let got = r.on_frame(&step2, 0, &ledger).expect("seed");
+            assert!(got.synced && got.delivered == 0);
+        }
+        (ledger, a, b)
+    }
+
+    #[test]
+    fn an_edit_is_recognised_and_timed_at_the_receiver() {
+        let (ledger, mut a, mut b) = pair();
+        for text in [false, true, false] {
+            let frame = a.edit(text, &ledger).expect("edit");
+            let got = b.on_frame(&frame, ledger.now_ns(), &ledger).expect("apply");
+            assert_eq!(got.delivered, 1);
+        }
+        assert_eq!(b.held[0], 3);
+        assert_eq!(b.stats.edit_latency_us.len(), 3);
+        assert!(b.stats.errors.is_empty(), "{:?}", b.stats.errors);
+        let cursor = a.cursor(&ledger);
+        b.on_frame(&cursor, ledger.now_ns(), &ledger)
+            .expect("cursor");
+        assert_eq!(b.stats.cursors, 1);
+    }
+
+    #[test]
+    fn a_skipped_edit_is_an_error_and_a_resync_repairs_it() {
+        let (ledger, mut a, mut b) = pair();
+        let _lost = a.edit(false, &ledger).expect("edit");
+        let second = a.edit(false, &ledger).expect("edit");
+        let got = b
+            .on_frame(&second, ledger.now_ns(), &ledger)
+            .expect("apply");
+        assert_eq!(got.delivered, 0);
+        assert_eq!(b.stats.error_count, 1, "the gap must be reported");
+        // yrs integrates the later move anyway (its dependencies are there) and leaves a hole
+        // in A's clocks; only the ledger's order check sees that something was skipped.
+        assert_eq!(b.held[0], 0);
+
+        let sv = b.board.doc().transact().state_vector();
+        let update = a.board.doc().transact().encode_state_as_update_v1(&sv);
+        let got = b
+            .on_frame(&wire::encode_sync_step2(&update), ledger.now_ns(), &ledger)
+            .expect("resync");
+        assert_eq!((got.delivered, b.held[0], b.stats.resynced), (2, 2, 2));
+        assert_eq!(
+            b.board.snapshot(&b.board.doc().transact()),
+            a.board.snapshot(&a.board.doc().transact())
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! Markdown output of the load scenarios: the parameters, the machine and the date, a latency
+//! table, a run table (counts and resources), the verdict against the issue's targets.
+
+use super::driver::Run;
+use super::latency::Summary;
+
+/// `machine: ...; date: ...` for the header of every scenario.
+pub fn context_line() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = first_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into());
+    let mem_gib = first_field("/proc/meminfo", "MemTotal")
+        .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(String::from("? GiB"), |kib| {
+            format!("{:.0} GiB", kib / 1024.0 / 1024.0)
+        });
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown date".into());
+    format!("machine: {cores} cores ({model}), {mem_gib}; date: {date}")
+}
+
+fn first_field(path: &str, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+/// Latency summaries of a run: edits and cursors at every receiver but a slow reader.
+pub struct Latencies {
+    pub edits: Summary,
+    pub cursors: Summary,
+    pub cursors_expected: u64,
+}
+
+pub fn latencies(run: &Run) -> Latencies {
+    let (mut edits, mut cursors) = (Vec::new(), Vec::new());
+    let mut cursors_expected = 0;
+    for o in run
+        .outcomes
+        .iter()
+        .filter(|o| o.spec.slow_bytes_per_sec.is_none())
+    {
+        edits.extend_from_slice(&o.stats().edit_latency_us);
+        cursors.extend_from_slice(&o.stats().cursor_latency_us);
+        cursors_expected += o
+            .spec
+            .room
+            .clone()
+            .filter(|&s| s != o.spec.index)
+            .map(|s| run.shared.ledger.cursors_sent(s) as u64)
+            .sum::<u64>();
+    }
+    Latencies {
+        edits: Summary::of(&mut edits),
+        cursors: Summary::of(&mut cursors),
+        cursors_expected,
+    }
+}
+
+/// Prints the scenario's header, its tables and its verdict; returns the latencies.
+pub fn print_run(run: &Run) -> Latencies {
+    let w = &run.workload;
+    println!("## {}: {}\n", w.name, w.title);
+    println!(
+        "parameters: {} board(s) x {} clients, {} notes per board, per client {} moves/s, {} text edits/s, {} cursor updates/s; sending for {} s{}",
+        w.boards,
+        w.clients_per_board,
+        w.notes_per_board,
+        w.rates.moves,
+        w.rates.texts,
+        w.rates.cursors,
+        w.duration.as_secs(),
+        w.slow_reader.map_or(String::new(), |r| format!(
+            "; participant 0 reads {r} bytes/s and sends nothing"
+        ))
+    );
+    println!("{}; {}\n", context_line(), run.pinning);
+
+    let lat = latencies(run);
+    println!(
+        "| latency, send -> receipt at every other client | samples | p50 | p95 | p99 | max |"
+    );
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| edits (note moves{}) | {} |",
+        texts_note(run),
+        lat.edits.cells()
+    );
+    if w.rates.cursors > 0.0 {
+        println!("| cursors (awareness) | {} |", lat.cursors.cells());
+    }
+    println!(
+        "| (the generator's own lag: how late a 10 ms timer fired in it) | {} |",
+        run.generator_lag.cells()
+    );
+
+    let r = &run.resources;
+    let v = &run.verdict;
+    let sent: u64 = (0..w.participants())
+        .map(|p| run.shared.ledger.edits_sent(p) as u64)
+        .sum();
+    let senders = w.participants() - usize::from(w.slow_reader.is_some());
+    let rate = sent as f64 / senders.max(1) as f64 / r.window.as_secs_f64().max(1e-9);
+    println!(
+        "\n| edits sent | per client per s | deliveries expected | delivered | missing | cursors delivered / expected | server CPU mean / peak 1 s (cores) | server RSS peak | generator CPU (cores) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {sent} | {rate:.2} | {} | {} | {} | {} / {} | {:.2} / {:.2} | {:.1} MiB | {:.2} |\n",
+        v.expected,
+        v.delivered,
+        v.expected.saturating_sub(v.delivered),
+        lat.cursors.count,
+        lat.cursors_expected,
+        r.server_cores_mean,
+        r.server_cores_peak,
+        r.server_rss_peak_kib as f64 / 1024.0,
+        r.generator_cores_mean,
+    );
+    if r.generator_cores_mean > 0.9 {
+        println!(
+            "WARNING: the generator used {:.2} cores of its {}: latencies may include its own queueing.\n",
+            r.generator_cores_mean, run.pinning
+        );
+    }
+    lat
+}
+
+fn texts_note(run: &Run) -> &'static str {
+    if run.workload.rates.texts > 0.0 {
+        " and text edits"
+    } else {
+        ""
+    }
+}
+
+/// Prints a target line: `name: value (meets|MISSES the target of ...)`.
+pub fn target(what: &str, value: f64, unit: &str, at_most: f64) {
+    let verdict = if value <= at_most { "meets" } else { "MISSES" };
+    println!(
+        "- {what}: {value:.2} {unit} ({verdict} issue 5's target of at most {at_most} {unit})"
+    );
+}
+
+/// Prints the checks' outcome; returns whether the run passed.
+pub fn print_verdict(run: &Run) -> bool {
+    let v = &run.verdict;
+    let boards = run.workload.boards;
+    if v.passed() {
+        println!(
+            "- checks: every edit reached every other client of its board, in order, none skipped; the replicas of each of the {boards} board(s) are identical, and a client joining afterwards agrees; the server stopped cleanly.\n"
+        );
+        return true;
+    }
+    println!("\n**FAILED** ({} problem(s)):\n", v.failures.len());
+    for f in &v.failures {
+        println!("- {f}");
+    }
+    println!();
+    false
+}

@@ -1,0 +1,121 @@
+//! The server under test, started already pinned (`taskset -c CORE huddle serve ...`).
+//!
+//! [`TestServer`](huddle_tests::server::TestServer) cannot start a process under `taskset`,
+//! and pinning a running server is not the same thing: tokio sizes its runtime once, at start,
+//! from the cores it may use, so a 2-core server pinned afterwards runs two workers on one core
+//! (W1's p99 was about 3x worse that way). Started pinned, it sizes itself for its core. This
+//! is also where other servers (y-websocket, y-sweet) will be started for the comparisons.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use huddle_tests::server::{assets_dir, huddle_bin};
+
+use super::pin::Pinning;
+
+/// How long the server may take to print its address (it loads nothing at start).
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a graceful stop (SIGTERM: close sockets, flush) may take.
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running `huddle serve` on 127.0.0.1, killed when dropped.
+pub struct Server {
+    child: Option<Child>,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `huddle serve` on `data`, under `taskset` if `pinning` pins.
+    pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
+        let mut command = match pinning.server_cores() {
+            Some(cores) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cores]).arg(huddle_bin());
+                c
+            }
+            None => Command::new(huddle_bin()),
+        };
+        let mut child = command
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .arg("--assets")
+            .arg(assets_dir())
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("cannot start huddle")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            for _ in lines {} // keep draining so that the server never blocks on stdout
+        });
+        let mut server = Server {
+            child: Some(child),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        };
+        let line = rx
+            .recv_timeout(START_TIMEOUT)
+            .context("huddle did not print its address in time")?;
+        server.addr = line
+            .strip_prefix("huddle listening on http://")
+            .with_context(|| format!("unexpected first line: {line:?}"))?
+            .parse()?;
+        Ok(server)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's process id (`taskset` execs it, so this is huddle itself).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    pub fn ws_url(&self, board: &str) -> String {
+        format!("ws://{}/ws/{board}", self.addr)
+    }
+
+    /// SIGTERM, then waits for the exit; returns the exit status.
+    pub fn stop(&mut self) -> anyhow::Result<i32> {
+        let Some(mut child) = self.child.take() else {
+            bail!("not running")
+        };
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return status.code().context("killed by a signal");
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                bail!("huddle did not exit within {STOP_TIMEOUT:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
