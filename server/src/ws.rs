@@ -25,6 +25,14 @@ use crate::rooms::RoomHandle;
 /// moving notes 10 times a second with live cursors that is a few seconds of traffic.
 const OUTBOX_FRAMES: usize = 2048;
 
+/// Initial read buffer of a connection (tungstenite's default is 128 KiB, allocated up front for
+/// every socket). Frames are small; a big one grows the buffer as needed.
+pub const READ_BUFFER_BYTES: usize = 8 << 10;
+
+/// Most frames written before one flush: a burst goes out in few syscalls, and a flush still
+/// comes soon enough under a steady stream.
+const MAX_FRAMES_PER_FLUSH: usize = 64;
+
 /// How long a closing connection waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
@@ -167,24 +175,42 @@ async fn write_loop(
     let mut ping = tokio::time::interval(app.config.ping_interval);
     ping.tick().await; // the first tick is immediate
     loop {
-        let message = tokio::select! {
+        let first = tokio::select! {
             biased;
             _ = closer.closed() => break,
             frame = outbound.recv() => match frame {
-                Some(frame) => {
-                    app.metrics.bytes_sent.fetch_add(frame.len() as u64, Relaxed);
-                    app.metrics.frames_sent.fetch_add(1, Relaxed);
-                    WsMessage::Binary(frame)
-                }
+                Some(frame) => WsMessage::Binary(frame),
                 None => break,
             },
             _ = ping.tick() => WsMessage::Ping(Bytes::new()),
         };
-        // A client that stops reading blocks this send; closing must still win.
+        // Write what is queued behind it too, then flush once.
+        let mut batch = vec![first];
+        while batch.len() < MAX_FRAMES_PER_FLUSH {
+            match outbound.try_recv() {
+                Ok(frame) => batch.push(WsMessage::Binary(frame)),
+                Err(_) => break,
+            }
+        }
+        for message in &batch {
+            if let WsMessage::Binary(frame) = message {
+                app.metrics
+                    .bytes_sent
+                    .fetch_add(frame.len() as u64, Relaxed);
+                app.metrics.frames_sent.fetch_add(1, Relaxed);
+            }
+        }
+        let send = async {
+            for message in batch {
+                sink.feed(message).await?;
+            }
+            sink.flush().await
+        };
+        // A client that stops reading blocks the write; closing must still win.
         tokio::select! {
             biased;
-            _ = closer.closed() => break, // still try to send the close frame, within its timeout
-            sent = sink.send(message) => if sent.is_err() {
+            _ = closer.closed() => break,
+            sent = send => if sent.is_err() {
                 return closer.close(code::NORMAL, "");
             },
         }
