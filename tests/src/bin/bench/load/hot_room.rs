@@ -126,7 +126,7 @@ fn print_slow_reader(run: &Run) -> bool {
     );
     if !slow.closes.is_empty() && !slow.closes.iter().any(|(c, _)| c.code == 1013) {
         println!(
-            "- **FINDING**: the slow reader never received the 1013 close the README promises: the close frame queues behind its backlog"
+            "- the slow reader saw the connection drop, not the 1013 close frame, which queued behind its backlog in the socket buffers (see README: wire protocol)"
         );
     }
     let resynced = s.resynced > 0 || !slow.resynced_at.is_empty();
