@@ -165,6 +165,11 @@ impl Client {
         Ok(())
     }
 
+    /// This replica's awareness client id (its document's client id).
+    pub fn client_id(&self) -> u64 {
+        self.board.doc().client_id().get()
+    }
+
     /// Other clients' awareness states (JSON), sorted.
     pub fn peers(&self) -> Vec<serde_json::Value> {
         let awareness = self.awareness.lock().unwrap_or_else(|e| e.into_inner());

@@ -32,3 +32,67 @@ async fn awareness_is_relayed_and_cleaned_up() {
         .await
         .expect("bob's cursor is gone after a dropped connection");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_can_move_or_remove_someone_elses_cursor() {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use huddle_shared::wire;
+    use yrs::block::ClientID;
+    use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
+
+    let (server, _data) = TestServer::start().expect("server");
+    let url = server.ws_url("spoof");
+    let ada = Client::join(&url).await.expect("ada");
+    let mallory = Client::join(&url).await.expect("mallory");
+    let watcher = Client::join(&url).await.expect("watcher");
+    ada.set_awareness(json!({"user": {"name": "Ada"}})).unwrap();
+    watcher
+        .wait_peers(|p| p == [json!({"user": {"name": "Ada"}})])
+        .await
+        .expect("watcher sees ada");
+
+    // Mallory claims Ada's client id: first with a newer state, then with a removal.
+    let forged = |json: &str| {
+        let mut clients = HashMap::new();
+        clients.insert(
+            ClientID::new(ada.client_id()),
+            AwarenessUpdateEntry {
+                clock: 1_000,
+                json: Arc::from(json),
+            },
+        );
+        wire::encode_awareness(&AwarenessUpdate { clients })
+    };
+    mallory.send_raw(forged(r#"{"user":{"name":"Mallory"}}"#));
+    mallory.send_raw(forged("null"));
+    // Mallory's own cursor still works, and is the only change the watcher sees.
+    mallory
+        .set_awareness(json!({"user": {"name": "M"}}))
+        .unwrap();
+    let peers = watcher
+        .wait_peers(|p| p.len() == 2)
+        .await
+        .expect("watcher sees mallory's own cursor");
+    assert_eq!(
+        peers,
+        [
+            json!({"user": {"name": "Ada"}}),
+            json!({"user": {"name": "M"}})
+        ]
+    );
+    // And a late joiner gets Ada's real state from the server.
+    let late = Client::join(&url).await.expect("late joiner");
+    let peers = late
+        .wait_peers(|p| p.len() == 2)
+        .await
+        .expect("late joiner sees both");
+    assert_eq!(
+        peers,
+        [
+            json!({"user": {"name": "Ada"}}),
+            json!({"user": {"name": "M"}})
+        ]
+    );
+}

@@ -74,6 +74,7 @@ impl Room {
                 continue;
             }
             for &client in &conn.awareness_ids {
+                self.awareness_owners.remove(&client);
                 self.awareness.remove_state(client);
             }
             if let Ok(update) = self.awareness.update_with_clients(conn.awareness_ids) {

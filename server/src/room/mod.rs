@@ -99,6 +99,8 @@ struct Room {
     board: Board,
     awareness: Awareness,
     conns: HashMap<ConnId, Conn>,
+    /// Which connection speaks for each awareness client id.
+    awareness_owners: HashMap<ClientID, ConnId>,
     pending_saves: Vec<PendingSave>,
     meta: BoardMeta,
     meta_dirty: bool,
@@ -172,6 +174,7 @@ impl Room {
             board,
             awareness,
             conns: HashMap::new(),
+            awareness_owners: HashMap::new(),
             pending_saves: Vec::new(),
             meta: loaded.meta,
             meta_dirty: false,
@@ -377,17 +380,32 @@ impl Room {
         self.maybe_compact();
     }
 
-    fn awareness(&mut self, conn: ConnId, update: AwarenessUpdate, frame: Option<Bytes>) {
+    fn awareness(&mut self, conn: ConnId, mut update: AwarenessUpdate, frame: Option<Bytes>) {
+        // A connection speaks only for the client ids it announced first (or that nobody
+        // holds): nobody can move, rename or remove someone else's cursor.
+        let announced = update.clients.len();
+        update.clients.retain(|id, _| {
+            self.awareness_owners
+                .get(id)
+                .is_none_or(|owner| *owner == conn)
+        });
+        if update.clients.is_empty() {
+            return;
+        }
+        let frame = frame.filter(|_| update.clients.len() == announced);
         let summary = match self.awareness.apply_update_summary(update) {
             Ok(Some(summary)) => summary,
             Ok(None) => return,
             Err(e) => return self.reject(conn, &format!("awareness update rejected: {e}")),
         };
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.awareness_ids
-                .extend(summary.added.iter().chain(&summary.updated));
+            for &id in summary.added.iter().chain(&summary.updated) {
+                c.awareness_ids.insert(id);
+                self.awareness_owners.insert(id, conn);
+            }
             for id in &summary.removed {
                 c.awareness_ids.remove(id);
+                self.awareness_owners.remove(id);
             }
         }
         let frame = match frame {
