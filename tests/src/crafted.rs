@@ -128,3 +128,29 @@ pub fn assert_harmless_variant_applies(update: &[u8]) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// An update of two blocks by `client` from clock 0: a valid string item under root map
+/// [`SCRATCH`] (key `k`), then an item whose parent is that string item: yrs refuses the second
+/// block ("invalid parent") after integrating the first.
+pub fn partly_valid_update(client: u64) -> Vec<u8> {
+    let mut u = Vec::new();
+    u.extend(varint(1)); // client sections
+    u.extend(varint(2)); // blocks
+    u.extend(varint(client));
+    u.extend(varint(0)); // first clock
+    // Block 1 (clock 0): root map SCRATCH, key "k", Any string: valid.
+    u.push(CONTENT_ANY | HAS_PARENT_SUB);
+    u.push(1); // parent given by root name
+    u.extend(var_buf(SCRATCH.as_bytes()));
+    u.extend(var_buf(b"k"));
+    u.extend(any_string("first"));
+    // Block 2 (clock 1): parent given by ID (client, 0), a string, not a type: invalid.
+    u.push(CONTENT_ANY | HAS_PARENT_SUB);
+    u.push(0); // parent given by ID
+    u.extend(varint(client));
+    u.extend(varint(0));
+    u.extend(var_buf(b"k2"));
+    u.extend(any_string("second"));
+    u.push(0); // delete set: no clients
+    u
+}

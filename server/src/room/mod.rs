@@ -348,9 +348,25 @@ impl Room {
             Err(e) => return self.reject(conn, &e.to_string()),
         };
         let doc = self.board.doc();
-        match catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update))) {
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = doc.transact_mut();
+            // yrs integrates an update block by block and can refuse one midway (a parent that
+            // is not a type): then the blocks before it are in the document already.
+            txn.apply_update(update)
+                .map_err(|e| (e, *txn.before_state() != txn.state_vector()))
+        }));
+        match applied {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return self.reject(conn, &format!("update rejected: {e}")),
+            Ok(Err((e, partly_applied))) => {
+                self.reject(conn, &format!("update rejected: {e}"));
+                if partly_applied {
+                    // Nothing of it is stored or was forwarded; reloading the board from
+                    // storage drops what got into memory before anyone can sync it.
+                    tracing::warn!(board = %self.id, "a refused update was partly applied; reloading the board");
+                    self.stop = Some((code::INTERNAL, "board reloading; reconnect"));
+                }
+                return;
+            }
             Err(_) => {
                 tracing::error!(board = %self.id, "yrs panicked applying an update; reloading the board");
                 self.stop = Some((code::INTERNAL, "internal error; reconnect"));
