@@ -136,7 +136,7 @@ fn samples(dir: &std::path::Path, session: &Session) -> anyhow::Result<Samples> 
 async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
     tokio::time::timeout(JOIN_TIMEOUT, async {
         let started = Instant::now();
-        let mut ws = conn::connect(server.addr(), BOARD, false).await?;
+        let mut ws = conn::connect(server.addr(), &server.ws_path(BOARD), false).await?;
         let upgraded = Instant::now();
         let empty = StateVector::default();
         ws.send(WsMessage::Binary(wire::encode_sync_step1(&empty).into()))

@@ -35,8 +35,11 @@ pub enum Incoming {
     Other,
 }
 
-/// Opens `ws://ADDR/ws/BOARD`; a `slow` connection gets the small buffers of a slow reader.
-pub async fn connect(addr: SocketAddr, board: &str, slow: bool) -> anyhow::Result<Ws> {
+/// Opens `ws://ADDR PATH` (the server's room path, see [`Server::ws_path`]); a `slow`
+/// connection gets the small buffers of a slow reader.
+///
+/// [`Server::ws_path`]: super::server::Server::ws_path
+pub async fn connect(addr: SocketAddr, path: &str, slow: bool) -> anyhow::Result<Ws> {
     if !addr.ip().is_loopback() {
         anyhow::bail!("the load generator only talks to loopback addresses");
     }
@@ -54,7 +57,7 @@ pub async fn connect(addr: SocketAddr, board: &str, slow: bool) -> anyhow::Resul
     let config = WebSocketConfig::default()
         .read_buffer_size(if slow { SLOW_BUFFER } else { READ_BUFFER })
         .write_buffer_size(0);
-    let url = format!("ws://{addr}/ws/{board}");
+    let url = format!("ws://{addr}{path}");
     let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
     Ok(ws)
 }

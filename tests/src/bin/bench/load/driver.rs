@@ -12,12 +12,14 @@ use tokio::sync::watch;
 
 use super::latency::Summary;
 use super::ledger::Ledger;
+use super::options::ServerKind;
 use super::participant::{self, Outcome, Phase, Rates, Shared, Spec};
 use super::pin::Pinning;
 use super::procstat::{self, Reading, Sampler};
 use super::seed;
 use super::server::Server;
 use super::verify::{self, Verdict};
+use super::yws;
 
 /// How long all participants may take to connect and sync: thousands of connections on a
 /// shared 2-core machine take seconds, not minutes.
@@ -73,6 +75,7 @@ impl Workload {
                     index,
                     addr: server.addr(),
                     board: board_id(board),
+                    path: server.ws_path(&board_id(board)),
                     room: board * per..(board + 1) * per,
                     rates: match slow {
                         Some(_) => Rates {
@@ -128,13 +131,18 @@ pub struct Run {
     pub verdict: Verdict,
 }
 
-pub fn run(w: &Workload, pinning: &Pinning) -> anyhow::Result<Run> {
+pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<Run> {
     let data = DataDir::new();
     let ids: Vec<String> = (0..w.boards).map(board_id).collect();
-    seed::boards(data.path(), &ids, w.notes_per_board).context("seeding the boards")?;
+    if kind == ServerKind::Huddle {
+        seed::boards(data.path(), &ids, w.notes_per_board).context("seeding the boards")?;
+    } else {
+        // y-websocket's LevelDB cannot be written beforehand: seeded over the wire in `drive`.
+        yws::ensure_installed()?;
+    }
     pinning.pin_generator()?;
     let result = (|| {
-        let mut server = Server::start(data.path(), pinning)?;
+        let mut server = Server::start_kind(kind, data.path(), pinning)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(pinning.generator_cores())
             .enable_all()
@@ -154,7 +162,7 @@ pub fn run(w: &Workload, pinning: &Pinning) -> anyhow::Result<Run> {
         let generator_lag = window.generator_lag;
         anyhow::Ok(Run {
             workload: w.clone(),
-            pinning: pinning.describe(),
+            pinning: format!("server: {}; {}", kind.name(), pinning.describe()),
             outcomes,
             shared,
             resources,
@@ -202,6 +210,19 @@ async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
         (specs, Vec::new())
     };
     let before_kib = rss();
+    // y-websocket: seed every board over the wire and keep the seeding connections open until
+    // the first wave has synced (see [`yws`]).
+    let mut seeders = if server.kind() == ServerKind::YWebsocket {
+        let paths: Vec<String> = (0..w.boards)
+            .map(|b| server.ws_path(&board_id(b)))
+            .collect();
+        let (_, state) = crate::fixtures::board_with_notes(w.notes_per_board);
+        yws::seed_boards(server.addr(), &paths, &state)
+            .await
+            .context("seeding the boards over the wire")?
+    } else {
+        Vec::new()
+    };
     for spec in first {
         tasks.push(tokio::spawn(participant::run(spec, shared.clone())));
     }
@@ -212,6 +233,7 @@ async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
         "participants to sync",
     )
     .await?;
+    yws::close_seeders(std::mem::take(&mut seeders)).await;
     if w.idle_memory {
         tokio::time::sleep(SETTLE).await;
         let one_per_board_kib = rss();

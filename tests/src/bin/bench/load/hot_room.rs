@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::Session;
 use super::driver::{self, Run, Workload};
+use super::options::ServerKind;
 use super::participant::Rates;
 use super::report;
 
@@ -38,8 +39,9 @@ fn w1(session: &Session) -> Workload {
 }
 
 pub fn run_w1(session: &mut Session) -> anyhow::Result<bool> {
-    let run = driver::run(&w1(session), &session.pinning)?;
+    let run = driver::run(&w1(session), &session.pinning, session.server)?;
     let lat = report::print_run(&run);
+    session.record(&run, &lat);
     report::target(
         "end-to-end p99 of note moves",
         lat.edits.p99,
@@ -52,7 +54,9 @@ pub fn run_w1(session: &mut Session) -> anyhow::Result<bool> {
     println!(
         "- server-added p99 (target 5 ms) is not separated yet: that needs a null relay as a baseline (open)."
     );
-    session.w1_edits = Some(lat.edits);
+    if session.server == ServerKind::Huddle {
+        session.w1_edits = Some(lat.edits);
+    }
     Ok(report::print_verdict(&run))
 }
 
@@ -63,8 +67,9 @@ pub fn run_w7(session: &mut Session) -> anyhow::Result<bool> {
     w.clients_per_board += 1;
     w.slow_reader = Some(SLOW_BYTES_PER_SEC);
     w.duration = session.options.duration(Duration::from_secs(W7_SECS));
-    let run = driver::run(&w, &session.pinning)?;
+    let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);
+    session.record(&run, &lat);
     let slow_ok = print_slow_reader(&run);
     report::target(
         "end-to-end p99 of note moves at the other clients",
@@ -72,7 +77,7 @@ pub fn run_w7(session: &mut Session) -> anyhow::Result<bool> {
         "ms",
         W1_P99_MS,
     );
-    if let Some(w1) = session.w1_edits {
+    if let (Some(w1), ServerKind::Huddle) = (session.w1_edits, session.server) {
         println!(
             "- others' p99 is {:.2}x W1's in this run ({:.2} ms vs {:.2} ms)",
             lat.edits.p99 / w1.p99.max(1e-9),

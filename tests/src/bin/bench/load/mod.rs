@@ -5,12 +5,14 @@
 //! all replicas must end identical, and agree with a client that joins afterwards; the
 //! server's CPU and memory are sampled every second.
 //!
-//! Only Huddle is measured so far. The participants speak plain y-websocket, so the same
-//! workloads can be pointed at y-websocket's server or y-sweet later: what is Huddle-specific
-//! is the server start ([`server`]) and the seeding of boards on disk ([`seed`]).
+//! The participants speak plain y-websocket, so the same workloads run against y-websocket's
+//! own server (`--server y-websocket`, or `--compare` for Huddle and then y-websocket, with a
+//! ratio table per scenario): what is server-specific is the start ([`server`], [`yws`]), the
+//! room's URL path, and the seeding of boards (on disk for Huddle, [`seed`]; over the wire
+//! for y-websocket, with a sync-step-1 round trip as the barrier, since it has no "saved").
 //!
 //! Options after the names: `--secs N` (sending window), `--full` (W3 at 1,000 boards),
-//! `--no-pin`.
+//! `--no-pin`, `--server huddle|y-websocket`, `--compare`.
 //!
 //! # Layout
 //!
@@ -21,7 +23,7 @@
 //! - [`participant`]: one participant's task: phases, timers, reconnects.
 //! - [`driver`]: runs a workload against a fresh server and collects the outcomes.
 //! - [`verify`]: the checks that fail a run.
-//! - [`server`]: the server under test, started pinned.
+//! - [`server`]: the server under test, started pinned; [`yws`]: y-websocket's server.
 //! - [`latency`], [`procstat`], [`pin`], [`seed`], [`report`]: percentiles, `/proc` sampling,
 //!   `taskset`, boards on disk, markdown.
 //! - [`hot_room`] (W1, W7), [`many_rooms`] (W3), [`cold_join`] (W4): the scenarios.
@@ -42,8 +44,10 @@ mod report;
 mod seed;
 mod server;
 mod verify;
+mod yws;
 
 pub use options::Options;
+use options::ServerKind;
 
 /// The load scenarios (they run in the order they are named).
 pub const SCENARIOS: [&str; 4] = ["w1", "w3", "w4", "w7"];
@@ -54,6 +58,10 @@ pub struct Session {
     pinning: pin::Pinning,
     /// W1's edit latency, when W1 ran first: W7 compares with it.
     w1_edits: Option<latency::Summary>,
+    /// The server the current scenario runs against.
+    server: ServerKind,
+    /// One row per server that ran the current scenario (for `--compare`).
+    rows: Vec<report::Row>,
 }
 
 impl Session {
@@ -62,11 +70,55 @@ impl Session {
             pinning: pin::Pinning::plan(!options.no_pin),
             options,
             w1_edits: None,
+            server: ServerKind::Huddle,
+            rows: Vec::new(),
         }
     }
 
-    /// Runs one load scenario; `Ok(false)` if it ran but failed its checks.
+    /// Records the current server's figures of a scenario for the comparison table.
+    fn record(&mut self, run: &driver::Run, lat: &report::Latencies) {
+        self.rows.push(report::Row::of(self.server, run, lat));
+    }
+
+    /// Runs one load scenario against each server of `--server`/`--compare`; `Ok(false)` if
+    /// Huddle's run failed its checks. Another server's failed checks are findings about that
+    /// server: they are printed, and do not fail the invocation.
     pub fn run(&mut self, name: &str) -> anyhow::Result<bool> {
+        self.rows.clear();
+        let mut passed = true;
+        for kind in self.options.servers.clone() {
+            self.server = kind;
+            if kind != ServerKind::Huddle && matches!(name, "w4") {
+                println!(
+                    "## {name} against {}: skipped (it is timed with Huddle's own disk seeding)\n",
+                    kind.name()
+                );
+                continue;
+            }
+            let result = self.run_one(name);
+            match (kind, result) {
+                (ServerKind::Huddle, result) => passed &= result?,
+                (other, Ok(ok)) => {
+                    if !ok {
+                        println!(
+                            "- {}: the run's checks failed (above): a finding about that server.\n",
+                            other.name()
+                        );
+                    }
+                }
+                (other, Err(e)) => {
+                    println!("## {name} against {}: FAILED to run: {e:#}\n", other.name())
+                }
+            }
+        }
+        if self.options.servers.len() > 1 {
+            report::print_comparison(name, &self.rows);
+        }
+        self.server = ServerKind::Huddle;
+        Ok(passed)
+    }
+
+    fn run_one(&mut self, name: &str) -> anyhow::Result<bool> {
         match name {
             "w1" => hot_room::run_w1(self),
             "w3" => many_rooms::run_w3(self),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-/// Options after the scenario names, e.g. `bench w1 w3 --secs 30 --full`.
+/// Options after the scenario names, e.g. `bench w1 w3 --secs 30 --full --compare`.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// `--secs N`: how long each load scenario sends, instead of its default.
@@ -13,6 +13,33 @@ pub struct Options {
     pub full: bool,
     /// `--no-pin`: do not pin the server and the generator to different cores.
     pub no_pin: bool,
+    /// `--server huddle|y-websocket` (default huddle), or `--compare` for both in turn.
+    pub servers: Vec<ServerKind>,
+}
+
+/// The server a load scenario runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    Huddle,
+    /// npm `y-websocket@1.5.4`'s `bin/server.js` with LevelDB persistence (`tests/bench-servers`).
+    YWebsocket,
+}
+
+impl ServerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerKind::Huddle => "huddle",
+            ServerKind::YWebsocket => "y-websocket",
+        }
+    }
+
+    fn parse(value: &str) -> anyhow::Result<ServerKind> {
+        match value {
+            "huddle" => Ok(ServerKind::Huddle),
+            "y-websocket" | "yws" => Ok(ServerKind::YWebsocket),
+            other => bail!("--server {other:?}: known servers are huddle and y-websocket"),
+        }
+    }
 }
 
 impl Options {
@@ -30,13 +57,28 @@ impl Options {
                 s if s.starts_with("--secs=") => {
                     options.secs = Some(parse_secs(&s["--secs=".len()..])?)
                 }
+                "--server" => {
+                    let value = args
+                        .next()
+                        .context("--server needs huddle or y-websocket")?;
+                    options.servers = vec![ServerKind::parse(value)?];
+                }
+                s if s.starts_with("--server=") => {
+                    options.servers = vec![ServerKind::parse(&s["--server=".len()..])?]
+                }
+                "--compare" => options.servers = vec![ServerKind::Huddle, ServerKind::YWebsocket],
                 "--full" => options.full = true,
                 "--no-pin" => options.no_pin = true,
                 s if s.starts_with('-') => {
-                    bail!("unknown option {s:?}; known: --secs N, --full, --no-pin")
+                    bail!(
+                        "unknown option {s:?}; known: --secs N, --full, --no-pin, --server huddle|y-websocket, --compare"
+                    )
                 }
                 name => names.push(name.to_owned()),
             }
+        }
+        if options.servers.is_empty() {
+            options.servers = vec![ServerKind::Huddle];
         }
         Ok((names, options))
     }

@@ -66,6 +66,8 @@ pub struct Spec {
     pub index: usize,
     pub addr: SocketAddr,
     pub board: String,
+    /// The URL path of the board's room on the server under test.
+    pub path: String,
     /// Participant indexes of everyone in the same board (this one included).
     pub room: Range<usize>,
     pub rates: Rates,
@@ -146,7 +148,7 @@ impl Participant {
     /// One connection, from connect to close.
     async fn connection(&mut self) -> anyhow::Result<End> {
         let slow = self.spec.slow_bytes_per_sec;
-        let mut ws = conn::connect(self.spec.addr, &self.spec.board, slow.is_some()).await?;
+        let mut ws = conn::connect(self.spec.addr, &self.spec.path, slow.is_some()).await?;
         let sv = self.replica.board.doc().transact().state_vector();
         ws.send(WsMessage::Binary(
             huddle_shared::wire::encode_sync_step1(&sv).into(),

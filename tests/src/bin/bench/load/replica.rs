@@ -33,6 +33,9 @@ pub struct Stats {
     pub resynced: u64,
     /// Cursors received (a later cursor of the same sender counts once).
     pub cursors: u64,
+    /// The participant's own edits sent back to it by the server (y-websocket sends every
+    /// update to every connection of the room, its sender's included); not deliveries.
+    pub echoes: u64,
     /// The first few errors in full.
     pub errors: Vec<String>,
     pub error_count: u64,
@@ -152,6 +155,10 @@ impl Replica {
                 continue;
             };
             let sender = self.room.start + member;
+            if sender == self.index {
+                self.stats.echoes += 1; // already applied when it was made
+                continue;
+            }
             let k = self.held[member];
             match ledger.edit_at(sender, k) {
                 Some(sent) if sent.start == first => {

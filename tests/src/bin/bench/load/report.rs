@@ -3,6 +3,80 @@
 
 use super::driver::Run;
 use super::latency::Summary;
+use super::options::ServerKind;
+
+/// One server's figures of one scenario, for the `--compare` table.
+pub struct Row {
+    pub server: ServerKind,
+    pub edits: Summary,
+    pub expected: u64,
+    pub missing: u64,
+    pub passed: bool,
+    pub cpu_mean: f64,
+    pub rss_peak_kib: u64,
+    pub generator_cpu: f64,
+}
+
+impl Row {
+    pub fn of(server: ServerKind, run: &Run, lat: &Latencies) -> Row {
+        let v = &run.verdict;
+        Row {
+            server,
+            edits: lat.edits,
+            expected: v.expected,
+            missing: v.expected.saturating_sub(v.delivered),
+            passed: v.passed(),
+            cpu_mean: run.resources.server_cores_mean,
+            rss_peak_kib: run.resources.server_rss_peak_kib,
+            generator_cpu: run.resources.generator_cores_mean,
+        }
+    }
+}
+
+/// The side-by-side table of one scenario: each server's edit latency, losses and resources,
+/// and Huddle / other for p99 and CPU (below 1: Huddle is faster or cheaper).
+pub fn print_comparison(name: &str, rows: &[Row]) {
+    let Some(huddle) = rows.iter().find(|r| r.server == ServerKind::Huddle) else {
+        return;
+    };
+    println!("### {name}: side by side (note moves, send -> receipt at every other client)\n");
+    println!(
+        "| server | p50 | p95 | p99 | max | missing deliveries (of expected) | checks | server CPU mean (cores) | server RSS peak | generator CPU | p99 Huddle / this | CPU Huddle / this |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let ratio = |a: f64, b: f64| {
+            if r.server == ServerKind::Huddle {
+                "-".to_owned()
+            } else if b > 0.0 {
+                format!("**{:.2}**", a / b)
+            } else {
+                "n/a".to_owned()
+            }
+        };
+        println!(
+            "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} (of {}) | {} | {:.2} | {:.1} MiB | {:.2} | {} | {} |",
+            r.server.name(),
+            r.edits.p50,
+            r.edits.p95,
+            r.edits.p99,
+            r.edits.max,
+            r.missing,
+            r.expected,
+            if r.passed { "passed" } else { "FAILED" },
+            r.cpu_mean,
+            r.rss_peak_kib as f64 / 1024.0,
+            r.generator_cpu,
+            ratio(huddle.edits.p99, r.edits.p99),
+            ratio(huddle.cpu_mean, r.cpu_mean),
+        );
+    }
+    if rows.iter().any(|r| r.server == ServerKind::YWebsocket) {
+        println!(
+            "\ny-websocket has no \"saved\" message: its boards were seeded over the wire, the barrier being a sync-step-1 round trip on the seeding connection (its step 2 must hold the seed); the seeding connections stayed open until the participants had synced. Everything else (rates, checks, drain until every delivery arrived) is the same for both servers.\n"
+        );
+    }
+}
 
 /// `machine: ...; date: ...` for the header of every scenario.
 pub fn context_line() -> String {
@@ -122,6 +196,12 @@ pub fn print_run(run: &Run) -> Latencies {
         r.server_rss_peak_kib as f64 / 1024.0,
         r.generator_cores_mean,
     );
+    let echoes: u64 = run.outcomes.iter().map(|o| o.stats().echoes).sum();
+    if echoes > 0 {
+        println!(
+            "The server sent {echoes} edits back to the client that made them (not counted as deliveries; y-websocket broadcasts every update to the whole room, its sender included).\n"
+        );
+    }
     if r.generator_cores_mean > 0.9 {
         println!(
             "WARNING: the generator used {:.2} cores of its {}: latencies may include its own queueing.\n",

@@ -3,8 +3,8 @@
 //! [`TestServer`](huddle_tests::server::TestServer) cannot start a process under `taskset`,
 //! and pinning a running server is not the same thing: tokio sizes its runtime once, at start,
 //! from the cores it may use, so a 2-core server pinned afterwards runs two workers on one core
-//! (W1's p99 was about 3x worse that way). Started pinned, it sizes itself for its core. This
-//! is also where other servers (y-websocket, y-sweet) will be started for the comparisons.
+//! (W1's p99 was about 3x worse that way). Started pinned, it sizes itself for its core. The
+//! reference server (y-websocket) is started the same way, by [`yws`](super::yws).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -15,20 +15,38 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use huddle_tests::server::{assets_dir, huddle_bin};
 
+use super::options::ServerKind;
 use super::pin::Pinning;
+use super::yws;
 
 /// How long the server may take to print its address (it loads nothing at start).
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a graceful stop (SIGTERM: close sockets, flush) may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// A running `huddle serve` on 127.0.0.1, killed when dropped.
+/// A running server under test on 127.0.0.1, killed when dropped.
 pub struct Server {
+    kind: ServerKind,
     child: Option<Child>,
     addr: SocketAddr,
 }
 
 impl Server {
+    /// Starts `kind` on `data`, under `taskset` if `pinning` pins.
+    pub fn start_kind(kind: ServerKind, data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
+        match kind {
+            ServerKind::Huddle => Server::start(data, pinning),
+            ServerKind::YWebsocket => {
+                let (child, addr) = yws::start(data, pinning)?;
+                Ok(Server {
+                    kind,
+                    child: Some(child),
+                    addr,
+                })
+            }
+        }
+    }
+
     /// Starts `huddle serve` on `data`, under `taskset` if `pinning` pins.
     pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
         let mut command = match pinning.server_cores() {
@@ -63,6 +81,7 @@ impl Server {
             for _ in lines {} // keep draining so that the server never blocks on stdout
         });
         let mut server = Server {
+            kind: ServerKind::Huddle,
             child: Some(child),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         };
@@ -80,13 +99,25 @@ impl Server {
         self.addr
     }
 
-    /// The server's process id (`taskset` execs it, so this is huddle itself).
+    pub fn kind(&self) -> ServerKind {
+        self.kind
+    }
+
+    /// The server's process id (`taskset` execs it, so this is the server itself).
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map_or(0, Child::id)
     }
 
+    /// The URL path of a board's room: `/ws/<board>` for Huddle, `/<board>` for y-websocket.
+    pub fn ws_path(&self, board: &str) -> String {
+        match self.kind {
+            ServerKind::Huddle => format!("/ws/{board}"),
+            ServerKind::YWebsocket => format!("/{board}"),
+        }
+    }
+
     pub fn ws_url(&self, board: &str) -> String {
-        format!("ws://{}/ws/{board}", self.addr)
+        format!("ws://{}{}", self.addr, self.ws_path(board))
     }
 
     /// SIGTERM, then waits for the exit; returns the exit status.
@@ -100,11 +131,18 @@ impl Server {
         let deadline = Instant::now() + STOP_TIMEOUT;
         loop {
             if let Some(status) = child.try_wait()? {
+                // node has no SIGTERM handler: y-websocket's server ends by the signal itself.
+                if self.kind == ServerKind::YWebsocket && status.code().is_none() {
+                    return Ok(0);
+                }
                 return status.code().context("killed by a signal");
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                bail!("huddle did not exit within {STOP_TIMEOUT:?} of SIGTERM");
+                bail!(
+                    "{} did not exit within {STOP_TIMEOUT:?} of SIGTERM",
+                    self.kind.name()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -1,0 +1,173 @@
+//! The reference server of the side-by-side runs: npm `y-websocket@1.5.4`'s `bin/server.js`
+//! with LevelDB persistence (`YPERSISTENCE`), installed in `tests/bench-servers` (`npm ci`
+//! from its lockfile when `node_modules` is missing) and started like Huddle: on loopback, on a
+//! free port, under `taskset` on the server's core.
+//!
+//! It differs from Huddle in ways the generator has to know: a room is the URL path
+//! (`ws://HOST:PORT/<room>`, not `/ws/<room>`); boards cannot be written to its store
+//! beforehand, so they are seeded over the wire ([`seed_boards`]); it has no "saved" message,
+//! so the seeding barrier is a sync-step-1 round trip on the seeding connection (the server
+//! handles a connection's messages in order, so its step 2 holds the seed); and it loads a
+//! stored document asynchronously after answering a first client's step 1, so the seeding
+//! connections stay open until the participants have synced (see the driver).
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use futures_util::SinkExt;
+use huddle_shared::wire::{self, Message};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
+
+use super::conn::{self, Incoming, Ws};
+use super::pin::Pinning;
+
+/// How long node may take to print that it listens.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one board's seeding round trip may take.
+const SEED_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `tests/bench-servers`: package.json and package-lock.json of the reference servers.
+pub fn servers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-servers")
+}
+
+fn server_js() -> PathBuf {
+    servers_dir().join("node_modules/y-websocket/bin/server.js")
+}
+
+/// Runs `npm ci` in `tests/bench-servers` if y-websocket is not installed there.
+pub fn ensure_installed() -> anyhow::Result<()> {
+    if server_js().exists() {
+        return Ok(());
+    }
+    let dir = servers_dir();
+    println!(
+        "installing y-websocket@1.5.4 (npm ci in {}; once)...",
+        dir.display()
+    );
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .context("cannot run npm (needed for the y-websocket comparison)")?;
+    if !status.success() || !server_js().exists() {
+        bail!("npm ci in {} failed ({status})", dir.display());
+    }
+    Ok(())
+}
+
+/// Starts `node bin/server.js` with `HOST=127.0.0.1 PORT=<free> YPERSISTENCE=<data>`;
+/// returns the child (node itself: `taskset` execs it) and its address.
+pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<(Child, SocketAddr)> {
+    ensure_installed()?;
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut command = match pinning.server_cores() {
+        Some(cores) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cores]).arg("node");
+            c
+        }
+        None => Command::new("node"),
+    };
+    let mut child = command
+        .arg(server_js())
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("YPERSISTENCE", data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start node (y-websocket)")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if line.starts_with("running at") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    if rx.recv_timeout(START_TIMEOUT).is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("y-websocket did not print \"running at\" within {START_TIMEOUT:?}");
+    }
+    Ok((child, SocketAddr::from(([127, 0, 0, 1], port))))
+}
+
+/// Seeds each board with `state` over the wire and returns the open seeding connections
+/// (closing them before anyone else has joined would unload the documents, and the next
+/// first client would get its sync step 2 before LevelDB has been read).
+pub async fn seed_boards(
+    addr: SocketAddr,
+    paths: &[String],
+    state: &[u8],
+) -> anyhow::Result<Vec<Ws>> {
+    let expected = {
+        let doc = Doc::new();
+        doc.transact_mut().apply_update(Update::decode_v1(state)?)?;
+        doc.transact().state_vector()
+    };
+    let mut seeders = Vec::with_capacity(paths.len());
+    for path in paths {
+        let ws = tokio::time::timeout(SEED_TIMEOUT, seed_one(addr, path, state, &expected))
+            .await
+            .with_context(|| format!("seeding {path} timed out"))??;
+        seeders.push(ws);
+    }
+    Ok(seeders)
+}
+
+async fn seed_one(
+    addr: SocketAddr,
+    path: &str,
+    state: &[u8],
+    expected: &StateVector,
+) -> anyhow::Result<Ws> {
+    let mut ws = conn::connect(addr, path, false).await?;
+    ws.send(WsMessage::Binary(wire::encode_update(state).into()))
+        .await?;
+    ws.send(WsMessage::Binary(
+        wire::encode_sync_step1(&StateVector::default()).into(),
+    ))
+    .await?;
+    loop {
+        let frame = match conn::next(&mut ws).await {
+            Incoming::Frame(frame) => frame,
+            Incoming::Closed(close) => bail!("closed while seeding {path}: {close:?}"),
+            Incoming::Other => continue,
+        };
+        let messages = wire::decode_frame(&frame, &wire::Limits::default())
+            .map_err(|e| anyhow::anyhow!("undecodable frame while seeding: {e}"))?;
+        for message in messages {
+            if let Message::SyncStep2(update) = message {
+                let doc = Doc::new();
+                doc.transact_mut()
+                    .apply_update(Update::decode_v1(&update)?)?;
+                let got = doc.transact().state_vector();
+                if &got != expected {
+                    bail!("{path}: the server's sync step 2 after seeding lacks the seed");
+                }
+                return Ok(ws);
+            }
+        }
+    }
+}
+
+/// Closes the seeding connections (politely, at most a second each).
+pub async fn close_seeders(seeders: Vec<Ws>) {
+    for mut ws in seeders {
+        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+    }
+}
