@@ -99,6 +99,64 @@ pub fn assets_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("client/dist"))
 }
 
+/// Starts `huddle serve` on 127.0.0.1:0 with `data` and `extra_args`, under `wrapper` if it is
+/// not empty (for example `["taskset", "-c", "0"]`), and waits for the address it prints.
+pub fn spawn_huddle(
+    wrapper: &[&str],
+    data: &Path,
+    extra_args: &[String],
+) -> anyhow::Result<(Child, SocketAddr)> {
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(huddle_bin());
+            c
+        }
+        None => Command::new(huddle_bin()),
+    };
+    let mut child = command
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .arg("--assets")
+        .arg(assets_dir())
+        .args(extra_args)
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot start huddle")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = tx.send(line);
+        }
+        for _ in lines {} // keep draining so the server never blocks on stdout
+    });
+    let started = rx
+        .recv_timeout(START_TIMEOUT)
+        .context("huddle did not print its address in time");
+    let addr = started.and_then(|line| {
+        line.strip_prefix("huddle listening on http://")
+            .with_context(|| format!("unexpected first line: {line:?}"))?
+            .parse::<SocketAddr>()
+            .context("bad address")
+    });
+    match addr {
+        Ok(addr) => Ok((child, addr)),
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(e)
+        }
+    }
+}
+
 impl TestServer {
     /// Starts a server on a fresh data directory (kept alive by the returned guard).
     pub fn start() -> anyhow::Result<(TestServer, DataDir)> {
@@ -110,37 +168,7 @@ impl TestServer {
     /// Starts a server on `data` with extra `huddle serve` flags.
     pub fn start_on(data: &Path, extra_args: &[&str]) -> anyhow::Result<TestServer> {
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
-        let mut child = Command::new(huddle_bin())
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .arg("--assets")
-            .arg(assets_dir())
-            .args(&extra_args)
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("cannot start huddle")?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            for _ in lines {} // keep draining so the server never blocks on stdout
-        });
-        let line = rx
-            .recv_timeout(START_TIMEOUT)
-            .context("huddle did not print its address in time")?;
-        let addr = line
-            .strip_prefix("huddle listening on http://")
-            .with_context(|| format!("unexpected first line: {line:?}"))?
-            .parse()?;
+        let (child, addr) = spawn_huddle(&[], data, &extra_args)?;
         Ok(TestServer {
             child: Some(child),
             addr,

@@ -6,21 +6,18 @@
 //! (W1's p99 was about 3x worse that way). Started pinned, it sizes itself for its core. The
 //! reference server (y-websocket) is started the same way, by [`yws`](super::yws).
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use huddle_tests::server::{assets_dir, huddle_bin};
+use huddle_tests::server::spawn_huddle;
 
 use super::options::ServerKind;
 use super::pin::Pinning;
 use super::yws;
 
-/// How long the server may take to print its address (it loads nothing at start).
-const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a graceful stop (SIGTERM: close sockets, flush) may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -49,50 +46,16 @@ impl Server {
 
     /// Starts `huddle serve` on `data`, under `taskset` if `pinning` pins.
     pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
-        let mut command = match pinning.server_cores() {
-            Some(cores) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", cores]).arg(huddle_bin());
-                c
-            }
-            None => Command::new(huddle_bin()),
+        let wrapper: Vec<&str> = match pinning.server_cores() {
+            Some(cores) => vec!["taskset", "-c", cores],
+            None => Vec::new(),
         };
-        let mut child = command
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .arg("--assets")
-            .arg(assets_dir())
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("cannot start huddle")?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            for _ in lines {} // keep draining so that the server never blocks on stdout
-        });
-        let mut server = Server {
+        let (child, addr) = spawn_huddle(&wrapper, data, &[])?;
+        Ok(Server {
             kind: ServerKind::Huddle,
             child: Some(child),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        };
-        let line = rx
-            .recv_timeout(START_TIMEOUT)
-            .context("huddle did not print its address in time")?;
-        server.addr = line
-            .strip_prefix("huddle listening on http://")
-            .with_context(|| format!("unexpected first line: {line:?}"))?
-            .parse()?;
-        Ok(server)
+            addr,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
