@@ -50,7 +50,7 @@ pub async fn serve(socket: WebSocket, board: String, app: AppState) {
     let _task = app.tracker.token();
     let conn = app.next_conn_id.fetch_add(1, Relaxed);
     app.metrics.connections_open.fetch_add(1, Relaxed);
-    let (sink, stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let (frames, outbound) = mpsc::channel(OUTBOX_FRAMES);
     let closer = Arc::new(Closer::default());
     let outbox = Outbox {
@@ -59,7 +59,6 @@ pub async fn serve(socket: WebSocket, board: String, app: AppState) {
     };
     let writer = tokio::spawn(write_loop(sink, outbound, closer.clone(), app.clone()));
 
-    let mut stream = stream;
     match join(&app, &board, conn, outbox).await {
         Some(room) => {
             read_loop(&mut stream, &room, conn, &closer, &app).await;
@@ -174,6 +173,7 @@ async fn write_loop(
 ) {
     let mut ping = tokio::time::interval(app.config.ping_interval);
     ping.tick().await; // the first tick is immediate
+    let mut batch = Vec::with_capacity(MAX_FRAMES_PER_FLUSH);
     loop {
         let first = tokio::select! {
             biased;
@@ -185,7 +185,7 @@ async fn write_loop(
             _ = ping.tick() => WsMessage::Ping(Bytes::new()),
         };
         // Write what is queued behind it too, then flush once.
-        let mut batch = vec![first];
+        batch.push(first);
         while batch.len() < MAX_FRAMES_PER_FLUSH {
             match outbound.try_recv() {
                 Ok(frame) => batch.push(WsMessage::Binary(frame)),
@@ -201,7 +201,7 @@ async fn write_loop(
             }
         }
         let send = async {
-            for message in batch {
+            for message in batch.drain(..) {
                 sink.feed(message).await?;
             }
             sink.flush().await
