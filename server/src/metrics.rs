@@ -55,10 +55,6 @@ impl Metrics {
             .fetch_add(took.as_micros() as u64, Relaxed);
     }
 
-    pub fn add(counter: &AtomicU64, n: usize) {
-        counter.fetch_add(n as u64, Relaxed);
-    }
-
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(2048);

@@ -30,13 +30,18 @@ pub(super) async fn load(
     ctx: &RoomContext,
     rx: &mut mpsc::Receiver<Command>,
 ) -> Result<Loaded, StoreError> {
-    let (raw, meta, fresh) = {
+    let (raw, meta) = {
         let (store, id) = (ctx.store.clone(), id.to_owned());
         tokio::task::spawn_blocking(move || read(&store, &id)).await??
     };
+    // The build starts first; the frames for fresh clients are prepared beside it.
     let mut build = {
         let (raw, id) = (raw.clone(), id.to_owned());
         tokio::task::spawn_blocking(move || raw.build(&id))
+    };
+    let fresh = {
+        let (raw, id) = (raw.clone(), id.to_owned());
+        tokio::task::spawn_blocking(move || fresh_frames(&raw, &id)).await??
     };
     let mut joined: Vec<(ConnId, Outbox)> = Vec::new();
     let mut buffered = Vec::new();
@@ -79,12 +84,8 @@ fn is_fresh_sync(messages: &[Message]) -> bool {
     matches!(messages, [Message::SyncStep1(sv)] if sv.is_empty())
 }
 
-/// Reads the stored bytes and the board's metadata (creating the board on first use), and
-/// prepares the frames that bring a fresh client up to date.
-pub fn read(
-    store: &crate::store::Store,
-    id: &str,
-) -> Result<(RawBoard, BoardMeta, Vec<Bytes>), StoreError> {
+/// Reads the stored bytes and the board's metadata (creating the board on first use).
+pub fn read(store: &crate::store::Store, id: &str) -> Result<(RawBoard, BoardMeta), StoreError> {
     let raw = store.read(id)?;
     let meta = match store.board_meta(id)? {
         Some(meta) => meta,
@@ -99,6 +100,11 @@ pub fn read(
             meta
         }
     };
+    Ok((raw, meta))
+}
+
+/// The frames that bring a client with nothing up to date, from the stored bytes alone.
+pub fn fresh_frames(raw: &RawBoard, id: &str) -> Result<Vec<Bytes>, StoreError> {
     let mut fresh = Vec::with_capacity(2);
     // The log tail first (the compaction threshold keeps it short, and merging is cheap at that
     // size), so that by the time the client counts itself synced it has everything.
@@ -118,5 +124,5 @@ pub fn read(
     fresh.push(Bytes::from(wire::encode_sync_step2(
         raw.snapshot().unwrap_or(EMPTY_UPDATE),
     )));
-    Ok((raw, meta, fresh))
+    Ok(fresh)
 }

@@ -1,7 +1,8 @@
 //! Cold load of a 10,000-note board: from sled until sync step 2 can be sent to a new client.
 //!
 //! Measured in-process, with the server's own loading code: (a) until the frames for a fresh
-//! client are ready (the room sends them while the document builds: `room::loading::read`),
+//! client are ready (the room sends them while the document builds: `room::loading::read`
+//! and `fresh_frames`),
 //! (b) until the document is built (what every other request waits for); and end to end: a
 //! fresh server process, a client connects, until its sync step 2 has arrived and been applied.
 //! The 100-note board is the baseline of the run.
@@ -54,7 +55,8 @@ fn in_process(dir: &Path) -> anyhow::Result<(Duration, Duration, usize)> {
     for _ in 0..SAMPLES {
         let store = Store::open(dir, Arc::default())?;
         let started = Instant::now();
-        let (raw, _meta, frames) = huddle_server::room::loading::read(&store, "cold")?;
+        let (raw, _meta) = huddle_server::room::loading::read(&store, "cold")?;
+        let frames = huddle_server::room::loading::fresh_frames(&raw, "cold")?;
         ready.push(started.elapsed());
         let started = Instant::now();
         let doc = raw.build("cold")?;
