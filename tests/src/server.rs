@@ -99,6 +99,18 @@ pub fn assets_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("client/dist"))
 }
 
+/// `program` run under `wrapper` (for example `["taskset", "-c", "0"]`), or alone if it is empty.
+pub fn wrapped_command(wrapper: &[&str], program: impl AsRef<std::ffi::OsStr>) -> Command {
+    match wrapper.split_first() {
+        Some((first, args)) => {
+            let mut c = Command::new(first);
+            c.args(args).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
 /// Starts `huddle serve` on 127.0.0.1:0 with `data` and `extra_args`, under `wrapper` if it is
 /// not empty (for example `["taskset", "-c", "0"]`), and waits for the address it prints.
 pub fn spawn_huddle(
@@ -106,15 +118,7 @@ pub fn spawn_huddle(
     data: &Path,
     extra_args: &[String],
 ) -> anyhow::Result<(Child, SocketAddr)> {
-    let mut command = match wrapper.split_first() {
-        Some((program, args)) => {
-            let mut c = Command::new(program);
-            c.args(args).arg(huddle_bin());
-            c
-        }
-        None => Command::new(huddle_bin()),
-    };
-    let mut child = command
+    let mut child = wrapped_command(wrapper, huddle_bin())
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--assets")

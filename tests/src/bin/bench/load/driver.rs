@@ -223,30 +223,12 @@ async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
     } else {
         Vec::new()
     };
-    for spec in first {
-        tasks.push(tokio::spawn(participant::run(spec, shared.clone())));
-    }
-    wait_for(
-        &shared.synced,
-        tasks.len(),
-        JOIN_TIMEOUT,
-        "participants to sync",
-    )
-    .await?;
+    join_wave(&mut tasks, first, &shared).await?;
     yws::close_seeders(std::mem::take(&mut seeders)).await;
     if w.idle_memory {
         tokio::time::sleep(SETTLE).await;
         let one_per_board_kib = rss();
-        for spec in rest {
-            tasks.push(tokio::spawn(participant::run(spec, shared.clone())));
-        }
-        wait_for(
-            &shared.synced,
-            tasks.len(),
-            JOIN_TIMEOUT,
-            "participants to sync",
-        )
-        .await?;
+        join_wave(&mut tasks, rest, &shared).await?;
         tokio::time::sleep(SETTLE).await;
         memory = Some(IdleMemory {
             before_kib,
@@ -350,6 +332,24 @@ async fn watch_slow_closes(server: &Server, ledger: &Ledger, duration: Duration)
         }
     }
     closed_at
+}
+
+/// Starts a participant task for each spec and waits until every participant so far synced.
+async fn join_wave(
+    tasks: &mut Vec<tokio::task::JoinHandle<participant::Outcome>>,
+    specs: Vec<Spec>,
+    shared: &Arc<Shared>,
+) -> anyhow::Result<()> {
+    for spec in specs {
+        tasks.push(tokio::spawn(participant::run(spec, shared.clone())));
+    }
+    wait_for(
+        &shared.synced,
+        tasks.len(),
+        JOIN_TIMEOUT,
+        "participants to sync",
+    )
+    .await
 }
 
 async fn wait_for(

@@ -63,6 +63,14 @@ impl Pinning {
         self.cores.as_ref().map(|(server, _)| server.as_str())
     }
 
+    /// The command prefix that starts a server on its cores (`taskset -c LIST`), or nothing.
+    pub fn server_wrapper(&self) -> Vec<&str> {
+        match self.server_cores() {
+            Some(cores) => vec!["taskset", "-c", cores],
+            None => Vec::new(),
+        }
+    }
+
     /// Gives the generator its original affinity back (other scenarios run unpinned).
     pub fn restore(&self) {
         if self.cores.is_some() && !self.original.is_empty() {

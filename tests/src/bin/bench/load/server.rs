@@ -46,11 +46,7 @@ impl Server {
 
     /// Starts `huddle serve` on `data`, under `taskset` if `pinning` pins.
     pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
-        let wrapper: Vec<&str> = match pinning.server_cores() {
-            Some(cores) => vec!["taskset", "-c", cores],
-            None => Vec::new(),
-        };
-        let (child, addr) = spawn_huddle(&wrapper, data, &[])?;
+        let (child, addr) = spawn_huddle(&pinning.server_wrapper(), data, &[])?;
         Ok(Server {
             kind: ServerKind::Huddle,
             child: Some(child),

@@ -20,6 +20,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use futures_util::SinkExt;
 use huddle_shared::wire::{self, Message};
+use huddle_tests::server::wrapped_command;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
@@ -70,14 +71,7 @@ pub fn ensure_installed() -> anyhow::Result<()> {
 pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<(Child, SocketAddr)> {
     ensure_installed()?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut command = match pinning.server_cores() {
-        Some(cores) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", cores]).arg("node");
-            c
-        }
-        None => Command::new("node"),
-    };
+    let mut command = wrapped_command(&pinning.server_wrapper(), "node");
     let mut child = command
         .arg(server_js())
         .env("HOST", "127.0.0.1")
