@@ -13,18 +13,20 @@
 //!
 //! - `lib.rs`: the entry point and the router.
 //! - `home`: the home page.
-//! - `board_view`: the board page: status badge, "Add note", notes bound to their `Y.Text`.
+//! - `board`: the board page: status badge, "Add note", notes bound to their `Y.Text`.
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
 //! - `identity`: the guest name and colour shared through awareness.
 //! - [`text_diff`]: the edit between two values of a text field, in UTF-16 units.
 //! - `dom`: small web-sys helpers.
 
-mod board_view;
+mod board;
 mod dom;
 mod home;
 mod identity;
 mod net;
+mod offline;
+mod presence;
 pub mod text_diff;
 
 use huddle_shared::ids::is_valid_board_id;
@@ -63,7 +65,7 @@ pub fn start() -> Result<(), JsValue> {
     let path = dom::window()?.location().pathname()?;
     match route(&path) {
         Route::Home => home::mount(&root),
-        Route::Board(id) => board_view::mount(&root, &id),
+        Route::Board(id) => board::mount(&root, &id),
         Route::NotFound => {
             let text = "There is no page here. Boards live at /b/{id}.";
             dom::child(&root, "p", &[("class", "error")], Some(text))?;

@@ -65,6 +65,8 @@ pub struct Events {
     pub on_status: Box<dyn Fn(Status)>,
     /// The document changed because of something the server sent.
     pub on_remote_change: Box<dyn Fn()>,
+    /// Someone else's awareness state (cursor, selection, name...) changed, came or went.
+    pub on_awareness: Box<dyn Fn()>,
 }
 
 /// A handle on the board's connection (cheap to clone).
@@ -162,6 +164,22 @@ impl Connection {
         .forever();
         connect(&shared);
         Ok(Connection { shared })
+    }
+
+    /// Replaces our awareness state and sends it now. Throttling is the caller's business
+    /// (`crate::presence`).
+    pub fn set_presence(&self, state: serde_json::Value) {
+        self.shared.session.borrow_mut().set_presence(state);
+    }
+
+    /// Everyone else's awareness state, by awareness client id (ours is left out).
+    pub fn peers(&self) -> Vec<(u64, serde_json::Value)> {
+        self.shared.session.borrow().peers()
+    }
+
+    /// Our awareness client id (the document's client id).
+    pub fn client_id(&self) -> u64 {
+        self.shared.session.borrow().awareness.client_id().get()
     }
 
     /// Sends the local edits made since the last call, then asks the server to confirm they
@@ -267,6 +285,9 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
     }
     if outcome.remote_change {
         (shared.events.on_remote_change)();
+    }
+    if outcome.awareness_change {
+        (shared.events.on_awareness)();
     }
     shared.emit_status(outcome.status);
 }

@@ -42,6 +42,7 @@ pub(super) struct Session {
 #[derive(Debug, Default)]
 pub(super) struct Outcome {
     pub remote_change: bool,
+    pub awareness_change: bool,
     pub status: Option<Status>,
 }
 
@@ -116,11 +117,10 @@ impl Session {
             Message::SyncStep2(update) | Message::Update(update) => {
                 outcome.remote_change |= self.apply_remote(&update);
             }
-            Message::Awareness(update) => {
-                if let Err(err) = self.awareness.apply_update(update) {
-                    log_error("bad awareness update", &js_error(err));
-                }
-            }
+            Message::Awareness(update) => match self.awareness.apply_update_summary(update) {
+                Ok(summary) => outcome.awareness_change |= summary.is_some(),
+                Err(err) => log_error("bad awareness update", &js_error(err)),
+            },
             Message::AwarenessQuery => self.send_awareness(),
             Message::Auth(Some(reason)) => {
                 log_error("the server denied access", &JsValue::from_str(&reason));
@@ -161,6 +161,28 @@ impl Session {
             self.awareness.set_local_state_raw(json);
             self.send_awareness();
         }
+    }
+
+    /// Replaces our awareness state and sends it (if connected; the next connection sends
+    /// the latest state anyway).
+    pub fn set_presence(&mut self, state: serde_json::Value) {
+        match self.awareness.set_local_state(state) {
+            Ok(()) => self.send_awareness(),
+            Err(err) => log_error("could not set the awareness state", &js_error(err)),
+        }
+    }
+
+    /// Everyone else's awareness state, by client id.
+    pub fn peers(&self) -> Vec<(u64, serde_json::Value)> {
+        let own = self.awareness.client_id();
+        self.awareness
+            .iter()
+            .filter(|(id, _)| *id != own)
+            .filter_map(|(id, state)| {
+                let json = state.data.as_deref()?;
+                Some((id.get(), serde_json::from_str(json).ok()?))
+            })
+            .collect()
     }
 
     /// Tells the others we left (the page is going away).

@@ -101,6 +101,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
                 render(&view);
             }
         }),
+        on_awareness: Box::new(|| {}),
     };
     let conn = Connection::start(board, board_id, &guest, events)?;
     view.borrow_mut().conn = Some(conn);
