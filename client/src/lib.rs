@@ -7,13 +7,21 @@
 //! `Result<_, JsValue>` and logs what it cannot handle on the console.
 //!
 //! Everything compiles natively too (web-sys builds on any target; it only fails when
-//! called), so `cargo test` runs the pure parts: [`text_diff`] and [`route`].
+//! called), so `cargo test` runs the pure parts: [`text_diff`], [`route`], and the board's
+//! camera, grid, scene, layout, keys, undo and clipboard.
 //!
 //! # Layout
 //!
 //! - `lib.rs`: the entry point and the router.
 //! - `home`: the home page.
-//! - `board`: the board page: status badge, "Add note", notes bound to their `Y.Text`.
+//! - `board`: the board page: an infinite Canvas 2D with sticky notes, bound to the document.
+//!   `board::mod` mounts the page and runs frames; `camera` (world <-> screen, zoom), `grid`
+//!   (spatial index), `scene` (items cached from the document), `sync` (which items changed,
+//!   from `observe_deep`), `layout` (text wrap), `render` (drawing), `input` (pointer state
+//!   machine), `editor` (the textarea over a note, bound to its `Y.Text`), `actions` (one
+//!   gesture, one transaction), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
+//!   elements, buttons, colours), `clipboard`, `undo`, `hashtags`, `peers` (the presence
+//!   seam and drawing others), `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
 //! - `identity`: the guest name and colour shared through awareness.

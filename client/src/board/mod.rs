@@ -1,116 +1,287 @@
-//! The board page, minimal for now: title, status badge, "Add note", and the notes as a list
-//! of text fields, each bound to its note's `Y.Text`. (The canvas renderer replaces the list.)
+//! The board page: a header (title, status, people), an infinite canvas with sticky notes,
+//! a toolbar, and the `window.huddle` hooks that tests and benchmarks drive.
 //!
-//! A local keystroke becomes one transaction: the field's old and new values are diffed
-//! ([`crate::text_diff`]) and applied as a delete and an insert. Remote changes re-render the
-//! list; a field whose text changed gets the new value with its caret moved along.
+//! One [`State`] behind an `Rc<RefCell<..>>` (a [`Page`]) holds everything; event listeners
+//! and the animation-frame callback borrow it for the length of one handler. Gestures write
+//! the document in one transaction with origin [`LOCAL_ORIGIN`] (one undo step, one update on
+//! the wire), then call [`State::after_gesture`]. Every transaction, wherever it came from,
+//! marks the touched items in [`sync::Changes`]; the next frame re-reads only those into the
+//! [`scene::Scene`] and redraws. Frames run on `requestAnimationFrame` only when dirty.
+
+mod actions;
+mod camera;
+mod clipboard;
+mod editor;
+mod grid;
+mod hashtags;
+mod help;
+mod hooks;
+mod input;
+mod keys;
+mod layout;
+mod peers;
+mod render;
+mod scene;
+mod stats;
+mod sync;
+mod toolbar;
+mod undo;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::rc::{Rc, Weak};
 
-use huddle_shared::model::{Board, Color, ItemKind, ModelError, NewNote};
-use huddle_shared::yrs::Transact;
+use huddle_shared::model::{Board, Color};
+use huddle_shared::yrs::{Transact, TransactionMut};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, HtmlTextAreaElement};
+use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement};
 
-use crate::dom::{self, Listener, element, log_error, typed};
+use crate::dom::{self, Listener, log_error};
 use crate::identity::Guest;
 use crate::net::{Connection, Events, Status};
-use crate::text_diff;
+use crate::offline::{self, LocalStore};
+use crate::presence::Viewport;
 
-/// New notes are laid out in rows of this many (their stored position, for the canvas later).
-const NOTES_PER_ROW: usize = 5;
-/// Distance between laid-out notes: a default note (200) plus a gutter.
-const NOTE_PITCH: f64 = 220.0;
+pub use peers::PresenceLink;
 
-struct View {
-    doc: Document,
-    board: Board,
-    guest: Guest,
-    title: Element,
-    notes: Element,
-    /// The fields on the page, by item id.
-    fields: HashMap<String, NoteField>,
-    conn: Option<Connection>,
+use self::camera::Camera;
+use self::editor::Editor;
+use self::input::Gesture;
+use self::scene::Scene;
+use self::stats::FrameStats;
+use self::sync::Changes;
+use self::undo::Undo;
+
+/// Origin of this page's own transactions: the undo manager tracks only these.
+/// Matches `huddle_shared::model::LOCAL_ORIGIN` (which MODEL adds).
+pub const LOCAL_ORIGIN: &str = "huddle-local";
+
+pub type Page = Rc<RefCell<State>>;
+
+/// A board that stays empty this long after connecting is taken as loaded (for
+/// `huddle.frames().firstCompleteAt`; a board with items is loaded when they arrive).
+const EMPTY_BOARD_LOADED_MS: i32 = 2000;
+
+/// Everything the board page knows. Fields are `pub(super)`-ish by convention: only board/.
+pub struct State {
+    pub board: Board,
+    pub guest: Guest,
+    pub conn: Option<Connection>,
+    /// The local copy in IndexedDB; kept for as long as the page.
+    pub store: Option<LocalStore>,
+    pub doc: Document,
+    pub stage: Element,
+    pub canvas: HtmlCanvasElement,
+    pub ctx: CanvasRenderingContext2d,
+    pub title: Element,
+    pub help: Element,
+    /// Canvas size in CSS pixels and its top-left corner in the page (client coordinates).
+    pub size: [f64; 2],
+    pub canvas_at: [f64; 2],
+    pub dpr: f64,
+    pub camera: Camera,
+    pub scene: Scene,
+    pub changes: Changes,
+    pub selection: BTreeSet<String>,
+    pub editor: Option<Editor>,
+    pub gesture: Gesture,
+    /// Space is held: a drag pans.
+    pub space: bool,
+    /// Colour of new notes (the toolbar's last pick).
+    pub color: Color,
+    pub undo: Option<Undo>,
+    pub presence: Option<Box<dyn PresenceLink>>,
+    pub stats: FrameStats,
+    /// The document has arrived (from the server or IndexedDB), so a complete frame counts.
+    pub loaded: bool,
+    /// Reused buffer of the visible slots (no allocation per frame).
+    pub visible: Vec<u32>,
+    dirty: bool,
+    raf_pending: bool,
+    raf: Option<Closure<dyn FnMut(f64)>>,
+    me: Weak<RefCell<State>>,
 }
 
-struct NoteField {
-    li: Element,
-    text: HtmlTextAreaElement,
-    /// The note's text as last applied to the document (and shown in the field).
-    value: String,
-    _on_input: Listener,
-}
+/// A handle on the board page for wiring presence in (cheap to clone; does nothing once the
+/// page is gone). Safe to call from any callback: if the page is busy, the call is deferred.
+#[derive(Clone)]
+pub struct BoardHandle(Weak<RefCell<State>>);
 
-/// Builds the board page for `board_id` into `root` and connects it.
-pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
-    let doc = dom::document()?;
-    let header = element(&doc, "header", &[("class", "board-header")], None)?;
-    let home = element(
-        &doc,
-        "a",
-        &[("href", "/"), ("class", "home-link")],
-        Some("Huddle"),
-    )?;
-    let title = element(&doc, "h1", &[("id", "board-title")], Some(board_id))?;
-    let status = element(
-        &doc,
-        "span",
-        &[
-            ("id", "status"),
-            ("class", "status offline"),
-            ("role", "status"),
-        ],
-        Some(Status::Offline.as_str()),
-    )?;
-    header.append_child(&home)?;
-    header.append_child(&title)?;
-    header.append_child(&status)?;
-
-    let main = element(&doc, "main", &[("class", "board")], None)?;
-    let add = element(
-        &doc,
-        "button",
-        &[("id", "add-note"), ("type", "button")],
-        Some("Add note"),
-    )?;
-    let notes = element(&doc, "ul", &[("id", "notes")], None)?;
-    main.append_child(&add)?;
-    main.append_child(&notes)?;
-    root.append_child(&header)?;
-    root.append_child(&main)?;
-
-    let board = Board::new();
-    let guest = Guest::load();
-    let view = Rc::new(RefCell::new(View {
-        doc,
-        board: board.clone(),
-        guest: guest.clone(),
-        title,
-        notes,
-        fields: HashMap::new(),
-        conn: None,
-    }));
-
-    let weak = Rc::downgrade(&view);
-    let events = Events {
-        on_status: Box::new(move |s| show_status(&status, s)),
-        on_remote_change: Box::new(move || {
-            if let Some(view) = weak.upgrade() {
-                render(&view);
+// `set_presence`, `peers_changed` and `follow` are for the presence wiring (see `connect`).
+#[allow(dead_code)]
+impl BoardHandle {
+    fn with(&self, f: impl FnOnce(&mut State) + 'static) {
+        let Some(page) = self.0.upgrade() else {
+            return;
+        };
+        if let Ok(mut state) = page.try_borrow_mut() {
+            f(&mut state);
+            return;
+        }
+        // Called from inside one of our own handlers: run right after it.
+        let weak = self.0.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(page) = weak.upgrade()
+                && let Ok(mut state) = page.try_borrow_mut()
+            {
+                f(&mut state);
             }
-        }),
-        on_awareness: Box::new(|| {}),
-    };
-    let conn = Connection::start(board, board_id, &guest, events)?;
-    view.borrow_mut().conn = Some(conn);
+        });
+    }
 
-    // The page lives as long as the button, so this listener owns the view.
-    let owner = view.clone();
-    Listener::new(&add, "click", move |_| add_note(&owner))?.forever();
-    render(&view);
-    Ok(())
+    /// Installs the presence handle (the board reports gestures to it and draws its peers).
+    pub fn set_presence(&self, link: Box<dyn PresenceLink>) {
+        self.with(move |s| {
+            s.presence = Some(link);
+            s.request_frame();
+        });
+    }
+
+    /// Peers changed (cursor, selection, drag...): redraw.
+    pub fn peers_changed(&self) {
+        self.with(|s| s.request_frame());
+    }
+
+    /// Net's `on_awareness`: forwarded to presence.
+    pub fn awareness_changed(&self) {
+        self.with(|s| {
+            if let Some(p) = &s.presence {
+                p.awareness_changed();
+            }
+            s.request_frame();
+        });
+    }
+
+    /// Moves the camera to someone's viewport (following them, or summoned).
+    pub fn follow(&self, viewport: Viewport) {
+        self.with(move |s| {
+            s.camera = Camera::from_viewport(viewport, s.size);
+            s.request_frame();
+        });
+    }
+}
+
+impl State {
+    /// Schedules a frame (at most one pending).
+    pub fn request_frame(&mut self) {
+        self.dirty = true;
+        if self.raf_pending {
+            return;
+        }
+        let (Ok(window), Some(raf)) = (dom::window(), self.raf.as_ref()) else {
+            return;
+        };
+        match window.request_animation_frame(raf.as_ref().unchecked_ref()) {
+            Ok(_) => self.raf_pending = true,
+            Err(err) => log_error("could not request an animation frame", &err),
+        }
+    }
+
+    /// A read-write transaction for a local gesture (tracked by undo).
+    pub fn local_txn(&self) -> TransactionMut<'_> {
+        self.board.doc().transact_mut_with(LOCAL_ORIGIN)
+    }
+
+    /// Ends a gesture: its edits become one undo step, are sent, and drawn.
+    pub fn after_gesture(&mut self) {
+        if let Some(undo) = self.undo.as_mut() {
+            undo.reset();
+        }
+        if let Some(conn) = &self.conn {
+            conn.flush_local();
+        }
+        self.request_frame();
+    }
+
+    pub fn set_selection(&mut self, selection: BTreeSet<String>) {
+        if selection != self.selection {
+            self.selection = selection;
+            self.selection_changed();
+        }
+    }
+
+    pub fn selection_changed(&mut self) {
+        if let Some(p) = &self.presence {
+            let ids: Vec<String> = self.selection.iter().cloned().collect();
+            p.set_selection(&ids);
+        }
+        self.request_frame();
+    }
+
+    /// The user moved the camera (pan, zoom, fit): tell presence, stop following.
+    pub fn camera_moved(&mut self) {
+        if let Some(p) = &self.presence {
+            p.stop_following();
+            p.set_viewport(self.camera.viewport(self.size));
+        }
+        self.request_frame();
+    }
+
+    /// Brings the scene (and selection, editor, title) in line with the document now.
+    pub fn catch_up(&mut self) {
+        if self.changes.is_empty() {
+            return;
+        }
+        let (_, meta) = self.changes.apply(&self.board, &mut self.scene);
+        if meta {
+            show_title(self);
+        }
+        actions::prune(self);
+        editor::sync(self);
+    }
+
+    pub fn page(&self) -> Option<Page> {
+        self.me.upgrade()
+    }
+
+    /// Re-reads the canvas size and pixel ratio; resizes the backing store to match.
+    pub fn resize(&mut self) {
+        let rect = self.stage.get_bounding_client_rect();
+        let dpr = dom::window()
+            .map_or(1.0, |w| w.device_pixel_ratio())
+            .max(0.5);
+        self.size = [rect.width().max(1.0), rect.height().max(1.0)];
+        self.canvas_at = [rect.left(), rect.top()];
+        self.dpr = dpr;
+        self.canvas.set_width((self.size[0] * dpr).round() as u32);
+        self.canvas.set_height((self.size[1] * dpr).round() as u32);
+        self.request_frame();
+    }
+}
+
+/// One animation frame: apply document changes, draw, time it.
+fn frame(page: &Page) {
+    let mut s = page.borrow_mut();
+    s.raf_pending = false;
+    if !s.dirty && s.changes.is_empty() {
+        return;
+    }
+    s.dirty = false;
+    let start = stats::now();
+    let state = &mut *s;
+    state.catch_up();
+    if state.scene.len() > 0 {
+        state.loaded = true;
+    }
+    let complete = render::draw(state);
+    editor::place(state);
+    let end = stats::now();
+    let loaded = state.loaded;
+    state.stats.record(end - start, complete && loaded, end);
+    if !complete {
+        state.request_frame();
+    }
+}
+
+fn show_title(state: &State) {
+    let title = state.board.title(&state.board.doc().transact());
+    let shown = match title.as_deref() {
+        Some(t) if !t.is_empty() => t,
+        _ => "Untitled board",
+    };
+    state.title.set_text_content(Some(shown));
+    state.doc.set_title(&format!("{shown} · Huddle"));
 }
 
 fn show_status(badge: &Element, status: Status) {
@@ -118,188 +289,136 @@ fn show_status(badge: &Element, status: Status) {
     badge.set_class_name(&format!("status {}", status.as_str()));
 }
 
-fn add_note(view: &Rc<RefCell<View>>) {
-    let created = {
-        let v = view.borrow();
-        let count = v.fields.len();
-        let note = NewNote {
-            pos: [
-                (count % NOTES_PER_ROW) as f64 * NOTE_PITCH,
-                (count / NOTES_PER_ROW) as f64 * NOTE_PITCH,
-            ],
-            color: Color::ALL[count % Color::ALL.len()],
-            author: v.guest.name.clone(),
-            created_at: js_sys::Date::now(),
-            ..NewNote::default()
-        };
-        let mut txn = v.board.transact_mut();
-        v.board.create_note(&mut txn, note)
-    };
-    let id = match created {
-        Ok(id) => id,
-        Err(err) => return log_error("could not add a note", &dom::js_error(err)),
-    };
-    render(view);
-    let v = view.borrow();
-    if let Some(field) = v.fields.get(&id) {
-        let _ = field.text.focus();
-    }
-    if let Some(conn) = v.conn.clone() {
-        drop(v);
-        conn.flush_local();
-    }
-}
+/// Builds the board page for `board_id` into `root`, opens the local copy and connects.
+pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
+    let doc = dom::document()?;
+    let parts = toolbar::build_page(&doc, root, board_id)?;
+    let ctx: CanvasRenderingContext2d = parts
+        .canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2D canvas context"))?
+        .dyn_into()?;
 
-/// A keystroke (or paste, cut, undo...) in the field of note `id`.
-fn on_input(view: &Rc<RefCell<View>>, id: &str) {
-    let conn = {
-        let mut v = view.borrow_mut();
-        let View {
-            board,
-            fields,
-            conn,
-            ..
-        } = &mut *v;
-        let Some(field) = fields.get_mut(id) else {
-            return;
-        };
-        let new = field.text.value();
-        let caret = field.text.selection_end().ok().flatten();
-        let edit = text_diff::diff(&field.value, &new, caret);
-        if edit.is_empty() {
-            return;
-        }
-        match apply_edit(board, id, &edit) {
-            Ok(()) => field.value = new,
-            Err(err) => log_error("could not edit the note", &dom::js_error(err)),
-        }
-        conn.clone()
-    };
-    if let Some(conn) = conn {
-        conn.flush_local();
-    }
-}
-
-/// One edit, one transaction.
-fn apply_edit(board: &Board, id: &str, edit: &text_diff::TextDiff) -> Result<(), ModelError> {
-    let mut txn = board.transact_mut();
-    if edit.delete > 0 {
-        board.delete_text(&mut txn, id, edit.index, edit.delete)?;
-    }
-    if !edit.insert.is_empty() {
-        board.insert_text(&mut txn, id, edit.index, &edit.insert)?;
-    }
-    Ok(())
-}
-
-/// Brings the page in line with the document.
-fn render(view: &Rc<RefCell<View>>) {
-    if let Err(err) = try_render(view) {
-        log_error("could not render the board", &err);
-    }
-}
-
-fn try_render(view: &Rc<RefCell<View>>) -> Result<(), JsValue> {
-    let weak = Rc::downgrade(view);
-    let mut v = view.borrow_mut();
-    let (title, snapshot) = {
-        let txn = v.board.doc().transact();
-        (v.board.title(&txn), v.board.snapshot(&txn))
-    };
-    if let Some(title) = title {
-        let shown = if title.is_empty() {
-            "Untitled board"
-        } else {
-            title.as_str()
-        };
-        v.title.set_text_content(Some(shown));
-        v.doc.set_title(&format!("{shown} · Huddle"));
-    }
-
-    let notes: Vec<_> = snapshot
-        .items_by_z()
-        .into_iter()
-        .filter(|(_, item)| item.kind == ItemKind::Note)
-        .collect();
-    let live: HashSet<&str> = notes.iter().map(|(id, _)| id.as_str()).collect();
-    v.fields.retain(|id, field| {
-        let keep = live.contains(id.as_str());
-        if !keep {
-            field.li.remove();
-        }
-        keep
+    let board = Board::new();
+    let changes = Changes::observe(&board);
+    let undo = Undo::new(&board, || js_sys::Date::now() as u64);
+    let guest = Guest::load();
+    let page: Page = Rc::new_cyclic(|me| {
+        RefCell::new(State {
+            board: board.clone(),
+            guest: guest.clone(),
+            conn: None,
+            store: None,
+            doc: doc.clone(),
+            stage: parts.stage.clone(),
+            canvas: parts.canvas.clone(),
+            ctx,
+            title: parts.title.clone(),
+            help: parts.help.clone(),
+            size: [1.0, 1.0],
+            canvas_at: [0.0, 0.0],
+            dpr: 1.0,
+            camera: Camera::default(),
+            scene: Scene::default(),
+            changes,
+            selection: BTreeSet::new(),
+            editor: None,
+            gesture: Gesture::Idle,
+            space: false,
+            color: Color::default(),
+            undo: Some(undo),
+            presence: None,
+            stats: FrameStats::default(),
+            loaded: false,
+            visible: Vec::new(),
+            dirty: true,
+            raf_pending: false,
+            raf: None,
+            me: me.clone(),
+        })
     });
+    let weak = Rc::downgrade(&page);
+    page.borrow_mut().raf = Some(Closure::new(move |_: f64| {
+        if let Some(page) = weak.upgrade() {
+            frame(&page);
+        }
+    }));
 
-    for (index, (id, item)) in notes.into_iter().enumerate() {
-        if !v.fields.contains_key(id.as_str()) {
-            let field = new_field(&v.doc, id, weak.clone())?;
-            v.fields.insert(id.clone(), field);
+    input::install(&page)?;
+    toolbar::install(&page, &parts)?;
+    help::install(&page)?;
+    hooks::install(&page)?;
+    let weak = Rc::downgrade(&page);
+    Listener::new(&dom::window()?.into(), "resize", move |_| {
+        if let Some(page) = weak.upgrade() {
+            page.borrow_mut().resize();
         }
-        let View {
-            doc,
-            notes: list,
-            fields,
-            ..
-        } = &mut *v;
-        let Some(field) = fields.get_mut(id.as_str()) else {
-            continue;
-        };
-        if field.value != item.text {
-            set_text_keeping_caret(doc, &field.text, &item.text);
-            field.value = item.text.clone();
+    })?
+    .forever();
+    page.borrow_mut().resize();
+
+    // The board page lives as long as the document: everything else holds it weakly.
+    std::mem::forget(Rc::clone(&page));
+
+    let board_id = board_id.to_owned();
+    let status = parts.status.clone();
+    let side = parts.side.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(err) = connect(&page, board, &board_id, guest, status, side).await {
+            log_error("could not open the board", &err);
         }
-        let color = Color::from_name(&item.color).unwrap_or_default();
-        field
-            .li
-            .set_attribute("style", &format!("background: {}", color.hex()))?;
-        // Move the note into place only if needed: moving a focused field would blur it.
-        let at_index = list.children().item(index as u32);
-        if at_index.as_ref() != Some(&field.li) {
-            list.insert_before(&field.li, at_index.as_ref().map(|e| e.as_ref()))?;
-        }
-    }
+    });
     Ok(())
 }
 
-fn new_field(doc: &Document, id: &str, view: Weak<RefCell<View>>) -> Result<NoteField, JsValue> {
-    let li = element(doc, "li", &[("class", "note"), ("data-id", id)], None)?;
-    let text: HtmlTextAreaElement = typed(element(
-        doc,
-        "textarea",
-        &[
-            ("class", "note-text"),
-            ("rows", "4"),
-            ("aria-label", "Note text"),
-        ],
-        None,
-    )?)?;
-    li.append_child(&text)?;
-    let item_id = id.to_owned();
-    let on_input = Listener::new(&text, "input", move |_| {
-        if let Some(view) = view.upgrade() {
-            on_input(&view, &item_id);
-        }
-    })?;
-    Ok(NoteField {
-        li,
-        text,
-        value: String::new(),
-        _on_input: on_input,
-    })
-}
-
-/// Replaces a field's text; if it has the focus, its selection moves with the text around it.
-fn set_text_keeping_caret(doc: &Document, field: &HtmlTextAreaElement, new: &str) {
-    let focused = doc
-        .active_element()
-        .is_some_and(|active| active == ***field);
-    if !focused {
-        field.set_value(new);
-        return;
+/// The mount sequence's async half: local copy first, then the server.
+async fn connect(
+    page: &Page,
+    board: Board,
+    board_id: &str,
+    guest: Guest,
+    status: Element,
+    _side: Element,
+) -> Result<(), JsValue> {
+    let store = offline::open(&board, board_id).await?;
+    let handle = BoardHandle(Rc::downgrade(page));
+    let weak = Rc::downgrade(page);
+    let on_awareness = handle.clone();
+    let events = Events {
+        on_status: Box::new(move |s| show_status(&status, s)),
+        on_remote_change: Box::new(move || {
+            BoardHandle(weak.clone()).with(|s| {
+                s.loaded = true;
+                s.request_frame();
+            })
+        }),
+        on_awareness: Box::new(move || on_awareness.awareness_changed()),
+    };
+    let conn = Connection::start(board, board_id, &guest, events)?;
+    // An empty board never gets a remote change: count it as loaded after a moment.
+    let later = handle.clone();
+    let loaded = Closure::once_into_js(move || {
+        later.with(|s| {
+            s.loaded = true;
+            s.request_frame();
+        })
+    });
+    dom::window()?.set_timeout_with_callback_and_timeout_and_arguments_0(
+        loaded.unchecked_ref(),
+        EMPTY_BOARD_LOADED_MS,
+    )?;
+    {
+        let mut s = page.borrow_mut();
+        s.store = Some(store);
+        s.conn = Some(conn);
+        s.request_frame();
     }
-    let edit = text_diff::diff(&field.value(), new, None);
-    let start = field.selection_start().ok().flatten().unwrap_or(0);
-    let end = field.selection_end().ok().flatten().unwrap_or(start);
-    field.set_value(new);
-    let _ = field.set_selection_range(edit.shift(start), edit.shift(end));
+    // WIRING (lead, when presence lands), a few lines:
+    //   let h = handle.clone(); let f = handle.clone();
+    //   let presence = crate::presence::Presence::new(conn.clone(), guest, &_side,
+    //       PresenceEvents { on_peers: Box::new(move || h.peers_changed()),
+    //                        on_follow: Box::new(move |v| f.follow(v)) })?;
+    //   handle.set_presence(Box::new(presence));   // with `impl PresenceLink for Presence`
+    let _ = handle;
+    Ok(())
 }

@@ -1,0 +1,207 @@
+//! The text field laid over a note while it is edited (`textarea#note-editor`), bound to the
+//! note's `Y.Text` both ways.
+//!
+//! A local keystroke becomes one transaction: the field's old and new values are diffed
+//! ([`crate::text_diff`]) and applied as a delete and an insert, so two people typing in one
+//! note merge character by character. A remote change to the note replaces the field's value
+//! and moves the caret along with the text around it. When editing ends, the note's `#tags`
+//! are stored as its tags. The field follows the camera (position, size, font).
+
+use huddle_shared::model::{Board, ModelError};
+use huddle_shared::yrs::Transact;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlTextAreaElement;
+
+use super::State;
+use super::hashtags::hashtags;
+use super::render::{FONT_PX, LINE_PX, PAD_PX};
+use crate::dom::{self, Listener, element, log_error};
+use crate::text_diff;
+
+pub struct Editor {
+    pub id: String,
+    el: HtmlTextAreaElement,
+    /// The note's text as last applied to the document (and shown in the field).
+    value: String,
+    /// The style last applied, so an unchanged camera costs no DOM write.
+    placed: String,
+    _input: Listener,
+}
+
+/// Starts editing item `id` (ends any other edit first).
+pub fn open(s: &mut State, id: &str) {
+    if s.editor.as_ref().is_some_and(|e| e.id == id) {
+        return;
+    }
+    close(s);
+    s.catch_up();
+    let Some(text) = s.scene.get(id).map(|i| i.text.clone()) else {
+        return;
+    };
+    let el = match element(
+        &s.doc,
+        "textarea",
+        &[
+            ("id", "note-editor"),
+            ("aria-label", "Note text"),
+            ("spellcheck", "false"),
+        ],
+        None,
+    )
+    .and_then(|el| dom::typed::<HtmlTextAreaElement>(el))
+    {
+        Ok(el) => el,
+        Err(err) => return log_error("could not open the editor", &err),
+    };
+    el.set_value(&text);
+    if let Err(err) = s.stage.append_child(&el) {
+        return log_error("could not open the editor", &err);
+    }
+    let weak = s.page().map(|p| std::rc::Rc::downgrade(&p));
+    let input = Listener::new(&el, "input", move |_| {
+        if let Some(page) = weak.as_ref().and_then(|w| w.upgrade())
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            on_input(&mut s);
+        }
+    });
+    let input = match input {
+        Ok(l) => l,
+        Err(err) => {
+            el.remove();
+            return log_error("could not open the editor", &err);
+        }
+    };
+    let end = text.encode_utf16().count() as u32;
+    s.editor = Some(Editor {
+        id: id.to_owned(),
+        el: el.clone(),
+        value: text,
+        placed: String::new(),
+        _input: input,
+    });
+    place(s);
+    let _ = el.focus();
+    let _ = el.set_selection_range(end, end);
+    s.request_frame();
+}
+
+/// Ends editing: the field goes, the note's `#tags` become its tags (one gesture).
+pub fn close(s: &mut State) {
+    let Some(editor) = s.editor.take() else {
+        return;
+    };
+    editor.el.remove();
+    let item = s.board.item_snapshot(&s.board.doc().transact(), &editor.id);
+    if let Some(item) = item {
+        let tags = hashtags(&item.text);
+        if tags != item.tags {
+            let result = {
+                let mut txn = s.local_txn();
+                s.board.set_tags(&mut txn, &editor.id, &tags)
+            };
+            if let Err(err) = result {
+                log_error("could not store the tags", &dom::js_error(err));
+            }
+        }
+    }
+    s.after_gesture();
+}
+
+/// A keystroke (or paste, cut, native undo...) in the field.
+fn on_input(s: &mut State) {
+    let State { board, editor, .. } = s;
+    let Some(editor) = editor.as_mut() else {
+        return;
+    };
+    let new = editor.el.value();
+    let caret = editor.el.selection_end().ok().flatten();
+    let edit = text_diff::diff(&editor.value, &new, caret);
+    if edit.is_empty() {
+        return;
+    }
+    match apply_edit(board, &editor.id, &edit) {
+        Ok(()) => editor.value = new,
+        Err(err) => log_error("could not edit the note", &dom::js_error(err)),
+    }
+    if let Some(conn) = &s.conn {
+        conn.flush_local();
+    }
+    s.request_frame();
+}
+
+/// One edit, one transaction.
+fn apply_edit(board: &Board, id: &str, edit: &text_diff::TextDiff) -> Result<(), ModelError> {
+    let mut txn = board.doc().transact_mut_with(super::LOCAL_ORIGIN);
+    if edit.delete > 0 {
+        board.delete_text(&mut txn, id, edit.index, edit.delete)?;
+    }
+    if !edit.insert.is_empty() {
+        board.insert_text(&mut txn, id, edit.index, &edit.insert)?;
+    }
+    Ok(())
+}
+
+/// After the scene took in document changes: follow remote edits, or stop if the note went.
+pub fn sync(s: &mut State) {
+    let Some(editor) = s.editor.as_mut() else {
+        return;
+    };
+    match s.scene.get(&editor.id) {
+        None => {
+            editor.el.remove();
+            s.editor = None;
+        }
+        Some(item) if item.text != editor.value => {
+            set_text_keeping_caret(&editor.el, &item.text);
+            editor.value = item.text.clone();
+        }
+        Some(_) => {}
+    }
+}
+
+/// Lays the field over its note at the current camera.
+pub fn place(s: &mut State) {
+    let Some(editor) = s.editor.as_mut() else {
+        return;
+    };
+    let Some(item) = s.scene.get(&editor.id) else {
+        return;
+    };
+    let z = s.camera.zoom;
+    let [x, y] = s.camera.to_screen(item.pos);
+    let style = format!(
+        "left:{x:.1}px;top:{y:.1}px;width:{:.1}px;height:{:.1}px;font-size:{:.2}px;\
+         line-height:{:.2}px;padding:{:.2}px;background:{}",
+        item.size[0] * z,
+        item.size[1] * z,
+        FONT_PX * z,
+        LINE_PX * z,
+        PAD_PX * z,
+        item.color.hex(),
+    );
+    if style != editor.placed {
+        let _ = editor.el.set_attribute("style", &style);
+        editor.placed = style;
+    }
+}
+
+/// Whether `target` is the editor field (keys typed there are text, not shortcuts).
+pub fn is_editor(s: &State, target: Option<&web_sys::EventTarget>) -> bool {
+    match (
+        &s.editor,
+        target.and_then(|t| t.dyn_ref::<web_sys::Element>()),
+    ) {
+        (Some(editor), Some(el)) => el == editor.el.unchecked_ref::<web_sys::Element>(),
+        _ => false,
+    }
+}
+
+/// Replaces the field's text; if it has the focus, its selection moves with the text around it.
+fn set_text_keeping_caret(field: &HtmlTextAreaElement, new: &str) {
+    let edit = text_diff::diff(&field.value(), new, None);
+    let start = field.selection_start().ok().flatten().unwrap_or(0);
+    let end = field.selection_end().ok().flatten().unwrap_or(start);
+    field.set_value(new);
+    let _ = field.set_selection_range(edit.shift(start), edit.shift(end));
+}

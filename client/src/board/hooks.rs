@@ -1,0 +1,149 @@
+//! `window.huddle`: read-only hooks for the end-to-end tests and the benchmarks (plus
+//! `setCamera`, for benchmarks only). Each is cheap and reads the page's state when called.
+//!
+//! - `snapshot()`: the board as `BoardSnapshot` JSON (read from the document, not the cache)
+//! - `worldToClient(x, y)` / `clientToWorld(cx, cy)`: `[x, y]`, client = CSS px in the page
+//! - `camera()`: `{x, y, zoom}` (the page's `Viewport`: world point at the canvas centre)
+//! - `selection()`: `[ids]`; `editing()`: id or `null`
+//! - `peers()`: `[{clientId, name, color, cursor: [x, y] | null, selection: [ids]}]`
+//! - `frames()`: `{count, firstCompleteAt, times}` (see [`super::stats`])
+//! - `setCamera(x, y, zoom)`: shows world point `(x, y)` at the centre at `zoom`
+
+use std::rc::{Rc, Weak};
+
+use huddle_shared::yrs::Transact;
+use js_sys::{Object, Reflect};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+use super::camera::Camera;
+use super::{Page, State};
+use crate::dom;
+use crate::presence::Viewport;
+
+fn to_js(value: &serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+}
+
+fn read(weak: &Weak<std::cell::RefCell<State>>, f: impl FnOnce(&State) -> JsValue) -> JsValue {
+    match weak.upgrade() {
+        Some(page) => match page.try_borrow() {
+            Ok(s) => f(&s),
+            Err(_) => JsValue::NULL,
+        },
+        None => JsValue::NULL,
+    }
+}
+
+fn set(target: &Object, name: &str, f: JsValue) -> Result<(), JsValue> {
+    Reflect::set(target, &JsValue::from_str(name), &f).map(drop)
+}
+
+pub fn install(page: &Page) -> Result<(), JsValue> {
+    let hooks = Object::new();
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| {
+            let snapshot = s.board.snapshot(&s.board.doc().transact());
+            serde_json::to_string(&snapshot)
+                .ok()
+                .and_then(|j| js_sys::JSON::parse(&j).ok())
+                .unwrap_or(JsValue::NULL)
+        })
+    });
+    set(&hooks, "snapshot", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn(f64, f64) -> JsValue>::new(move |x, y| {
+        read(&w, |s| {
+            let [sx, sy] = s.camera.to_screen([x, y]);
+            to_js(&json!([sx + s.canvas_at[0], sy + s.canvas_at[1]]))
+        })
+    });
+    set(&hooks, "worldToClient", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn(f64, f64) -> JsValue>::new(move |cx, cy| {
+        read(&w, |s| {
+            let p = s
+                .camera
+                .to_world([cx - s.canvas_at[0], cy - s.canvas_at[1]]);
+            to_js(&json!(p))
+        })
+    });
+    set(&hooks, "clientToWorld", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| {
+            let v = s.camera.viewport(s.size);
+            to_js(&json!({"x": v.x, "y": v.y, "zoom": v.zoom}))
+        })
+    });
+    set(&hooks, "camera", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| {
+            to_js(&json!(s.selection.iter().collect::<Vec<_>>()))
+        })
+    });
+    set(&hooks, "selection", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| match &s.editor {
+            Some(e) => JsValue::from_str(&e.id),
+            None => JsValue::NULL,
+        })
+    });
+    set(&hooks, "editing", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| {
+            let peers = s.presence.as_ref().map(|p| p.peers()).unwrap_or_default();
+            let list: Vec<serde_json::Value> = peers
+                .iter()
+                .map(|p| {
+                    json!({
+                        "clientId": p.client_id,
+                        "name": p.name,
+                        "color": p.color,
+                        "cursor": p.cursor,
+                        "selection": p.selection,
+                    })
+                })
+                .collect();
+            to_js(&serde_json::Value::Array(list))
+        })
+    });
+    set(&hooks, "peers", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| {
+            let times: Vec<f64> = s.stats.times.iter().copied().collect();
+            to_js(&json!({
+                "count": s.stats.count,
+                "firstCompleteAt": s.stats.first_complete_at,
+                "times": times,
+            }))
+        })
+    });
+    set(&hooks, "frames", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn(f64, f64, f64)>::new(move |x, y, zoom| {
+        if let Some(page) = w.upgrade()
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            s.camera = Camera::from_viewport(Viewport { x, y, zoom }, s.size);
+            s.camera_moved();
+        }
+    });
+    set(&hooks, "setCamera", f.into_js_value())?;
+
+    Reflect::set(&dom::window()?.into(), &JsValue::from_str("huddle"), &hooks)?;
+    Ok(())
+}

@@ -1,0 +1,326 @@
+//! Pointer and wheel input on the canvas: a small state machine (idle, panning, dragging,
+//! resizing, marquee). A drag shows intermediate positions locally and to presence only; the
+//! document gets the final positions on drop, in one transaction (see DESIGN.md).
+
+use std::collections::BTreeSet;
+
+use huddle_shared::model::ItemKind;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Event, PointerEvent, WheelEvent};
+
+use super::camera::Rect;
+use super::render::HANDLE_PX;
+use super::scene::contains;
+use super::{Page, State, actions, editor};
+use crate::dom::Listener;
+
+/// A press that moves less than this (screen px) is a click, not a drag.
+const CLICK_SLOP_PX: f64 = 3.0;
+/// Smallest size a resize leaves (world units).
+const MIN_SIZE: f64 = 40.0;
+/// Zoom per wheel pixel with ctrl/cmd (pinch sends small deltas, wheels ~100 per notch).
+const ZOOM_PER_PX: f64 = 0.01;
+/// Largest wheel delta used for one zoom step, so one mouse notch zooms ~1.6x, not 2.7x.
+const MAX_ZOOM_DELTA: f64 = 50.0;
+/// Pixels per wheel "line" (Firefox reports lines).
+const LINE_PX: f64 = 16.0;
+
+pub enum Gesture {
+    Idle,
+    Pan {
+        last: [f64; 2],
+    },
+    Drag {
+        start: [f64; 2],
+        start_screen: [f64; 2],
+        ids: Vec<String>,
+        /// The dragged items' scene slots, sorted (binary-searched while drawing).
+        slots: Vec<u32>,
+        offset: [f64; 2],
+        moved: bool,
+    },
+    Resize {
+        id: String,
+        slot: u32,
+        start: [f64; 2],
+        size0: [f64; 2],
+        size: [f64; 2],
+    },
+    Marquee {
+        start: [f64; 2],
+        now: [f64; 2],
+        /// The selection before the marquee (kept with shift).
+        base: BTreeSet<String>,
+    },
+}
+
+/// The rectangle between two corners.
+pub fn rect_of(a: [f64; 2], b: [f64; 2]) -> Rect {
+    [
+        a[0].min(b[0]),
+        a[1].min(b[1]),
+        (a[0] - b[0]).abs(),
+        (a[1] - b[1]).abs(),
+    ]
+}
+
+fn screen(s: &State, e: &PointerEvent) -> [f64; 2] {
+    [
+        e.client_x() as f64 - s.canvas_at[0],
+        e.client_y() as f64 - s.canvas_at[1],
+    ]
+}
+
+/// Registers the canvas's pointer, wheel and double-click listeners.
+pub fn install(page: &Page) -> Result<(), JsValue> {
+    let canvas = page.borrow().canvas.clone();
+    let on = |event: &'static str, f: fn(&mut State, &Event)| -> Result<(), JsValue> {
+        let weak = std::rc::Rc::downgrade(page);
+        Listener::new(&canvas, event, move |e| {
+            if let Some(page) = weak.upgrade()
+                && let Ok(mut s) = page.try_borrow_mut()
+            {
+                f(&mut s, &e);
+            }
+        })?
+        .forever();
+        Ok(())
+    };
+    on("pointerdown", down)?;
+    on("pointermove", moved)?;
+    on("pointerup", up)?;
+    on("pointercancel", up)?;
+    on("pointerleave", |s, _| {
+        if let Some(p) = &s.presence {
+            p.set_cursor(None);
+        }
+    })?;
+    on("dblclick", double_click)?;
+    on("wheel", wheel)?;
+    on("contextmenu", |_, e| e.prevent_default())?;
+    Ok(())
+}
+
+fn down(s: &mut State, e: &Event) {
+    let Some(e) = e.dyn_ref::<PointerEvent>() else {
+        return;
+    };
+    if s.editor.is_some() {
+        editor::close(s);
+    }
+    let _ = s.canvas.set_pointer_capture(e.pointer_id());
+    let at = screen(s, e);
+    if e.button() == 1 || (e.button() == 0 && s.space) {
+        e.prevent_default();
+        s.gesture = Gesture::Pan { last: at };
+        return;
+    }
+    if e.button() != 0 {
+        return;
+    }
+    let world = s.camera.to_world(at);
+    let toggle = e.shift_key() || e.ctrl_key() || e.meta_key();
+
+    // The resize handle of a single selected item.
+    if s.selection.len() == 1
+        && let Some(id) = s.selection.iter().next().cloned()
+        && let Some(slot) = s.scene.slot_of(&id)
+        && let Some(item) = s.scene.slot(slot)
+    {
+        let h = HANDLE_PX / s.camera.zoom;
+        let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
+        let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
+        if contains(handle, world) {
+            s.gesture = Gesture::Resize {
+                id,
+                slot,
+                start: world,
+                size0: item.size,
+                size: item.size,
+            };
+            return;
+        }
+    }
+
+    let hit = s
+        .scene
+        .hit(world, |i| i.kind != ItemKind::Connector)
+        .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()));
+    match hit {
+        Some(id) => {
+            let mut selection = s.selection.clone();
+            if toggle {
+                if !selection.remove(&id) {
+                    selection.insert(id.clone());
+                }
+            } else if !selection.contains(&id) {
+                selection = BTreeSet::from([id.clone()]);
+            }
+            s.set_selection(selection);
+            if s.selection.contains(&id) {
+                let ids = actions::with_frame_contents(s, &s.selection.clone());
+                let mut slots: Vec<u32> = ids.iter().filter_map(|i| s.scene.slot_of(i)).collect();
+                slots.sort_unstable();
+                s.gesture = Gesture::Drag {
+                    start: world,
+                    start_screen: at,
+                    ids,
+                    slots,
+                    offset: [0.0, 0.0],
+                    moved: false,
+                };
+            }
+        }
+        None => {
+            let base = if toggle {
+                s.selection.clone()
+            } else {
+                BTreeSet::new()
+            };
+            s.set_selection(base.clone());
+            s.gesture = Gesture::Marquee {
+                start: world,
+                now: world,
+                base,
+            };
+        }
+    }
+}
+
+fn moved(s: &mut State, e: &Event) {
+    let Some(e) = e.dyn_ref::<PointerEvent>() else {
+        return;
+    };
+    let at = screen(s, e);
+    let world = s.camera.to_world(at);
+    if let Some(p) = &s.presence {
+        p.set_cursor(Some(world));
+    }
+    match &mut s.gesture {
+        Gesture::Idle => return,
+        Gesture::Pan { last } => {
+            let (dx, dy) = (at[0] - last[0], at[1] - last[1]);
+            *last = at;
+            s.camera.pan_by(dx, dy);
+            s.camera_moved();
+            return;
+        }
+        Gesture::Drag {
+            start,
+            start_screen,
+            ids,
+            offset,
+            moved,
+            ..
+        } => {
+            let far = (at[0] - start_screen[0]).hypot(at[1] - start_screen[1]) > CLICK_SLOP_PX;
+            *moved |= far;
+            if !*moved {
+                return;
+            }
+            *offset = [world[0] - start[0], world[1] - start[1]];
+            let offset = *offset;
+            if let Some(p) = &s.presence {
+                let now: Vec<(String, [f64; 2])> = ids
+                    .iter()
+                    .filter_map(|id| s.scene.get(id))
+                    .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))
+                    .collect();
+                p.set_dragging(&now);
+            }
+        }
+        Gesture::Resize {
+            start, size0, size, ..
+        } => {
+            *size = [
+                (size0[0] + world[0] - start[0]).max(MIN_SIZE),
+                (size0[1] + world[1] - start[1]).max(MIN_SIZE),
+            ];
+        }
+        Gesture::Marquee { start, now, base } => {
+            *now = world;
+            let rect = rect_of(*start, *now);
+            let mut selection = base.clone();
+            selection.extend(s.scene.ids_in(rect));
+            s.set_selection(selection);
+        }
+    }
+    s.request_frame();
+}
+
+fn up(s: &mut State, e: &Event) {
+    if let Some(e) = e.dyn_ref::<PointerEvent>() {
+        let _ = s.canvas.release_pointer_capture(e.pointer_id());
+    }
+    match std::mem::replace(&mut s.gesture, Gesture::Idle) {
+        Gesture::Drag {
+            ids,
+            offset,
+            moved: true,
+            ..
+        } => {
+            actions::move_by(s, &ids, offset, true);
+            if let Some(p) = &s.presence {
+                p.set_dragging(&[]);
+            }
+        }
+        Gesture::Resize {
+            id, size, size0, ..
+        } if size != size0 => actions::resize(s, &id, size),
+        _ => {}
+    }
+    s.request_frame();
+}
+
+fn double_click(s: &mut State, e: &Event) {
+    let Some(e) = e.dyn_ref::<web_sys::MouseEvent>() else {
+        return;
+    };
+    let at = [
+        e.client_x() as f64 - s.canvas_at[0],
+        e.client_y() as f64 - s.canvas_at[1],
+    ];
+    let world = s.camera.to_world(at);
+    let hit = s
+        .scene
+        .hit(world, |i| i.kind != ItemKind::Connector)
+        .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()));
+    let id = match hit {
+        Some(id) => Some(id),
+        None => actions::create_note(s, world),
+    };
+    if let Some(id) = id {
+        s.set_selection(BTreeSet::from([id.clone()]));
+        editor::open(s, &id);
+    }
+}
+
+fn wheel(s: &mut State, e: &Event) {
+    let Some(e) = e.dyn_ref::<WheelEvent>() else {
+        return;
+    };
+    e.prevent_default();
+    let unit = match e.delta_mode() {
+        WheelEvent::DOM_DELTA_LINE => LINE_PX,
+        WheelEvent::DOM_DELTA_PAGE => s.size[1],
+        _ => 1.0,
+    };
+    let (mut dx, dy) = (e.delta_x() * unit, e.delta_y() * unit);
+    if e.ctrl_key() || e.meta_key() {
+        let at = [
+            e.client_x() as f64 - s.canvas_at[0],
+            e.client_y() as f64 - s.canvas_at[1],
+        ];
+        let step = dy.clamp(-MAX_ZOOM_DELTA, MAX_ZOOM_DELTA);
+        let zoom = s.camera.zoom * (-step * ZOOM_PER_PX).exp();
+        s.camera.zoom_at(at, zoom);
+    } else {
+        let mut dy = dy;
+        if e.shift_key() && dx == 0.0 {
+            (dx, dy) = (dy, 0.0);
+        }
+        s.camera.pan_by(-dx, -dy);
+    }
+    s.camera_moved();
+}

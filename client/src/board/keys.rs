@@ -1,0 +1,265 @@
+//! Keyboard shortcuts: which key does what ([`action`], pure and unit-tested), the list the
+//! help dialog shows ([`SHORTCUTS`]), and the window's key listeners.
+
+use huddle_shared::model::Color;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Event, KeyboardEvent};
+
+use super::{Page, State, actions, clipboard, editor, help};
+use crate::dom::{self, Listener};
+
+/// World units an arrow key moves the selection (x10 with shift).
+const NUDGE: f64 = 10.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action {
+    Undo,
+    Redo,
+    Delete,
+    Duplicate,
+    SelectAll,
+    Copy,
+    Paste,
+    Front,
+    Back,
+    ZoomFit,
+    Zoom100,
+    ZoomIn,
+    ZoomOut,
+    Nudge(f64, f64),
+    Help,
+    Escape,
+    Edit,
+    NewNote,
+    Color(usize),
+}
+
+/// What the help dialog lists: (keys, what they do). Keep in step with [`action`].
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Double-click", "New note / edit note"),
+    ("N", "New note in the middle of the view"),
+    ("Enter", "Edit the selected note"),
+    ("Escape", "Stop editing, clear the selection, close help"),
+    (
+        "Click, Shift+click, drag on empty canvas",
+        "Select, add to selection, marquee",
+    ),
+    ("Delete / Backspace", "Delete the selection"),
+    ("Arrow keys (Shift: x10)", "Nudge the selection"),
+    ("1 – 8", "Colour of the selection and of new notes"),
+    ("Ctrl+Z", "Undo"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
+    ("Ctrl+A", "Select all"),
+    ("Ctrl+C / Ctrl+V", "Copy / paste (also across boards)"),
+    ("Ctrl+D", "Duplicate"),
+    ("] / [", "Bring to front / send to back"),
+    ("Space+drag, middle drag, wheel", "Pan"),
+    ("Ctrl+wheel, pinch, + / -", "Zoom"),
+    ("Shift+1 / Shift+0", "Zoom to fit / zoom to 100%"),
+    ("?", "This help"),
+];
+
+/// The action for a key press (`key` and `code` as in `KeyboardEvent`; `ctrl` is ctrl or cmd).
+pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Action> {
+    if alt {
+        return None;
+    }
+    if ctrl {
+        return match key.to_ascii_lowercase().as_str() {
+            "z" if shift => Some(Action::Redo),
+            "z" => Some(Action::Undo),
+            "y" => Some(Action::Redo),
+            "a" => Some(Action::SelectAll),
+            "c" => Some(Action::Copy),
+            "v" => Some(Action::Paste),
+            "d" => Some(Action::Duplicate),
+            _ => None,
+        };
+    }
+    if shift && code == "Digit1" {
+        return Some(Action::ZoomFit);
+    }
+    if shift && code == "Digit0" {
+        return Some(Action::Zoom100);
+    }
+    let step = if shift { NUDGE * 10.0 } else { NUDGE };
+    Some(match key {
+        "Delete" | "Backspace" => Action::Delete,
+        "ArrowLeft" => Action::Nudge(-step, 0.0),
+        "ArrowRight" => Action::Nudge(step, 0.0),
+        "ArrowUp" => Action::Nudge(0.0, -step),
+        "ArrowDown" => Action::Nudge(0.0, step),
+        "]" => Action::Front,
+        "[" => Action::Back,
+        "+" | "=" => Action::ZoomIn,
+        "-" | "_" => Action::ZoomOut,
+        "?" => Action::Help,
+        "Escape" => Action::Escape,
+        "Enter" => Action::Edit,
+        "n" | "N" => Action::NewNote,
+        _ if !shift && key.len() == 1 => {
+            let digit = key.chars().next()?.to_digit(10)? as usize;
+            if (1..=Color::ALL.len()).contains(&digit) {
+                Action::Color(digit - 1)
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Does `action` on the board.
+pub fn run(s: &mut State, action: Action) {
+    match action {
+        Action::Undo => actions::undo(s, false),
+        Action::Redo => actions::undo(s, true),
+        Action::Delete => actions::delete_selection(s),
+        Action::Duplicate => actions::duplicate(s),
+        Action::SelectAll => actions::select_all(s),
+        Action::Copy => {
+            if let Some(clip) = clipboard::Clip::of(s) {
+                clip.store();
+            }
+        }
+        Action::Paste => actions::paste(s),
+        Action::Front => actions::restack(s, true),
+        Action::Back => actions::restack(s, false),
+        Action::ZoomFit => actions::zoom_fit(s),
+        Action::Zoom100 => actions::zoom_to(s, 1.0),
+        Action::ZoomIn => actions::zoom_step(s, true),
+        Action::ZoomOut => actions::zoom_step(s, false),
+        Action::Nudge(dx, dy) => {
+            let ids: Vec<String> = s.selection.iter().cloned().collect();
+            if !ids.is_empty() {
+                actions::move_by(s, &ids, [dx, dy], false);
+            }
+        }
+        Action::Help => help::toggle(s),
+        Action::Escape => {
+            if help::is_open(s) {
+                help::toggle(s);
+            } else {
+                s.set_selection(Default::default());
+            }
+        }
+        Action::Edit => {
+            if s.selection.len() == 1
+                && let Some(id) = s.selection.iter().next().cloned()
+            {
+                editor::open(s, &id);
+            }
+        }
+        Action::NewNote => {
+            let c = s.camera.viewport(s.size);
+            if let Some(id) = actions::create_note(s, [c.x, c.y]) {
+                s.set_selection([id.clone()].into());
+                editor::open(s, &id);
+            }
+        }
+        Action::Color(i) => {
+            if let Some(color) = Color::ALL.get(i) {
+                actions::recolor(s, *color);
+                super::toolbar::show_color(s);
+            }
+        }
+    }
+}
+
+/// Window key listeners: shortcuts, and space held for panning.
+pub fn install(page: &Page) -> Result<(), JsValue> {
+    let window = dom::window()?;
+    let weak = std::rc::Rc::downgrade(page);
+    Listener::new(&window, "keydown", move |e: Event| {
+        let Some(page) = weak.upgrade() else {
+            return;
+        };
+        let Ok(mut s) = page.try_borrow_mut() else {
+            return;
+        };
+        if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
+            key_down(&mut s, e);
+        }
+    })?
+    .forever();
+    let weak = std::rc::Rc::downgrade(page);
+    Listener::new(&window, "keyup", move |e: Event| {
+        if let (Some(page), Some(e)) = (weak.upgrade(), e.dyn_ref::<KeyboardEvent>())
+            && e.key() == " "
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            s.space = false;
+        }
+    })?
+    .forever();
+    let weak = std::rc::Rc::downgrade(page);
+    Listener::new(&window, "blur", move |_| {
+        if let Some(page) = weak.upgrade()
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            s.space = false;
+        }
+    })?
+    .forever();
+    Ok(())
+}
+
+fn key_down(s: &mut State, e: &KeyboardEvent) {
+    let target = e.target();
+    if editor::is_editor(s, target.as_ref()) {
+        if e.key() == "Escape" {
+            e.prevent_default();
+            editor::close(s);
+        }
+        return;
+    }
+    // Keys typed into other fields (a name in the people panel...) are theirs.
+    if let Some(el) = target
+        .as_ref()
+        .and_then(|t| t.dyn_ref::<web_sys::Element>())
+    {
+        let tag = el.tag_name();
+        if tag == "INPUT" || tag == "TEXTAREA" || tag == "SELECT" {
+            return;
+        }
+    }
+    if e.key() == " " {
+        e.prevent_default();
+        s.space = true;
+        return;
+    }
+    let ctrl = e.ctrl_key() || e.meta_key();
+    if let Some(action) = action(&e.key(), &e.code(), ctrl, e.shift_key(), e.alt_key()) {
+        e.prevent_default();
+        run(s, action);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_keys_to_actions() {
+        let a = |key, code, ctrl, shift| action(key, code, ctrl, shift, false);
+        assert_eq!(a("z", "KeyZ", true, false), Some(Action::Undo));
+        assert_eq!(a("Z", "KeyZ", true, true), Some(Action::Redo));
+        assert_eq!(a("y", "KeyY", true, false), Some(Action::Redo));
+        assert_eq!(a("!", "Digit1", false, true), Some(Action::ZoomFit));
+        assert_eq!(a(")", "Digit0", false, true), Some(Action::Zoom100));
+        assert_eq!(a("?", "Slash", false, true), Some(Action::Help));
+        assert_eq!(a("3", "Digit3", false, false), Some(Action::Color(2)));
+        assert_eq!(a("9", "Digit9", false, false), None);
+        assert_eq!(
+            a("ArrowLeft", "ArrowLeft", false, true),
+            Some(Action::Nudge(-100.0, 0.0))
+        );
+        assert_eq!(
+            a("Backspace", "Backspace", false, false),
+            Some(Action::Delete)
+        );
+        assert_eq!(a("q", "KeyQ", false, false), None);
+        assert_eq!(action("z", "KeyZ", true, false, true), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! The seam to presence: what the board tells it (our cursor, selection, drag, viewport)
+//! and what it gives back (the peers to draw). `crate::presence::Presence` implements this in
+//! a few delegating lines; the board works without it (then nobody else is drawn).
+
+use web_sys::CanvasRenderingContext2d;
+
+use super::camera::Camera;
+use super::scene::Scene;
+use crate::presence::{Peer, Viewport};
+
+pub trait PresenceLink {
+    /// Our pointer in world coordinates, `None` when it leaves the canvas.
+    fn set_cursor(&self, world: Option<[f64; 2]>);
+    fn set_selection(&self, ids: &[String]);
+    /// Items being dragged and where they are now; empty when the drag ends.
+    fn set_dragging(&self, items: &[(String, [f64; 2])]);
+    fn set_viewport(&self, viewport: Viewport);
+    /// The user panned or zoomed: stop following whoever we follow.
+    fn stop_following(&self);
+    /// Net's awareness changed.
+    fn awareness_changed(&self);
+    /// Everyone else, for drawing (called at draw time).
+    fn peers(&self) -> Vec<Peer>;
+}
+
+/// Draws others' selections (outlined in their colour), the notes they are dragging (ghosts
+/// where they have them now) and their cursors with name labels. The context is in world
+/// units on entry; cursors are drawn in screen space so they keep their size at any zoom.
+pub fn draw(ctx: &CanvasRenderingContext2d, scene: &Scene, cam: &Camera, dpr: f64, peers: &[Peer]) {
+    let z = cam.zoom;
+    ctx.set_line_width(2.0 / z);
+    for peer in peers {
+        ctx.set_stroke_style_str(&peer.color);
+        for id in &peer.selection {
+            if let Some(item) = scene.get(id) {
+                let pad = 3.0 / z;
+                ctx.stroke_rect(
+                    item.pos[0] - pad,
+                    item.pos[1] - pad,
+                    item.size[0] + 2.0 * pad,
+                    item.size[1] + 2.0 * pad,
+                );
+            }
+        }
+        ctx.set_global_alpha(0.55);
+        for (id, pos) in &peer.dragging {
+            if let Some(item) = scene.get(id) {
+                ctx.set_fill_style_str(item.color.hex());
+                ctx.fill_rect(pos[0], pos[1], item.size[0], item.size[1]);
+                ctx.stroke_rect(pos[0], pos[1], item.size[0], item.size[1]);
+            }
+        }
+        ctx.set_global_alpha(1.0);
+    }
+
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    ctx.set_font(LABEL_FONT);
+    ctx.set_text_baseline("top");
+    for peer in peers {
+        let Some(world) = peer.cursor else {
+            continue;
+        };
+        let [x, y] = cam.to_screen(world);
+        ctx.set_fill_style_str(&peer.color);
+        ctx.begin_path();
+        ctx.move_to(x, y);
+        ctx.line_to(x, y + 17.0);
+        ctx.line_to(x + 4.5, y + 12.5);
+        ctx.line_to(x + 12.0, y + 12.0);
+        ctx.close_path();
+        ctx.fill();
+        ctx.set_stroke_style_str("#ffffff");
+        ctx.set_line_width(1.5);
+        ctx.stroke();
+        let width = ctx.measure_text(&peer.name).map_or(40.0, |m| m.width()) + 10.0;
+        ctx.set_fill_style_str(&peer.color);
+        ctx.begin_path();
+        let _ = ctx.round_rect_with_f64(x + 10.0, y + 16.0, width, 18.0, 4.0);
+        ctx.fill();
+        ctx.set_fill_style_str("#1f2328");
+        let _ = ctx.fill_text(&peer.name, x + 15.0, y + 19.0);
+    }
+}
+
+/// Name labels under peers' cursors.
+const LABEL_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";

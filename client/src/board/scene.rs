@@ -1,0 +1,319 @@
+//! The scene: the board's items as plain values, cached between frames.
+//!
+//! Reading the whole document every frame would cost far more than drawing it, so the page
+//! keeps this cache and updates it only for the items a transaction touched (collected from
+//! `observe_deep` events on `items`, see [`super::sync`]). Items live in slots (small integers)
+//! indexed by a [`Grid`] for culling and hit-testing, and carry their stacking position
+//! (`order`) so a frame sorts the visible slots by integer, not by rank string.
+
+use std::collections::HashMap;
+
+use huddle_shared::model::{Color, ItemKind, ItemSnapshot};
+
+use super::camera::Rect;
+use super::grid::Grid;
+use super::layout::TextLayout;
+
+#[derive(Debug)]
+pub struct Item {
+    pub id: String,
+    pub kind: ItemKind,
+    pub pos: [f64; 2],
+    pub size: [f64; 2],
+    pub text: String,
+    pub color: Color,
+    pub tags: Vec<String>,
+    pub z: String,
+    /// Position in the stacking order (0 = bottom); valid after [`Scene::ensure_order`].
+    pub order: u32,
+    /// Wrapped text, computed by the renderer when first drawn; cleared when text or size change.
+    pub layout: Option<TextLayout>,
+}
+
+impl Item {
+    pub fn rect(&self) -> Rect {
+        [self.pos[0], self.pos[1], self.size[0], self.size[1]]
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Scene {
+    slots: Vec<Option<Item>>,
+    free: Vec<u32>,
+    by_id: HashMap<String, u32>,
+    grid: Grid,
+    order_dirty: bool,
+}
+
+pub fn intersects(a: Rect, b: Rect) -> bool {
+    a[0] <= b[0] + b[2] && b[0] <= a[0] + a[2] && a[1] <= b[1] + b[3] && b[1] <= a[1] + a[3]
+}
+
+pub fn contains(r: Rect, p: [f64; 2]) -> bool {
+    p[0] >= r[0] && p[0] <= r[0] + r[2] && p[1] >= r[1] && p[1] <= r[1] + r[3]
+}
+
+impl Scene {
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn slot(&self, slot: u32) -> Option<&Item> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    pub fn slot_mut(&mut self, slot: u32) -> Option<&mut Item> {
+        self.slots.get_mut(slot as usize).and_then(Option::as_mut)
+    }
+
+    pub fn slot_of(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Item> {
+        self.slot_of(id).and_then(|s| self.slot(s))
+    }
+
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.slots.iter().filter_map(Option::as_ref)
+    }
+
+    /// Brings item `id` in line with `snap` (`None`: the item is gone).
+    pub fn set(&mut self, id: &str, snap: Option<ItemSnapshot>) {
+        let Some(snap) = snap else {
+            self.remove(id);
+            return;
+        };
+        let color = Color::from_name(&snap.color).unwrap_or_default();
+        if let Some(slot) = self.slot_of(id) {
+            let Some(item) = self.slots[slot as usize].as_mut() else {
+                return;
+            };
+            let old = item.rect();
+            if item.text != snap.text || item.size != snap.size || item.tags != snap.tags {
+                item.layout = None;
+            }
+            if item.z != snap.z {
+                self.order_dirty = true;
+            }
+            item.kind = snap.kind;
+            item.pos = snap.pos;
+            item.size = snap.size;
+            item.text = snap.text;
+            item.color = color;
+            item.tags = snap.tags;
+            item.z = snap.z;
+            let new = item.rect();
+            if old != new {
+                self.grid.remove(slot, old);
+                self.grid.insert(slot, new);
+            }
+            return;
+        }
+        let item = Item {
+            id: id.to_owned(),
+            kind: snap.kind,
+            pos: snap.pos,
+            size: snap.size,
+            text: snap.text,
+            color,
+            tags: snap.tags,
+            z: snap.z,
+            order: 0,
+            layout: None,
+        };
+        let rect = item.rect();
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(item);
+                slot
+            }
+            None => {
+                self.slots.push(Some(item));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.by_id.insert(id.to_owned(), slot);
+        self.grid.insert(slot, rect);
+        self.order_dirty = true;
+    }
+
+    fn remove(&mut self, id: &str) {
+        let Some(slot) = self.by_id.remove(id) else {
+            return;
+        };
+        if let Some(item) = self.slots[slot as usize].take() {
+            self.grid.remove(slot, item.rect());
+        }
+        self.free.push(slot);
+        self.order_dirty = true;
+    }
+
+    /// Recomputes every item's `order` if ranks changed (rank, then id, as the model sorts).
+    pub fn ensure_order(&mut self) {
+        if !self.order_dirty {
+            return;
+        }
+        self.order_dirty = false;
+        let mut slots: Vec<u32> = self.by_id.values().copied().collect();
+        slots.sort_by(|a, b| {
+            let (a, b) = (self.slot(*a), self.slot(*b));
+            let key = |i: Option<&Item>| i.map(|i| (i.z.clone(), i.id.clone()));
+            key(a).cmp(&key(b))
+        });
+        for (order, slot) in slots.into_iter().enumerate() {
+            if let Some(item) = self.slot_mut(slot) {
+                item.order = order as u32;
+            }
+        }
+    }
+
+    /// Slots of the items intersecting `rect`, bottom to top, into `out` (cleared first).
+    pub fn visible(&mut self, rect: Rect, out: &mut Vec<u32>) {
+        self.ensure_order();
+        out.clear();
+        self.grid.query(rect, out);
+        let slots = &self.slots;
+        out.retain(|s| {
+            slots[*s as usize]
+                .as_ref()
+                .is_some_and(|i| intersects(i.rect(), rect))
+        });
+        out.sort_unstable_by_key(|s| slots[*s as usize].as_ref().map_or(0, |i| i.order));
+    }
+
+    /// The topmost item under `point` accepted by `accept`.
+    pub fn hit(&mut self, point: [f64; 2], accept: impl Fn(&Item) -> bool) -> Option<u32> {
+        let mut out = Vec::new();
+        self.visible([point[0], point[1], 0.0, 0.0], &mut out);
+        out.into_iter().rev().find(|s| {
+            self.slot(*s)
+                .is_some_and(|i| contains(i.rect(), point) && accept(i))
+        })
+    }
+
+    /// Ids of the items intersecting `rect`.
+    pub fn ids_in(&mut self, rect: Rect) -> Vec<String> {
+        let mut out = Vec::new();
+        self.visible(rect, &mut out);
+        out.into_iter()
+            .filter_map(|s| self.slot(s).map(|i| i.id.clone()))
+            .collect()
+    }
+
+    /// The rectangle around every item, if there is any.
+    pub fn bounds(&self) -> Option<Rect> {
+        let mut it = self.items().map(Item::rect);
+        let first = it.next()?;
+        let mut b = [first[0], first[1], first[0] + first[2], first[1] + first[3]];
+        for r in it {
+            b = [
+                b[0].min(r[0]),
+                b[1].min(r[1]),
+                b[2].max(r[0] + r[2]),
+                b[3].max(r[1] + r[3]),
+            ];
+        }
+        Some([b[0], b[1], b[2] - b[0], b[3] - b[1]])
+    }
+
+    /// Lowest and highest rank on the board (for "send to back" / "bring to front").
+    pub fn z_range(&self) -> (Option<&str>, Option<&str>) {
+        let mut lo: Option<&str> = None;
+        let mut hi: Option<&str> = None;
+        for item in self.items().filter(|i| !i.z.is_empty()) {
+            let z = item.z.as_str();
+            lo = Some(lo.map_or(z, |l| l.min(z)));
+            hi = Some(hi.map_or(z, |h| h.max(z)));
+        }
+        (lo, hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(pos: [f64; 2], z: &str) -> Option<ItemSnapshot> {
+        Some(ItemSnapshot {
+            kind: ItemKind::Note,
+            pos,
+            size: [200.0, 200.0],
+            text: "hi".into(),
+            color: "blue".into(),
+            tags: vec![],
+            author: String::new(),
+            created_at: 0.0,
+            z: z.into(),
+        })
+    }
+
+    #[test]
+    fn updates_moves_and_removes_items() {
+        let mut scene = Scene::default();
+        scene.set("a", note([0.0, 0.0], "a0"));
+        scene.set("b", note([1000.0, 0.0], "a1"));
+        assert_eq!(scene.len(), 2);
+        assert_eq!(scene.get("a").map(|i| i.color), Some(Color::Blue));
+        assert_eq!(scene.ids_in([-10.0, -10.0, 300.0, 300.0]), vec!["a"]);
+        scene.set("a", note([5000.0, 5000.0], "a0"));
+        assert!(scene.ids_in([-10.0, -10.0, 300.0, 300.0]).is_empty());
+        assert_eq!(scene.ids_in([5100.0, 5100.0, 1.0, 1.0]), vec!["a"]);
+        scene.set("a", None);
+        assert_eq!(scene.len(), 1);
+        assert!(scene.ids_in([5100.0, 5100.0, 1.0, 1.0]).is_empty());
+        // The freed slot is reused.
+        scene.set("c", note([0.0, 0.0], "a2"));
+        assert_eq!(scene.slot_of("c"), Some(0));
+    }
+
+    #[test]
+    fn visible_is_bottom_to_top_and_hit_finds_the_top() {
+        let mut scene = Scene::default();
+        scene.set("low", note([0.0, 0.0], "a5"));
+        scene.set("high", note([100.0, 100.0], "a9"));
+        scene.set("mid", note([50.0, 50.0], "a7"));
+        let mut out = Vec::new();
+        scene.visible([0.0, 0.0, 400.0, 400.0], &mut out);
+        let ids: Vec<_> = out
+            .iter()
+            .map(|s| scene.slot(*s).unwrap().id.as_str())
+            .collect();
+        assert_eq!(ids, ["low", "mid", "high"]);
+        let top = scene.hit([150.0, 150.0], |_| true);
+        assert_eq!(
+            top.and_then(|s| scene.slot(s)).map(|i| i.id.as_str()),
+            Some("high")
+        );
+        let top = scene.hit([20.0, 20.0], |_| true);
+        assert_eq!(
+            top.and_then(|s| scene.slot(s)).map(|i| i.id.as_str()),
+            Some("low")
+        );
+        assert_eq!(scene.hit([1000.0, 1000.0], |_| true), None);
+        // Restacking re-sorts.
+        scene.set("low", note([0.0, 0.0], "b0"));
+        let top = scene.hit([150.0, 150.0], |_| true);
+        assert_eq!(
+            top.and_then(|s| scene.slot(s)).map(|i| i.id.as_str()),
+            Some("low")
+        );
+        assert_eq!(scene.z_range(), (Some("a7"), Some("b0")));
+    }
+
+    #[test]
+    fn text_changes_drop_the_cached_layout() {
+        let mut scene = Scene::default();
+        scene.set("a", note([0.0, 0.0], "a0"));
+        if let Some(slot) = scene.slot_of("a") {
+            scene.slot_mut(slot).unwrap().layout = Some(TextLayout::default());
+        }
+        scene.set("a", note([10.0, 0.0], "a0"));
+        assert!(scene.get("a").unwrap().layout.is_some());
+        let mut changed = note([10.0, 0.0], "a0").unwrap();
+        changed.text = "other".into();
+        scene.set("a", Some(changed));
+        assert!(scene.get("a").unwrap().layout.is_none());
+        assert_eq!(scene.bounds(), Some([10.0, 0.0, 200.0, 200.0]));
+    }
+}

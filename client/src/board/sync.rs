@@ -1,0 +1,145 @@
+//! Which items changed since the last frame, from `observe_deep` events on the document.
+//!
+//! Every transaction (local, remote, restored, undo) fires the observers; they only record
+//! the touched item ids, and the next frame re-reads just those items into the scene. The
+//! observers run inside yrs and must be `Send + Sync` when yrs' `sync` feature is on, so the
+//! record is an `Arc<Mutex<..>>` of plain strings, never a JavaScript object.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use huddle_shared::model::Board;
+use huddle_shared::yrs::types::{Event, PathSegment};
+use huddle_shared::yrs::{DeepObservable, Doc, MapRef, Transact};
+
+use super::scene::Scene;
+
+/// Root map names, until the model exposes its roots (issue 3, MODEL part). They must match
+/// `huddle_shared::model::keys::{ITEMS, META}`.
+pub const ITEMS_ROOT: &str = "items";
+pub const META_ROOT: &str = "meta";
+/// Key of our observers on the document.
+const OBSERVER_KEY: &str = "huddle-board";
+
+#[derive(Debug, Default)]
+struct Pending {
+    /// Everything must be re-read (first frame).
+    all: bool,
+    ids: HashSet<String>,
+    meta: bool,
+}
+
+/// The changes not yet applied to the scene (cheap to clone).
+#[derive(Clone, Default)]
+pub struct Changes(Arc<Mutex<Pending>>);
+
+fn lock(m: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The root maps of a board's document. Must not be called inside a transaction.
+pub fn roots(doc: &Doc) -> (MapRef, MapRef) {
+    (
+        doc.get_or_insert_map(ITEMS_ROOT),
+        doc.get_or_insert_map(META_ROOT),
+    )
+}
+
+impl Changes {
+    /// Starts recording the changes to `board`; the first [`Changes::apply`] reads everything.
+    pub fn observe(board: &Board) -> Changes {
+        let changes = Changes::default();
+        lock(&changes.0).all = true;
+        let (items, meta) = roots(board.doc());
+        let record = changes.clone();
+        items.observe_deep(OBSERVER_KEY, move |txn, events| {
+            let mut pending = lock(&record.0);
+            for event in events.iter() {
+                match event.path().front() {
+                    Some(PathSegment::Key(id)) => {
+                        pending.ids.insert(id.to_string());
+                    }
+                    Some(PathSegment::Index(_)) => {}
+                    None => {
+                        if let Event::Map(map) = event {
+                            pending
+                                .ids
+                                .extend(map.keys(txn).keys().map(|k| k.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        let record = changes.clone();
+        meta.observe_deep(OBSERVER_KEY, move |_, _| lock(&record.0).meta = true);
+        changes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        let p = lock(&self.0);
+        !p.all && !p.meta && p.ids.is_empty()
+    }
+
+    /// Re-reads the changed items into `scene`; returns the ids it re-read (empty for "all")
+    /// and whether the board's metadata changed.
+    pub fn apply(&self, board: &Board, scene: &mut Scene) -> (Vec<String>, bool) {
+        let pending = std::mem::take(&mut *lock(&self.0));
+        let txn = board.doc().transact();
+        if pending.all {
+            for id in board.item_ids(&txn) {
+                scene.set(&id, board.item_snapshot(&txn, &id));
+            }
+            return (Vec::new(), true);
+        }
+        let ids: Vec<String> = pending.ids.into_iter().collect();
+        for id in &ids {
+            scene.set(id, board.item_snapshot(&txn, id));
+        }
+        (ids, pending.meta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huddle_shared::model::NewNote;
+
+    #[test]
+    fn records_only_touched_items() {
+        let board = Board::with_client_id(1);
+        let changes = Changes::observe(&board);
+        let mut scene = Scene::default();
+        let (a, b) = {
+            let mut txn = board.transact_mut();
+            let a = board.create_note(&mut txn, NewNote::default()).unwrap();
+            let b = board.create_note(&mut txn, NewNote::default()).unwrap();
+            (a, b)
+        };
+        changes.apply(&board, &mut scene);
+        assert_eq!(scene.len(), 2);
+        assert!(changes.is_empty());
+
+        board
+            .insert_text(&mut board.transact_mut(), &a, 0, "hi")
+            .unwrap();
+        let (ids, _) = changes.apply(&board, &mut scene);
+        assert_eq!(ids, vec![a.clone()]);
+        assert_eq!(scene.get(&a).map(|i| i.text.as_str()), Some("hi"));
+
+        board
+            .move_item(&mut board.transact_mut(), &b, [5.0, 6.0])
+            .unwrap();
+        let (ids, _) = changes.apply(&board, &mut scene);
+        assert_eq!(ids, vec![b.clone()]);
+        assert_eq!(scene.get(&b).map(|i| i.pos), Some([5.0, 6.0]));
+
+        board.delete_item(&mut board.transact_mut(), &a).unwrap();
+        let (ids, meta) = changes.apply(&board, &mut scene);
+        assert_eq!(ids, vec![a.clone()]);
+        assert!(!meta);
+        assert_eq!(scene.len(), 1);
+
+        board.set_title(&mut board.transact_mut(), "T");
+        assert!(changes.apply(&board, &mut scene).1);
+    }
+}

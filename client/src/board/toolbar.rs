@@ -1,0 +1,187 @@
+//! The page's elements (header, stage with the canvas, toolbar, help) and the toolbar's
+//! buttons: undo/redo, zoom, help, and the eight colour swatches (`[data-color=<name>]`:
+//! the colour of the selection and of new notes).
+
+use huddle_shared::model::Color;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, Event, HtmlCanvasElement};
+
+use super::keys::{self, Action};
+use super::{Page, State, help};
+use crate::dom::{Listener, child, typed};
+use crate::net::Status;
+
+/// The elements `mount` wires up.
+pub struct Parts {
+    pub title: Element,
+    pub status: Element,
+    /// Right side of the header, where presence puts `#people`.
+    pub side: Element,
+    pub stage: Element,
+    pub canvas: HtmlCanvasElement,
+    pub toolbar: Element,
+    pub help: Element,
+}
+
+/// Toolbar buttons: action name, label, title (with the shortcut), what they do.
+const BUTTONS: &[(&str, &str, &str, Action)] = &[
+    ("undo", "↶", "Undo (Ctrl+Z)", Action::Undo),
+    ("redo", "↷", "Redo (Ctrl+Shift+Z)", Action::Redo),
+    (
+        "new-note",
+        "+ Note",
+        "New note (N, or double-click the canvas)",
+        Action::NewNote,
+    ),
+    (
+        "delete",
+        "Delete",
+        "Delete the selection (Delete)",
+        Action::Delete,
+    ),
+    ("zoom-out", "−", "Zoom out (-)", Action::ZoomOut),
+    ("zoom-in", "+", "Zoom in (+)", Action::ZoomIn),
+    ("zoom-fit", "Fit", "Zoom to fit (Shift+1)", Action::ZoomFit),
+    (
+        "zoom-100",
+        "100%",
+        "Zoom to 100% (Shift+0)",
+        Action::Zoom100,
+    ),
+    ("help", "?", "Keyboard shortcuts (?)", Action::Help),
+];
+
+pub fn build_page(doc: &Document, root: &Element, board_id: &str) -> Result<Parts, JsValue> {
+    let page = child(root, "div", &[("class", "board-page")], None)?;
+    let header = child(&page, "header", &[("class", "board-header")], None)?;
+    child(
+        &header,
+        "a",
+        &[("href", "/"), ("class", "home-link")],
+        Some("Huddle"),
+    )?;
+    let title = child(&header, "h1", &[("id", "board-title")], Some(board_id))?;
+    let status = child(
+        &header,
+        "span",
+        &[
+            ("id", "status"),
+            ("class", "status offline"),
+            ("role", "status"),
+        ],
+        Some(Status::Offline.as_str()),
+    )?;
+    let side = child(&header, "div", &[("class", "board-side")], None)?;
+    let stage = child(&page, "main", &[("class", "board-stage")], None)?;
+    let canvas: HtmlCanvasElement = typed(child(
+        &stage,
+        "canvas",
+        &[
+            ("id", "board-canvas"),
+            ("tabindex", "0"),
+            ("aria-label", "Board"),
+        ],
+        None,
+    )?)?;
+    let toolbar = child(
+        &stage,
+        "div",
+        &[("id", "toolbar"), ("role", "toolbar")],
+        None,
+    )?;
+    for (name, label, title, _) in BUTTONS {
+        child(
+            &toolbar,
+            "button",
+            &[
+                ("type", "button"),
+                ("data-action", name),
+                ("title", title),
+                ("aria-label", title),
+            ],
+            Some(label),
+        )?;
+    }
+    let swatches = child(&toolbar, "div", &[("class", "swatches")], None)?;
+    for (i, color) in Color::ALL.iter().enumerate() {
+        let title = format!("{} ({})", color.name(), i + 1);
+        let style = format!("background:{}", color.hex());
+        child(
+            &swatches,
+            "button",
+            &[
+                ("type", "button"),
+                ("class", "swatch"),
+                ("data-color", color.name()),
+                ("title", &title),
+                ("aria-label", &title),
+                ("style", &style),
+            ],
+            None,
+        )?;
+    }
+    let help = help::build(doc)?;
+    page.append_child(&help)?;
+    Ok(Parts {
+        title,
+        status,
+        side,
+        stage,
+        canvas,
+        toolbar,
+        help,
+    })
+}
+
+/// One click listener on the toolbar for all its buttons.
+pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
+    let weak = std::rc::Rc::downgrade(page);
+    Listener::new(&parts.toolbar, "click", move |e: Event| {
+        let Some(button) = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|el| el.closest("button").ok().flatten())
+        else {
+            return;
+        };
+        let Some(page) = weak.upgrade() else {
+            return;
+        };
+        let Ok(mut s) = page.try_borrow_mut() else {
+            return;
+        };
+        if let Some(name) = button.get_attribute("data-color") {
+            if let Some(color) = Color::from_name(&name) {
+                super::actions::recolor(&mut s, color);
+                show_color(&s);
+            }
+        } else if let Some(name) = button.get_attribute("data-action")
+            && let Some((.., action)) = BUTTONS.iter().find(|b| b.0 == name)
+        {
+            keys::run(&mut s, *action);
+        }
+    })?
+    .forever();
+    // Buttons must not keep the focus (Space or Enter would press them again).
+    Listener::new(&parts.toolbar, "pointerdown", |e: Event| {
+        e.prevent_default()
+    })?
+    .forever();
+    keys::install(page)?;
+    show_color(&page.borrow());
+    Ok(())
+}
+
+/// Marks the current colour's swatch.
+pub fn show_color(s: &State) {
+    let Ok(swatches) = s.stage.query_selector_all(".swatch") else {
+        return;
+    };
+    for i in 0..swatches.length() {
+        if let Some(el) = swatches.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+            let current = el.get_attribute("data-color").as_deref() == Some(s.color.name());
+            let _ = el.set_attribute("aria-pressed", if current { "true" } else { "false" });
+        }
+    }
+}
