@@ -34,7 +34,7 @@ const CHIP_BG: &str = "rgba(0,0,0,0.09)";
 /// Below this on-screen size (px) notes are plain rectangles batched by colour.
 const DETAIL_PX: f64 = 24.0;
 /// Below this on-screen font size (px) text is not drawn (unreadable anyway).
-const MIN_TEXT_PX: f64 = 4.0;
+const MIN_TEXT_PX: f64 = 6.0;
 /// Text layouts computed per frame at most; the rest wait for the next frame, so a jump to a
 /// crowded area never blocks one frame for long.
 const LAYOUTS_PER_FRAME: usize = 400;
