@@ -198,7 +198,7 @@ impl Presence {
     /// What we see (for those who follow us, and for summons). Throttled.
     pub fn set_viewport(&self, viewport: Viewport) {
         self.inner.update(false, |local| {
-            std::mem::replace(&mut local.viewport, Some(viewport)) != Some(viewport)
+            local.viewport.replace(viewport) != Some(viewport)
         });
     }
 
