@@ -161,7 +161,11 @@ impl Presence {
             })?;
         }
         inner.send();
-        inner.refresh();
+        // Who is here already; no events yet: the board is still setting up (and the summon
+        // counters seen now are old ones, which `Follow` only records).
+        *inner.peers.borrow_mut() = parse_peers(&inner.conn.peers());
+        inner.follow.borrow_mut().update(&inner.peers.borrow());
+        inner.render();
         Ok(Presence { inner })
     }
 
@@ -215,6 +219,11 @@ impl Presence {
     /// Stops following anyone (the board calls it when the user pans or zooms).
     pub fn stop_following(&self) {
         self.inner.stop_following();
+    }
+
+    /// Who we are, with the name chosen in the panel's form if it was (for note authors).
+    pub fn guest(&self) -> Guest {
+        self.inner.guest.borrow().clone()
     }
 
     /// Whom we follow, if anyone.
