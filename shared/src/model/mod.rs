@@ -1,15 +1,27 @@
 //! The board model: the document schema of DESIGN.md behind a typed API.
 //!
 //! A board is one yrs [`Doc`](yrs::Doc) with two root maps, `meta` and `items`. Only
-//! [`keys`] names document keys; everything else uses [`Board`]. Values written by other
+//! `keys` names document keys; everything else uses [`Board`]. Values written by other
 //! replicas are untrusted: readers never panic on a malformed item, they fall back to defaults.
+//!
+//! # Layout
+//!
+//! - `keys`: every document key, named once.
+//! - `board`: [`Board`], the document handle: metadata, notes, one-item edits, text, reads.
+//! - `values`: how points, sizes and strings are written, and read back defensively.
+//! - `snapshot`: [`BoardSnapshot`], the board as plain values.
+//! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...) and an [`UndoManager`] that undoes
+//!   only local changes.
 
 mod board;
 mod keys;
 mod snapshot;
+mod undo;
+mod values;
 
 pub use board::{Board, NewNote, doc_options};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
 
 use serde::{Deserialize, Serialize};
 
