@@ -1,15 +1,16 @@
 //! [`Board`]: typed reads and writes of one board document.
 
 use yrs::{
-    Any, Doc, Map, MapPrelim, MapRef, OffsetKind, Options, Out, ReadTxn, Text, TextPrelim, TextRef,
-    Transact, TransactionMut,
+    Any, Doc, Map, MapRef, OffsetKind, Options, Out, ReadTxn, Text, TextRef, Transact,
+    TransactionMut,
 };
 
+use super::items::ItemFields;
 use super::keys;
 use super::snapshot::{BoardSnapshot, ItemSnapshot};
 use super::values::{check_point, check_size, pair, read_item, read_meta, read_string, strings};
 use super::{Color, DEFAULT_NOTE_SIZE, ItemKind, ModelError, Point, Size};
-use crate::{ids, rank};
+use crate::rank;
 
 /// One board: a yrs document with the `meta` and `items` root maps.
 ///
@@ -117,17 +118,21 @@ impl Board {
             Some(z) => z,
             None => rank::after(self.top_z(txn).as_deref()),
         };
-        let id = ids::new_item_id();
-        let item: MapRef = self.items.insert(txn, id.as_str(), MapPrelim::default());
-        item.insert(txn, keys::KIND, ItemKind::Note.as_str());
-        item.insert(txn, keys::POS, pair(note.pos));
-        item.insert(txn, keys::SIZE, pair(size));
-        item.insert(txn, keys::TEXT, TextPrelim::new(note.text));
-        item.insert(txn, keys::COLOR, note.color.name());
-        item.insert(txn, keys::TAGS, strings(&note.tags));
-        item.insert(txn, keys::AUTHOR, note.author);
-        item.insert(txn, keys::CREATED_AT, note.created_at);
-        item.insert(txn, keys::Z, z);
+        let id = self.write_item(
+            txn,
+            ItemFields {
+                kind: ItemKind::Note.as_str(),
+                pos: Some(note.pos),
+                size: Some(size),
+                text: &note.text,
+                color: note.color.name(),
+                tags: &note.tags,
+                author: &note.author,
+                created_at: note.created_at,
+                z,
+                ends: None,
+            },
+        );
         Ok(id)
     }
 
@@ -244,21 +249,25 @@ impl Board {
         self.items.len(txn)
     }
 
-    /// One item as plain values, or `None` if there is no such item (or it is not a map).
+    /// One item as plain values, or `None` if there is no such item (or it is not a map, or
+    /// it is a connector whose endpoint is gone: see [`Board::connectors_of`]).
     pub fn item_snapshot<T: ReadTxn>(&self, txn: &T, id: &str) -> Option<ItemSnapshot> {
         match self.items.get(txn, id)? {
-            Out::YMap(item) => Some(read_item(txn, &item)),
+            Out::YMap(item) if self.is_visible(txn, &item) => Some(read_item(txn, &item)),
             _ => None,
         }
     }
 
-    /// The whole board as plain values (for export, tests and rendering).
+    /// The whole board as plain values (for export, tests and rendering), without connectors
+    /// whose endpoint is gone.
     pub fn snapshot<T: ReadTxn>(&self, txn: &T) -> BoardSnapshot {
         let items = self
             .items
             .iter(txn)
             .filter_map(|(id, value)| match value {
-                Out::YMap(item) => Some((id.to_owned(), read_item(txn, &item))),
+                Out::YMap(item) if self.is_visible(txn, &item) => {
+                    Some((id.to_owned(), read_item(txn, &item)))
+                }
                 _ => None,
             })
             .collect();

@@ -8,18 +8,22 @@
 //!
 //! - `keys`: every document key, named once.
 //! - `board`: [`Board`], the document handle: metadata, notes, one-item edits, text, reads.
+//! - `items`: frames, text labels and connectors; the rule for connectors whose endpoint is
+//!   gone.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
 //! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...) and an [`UndoManager`] that undoes
 //!   only local changes.
 
 mod board;
+mod items;
 mod keys;
 mod snapshot;
 mod undo;
 mod values;
 
 pub use board::{Board, NewNote, doc_options};
+pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
 pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
 
@@ -147,4 +151,8 @@ pub enum ModelError {
     BadSize([f64; 2]),
     #[error("text position {index} is past the end of the text ({len} UTF-16 units)")]
     TextOutOfRange { index: u32, len: u32 },
+    #[error(
+        "a connector joins two different items that are not connectors, not {from:?} -> {to:?}"
+    )]
+    BadConnector { from: String, to: String },
 }

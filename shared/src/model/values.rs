@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use yrs::{Any, GetString, Map, MapRef, Out, ReadTxn};
 
+use super::items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE, read_kind};
 use super::keys;
 use super::snapshot::{ItemSnapshot, MetaSnapshot};
 use super::{Color, DEFAULT_NOTE_SIZE, ItemKind, ModelError, Point, Size};
@@ -43,12 +44,17 @@ pub(super) fn read_meta<T: ReadTxn>(txn: &T, meta: &MapRef) -> MetaSnapshot {
 }
 
 pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
+    let kind = read_kind(txn, item);
+    let default_size = match kind {
+        ItemKind::Connector => [0.0, 0.0],
+        ItemKind::Frame => DEFAULT_FRAME_SIZE,
+        ItemKind::Text => DEFAULT_LABEL_SIZE,
+        _ => DEFAULT_NOTE_SIZE,
+    };
+    let is_connector = kind == ItemKind::Connector;
     ItemSnapshot {
-        kind: read_string(txn, item, keys::KIND)
-            .map(ItemKind::from)
-            .unwrap_or(ItemKind::Note),
         pos: read_pair(txn, item, keys::POS).unwrap_or([0.0, 0.0]),
-        size: read_pair(txn, item, keys::SIZE).unwrap_or(DEFAULT_NOTE_SIZE),
+        size: read_pair(txn, item, keys::SIZE).unwrap_or(default_size),
         text: match item.get(txn, keys::TEXT) {
             Some(Out::YText(text)) => text.get_string(txn),
             Some(Out::Any(Any::String(s))) => s.to_string(),
@@ -69,6 +75,13 @@ pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
         author: read_string(txn, item, keys::AUTHOR).unwrap_or_default(),
         created_at: read_number(txn, item, keys::CREATED_AT).unwrap_or(0.0),
         z: read_string(txn, item, keys::Z).unwrap_or_default(),
+        from: is_connector
+            .then(|| read_string(txn, item, keys::FROM))
+            .flatten(),
+        to: is_connector
+            .then(|| read_string(txn, item, keys::TO))
+            .flatten(),
+        kind,
     }
 }
 
