@@ -10,11 +10,14 @@
 //! - `board`: [`Board`], the document handle: metadata, notes, one-item edits, text, reads.
 //! - `items`: frames, text labels and connectors; the rule for connectors whose endpoint is
 //!   gone.
+//! - `batch`: edits of a selection in one transaction (move, delete with attached connectors,
+//!   restack, recolour) and what a frame holds.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
 //! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...) and an [`UndoManager`] that undoes
 //!   only local changes.
 
+mod batch;
 mod board;
 mod items;
 mod keys;

@@ -43,18 +43,22 @@ pub(super) fn read_meta<T: ReadTxn>(txn: &T, meta: &MapRef) -> MetaSnapshot {
     }
 }
 
-pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
-    let kind = read_kind(txn, item);
-    let default_size = match kind {
+/// The size an item of `kind` has when its `size` is missing or malformed.
+pub(super) fn default_size(kind: &ItemKind) -> Size {
+    match kind {
         ItemKind::Connector => [0.0, 0.0],
         ItemKind::Frame => DEFAULT_FRAME_SIZE,
         ItemKind::Text => DEFAULT_LABEL_SIZE,
         _ => DEFAULT_NOTE_SIZE,
-    };
+    }
+}
+
+pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
+    let kind = read_kind(txn, item);
     let is_connector = kind == ItemKind::Connector;
     ItemSnapshot {
         pos: read_pair(txn, item, keys::POS).unwrap_or([0.0, 0.0]),
-        size: read_pair(txn, item, keys::SIZE).unwrap_or(default_size),
+        size: read_pair(txn, item, keys::SIZE).unwrap_or(default_size(&kind)),
         text: match item.get(txn, keys::TEXT) {
             Some(Out::YText(text)) => text.get_string(txn),
             Some(Out::Any(Any::String(s))) => s.to_string(),
