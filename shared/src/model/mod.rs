@@ -12,6 +12,7 @@
 //!   gone.
 //! - `batch`: edits of a selection in one transaction (move, delete with attached connectors,
 //!   restack, recolour) and what a frame holds.
+//! - `clip`: copy, paste and duplicate; [`Clip`], the clipboard format, parsed defensively.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
 //! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...) and an [`UndoManager`] that undoes
@@ -19,6 +20,7 @@
 
 mod batch;
 mod board;
+mod clip;
 mod items;
 mod keys;
 mod snapshot;
@@ -26,6 +28,10 @@ mod undo;
 mod values;
 
 pub use board::{Board, NewNote, doc_options};
+pub use clip::{
+    CLIP_VERSION, Clip, ClipError, ClipItem, DUPLICATE_OFFSET, MAX_CLIP_BYTES, MAX_CLIP_ITEMS,
+    MAX_CLIP_TEXT_CHARS,
+};
 pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
 pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
