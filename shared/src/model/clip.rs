@@ -31,8 +31,8 @@ pub const MAX_CLIP_ITEMS: usize = 1_000;
 pub const MAX_CLIP_BYTES: usize = 256 * 1024;
 /// Longest text of one clip item, in characters (a long note, not a book).
 pub const MAX_CLIP_TEXT_CHARS: usize = 10_000;
-/// Most tags on one clip item.
-const MAX_CLIP_TAGS: usize = 20;
+/// Most tags on one clip item: as many as an item keeps.
+const MAX_CLIP_TAGS: usize = super::MAX_TAGS;
 /// Longest id, kind, colour or tag in a clip: all are short words.
 const MAX_CLIP_WORD: usize = 64;
 /// How far [`Board::duplicate`] callers usually shift the copy: a step down and right, so

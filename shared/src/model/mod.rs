@@ -15,6 +15,7 @@
 //! - `clip`: copy, paste and duplicate; [`Clip`], the clipboard format, parsed defensively.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
+//! - `tags`: [`hashtags`], the `#tags` of a note's text.
 //! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...) and an [`UndoManager`] that undoes
 //!   only local changes.
 
@@ -24,6 +25,7 @@ mod clip;
 mod items;
 mod keys;
 mod snapshot;
+mod tags;
 mod undo;
 mod values;
 
@@ -34,6 +36,7 @@ pub use clip::{
 };
 pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+pub use tags::{MAX_TAG_CHARS, MAX_TAGS, hashtags};
 pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
 
 use serde::{Deserialize, Serialize};
