@@ -5,6 +5,13 @@
 //! The undo manager of [`Board::undo_manager`] tracks only [`LOCAL_ORIGIN`], so undo never
 //! reverts what someone else did (DESIGN.md: "Undo and redo undo your own changes only").
 //!
+//! Undo through [`Board::undo`] and [`Board::redo`], not the manager's own methods: yrs (like
+//! Yjs) cannot always bring back an overwritten map value. When you delete a note while
+//! someone else moves or restacks it, undoing the delete restores the note but not the keys
+//! they changed, and a note without a `z` rank would sort unpredictably. These wrappers give
+//! such items a fresh rank in a follow-up transaction (origin `huddle-repair`, not undoable).
+//! A lost position reads as `[0, 0]`; a lost colour or size reads as the default.
+//!
 //! yrs gets the time from the caller: wasm32 has no system clock for it (the browser passes
 //! `js_sys::Date::now()`), and yrs 0.28 has no `undo::Options::default()` there.
 
@@ -13,9 +20,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use yrs::sync::Clock;
-use yrs::{Origin, Transact, TransactionMut};
+use yrs::{Map, Origin, Out, Transact, TransactionMut};
 
 use super::Board;
+use super::keys;
+use super::values::read_string;
+use crate::rank;
 
 /// Origin of transactions made by this replica's user: the only origin undo tracks.
 pub const LOCAL_ORIGIN: &str = "huddle-local";
@@ -23,6 +33,9 @@ pub const LOCAL_ORIGIN: &str = "huddle-local";
 pub const REMOTE_ORIGIN: &str = "huddle-remote";
 /// Origin of updates restored from local storage (IndexedDB) when a board opens.
 pub const RESTORE_ORIGIN: &str = "huddle-restore";
+/// Origin of the fix-ups [`Board::undo`] makes after an undo: sent like local edits, but not
+/// themselves undoable (and so they do not clear the redo stack).
+const REPAIR_ORIGIN: &str = "huddle-repair";
 
 /// Local transactions closer together than this merge into one undo step, so typing a word is
 /// one step, not one per key. Call [`UndoManager::reset`] at the end of a gesture to cut a step
@@ -76,6 +89,55 @@ impl Board {
         undo.expand_scope(self.doc(), &self.items);
         undo.expand_scope(self.doc(), &self.meta);
         undo
+    }
+
+    /// Undoes the last local step, then repairs what the undo could not restore (see the
+    /// module docs). Returns whether anything changed. No transaction may be open.
+    pub fn undo(&self, undo: &mut UndoManager) -> bool {
+        let changed = undo.undo_blocking();
+        if changed {
+            self.repair_ranks();
+        }
+        changed
+    }
+
+    /// Redoes the last undone step, with the same repair as [`Board::undo`].
+    pub fn redo(&self, undo: &mut UndoManager) -> bool {
+        let changed = undo.redo_blocking();
+        if changed {
+            self.repair_ranks();
+        }
+        changed
+    }
+
+    /// Gives every item without a valid rank one on top (in id order, so the fix is the same
+    /// whoever makes it). A linear scan, once per undo.
+    fn repair_ranks(&self) {
+        let mut broken: Vec<(String, yrs::MapRef)> = {
+            let txn = self.doc().transact();
+            self.items
+                .iter(&txn)
+                .filter_map(|(id, value)| match value {
+                    Out::YMap(item) => {
+                        let z = read_string(&txn, &item, keys::Z);
+                        let ok = z.is_some_and(|z| rank::is_valid(&z));
+                        (!ok).then(|| (id.to_owned(), item))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        if broken.is_empty() {
+            return;
+        }
+        broken.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut txn = self.doc().transact_mut_with(REPAIR_ORIGIN);
+        let mut top = self.top_z(&txn);
+        for (_, item) in broken {
+            let z = rank::after(top.as_deref());
+            item.insert(&mut txn, keys::Z, z.as_str());
+            top = Some(z);
+        }
     }
 }
 
@@ -176,6 +238,40 @@ mod tests {
         assert!(undo.redo_blocking());
         let item = a.item_snapshot(&a.doc().transact(), &id).expect("item");
         assert_eq!((item.pos, item.color.as_str()), ([300.0, 40.0], "green"));
+    }
+
+    #[test]
+    fn undoing_a_delete_that_raced_an_edit_leaves_a_valid_rank() {
+        let (a, b) = (Board::with_client_id(1), Board::with_client_id(2));
+        let mut undo = a.undo_manager(stepping_clock());
+        let id = note(&b, "raced");
+        note(&b, "other");
+        sync(&b, &a);
+        {
+            let mut txn = a.transact_local();
+            a.delete_item(&mut txn, &id).expect("delete");
+        }
+        {
+            let mut txn = b.transact_local();
+            b.send_to_back(&mut txn, std::slice::from_ref(&id));
+            b.move_item(&mut txn, &id, [5.0, 5.0]).expect("move");
+        }
+        sync(&b, &a);
+        sync(&a, &b);
+        assert!(a.undo(&mut undo));
+        sync(&a, &b);
+        for board in [&a, &b] {
+            let item = board
+                .item_snapshot(&board.doc().transact(), &id)
+                .expect("back");
+            assert!(crate::rank::is_valid(&item.z), "{:?}", item.z);
+            assert_eq!(item.text, "raced");
+        }
+        assert!(
+            !undo.can_redo() || undo.redo_stack().len() == 1,
+            "repair is not a step"
+        );
+        assert_eq!(undo.undo_stack().len(), 0);
     }
 
     #[test]
