@@ -242,6 +242,10 @@ mod tests {
         for id in [&a, &b, &c, &ab, &bc] {
             assert!(snapshot.items.contains_key(id), "{id} is back");
         }
+        let mut txn = board.transact_mut();
+        board.delete_item(&mut txn, &b).expect("delete one");
+        assert_eq!(board.item_count(&txn), 2, "b and both its arrows are gone");
+        assert!(board.delete_item(&mut txn, &b).is_err());
     }
 
     #[test]

@@ -191,11 +191,13 @@ impl Board {
         self.set_z(txn, id, &z)
     }
 
+    /// Deletes an item and the connectors attached to it (see [`Board::delete_items`]).
     pub fn delete_item(&self, txn: &mut TransactionMut, id: &str) -> Result<(), ModelError> {
-        self.items
-            .remove(txn, id)
-            .map(drop)
-            .ok_or_else(|| ModelError::NoSuchItem(id.to_owned()))
+        if self.items.get(txn, id).is_none() {
+            return Err(ModelError::NoSuchItem(id.to_owned()));
+        }
+        self.delete_items(txn, &[id.to_owned()]);
+        Ok(())
     }
 
     /// The item's text as a shared `Y.Text` (for binding to a text field).

@@ -309,7 +309,11 @@ mod tests {
         assert_eq!((item.pos, item.size), ([0.0, 0.0], [0.0, 0.0]));
         assert_eq!(board.connectors_of(&txn, &a), [c.as_str()]);
         assert!(board.connectors_of(&txn, &c).is_empty());
-        let json = serde_json::to_value(board.snapshot(&txn)).expect("json");
+        let snapshot = board.snapshot(&txn);
+        let attached: Vec<_> = snapshot.connectors_of(&b).map(|(id, _)| id).collect();
+        assert_eq!(attached, [&c]);
+        assert_eq!(snapshot.connectors_of(&c).count(), 0);
+        let json = serde_json::to_value(snapshot).expect("json");
         assert_eq!(json["items"][&c]["from"], a.as_str());
         assert!(
             json["items"][&a].get("from").is_none(),

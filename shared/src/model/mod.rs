@@ -15,9 +15,10 @@
 //! - `clip`: copy, paste and duplicate; [`Clip`], the clipboard format, parsed defensively.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
-//! - `tags`: [`hashtags`], the `#tags` of a note's text.
-//! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...) and an [`UndoManager`] that undoes
-//!   only local changes.
+//! - `tags`: [`hashtags`], the `#tags` of a note's text, and [`Board::retag`].
+//! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...), an [`UndoManager`] that undoes
+//!   only local changes, and [`Board::undo`]/[`Board::redo`], which repair what a yrs undo
+//!   cannot restore.
 
 mod batch;
 mod board;

@@ -52,6 +52,17 @@ impl BoardSnapshot {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The connectors attached to item `id` (the renderer redraws them when `id` moves).
+    pub fn connectors_of<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a ItemSnapshot)> + 'a {
+        self.items.iter().filter(move |(_, item)| {
+            item.kind == ItemKind::Connector
+                && (item.from.as_deref() == Some(id) || item.to.as_deref() == Some(id))
+        })
+    }
+
     /// Items sorted by stacking order (rank, then id to break ties between concurrent writers).
     pub fn items_by_z(&self) -> Vec<(&String, &ItemSnapshot)> {
         let mut items: Vec<_> = self.items.iter().collect();

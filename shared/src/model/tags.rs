@@ -2,6 +2,11 @@
 //! them with [`super::Board::set_tags`], so filtering by tag reads one small array instead of
 //! every note's text.
 
+use yrs::{GetString, Map, TransactionMut};
+
+use super::values::read_tags;
+use super::{Board, ModelError, keys};
+
 /// Most tags one item keeps: a note with more is not being tagged, it is being shouted at.
 pub const MAX_TAGS: usize = 20;
 /// Longest tag, in characters; longer `#words` are not taken as tags.
@@ -53,6 +58,24 @@ pub fn hashtags(text: &str) -> Vec<String> {
     tags
 }
 
+impl Board {
+    /// Stores the [`hashtags`] of item `id`'s text as its tags, if they differ from the stored
+    /// ones (an unchanged write would still leave a tombstone). The client calls it when an
+    /// edit ends. Returns whether it wrote.
+    pub fn retag(&self, txn: &mut TransactionMut, id: &str) -> Result<bool, ModelError> {
+        let text = self.text(txn, id)?.get_string(txn);
+        let tags = hashtags(&text);
+        let Some(item) = self.item_map(txn, id) else {
+            return Err(ModelError::NoSuchItem(id.to_owned()));
+        };
+        if read_tags(txn, &item) == tags {
+            return Ok(false);
+        }
+        item.insert(txn, keys::TAGS, super::values::strings(&tags));
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +99,30 @@ mod tests {
             1
         );
         assert!(hashtags("").is_empty());
+    }
+
+    #[test]
+    fn retag_writes_only_changes() {
+        let board = Board::with_client_id(1);
+        let mut txn = board.transact_mut();
+        let note = crate::model::NewNote {
+            text: "fix #Login".into(),
+            ..Default::default()
+        };
+        let id = board.create_note(&mut txn, note).expect("note");
+        assert_eq!(board.retag(&mut txn, &id), Ok(true));
+        assert_eq!(
+            board.item_snapshot(&txn, &id).expect("item").tags,
+            ["Login"]
+        );
+        assert_eq!(board.retag(&mut txn, &id), Ok(false));
+        board.insert_text(&mut txn, &id, 0, "#p1 ").expect("type");
+        assert_eq!(board.retag(&mut txn, &id), Ok(true));
+        assert_eq!(
+            board.item_snapshot(&txn, &id).expect("item").tags,
+            ["p1", "Login"]
+        );
+        assert!(board.retag(&mut txn, "gone").is_err());
     }
 
     #[test]

@@ -66,16 +66,7 @@ pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
         },
         color: read_string(txn, item, keys::COLOR)
             .unwrap_or_else(|| Color::default().name().to_owned()),
-        tags: match item.get(txn, keys::TAGS) {
-            Some(Out::Any(Any::Array(values))) => values
-                .iter()
-                .filter_map(|v| match v {
-                    Any::String(s) => Some(s.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
+        tags: read_tags(txn, item),
         author: read_string(txn, item, keys::AUTHOR).unwrap_or_default(),
         created_at: read_number(txn, item, keys::CREATED_AT).unwrap_or(0.0),
         z: read_string(txn, item, keys::Z).unwrap_or_default(),
@@ -86,6 +77,20 @@ pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
             .then(|| read_string(txn, item, keys::TO))
             .flatten(),
         kind,
+    }
+}
+
+/// An item's tags; anything in the array that is not a string is skipped.
+pub(super) fn read_tags<T: ReadTxn>(txn: &T, item: &MapRef) -> Vec<String> {
+    match item.get(txn, keys::TAGS) {
+        Some(Out::Any(Any::Array(values))) => values
+            .iter()
+            .filter_map(|v| match v {
+                Any::String(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
