@@ -66,8 +66,8 @@ impl Board {
 
     /// The items a frame holds: those whose rectangle lies inside the frame's, except
     /// connectors and frames at least as large as this one (so two frames never hold each
-    /// other). The client moves them along when the frame is dragged. Empty if `frame_id`
-    /// is not a frame.
+    /// other). The client takes them at the start of a frame drag and moves them with the
+    /// frame in one [`Board::move_items`]. Empty if `frame_id` is not a frame.
     pub fn frame_contents<T: ReadTxn>(&self, txn: &T, frame_id: &str) -> Vec<String> {
         let Some(frame) = self.item_map(txn, frame_id) else {
             return Vec::new();
