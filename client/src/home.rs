@@ -1,6 +1,11 @@
-//! The home page: a form that creates a board (`POST /api/boards`) and opens it, and the list
+//! The home page: who you are (a name form until you chose one), a form that creates a board
+//! (`POST /api/boards`) and opens it, a field that opens a board by link or id, and the list
 //! of existing boards (`GET /api/boards`).
+//!
+//! Ids the tests use: `#display-name`, `#display-name-save`, `#new-board-title`,
+//! `#new-board-submit`, `#open-board`, `#open-board-go`, `#boards a`.
 
+use huddle_shared::ids::is_valid_board_id;
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -8,6 +13,7 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Element, Headers, HtmlInputElement, RequestInit, Response};
 
 use crate::dom::{self, Listener, child, element, js_error, log_error, typed};
+use crate::identity::{self, Guest};
 
 /// The board API, relative to this page's origin.
 const BOARDS_API: &str = "/api/boards";
@@ -31,6 +37,7 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
     child(&main, "h1", &[], Some("Huddle"))?;
     let tagline = "A shared whiteboard for backlog refinement.";
     child(&main, "p", &[("class", "tagline")], Some(tagline))?;
+    mount_identity(&main)?;
 
     let form = element(&doc, "form", &[("id", "new-board")], None)?;
     let title: HtmlInputElement = typed(element(
@@ -62,6 +69,11 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
         None,
     )?;
     main.append_child(&error)?;
+
+    mount_open_by_link(&main)?;
+
+    // RECENT BOARDS (OFFLINE helper): the boards opened on this device, from local storage,
+    // go here, above the server's list: `<h2>Recent</h2><ul id="recent-boards">`.
 
     child(&main, "h2", &[], Some("Boards"))?;
     let list = element(&doc, "ul", &[("id", "boards")], None)?;
@@ -96,6 +108,129 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
         }
     });
     Ok(())
+}
+
+/// "You appear as NAME" with a way to change it, or the name form if none was chosen yet.
+fn mount_identity(main: &Element) -> Result<(), JsValue> {
+    let guest = Guest::load();
+    let who = child(
+        main,
+        "div",
+        &[("id", "identity"), ("class", "identity")],
+        None,
+    )?;
+    if identity::needs_name(&guest) {
+        show_name_form(&who, &guest)
+    } else {
+        show_name(&who, &guest)
+    }
+}
+
+fn show_name(who: &Element, guest: &Guest) -> Result<(), JsValue> {
+    who.set_text_content(None);
+    let line = child(
+        who,
+        "p",
+        &[("class", "you")],
+        Some("You appear to others as "),
+    )?;
+    let style = format!("color: {}", guest.color);
+    child(
+        &line,
+        "strong",
+        &[("id", "you-name"), ("style", &style)],
+        Some(&guest.name),
+    )?;
+    let change = child(
+        who,
+        "button",
+        &[("id", "change-name"), ("type", "button"), ("class", "link")],
+        Some("Change name"),
+    )?;
+    let (who_el, guest) = (who.clone(), guest.clone());
+    Listener::new(&change, "click", move |_| {
+        if let Err(err) = show_name_form(&who_el, &guest) {
+            log_error("could not show the name form", &err);
+        }
+    })?
+    .forever();
+    Ok(())
+}
+
+fn show_name_form(who: &Element, guest: &Guest) -> Result<(), JsValue> {
+    who.set_text_content(None);
+    let who_el = who.clone();
+    let form = identity::mount_name_form(who, guest, move |renamed| {
+        if let Err(err) = show_name(&who_el, &renamed) {
+            log_error("could not show the name", &err);
+        }
+    })?;
+    if let Some(input) = form.query_selector("#display-name")?
+        && guest.named
+    {
+        input.set_attribute("value", &guest.name)?;
+    }
+    Ok(())
+}
+
+/// A field that opens a board from a pasted link (`https://host/b/ID`) or a bare id.
+fn mount_open_by_link(main: &Element) -> Result<(), JsValue> {
+    let form = child(main, "form", &[("id", "open-board-form")], None)?;
+    let input: HtmlInputElement = typed(child(
+        &form,
+        "input",
+        &[
+            ("id", "open-board"),
+            ("name", "board"),
+            ("placeholder", "Board link or id"),
+            ("autocomplete", "off"),
+            ("aria-label", "Board link or id"),
+        ],
+        None,
+    )?)?;
+    child(
+        &form,
+        "button",
+        &[("id", "open-board-go"), ("type", "submit")],
+        Some("Open"),
+    )?;
+    let error = child(
+        main,
+        "p",
+        &[
+            ("id", "open-board-error"),
+            ("class", "error"),
+            ("hidden", ""),
+        ],
+        None,
+    )?;
+    Listener::new(&form, "submit", move |event| {
+        event.prevent_default();
+        let opened = match board_id_from_link(&input.value()) {
+            Some(id) => open(&format!("/b/{id}")),
+            None => Err(JsValue::from_str("that is not a board link or id")),
+        };
+        if let Err(err) = opened {
+            show_error(&error, "Cannot open it", &err);
+        }
+    })?
+    .forever();
+    Ok(())
+}
+
+/// The board id in what someone pasted: a board URL (absolute or a path, with or without a
+/// query or fragment) or a bare id.
+pub fn board_id_from_link(text: &str) -> Option<String> {
+    let text = text.trim();
+    let id = match text.rfind("/b/") {
+        Some(at) => {
+            let rest = &text[at + 3..];
+            let end = rest.find(['?', '#']).unwrap_or(rest.len());
+            rest[..end].trim_end_matches('/')
+        }
+        None => text,
+    };
+    is_valid_board_id(id).then(|| id.to_owned())
 }
 
 fn show_boards(list: &Element, boards: &[BoardInfo]) -> Result<(), JsValue> {
@@ -165,4 +300,32 @@ async fn fetch_json<T: serde::de::DeserializeOwned>(
         )));
     }
     serde_json::from_str(&text).map_err(js_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::board_id_from_link;
+
+    #[test]
+    fn links_and_ids_open_boards() {
+        let id = |s: &str| board_id_from_link(s);
+        assert_eq!(id("abc-1_2").as_deref(), Some("abc-1_2"));
+        assert_eq!(id("  abc  ").as_deref(), Some("abc"));
+        assert_eq!(id("http://h:8080/b/Sprint42").as_deref(), Some("Sprint42"));
+        assert_eq!(id("https://h/b/x9/").as_deref(), Some("x9"));
+        assert_eq!(id("/b/x9?from=mail#top").as_deref(), Some("x9"));
+        assert_eq!(id("h/b/x9#note").as_deref(), Some("x9"));
+        for bad in [
+            "",
+            "   ",
+            "https://h/",
+            "/b/",
+            "/b/a/b",
+            "a b",
+            "../etc",
+            "x.y",
+        ] {
+            assert_eq!(id(bad), None, "{bad}");
+        }
+    }
 }

@@ -1,8 +1,18 @@
-//! Who this browser is on a board: a guest name and colour, kept in `localStorage` so they
-//! stay the same across visits. Shared with others through awareness, never the document.
+//! Who this browser is on a board: a display name, a random id and the colour derived from
+//! it, kept in `localStorage` so they stay the same across visits. Shared with others through
+//! awareness, never the document.
+//!
+//! The name is asked for once ([`mount_name_form`], on the home page and on a board while
+//! none was chosen); until then the guest is "Guest 1234". The colour is not stored as a
+//! choice but derived from the stored id, so it is stable and needs no picker: one of eight
+//! cursor colours chosen to be told apart on a white canvas (the note colours are pastels
+//! and make poor cursors).
 
-use huddle_shared::model::Color;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlInputElement};
+
+use crate::dom::{Listener, child, typed};
 
 /// The `localStorage` key of the guest identity.
 const STORAGE_KEY: &str = "huddle.guest";
@@ -10,44 +20,231 @@ const STORAGE_KEY: &str = "huddle.guest";
 /// Guest numbers are four digits: short to read, and clashes on one board are unlikely.
 const GUEST_NUMBERS: f64 = 9000.0;
 
+/// Longest display name, in characters: long enough for "Firstname Lastname (team)", short
+/// enough for a cursor label and the people list.
+pub const MAX_NAME_CHARS: usize = 40;
+
+/// Cursor, avatar and selection colours: saturated, distinct from each other and from the
+/// pastel note colours, readable as white-on-colour labels.
+pub const CURSOR_COLORS: [&str; 8] = [
+    "#e03131", // red
+    "#1971c2", // blue
+    "#2f9e44", // green
+    "#f08c00", // orange
+    "#9c36b5", // violet
+    "#0c8599", // cyan
+    "#c2255c", // pink
+    "#5c940d", // lime
+];
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Guest {
     pub name: String,
-    /// CSS colour for this guest's cursor and avatar.
+    /// CSS colour (`#rrggbb`) for this guest's cursor and avatar, derived from `id`.
+    #[serde(default)]
     pub color: String,
+    /// Random and stored: the seed of the colour. Empty in identities stored before it existed.
+    #[serde(default)]
+    pub id: String,
+    /// Whether the person chose the name (else it is a generated "Guest 1234" and we ask).
+    #[serde(default)]
+    pub named: bool,
 }
 
 impl Guest {
     /// The stored guest, or a new random one (stored if `localStorage` is available).
     pub fn load() -> Guest {
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        let stored = storage
-            .as_ref()
+        let stored = storage()
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
             .and_then(|json| serde_json::from_str::<Guest>(&json).ok());
-        if let Some(guest) = stored {
-            return guest;
-        }
-        let guest = Guest::random();
-        if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(&guest)) {
-            // Private browsing may refuse to store: then the name lasts for this page only.
+        let guest = match stored {
+            Some(guest) if !guest.id.is_empty() => return guest.normalized(),
+            // Stored before ids existed: keep the name, give it an id and its colour.
+            Some(old) => Guest {
+                id: random_id(),
+                ..old
+            }
+            .normalized(),
+            None => Guest::random(),
+        };
+        guest.store();
+        guest
+    }
+
+    /// Stores this identity; private browsing may refuse, then it lasts for this page only.
+    pub fn store(&self) {
+        if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(self)) {
             let _ = storage.set_item(STORAGE_KEY, &json);
         }
-        guest
+    }
+
+    /// This guest with a chosen display name (trimmed, capped), stored.
+    pub fn renamed(&self, name: &str) -> Option<Guest> {
+        let name = clean_name(name)?;
+        let guest = Guest {
+            name,
+            named: true,
+            ..self.clone()
+        };
+        guest.store();
+        Some(guest)
     }
 
     fn random() -> Guest {
         let number = 1000 + (js_sys::Math::random() * GUEST_NUMBERS) as u32;
-        let colors = Color::ALL;
-        let index = ((js_sys::Math::random() * colors.len() as f64) as usize).min(colors.len() - 1);
         Guest {
             name: format!("Guest {number}"),
-            color: colors[index].hex().to_owned(),
+            color: String::new(),
+            id: random_id(),
+            named: false,
         }
+        .normalized()
+    }
+
+    /// Fixes what a stored identity may have wrong: the colour always follows the id.
+    fn normalized(mut self) -> Guest {
+        self.color = color_for(&self.id).to_owned();
+        self.name = clean_name(&self.name).unwrap_or_else(|| "Guest".to_owned());
+        self
     }
 
     /// The awareness state y-websocket clients expect: `{"user": {"name", "color"}}`.
     pub fn awareness_state(&self) -> serde_json::Value {
         serde_json::json!({ "user": { "name": self.name, "color": self.color } })
+    }
+}
+
+/// A display name as shown: trimmed, at most [`MAX_NAME_CHARS`] characters; `None` if blank.
+pub fn clean_name(name: &str) -> Option<String> {
+    let capped: String = name.trim().chars().take(MAX_NAME_CHARS).collect();
+    let capped = capped.trim_end();
+    (!capped.is_empty()).then(|| capped.to_owned())
+}
+
+/// The cursor colour for a seed (an id): FNV-1a, so it is the same in every browser.
+pub fn color_for(seed: &str) -> &'static str {
+    color_for_hash(fnv1a(seed.as_bytes()))
+}
+
+/// The cursor colour for a number (an awareness client id, when a peer sent no colour).
+pub fn color_for_number(n: u64) -> &'static str {
+    color_for_hash(fnv1a(&n.to_le_bytes()))
+}
+
+fn color_for_hash(hash: u64) -> &'static str {
+    CURSOR_COLORS[(hash % CURSOR_COLORS.len() as u64) as usize]
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// 64 random bits as hex: enough that two people sharing a colour is the palette's doing,
+/// not the id's.
+fn random_id() -> String {
+    let half = || (js_sys::Math::random() * 4_294_967_296.0) as u32;
+    format!("{:08x}{:08x}", half(), half())
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// Builds the "what is your name?" form (`#display-name` and `#display-name-save`) as the
+/// last child of `parent`. On save the name is stored, `on_saved` gets the renamed guest and
+/// the form removes itself. Returns the form.
+pub fn mount_name_form(
+    parent: &Element,
+    guest: &Guest,
+    on_saved: impl Fn(Guest) + 'static,
+) -> Result<Element, JsValue> {
+    let form = child(
+        parent,
+        "form",
+        &[("id", "display-name-form"), ("class", "display-name")],
+        None,
+    )?;
+    child(
+        &form,
+        "label",
+        &[("for", "display-name")],
+        Some("Your name"),
+    )?;
+    let max = MAX_NAME_CHARS.to_string();
+    let input: HtmlInputElement = typed(child(
+        &form,
+        "input",
+        &[
+            ("id", "display-name"),
+            ("name", "display-name"),
+            ("maxlength", &max),
+            ("autocomplete", "name"),
+            ("placeholder", &guest.name),
+        ],
+        None,
+    )?)?;
+    child(
+        &form,
+        "button",
+        &[("id", "display-name-save"), ("type", "submit")],
+        Some("Save"),
+    )?;
+    let (guest, this) = (guest.clone(), form.clone());
+    Listener::new(&form, "submit", move |event| {
+        event.prevent_default();
+        match guest.renamed(&input.value()) {
+            Some(renamed) => {
+                this.remove();
+                on_saved(renamed);
+            }
+            None => {
+                let _ = input.focus();
+            }
+        }
+    })?
+    .forever();
+    Ok(form)
+}
+
+/// Whether the page should ask for a name: no name was chosen yet.
+pub fn needs_name(guest: &Guest) -> bool {
+    !guest.named
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_capped() {
+        assert_eq!(clean_name("  Ada  ").as_deref(), Some("Ada"));
+        assert_eq!(clean_name("   "), None);
+        let long = "x".repeat(100);
+        assert_eq!(clean_name(&long).map(|n| n.chars().count()), Some(40));
+        // Capping counts characters, not bytes.
+        let accents = "é".repeat(50);
+        assert_eq!(clean_name(&accents), Some("é".repeat(40)));
+    }
+
+    #[test]
+    fn colours_are_stable_and_spread() {
+        assert_eq!(color_for("abc"), color_for("abc"));
+        let used: std::collections::HashSet<_> =
+            (0..200).map(|i| color_for(&format!("{i:016x}"))).collect();
+        assert_eq!(used.len(), CURSOR_COLORS.len());
+        assert!(CURSOR_COLORS.contains(&color_for_number(42)));
+    }
+
+    #[test]
+    fn old_stored_identities_still_parse() {
+        let old: Guest = serde_json::from_str(r##"{"name":"Guest 1234","color":"#fff59d"}"##)
+            .expect("old identity");
+        assert!(old.id.is_empty());
+        assert!(!old.named);
     }
 }

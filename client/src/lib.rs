@@ -13,7 +13,7 @@
 //! # Layout
 //!
 //! - `lib.rs`: the entry point and the router.
-//! - `home`: the home page.
+//! - `home`: the home page: your name, create a board, open one by link, the board list.
 //! - `board`: the board page: an infinite Canvas 2D with sticky notes, bound to the document.
 //!   `board::mod` mounts the page and runs frames; `camera` (world <-> screen, zoom), `grid`
 //!   (spatial index), `scene` (items cached from the document), `sync` (which items changed,
@@ -24,7 +24,10 @@
 //!   seam and drawing others), `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
-//! - `identity`: the guest name and colour shared through awareness.
+//! - `identity`: the display name (asked once) and the colour derived from a stored id,
+//!   shared through awareness.
+//! - `presence`: others' cursors, selections, drags and views (parsed, tolerant), ours sent
+//!   at most 20 times a second; the people panel, following someone, "bring everyone here".
 //! - [`text_diff`]: the edit between two values of a text field, in UTF-16 units.
 //! - `dom`: small web-sys helpers.
 

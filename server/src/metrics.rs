@@ -31,6 +31,10 @@ pub struct Metrics {
     pub compactions: AtomicU64,
     /// New clients answered from stored bytes while their board was still being loaded.
     pub syncs_while_loading: AtomicU64,
+    /// Combined awareness frames a room broadcast (at most one per room per flush interval).
+    pub awareness_flushes: AtomicU64,
+    /// Awareness changes folded into a combined frame rather than relayed on their own.
+    pub awareness_frames_coalesced: AtomicU64,
     flush: Histogram,
 }
 
@@ -121,6 +125,16 @@ impl Metrics {
                 "huddle_syncs_while_loading_total",
                 "New clients answered from stored bytes while their board was loading.",
                 &self.syncs_while_loading,
+            ),
+            (
+                "huddle_awareness_flushes_total",
+                "Combined awareness frames broadcast by rooms (at most one per room per 50 ms).",
+                &self.awareness_flushes,
+            ),
+            (
+                "huddle_awareness_frames_coalesced_total",
+                "Awareness changes folded into a combined frame instead of relayed on their own.",
+                &self.awareness_frames_coalesced,
             ),
         ];
         for (name, help, value) in counters {

@@ -1,9 +1,8 @@
 //! How a room reaches its connections: one `try_send` per frame, never a wait. A connection
 //! whose queue is full is closed (it reconnects and resyncs), never skipped; whoever leaves
-//! has its awareness states removed for everyone else.
+//! has its awareness states removed for everyone else (with the next awareness flush).
 
 use bytes::Bytes;
-use huddle_shared::wire;
 
 use super::{ConnId, Room};
 use crate::outbox::{SendError, code};
@@ -54,7 +53,8 @@ impl Room {
     }
 
     /// Removes connections (closing them with the given code and reason, if any) and tells
-    /// everyone else that their awareness states are gone, so no ghost cursors remain.
+    /// everyone else, with the next awareness flush, that their awareness states are gone, so
+    /// no ghost cursors remain.
     pub(super) fn remove(&mut self, mut queue: Vec<(ConnId, Option<(u16, String)>)>) {
         while let Some((id, close)) = queue.pop() {
             let Some(conn) = self.conns.remove(&id) else {
@@ -77,10 +77,7 @@ impl Room {
                 self.awareness_owners.remove(&client);
                 self.awareness.remove_state(client);
             }
-            if let Ok(update) = self.awareness.update_with_clients(conn.awareness_ids) {
-                let frame = Bytes::from(wire::encode_awareness(&update));
-                queue.extend(self.broadcast_collect(None, &frame));
-            }
+            self.awareness_changed(conn.awareness_ids);
         }
     }
 }

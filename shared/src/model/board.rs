@@ -1,16 +1,16 @@
 //! [`Board`]: typed reads and writes of one board document.
 
-use std::sync::Arc;
-
 use yrs::{
-    Any, Doc, GetString, Map, MapPrelim, MapRef, OffsetKind, Options, Out, ReadTxn, Text,
-    TextPrelim, TextRef, Transact, TransactionMut,
+    Any, Doc, Map, MapRef, OffsetKind, Options, Out, ReadTxn, Text, TextRef, Transact,
+    TransactionMut,
 };
 
+use super::items::ItemFields;
 use super::keys;
-use super::snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+use super::snapshot::{BoardSnapshot, ItemSnapshot};
+use super::values::{check_point, check_size, pair, read_item, read_meta, read_string, strings};
 use super::{Color, DEFAULT_NOTE_SIZE, ItemKind, ModelError, Point, Size};
-use crate::{ids, rank};
+use crate::rank;
 
 /// One board: a yrs document with the `meta` and `items` root maps.
 ///
@@ -19,8 +19,8 @@ use crate::{ids, rank};
 #[derive(Debug, Clone)]
 pub struct Board {
     doc: Doc,
-    meta: MapRef,
-    items: MapRef,
+    pub(super) meta: MapRef,
+    pub(super) items: MapRef,
 }
 
 /// A note to create. `Default` gives an empty yellow note at the origin.
@@ -118,17 +118,21 @@ impl Board {
             Some(z) => z,
             None => rank::after(self.top_z(txn).as_deref()),
         };
-        let id = ids::new_item_id();
-        let item: MapRef = self.items.insert(txn, id.as_str(), MapPrelim::default());
-        item.insert(txn, keys::KIND, ItemKind::Note.as_str());
-        item.insert(txn, keys::POS, pair(note.pos));
-        item.insert(txn, keys::SIZE, pair(size));
-        item.insert(txn, keys::TEXT, TextPrelim::new(note.text));
-        item.insert(txn, keys::COLOR, note.color.name());
-        item.insert(txn, keys::TAGS, strings(&note.tags));
-        item.insert(txn, keys::AUTHOR, note.author);
-        item.insert(txn, keys::CREATED_AT, note.created_at);
-        item.insert(txn, keys::Z, z);
+        let id = self.write_item(
+            txn,
+            ItemFields {
+                kind: ItemKind::Note.as_str(),
+                pos: Some(note.pos),
+                size: Some(size),
+                text: &note.text,
+                color: note.color.name(),
+                tags: &note.tags,
+                author: &note.author,
+                created_at: note.created_at,
+                z,
+                ends: None,
+            },
+        );
         Ok(id)
     }
 
@@ -187,11 +191,13 @@ impl Board {
         self.set_z(txn, id, &z)
     }
 
+    /// Deletes an item and the connectors attached to it (see [`Board::delete_items`]).
     pub fn delete_item(&self, txn: &mut TransactionMut, id: &str) -> Result<(), ModelError> {
-        self.items
-            .remove(txn, id)
-            .map(drop)
-            .ok_or_else(|| ModelError::NoSuchItem(id.to_owned()))
+        if self.items.get(txn, id).is_none() {
+            return Err(ModelError::NoSuchItem(id.to_owned()));
+        }
+        self.delete_items(txn, &[id.to_owned()]);
+        Ok(())
     }
 
     /// The item's text as a shared `Y.Text` (for binding to a text field).
@@ -245,21 +251,25 @@ impl Board {
         self.items.len(txn)
     }
 
-    /// One item as plain values, or `None` if there is no such item (or it is not a map).
+    /// One item as plain values, or `None` if there is no such item (or it is not a map, or
+    /// it is a connector whose endpoint is gone: see [`Board::connectors_of`]).
     pub fn item_snapshot<T: ReadTxn>(&self, txn: &T, id: &str) -> Option<ItemSnapshot> {
         match self.items.get(txn, id)? {
-            Out::YMap(item) => Some(read_item(txn, &item)),
+            Out::YMap(item) if self.is_visible(txn, &item) => Some(read_item(txn, &item)),
             _ => None,
         }
     }
 
-    /// The whole board as plain values (for export, tests and rendering).
+    /// The whole board as plain values (for export, tests and rendering), without connectors
+    /// whose endpoint is gone.
     pub fn snapshot<T: ReadTxn>(&self, txn: &T) -> BoardSnapshot {
         let items = self
             .items
             .iter(txn)
             .filter_map(|(id, value)| match value {
-                Out::YMap(item) => Some((id.to_owned(), read_item(txn, &item))),
+                Out::YMap(item) if self.is_visible(txn, &item) => {
+                    Some((id.to_owned(), read_item(txn, &item)))
+                }
                 _ => None,
             })
             .collect();
@@ -287,99 +297,5 @@ impl Board {
             Some(Out::YMap(item)) => Ok(item),
             _ => Err(ModelError::NoSuchItem(id.to_owned())),
         }
-    }
-}
-
-fn check_point(p: Point) -> Result<(), ModelError> {
-    if p.iter().all(|v| v.is_finite()) {
-        Ok(())
-    } else {
-        Err(ModelError::NotFinite(p))
-    }
-}
-
-fn check_size(s: Size) -> Result<(), ModelError> {
-    check_point(s)?;
-    if s.iter().all(|v| *v > 0.0) {
-        Ok(())
-    } else {
-        Err(ModelError::BadSize(s))
-    }
-}
-
-fn pair(p: [f64; 2]) -> Any {
-    Any::Array(Arc::from([Any::from(p[0]), Any::from(p[1])]))
-}
-
-fn strings(values: &[String]) -> Any {
-    Any::Array(values.iter().map(|s| Any::from(s.as_str())).collect())
-}
-
-fn read_meta<T: ReadTxn>(txn: &T, meta: &MapRef) -> MetaSnapshot {
-    MetaSnapshot {
-        title: read_string(txn, meta, keys::TITLE).unwrap_or_default(),
-        created_at: read_number(txn, meta, keys::CREATED_AT).unwrap_or(0.0),
-        template: read_string(txn, meta, keys::TEMPLATE),
-    }
-}
-
-fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
-    ItemSnapshot {
-        kind: read_string(txn, item, keys::KIND)
-            .map(ItemKind::from)
-            .unwrap_or(ItemKind::Note),
-        pos: read_pair(txn, item, keys::POS).unwrap_or([0.0, 0.0]),
-        size: read_pair(txn, item, keys::SIZE).unwrap_or(DEFAULT_NOTE_SIZE),
-        text: match item.get(txn, keys::TEXT) {
-            Some(Out::YText(text)) => text.get_string(txn),
-            Some(Out::Any(Any::String(s))) => s.to_string(),
-            _ => String::new(),
-        },
-        color: read_string(txn, item, keys::COLOR)
-            .unwrap_or_else(|| Color::default().name().to_owned()),
-        tags: match item.get(txn, keys::TAGS) {
-            Some(Out::Any(Any::Array(values))) => values
-                .iter()
-                .filter_map(|v| match v {
-                    Any::String(s) => Some(s.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        },
-        author: read_string(txn, item, keys::AUTHOR).unwrap_or_default(),
-        created_at: read_number(txn, item, keys::CREATED_AT).unwrap_or(0.0),
-        z: read_string(txn, item, keys::Z).unwrap_or_default(),
-    }
-}
-
-fn read_string<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<String> {
-    match map.get(txn, key)? {
-        Out::Any(Any::String(s)) => Some(s.to_string()),
-        _ => None,
-    }
-}
-
-fn read_number<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<f64> {
-    match map.get(txn, key)? {
-        Out::Any(any) => any_f64(&any),
-        _ => None,
-    }
-}
-
-fn read_pair<T: ReadTxn>(txn: &T, map: &MapRef, key: &str) -> Option<[f64; 2]> {
-    match map.get(txn, key)? {
-        Out::Any(Any::Array(values)) if values.len() == 2 => {
-            let p = [any_f64(&values[0])?, any_f64(&values[1])?];
-            p.iter().all(|v| v.is_finite()).then_some(p)
-        }
-        _ => None,
-    }
-}
-
-fn any_f64(any: &Any) -> Option<f64> {
-    match any {
-        Any::Number(n) => n.as_f64(),
-        _ => None,
     }
 }

@@ -29,3 +29,7 @@ pub const TAGS: &str = "tags";
 pub const AUTHOR: &str = "author";
 /// `item.z`: fractional rank string for the stacking order (see [`crate::rank`]).
 pub const Z: &str = "z";
+/// `connector.from`: id of the item the arrow starts at.
+pub const FROM: &str = "from";
+/// `connector.to`: id of the item the arrow points to.
+pub const TO: &str = "to";

@@ -1,15 +1,44 @@
 //! The board model: the document schema of DESIGN.md behind a typed API.
 //!
 //! A board is one yrs [`Doc`](yrs::Doc) with two root maps, `meta` and `items`. Only
-//! [`keys`] names document keys; everything else uses [`Board`]. Values written by other
+//! `keys` names document keys; everything else uses [`Board`]. Values written by other
 //! replicas are untrusted: readers never panic on a malformed item, they fall back to defaults.
+//!
+//! # Layout
+//!
+//! - `keys`: every document key, named once.
+//! - `board`: [`Board`], the document handle: metadata, notes, one-item edits, text, reads.
+//! - `items`: frames, text labels and connectors; the rule for connectors whose endpoint is
+//!   gone.
+//! - `batch`: edits of a selection in one transaction (move, delete with attached connectors,
+//!   restack, recolour) and what a frame holds.
+//! - `clip`: copy, paste and duplicate; [`Clip`], the clipboard format, parsed defensively.
+//! - `values`: how points, sizes and strings are written, and read back defensively.
+//! - `snapshot`: [`BoardSnapshot`], the board as plain values.
+//! - `tags`: [`hashtags`], the `#tags` of a note's text, and [`Board::retag`].
+//! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...), an [`UndoManager`] that undoes
+//!   only local changes, and [`Board::undo`]/[`Board::redo`], which repair what a yrs undo
+//!   cannot restore.
 
+mod batch;
 mod board;
+mod clip;
+mod items;
 mod keys;
 mod snapshot;
+mod tags;
+mod undo;
+mod values;
 
 pub use board::{Board, NewNote, doc_options};
+pub use clip::{
+    CLIP_VERSION, Clip, ClipError, ClipItem, DUPLICATE_OFFSET, MAX_CLIP_BYTES, MAX_CLIP_ITEMS,
+    MAX_CLIP_TEXT_CHARS,
+};
+pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+pub use tags::{MAX_TAG_CHARS, MAX_TAGS, hashtags};
+pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
 
 use serde::{Deserialize, Serialize};
 
@@ -135,4 +164,8 @@ pub enum ModelError {
     BadSize([f64; 2]),
     #[error("text position {index} is past the end of the text ({len} UTF-16 units)")]
     TextOutOfRange { index: u32, len: u32 },
+    #[error(
+        "a connector joins two different items that are not connectors, not {from:?} -> {to:?}"
+    )]
+    BadConnector { from: String, to: String },
 }

@@ -26,7 +26,9 @@ pub struct MetaSnapshot {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemSnapshot {
     pub kind: ItemKind,
+    /// Top-left corner; `[0, 0]` for connectors, which are drawn between their endpoints.
     pub pos: Point,
+    /// `[0, 0]` for connectors.
     pub size: Size,
     pub text: String,
     /// Colour name; kept as written, so an unknown colour from a newer client survives export.
@@ -35,6 +37,12 @@ pub struct ItemSnapshot {
     pub author: String,
     pub created_at: f64,
     pub z: String,
+    /// Connectors only: the id of the item the arrow starts at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Connectors only: the id of the item the arrow points to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
 impl BoardSnapshot {
@@ -42,6 +50,17 @@ impl BoardSnapshot {
     pub fn to_json_pretty(&self) -> String {
         // Serialising plain structs of strings, numbers and maps with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The connectors attached to item `id` (the renderer redraws them when `id` moves).
+    pub fn connectors_of<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a ItemSnapshot)> + 'a {
+        self.items.iter().filter(move |(_, item)| {
+            item.kind == ItemKind::Connector
+                && (item.from.as_deref() == Some(id) || item.to.as_deref() == Some(id))
+        })
     }
 
     /// Items sorted by stacking order (rank, then id to break ties between concurrent writers).

@@ -19,11 +19,13 @@
 //! - `cdp`: the DevTools WebSocket: request ids, answers, events kept per session.
 //! - `page`: what a test does with a tab: load, evaluate, wait, type, click, screenshot, go
 //!   offline.
+//! - `input`: real mouse, wheel and key events at page coordinates (for the canvas).
 //! - `urls`: which URLs a page may load (loopback only), and how `location.href` spells them.
 //! - `base64`: decoding CDP's binary data (screenshots).
 
 mod base64;
 mod cdp;
+mod input;
 mod launch;
 mod page;
 #[cfg(test)]
@@ -40,6 +42,7 @@ use serde_json::json;
 use cdp::Cdp;
 use urls::check_loopback;
 
+pub use input::modifiers;
 pub use launch::{chromium_bin, ensure_client_built};
 pub use page::Page;
 

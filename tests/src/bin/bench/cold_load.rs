@@ -27,7 +27,7 @@ const E2E_SAMPLES: usize = 5;
 /// can be loaded with up to 999 of them.
 const LOG_TAIL: usize = 999;
 
-fn populate(dir: &Path, notes: usize, log_tail: usize) -> anyhow::Result<()> {
+pub(crate) fn populate(dir: &Path, notes: usize, log_tail: usize) -> anyhow::Result<()> {
     let store = Store::open(dir, Arc::default())?;
     let (client, state) = board_with_notes(notes);
     store.append("cold", 0, &state)?;

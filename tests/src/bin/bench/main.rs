@@ -2,8 +2,8 @@
 //! goal is checked against a baseline measured in the same run (a ratio), never against a
 //! wall-clock constant alone: the machine is shared and noisy.
 //!
-//! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load` (the default
-//! run: both) and the load scenarios of issue 5, run only when named: `w1`, `w3`, `w4`, `w7`
+//! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client` (the
+//! default run: these three) and the load scenarios of issue 5, run only when named: `w1`, `w3`, `w4`, `w7`
 //! (options `--secs N`, `--full`, `--no-pin`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
 //! remaining scenarios have run.
@@ -14,8 +14,10 @@
 //! - [`fixtures`]: boards of N notes and streams of note moves.
 //! - [`storage`]: cost of storing one note move, on a small and on a big board.
 //! - [`cold_load`]: loading a big board from sled until sync step 2 can be sent.
+//! - [`client`]: the web client in headless Chromium: first frame, frame times, download.
 //! - [`load`]: the load generator and the W scenarios of issue 5.
 
+mod client;
 mod cold_load;
 mod fixtures;
 mod load;
@@ -25,7 +27,7 @@ mod storage;
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (names, options) = load::Options::parse(&args)?;
-    let all = ["storage", "cold-load"];
+    let all = ["storage", "cold-load", "client"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -53,6 +55,7 @@ fn main() -> anyhow::Result<()> {
         match name {
             "storage" => storage::run()?,
             "cold-load" => cold_load::run()?,
+            "client" => client::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);

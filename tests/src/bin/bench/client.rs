@@ -1,0 +1,201 @@
+//! The web client in headless Chromium (issue 3): on a 10,000-note board, the time from
+//! navigation to the first complete frame, the frame times while panning and zooming, and the
+//! size of what a visitor downloads. The 100-note board, measured in the same run, is the
+//! baseline the 10,000-note figures are compared with.
+//!
+//! - First complete frame: `huddle.frames().firstCompleteAt`, which the page stamps with
+//!   `performance.now()` (milliseconds since the navigation started) when the first frame
+//!   with the board's content and every visible item drawn has finished. "Cold" is the first
+//!   visit of a fresh browser profile (the board comes from the server); "warm" is a reload
+//!   (the app from the service worker's cache, the board from IndexedDB and the server).
+//! - Frame times: an in-page script moves the camera on every animation frame, panning across
+//!   the whole board while zooming from 100% out to 5% (all 10,000 notes on screen) and back;
+//!   `huddle.frames().times` holds how long each frame's drawing took.
+//! - Download: every file the page loads, gzip'd at the best level (what a server or proxy
+//!   with compression sends).
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use huddle_tests::browser::{self, Browser, Page};
+use huddle_tests::server::{TestServer, assets_dir};
+
+use crate::cold_load::populate;
+
+/// Reloads measured after the first visit.
+const WARM_RUNS: usize = 3;
+/// Animation frames in the pan-and-zoom sweep.
+const SWEEP_FRAMES: usize = 600;
+/// How long a page may take to show its first complete frame before the bench gives up.
+const FIRST_FRAME_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The files the board page loads.
+const DOWNLOAD: &[&str] = &[
+    "index.html",
+    "style.css",
+    "sw.js",
+    "pkg/huddle_client.js",
+    "pkg/huddle_client_bg.wasm",
+];
+
+struct Figures {
+    notes: usize,
+    cold_ms: f64,
+    warm_ms: f64,
+    frames: Vec<f64>,
+}
+
+pub fn run() -> anyhow::Result<()> {
+    println!("## web client in headless Chromium\n");
+    browser::ensure_client_built()?;
+    let (total, rows) = download_size(&assets_dir())?;
+    println!("| file | gzip'd bytes |\n|---|---|");
+    for (name, bytes) in &rows {
+        println!("| {name} | {bytes} |");
+    }
+    println!(
+        "| **total** | **{total}** ({:.0} KB; target under 600 KB) |\n",
+        total as f64 / 1000.0
+    );
+
+    let rt = tokio::runtime::Runtime::new()?;
+    let mut results = Vec::new();
+    for notes in [100, 10_000] {
+        let dir = tempfile::tempdir()?;
+        populate(dir.path(), notes, 0)?;
+        let server = TestServer::start_on(dir.path(), &[])?;
+        results.push(rt.block_on(measure(&server, notes))?);
+    }
+
+    println!(
+        "| board | first complete frame, cold (fresh profile) | warm (reload, median of {WARM_RUNS}) | frame time p50 | p95 | max | frames |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for r in &results {
+        let mut f = r.frames.clone();
+        println!(
+            "| {} notes | {:.0} ms | {:.0} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
+            r.notes,
+            r.cold_ms,
+            r.warm_ms,
+            pct(&mut f, 50.0),
+            pct(&mut f, 95.0),
+            pct(&mut f, 100.0),
+            f.len()
+        );
+    }
+    let (small, big) = (&results[0], &results[1]);
+    let p95_big = pct(&mut big.frames.clone(), 95.0);
+    let p95_small = pct(&mut small.frames.clone(), 95.0);
+    println!(
+        "\n10,000 notes: first complete frame {:.0} ms cold ({}; target under 1 s), {:.1}x the \
+         100-note board; frame time p95 {:.2} ms ({}; target under 16 ms), {:.1}x the 100-note \
+         board; download {total} bytes gzip'd ({}).\n",
+        big.cold_ms,
+        verdict(big.cold_ms < 1000.0),
+        big.cold_ms / small.cold_ms,
+        p95_big,
+        verdict(p95_big < 16.0),
+        p95_big / p95_small.max(0.01),
+        verdict(total < 600_000),
+    );
+    Ok(())
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "meets" } else { "MISSES" }
+}
+
+fn pct(samples: &mut [f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    samples.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
+    samples[rank.clamp(1, samples.len()) - 1]
+}
+
+async fn measure(server: &TestServer, notes: usize) -> anyhow::Result<Figures> {
+    let browser = Browser::launch().await?;
+    let url = server.http_url("/b/cold");
+    let page = browser.new_page("about:blank").await?;
+    let cold_ms = first_complete_frame(&page, &url, notes).await?;
+    let mut warm = Vec::new();
+    for _ in 0..WARM_RUNS {
+        warm.push(first_complete_frame(&page, &url, notes).await?);
+    }
+    let frames = sweep(&page).await?;
+    Ok(Figures {
+        notes,
+        cold_ms,
+        warm_ms: pct(&mut warm, 50.0),
+        frames,
+    })
+}
+
+/// Navigates to the board and returns `firstCompleteAt` (ms since the navigation started).
+async fn first_complete_frame(page: &Page, url: &str, notes: usize) -> anyhow::Result<f64> {
+    page.goto(url).await?;
+    let at = page
+        .wait_for(
+            "window.huddle && huddle.frames().firstCompleteAt",
+            FIRST_FRAME_TIMEOUT,
+        )
+        .await?;
+    let count = page
+        .eval("Object.keys(huddle.snapshot().items).length")
+        .await?;
+    ensure!(
+        count == notes,
+        "the page drew its first complete frame with {count} of {notes} notes"
+    );
+    at.as_f64()
+        .with_context(|| format!("firstCompleteAt is {at}"))
+}
+
+/// Pans across the board while zooming out to 5% and back, one camera move per animation
+/// frame; returns the drawing time of each of those frames.
+async fn sweep(page: &Page) -> anyhow::Result<Vec<f64>> {
+    let script = format!(
+        "(async () => {{
+            const n = {SWEEP_FRAMES};
+            const c0 = huddle.camera();
+            const before = huddle.frames().count;
+            for (let i = 0; i <= n; i++) {{
+                const t = i / n;
+                // 100% -> 5% -> 100%, while the centre crosses the 22,000 px wide board.
+                const zoom = Math.exp(Math.log(0.05) * Math.sin(Math.PI * t));
+                huddle.setCamera(c0.x + 22000 * t, c0.y + 11000 * t, zoom);
+                await new Promise(r => requestAnimationFrame(r));
+            }}
+            await new Promise(r => requestAnimationFrame(r));
+            const f = huddle.frames();
+            return f.times.slice(-(Math.min(f.count - before, f.times.length)));
+        }})()"
+    );
+    let times = page.eval(&script).await?;
+    let times: Vec<f64> =
+        serde_json::from_value(times.clone()).with_context(|| format!("frame times: {times}"))?;
+    ensure!(
+        times.len() >= SWEEP_FRAMES / 2,
+        "only {} frames were drawn during a {SWEEP_FRAMES}-frame sweep",
+        times.len()
+    );
+    Ok(times)
+}
+
+/// Each file the page loads and its gzip'd size, and their total.
+fn download_size(dist: &Path) -> anyhow::Result<(usize, Vec<(String, usize)>)> {
+    let mut rows = Vec::new();
+    for name in DOWNLOAD {
+        let path = dist.join(name);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+        std::io::Write::write_all(&mut gz, &bytes)?;
+        rows.push((name.to_string(), gz.finish()?.len()));
+    }
+    Ok((rows.iter().map(|r| r.1).sum(), rows))
+}

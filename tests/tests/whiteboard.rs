@@ -1,0 +1,595 @@
+//! The whiteboard in real headless Chromium against the real server, as two people use it:
+//! each person is a separate Chromium with its own profile (its own name, IndexedDB and
+//! service worker), driven with real mouse and key events at page coordinates.
+//!
+//! The canvas has no elements to inspect, so the tests read the page's state through
+//! `window.huddle` (the board page's read-only hooks: `snapshot()`, `worldToClient()`,
+//! `editing()`, `peers()`...) and aim the mouse with `worldToClient`. Everything the tests do
+//! goes through the page's own input handling.
+//!
+//! Needs the built client and Chromium: `cargo xtask test` provides both.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use huddle_tests::browser::{self, Browser, Page, modifiers};
+use huddle_tests::client::{Client, WAIT};
+use huddle_tests::http;
+use huddle_tests::server::{DataDir, TestServer};
+use huddle_tests::workspace_root;
+use serde_json::{Value, json};
+
+/// The board page is up: its hooks exist and it is connected.
+const READY: &str =
+    "window.huddle && ['online', 'saved'].includes(document.querySelector('#status')?.textContent)";
+
+// ---- helpers --------------------------------------------------------------------------------
+
+async fn create_board(server: &TestServer, title: &str) -> anyhow::Result<String> {
+    let res = http::post_json(server.addr(), "/api/boards", &json!({ "title": title })).await?;
+    ensure!(res.status == 201, "create: {} {}", res.status, res.body);
+    Ok(res.json()?["id"].as_str().context("no id")?.to_owned())
+}
+
+/// A person: their own browser with one tab on `board`.
+struct Person {
+    name: &'static str,
+    page: Page,
+    _browser: Browser,
+}
+
+impl Person {
+    async fn join(name: &'static str, server: &TestServer, board: &str) -> anyhow::Result<Person> {
+        let browser = Browser::launch().await?;
+        let page = browser
+            .new_page(&server.http_url(&format!("/b/{board}")))
+            .await?;
+        let person = Person {
+            name,
+            page,
+            _browser: browser,
+        };
+        person.wait("the board page to connect", READY).await?;
+        Ok(person)
+    }
+
+    /// `page.wait_for` with [`WAIT`]; a timeout also reports what the page shows and logged.
+    async fn wait(&self, what: &str, js: &str) -> anyhow::Result<Value> {
+        match self.page.wait_for(js, WAIT).await {
+            Ok(value) => Ok(value),
+            Err(err) => Err(err.context(format!(
+                "{} waiting for {what}; the page shows {}",
+                self.name,
+                self.describe().await
+            ))),
+        }
+    }
+
+    async fn describe(&self) -> String {
+        let shown = self
+            .page
+            .eval(
+                "({
+                    path: location.pathname,
+                    status: document.querySelector('#status')?.textContent ?? null,
+                    items: window.huddle ? huddle.snapshot().items : null,
+                    editing: window.huddle ? huddle.editing() : null,
+                    selection: window.huddle ? huddle.selection() : null,
+                })",
+            )
+            .await
+            .map_or_else(|e| format!("(unreadable: {e:#})"), |v| v.to_string());
+        format!("{shown}; console: {:?}", self.page.console())
+    }
+
+    async fn items(&self) -> anyhow::Result<serde_json::Map<String, Value>> {
+        let items = self.page.eval("huddle.snapshot().items").await?;
+        items
+            .as_object()
+            .cloned()
+            .with_context(|| format!("{}: snapshot().items is {items}", self.name))
+    }
+
+    /// Where world point `p` is on the page.
+    async fn to_client(&self, p: [f64; 2]) -> anyhow::Result<[f64; 2]> {
+        let at = self
+            .page
+            .eval(&format!("huddle.worldToClient({}, {})", p[0], p[1]))
+            .await?;
+        serde_json::from_value(at.clone()).with_context(|| format!("worldToClient gave {at}"))
+    }
+
+    /// The page coordinates of the middle of item `id`.
+    async fn item_center(&self, id: &str) -> anyhow::Result<[f64; 2]> {
+        let items = self.items().await?;
+        let item = items
+            .get(id)
+            .with_context(|| format!("{} has no item {id}", self.name))?;
+        let pos: [f64; 2] = serde_json::from_value(item["pos"].clone())?;
+        let size: [f64; 2] = serde_json::from_value(item["size"].clone())?;
+        self.to_client([pos[0] + size[0] / 2.0, pos[1] + size[1] / 2.0])
+            .await
+    }
+
+    /// The middle of the canvas, offset by `dx`, `dy` pixels.
+    async fn canvas_point(&self, dx: f64, dy: f64) -> anyhow::Result<[f64; 2]> {
+        let r = self
+            .page
+            .eval(
+                "(() => { const r = document.querySelector('#board-canvas').getBoundingClientRect();
+                          return [r.left + r.width / 2, r.top + r.height / 2]; })()",
+            )
+            .await?;
+        let [x, y]: [f64; 2] = serde_json::from_value(r)?;
+        Ok([x + dx, y + dy])
+    }
+
+    /// Double-clicks empty canvas at `at`, which creates a note there and opens its editor;
+    /// returns the new note's id.
+    async fn create_note(&self, at: [f64; 2]) -> anyhow::Result<String> {
+        let before: BTreeSet<String> = self.items().await?.keys().cloned().collect();
+        self.page.double_click_at(at).await?;
+        let id = self
+            .wait("the new note's editor", "huddle.editing()")
+            .await?
+            .as_str()
+            .context("editing() is not an id")?
+            .to_owned();
+        ensure!(
+            !before.contains(&id),
+            "{} edits an old note {id}",
+            self.name
+        );
+        self.wait(
+            "the editor to have the focus",
+            "document.activeElement?.id === 'note-editor'",
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Double-clicks note `id` to edit it.
+    async fn edit_note(&self, id: &str) -> anyhow::Result<()> {
+        let at = self.item_center(id).await?;
+        self.page.double_click_at(at).await?;
+        self.wait(
+            &format!("the editor of {id}"),
+            &format!("huddle.editing() === {}", json!(id)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Types into the open note editor, keystroke by keystroke.
+    async fn type_text(&self, text: &str) -> anyhow::Result<()> {
+        self.page.type_into("#note-editor", text).await
+    }
+
+    /// Ends editing with Escape.
+    async fn end_edit(&self) -> anyhow::Result<()> {
+        self.page.press("Escape", 0).await?;
+        self.wait("editing to end", "huddle.editing() === null")
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until item `id` has exactly `text`.
+    async fn wait_text(&self, id: &str, text: &str) -> anyhow::Result<()> {
+        self.wait(
+            &format!("{id} to read {text:?}"),
+            &format!(
+                "huddle.snapshot().items[{}]?.text === {}",
+                json!(id),
+                json!(text)
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn wait_saved(&self) -> anyhow::Result<()> {
+        self.wait(
+            "'saved'",
+            "document.querySelector('#status')?.textContent === 'saved'",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Nothing went to the console as an error and no exception went uncaught.
+    fn assert_no_errors(&self) -> anyhow::Result<()> {
+        let errors: Vec<String> = self
+            .page
+            .console()
+            .into_iter()
+            .filter(|line| {
+                ["[error]", "[exception]", "[crashed]", "[assert]"]
+                    .iter()
+                    .any(|level| line.starts_with(level))
+            })
+            .collect();
+        ensure!(
+            errors.is_empty(),
+            "{} logged errors: {errors:#?}",
+            self.name
+        );
+        Ok(())
+    }
+}
+
+/// A server on a fresh data directory, a board, and two people on it.
+async fn two_people(title: &str) -> anyhow::Result<(TestServer, DataDir, String, Person, Person)> {
+    browser::ensure_client_built()?;
+    let (server, data) = TestServer::start()?;
+    let board = create_board(&server, title).await?;
+    let a = Person::join("A", &server, &board).await?;
+    let b = Person::join("B", &server, &board).await?;
+    Ok((server, data, board, a, b))
+}
+
+fn pos_of(items: &serde_json::Map<String, Value>, id: &str) -> anyhow::Result<[f64; 2]> {
+    let item = items.get(id).with_context(|| format!("no item {id}"))?;
+    Ok(serde_json::from_value(item["pos"].clone())?)
+}
+
+/// Whether `needle`'s characters appear in `hay` in order.
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut hay = hay.chars();
+    needle.chars().all(|c| hay.any(|h| h == c))
+}
+
+// ---- tests ----------------------------------------------------------------------------------
+
+/// Test 1: a note created in A appears in B; text typed in B appears in A; a drag in A ends
+/// at the same place in B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_type_and_drag_show_on_the_other_page() -> anyhow::Result<()> {
+    let (_server, _data, _board, a, b) = two_people("Create, type, drag").await?;
+
+    let id = a.create_note(a.canvas_point(-100.0, -50.0).await?).await?;
+    a.type_text("As a user I log in").await?;
+    a.end_edit().await?;
+    b.wait_text(&id, "As a user I log in").await?;
+
+    b.edit_note(&id).await?;
+    b.type_text(" #auth").await?;
+    b.end_edit().await?;
+    a.wait_text(&id, "As a user I log in #auth").await?;
+    a.wait(
+        "the tag from B's text",
+        &format!(
+            "JSON.stringify(huddle.snapshot().items[{}]?.tags) === '[\"auth\"]'",
+            json!(id)
+        ),
+    )
+    .await?;
+
+    let start = pos_of(&a.items().await?, &id)?;
+    let from = a.item_center(&id).await?;
+    a.page
+        .drag(from, [from[0] + 180.0, from[1] + 120.0])
+        .await?;
+    let moved = a
+        .wait(
+            "the drop to move the note",
+            &format!(
+                "(() => {{ const p = huddle.snapshot().items[{}]?.pos;
+                           return p && (p[0] !== {} || p[1] !== {}) && p; }})()",
+                json!(id),
+                start[0],
+                start[1]
+            ),
+        )
+        .await?;
+    let moved: [f64; 2] = serde_json::from_value(moved)?;
+    let zoom = a
+        .page
+        .eval("huddle.camera().zoom")
+        .await?
+        .as_f64()
+        .unwrap_or(1.0);
+    ensure!(
+        ((moved[0] - start[0]) * zoom - 180.0).abs() < 2.0
+            && ((moved[1] - start[1]) * zoom - 120.0).abs() < 2.0,
+        "the note moved from {start:?} to {moved:?} at zoom {zoom}, not by (180, 120) px"
+    );
+    b.wait(
+        "A's drop",
+        &format!(
+            "JSON.stringify(huddle.snapshot().items[{}]?.pos) === {}",
+            json!(id),
+            json!(json!(moved).to_string())
+        ),
+    )
+    .await?;
+    a.wait_saved().await?;
+    a.assert_no_errors()?;
+    b.assert_no_errors()
+}
+
+/// Test 2: two people typing into one note at once lose no character.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_typing_in_one_note_merges() -> anyhow::Result<()> {
+    const FROM_A: &str = "abcdefghijklmnop";
+    const FROM_B: &str = "0123456789!?+=-_";
+    let (_server, _data, _board, a, b) = two_people("Typing together").await?;
+
+    let id = a.create_note(a.canvas_point(0.0, 0.0).await?).await?;
+    a.type_text("Story: ").await?;
+    b.wait_text(&id, "Story: ").await?;
+    b.edit_note(&id).await?;
+
+    let (typed_a, typed_b) = tokio::join!(a.type_text(FROM_A), b.type_text(FROM_B));
+    typed_a?;
+    typed_b?;
+    let expected_len = "Story: ".len() + FROM_A.len() + FROM_B.len();
+    let length_is = format!(
+        "huddle.snapshot().items[{}]?.text.length === {expected_len}",
+        json!(id)
+    );
+    a.wait("every keystroke", &length_is).await?;
+    b.wait("every keystroke", &length_is).await?;
+    let text_a = a.items().await?[&id]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let text_b = b.items().await?[&id]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(text_a == text_b, "A has {text_a:?}, B has {text_b:?}");
+    ensure!(text_a.starts_with("Story: "), "the text is {text_a:?}");
+    for typed in [FROM_A, FROM_B] {
+        ensure!(
+            is_subsequence(typed, &text_a),
+            "{typed:?} is not kept in order in {text_a:?}"
+        );
+    }
+    // The editors show the merged text too, not only the documents.
+    for person in [&a, &b] {
+        person
+            .wait(
+                "the editor to show the merged text",
+                &format!(
+                    "document.querySelector('#note-editor')?.value === {}",
+                    json!(text_a)
+                ),
+            )
+            .await?;
+    }
+    a.assert_no_errors()?;
+    b.assert_no_errors()
+}
+
+/// Test 3: A loses the network, edits, reloads while still offline (the edits are still
+/// there), comes back; B sees every edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edits_survive_a_reload_and_sync() -> anyhow::Result<()> {
+    let (server, _data, board, a, b) = two_people("Offline").await?;
+    let first = a.create_note(a.canvas_point(-200.0, 0.0).await?).await?;
+    a.type_text("online").await?;
+    a.end_edit().await?;
+    a.wait_saved().await?;
+    b.wait_text(&first, "online").await?;
+
+    a.page.set_offline(true).await?;
+    a.wait(
+        "'offline'",
+        "document.querySelector('#status')?.textContent === 'offline'",
+    )
+    .await?;
+    let second = a.create_note(a.canvas_point(150.0, 0.0).await?).await?;
+    a.type_text("written offline").await?;
+    a.end_edit().await?;
+    a.edit_note(&first).await?;
+    a.type_text(", then offline").await?;
+    a.end_edit().await?;
+
+    // Reload with no network: the page comes from the service worker, the board from
+    // IndexedDB.
+    a.page
+        .goto(&server.http_url(&format!("/b/{board}")))
+        .await?;
+    a.wait("the page to start offline", "window.huddle").await?;
+    a.wait_text(&first, "online, then offline").await?;
+    a.wait_text(&second, "written offline").await?;
+    a.wait(
+        "'offline' after the reload",
+        "document.querySelector('#status')?.textContent === 'offline'",
+    )
+    .await?;
+    // Nothing reached B meanwhile.
+    let b_items = b.items().await?;
+    ensure!(
+        !b_items.contains_key(&second),
+        "B got {second} while A was offline"
+    );
+
+    a.page.set_offline(false).await?;
+    a.wait_saved().await?;
+    b.wait_text(&first, "online, then offline").await?;
+    b.wait_text(&second, "written offline").await?;
+    // And the server has them (a fresh replica).
+    let rust = Client::join(&server.ws_url(&board)).await?;
+    rust.wait_until(|s| {
+        s.items
+            .get(&second)
+            .is_some_and(|n| n.text == "written offline")
+            && s.items
+                .get(&first)
+                .is_some_and(|n| n.text == "online, then offline")
+    })
+    .await
+    .context("the server's copy")?;
+    b.assert_no_errors()
+}
+
+/// Test 4: a reload shows the same board, from the server and from IndexedDB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_shows_the_same_board() -> anyhow::Result<()> {
+    let (server, _data, board, a, b) = two_people("Reload").await?;
+    for (i, text) in ["one", "two", "three"].into_iter().enumerate() {
+        a.create_note(a.canvas_point(-250.0 + 230.0 * i as f64, 0.0).await?)
+            .await?;
+        a.type_text(text).await?;
+        a.end_edit().await?;
+    }
+    a.wait_saved().await?;
+    let before = a.page.eval("huddle.snapshot()").await?;
+    b.wait(
+        "A's three notes",
+        "Object.keys(huddle.snapshot().items).length === 3",
+    )
+    .await?;
+
+    a.page
+        .goto(&server.http_url(&format!("/b/{board}")))
+        .await?;
+    a.wait("the reloaded page", READY).await?;
+    let after = a.page.eval("huddle.snapshot()").await?;
+    ensure!(
+        before == after,
+        "before the reload: {before}\nafter: {after}"
+    );
+    let in_b = b.page.eval("huddle.snapshot()").await?;
+    ensure!(before == in_b, "A: {before}\nB: {in_b}");
+    a.assert_no_errors()?;
+    b.assert_no_errors()
+}
+
+/// Test 5: B sees A's cursor and name; when A closes the tab, B's list drops A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_shows_cursors_and_drops_the_departed() -> anyhow::Result<()> {
+    let (_server, _data, _board, a, b) = two_people("Presence").await?;
+    let a_name = a
+        .wait(
+            "A's own entry in the people list",
+            "document.querySelector('#people li.person.me')?.dataset.name",
+        )
+        .await?;
+    let id = a.create_note(a.canvas_point(-80.0, -60.0).await?).await?;
+    a.type_text("Cursor test").await?;
+    a.end_edit().await?;
+
+    // A points at a world spot; B sees A's cursor there, labelled with A's name.
+    let spot = [120.0, 80.0];
+    let at = a.to_client(spot).await?;
+    a.page.mouse_move(at).await?;
+    a.page.mouse_move([at[0] + 1.0, at[1]]).await?;
+    a.page.mouse_move(at).await?;
+    let peer = b
+        .wait(
+            "A's cursor",
+            &format!(
+                "huddle.peers().find(p => p.name === {} && p.cursor &&
+                    Math.abs(p.cursor[0] - {}) < 2 && Math.abs(p.cursor[1] - {}) < 2)",
+                a_name, spot[0], spot[1]
+            ),
+        )
+        .await?;
+    ensure!(
+        peer["selection"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x == id.as_str())),
+        "B does not see A's selection of {id}: {peer}"
+    );
+    b.wait(
+        "A in B's people list",
+        &format!(
+            "[...document.querySelectorAll('#people li.person:not(.me)')].some(li => li.dataset.name === {a_name})"
+        ),
+    )
+    .await?;
+    // The two-person board, as B sees it: A's note, A's cursor and name.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let shot = workspace_root().join("tests/artifacts/whiteboard-two-people.png");
+    b.page.screenshot(&shot).await?;
+    ensure!(
+        std::fs::read(&shot)?.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        shot.display()
+    );
+
+    a.assert_no_errors()?;
+    a.page.close().await?;
+    b.wait(
+        "A to leave B's people list",
+        "document.querySelectorAll('#people li.person:not(.me)').length === 0 && huddle.peers().length === 0",
+    )
+    .await?;
+    b.assert_no_errors()
+}
+
+/// Test 6: undo in A undoes only A's change, not B's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_reverts_only_your_own_changes() -> anyhow::Result<()> {
+    let (_server, _data, _board, a, b) = two_people("Undo").await?;
+    let mine = a.create_note(a.canvas_point(-200.0, 0.0).await?).await?;
+    a.type_text("A's note").await?;
+    a.end_edit().await?;
+    b.wait_text(&mine, "A's note").await?;
+
+    let theirs = b.create_note(b.canvas_point(150.0, 0.0).await?).await?;
+    b.type_text("B's note").await?;
+    b.end_edit().await?;
+    // B also moves A's note: undo in A must not move it back.
+    let from = b.item_center(&mine).await?;
+    b.page.drag(from, [from[0], from[1] + 150.0]).await?;
+    let moved_by_b = b
+        .wait(
+            "B's move of A's note",
+            &format!(
+                "(() => {{ const p = huddle.snapshot().items[{}].pos; return p; }})()",
+                json!(mine)
+            ),
+        )
+        .await?;
+    a.wait_text(&theirs, "B's note").await?;
+    a.wait(
+        "B's move in A",
+        &format!(
+            "JSON.stringify(huddle.snapshot().items[{}]?.pos) === {}",
+            json!(mine),
+            json!(moved_by_b.to_string())
+        ),
+    )
+    .await?;
+
+    // Undo A's typing: A's note goes back to empty text, and stays where B put it.
+    a.page
+        .click_at(a.canvas_point(-450.0, -250.0).await?, 0)
+        .await?;
+    a.page.press("z", modifiers::CTRL).await?;
+    a.wait(
+        "A's typing undone",
+        &format!("huddle.snapshot().items[{}]?.text === ''", json!(mine)),
+    )
+    .await?;
+    let items = a.items().await?;
+    ensure!(
+        items[&mine]["pos"] == moved_by_b,
+        "A's undo moved the note B moved: {}",
+        items[&mine]
+    );
+    ensure!(
+        items[&theirs]["text"] == "B's note",
+        "A's undo changed B's note: {}",
+        items[&theirs]
+    );
+    // Undo again: A's note is gone, B's stays, everywhere.
+    a.page.press("z", modifiers::CTRL).await?;
+    let gone = format!("!(({}) in huddle.snapshot().items)", json!(mine));
+    a.wait("A's note undone", &gone).await?;
+    b.wait("A's undo in B", &gone).await?;
+    b.wait_text(&theirs, "B's note").await?;
+    // Redo brings it back.
+    a.page
+        .press("z", modifiers::CTRL | modifiers::SHIFT)
+        .await?;
+    let back = format!("({}) in huddle.snapshot().items", json!(mine));
+    a.wait("the redo", &back).await?;
+    b.wait("A's redo in B", &back).await?;
+    a.assert_no_errors()?;
+    b.assert_no_errors()
+}
