@@ -8,20 +8,21 @@
 //!
 //! Everything compiles natively too (web-sys builds on any target; it only fails when
 //! called), so `cargo test` runs the pure parts: [`text_diff`], [`route`], and the board's
-//! camera, grid, scene, layout, keys, undo and clipboard.
+//! camera, grid, scene, sync, layout, connector geometry, keys and clipboard.
 //!
 //! # Layout
 //!
 //! - `lib.rs`: the entry point and the router.
 //! - `home`: the home page: your name, create a board, open one by link, the board list.
-//! - `board`: the board page: an infinite Canvas 2D with sticky notes, bound to the document.
-//!   `board::mod` mounts the page and runs frames; `camera` (world <-> screen, zoom), `grid`
-//!   (spatial index), `scene` (items cached from the document), `sync` (which items changed,
-//!   from `observe_deep`), `layout` (text wrap), `render` (drawing), `input` (pointer state
-//!   machine), `editor` (the textarea over a note, bound to its `Y.Text`), `actions` (one
-//!   gesture, one transaction), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
-//!   elements, buttons, colours), `clipboard`, `undo`, `hashtags`, `peers` (the presence
-//!   seam and drawing others), `stats` + `hooks` (`window.huddle` for tests and benchmarks).
+//! - `board`: the board page: an infinite Canvas 2D with notes, frames, labels and arrows,
+//!   bound to the document. `board::mod` mounts the page and runs frames; `connect` (local
+//!   copy, connection, presence wiring); `camera` (world <-> screen, zoom), `grid` (spatial
+//!   index), `scene` (items cached from the document), `sync` (which items changed, from
+//!   `observe_deep`), `layout` (text wrap), `render` + `paint` + `connector` (drawing),
+//!   `input` (pointer state machine), `editor` (the textarea over an item, bound to its
+//!   `Y.Text`), `actions` (one gesture, one transaction), `keys` + `help` (shortcuts, the `?`
+//!   dialog), `toolbar` (page elements, buttons, colours), `clipboard`, `peers` (the presence
+//!   seam, drawing others), `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
 //! - `identity`: the display name (asked once) and the colour derived from a stored id,

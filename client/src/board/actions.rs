@@ -1,86 +1,42 @@
 //! What the user can do to the board, as functions on [`State`]: each is one gesture, so it
-//! writes in one local transaction and ends with [`State::after_gesture`]. Input, keys and the
-//! toolbar all call these.
+//! writes in one local transaction (through the model's batch edits) and ends with
+//! [`State::after_gesture`]. Input, keys and the toolbar all call these.
 
 use std::collections::BTreeSet;
 
-use huddle_shared::model::{Color, ItemKind, NewNote};
+use huddle_shared::model::{Color, DUPLICATE_OFFSET, ItemKind, NewNote};
 use huddle_shared::rank;
+use huddle_shared::yrs::Transact;
 
 use super::camera::{Camera, clamp_zoom};
-use super::scene::{contains, intersects};
+use super::scene::intersects;
 use super::{State, clipboard, editor};
 use crate::dom::{self, log_error};
 
-/// How far a duplicate or a paste is offset from its original (world units).
-const COPY_OFFSET: f64 = 24.0;
 /// Zoom factor of one zoom-in / zoom-out key press.
 const ZOOM_STEP: f64 = 1.25;
 
 /// Drops selected ids whose items are gone (deleted here or elsewhere).
 pub fn prune(s: &mut State) {
-    let gone: Vec<String> = s
-        .selection
-        .iter()
-        .filter(|id| s.scene.get(id).is_none())
-        .cloned()
-        .collect();
-    if !gone.is_empty() {
-        for id in gone {
-            s.selection.remove(&id);
-        }
+    let before = s.selection.len();
+    let scene = &s.scene;
+    s.selection.retain(|id| scene.get(id).is_some());
+    s.picked.retain(|id| scene.get(id).is_some());
+    if s.selection.len() != before {
         s.selection_changed();
     }
 }
 
-/// `ids` plus every item inside a frame among them (moving a frame moves its contents).
-pub fn with_frame_contents(s: &mut State, ids: &BTreeSet<String>) -> Vec<String> {
-    let mut all: BTreeSet<String> = ids.clone();
+/// `ids` plus the contents of every frame among them (moving a frame moves what it holds).
+pub fn with_frame_contents(s: &State, ids: &BTreeSet<String>) -> Vec<String> {
+    let mut all = ids.clone();
+    let txn = s.board.doc().transact();
     for id in ids {
-        let Some(frame) = s.scene.get(id).filter(|i| i.kind == ItemKind::Frame) else {
-            continue;
-        };
-        let r = frame.rect();
-        let inside: Vec<String> = s
-            .scene
-            .ids_in(r)
-            .into_iter()
-            .filter(|other| {
-                s.scene.get(other).is_some_and(|i| {
-                    i.kind != ItemKind::Frame
-                        && contains(r, i.pos)
-                        && contains(r, [i.pos[0] + i.size[0], i.pos[1] + i.size[1]])
-                })
-            })
-            .collect();
-        all.extend(inside);
-    }
-    all.into_iter().collect()
-}
-
-/// Creates a note of the current colour centred on `world`; returns its id.
-pub fn create_note(s: &mut State, world: [f64; 2]) -> Option<String> {
-    let size = huddle_shared::model::DEFAULT_NOTE_SIZE;
-    let note = NewNote {
-        pos: [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0],
-        color: s.color,
-        author: s.guest.name.clone(),
-        created_at: js_now(),
-        z: Some(rank::after(s.scene.z_range().1)),
-        ..NewNote::default()
-    };
-    let created = {
-        let mut txn = s.local_txn();
-        s.board.create_note(&mut txn, note)
-    };
-    s.after_gesture();
-    match created {
-        Ok(id) => Some(id),
-        Err(err) => {
-            log_error("could not create a note", &dom::js_error(err));
-            None
+        if s.scene.get(id).is_some_and(|i| i.kind == ItemKind::Frame) {
+            all.extend(s.board.frame_contents(&txn, id));
         }
     }
+    all.into_iter().collect()
 }
 
 /// Milliseconds since the epoch (0 natively).
@@ -92,55 +48,140 @@ pub fn js_now() -> f64 {
     }
 }
 
+/// Ends a creating gesture: select what was made and, if asked, edit it.
+fn created(
+    s: &mut State,
+    what: &str,
+    result: Result<String, impl std::fmt::Display>,
+) -> Option<String> {
+    s.after_gesture();
+    match result {
+        Ok(id) => {
+            s.catch_up();
+            s.set_selection(BTreeSet::from([id.clone()]));
+            Some(id)
+        }
+        Err(err) => {
+            log_error(&format!("could not create a {what}"), &dom::js_error(err));
+            None
+        }
+    }
+}
+
+/// Creates a note of the current colour centred on `world` and opens it for typing.
+pub fn create_note(s: &mut State, world: [f64; 2]) -> Option<String> {
+    let size = huddle_shared::model::DEFAULT_NOTE_SIZE;
+    let note = NewNote {
+        pos: [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0],
+        color: s.color,
+        author: s.author(),
+        created_at: js_now(),
+        z: Some(rank::after(s.scene.z_range().1)),
+        ..NewNote::default()
+    };
+    let result = s.board.create_note(&mut s.local_txn(), note);
+    let id = created(s, "note", result)?;
+    editor::open(s, &id);
+    Some(id)
+}
+
+/// Creates a frame centred on `world` and opens its title for typing.
+pub fn create_frame(s: &mut State, world: [f64; 2]) -> Option<String> {
+    let size = huddle_shared::model::DEFAULT_FRAME_SIZE;
+    let pos = [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0];
+    let author = s.author();
+    let result = s
+        .board
+        .create_frame(&mut s.local_txn(), pos, None, "Frame", &author, js_now());
+    let id = created(s, "frame", result)?;
+    editor::open(s, &id);
+    Some(id)
+}
+
+/// Creates a text label centred on `world` and opens it for typing.
+pub fn create_label(s: &mut State, world: [f64; 2]) -> Option<String> {
+    let size = huddle_shared::model::DEFAULT_LABEL_SIZE;
+    let pos = [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0];
+    let author = s.author();
+    let result = s
+        .board
+        .create_label(&mut s.local_txn(), pos, "", &author, js_now());
+    let id = created(s, "label", result)?;
+    editor::open(s, &id);
+    Some(id)
+}
+
+/// Draws an arrow from `from` to `to`.
+pub fn connect(s: &mut State, from: &str, to: &str) -> Option<String> {
+    let author = s.author();
+    let result = s
+        .board
+        .create_connector(&mut s.local_txn(), from, to, &author, js_now());
+    created(s, "connector", result)
+}
+
+/// `C`: connects the two selected items, from the one picked first to the one picked last.
+pub fn connect_selection(s: &mut State) {
+    if s.selection.len() != 2 {
+        return;
+    }
+    let mut ends: Vec<String> = s
+        .picked
+        .iter()
+        .filter(|id| s.selection.contains(*id))
+        .cloned()
+        .collect();
+    if ends.len() != 2 {
+        ends = s.selection.iter().cloned().collect();
+    }
+    connect(s, &ends[0], &ends[1]);
+}
+
 /// Moves `ids` by `offset` in one transaction; `to_front` also raises them (keeping their
 /// order among themselves).
 pub fn move_by(s: &mut State, ids: &[String], offset: [f64; 2], to_front: bool) {
-    let mut moving: Vec<(u32, String, [f64; 2])> = ids
+    let moves: Vec<(String, [f64; 2])> = ids
         .iter()
-        .filter_map(|id| s.scene.get(id).map(|i| (i.order, id.clone(), i.pos)))
+        .filter_map(|id| s.scene.get(id))
+        .filter(|i| !i.is_connector())
+        .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))
         .collect();
-    moving.sort_by_key(|(order, ..)| *order);
-    let mut top = s.scene.z_range().1.map(str::to_owned);
-    {
+    let result = {
         let mut txn = s.local_txn();
-        for (_, id, pos) in &moving {
-            let to = [pos[0] + offset[0], pos[1] + offset[1]];
-            if let Err(err) = s.board.move_item(&mut txn, id, to) {
-                log_error("could not move an item", &dom::js_error(err));
-            }
-            if to_front {
-                let z = rank::after(top.as_deref());
-                let _ = s.board.set_z(&mut txn, id, &z);
-                top = Some(z);
-            }
+        let result = s.board.move_items(&mut txn, &moves);
+        if to_front {
+            // Frames stay behind what they hold.
+            let raise: Vec<String> = ids
+                .iter()
+                .filter(|id| s.scene.get(id).is_some_and(|i| i.kind != ItemKind::Frame))
+                .cloned()
+                .collect();
+            s.board.bring_items_to_front(&mut txn, &raise);
         }
+        result
+    };
+    if let Err(err) = result {
+        log_error("could not move the selection", &dom::js_error(err));
     }
     s.after_gesture();
 }
 
 pub fn resize(s: &mut State, id: &str, size: [f64; 2]) {
-    let result = {
-        let mut txn = s.local_txn();
-        s.board.resize_item(&mut txn, id, size)
-    };
+    let result = s.board.resize_item(&mut s.local_txn(), id, size);
     if let Err(err) = result {
         log_error("could not resize", &dom::js_error(err));
     }
     s.after_gesture();
 }
 
+/// Deletes the selection and the arrows attached to it.
 pub fn delete_selection(s: &mut State) {
     if s.selection.is_empty() {
         return;
     }
-    {
-        let mut txn = s.local_txn();
-        for id in &s.selection {
-            let _ = s.board.delete_item(&mut txn, id);
-        }
-    }
-    s.selection.clear();
-    s.selection_changed();
+    let ids: Vec<String> = s.selection.iter().cloned().collect();
+    s.board.delete_items(&mut s.local_txn(), &ids);
+    s.set_selection(BTreeSet::new());
     s.after_gesture();
 }
 
@@ -148,43 +189,24 @@ pub fn delete_selection(s: &mut State) {
 pub fn recolor(s: &mut State, color: Color) {
     s.color = color;
     if !s.selection.is_empty() {
-        {
-            let mut txn = s.local_txn();
-            for id in &s.selection {
-                let _ = s.board.recolor(&mut txn, id, color);
-            }
-        }
+        let ids: Vec<String> = s.selection.iter().cloned().collect();
+        s.board.recolor_items(&mut s.local_txn(), &ids, color);
         s.after_gesture();
     }
 }
 
 /// Raises (`front`) or lowers the selection to the top or bottom of the stack.
 pub fn restack(s: &mut State, front: bool) {
-    let mut ids: Vec<(u32, String)> = s
-        .selection
-        .iter()
-        .filter_map(|id| s.scene.get(id).map(|i| (i.order, id.clone())))
-        .collect();
-    if ids.is_empty() {
+    if s.selection.is_empty() {
         return;
     }
-    ids.sort();
-    let (lo, hi) = s.scene.z_range();
-    let (mut lo, mut hi) = (lo.map(str::to_owned), hi.map(str::to_owned));
+    let ids: Vec<String> = s.selection.iter().cloned().collect();
     {
         let mut txn = s.local_txn();
         if front {
-            for (_, id) in &ids {
-                let z = rank::after(hi.as_deref());
-                let _ = s.board.set_z(&mut txn, id, &z);
-                hi = Some(z);
-            }
+            s.board.bring_items_to_front(&mut txn, &ids);
         } else {
-            for (_, id) in ids.iter().rev() {
-                let z = rank::before(lo.as_deref());
-                let _ = s.board.set_z(&mut txn, id, &z);
-                lo = Some(z);
-            }
+            s.board.send_to_back(&mut txn, &ids);
         }
     }
     s.after_gesture();
@@ -197,22 +219,32 @@ pub fn select_all(s: &mut State) {
 
 /// Copies the selection and pastes it next to itself, selecting the copies.
 pub fn duplicate(s: &mut State) {
-    if let Some(clip) = clipboard::Clip::of(s) {
-        paste_clip(s, &clip, [COPY_OFFSET, COPY_OFFSET]);
+    let ids: Vec<String> = s.selection.iter().cloned().collect();
+    if ids.is_empty() {
+        return;
     }
+    let author = s.author();
+    let result = s.board.duplicate(
+        &mut s.local_txn(),
+        &ids,
+        DUPLICATE_OFFSET,
+        &author,
+        js_now(),
+    );
+    pasted(s, result);
 }
 
 /// Pastes the board clipboard: next to the originals if they are in view, else centred.
 pub fn paste(s: &mut State) {
-    let Some(clip) = clipboard::Clip::load() else {
+    let Some(clip) = clipboard::load() else {
         return;
     };
-    let Some(bounds) = clip.bounds() else {
+    let Some(bounds) = clipboard::bounds(&clip) else {
         return;
     };
     let view = s.camera.visible(s.size);
     let offset = if intersects(bounds, view) {
-        [COPY_OFFSET, COPY_OFFSET]
+        DUPLICATE_OFFSET
     } else {
         let centre = s.camera.viewport(s.size);
         [
@@ -220,15 +252,22 @@ pub fn paste(s: &mut State) {
             centre.y - (bounds[1] + bounds[3] / 2.0),
         ]
     };
-    paste_clip(s, &clip, offset);
+    let author = s.author();
+    let result = s
+        .board
+        .paste(&mut s.local_txn(), &clip, offset, &author, js_now());
+    pasted(s, result);
 }
 
-fn paste_clip(s: &mut State, clip: &clipboard::Clip, offset: [f64; 2]) {
-    let top = s.scene.z_range().1.map(str::to_owned);
-    let author = s.guest.name.clone();
-    let created = clip.paste(&s.board, &mut s.local_txn(), offset, top, &author);
-    s.set_selection(created.into_iter().collect());
+fn pasted(s: &mut State, result: Result<Vec<String>, impl std::fmt::Display>) {
     s.after_gesture();
+    match result {
+        Ok(ids) => {
+            s.catch_up();
+            s.set_selection(ids.into_iter().collect());
+        }
+        Err(err) => log_error("could not paste", &dom::js_error(err)),
+    }
 }
 
 pub fn undo(s: &mut State, redo: bool) {
@@ -237,9 +276,9 @@ pub fn undo(s: &mut State, redo: bool) {
     }
     if let Some(undo) = s.undo.as_mut() {
         if redo {
-            undo.redo();
+            s.board.redo(undo);
         } else {
-            undo.undo();
+            s.board.undo(undo);
         }
     }
     if let Some(conn) = &s.conn {

@@ -8,15 +8,14 @@
 //! are stored as its tags. The field follows the camera (position, size, font).
 
 use huddle_shared::model::{Board, ModelError};
-use huddle_shared::yrs::Transact;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 
 use super::State;
-use super::hashtags::hashtags;
-use super::render::{FONT_PX, LINE_PX, PAD_PX};
+use super::paint::{text_box, text_style};
 use crate::dom::{self, Listener, element, log_error};
 use crate::text_diff;
+use huddle_shared::model::ItemKind;
 
 pub struct Editor {
     pub id: String,
@@ -35,7 +34,7 @@ pub fn open(s: &mut State, id: &str) {
     }
     close(s);
     s.catch_up();
-    let Some(text) = s.scene.get(id).map(|i| i.text.clone()) else {
+    let Some((text, kind)) = s.scene.get(id).map(|i| (i.text.clone(), i.kind.clone())) else {
         return;
     };
     let el = match element(
@@ -82,7 +81,9 @@ pub fn open(s: &mut State, id: &str) {
     });
     place(s);
     let _ = el.focus();
-    let _ = el.set_selection_range(end, end);
+    // A frame's title is usually replaced, a note's text continued.
+    let start = if kind == ItemKind::Frame { 0 } else { end };
+    let _ = el.set_selection_range(start, end);
     s.request_frame();
 }
 
@@ -92,18 +93,13 @@ pub fn close(s: &mut State) {
         return;
     };
     editor.el.remove();
-    let item = s.board.item_snapshot(&s.board.doc().transact(), &editor.id);
-    if let Some(item) = item {
-        let tags = hashtags(&item.text);
-        if tags != item.tags {
-            let result = {
-                let mut txn = s.local_txn();
-                s.board.set_tags(&mut txn, &editor.id, &tags)
-            };
-            if let Err(err) = result {
-                log_error("could not store the tags", &dom::js_error(err));
-            }
-        }
+    let result = {
+        let mut txn = s.local_txn();
+        s.board.retag(&mut txn, &editor.id)
+    };
+    // The note may be gone (deleted by someone else while we typed): nothing to tag then.
+    if let Err(err) = result {
+        crate::dom::log_error("could not store the tags", &dom::js_error(err));
     }
     s.after_gesture();
 }
@@ -132,7 +128,7 @@ fn on_input(s: &mut State) {
 
 /// One edit, one transaction.
 fn apply_edit(board: &Board, id: &str, edit: &text_diff::TextDiff) -> Result<(), ModelError> {
-    let mut txn = board.doc().transact_mut_with(super::LOCAL_ORIGIN);
+    let mut txn = board.transact_local();
     if edit.delete > 0 {
         board.delete_text(&mut txn, id, edit.index, edit.delete)?;
     }
@@ -169,16 +165,22 @@ pub fn place(s: &mut State) {
         return;
     };
     let z = s.camera.zoom;
-    let [x, y] = s.camera.to_screen(item.pos);
+    let text = text_style(&item.kind);
+    let b = text_box(&item.kind, item.pos, item.size);
+    let [x, y] = s.camera.to_screen([b[0], b[1]]);
+    let background = match item.kind {
+        ItemKind::Note | ItemKind::Other(_) => item.color.hex(),
+        _ => "rgba(255,255,255,0.9)",
+    };
     let style = format!(
         "left:{x:.1}px;top:{y:.1}px;width:{:.1}px;height:{:.1}px;font-size:{:.2}px;\
-         line-height:{:.2}px;padding:{:.2}px;background:{}",
-        item.size[0] * z,
-        item.size[1] * z,
-        FONT_PX * z,
-        LINE_PX * z,
-        PAD_PX * z,
-        item.color.hex(),
+         line-height:{:.2}px;padding:{:.2}px;font-weight:{};background:{background}",
+        b[2] * z,
+        b[3] * z,
+        text.size * z,
+        text.line * z,
+        text.pad * z,
+        text.weight,
     );
     if style != editor.placed {
         let _ = editor.el.set_attribute("style", &style);

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Event, PointerEvent, WheelEvent};
 
 use super::camera::Rect;
+use super::connector;
 use super::render::HANDLE_PX;
 use super::scene::contains;
 use super::{Page, State, actions, editor};
@@ -25,6 +26,19 @@ const ZOOM_PER_PX: f64 = 0.01;
 const MAX_ZOOM_DELTA: f64 = 50.0;
 /// Pixels per wheel "line" (Firefox reports lines).
 const LINE_PX: f64 = 16.0;
+
+/// What a press on the canvas does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tool {
+    /// Select, drag, resize, marquee.
+    Select,
+    /// Draw an arrow: press the item it starts at, then the one it points to.
+    Connect { from: Option<String> },
+}
+
+/// Height (world units) of a frame's title band: a double-click there edits the title, below
+/// it creates a note in the frame.
+pub const FRAME_TITLE: f64 = 36.0;
 
 pub enum Gesture {
     Idle,
@@ -121,6 +135,10 @@ fn down(s: &mut State, e: &Event) {
     }
     let world = s.camera.to_world(at);
     let toggle = e.shift_key() || e.ctrl_key() || e.meta_key();
+    if let Tool::Connect { from } = s.tool.clone() {
+        connect_press(s, world, from);
+        return;
+    }
 
     // The resize handle of a single selected item.
     if s.selection.len() == 1
@@ -143,12 +161,13 @@ fn down(s: &mut State, e: &Event) {
         }
     }
 
-    let hit = s
-        .scene
-        .hit(world, |i| i.kind != ItemKind::Connector)
-        .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()));
+    let hit = hit_connector(s, world).or_else(|| hit_item(s, world));
     match hit {
         Some(id) => {
+            if !s.selection.contains(&id) {
+                s.picked.retain(|p| *p != id);
+                s.picked.push(id.clone());
+            }
             let mut selection = s.selection.clone();
             if toggle {
                 if !selection.remove(&id) {
@@ -184,6 +203,46 @@ fn down(s: &mut State, e: &Event) {
                 now: world,
                 base,
             };
+        }
+    }
+}
+
+/// The topmost item (not connector) under `world`.
+fn hit_item(s: &mut State, world: [f64; 2]) -> Option<String> {
+    s.scene
+        .hit(world, |i| i.kind != ItemKind::Connector)
+        .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()))
+}
+
+/// The arrow within a few pixels of `world`, if any.
+fn hit_connector(s: &State, world: [f64; 2]) -> Option<String> {
+    let reach = connector::HIT_PX / s.camera.zoom;
+    s.scene.connectors().iter().find_map(|slot| {
+        let arrow = s.scene.slot(*slot)?;
+        let from = s.scene.get(arrow.from.as_deref()?)?;
+        let to = s.scene.get(arrow.to.as_deref()?)?;
+        let (a, b) = connector::segment(from.rect(), to.rect());
+        (connector::distance(world, a, b) <= reach).then(|| arrow.id.clone())
+    })
+}
+
+/// A press with the connector tool: the first item is where the arrow starts, the second
+/// where it points; a press on empty canvas puts the tool away.
+fn connect_press(s: &mut State, world: [f64; 2], from: Option<String>) {
+    let Some(hit) = hit_item(s, world) else {
+        s.tool = Tool::Select;
+        super::toolbar::show_tool(s);
+        return;
+    };
+    match from {
+        Some(from) if from != hit => {
+            actions::connect(s, &from, &hit);
+            s.tool = Tool::Select;
+            super::toolbar::show_tool(s);
+        }
+        _ => {
+            s.set_selection(BTreeSet::from([hit.clone()]));
+            s.tool = Tool::Connect { from: Some(hit) };
         }
     }
 }
@@ -282,17 +341,19 @@ fn double_click(s: &mut State, e: &Event) {
         e.client_y() as f64 - s.canvas_at[1],
     ];
     let world = s.camera.to_world(at);
-    let hit = s
-        .scene
-        .hit(world, |i| i.kind != ItemKind::Connector)
-        .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()));
-    let id = match hit {
-        Some(id) => Some(id),
-        None => actions::create_note(s, world),
-    };
-    if let Some(id) = id {
-        s.set_selection(BTreeSet::from([id.clone()]));
-        editor::open(s, &id);
+    let hit = hit_item(s, world);
+    let frame_body = hit
+        .as_deref()
+        .and_then(|id| s.scene.get(id))
+        .is_some_and(|i| i.kind == ItemKind::Frame && world[1] > i.pos[1] + FRAME_TITLE);
+    match hit {
+        Some(id) if !frame_body => {
+            s.set_selection(BTreeSet::from([id.clone()]));
+            editor::open(s, &id);
+        }
+        _ => {
+            actions::create_note(s, world);
+        }
     }
 }
 

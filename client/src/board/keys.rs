@@ -6,7 +6,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Event, KeyboardEvent};
 
-use super::{Page, State, actions, clipboard, editor, help};
+use super::input::Tool;
+use super::{Page, State, actions, clipboard, editor, help, toolbar};
 use crate::dom::{self, Listener};
 
 /// World units an arrow key moves the selection (x10 with shift).
@@ -32,6 +33,10 @@ pub enum Action {
     Escape,
     Edit,
     NewNote,
+    NewFrame,
+    NewText,
+    /// Connect the two selected items, or pick the connector tool.
+    Connect,
     Color(usize),
 }
 
@@ -39,8 +44,16 @@ pub enum Action {
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Double-click", "New note / edit note"),
     ("N", "New note in the middle of the view"),
+    ("F / T", "New frame / new text label"),
+    (
+        "C",
+        "Arrow between the two selected items (or pick the arrow tool)",
+    ),
     ("Enter", "Edit the selected note"),
-    ("Escape", "Stop editing, clear the selection, close help"),
+    (
+        "Escape",
+        "Stop editing, put the tool away, clear the selection, close help",
+    ),
     (
         "Click, Shift+click, drag on empty canvas",
         "Select, add to selection, marquee",
@@ -98,6 +111,9 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "Escape" => Action::Escape,
         "Enter" => Action::Edit,
         "n" | "N" => Action::NewNote,
+        "f" | "F" => Action::NewFrame,
+        "t" | "T" => Action::NewText,
+        "c" | "C" => Action::Connect,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -119,8 +135,8 @@ pub fn run(s: &mut State, action: Action) {
         Action::Duplicate => actions::duplicate(s),
         Action::SelectAll => actions::select_all(s),
         Action::Copy => {
-            if let Some(clip) = clipboard::Clip::of(s) {
-                clip.store();
+            if let Some(clip) = clipboard::copy(s) {
+                clipboard::store(&clip);
             }
         }
         Action::Paste => actions::paste(s),
@@ -140,6 +156,9 @@ pub fn run(s: &mut State, action: Action) {
         Action::Escape => {
             if help::is_open(s) {
                 help::toggle(s);
+            } else if s.tool != Tool::Select {
+                s.tool = Tool::Select;
+                toolbar::show_tool(s);
             } else {
                 s.set_selection(Default::default());
             }
@@ -151,17 +170,30 @@ pub fn run(s: &mut State, action: Action) {
                 editor::open(s, &id);
             }
         }
-        Action::NewNote => {
+        Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
-            if let Some(id) = actions::create_note(s, [c.x, c.y]) {
-                s.set_selection([id.clone()].into());
-                editor::open(s, &id);
+            let at = [c.x, c.y];
+            match action {
+                Action::NewFrame => actions::create_frame(s, at),
+                Action::NewText => actions::create_label(s, at),
+                _ => actions::create_note(s, at),
+            };
+        }
+        Action::Connect => {
+            if s.selection.len() == 2 {
+                actions::connect_selection(s);
+            } else {
+                s.tool = match s.tool {
+                    Tool::Select => Tool::Connect { from: None },
+                    Tool::Connect { .. } => Tool::Select,
+                };
+                toolbar::show_tool(s);
             }
         }
         Action::Color(i) => {
             if let Some(color) = Color::ALL.get(i) {
                 actions::recolor(s, *color);
-                super::toolbar::show_color(s);
+                toolbar::show_color(s);
             }
         }
     }

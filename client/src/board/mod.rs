@@ -3,7 +3,7 @@
 //!
 //! One [`State`] behind an `Rc<RefCell<..>>` (a [`Page`]) holds everything; event listeners
 //! and the animation-frame callback borrow it for the length of one handler. Gestures write
-//! the document in one transaction with origin [`LOCAL_ORIGIN`] (one undo step, one update on
+//! the document in one transaction with origin [`huddle_shared::model::LOCAL_ORIGIN`] (one undo step, one update on
 //! the wire), then call [`State::after_gesture`]. Every transaction, wherever it came from,
 //! marks the touched items in [`sync::Changes`]; the next frame re-reads only those into the
 //! [`scene::Scene`] and redraws. Frames run on `requestAnimationFrame` only when dirty.
@@ -11,27 +11,27 @@
 mod actions;
 mod camera;
 mod clipboard;
+mod connector;
 mod editor;
 mod grid;
-mod hashtags;
 mod help;
 mod hooks;
 mod input;
 mod keys;
 mod layout;
+mod paint;
 mod peers;
 mod render;
 mod scene;
 mod stats;
 mod sync;
 mod toolbar;
-mod undo;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::{Rc, Weak};
 
-use huddle_shared::model::{Board, Color};
+use huddle_shared::model::{Board, Color, UndoManager};
 use huddle_shared::yrs::{Transact, TransactionMut};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -41,21 +41,16 @@ use crate::dom::{self, Listener, log_error};
 use crate::identity::Guest;
 use crate::net::{Connection, Events, Status};
 use crate::offline::{self, LocalStore};
-use crate::presence::Viewport;
+use crate::presence::{Presence, PresenceEvents, Viewport};
 
 pub use peers::PresenceLink;
 
 use self::camera::Camera;
 use self::editor::Editor;
-use self::input::Gesture;
+use self::input::{Gesture, Tool};
 use self::scene::Scene;
 use self::stats::FrameStats;
 use self::sync::Changes;
-use self::undo::Undo;
-
-/// Origin of this page's own transactions: the undo manager tracks only these.
-/// Matches `huddle_shared::model::LOCAL_ORIGIN` (which MODEL adds).
-pub const LOCAL_ORIGIN: &str = "huddle-local";
 
 pub type Page = Rc<RefCell<State>>;
 
@@ -84,13 +79,18 @@ pub struct State {
     pub scene: Scene,
     pub changes: Changes,
     pub selection: BTreeSet<String>,
+    /// Items in the order they were clicked into the selection (`C` connects the last two).
+    pub picked: Vec<String>,
+    /// What a press on the canvas does (select and drag, or draw an arrow).
+    pub tool: Tool,
     pub editor: Option<Editor>,
     pub gesture: Gesture,
     /// Space is held: a drag pans.
     pub space: bool,
     /// Colour of new notes (the toolbar's last pick).
     pub color: Color,
-    pub undo: Option<Undo>,
+    /// Undo of this page's own changes (origin `LOCAL_ORIGIN`) only.
+    pub undo: Option<UndoManager>,
     pub presence: Option<Box<dyn PresenceLink>>,
     pub stats: FrameStats,
     /// The document has arrived (from the server or IndexedDB), so a complete frame counts.
@@ -108,8 +108,6 @@ pub struct State {
 #[derive(Clone)]
 pub struct BoardHandle(Weak<RefCell<State>>);
 
-// `set_presence`, `peers_changed` and `follow` are for the presence wiring (see `connect`).
-#[allow(dead_code)]
 impl BoardHandle {
     fn with(&self, f: impl FnOnce(&mut State) + 'static) {
         let Some(page) = self.0.upgrade() else {
@@ -133,6 +131,7 @@ impl BoardHandle {
     /// Installs the presence handle (the board reports gestures to it and draws its peers).
     pub fn set_presence(&self, link: Box<dyn PresenceLink>) {
         self.with(move |s| {
+            link.set_viewport(s.camera.viewport(s.size));
             s.presence = Some(link);
             s.request_frame();
         });
@@ -157,6 +156,9 @@ impl BoardHandle {
     pub fn follow(&self, viewport: Viewport) {
         self.with(move |s| {
             s.camera = Camera::from_viewport(viewport, s.size);
+            if let Some(p) = &s.presence {
+                p.set_viewport(s.camera.viewport(s.size));
+            }
             s.request_frame();
         });
     }
@@ -178,9 +180,17 @@ impl State {
         }
     }
 
+    /// The name new items are signed with (the one chosen in the people panel, if any).
+    pub fn author(&self) -> String {
+        match &self.presence {
+            Some(p) => p.author(),
+            None => self.guest.name.clone(),
+        }
+    }
+
     /// A read-write transaction for a local gesture (tracked by undo).
     pub fn local_txn(&self) -> TransactionMut<'_> {
-        self.board.doc().transact_mut_with(LOCAL_ORIGIN)
+        self.board.transact_local()
     }
 
     /// Ends a gesture: its edits become one undo step, are sent, and drawn.
@@ -301,7 +311,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
 
     let board = Board::new();
     let changes = Changes::observe(&board);
-    let undo = Undo::new(&board, || js_sys::Date::now() as u64);
+    let undo = board.undo_manager(|| js_sys::Date::now() as u64);
     let guest = Guest::load();
     let page: Page = Rc::new_cyclic(|me| {
         RefCell::new(State {
@@ -322,6 +332,8 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             scene: Scene::default(),
             changes,
             selection: BTreeSet::new(),
+            picked: Vec::new(),
+            tool: Tool::Select,
             editor: None,
             gesture: Gesture::Idle,
             space: false,
@@ -378,7 +390,7 @@ async fn connect(
     board_id: &str,
     guest: Guest,
     status: Element,
-    _side: Element,
+    side: Element,
 ) -> Result<(), JsValue> {
     let store = offline::open(&board, board_id).await?;
     let handle = BoardHandle(Rc::downgrade(page));
@@ -395,6 +407,7 @@ async fn connect(
         on_awareness: Box::new(move || on_awareness.awareness_changed()),
     };
     let conn = Connection::start(board, board_id, &guest, events)?;
+    let presence_conn = conn.clone();
     // An empty board never gets a remote change: count it as loaded after a moment.
     let later = handle.clone();
     let loaded = Closure::once_into_js(move || {
@@ -413,12 +426,12 @@ async fn connect(
         s.conn = Some(conn);
         s.request_frame();
     }
-    // WIRING (lead, when presence lands), a few lines:
-    //   let h = handle.clone(); let f = handle.clone();
-    //   let presence = crate::presence::Presence::new(conn.clone(), guest, &_side,
-    //       PresenceEvents { on_peers: Box::new(move || h.peers_changed()),
-    //                        on_follow: Box::new(move |v| f.follow(v)) })?;
-    //   handle.set_presence(Box::new(presence));   // with `impl PresenceLink for Presence`
-    let _ = handle;
+    let (on_peers, on_follow) = (handle.clone(), handle.clone());
+    let events = PresenceEvents {
+        on_peers: Box::new(move || on_peers.peers_changed()),
+        on_follow: Box::new(move |v| on_follow.follow(v)),
+    };
+    let presence = Presence::new(presence_conn, guest, &side, events)?;
+    handle.set_presence(Box::new(presence));
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! The seam to presence: what the board tells it (our cursor, selection, drag, viewport)
-//! and what it gives back (the peers to draw). `crate::presence::Presence` implements this in
-//! a few delegating lines; the board works without it (then nobody else is drawn).
+//! and what it gives back (the peers to draw). [`Presence`] implements it; the board works
+//! without one too (then nobody else is drawn), which keeps the page testable on its own.
 
+use huddle_shared::model::ItemKind;
 use web_sys::CanvasRenderingContext2d;
 
 use super::camera::Camera;
 use super::scene::Scene;
-use crate::presence::{Peer, Viewport};
+use crate::presence::{Peer, Presence, Viewport};
 
 pub trait PresenceLink {
     /// Our pointer in world coordinates, `None` when it leaves the canvas.
@@ -21,6 +22,35 @@ pub trait PresenceLink {
     fn awareness_changed(&self);
     /// Everyone else, for drawing (called at draw time).
     fn peers(&self) -> Vec<Peer>;
+    /// Our display name (for signing new items).
+    fn author(&self) -> String;
+}
+
+impl PresenceLink for Presence {
+    fn set_cursor(&self, world: Option<[f64; 2]>) {
+        Presence::set_cursor(self, world);
+    }
+    fn set_selection(&self, ids: &[String]) {
+        Presence::set_selection(self, ids);
+    }
+    fn set_dragging(&self, items: &[(String, [f64; 2])]) {
+        Presence::set_dragging(self, items);
+    }
+    fn set_viewport(&self, viewport: Viewport) {
+        Presence::set_viewport(self, viewport);
+    }
+    fn stop_following(&self) {
+        Presence::stop_following(self);
+    }
+    fn awareness_changed(&self) {
+        Presence::awareness_changed(self);
+    }
+    fn peers(&self) -> Vec<Peer> {
+        Presence::peers(self)
+    }
+    fn author(&self) -> String {
+        self.guest().name
+    }
 }
 
 /// Draws others' selections (outlined in their colour), the notes they are dragging (ghosts
@@ -45,8 +75,11 @@ pub fn draw(ctx: &CanvasRenderingContext2d, scene: &Scene, cam: &Camera, dpr: f6
         ctx.set_global_alpha(0.55);
         for (id, pos) in &peer.dragging {
             if let Some(item) = scene.get(id) {
-                ctx.set_fill_style_str(item.color.hex());
-                ctx.fill_rect(pos[0], pos[1], item.size[0], item.size[1]);
+                // Ghosts: notes in their colour, frames and labels as outlines.
+                if item.kind == ItemKind::Note {
+                    ctx.set_fill_style_str(item.color.hex());
+                    ctx.fill_rect(pos[0], pos[1], item.size[0], item.size[1]);
+                }
                 ctx.stroke_rect(pos[0], pos[1], item.size[0], item.size[1]);
             }
         }

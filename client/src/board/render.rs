@@ -1,119 +1,35 @@
-//! Drawing a frame on the Canvas 2D: dot grid, the visible items bottom to top, selection,
-//! peers, marquee.
+//! Drawing a frame on the Canvas 2D: dot grid, the visible items bottom to top (painted by
+//! [`super::paint`]), arrows, selection, peers, marquee.
 //!
 //! The context is scaled by `devicePixelRatio x zoom` once per frame and items are drawn in
 //! world units, so everything is crisp at any zoom. Only the items the grid returns for the
-//! visible rectangle are touched. Far out, notes are plain rectangles batched by colour (one
-//! path per colour); close in, they are rounded, with their cached wrapped text and tag chips.
-//! Font and colour strings are constants: nothing is formatted per item per frame.
+//! visible rectangle are touched. Font and colour strings are constants: nothing is
+//! formatted per item per frame.
 
-use huddle_shared::model::{Color, ItemKind};
 use web_sys::CanvasRenderingContext2d;
 
+use super::State;
+use super::camera::{Camera, Rect};
+use super::connector;
 use super::input::Gesture;
-use super::layout::{TextLayout, wrap};
-use super::scene::Item;
-use super::{State, camera::Camera};
+use super::paint::{DETAIL_PX, Pen, batched};
+use super::scene::{Scene, intersects};
 
-/// Note text size, line height and padding, in world units (CSS px at 100%). The editor
-/// overlay uses the same numbers so text does not jump when editing starts.
-pub const FONT_PX: f64 = 16.0;
-pub const LINE_PX: f64 = 20.0;
-pub const PAD_PX: f64 = 12.0;
-pub const FONT: &str = "16px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const CHIP_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const TITLE_FONT: &str = "600 14px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const CHIP_H: f64 = 18.0;
-const RADIUS: f64 = 6.0;
-const INK: &str = "#1f2328";
 const ACCENT: &str = "#3b5bdb";
 const PAPER: &str = "#f6f8fa";
 const DOT: &str = "#c9d1d9";
-const SHADOW: &str = "rgba(0,0,0,0.10)";
-const CHIP_BG: &str = "rgba(0,0,0,0.09)";
-/// Below this on-screen size (px) notes are plain rectangles batched by colour.
-const DETAIL_PX: f64 = 24.0;
-/// Below this on-screen font size (px) text is not drawn (unreadable anyway).
-const MIN_TEXT_PX: f64 = 6.0;
+/// Arrows between items.
+const ARROW: &str = "#57606a";
 /// Text layouts computed per frame at most; the rest wait for the next frame, so a jump to a
 /// crowded area never blocks one frame for long.
 const LAYOUTS_PER_FRAME: usize = 400;
 /// Dot grid: world spacing, doubled until the dots are at least this far apart on screen.
 const DOT_STEP: f64 = 24.0;
 const MIN_DOT_GAP_PX: f64 = 18.0;
-/// Where a single selected note's resize handle is: this many screen px square.
+/// Where a single selected item's resize handle is: this many screen px square.
 pub const HANDLE_PX: f64 = 12.0;
-
-#[derive(Clone, Copy, PartialEq)]
-enum Font {
-    None,
-    Note,
-    Chip,
-    Title,
-}
-
-struct Pen<'a> {
-    ctx: &'a CanvasRenderingContext2d,
-    font: Font,
-    zoom: f64,
-    budget: usize,
-    complete: bool,
-}
-
-impl Pen<'_> {
-    fn font(&mut self, font: Font) {
-        if self.font != font {
-            self.font = font;
-            self.ctx.set_font(match font {
-                Font::Note | Font::None => FONT,
-                Font::Chip => CHIP_FONT,
-                Font::Title => TITLE_FONT,
-            });
-        }
-    }
-
-    fn measure(&self, s: &str) -> f64 {
-        self.ctx.measure_text(s).map_or(0.0, |m| m.width())
-    }
-
-    /// The item's layout, computed now if the frame's budget allows.
-    fn layout<'i>(&mut self, item: &'i mut Item, size: [f64; 2]) -> Option<&'i TextLayout> {
-        if item.layout.is_none() {
-            if self.budget == 0 {
-                self.complete = false;
-                return None;
-            }
-            self.budget -= 1;
-            let chips_h = if item.tags.is_empty() {
-                0.0
-            } else {
-                CHIP_H + 6.0
-            };
-            let max_lines = ((size[1] - 2.0 * PAD_PX - chips_h) / LINE_PX)
-                .floor()
-                .max(0.0);
-            self.font(Font::Note);
-            let lines = wrap(
-                &item.text,
-                size[0] - 2.0 * PAD_PX,
-                max_lines as usize,
-                &|s| self.measure(s),
-            );
-            self.font(Font::Chip);
-            let chips = item
-                .tags
-                .iter()
-                .map(|t| {
-                    let label = format!("#{t}");
-                    let w = self.measure(&label);
-                    (label, w)
-                })
-                .collect();
-            item.layout = Some(TextLayout { lines, chips });
-        }
-        item.layout.as_ref()
-    }
-}
+/// The side of a default note, for choosing the level of detail.
+const DEFAULT_SIDE: f64 = 200.0;
 
 /// Draws the whole frame; `false` if some visible text was left for the next frame.
 pub fn draw(s: &mut State) -> bool {
@@ -157,13 +73,7 @@ pub fn draw(s: &mut State) -> bool {
         _ => None,
     };
     let editing = editor.as_ref().and_then(|e| scene.slot_of(&e.id));
-    let mut pen = Pen {
-        ctx,
-        font: Font::None,
-        zoom: cam.zoom,
-        budget: LAYOUTS_PER_FRAME,
-        complete: true,
-    };
+    let mut pen = Pen::new(ctx, cam.zoom, LAYOUTS_PER_FRAME);
 
     if DEFAULT_SIDE * cam.zoom < DETAIL_PX {
         batched(&pen, scene, visible, dragged);
@@ -180,7 +90,7 @@ pub fn draw(s: &mut State) -> bool {
                 _ => item.size,
             };
             let pos = item.pos;
-            item_at(&mut pen, item, pos, size, editing == Some(slot));
+            pen.item(item, pos, size, editing == Some(slot));
         }
     }
     // Dragged items on top, where the pointer has them.
@@ -189,10 +99,14 @@ pub fn draw(s: &mut State) -> bool {
             if let Some(item) = scene.slot_mut(slot) {
                 let pos = [item.pos[0] + offset[0], item.pos[1] + offset[1]];
                 let size = item.size;
-                item_at(&mut pen, item, pos, size, false);
+                pen.item(item, pos, size, false);
             }
         }
     }
+
+    arrows(
+        ctx, scene, view, cam.zoom, selection, dragged, offset, resized,
+    );
 
     // Our selection, and the resize handle of a single selected item.
     let z = cam.zoom;
@@ -202,7 +116,7 @@ pub fn draw(s: &mut State) -> bool {
         let Some(slot) = scene.slot_of(id) else {
             continue;
         };
-        let Some(item) = scene.slot(slot) else {
+        let Some(item) = scene.slot(slot).filter(|i| !i.is_connector()) else {
             continue;
         };
         let moved = dragged.is_some_and(|d| d.binary_search(&slot).is_ok());
@@ -239,114 +153,61 @@ pub fn draw(s: &mut State) -> bool {
     pen.complete
 }
 
-/// The side of a default note, for choosing the level of detail.
-const DEFAULT_SIDE: f64 = 200.0;
-
-/// Far out: one path per colour of plain rectangles (stacking among overlapping tiny notes
-/// is not visible at this size).
-fn batched(pen: &Pen, scene: &super::scene::Scene, visible: &[u32], skip: Option<&[u32]>) {
-    let ctx = pen.ctx;
-    for color in Color::ALL {
-        ctx.begin_path();
-        let mut any = false;
-        for &slot in visible {
-            let Some(item) = scene.slot(slot) else {
-                continue;
-            };
-            if item.color != color || item.kind == ItemKind::Connector {
-                continue;
-            }
-            if skip.is_some_and(|d| d.binary_search(&slot).is_ok()) {
-                continue;
-            }
-            ctx.rect(item.pos[0], item.pos[1], item.size[0], item.size[1]);
-            any = true;
+/// The arrows whose ends are in view, following their ends while they are dragged.
+#[allow(clippy::too_many_arguments)]
+fn arrows(
+    ctx: &CanvasRenderingContext2d,
+    scene: &Scene,
+    view: Rect,
+    zoom: f64,
+    selection: &std::collections::BTreeSet<String>,
+    dragged: Option<&[u32]>,
+    offset: [f64; 2],
+    resized: Option<(u32, [f64; 2])>,
+) {
+    let rect = |id: Option<&str>| -> Option<Rect> {
+        let slot = scene.slot_of(id?)?;
+        let item = scene.slot(slot)?;
+        let mut r = item.rect();
+        if dragged.is_some_and(|d| d.binary_search(&slot).is_ok()) {
+            r[0] += offset[0];
+            r[1] += offset[1];
         }
-        if any {
-            ctx.set_fill_style_str(color.hex());
-            ctx.fill();
+        if let Some((s, size)) = resized
+            && s == slot
+        {
+            r[2] = size[0];
+            r[3] = size[1];
         }
-    }
-}
-
-fn item_at(pen: &mut Pen, item: &mut Item, pos: [f64; 2], size: [f64; 2], editing: bool) {
-    let ctx = pen.ctx;
-    let z = pen.zoom;
-    match item.kind {
-        ItemKind::Connector => {}
-        ItemKind::Frame => {
-            ctx.set_fill_style_str("rgba(255,255,255,0.7)");
-            ctx.fill_rect(pos[0], pos[1], size[0], size[1]);
-            ctx.set_stroke_style_str("#8c959f");
-            ctx.set_line_width(1.0 / z);
-            ctx.stroke_rect(pos[0], pos[1], size[0], size[1]);
-            if 14.0 * z >= MIN_TEXT_PX && !editing {
-                pen.font(Font::Title);
-                ctx.set_fill_style_str(INK);
-                let title = item.text.lines().next().unwrap_or("Frame");
-                let _ = ctx.fill_text(title, pos[0], pos[1] - 20.0);
-            }
-        }
-        ItemKind::Text => {
-            if editing || FONT_PX * z < MIN_TEXT_PX {
-                return;
-            }
-            text(pen, item, pos, size);
-        }
-        ItemKind::Note | ItemKind::Other(_) => {
-            if size[0] * z < DETAIL_PX || size[1] * z < DETAIL_PX {
-                ctx.set_fill_style_str(item.color.hex());
-                ctx.fill_rect(pos[0], pos[1], size[0], size[1]);
-                return;
-            }
-            ctx.set_fill_style_str(SHADOW);
-            ctx.fill_rect(pos[0] + 1.0, pos[1] + 3.0, size[0], size[1]);
-            ctx.set_fill_style_str(item.color.hex());
-            ctx.begin_path();
-            let _ = ctx.round_rect_with_f64(pos[0], pos[1], size[0], size[1], RADIUS);
-            ctx.fill();
-            if editing || FONT_PX * z < MIN_TEXT_PX {
-                return;
-            }
-            text(pen, item, pos, size);
-        }
-    }
-}
-
-/// The item's wrapped text and tag chips.
-fn text(pen: &mut Pen, item: &mut Item, pos: [f64; 2], size: [f64; 2]) {
-    let ctx = pen.ctx;
-    let Some(layout) = pen.layout(item, size) else {
-        return;
+        Some(r)
     };
-    // `layout` borrows the item, not the pen: set the font through the context directly.
-    ctx.set_font(FONT);
-    ctx.set_fill_style_str(INK);
-    // Centred in the line box, as the editor's textarea places it.
-    let mut y = pos[1] + PAD_PX + (LINE_PX - FONT_PX) / 2.0;
-    for line in &layout.lines {
-        let _ = ctx.fill_text(line, pos[0] + PAD_PX, y);
-        y += LINE_PX;
-    }
-    if !layout.chips.is_empty() {
-        ctx.set_font(CHIP_FONT);
-        let mut x = pos[0] + PAD_PX;
-        let y = pos[1] + size[1] - PAD_PX - CHIP_H;
-        for (label, w) in &layout.chips {
-            let width = w + 12.0;
-            if x + width > pos[0] + size[0] - PAD_PX {
-                break;
-            }
-            ctx.set_fill_style_str(CHIP_BG);
-            ctx.begin_path();
-            let _ = ctx.round_rect_with_f64(x, y, width, CHIP_H, CHIP_H / 2.0);
-            ctx.fill();
-            ctx.set_fill_style_str(INK);
-            let _ = ctx.fill_text(label, x + 6.0, y + 3.0);
-            x += width + 4.0;
+    ctx.set_line_width(2.0 / zoom);
+    for slot in scene.connectors() {
+        let Some(arrow) = scene.slot(*slot) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (rect(arrow.from.as_deref()), rect(arrow.to.as_deref())) else {
+            continue;
+        };
+        let around = [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            (a[0] + a[2]).max(b[0] + b[2]) - a[0].min(b[0]),
+            (a[1] + a[3]).max(b[1] + b[3]) - a[1].min(b[1]),
+        ];
+        if !intersects(around, view) {
+            continue;
         }
+        let color = if selection.contains(&arrow.id) {
+            ACCENT
+        } else {
+            ARROW
+        };
+        ctx.set_stroke_style_str(color);
+        ctx.set_fill_style_str(color);
+        let (from, to) = connector::segment(a, b);
+        connector::draw(ctx, from, to, zoom);
     }
-    pen.font = Font::None;
 }
 
 /// The dot grid, in screen space (the context is at `dpr` scale only).

@@ -24,6 +24,9 @@ pub struct Item {
     pub color: Color,
     pub tags: Vec<String>,
     pub z: String,
+    /// Connectors only: the items the arrow goes from and to.
+    pub from: Option<String>,
+    pub to: Option<String>,
     /// Position in the stacking order (0 = bottom); valid after [`Scene::ensure_order`].
     pub order: u32,
     /// Wrapped text, computed by the renderer when first drawn; cleared when text or size change.
@@ -34,6 +37,12 @@ impl Item {
     pub fn rect(&self) -> Rect {
         [self.pos[0], self.pos[1], self.size[0], self.size[1]]
     }
+
+    /// Connectors have no rectangle of their own: they are drawn between their ends and kept
+    /// out of the grid.
+    pub fn is_connector(&self) -> bool {
+        self.kind == ItemKind::Connector
+    }
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +51,8 @@ pub struct Scene {
     free: Vec<u32>,
     by_id: HashMap<String, u32>,
     grid: Grid,
+    /// Slots of the connectors (few; drawn and hit-tested by walking this list).
+    connectors: Vec<u32>,
     order_dirty: bool,
 }
 
@@ -89,7 +100,7 @@ impl Scene {
             let Some(item) = self.slots[slot as usize].as_mut() else {
                 return;
             };
-            let old = item.rect();
+            let old = (!item.is_connector()).then(|| item.rect());
             if item.text != snap.text || item.size != snap.size || item.tags != snap.tags {
                 item.layout = None;
             }
@@ -103,10 +114,12 @@ impl Scene {
             item.color = color;
             item.tags = snap.tags;
             item.z = snap.z;
-            let new = item.rect();
+            item.from = snap.from;
+            item.to = snap.to;
+            let new = (!item.is_connector()).then(|| item.rect());
             if old != new {
-                self.grid.remove(slot, old);
-                self.grid.insert(slot, new);
+                self.unindex(slot, old);
+                self.index(slot, new);
             }
             return;
         }
@@ -119,10 +132,12 @@ impl Scene {
             color,
             tags: snap.tags,
             z: snap.z,
+            from: snap.from,
+            to: snap.to,
             order: 0,
             layout: None,
         };
-        let rect = item.rect();
+        let rect = (!item.is_connector()).then(|| item.rect());
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(item);
@@ -134,7 +149,7 @@ impl Scene {
             }
         };
         self.by_id.insert(id.to_owned(), slot);
-        self.grid.insert(slot, rect);
+        self.index(slot, rect);
         self.order_dirty = true;
     }
 
@@ -143,10 +158,31 @@ impl Scene {
             return;
         };
         if let Some(item) = self.slots[slot as usize].take() {
-            self.grid.remove(slot, item.rect());
+            let rect = (!item.is_connector()).then(|| item.rect());
+            self.unindex(slot, rect);
         }
         self.free.push(slot);
         self.order_dirty = true;
+    }
+
+    /// Puts a slot in the grid (`Some(rect)`) or the connector list (`None`).
+    fn index(&mut self, slot: u32, rect: Option<Rect>) {
+        match rect {
+            Some(rect) => self.grid.insert(slot, rect),
+            None => self.connectors.push(slot),
+        }
+    }
+
+    fn unindex(&mut self, slot: u32, rect: Option<Rect>) {
+        match rect {
+            Some(rect) => self.grid.remove(slot, rect),
+            None => self.connectors.retain(|s| *s != slot),
+        }
+    }
+
+    /// Slots of all connectors.
+    pub fn connectors(&self) -> &[u32] {
+        &self.connectors
     }
 
     /// Recomputes every item's `order` if ranks changed (rank, then id, as the model sorts).
@@ -203,7 +239,7 @@ impl Scene {
 
     /// The rectangle around every item, if there is any.
     pub fn bounds(&self) -> Option<Rect> {
-        let mut it = self.items().map(Item::rect);
+        let mut it = self.items().filter(|i| !i.is_connector()).map(Item::rect);
         let first = it.next()?;
         let mut b = [first[0], first[1], first[0] + first[2], first[1] + first[3]];
         for r in it {
@@ -245,6 +281,8 @@ mod tests {
             author: String::new(),
             created_at: 0.0,
             z: z.into(),
+            from: None,
+            to: None,
         })
     }
 
@@ -315,5 +353,21 @@ mod tests {
         scene.set("a", Some(changed));
         assert!(scene.get("a").unwrap().layout.is_none());
         assert_eq!(scene.bounds(), Some([10.0, 0.0, 200.0, 200.0]));
+    }
+
+    #[test]
+    fn connectors_stay_out_of_the_grid() {
+        let mut scene = Scene::default();
+        scene.set("a", note([0.0, 0.0], "a0"));
+        let mut arrow = note([0.0, 0.0], "a1").unwrap();
+        arrow.kind = ItemKind::Connector;
+        arrow.from = Some("a".into());
+        arrow.to = Some("b".into());
+        scene.set("c", Some(arrow));
+        assert_eq!(scene.connectors().len(), 1);
+        assert_eq!(scene.ids_in([0.0, 0.0, 10.0, 10.0]), vec!["a"]);
+        assert_eq!(scene.bounds(), Some([0.0, 0.0, 200.0, 200.0]));
+        scene.set("c", None);
+        assert!(scene.connectors().is_empty());
     }
 }

@@ -34,6 +34,14 @@ const BUTTONS: &[(&str, &str, &str, Action)] = &[
         "New note (N, or double-click the canvas)",
         Action::NewNote,
     ),
+    ("new-frame", "Frame", "New frame (F)", Action::NewFrame),
+    ("new-text", "Text", "New text label (T)", Action::NewText),
+    (
+        "connect",
+        "Arrow",
+        "Arrow between two items (C)",
+        Action::Connect,
+    ),
     (
         "delete",
         "Delete",
@@ -171,6 +179,20 @@ pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
     keys::install(page)?;
     show_color(&page.borrow());
     Ok(())
+}
+
+/// Marks the arrow button while the connector tool is out.
+pub fn show_tool(s: &State) {
+    let on = s.tool != super::input::Tool::Select;
+    if let Ok(Some(button)) = s.stage.query_selector("[data-action=connect]") {
+        let _ = button.set_attribute("aria-pressed", if on { "true" } else { "false" });
+    }
+    let cursor = if on {
+        "cursor:crosshair"
+    } else {
+        "cursor:default"
+    };
+    let _ = s.canvas.set_attribute("style", cursor);
 }
 
 /// Marks the current colour's swatch.
