@@ -11,6 +11,7 @@
 mod actions;
 mod camera;
 mod clipboard;
+mod connect;
 mod connector;
 mod editor;
 mod grid;
@@ -39,9 +40,8 @@ use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement};
 
 use crate::dom::{self, Listener, log_error};
 use crate::identity::Guest;
-use crate::net::{Connection, Events, Status};
-use crate::offline::{self, LocalStore};
-use crate::presence::{Presence, PresenceEvents, Viewport};
+use crate::net::Connection;
+use crate::offline::LocalStore;
 
 pub use peers::PresenceLink;
 
@@ -101,67 +101,6 @@ pub struct State {
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
     me: Weak<RefCell<State>>,
-}
-
-/// A handle on the board page for wiring presence in (cheap to clone; does nothing once the
-/// page is gone). Safe to call from any callback: if the page is busy, the call is deferred.
-#[derive(Clone)]
-pub struct BoardHandle(Weak<RefCell<State>>);
-
-impl BoardHandle {
-    fn with(&self, f: impl FnOnce(&mut State) + 'static) {
-        let Some(page) = self.0.upgrade() else {
-            return;
-        };
-        if let Ok(mut state) = page.try_borrow_mut() {
-            f(&mut state);
-            return;
-        }
-        // Called from inside one of our own handlers: run right after it.
-        let weak = self.0.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Some(page) = weak.upgrade()
-                && let Ok(mut state) = page.try_borrow_mut()
-            {
-                f(&mut state);
-            }
-        });
-    }
-
-    /// Installs the presence handle (the board reports gestures to it and draws its peers).
-    pub fn set_presence(&self, link: Box<dyn PresenceLink>) {
-        self.with(move |s| {
-            link.set_viewport(s.camera.viewport(s.size));
-            s.presence = Some(link);
-            s.request_frame();
-        });
-    }
-
-    /// Peers changed (cursor, selection, drag...): redraw.
-    pub fn peers_changed(&self) {
-        self.with(|s| s.request_frame());
-    }
-
-    /// Net's `on_awareness`: forwarded to presence.
-    pub fn awareness_changed(&self) {
-        self.with(|s| {
-            if let Some(p) = &s.presence {
-                p.awareness_changed();
-            }
-            s.request_frame();
-        });
-    }
-
-    /// Moves the camera to someone's viewport (following them, or summoned).
-    pub fn follow(&self, viewport: Viewport) {
-        self.with(move |s| {
-            s.camera = Camera::from_viewport(viewport, s.size);
-            if let Some(p) = &s.presence {
-                p.set_viewport(s.camera.viewport(s.size));
-            }
-            s.request_frame();
-        });
-    }
 }
 
 impl State {
@@ -294,11 +233,6 @@ fn show_title(state: &State) {
     state.doc.set_title(&format!("{shown} · Huddle"));
 }
 
-fn show_status(badge: &Element, status: Status) {
-    badge.set_text_content(Some(status.as_str()));
-    badge.set_class_name(&format!("status {}", status.as_str()));
-}
-
 /// Builds the board page for `board_id` into `root`, opens the local copy and connects.
 pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let doc = dom::document()?;
@@ -376,62 +310,9 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let status = parts.status.clone();
     let side = parts.side.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(err) = connect(&page, board, &board_id, guest, status, side).await {
+        if let Err(err) = connect::connect(&page, board, &board_id, guest, status, side).await {
             log_error("could not open the board", &err);
         }
     });
-    Ok(())
-}
-
-/// The mount sequence's async half: local copy first, then the server.
-async fn connect(
-    page: &Page,
-    board: Board,
-    board_id: &str,
-    guest: Guest,
-    status: Element,
-    side: Element,
-) -> Result<(), JsValue> {
-    let store = offline::open(&board, board_id).await?;
-    let handle = BoardHandle(Rc::downgrade(page));
-    let weak = Rc::downgrade(page);
-    let on_awareness = handle.clone();
-    let events = Events {
-        on_status: Box::new(move |s| show_status(&status, s)),
-        on_remote_change: Box::new(move || {
-            BoardHandle(weak.clone()).with(|s| {
-                s.loaded = true;
-                s.request_frame();
-            })
-        }),
-        on_awareness: Box::new(move || on_awareness.awareness_changed()),
-    };
-    let conn = Connection::start(board, board_id, &guest, events)?;
-    let presence_conn = conn.clone();
-    // An empty board never gets a remote change: count it as loaded after a moment.
-    let later = handle.clone();
-    let loaded = Closure::once_into_js(move || {
-        later.with(|s| {
-            s.loaded = true;
-            s.request_frame();
-        })
-    });
-    dom::window()?.set_timeout_with_callback_and_timeout_and_arguments_0(
-        loaded.unchecked_ref(),
-        EMPTY_BOARD_LOADED_MS,
-    )?;
-    {
-        let mut s = page.borrow_mut();
-        s.store = Some(store);
-        s.conn = Some(conn);
-        s.request_frame();
-    }
-    let (on_peers, on_follow) = (handle.clone(), handle.clone());
-    let events = PresenceEvents {
-        on_peers: Box::new(move || on_peers.peers_changed()),
-        on_follow: Box::new(move |v| on_follow.follow(v)),
-    };
-    let presence = Presence::new(presence_conn, guest, &side, events)?;
-    handle.set_presence(Box::new(presence));
     Ok(())
 }
