@@ -5,6 +5,7 @@
 
 use huddle_shared::model::Clip;
 use huddle_shared::yrs::Transact;
+use wasm_bindgen::prelude::*;
 
 use super::State;
 use super::camera::Rect;
@@ -32,8 +33,18 @@ pub fn store(clip: &Clip) {
     {
         log_error("could not store the clipboard", &err);
     }
-    // Refused without a user gesture or permission: then only the board clipboard has it.
-    let _ = window.navigator().clipboard().write_text(&json);
+    // Absent outside secure contexts, refused without focus or permission: then only the
+    // board clipboard has it. Calling an absent API would throw through the wasm, so look
+    // first, and catch the refusal so it is not reported as an unhandled rejection.
+    let navigator = window.navigator();
+    let present = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .is_ok_and(|c| c.is_object());
+    if present {
+        let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+        let _ = navigator.clipboard().write_text(&json).catch(&ignore);
+        // One small closure per copy, kept for whenever the promise settles.
+        ignore.forget();
+    }
 }
 
 /// The clip last stored, if there is a valid one.

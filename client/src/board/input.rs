@@ -144,7 +144,7 @@ fn down(s: &mut State, e: &Event) {
     if s.selection.len() == 1
         && let Some(id) = s.selection.iter().next().cloned()
         && let Some(slot) = s.scene.slot_of(&id)
-        && let Some(item) = s.scene.slot(slot)
+        && let Some(item) = s.scene.slot(slot).filter(|i| !i.is_connector())
     {
         let h = HANDLE_PX / s.camera.zoom;
         let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];

@@ -110,7 +110,8 @@ pub fn draw(ctx: &CanvasRenderingContext2d, scene: &Scene, cam: &Camera, dpr: f6
         ctx.begin_path();
         let _ = ctx.round_rect_with_f64(x + 10.0, y + 16.0, width, 18.0, 4.0);
         ctx.fill();
-        ctx.set_fill_style_str("#1f2328");
+        // Guest colours are saturated: white reads on all of them.
+        ctx.set_fill_style_str("#ffffff");
         let _ = ctx.fill_text(&peer.name, x + 15.0, y + 19.0);
     }
 }
