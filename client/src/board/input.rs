@@ -53,6 +53,9 @@ pub enum Gesture {
         slots: Vec<u32>,
         offset: [f64; 2],
         moved: bool,
+        /// Pressed without shift on an item already in a larger selection: a click (no move)
+        /// then selects just this item.
+        collapse_to: Option<String>,
     },
     Resize {
         id: String,
@@ -141,24 +144,15 @@ fn down(s: &mut State, e: &Event) {
     }
 
     // The resize handle of a single selected item.
-    if s.selection.len() == 1
-        && let Some(id) = s.selection.iter().next().cloned()
-        && let Some(slot) = s.scene.slot_of(&id)
-        && let Some(item) = s.scene.slot(slot).filter(|i| !i.is_connector())
-    {
-        let h = HANDLE_PX / s.camera.zoom;
-        let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
-        let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
-        if contains(handle, world) {
-            s.gesture = Gesture::Resize {
-                id,
-                slot,
-                start: world,
-                size0: item.size,
-                size: item.size,
-            };
-            return;
-        }
+    if let Some((id, slot, size)) = on_handle(s, world) {
+        s.gesture = Gesture::Resize {
+            id,
+            slot,
+            start: world,
+            size0: size,
+            size,
+        };
+        return;
     }
 
     let hit = hit_connector(s, world).or_else(|| hit_item(s, world));
@@ -168,6 +162,8 @@ fn down(s: &mut State, e: &Event) {
                 s.picked.retain(|p| *p != id);
                 s.picked.push(id.clone());
             }
+            let collapse_to =
+                (!toggle && s.selection.len() > 1 && s.selection.contains(&id)).then(|| id.clone());
             let mut selection = s.selection.clone();
             if toggle {
                 if !selection.remove(&id) {
@@ -188,6 +184,7 @@ fn down(s: &mut State, e: &Event) {
                     slots,
                     offset: [0.0, 0.0],
                     moved: false,
+                    collapse_to,
                 };
             }
         }
@@ -257,7 +254,7 @@ fn moved(s: &mut State, e: &Event) {
         p.set_cursor(Some(world));
     }
     match &mut s.gesture {
-        Gesture::Idle => return,
+        Gesture::Idle => return hover(s, world),
         Gesture::Pan { last } => {
             let (dx, dy) = (at[0] - last[0], at[1] - last[1]);
             *last = at;
@@ -324,12 +321,50 @@ fn up(s: &mut State, e: &Event) {
                 p.set_dragging(&[]);
             }
         }
+        Gesture::Drag {
+            moved: false,
+            collapse_to: Some(id),
+            ..
+        } => s.set_selection(BTreeSet::from([id])),
         Gesture::Resize {
             id, size, size0, ..
         } if size != size0 => actions::resize(s, &id, size),
         _ => {}
     }
     s.request_frame();
+}
+
+/// The pointer's look over the canvas when no button is down: what a press would do.
+fn hover(s: &mut State, world: [f64; 2]) {
+    let cursor = if s.space {
+        "grab"
+    } else if s.tool != Tool::Select {
+        "crosshair"
+    } else if on_handle(s, world).is_some() {
+        "nwse-resize"
+    } else if hit_item(s, world).is_some() || hit_connector(s, world).is_some() {
+        "move"
+    } else {
+        "default"
+    };
+    if s.cursor != cursor {
+        s.cursor = cursor;
+        let _ = s.canvas.set_attribute("style", &format!("cursor:{cursor}"));
+    }
+}
+
+/// The single selected item whose resize handle is under `world`: (id, slot, size).
+fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> {
+    if s.selection.len() != 1 {
+        return None;
+    }
+    let id = s.selection.iter().next()?;
+    let slot = s.scene.slot_of(id)?;
+    let item = s.scene.slot(slot).filter(|i| !i.is_connector())?;
+    let h = HANDLE_PX / s.camera.zoom;
+    let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
+    let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
+    contains(handle, world).then(|| (id.clone(), slot, item.size))
 }
 
 fn double_click(s: &mut State, e: &Event) {

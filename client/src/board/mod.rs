@@ -87,6 +87,8 @@ pub struct State {
     pub gesture: Gesture,
     /// Space is held: a drag pans.
     pub space: bool,
+    /// The canvas's CSS cursor as last set (set only when it changes).
+    pub cursor: &'static str,
     /// Colour of new notes (the toolbar's last pick).
     pub color: Color,
     /// Undo of this page's own changes (origin `LOCAL_ORIGIN`) only.
@@ -271,6 +273,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             editor: None,
             gesture: Gesture::Idle,
             space: false,
+            cursor: "default",
             color: Color::default(),
             undo: Some(undo),
             presence: None,

@@ -181,18 +181,13 @@ pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Marks the arrow button while the connector tool is out.
+/// Marks the arrow button while the connector tool is out (the canvas pointer follows on
+/// the next move).
 pub fn show_tool(s: &State) {
     let on = s.tool != super::input::Tool::Select;
     if let Ok(Some(button)) = s.stage.query_selector("[data-action=connect]") {
         let _ = button.set_attribute("aria-pressed", if on { "true" } else { "false" });
     }
-    let cursor = if on {
-        "cursor:crosshair"
-    } else {
-        "cursor:default"
-    };
-    let _ = s.canvas.set_attribute("style", cursor);
 }
 
 /// Marks the current colour's swatch.
