@@ -1,0 +1,271 @@
+//! Offline-first in real headless Chromium against the real server (issue 3, tests 3 and 4):
+//! a tab that loses its network keeps editing, reloads from its service worker and
+//! IndexedDB, and syncs everything when the network is back; a reloaded tab shows the same
+//! board, even with the server gone.
+//!
+//! The UI steps (add a note, type into it, read the notes) are small helper functions, so
+//! they can follow the board page when it changes. Needs the built client and Chromium:
+//! `cargo xtask build-client && cargo build -p huddle-server`, then
+//! `HUDDLE_BIN=$PWD/target/debug/huddle cargo test -p huddle-tests --test offline`.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, ensure};
+use huddle_tests::browser::{self, Browser, Page};
+use huddle_tests::client::{Client, WAIT};
+use huddle_tests::http;
+use huddle_tests::server::{DataDir, TestServer};
+use serde_json::{Value, json};
+
+// ---- the board page, as a user drives it ---------------------------------------------------
+
+/// Clicks "Add note" and returns the id of the note that appeared.
+async fn add_note(page: &Page) -> anyhow::Result<String> {
+    let before = note_texts(page).await?;
+    page.click("#add-note").await?;
+    let ids = wait(
+        page,
+        "a new note",
+        &format!(
+            "(() => {{
+                const known = {};
+                const ids = [...document.querySelectorAll('#notes li.note')].map(li => li.dataset.id);
+                return ids.find(id => !known.includes(id)) ?? null;
+            }})()",
+            json!(before.keys().collect::<Vec<_>>())
+        ),
+    )
+    .await?;
+    Ok(ids.as_str().context("note id")?.to_owned())
+}
+
+/// Types `text` at the end of note `id`.
+async fn type_into_note(page: &Page, id: &str, text: &str) -> anyhow::Result<()> {
+    page.type_into(&note_text(id), text).await
+}
+
+/// Every note the page shows: id -> text.
+async fn note_texts(page: &Page) -> anyhow::Result<BTreeMap<String, String>> {
+    let notes = page
+        .eval(
+            "Object.fromEntries([...document.querySelectorAll('#notes li.note')].map(li =>
+                [li.dataset.id, li.querySelector('textarea.note-text')?.value ?? null]))",
+        )
+        .await?;
+    Ok(serde_json::from_value(notes)?)
+}
+
+/// Waits until the page shows exactly `expected` (id -> text).
+async fn wait_notes(
+    page: &Page,
+    what: &str,
+    expected: &BTreeMap<String, String>,
+) -> anyhow::Result<()> {
+    let js = format!(
+        "(() => {{
+            const want = {};
+            const shown = [...document.querySelectorAll('#notes li.note')]
+                .map(li => [li.dataset.id, li.querySelector('textarea.note-text')?.value ?? null])
+                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+            return JSON.stringify(shown) === JSON.stringify(Object.entries(want));
+        }})()",
+        json!(expected)
+    );
+    wait(page, what, &js).await.map(drop)
+}
+
+fn note_text(id: &str) -> String {
+    format!("#notes li.note[data-id=\"{id}\"] textarea.note-text")
+}
+
+/// Waits until `#status` says `status`.
+async fn wait_status(page: &Page, status: &str) -> anyhow::Result<()> {
+    let js = format!(
+        "document.querySelector('#status')?.textContent === {}",
+        json!(status)
+    );
+    wait(page, &format!("status '{status}'"), &js)
+        .await
+        .map(drop)
+}
+
+// ---- helpers --------------------------------------------------------------------------------
+
+async fn start() -> anyhow::Result<(TestServer, DataDir, Browser)> {
+    browser::ensure_client_built()?;
+    let (server, data) = TestServer::start()?;
+    let browser = Browser::launch().await?;
+    Ok((server, data, browser))
+}
+
+async fn create_board(server: &TestServer, title: &str) -> anyhow::Result<String> {
+    let res = http::post_json(server.addr(), "/api/boards", &json!({ "title": title })).await?;
+    ensure!(res.status == 201, "create: {} {}", res.status, res.body);
+    Ok(res.json()?["id"].as_str().context("no id")?.to_owned())
+}
+
+/// Opens the board, waits until it is connected and its service worker has cached the app.
+async fn open_board(browser: &Browser, url: &str) -> anyhow::Result<Page> {
+    let page = browser.new_page(url).await?;
+    wait(
+        &page,
+        "the board page to connect",
+        "['online', 'saved'].includes(document.querySelector('#status')?.textContent)",
+    )
+    .await?;
+    wait_for_service_worker(&page).await?;
+    Ok(page)
+}
+
+/// The service worker is active (so its install, which caches the app shell, is done) and
+/// controls this page.
+async fn wait_for_service_worker(page: &Page) -> anyhow::Result<()> {
+    wait(
+        page,
+        "the service worker",
+        "navigator.serviceWorker.ready.then(r => !!r.active && !!navigator.serviceWorker.controller)",
+    )
+    .await
+    .map(drop)
+}
+
+async fn wait(page: &Page, what: &str, js: &str) -> anyhow::Result<Value> {
+    match page.wait_for(js, WAIT).await {
+        Ok(value) => Ok(value),
+        Err(err) => {
+            let shown = page
+                .eval(
+                    "({ path: location.pathname, status: document.querySelector('#status')?.textContent ?? null,
+                        app: document.querySelector('#app')?.innerText.slice(0, 300) ?? null })",
+                )
+                .await
+                .map_or_else(|e| format!("(unreadable: {e:#})"), |v| v.to_string());
+            Err(err.context(format!(
+                "waiting for {what}; the page shows {shown}; console: {:?}",
+                page.console()
+            )))
+        }
+    }
+}
+
+/// Neither a panic nor an uncaught exception, and nothing went wrong with IndexedDB.
+fn assert_healthy(page: &Page, which: &str) -> anyhow::Result<()> {
+    let bad: Vec<String> = page
+        .console()
+        .into_iter()
+        .filter(|line| {
+            line.starts_with("[exception]")
+                || line.starts_with("[crashed]")
+                || line.contains("panicked")
+                || line.contains("IndexedDB")
+        })
+        .collect();
+    ensure!(bad.is_empty(), "{which} logged: {bad:#?}");
+    Ok(())
+}
+
+// ---- tests ----------------------------------------------------------------------------------
+
+/// Issue 3, test 3: offline edits survive a reload while still offline and sync on return.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edits_survive_a_reload_and_sync() -> anyhow::Result<()> {
+    let (server, _data, browser) = start().await?;
+    let board = create_board(&server, "Offline").await?;
+    let url = server.http_url(&format!("/b/{board}"));
+    let page = open_board(&browser, &url).await?;
+    let rust = Client::join(&server.ws_url(&board)).await?;
+
+    let first = add_note(&page).await?;
+    type_into_note(&page, &first, "online").await?;
+    wait_status(&page, "saved").await?;
+
+    page.set_offline(true).await?;
+    wait_status(&page, "offline").await?;
+    type_into_note(&page, &first, " + offline").await?;
+    let second = add_note(&page).await?;
+    type_into_note(&page, &second, "made offline").await?;
+    let expected = BTreeMap::from([
+        (first.clone(), "online + offline".to_owned()),
+        (second.clone(), "made offline".to_owned()),
+    ]);
+    wait_notes(&page, "the offline edits", &expected).await?;
+
+    // Reload at once, still offline: the app comes from the service worker, the edits from
+    // IndexedDB.
+    page.goto(&url).await?;
+    wait_notes(&page, "the offline edits after a reload", &expected).await?;
+    wait_status(&page, "offline").await?;
+    ensure!(
+        page.eval("!!navigator.serviceWorker.controller").await? == json!(true),
+        "the reloaded page is not controlled by the service worker"
+    );
+    // The server has not seen them.
+    let seen = rust.snapshot();
+    ensure!(
+        seen.items.get(&first).is_some_and(|n| n.text == "online") && seen.items.len() == 1,
+        "the server saw offline edits: {seen:?}"
+    );
+
+    page.set_offline(false).await?;
+    wait_status(&page, "saved").await?;
+    let synced = rust
+        .wait_until(|s| {
+            s.items.len() == 2
+                && s.items
+                    .get(&first)
+                    .is_some_and(|n| n.text == "online + offline")
+                && s.items
+                    .get(&second)
+                    .is_some_and(|n| n.text == "made offline")
+        })
+        .await
+        .context("the Rust client never saw the offline edits")?;
+    ensure!(synced.items.len() == 2, "the Rust client has {synced:?}");
+    assert_healthy(&page, "the page")
+}
+
+/// Issue 3, test 4: a reload shows the same board, from the server and from IndexedDB, and
+/// the board still opens with its last state when the server is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_shows_the_board_even_without_the_server() -> anyhow::Result<()> {
+    let (mut server, _data, browser) = start().await?;
+    let board = create_board(&server, "Reloaded").await?;
+    let url = server.http_url(&format!("/b/{board}"));
+    let page = open_board(&browser, &url).await?;
+
+    let a = add_note(&page).await?;
+    type_into_note(&page, &a, "first note").await?;
+    let b = add_note(&page).await?;
+    type_into_note(&page, &b, "second note").await?;
+    wait_status(&page, "saved").await?;
+    let expected = note_texts(&page).await?;
+    ensure!(expected.len() == 2, "the page shows {expected:?}");
+
+    page.goto(&url).await?;
+    wait_notes(&page, "the board after a reload", &expected).await?;
+    wait(
+        &page,
+        "the reloaded page to connect",
+        "['online', 'saved'].includes(document.querySelector('#status')?.textContent)",
+    )
+    .await?;
+    wait(
+        &page,
+        "the board's title",
+        "document.querySelector('#board-title')?.textContent === 'Reloaded'",
+    )
+    .await?;
+
+    // The server is gone: the page still opens, with the last state, and says offline.
+    server.kill9();
+    page.goto(&url).await?;
+    wait_notes(&page, "the board with the server gone", &expected).await?;
+    wait_status(&page, "offline").await?;
+    wait(
+        &page,
+        "the board's title without the server",
+        "document.querySelector('#board-title')?.textContent === 'Reloaded'",
+    )
+    .await?;
+    assert_healthy(&page, "the page")
+}
