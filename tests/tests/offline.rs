@@ -269,3 +269,50 @@ async fn reload_shows_the_board_even_without_the_server() -> anyhow::Result<()> 
     .await?;
     assert_healthy(&page, "the page")
 }
+
+/// The heartbeat: a connection to a server that stopped answering (frozen with SIGSTOP, so
+/// its socket stays open) is noticed as dead, and the page reconnects when it answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_noticed_and_replaced() -> anyhow::Result<()> {
+    /// The page gives up after 30 s of silence, checked every 5 s; then some slack.
+    const NOTICE: std::time::Duration = std::time::Duration::from_secs(60);
+    let (server, _data, browser) = start().await?;
+    let board = create_board(&server, "Heartbeat").await?;
+    let url = server.http_url(&format!("/b/{board}"));
+    let page = open_board(&browser, &url).await?;
+    let pid = server.pid().to_string();
+
+    let signal = |sig: &str| {
+        std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .with_context(|| format!("kill {sig} {pid}"))
+    };
+    ensure!(signal("-STOP")?.success(), "could not stop the server");
+    let noticed = page
+        .wait_for(
+            "document.querySelector('#status')?.textContent === 'offline'",
+            NOTICE,
+        )
+        .await;
+    ensure!(signal("-CONT")?.success(), "could not resume the server");
+    noticed.context("the page never noticed that the server went silent")?;
+
+    let id = add_note(&page).await?;
+    type_into_note(&page, &id, "after the silence").await?;
+    page.wait_for(
+        "document.querySelector('#status')?.textContent === 'saved'",
+        NOTICE,
+    )
+    .await
+    .context("the page did not reconnect and save after the server came back")?;
+    let rust = Client::join(&server.ws_url(&board)).await?;
+    rust.wait_until(|s| {
+        s.items
+            .get(&id)
+            .is_some_and(|n| n.text == "after the silence")
+    })
+    .await
+    .context("the server never got the note")?;
+    assert_healthy(&page, "the page")
+}
