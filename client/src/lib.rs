@@ -14,8 +14,11 @@
 //! - `lib.rs`: the entry point and the router.
 //! - `home`: the home page.
 //! - `board`: the board page: status badge, "Add note", notes bound to their `Y.Text`.
-//! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff;
+//! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
+//! - `offline`: the board kept in IndexedDB (restored before connecting, every update
+//!   appended, compacted now and then) and the recently opened boards; `static/sw.js`, the
+//!   service worker, keeps the app itself so that a board opens without a network.
 //! - `identity`: the guest name and colour shared through awareness.
 //! - [`text_diff`]: the edit between two values of a text field, in UTF-16 units.
 //! - `dom`: small web-sys helpers.

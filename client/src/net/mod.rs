@@ -113,6 +113,7 @@ impl Drop for Socket {
 
 impl Connection {
     /// Connects `board` to `/ws/{board_id}` on this page's host and keeps it connected.
+    /// `store` is the board's copy in the browser, opened (and restored) before this call.
     pub fn start(
         board: Board,
         board_id: &str,

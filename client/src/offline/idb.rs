@@ -1,10 +1,11 @@
 //! IndexedDB in Rust futures, and the layout of Huddle's database.
 //!
 //! IndexedDB reports through `onsuccess` / `onerror` callbacks. [`Pending`] turns one request
-//! into a `Future`: the callbacks store the outcome and wake
-//! the task, and they live inside the future, so they are dropped after the outcome arrived,
-//! never while running and never leaked. No crate for this: the three dozen lines below are
-//! all the client needs, and IDB wrapper crates bring their own error and value types.
+//! into a `Future`: the callbacks store the outcome and wake the task, and they live inside
+//! the future, so they are dropped after the outcome arrived, never while running and never
+//! leaked. No crate for this: the few dozen lines below are all the client needs, and IDB
+//! wrapper crates bring their own error and value types. Writes are not awaited at all (see
+//! the parent module): only opening and loading wait for answers.
 //!
 //! # The database
 //!
@@ -122,9 +123,16 @@ pub async fn open_database() -> Result<Option<IdbDatabase>, JsValue> {
         })
     };
     open.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
-    let db = request(&open).await?;
+    let db: IdbDatabase = request(&open).await?.dyn_into()?;
     open.set_onupgradeneeded(None);
-    Ok(Some(db.dyn_into()?))
+    // A newer version of the app (in another tab) wants to upgrade the database: let it, or it
+    // would wait until this tab closes. This tab then works online only.
+    let on_version_change = {
+        let db = db.clone();
+        Closure::once_into_js(move |_: Event| db.close())
+    };
+    db.set_onversionchange(Some(on_version_change.unchecked_ref()));
+    Ok(Some(db))
 }
 
 /// Creates the stores that a database of an older version (or a new one) lacks.
