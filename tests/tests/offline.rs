@@ -148,6 +148,31 @@ async fn wait(page: &Page, what: &str, js: &str) -> anyhow::Result<Value> {
     }
 }
 
+/// The keys the page's IndexedDB holds for `board`: `{states: [[board, session]...],
+/// updates: [[board, session, seq]...]}`.
+async fn stored_keys(page: &Page, board: &str) -> anyhow::Result<Value> {
+    page.eval(&format!(
+        "new Promise((resolve, reject) => {{
+            const open = indexedDB.open('huddle');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {{
+                const db = open.result;
+                const txn = db.transaction(['states', 'updates']);
+                const range = IDBKeyRange.bound([{b}], [{b}, []]);
+                const states = txn.objectStore('states').getAllKeys(range);
+                const updates = txn.objectStore('updates').getAllKeys(range);
+                txn.oncomplete = () => {{
+                    db.close();
+                    resolve({{ states: states.result, updates: updates.result }});
+                }};
+                txn.onerror = () => reject(txn.error);
+            }};
+        }})",
+        b = json!(board)
+    ))
+    .await
+}
+
 /// Neither a panic nor an uncaught exception, and nothing went wrong with IndexedDB.
 fn assert_healthy(page: &Page, which: &str) -> anyhow::Result<()> {
     let bad: Vec<String> = page
@@ -255,6 +280,28 @@ async fn reload_shows_the_board_even_without_the_server() -> anyhow::Result<()> 
         "document.querySelector('#board-title')?.textContent === 'Reloaded'",
     )
     .await?;
+    // The reloaded page adopted the first one's rows into its own compacted state.
+    let mut keys = Value::Null;
+    for _ in 0..100 {
+        keys = stored_keys(&page, &board).await?;
+        let states = keys["states"].as_array().map_or(0, Vec::len);
+        let session = &keys["states"][0][1];
+        let own_rows = keys["updates"]
+            .as_array()
+            .is_some_and(|rows| rows.iter().all(|key| &key[1] == session));
+        if states == 1 && own_rows {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let session = &keys["states"][0][1];
+    ensure!(
+        keys["states"].as_array().map(Vec::len) == Some(1)
+            && keys["updates"]
+                .as_array()
+                .is_some_and(|rows| rows.iter().all(|key| &key[1] == session)),
+        "IndexedDB holds {keys} for the board: not one state and only its own rows"
+    );
 
     // The server is gone: the page still opens, with the last state, and says offline.
     server.kill9();
