@@ -363,3 +363,48 @@ async fn a_silent_connection_is_noticed_and_replaced() -> anyhow::Result<()> {
     .context("the server never got the note")?;
     assert_healthy(&page, "the page")
 }
+
+/// An IndexedDB that never answers (as some browsers' has) or is missing does not keep the
+/// board from working online: the page logs it once and goes on without a local copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_works_online_when_indexeddb_does_not() -> anyhow::Result<()> {
+    let (server, _data, browser) = start().await?;
+    let board = create_board(&server, "No IndexedDB").await?;
+    let url = server.http_url(&format!("/b/{board}"));
+    for (which, script) in [
+        // `open` returns a request that never fires.
+        ("a hanging IndexedDB", "indexedDB.open = () => ({});"),
+        (
+            "no IndexedDB",
+            "Object.defineProperty(globalThis, 'indexedDB', { get: () => undefined });",
+        ),
+    ] {
+        let page = browser.new_page("about:blank").await?;
+        page.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": script }),
+        )
+        .await?;
+        page.goto(&url).await?;
+        wait(
+            &page,
+            &format!("the board page to connect with {which}"),
+            "['online', 'saved'].includes(document.querySelector('#status')?.textContent)",
+        )
+        .await?;
+        let id = add_note(&page).await?;
+        type_into_note(&page, &id, which).await?;
+        wait_status(&page, "saved").await?;
+        let warnings = page
+            .console()
+            .into_iter()
+            .filter(|line| line.contains("IndexedDB is unavailable"))
+            .count();
+        ensure!(
+            warnings == 1,
+            "with {which} the page logged {warnings} warnings: {:?}",
+            page.console()
+        );
+    }
+    Ok(())
+}

@@ -34,6 +34,9 @@ use web_sys::{
 pub const DB_NAME: &str = "huddle";
 /// Schema version: bump it (and extend [`upgrade`]) when the stores change.
 const DB_VERSION: u32 = 1;
+/// How long opening the database may take before the board goes on without it: it takes
+/// milliseconds, or seconds on a busy machine; never answering is a browser bug.
+const OPEN_TIMEOUT_MS: i32 = 5_000;
 /// Appended updates, `[board, session, seq]` -> bytes.
 pub const UPDATES: &str = "updates";
 /// Compacted states, `[board, session]` -> bytes.
@@ -51,7 +54,21 @@ struct Slot {
 /// A request still running, as a future of its result.
 pub struct Pending {
     slot: Rc<RefCell<Slot>>,
+    request: IdbRequest,
     _callbacks: Vec<Closure<dyn FnMut(Event)>>,
+    /// The timer of [`request_within`] and its callback.
+    timeout: Option<(i32, Closure<dyn FnMut(Event)>)>,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        // The callbacks are freed with this: the request and the timer must not call them.
+        self.request.set_onsuccess(None);
+        self.request.set_onerror(None);
+        if let (Some((id, _)), Ok(window)) = (&self.timeout, crate::dom::window()) {
+            window.clear_timeout_with_handle(*id);
+        }
+    }
 }
 
 impl Future for Pending {
@@ -103,8 +120,29 @@ pub fn request(request: &IdbRequest) -> Pending {
     request.set_onerror(Some(err.as_ref().unchecked_ref()));
     Pending {
         slot,
+        request: request.clone(),
         _callbacks: vec![ok, err],
+        timeout: None,
     }
+}
+
+/// Like [`request`], but an error if no answer came within `ms`: some browsers have left
+/// `indexedDB.open` unanswered forever, and the board must not wait for it.
+pub fn request_within(req: &IdbRequest, ms: i32) -> Pending {
+    let mut pending = request(req);
+    let expire = settle(&pending.slot, move || {
+        Err(JsValue::from_str(&format!(
+            "IndexedDB did not answer within {ms} ms"
+        )))
+    });
+    let timer = crate::dom::window().and_then(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(expire.as_ref().unchecked_ref(), ms)
+    });
+    match timer {
+        Ok(id) => pending.timeout = Some((id, expire)),
+        Err(err) => crate::dom::log_error("could not time an IndexedDB request", &err),
+    }
+    pending
 }
 
 /// Opens (creating or upgrading) Huddle's database. `Ok(None)` if this browser context has
@@ -123,8 +161,10 @@ pub async fn open_database() -> Result<Option<IdbDatabase>, JsValue> {
         })
     };
     open.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
-    let db: IdbDatabase = request(&open).await?.dyn_into()?;
+    let opened = request_within(&open, OPEN_TIMEOUT_MS).await;
+    // `on_upgrade` is freed on return, whatever happened.
     open.set_onupgradeneeded(None);
+    let db: IdbDatabase = opened?.dyn_into()?;
     // A newer version of the app (in another tab) wants to upgrade the database: let it, or it
     // would wait until this tab closes. This tab then works online only.
     let on_version_change = {
