@@ -11,7 +11,7 @@
 //! - Heartbeat: every 15 s an open connection renews our awareness state and sends sync
 //!   step 1, which the server answers; if nothing at all arrived for 30 s, the connection is
 //!   dead (browsers answer the server's pings without telling the page), so it is dropped and
-//!   a new one opened.
+//!   a new one opened. So is a connection whose handshake has not finished in 30 s.
 //! - Offline copy: a board restored from IndexedDB (`offline::LocalStore::restored`) asks
 //!   for a save after the first sync, whose step 2 carries the edits made offline; after each
 //!   frame and each local flush the store writes the new updates to IndexedDB.
@@ -232,7 +232,11 @@ fn connect(shared: &Rc<Shared>) {
     // Drop the old socket first: this runs from a timer, never from one of its own handlers.
     session.socket = None;
     match open_socket(shared, &session.url, generation) {
-        Ok(socket) => session.socket = Some(socket),
+        Ok(socket) => {
+            session.socket = Some(socket);
+            // The heartbeat gives the handshake as long as an open socket gets to be silent.
+            session.last_received = js_sys::Date::now();
+        }
         Err(err) => {
             log_error("could not open the WebSocket", &err);
             let delay = session.next_backoff();

@@ -9,6 +9,7 @@ use huddle_shared::wire::{self, HuddleMessage, Message};
 use huddle_shared::yrs::sync::Awareness;
 use huddle_shared::yrs::{ReadTxn, Transact};
 use wasm_bindgen::JsValue;
+use web_sys::WebSocket;
 
 use super::{REMOTE_ORIGIN, Socket, Status};
 use crate::dom::{js_error, log_error};
@@ -45,7 +46,8 @@ pub(super) struct Session {
     /// Local edits were made while offline (or restored from IndexedDB): ask for a save once
     /// they went out in step 2.
     pub unsaved: bool,
-    /// When the current socket last received a frame (or opened), `Date.now()` ms.
+    /// When the current socket last received a frame (or opened, or was created),
+    /// `Date.now()` ms.
     pub last_received: f64,
     /// When the last heartbeat was sent, `Date.now()` ms.
     last_heartbeat: f64,
@@ -126,15 +128,25 @@ impl Session {
         now - self.last_received < SILENCE_MS
     }
 
-    /// The heartbeat: `false` if the open socket went silent (the caller replaces it);
+    /// The heartbeat: `false` if the open socket went silent or the connecting one hangs (the
+    /// caller replaces it);
     /// otherwise, every [`HEARTBEAT_MS`], renews our awareness state and sends sync step 1,
     /// whose answer proves the connection alive.
     pub fn heartbeat(&mut self, now: f64) -> bool {
-        if !self.is_open() {
+        let Some(socket) = &self.socket else {
+            return true;
+        };
+        let connecting = socket.ws.ready_state() == WebSocket::CONNECTING;
+        if !socket.open && !connecting {
+            // Closed: a reconnect is scheduled already.
             return true;
         }
         if !self.is_alive(now) {
+            // Silent while open, or a handshake that never finishes.
             return false;
+        }
+        if !socket.open {
+            return true;
         }
         if now - self.last_heartbeat >= HEARTBEAT_MS {
             self.last_heartbeat = now;

@@ -42,6 +42,9 @@ pub const UPDATES: &str = "updates";
 /// Compacted states, `[board, session]` -> bytes.
 pub const STATES: &str = "states";
 
+/// A callback IndexedDB (or a timer) calls.
+type Callback = Closure<dyn FnMut(Event)>;
+
 /// What a callback reported: the request's result, or its error.
 type Outcome = Option<Result<JsValue, JsValue>>;
 
@@ -55,9 +58,9 @@ struct Slot {
 pub struct Pending {
     slot: Rc<RefCell<Slot>>,
     request: IdbRequest,
-    _callbacks: Vec<Closure<dyn FnMut(Event)>>,
+    _callbacks: Vec<Callback>,
     /// The timer of [`request_within`] and its callback.
-    timeout: Option<(i32, Closure<dyn FnMut(Event)>)>,
+    timeout: Option<(i32, Callback)>,
 }
 
 impl Drop for Pending {
@@ -90,7 +93,7 @@ impl Future for Pending {
 fn settle(
     slot: &Rc<RefCell<Slot>>,
     f: impl Fn() -> Result<JsValue, JsValue> + 'static,
-) -> Closure<dyn FnMut(Event)> {
+) -> Callback {
     let slot = slot.clone();
     Closure::new(move |_: Event| {
         let mut s = slot.borrow_mut();
