@@ -408,3 +408,34 @@ async fn a_board_works_online_when_indexeddb_does_not() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Every keystroke is a row in IndexedDB until a few hundred of them are folded into one
+/// state; the text comes back whole from the state and the rows after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_edits_are_compacted_and_restored() -> anyhow::Result<()> {
+    let (server, _data, browser) = start().await?;
+    let board = create_board(&server, "Compaction").await?;
+    let url = server.http_url(&format!("/b/{board}"));
+    let page = open_board(&browser, &url).await?;
+    let id = add_note(&page).await?;
+    let text: String = (0..350)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    type_into_note(&page, &id, &text).await?;
+    let expected = BTreeMap::from([(id.clone(), text.clone())]);
+    wait_notes(&page, "the typed text", &expected).await?;
+
+    let keys = stored_keys(&page, &board).await?;
+    let states = keys["states"].as_array().map_or(0, Vec::len);
+    let rows = keys["updates"].as_array().map_or(0, Vec::len);
+    ensure!(
+        states == 1 && rows < 300,
+        "after {} keystrokes IndexedDB holds {states} states and {rows} rows",
+        text.len()
+    );
+
+    page.set_offline(true).await?;
+    page.goto(&url).await?;
+    wait_notes(&page, "the text restored offline", &expected).await?;
+    assert_healthy(&page, "the page")
+}

@@ -301,10 +301,9 @@ impl Inner {
             for key in &rows.adopted_updates {
                 updates.delete(key)?;
             }
+            // Other sessions' states (ours has a fresh session id, so it is never among them).
             for key in &rows.adopted_states {
-                if *key != idb::state_key(&self.board_id, &self.session) {
-                    states.delete(key)?;
-                }
+                states.delete(key)?;
             }
             Ok(())
         });
