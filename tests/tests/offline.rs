@@ -1,7 +1,9 @@
 //! Offline-first in real headless Chromium against the real server (issue 3, tests 3 and 4):
 //! a tab that loses its network keeps editing, reloads from its service worker and
 //! IndexedDB, and syncs everything when the network is back; a reloaded tab shows the same
-//! board, even with the server gone.
+//! board, even with the server gone. Around them: the heartbeat notices a silent server,
+//! the board works online when IndexedDB does not, keystrokes are compacted, and a new build
+//! replaces the cached app.
 //!
 //! The UI steps (add a note, type into it, read the notes) are small helper functions, so
 //! they can follow the board page when it changes. Needs the built client and Chromium:
@@ -438,4 +440,106 @@ async fn many_edits_are_compacted_and_restored() -> anyhow::Result<()> {
     page.goto(&url).await?;
     wait_notes(&page, "the text restored offline", &expected).await?;
     assert_healthy(&page, "the page")
+}
+
+/// A new build (another build id in `sw.js`) installs a new service worker, whose cache
+/// replaces the old one; the server tells browsers to revalidate `sw.js` every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_build_replaces_the_cached_app() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    // A copy of the client that this test can "redeploy" without touching client/dist.
+    let assets = tempfile::tempdir()?;
+    copy_dir(&huddle_tests::server::assets_dir(), assets.path())?;
+    let data = DataDir::new();
+    let (mut child, addr) = spawn_with_assets(data.path(), assets.path())?;
+    let result = async {
+        let sw = http::get(addr, "/sw.js").await?;
+        ensure!(
+            sw.status == 200 && sw.body.contains("const BUILD = \""),
+            "GET /sw.js: {} {}",
+            sw.status,
+            sw.body.chars().take(200).collect::<String>()
+        );
+        let browser = Browser::launch().await?;
+        let page = open_board(&browser, &format!("http://{addr}/b/redeploy")).await?;
+        let before = page.eval("caches.keys()").await?;
+        ensure!(
+            before.as_array().map(Vec::len) == Some(1),
+            "caches: {before}"
+        );
+
+        let script = std::fs::read_to_string(assets.path().join("sw.js"))?;
+        let start = script.find("const BUILD = \"").context("no build id")? + 15;
+        let old = &script[start..start + 16];
+        std::fs::write(
+            assets.path().join("sw.js"),
+            script.replace(old, "0123456789abcdef"),
+        )?;
+        page.eval(
+            "navigator.serviceWorker.getRegistration().then(r => r.update()).then(() => true)",
+        )
+        .await?;
+        wait(
+            &page,
+            "the new build's cache to replace the old one",
+            "caches.keys().then(k => k.length === 1 && k[0] === 'huddle-shell-0123456789abcdef')",
+        )
+        .await?;
+        Ok(())
+    }
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// `huddle serve` on 127.0.0.1:0 with its own `--assets` (the shared helpers use
+/// `HUDDLE_ASSETS`, process-wide).
+fn spawn_with_assets(
+    data: &std::path::Path,
+    assets: &std::path::Path,
+) -> anyhow::Result<(std::process::Child, std::net::SocketAddr)> {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(huddle_tests::server::huddle_bin())
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .arg("--assets")
+        .arg(assets)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start huddle")?;
+    let addr = (|| {
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let line = lines.next().context("huddle printed nothing")??;
+        // Keep draining, so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        line.strip_prefix("huddle listening on http://")
+            .with_context(|| format!("unexpected first line: {line:?}"))?
+            .parse()
+            .context("bad address")
+    })();
+    match addr {
+        Ok(addr) => Ok((child, addr)),
+        Err(err) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(err)
+        }
+    }
 }
