@@ -316,8 +316,6 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
     }
     if outcome.remote_change {
         shared.store.persist();
-    }
-    if outcome.remote_change {
         (shared.events.on_remote_change)();
     }
     if outcome.awareness_change {
