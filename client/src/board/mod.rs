@@ -17,6 +17,7 @@ use web_sys::{Document, Element, HtmlTextAreaElement};
 use crate::dom::{self, Listener, element, log_error, typed};
 use crate::identity::Guest;
 use crate::net::{Connection, Events, Status};
+use crate::offline;
 use crate::text_diff;
 
 /// New notes are laid out in rows of this many (their stored position, for the canvas later).
@@ -103,13 +104,27 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
         }),
         on_awareness: Box::new(|| {}),
     };
-    let conn = Connection::start(board, board_id, &guest, events)?;
-    view.borrow_mut().conn = Some(conn);
-
     // The page lives as long as the button, so this listener owns the view.
     let owner = view.clone();
     Listener::new(&add, "click", move |_| add_note(&owner))?.forever();
-    render(&view);
+
+    // Restore the browser's copy first, then connect: the first sync sends what was edited
+    // offline. The connection keeps the store alive.
+    let board_id = board_id.to_owned();
+    wasm_bindgen_futures::spawn_local(async move {
+        let store = match offline::open(&board, &board_id).await {
+            Ok(store) => store,
+            Err(err) => {
+                log_error("could not open the board's offline copy", &err);
+                offline::LocalStore::online_only()
+            }
+        };
+        render(&view);
+        match Connection::start(board, &board_id, &guest, events, &store) {
+            Ok(conn) => view.borrow_mut().conn = Some(conn),
+            Err(err) => log_error("could not connect the board", &err),
+        }
+    });
     Ok(())
 }
 
