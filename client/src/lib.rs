@@ -23,8 +23,11 @@
 //!   `Y.Text`), `actions` (one gesture, one transaction), `keys` + `help` (shortcuts, the `?`
 //!   dialog), `toolbar` (page elements, buttons, colours), `clipboard`, `peers` (the presence
 //!   seam, drawing others), `stats` + `hooks` (`window.huddle` for tests and benchmarks).
-//! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff;
+//! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
+//! - `offline`: the board kept in IndexedDB (restored before connecting, every update
+//!   appended, compacted now and then) and the recently opened boards; `static/sw.js`, the
+//!   service worker, keeps the app itself so that a board opens without a network.
 //! - `identity`: the display name (asked once) and the colour derived from a stored id,
 //!   shared through awareness.
 //! - `presence`: others' cursors, selections, drags and views (parsed, tolerant), ours sent

@@ -9,7 +9,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/", get(index))
         .route("/b/{board}", get(board_page))
+        .route("/sw.js", get(service_worker))
         .nest("/api", api::routes())
         .fallback_service(assets)
         .with_state(state)
@@ -201,6 +202,23 @@ async fn board_page(Path(board): Path<String>, State(state): State<AppState>) ->
             .into_response();
     }
     serve_index(&state).await
+}
+
+/// The client's service worker. Not through `ServeDir`: browsers must revalidate it on every
+/// check (`no-cache`), or a new deploy would wait for an HTTP cache to expire before the
+/// worker that caches the app is replaced.
+async fn service_worker(State(state): State<AppState>) -> Response {
+    match tokio::fs::read(state.config.assets.join("sw.js")).await {
+        Ok(script) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            script,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn serve_index(state: &AppState) -> Response {

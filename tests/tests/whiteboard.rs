@@ -372,6 +372,12 @@ async fn offline_edits_survive_a_reload_and_sync() -> anyhow::Result<()> {
     a.end_edit().await?;
     a.wait_saved().await?;
     b.wait_text(&first, "online").await?;
+    // The service worker has cached the app and controls the page.
+    a.wait(
+        "the service worker",
+        "navigator.serviceWorker.ready.then(r => !!r.active && !!navigator.serviceWorker.controller)",
+    )
+    .await?;
 
     a.page.set_offline(true).await?;
     a.wait(
@@ -392,6 +398,10 @@ async fn offline_edits_survive_a_reload_and_sync() -> anyhow::Result<()> {
         .goto(&server.http_url(&format!("/b/{board}")))
         .await?;
     a.wait("the page to start offline", "window.huddle").await?;
+    ensure!(
+        a.page.eval("!!navigator.serviceWorker.controller").await? == json!(true),
+        "the reloaded page is not controlled by the service worker"
+    );
     a.wait_text(&first, "online, then offline").await?;
     a.wait_text(&second, "written offline").await?;
     a.wait(

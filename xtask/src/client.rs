@@ -4,6 +4,10 @@
 //! install or keep in step with the pinned version) writes `dist/pkg/huddle_client{.js,_bg.wasm}`
 //! for ES-module loading; `client/static/*` is copied next to it. No wasm-opt: Debian's is
 //! known to miscompile, and the size profile gets most of the way.
+//!
+//! The service worker (`static/sw.js`) names its cache after the build: the copy in `dist`
+//! gets a hash of the files it caches in place of [`BUILD_ID_PLACEHOLDER`], so every build
+//! that changes them installs a new worker that replaces the old cache.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,9 +78,42 @@ pub fn build(ws: &Workspace, debug: bool) -> anyhow::Result<PathBuf> {
 
     step("copying client/static into client/dist...");
     copy_dir(&ws.root.join("client").join("static"), &dist)?;
+    stamp_service_worker(&dist)?;
 
     report_sizes(&dist)?;
     Ok(dist)
+}
+
+/// What `static/sw.js` says where the build id goes.
+const BUILD_ID_PLACEHOLDER: &str = "__HUDDLE_BUILD_ID__";
+
+/// Writes the build id (a hash of the app shell) into `dist/sw.js`.
+fn stamp_service_worker(dist: &Path) -> anyhow::Result<()> {
+    let sw = dist.join("sw.js");
+    let text = std::fs::read_to_string(&sw).with_context(|| format!("reading {}", sw.display()))?;
+    if !text.contains(BUILD_ID_PLACEHOLDER) {
+        bail!("{} has no {BUILD_ID_PLACEHOLDER} to replace", sw.display());
+    }
+    // FNV-1a over the files the worker caches: stable across Rust versions, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in shell_files(dist) {
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        for byte in bytes {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    let text = text.replace(BUILD_ID_PLACEHOLDER, &format!("{hash:016x}"));
+    std::fs::write(&sw, text).with_context(|| format!("writing {}", sw.display()))
+}
+
+/// The files a visitor downloads (and the service worker caches).
+fn shell_files(dist: &Path) -> [PathBuf; 4] {
+    [
+        dist.join("pkg").join(format!("{OUT_NAME}_bg.wasm")),
+        dist.join("pkg").join(format!("{OUT_NAME}.js")),
+        dist.join("style.css"),
+        dist.join("index.html"),
+    ]
 }
 
 /// Copies every file of `from` (recursively) into `to`.
@@ -98,14 +135,8 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// Prints what a visitor downloads: each file raw and gzip'd, and the gzip'd total.
 fn report_sizes(dist: &Path) -> anyhow::Result<()> {
-    let files = [
-        dist.join("pkg").join(format!("{OUT_NAME}_bg.wasm")),
-        dist.join("pkg").join(format!("{OUT_NAME}.js")),
-        dist.join("style.css"),
-        dist.join("index.html"),
-    ];
     let mut total = 0;
-    for file in &files {
+    for file in &shell_files(dist) {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
         let gz = gzip_len(&bytes)?;
         total += gz;

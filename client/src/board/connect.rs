@@ -93,7 +93,15 @@ pub async fn connect(
     status: Element,
     side: Element,
 ) -> Result<(), JsValue> {
-    let store = offline::open(&board, board_id).await?;
+    // Restore the browser's copy first, then connect: the first sync sends what was edited
+    // offline. Without IndexedDB (private windows...) the board still works online.
+    let store = match offline::open(&board, board_id).await {
+        Ok(store) => store,
+        Err(err) => {
+            dom::log_error("could not open the board's offline copy", &err);
+            offline::LocalStore::online_only()
+        }
+    };
     let handle = BoardHandle(Rc::downgrade(page));
     let weak = Rc::downgrade(page);
     let on_awareness = handle.clone();
@@ -111,7 +119,7 @@ pub async fn connect(
         }),
         on_awareness: Box::new(move || on_awareness.awareness_changed()),
     };
-    let conn = Connection::start(board, board_id, &guest, events)?;
+    let conn = Connection::start(board, board_id, &guest, events, &store)?;
     let presence_conn = conn.clone();
     // An empty board never gets a remote change: count it as loaded after a moment.
     let later = handle.clone();

@@ -7,6 +7,14 @@
 //!   view calls [`Connection::flush_local`] after each gesture, which sends them and a Huddle
 //!   `SaveRequest`; status `saving` until the matching `Saved` arrives, then `saved`.
 //! - On close: status `offline`, reconnect after a backoff that doubles up to 10 s, resync.
+//!   The window's `online` event reconnects at once (and resets the backoff).
+//! - Heartbeat: every 15 s an open connection renews our awareness state and sends sync
+//!   step 1, which the server answers; if nothing at all arrived for 30 s, the connection is
+//!   dead (browsers answer the server's pings without telling the page), so it is dropped and
+//!   a new one opened. So is a connection whose handshake has not finished in 30 s.
+//! - Offline copy: a board restored from IndexedDB (`offline::LocalStore::restored`) asks
+//!   for a save after the first sync, whose step 2 carries the edits made offline; after each
+//!   frame and each local flush the store writes the new updates to IndexedDB.
 //!
 //! This module owns the socket and its handlers; [`session`] holds the sync state and
 //! answers messages. The observer only pushes bytes onto a queue, so it holds no JavaScript
@@ -31,14 +39,14 @@ use web_sys::{BinaryType, Event, MessageEvent, WebSocket};
 use self::session::{Outcome, Session, lock};
 use crate::dom::{self, Listener, js_error, log_error};
 use crate::identity::Guest;
+use crate::offline::LocalStore;
 
 /// Origin of transactions that apply what the server sent: their updates are not sent back.
 const REMOTE_ORIGIN: &str = "huddle-remote";
 /// Key of our update observer on the document.
 const OBSERVER_KEY: &str = "huddle-net";
-/// Yjs forgets a peer's awareness state 30 s after its last renewal; renew at half that, as
-/// y-protocols' own clients do.
-const AWARENESS_RENEW_MS: i32 = 15_000;
+/// How often the heartbeat timer looks at the connection.
+const TICK_MS: i32 = 5_000;
 
 /// What the status badge shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +86,10 @@ pub struct Connection {
 struct Shared {
     session: RefCell<Session>,
     events: Events,
-    /// The timer callback that renews our awareness state.
-    renew: Closure<dyn FnMut()>,
+    /// The browser's copy of the board, written after each frame and flush.
+    store: LocalStore,
+    /// The heartbeat timer's callback (every [`TICK_MS`]).
+    tick: Closure<dyn FnMut()>,
 }
 
 /// One WebSocket and the handlers registered on it (unregistered when dropped).
@@ -103,11 +113,13 @@ impl Drop for Socket {
 
 impl Connection {
     /// Connects `board` to `/ws/{board_id}` on this page's host and keeps it connected.
+    /// `store` is the board's copy in the browser, opened (and restored) before this call.
     pub fn start(
         board: Board,
         board_id: &str,
         guest: &Guest,
         events: Events,
+        store: &LocalStore,
     ) -> Result<Connection, JsValue> {
         let window = dom::window()?;
         let location = window.location();
@@ -137,23 +149,36 @@ impl Connection {
             })
             .map_err(js_error)?;
 
-        let session = Session::new(url, board, awareness, local_updates);
+        let mut session = Session::new(url, board, awareness, local_updates);
+        if store.restored {
+            // What came back from IndexedDB may hold edits the server has not seen.
+            session.unsaved = true;
+        }
         let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
             let weak = weak.clone();
             Shared {
                 session: RefCell::new(session),
                 events,
-                renew: Closure::new(move || {
+                store: store.clone(),
+                tick: Closure::new(move || {
                     if let Some(shared) = weak.upgrade() {
-                        shared.session.borrow_mut().renew_awareness();
+                        heartbeat(&shared);
                     }
                 }),
             }
         });
         window.set_interval_with_callback_and_timeout_and_arguments_0(
-            shared.renew.as_ref().unchecked_ref(),
-            AWARENESS_RENEW_MS,
+            shared.tick.as_ref().unchecked_ref(),
+            TICK_MS,
         )?;
+        // The network is back: try now rather than at the end of the backoff.
+        let weak = Rc::downgrade(&shared);
+        Listener::new(&window, "online", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                reconnect_now(&shared);
+            }
+        })?
+        .forever();
         // Leaving the page: tell the others we are gone now rather than after a timeout.
         let weak = Rc::downgrade(&shared);
         Listener::new(&window, "pagehide", move |_| {
@@ -185,6 +210,7 @@ impl Connection {
     /// Sends the local edits made since the last call, then asks the server to confirm they
     /// are saved. Call after every local transaction.
     pub fn flush_local(&self) {
+        self.shared.store.persist();
         let status = self.shared.session.borrow_mut().flush_local();
         self.shared.emit_status(status);
     }
@@ -206,7 +232,11 @@ fn connect(shared: &Rc<Shared>) {
     // Drop the old socket first: this runs from a timer, never from one of its own handlers.
     session.socket = None;
     match open_socket(shared, &session.url, generation) {
-        Ok(socket) => session.socket = Some(socket),
+        Ok(socket) => {
+            session.socket = Some(socket);
+            // The heartbeat gives the handshake as long as an open socket gets to be silent.
+            session.last_received = js_sys::Date::now();
+        }
         Err(err) => {
             log_error("could not open the WebSocket", &err);
             let delay = session.next_backoff();
@@ -279,11 +309,13 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
         if session.current_socket(generation).is_none() {
             return;
         }
+        session.last_received = js_sys::Date::now();
         for message in messages {
             session.handle(message, &mut outcome);
         }
     }
     if outcome.remote_change {
+        shared.store.persist();
         (shared.events.on_remote_change)();
     }
     if outcome.awareness_change {
@@ -304,6 +336,35 @@ fn closed(shared: &Rc<Shared>, generation: u64) {
     };
     schedule_reconnect(shared, delay);
     shared.emit_status(status);
+}
+
+/// Every [`TICK_MS`]: drops a connection that went silent, keeps a live one talking.
+fn heartbeat(shared: &Rc<Shared>) {
+    let alive = shared.session.borrow_mut().heartbeat(js_sys::Date::now());
+    if !alive {
+        log_error(
+            "no message from the server for 30 s; reconnecting",
+            &JsValue::UNDEFINED,
+        );
+        reconnect_now(shared);
+    }
+}
+
+/// Replaces the socket now (if it is not open or is dead), with the backoff reset. Runs from
+/// a timer or a window event, never from one of the socket's own handlers.
+fn reconnect_now(shared: &Rc<Shared>) {
+    let status = {
+        let mut session = shared.session.borrow_mut();
+        if session.is_open() && session.is_alive(js_sys::Date::now()) {
+            return;
+        }
+        session.socket = None;
+        let status = session.on_close().1;
+        session.reset_backoff();
+        status
+    };
+    shared.emit_status(status);
+    connect(shared);
 }
 
 fn schedule_reconnect(shared: &Rc<Shared>, delay_ms: i32) {

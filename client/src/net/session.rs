@@ -9,6 +9,7 @@ use huddle_shared::wire::{self, HuddleMessage, Message};
 use huddle_shared::yrs::sync::Awareness;
 use huddle_shared::yrs::{ReadTxn, Transact};
 use wasm_bindgen::JsValue;
+use web_sys::WebSocket;
 
 use super::{REMOTE_ORIGIN, Socket, Status};
 use crate::dom::{js_error, log_error};
@@ -17,6 +18,15 @@ use crate::dom::{js_error, log_error};
 const BACKOFF_START_MS: i32 = 500;
 /// Longest reconnect delay: a returning network is noticed within ten seconds.
 const BACKOFF_MAX_MS: i32 = 10_000;
+/// Yjs forgets a peer's awareness state 30 s after its last renewal; renew at half that, as
+/// y-protocols' own clients do. The heartbeat's sync step 1 goes with it.
+const HEARTBEAT_MS: f64 = 15_000.0;
+/// An open connection on which nothing arrived for this long is dead: the server pings
+/// every 15 s and answers each heartbeat, so two rounds were missed.
+const SILENCE_MS: f64 = 30_000.0;
+
+/// An update v1 with no structs and no deletions.
+const EMPTY_UPDATE: [u8; 2] = [0, 0];
 
 /// Local updates queued by the document observer, not sent yet.
 pub(super) type UpdateQueue = Arc<Mutex<Vec<Vec<u8>>>>;
@@ -33,8 +43,14 @@ pub(super) struct Session {
     backoff_ms: i32,
     /// Sequence number of the last `SaveRequest` sent; only its `Saved` means "all saved".
     save_seq: u64,
-    /// Local edits were made while offline: ask for a save once they went out in step 2.
-    unsaved: bool,
+    /// Local edits were made while offline (or restored from IndexedDB): ask for a save once
+    /// they went out in step 2.
+    pub unsaved: bool,
+    /// When the current socket last received a frame (or opened, or was created),
+    /// `Date.now()` ms.
+    pub last_received: f64,
+    /// When the last heartbeat was sent, `Date.now()` ms.
+    last_heartbeat: f64,
     status: Status,
 }
 
@@ -63,6 +79,8 @@ impl Session {
             backoff_ms: BACKOFF_START_MS,
             save_seq: 0,
             unsaved: false,
+            last_received: 0.0,
+            last_heartbeat: 0.0,
             status: Status::Offline,
         }
     }
@@ -71,13 +89,16 @@ impl Session {
         self.socket.as_mut().filter(|s| s.generation == generation)
     }
 
-    fn is_open(&self) -> bool {
+    pub fn is_open(&self) -> bool {
         self.socket.as_ref().is_some_and(|s| s.open)
     }
 
     /// The socket just opened: sync step 1 and our awareness state.
     pub fn on_open(&mut self) -> Option<Status> {
         self.backoff_ms = BACKOFF_START_MS;
+        let now = js_sys::Date::now();
+        self.last_received = now;
+        self.last_heartbeat = now;
         // Whatever is still queued goes out in our answer to the server's step 1.
         let mut queue = lock(&self.local_updates);
         if !queue.is_empty() {
@@ -97,6 +118,45 @@ impl Session {
         (delay, self.set_status(Status::Offline))
     }
 
+    /// The next attempt after a failure waits the shortest delay again.
+    pub fn reset_backoff(&mut self) {
+        self.backoff_ms = BACKOFF_START_MS;
+    }
+
+    /// Whether the open socket heard from the server recently enough to be trusted.
+    pub fn is_alive(&self, now: f64) -> bool {
+        now - self.last_received < SILENCE_MS
+    }
+
+    /// The heartbeat: `false` if the open socket went silent or the connecting one hangs (the
+    /// caller replaces it);
+    /// otherwise, every [`HEARTBEAT_MS`], renews our awareness state and sends sync step 1,
+    /// whose answer proves the connection alive.
+    pub fn heartbeat(&mut self, now: f64) -> bool {
+        let Some(socket) = &self.socket else {
+            return true;
+        };
+        let connecting = socket.ws.ready_state() == WebSocket::CONNECTING;
+        if !socket.open && !connecting {
+            // Closed: a reconnect is scheduled already.
+            return true;
+        }
+        if !self.is_alive(now) {
+            // Silent while open, or a handshake that never finishes.
+            return false;
+        }
+        if !socket.open {
+            return true;
+        }
+        if now - self.last_heartbeat >= HEARTBEAT_MS {
+            self.last_heartbeat = now;
+            self.renew_awareness();
+            let state_vector = self.board.doc().transact().state_vector();
+            self.send(&wire::encode_sync_step1(&state_vector));
+        }
+        true
+    }
+
     /// The delay before the next reconnect attempt, doubling the one after it.
     pub fn next_backoff(&mut self) -> i32 {
         let delay = self.backoff_ms;
@@ -114,6 +174,8 @@ impl Session {
                     outcome.status = self.request_save().or(outcome.status);
                 }
             }
+            // An empty update (the usual answer to a heartbeat) changes nothing.
+            Message::SyncStep2(update) | Message::Update(update) if update == EMPTY_UPDATE => {}
             Message::SyncStep2(update) | Message::Update(update) => {
                 outcome.remote_change |= self.apply_remote(&update);
             }

@@ -5,7 +5,7 @@
 //!
 //! A pointer moving at 120 Hz would otherwise send 120 frames a second to a room where the
 //! server relays each to everyone; 20 Hz still looks live (the server coalesces at the same
-//! rate, see `server/PRESENCE.md`).
+//! rate, see README.md, "Wire protocol").
 
 /// Shortest time between two sends of our state: 20 per second.
 pub const SEND_INTERVAL_MS: f64 = 50.0;
