@@ -103,18 +103,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
             let peers = s.presence.as_ref().map(|p| p.peers()).unwrap_or_default();
-            let list: Vec<serde_json::Value> = peers
-                .iter()
-                .map(|p| {
-                    json!({
-                        "clientId": p.client_id,
-                        "name": p.name,
-                        "color": p.color,
-                        "cursor": p.cursor,
-                        "selection": p.selection,
-                    })
-                })
-                .collect();
+            let list: Vec<serde_json::Value> = peers.iter().map(|p| p.to_hook_json()).collect();
             to_js(&serde_json::Value::Array(list))
         })
     });
