@@ -10,9 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Event, PointerEvent, WheelEvent};
 
 use super::camera::Rect;
-use super::connector;
-use super::render::HANDLE_PX;
-use super::scene::contains;
+use super::hit::{hit_connector, hit_item, hover, on_handle};
 use super::{Page, State, actions, editor};
 use crate::dom::Listener;
 
@@ -204,25 +202,6 @@ fn down(s: &mut State, e: &Event) {
     }
 }
 
-/// The topmost item (not connector) under `world`.
-fn hit_item(s: &mut State, world: [f64; 2]) -> Option<String> {
-    s.scene
-        .hit(world, |i| i.kind != ItemKind::Connector)
-        .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()))
-}
-
-/// The arrow within a few pixels of `world`, if any.
-fn hit_connector(s: &State, world: [f64; 2]) -> Option<String> {
-    let reach = connector::HIT_PX / s.camera.zoom;
-    s.scene.connectors().iter().find_map(|slot| {
-        let arrow = s.scene.slot(*slot)?;
-        let from = s.scene.get(arrow.from.as_deref()?)?;
-        let to = s.scene.get(arrow.to.as_deref()?)?;
-        let (a, b) = connector::segment(from.rect(), to.rect());
-        (connector::distance(world, a, b) <= reach).then(|| arrow.id.clone())
-    })
-}
-
 /// A press with the connector tool: the first item is where the arrow starts, the second
 /// where it points; a press on empty canvas puts the tool away.
 fn connect_press(s: &mut State, world: [f64; 2], from: Option<String>) {
@@ -332,39 +311,6 @@ fn up(s: &mut State, e: &Event) {
         _ => {}
     }
     s.request_frame();
-}
-
-/// The pointer's look over the canvas when no button is down: what a press would do.
-fn hover(s: &mut State, world: [f64; 2]) {
-    let cursor = if s.space {
-        "grab"
-    } else if s.tool != Tool::Select {
-        "crosshair"
-    } else if on_handle(s, world).is_some() {
-        "nwse-resize"
-    } else if hit_item(s, world).is_some() || hit_connector(s, world).is_some() {
-        "move"
-    } else {
-        "default"
-    };
-    if s.cursor != cursor {
-        s.cursor = cursor;
-        let _ = s.canvas.set_attribute("style", &format!("cursor:{cursor}"));
-    }
-}
-
-/// The single selected item whose resize handle is under `world`: (id, slot, size).
-fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> {
-    if s.selection.len() != 1 {
-        return None;
-    }
-    let id = s.selection.iter().next()?;
-    let slot = s.scene.slot_of(id)?;
-    let item = s.scene.slot(slot).filter(|i| !i.is_connector())?;
-    let h = HANDLE_PX / s.camera.zoom;
-    let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
-    let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
-    contains(handle, world).then(|| (id.clone(), slot, item.size))
 }
 
 fn double_click(s: &mut State, e: &Event) {

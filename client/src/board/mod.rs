@@ -16,6 +16,7 @@ mod connector;
 mod editor;
 mod grid;
 mod help;
+mod hit;
 mod hooks;
 mod input;
 mod keys;

@@ -1,0 +1,63 @@
+//! What is under the pointer: the topmost item, an arrow within a few pixels, the resize
+//! handle of a single selected item; and the canvas's CSS cursor, which shows what a press
+//! there would do. Shared by the pointer handlers of [`super::input`].
+
+use huddle_shared::model::ItemKind;
+
+use super::State;
+use super::connector;
+use super::input::Tool;
+use super::render::HANDLE_PX;
+use super::scene::contains;
+
+/// The topmost item (not connector) under `world`.
+pub fn hit_item(s: &mut State, world: [f64; 2]) -> Option<String> {
+    s.scene
+        .hit(world, |i| i.kind != ItemKind::Connector)
+        .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()))
+}
+
+/// The arrow within a few pixels of `world`, if any.
+pub fn hit_connector(s: &State, world: [f64; 2]) -> Option<String> {
+    let reach = connector::HIT_PX / s.camera.zoom;
+    s.scene.connectors().iter().find_map(|slot| {
+        let arrow = s.scene.slot(*slot)?;
+        let from = s.scene.get(arrow.from.as_deref()?)?;
+        let to = s.scene.get(arrow.to.as_deref()?)?;
+        let (a, b) = connector::segment(from.rect(), to.rect());
+        (connector::distance(world, a, b) <= reach).then(|| arrow.id.clone())
+    })
+}
+
+/// The single selected item whose resize handle is under `world`: (id, slot, size).
+pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> {
+    if s.selection.len() != 1 {
+        return None;
+    }
+    let id = s.selection.iter().next()?;
+    let slot = s.scene.slot_of(id)?;
+    let item = s.scene.slot(slot).filter(|i| !i.is_connector())?;
+    let h = HANDLE_PX / s.camera.zoom;
+    let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
+    let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
+    contains(handle, world).then(|| (id.clone(), slot, item.size))
+}
+
+/// The pointer's look over the canvas when no button is down: what a press would do.
+pub fn hover(s: &mut State, world: [f64; 2]) {
+    let cursor = if s.space {
+        "grab"
+    } else if s.tool != Tool::Select {
+        "crosshair"
+    } else if on_handle(s, world).is_some() {
+        "nwse-resize"
+    } else if hit_item(s, world).is_some() || hit_connector(s, world).is_some() {
+        "move"
+    } else {
+        "default"
+    };
+    if s.cursor != cursor {
+        s.cursor = cursor;
+        let _ = s.canvas.set_attribute("style", &format!("cursor:{cursor}"));
+    }
+}
