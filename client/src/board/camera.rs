@@ -41,14 +41,14 @@ pub fn clamp_zoom(zoom: f64) -> f64 {
 }
 
 impl Camera {
-    pub fn to_screen(&self, world: [f64; 2]) -> [f64; 2] {
+    pub fn to_screen(self, world: [f64; 2]) -> [f64; 2] {
         [
             (world[0] - self.origin[0]) * self.zoom,
             (world[1] - self.origin[1]) * self.zoom,
         ]
     }
 
-    pub fn to_world(&self, screen: [f64; 2]) -> [f64; 2] {
+    pub fn to_world(self, screen: [f64; 2]) -> [f64; 2] {
         [
             screen[0] / self.zoom + self.origin[0],
             screen[1] / self.zoom + self.origin[1],

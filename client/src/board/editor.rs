@@ -47,7 +47,7 @@ pub fn open(s: &mut State, id: &str) {
         ],
         None,
     )
-    .and_then(|el| dom::typed::<HtmlTextAreaElement>(el))
+    .and_then(dom::typed::<HtmlTextAreaElement>)
     {
         Ok(el) => el,
         Err(err) => return log_error("could not open the editor", &err),

@@ -240,7 +240,7 @@ impl<'a> Pen<'a> {
 /// among overlapping tiny notes is not visible at this size). Labels are too small to show.
 pub fn batched(pen: &Pen, scene: &Scene, visible: &[u32], skip: Option<&[u32]>) {
     let ctx = pen.ctx;
-    let shown = |slot: &u32| !skip.is_some_and(|d| d.binary_search(slot).is_ok());
+    let shown = |slot: &u32| skip.is_none_or(|d| d.binary_search(slot).is_err());
     ctx.set_fill_style_str(FRAME_FILL);
     ctx.set_stroke_style_str(FRAME_LINE);
     ctx.set_line_width(1.0 / pen.zoom);
