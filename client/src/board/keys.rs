@@ -255,6 +255,10 @@ fn key_down(s: &mut State, e: &KeyboardEvent) {
         if tag == "INPUT" || tag == "TEXTAREA" || tag == "SELECT" {
             return;
         }
+        // Space and Enter on a focused button press it.
+        if (tag == "BUTTON" || tag == "A") && (e.key() == " " || e.key() == "Enter") {
+            return;
+        }
     }
     if e.key() == " " {
         e.prevent_default();
