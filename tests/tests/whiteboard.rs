@@ -233,6 +233,18 @@ fn pos_of(items: &serde_json::Map<String, Value>, id: &str) -> anyhow::Result<[f
     Ok(serde_json::from_value(item["pos"].clone())?)
 }
 
+/// A predicate: item `id` is at `pos` (compared as numbers: JSON spells 620 and 620.0
+/// differently).
+fn at_pos(id: &str, pos: [f64; 2]) -> String {
+    format!(
+        "(() => {{ const p = huddle.snapshot().items[{}]?.pos;
+                   return !!p && p[0] === {} && p[1] === {}; }})()",
+        json!(id),
+        pos[0],
+        pos[1]
+    )
+}
+
 /// Whether `needle`'s characters appear in `hay` in order.
 fn is_subsequence(needle: &str, hay: &str) -> bool {
     let mut hay = hay.chars();
@@ -294,15 +306,7 @@ async fn create_type_and_drag_show_on_the_other_page() -> anyhow::Result<()> {
             && ((moved[1] - start[1]) * zoom - 120.0).abs() < 2.0,
         "the note moved from {start:?} to {moved:?} at zoom {zoom}, not by (180, 120) px"
     );
-    b.wait(
-        "A's drop",
-        &format!(
-            "JSON.stringify(huddle.snapshot().items[{}]?.pos) === {}",
-            json!(id),
-            json!(json!(moved).to_string())
-        ),
-    )
-    .await?;
+    b.wait("A's drop", &at_pos(&id, moved)).await?;
     a.wait_saved().await?;
     a.assert_no_errors()?;
     b.assert_no_errors()
@@ -475,7 +479,7 @@ async fn presence_shows_cursors_and_drops_the_departed() -> anyhow::Result<()> {
     let a_name = a
         .wait(
             "A's own entry in the people list",
-            "document.querySelector('#people li.person.me')?.dataset.name",
+            "document.querySelector('#people li.person.me')?.textContent",
         )
         .await?;
     let id = a.create_note(a.canvas_point(-80.0, -60.0).await?).await?;
@@ -507,7 +511,7 @@ async fn presence_shows_cursors_and_drops_the_departed() -> anyhow::Result<()> {
     b.wait(
         "A in B's people list",
         &format!(
-            "[...document.querySelectorAll('#people li.person:not(.me)')].some(li => li.dataset.name === {a_name})"
+            "[...document.querySelectorAll('#people li.person:not(.me)')].some(li => li.textContent === {a_name})"
         ),
     )
     .await?;
@@ -556,15 +560,8 @@ async fn undo_reverts_only_your_own_changes() -> anyhow::Result<()> {
         )
         .await?;
     a.wait_text(&theirs, "B's note").await?;
-    a.wait(
-        "B's move in A",
-        &format!(
-            "JSON.stringify(huddle.snapshot().items[{}]?.pos) === {}",
-            json!(mine),
-            json!(moved_by_b.to_string())
-        ),
-    )
-    .await?;
+    let moved_by_b: [f64; 2] = serde_json::from_value(moved_by_b)?;
+    a.wait("B's move in A", &at_pos(&mine, moved_by_b)).await?;
 
     // Undo A's typing: A's note goes back to empty text, and stays where B put it.
     a.page
@@ -578,7 +575,7 @@ async fn undo_reverts_only_your_own_changes() -> anyhow::Result<()> {
     .await?;
     let items = a.items().await?;
     ensure!(
-        items[&mine]["pos"] == moved_by_b,
+        pos_of(&items, &mine)? == moved_by_b,
         "A's undo moved the note B moved: {}",
         items[&mine]
     );
