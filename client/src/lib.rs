@@ -19,11 +19,11 @@
 //!   copy, connection, presence wiring); `camera` (world <-> screen, zoom), `grid` (spatial
 //!   index), `scene` (items cached from the document), `sync` (which items changed, from
 //!   `observe_deep`), `layout` (text wrap), `render` + `paint` + `connector` (drawing),
-//!   `input` + `hit` (pointer state machine, what is under the pointer), `editor` (the
-//!   textarea over an item, bound to its `Y.Text`), `actions` (one gesture, one
-//!   transaction), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page elements,
-//!   buttons, colours), `clipboard`, `peers` (the presence seam, drawing others), `stats` +
-//!   `hooks` (`window.huddle` for tests and benchmarks).
+//!   `input` + `hit` + `touch` (pointer state machine, what is under the pointer, fingers),
+//!   `editor` (the textarea over an item, bound to its `Y.Text`), `actions` (one gesture,
+//!   one transaction), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
+//!   elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
+//!   `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
 //! - `offline`: the board kept in IndexedDB (restored before connecting, every update

@@ -11,7 +11,7 @@ use web_sys::{Event, PointerEvent, WheelEvent};
 
 use super::camera::Rect;
 use super::hit::{hit_connector, hit_item, hover, on_handle};
-use super::{Page, State, actions, editor};
+use super::{Page, State, actions, editor, touch};
 use crate::dom::Listener;
 
 /// A press that moves less than this (screen px) is a click, not a drag.
@@ -61,6 +61,11 @@ pub enum Gesture {
         start: [f64; 2],
         size0: [f64; 2],
         size: [f64; 2],
+    },
+    /// Two fingers on a touch screen: their midpoint and distance at the last move.
+    Pinch {
+        mid: [f64; 2],
+        dist: f64,
     },
     Marquee {
         start: [f64; 2],
@@ -126,6 +131,9 @@ fn down(s: &mut State, e: &Event) {
     }
     let _ = s.canvas.set_pointer_capture(e.pointer_id());
     let at = screen(s, e);
+    if touch::down(s, e, at) {
+        return;
+    }
     if e.button() == 1 || (e.button() == 0 && s.space) {
         e.prevent_default();
         s.gesture = Gesture::Pan { last: at };
@@ -186,6 +194,9 @@ fn down(s: &mut State, e: &Event) {
                 };
             }
         }
+        None if touch::pan_instead(s, e, at) => {
+            s.set_selection(BTreeSet::new());
+        }
         None => {
             let base = if toggle {
                 s.selection.clone()
@@ -228,12 +239,16 @@ fn moved(s: &mut State, e: &Event) {
         return;
     };
     let at = screen(s, e);
+    if touch::moved(s, e, at) {
+        return;
+    }
     let world = s.camera.to_world(at);
     if let Some(p) = &s.presence {
         p.set_cursor(Some(world));
     }
     match &mut s.gesture {
         Gesture::Idle => return hover(s, world),
+        Gesture::Pinch { .. } => return,
         Gesture::Pan { last } => {
             let (dx, dy) = (at[0] - last[0], at[1] - last[1]);
             *last = at;
@@ -287,6 +302,7 @@ fn moved(s: &mut State, e: &Event) {
 fn up(s: &mut State, e: &Event) {
     if let Some(e) = e.dyn_ref::<PointerEvent>() {
         let _ = s.canvas.release_pointer_capture(e.pointer_id());
+        touch::up(s, e);
     }
     match std::mem::replace(&mut s.gesture, Gesture::Idle) {
         Gesture::Drag {

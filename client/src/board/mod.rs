@@ -28,6 +28,7 @@ mod scene;
 mod stats;
 mod sync;
 mod toolbar;
+mod touch;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -86,6 +87,8 @@ pub struct State {
     pub tool: Tool,
     pub editor: Option<Editor>,
     pub gesture: Gesture,
+    /// Fingers on the canvas (touch screens).
+    pub touches: touch::Touches,
     /// Space is held: a drag pans.
     pub space: bool,
     /// The canvas's CSS cursor as last set (set only when it changes).
@@ -273,6 +276,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             tool: Tool::Select,
             editor: None,
             gesture: Gesture::Idle,
+            touches: Vec::new(),
             space: false,
             cursor: "default",
             color: Color::default(),
