@@ -10,14 +10,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use huddle_shared::model::Board;
 use huddle_shared::yrs::types::{Event, PathSegment};
-use huddle_shared::yrs::{DeepObservable, Doc, MapRef, Transact};
+use huddle_shared::yrs::{DeepObservable, Transact};
 
 use super::scene::Scene;
 
-/// Root map names, until the model exposes its roots (issue 3, MODEL part). They must match
-/// `huddle_shared::model::keys::{ITEMS, META}`.
-pub const ITEMS_ROOT: &str = "items";
-pub const META_ROOT: &str = "meta";
 /// Key of our observers on the document.
 const OBSERVER_KEY: &str = "huddle-board";
 
@@ -37,20 +33,12 @@ fn lock(m: &Mutex<Pending>) -> MutexGuard<'_, Pending> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The root maps of a board's document. Must not be called inside a transaction.
-pub fn roots(doc: &Doc) -> (MapRef, MapRef) {
-    (
-        doc.get_or_insert_map(ITEMS_ROOT),
-        doc.get_or_insert_map(META_ROOT),
-    )
-}
-
 impl Changes {
     /// Starts recording the changes to `board`; the first [`Changes::apply`] reads everything.
     pub fn observe(board: &Board) -> Changes {
         let changes = Changes::default();
         lock(&changes.0).all = true;
-        let (items, meta) = roots(board.doc());
+        let (items, meta) = (board.items_root(), board.meta_root());
         let record = changes.clone();
         items.observe_deep(OBSERVER_KEY, move |txn, events| {
             let mut pending = lock(&record.0);

@@ -202,11 +202,6 @@ impl Connection {
         self.shared.session.borrow().peers()
     }
 
-    /// Our awareness client id (the document's client id).
-    pub fn client_id(&self) -> u64 {
-        self.shared.session.borrow().awareness.client_id().get()
-    }
-
     /// Sends the local edits made since the last call, then asks the server to confirm they
     /// are saved. Call after every local transaction.
     pub fn flush_local(&self) {

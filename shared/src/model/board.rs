@@ -79,6 +79,17 @@ impl Board {
         &self.doc
     }
 
+    /// The root map of items (item id -> item map), for observers such as the client's
+    /// renderer, which re-reads only the items an event touched.
+    pub fn items_root(&self) -> &MapRef {
+        &self.items
+    }
+
+    /// The root map of the board's metadata (title, ...), for observers.
+    pub fn meta_root(&self) -> &MapRef {
+        &self.meta
+    }
+
     /// Opens a read-write transaction on the board's document.
     pub fn transact_mut(&self) -> TransactionMut<'_> {
         self.doc.transact_mut()
