@@ -101,3 +101,11 @@ pub fn log_error(context: &str, err: &JsValue) {
 pub fn js_error(err: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&err.to_string())
 }
+
+/// Adds a `performance.mark(name)` (shown in DevTools' timeline; the client benchmark reads
+/// them to break the load time down). Does nothing where there is no `performance`.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}

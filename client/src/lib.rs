@@ -73,6 +73,7 @@ pub fn start() -> Result<(), JsValue> {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&JsValue::from_str(&format!("huddle panicked: {info}")));
     }));
+    dom::mark("huddle-start");
     let doc = dom::document()?;
     let root = doc
         .get_element_by_id("app")

@@ -1,4 +1,6 @@
-//! `cargo xtask bench`: a thin wrapper that runs `huddle-tests`' `bench` binary in release mode.
+//! `cargo xtask bench`: a thin wrapper that runs `huddle-tests`' `bench` binary in release mode,
+//! after building what it needs: the server (release), the web client (release, as served) and
+//! Chromium for the client benchmark.
 
 use std::process::Command;
 
@@ -19,6 +21,8 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
+    let assets = crate::client::build(ws, false)?;
+    let chromium = crate::deps::ensure_chromium()?;
     step("building the server in release mode...");
     cmd::run(cmd::cargo(ws).args([
         "build",
@@ -42,7 +46,9 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
                 "--",
             ])
             .args(extra)
-            .env("HUDDLE_BIN", server),
+            .env("HUDDLE_BIN", server)
+            .env("HUDDLE_ASSETS", assets)
+            .env("HUDDLE_CHROMIUM", chromium),
     )
 }
 

@@ -102,6 +102,7 @@ pub async fn connect(
             offline::LocalStore::online_only()
         }
     };
+    dom::mark("huddle-restored");
     let handle = BoardHandle(Rc::downgrade(page));
     let weak = Rc::downgrade(page);
     let on_awareness = handle.clone();

@@ -12,7 +12,7 @@ use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
 use super::{REMOTE_ORIGIN, Socket, Status};
-use crate::dom::{js_error, log_error};
+use crate::dom::{self, js_error, log_error};
 
 /// First reconnect delay: quick enough that a server restart goes unnoticed.
 const BACKOFF_START_MS: i32 = 500;
@@ -176,7 +176,11 @@ impl Session {
             }
             // An empty update (the usual answer to a heartbeat) changes nothing.
             Message::SyncStep2(update) | Message::Update(update) if update == EMPTY_UPDATE => {}
-            Message::SyncStep2(update) | Message::Update(update) => {
+            Message::SyncStep2(update) => {
+                outcome.remote_change |= self.apply_remote(&update);
+                dom::mark("huddle-synced");
+            }
+            Message::Update(update) => {
                 outcome.remote_change |= self.apply_remote(&update);
             }
             Message::Awareness(update) => match self.awareness.apply_update_summary(update) {

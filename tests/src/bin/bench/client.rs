@@ -22,6 +22,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use huddle_tests::browser::{self, Browser, Page};
 use huddle_tests::server::{TestServer, assets_dir};
+use serde_json::Value;
 
 use crate::cold_load::populate;
 
@@ -45,8 +46,29 @@ struct Figures {
     notes: usize,
     cold_ms: f64,
     warm_ms: f64,
+    /// Where the cold load's time went (see [`BREAKDOWN_JS`]).
+    cold_steps: Value,
+    /// Drawing time of each frame of the sweep.
     frames: Vec<f64>,
+    /// Time between consecutive animation frames during the sweep (what a user sees: ~16.7 ms
+    /// at 60 Hz, more when frames are dropped).
+    intervals: Vec<f64>,
 }
+
+/// Milestones of a page load, in ms since the navigation started: the HTML and the wasm
+/// downloaded, the wasm module started, the IndexedDB copy restored, the server's sync step 2
+/// applied, the first complete frame.
+const BREAKDOWN_JS: &str = "(() => {
+    const mark = n => performance.getEntriesByName(n)[0]?.startTime ?? null;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const wasm = performance.getEntriesByType('resource').find(r => r.name.endsWith('.wasm'));
+    const r = x => x == null ? null : Math.round(x);
+    return {
+        html: r(nav?.responseEnd), wasm: r(wasm?.responseEnd), start: r(mark('huddle-start')),
+        restored: r(mark('huddle-restored')), synced: r(mark('huddle-synced')),
+        frame: r(huddle.frames().firstCompleteAt),
+    };
+})()";
 
 pub fn run() -> anyhow::Result<()> {
     println!("## web client in headless Chromium\n");
@@ -87,6 +109,38 @@ pub fn run() -> anyhow::Result<()> {
             f.len()
         );
     }
+    println!(
+        "\nWhere a cold load's time goes (ms since navigation start: HTML received, wasm \
+         received, wasm started, IndexedDB copy restored, server's sync step 2 applied, first \
+         complete frame):\n"
+    );
+    println!(
+        "| board | html | wasm | start | restored | synced | frame |\n|---|---|---|---|---|---|---|"
+    );
+    for r in &results {
+        let c = &r.cold_steps;
+        println!(
+            "| {} notes | {} | {} | {} | {} | {} | {} |",
+            r.notes, c["html"], c["wasm"], c["start"], c["restored"], c["synced"], c["frame"]
+        );
+    }
+    println!(
+        "\nAnimation frame intervals during the sweep (the display's pace, dropped frames \
+         included):\n"
+    );
+    println!("| board | p50 | p95 | max | intervals over 25 ms |\n|---|---|---|---|---|");
+    for r in &results {
+        let mut i = r.intervals.clone();
+        println!(
+            "| {} notes | {:.1} ms | {:.1} ms | {:.1} ms | {} of {} |",
+            r.notes,
+            pct(&mut i, 50.0),
+            pct(&mut i, 95.0),
+            pct(&mut i, 100.0),
+            i.iter().filter(|&&x| x > 25.0).count(),
+            i.len()
+        );
+    }
     let (small, big) = (&results[0], &results[1]);
     let p95_big = pct(&mut big.frames.clone(), 95.0);
     let p95_small = pct(&mut small.frames.clone(), 95.0);
@@ -123,16 +177,19 @@ async fn measure(server: &TestServer, notes: usize) -> anyhow::Result<Figures> {
     let url = server.http_url("/b/cold");
     let page = browser.new_page("about:blank").await?;
     let cold_ms = first_complete_frame(&page, &url, notes).await?;
+    let cold_steps = page.eval(BREAKDOWN_JS).await?;
     let mut warm = Vec::new();
     for _ in 0..WARM_RUNS {
         warm.push(first_complete_frame(&page, &url, notes).await?);
     }
-    let frames = sweep(&page).await?;
+    let (frames, intervals) = sweep(&page).await?;
     Ok(Figures {
         notes,
         cold_ms,
         warm_ms: pct(&mut warm, 50.0),
+        cold_steps,
         frames,
+        intervals,
     })
 }
 
@@ -157,34 +214,40 @@ async fn first_complete_frame(page: &Page, url: &str, notes: usize) -> anyhow::R
 }
 
 /// Pans across the board while zooming out to 5% and back, one camera move per animation
-/// frame; returns the drawing time of each of those frames.
-async fn sweep(page: &Page) -> anyhow::Result<Vec<f64>> {
+/// frame; returns the drawing time of each of those frames and the intervals between them.
+async fn sweep(page: &Page) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let script = format!(
         "(async () => {{
             const n = {SWEEP_FRAMES};
             const c0 = huddle.camera();
             const before = huddle.frames().count;
+            const ticks = [];
             for (let i = 0; i <= n; i++) {{
                 const t = i / n;
                 // 100% -> 5% -> 100%, while the centre crosses the 22,000 px wide board.
                 const zoom = Math.exp(Math.log(0.05) * Math.sin(Math.PI * t));
                 huddle.setCamera(c0.x + 22000 * t, c0.y + 11000 * t, zoom);
-                await new Promise(r => requestAnimationFrame(r));
+                ticks.push(await new Promise(r => requestAnimationFrame(r)));
             }}
             await new Promise(r => requestAnimationFrame(r));
             const f = huddle.frames();
-            return f.times.slice(-(Math.min(f.count - before, f.times.length)));
+            return {{
+                times: f.times.slice(-(Math.min(f.count - before, f.times.length))),
+                intervals: ticks.slice(1).map((t, i) => t - ticks[i]),
+            }};
         }})()"
     );
-    let times = page.eval(&script).await?;
-    let times: Vec<f64> =
-        serde_json::from_value(times.clone()).with_context(|| format!("frame times: {times}"))?;
+    let swept = page.eval(&script).await?;
+    let times: Vec<f64> = serde_json::from_value(swept["times"].clone())
+        .with_context(|| format!("frame times: {swept}"))?;
+    let intervals: Vec<f64> = serde_json::from_value(swept["intervals"].clone())
+        .with_context(|| format!("frame intervals: {swept}"))?;
     ensure!(
         times.len() >= SWEEP_FRAMES / 2,
         "only {} frames were drawn during a {SWEEP_FRAMES}-frame sweep",
         times.len()
     );
-    Ok(times)
+    Ok((times, intervals))
 }
 
 /// Each file the page loads and its gzip'd size, and their total.
