@@ -72,8 +72,27 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
 
     mount_open_by_link(&main)?;
 
-    // RECENT BOARDS (OFFLINE helper): the boards opened on this device, from local storage,
-    // go here, above the server's list: `<h2>Recent</h2><ul id="recent-boards">`.
+    // The boards opened in this browser (they open offline too), above the server's list.
+    let recent = crate::offline::recent_boards();
+    if !recent.is_empty() {
+        child(&main, "h2", &[], Some("Recently opened here"))?;
+        let list = element(&doc, "ul", &[("id", "recent-boards")], None)?;
+        for board in &recent {
+            let title = if board.title.is_empty() {
+                board.id.as_str()
+            } else {
+                board.title.as_str()
+            };
+            let li = child(&list, "li", &[], None)?;
+            child(
+                &li,
+                "a",
+                &[("href", &format!("/b/{}", board.id))],
+                Some(title),
+            )?;
+        }
+        main.append_child(&list)?;
+    }
 
     child(&main, "h2", &[], Some("Boards"))?;
     let list = element(&doc, "ul", &[("id", "boards")], None)?;

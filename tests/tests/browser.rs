@@ -165,6 +165,15 @@ async fn home_creates_a_board() -> anyhow::Result<()> {
     )
     .await?;
     ensure!(text == TITLE, "the home page links to {id} as {text}");
+    // And lists it among the boards opened in this browser.
+    let recent = format!("#recent-boards a[href=\"/b/{id}\"]");
+    let text = wait(
+        &page,
+        "the board among the recently opened",
+        &format!("document.querySelector({})?.textContent", json!(recent)),
+    )
+    .await?;
+    ensure!(text == TITLE, "the recent list shows {id} as {text}");
     assert_no_errors(&page, "the home page")
 }
 

@@ -600,3 +600,191 @@ async fn undo_reverts_only_your_own_changes() -> anyhow::Result<()> {
     a.assert_no_errors()?;
     b.assert_no_errors()
 }
+
+/// The item kinds around notes: a frame carries the notes inside it when dragged, an arrow
+/// joins two notes (and still does after one moves), and a copied note pastes onto another
+/// board (in another tab of the same browser).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_arrows_and_paste_across_boards() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = create_board(&server, "Frames and arrows").await?;
+    let other = create_board(&server, "Paste target").await?;
+    let a = Person::join("A", &server, &board).await?;
+
+    // F: a frame in the middle of the view, its title open for typing.
+    a.page.press("f", 0).await?;
+    let frame = a
+        .wait("the new frame", "huddle.editing()")
+        .await?
+        .as_str()
+        .context("frame id")?
+        .to_owned();
+    a.type_text(" Sprint 12").await?;
+    a.end_edit().await?;
+    // N: a note in the middle of the view, so inside the frame.
+    a.page.press("n", 0).await?;
+    let inside = a
+        .wait("the new note", "huddle.editing()")
+        .await?
+        .as_str()
+        .context("note id")?
+        .to_owned();
+    a.type_text("inside").await?;
+    a.end_edit().await?;
+    let outside = a.create_note(a.canvas_point(-600.0, -250.0).await?).await?;
+    a.type_text("outside").await?;
+    a.end_edit().await?;
+    let items = a.items().await?;
+    ensure!(
+        items[&frame]["kind"] == "frame" && items[&frame]["text"] == "Frame Sprint 12",
+        "the frame is {}",
+        items[&frame]
+    );
+
+    // Drag the frame by a spot inside it but off the note: the note comes along, the other
+    // note stays.
+    let (frame_at, inside_at, outside_at) = (
+        pos_of(&items, &frame)?,
+        pos_of(&items, &inside)?,
+        pos_of(&items, &outside)?,
+    );
+    let grab = a
+        .to_client([frame_at[0] + 40.0, frame_at[1] + 60.0])
+        .await?;
+    a.page.drag(grab, [grab[0] + 120.0, grab[1] + 80.0]).await?;
+    a.wait(
+        "the frame to move",
+        &format!(
+            "huddle.snapshot().items[{}].pos[0] !== {}",
+            json!(frame),
+            frame_at[0]
+        ),
+    )
+    .await?;
+    let items = a.items().await?;
+    let frame_moved = pos_of(&items, &frame)?;
+    let delta = [frame_moved[0] - frame_at[0], frame_moved[1] - frame_at[1]];
+    let inside_moved = pos_of(&items, &inside)?;
+    ensure!(
+        (inside_moved[0] - inside_at[0] - delta[0]).abs() < 1e-6
+            && (inside_moved[1] - inside_at[1] - delta[1]).abs() < 1e-6,
+        "the frame moved by {delta:?} but the note inside went from {inside_at:?} to {inside_moved:?}"
+    );
+    ensure!(
+        pos_of(&items, &outside)? == outside_at,
+        "the note outside the frame moved"
+    );
+
+    // Click one note, shift-click the other, C: an arrow between them.
+    a.page.click_at(a.item_center(&inside).await?, 0).await?;
+    a.page
+        .click_at(a.item_center(&outside).await?, modifiers::SHIFT)
+        .await?;
+    a.wait("both notes selected", "huddle.selection().length === 2")
+        .await?;
+    a.page.press("c", 0).await?;
+    let arrow = a
+        .wait(
+            "the arrow",
+            "Object.entries(huddle.snapshot().items).find(([, i]) => i.kind === 'connector')?.[1]",
+        )
+        .await?;
+    let ends = [arrow["from"].as_str(), arrow["to"].as_str()];
+    ensure!(
+        ends == [Some(inside.as_str()), Some(outside.as_str())],
+        "the arrow joins {ends:?}, not {inside} -> {outside}"
+    );
+
+    // Copy the inside note and paste it on the other board, in another tab.
+    a.page.click_at(a.item_center(&inside).await?, 0).await?;
+    a.wait("one note selected", "huddle.selection().length === 1")
+        .await?;
+    a.page.press("c", modifiers::CTRL).await?;
+    let tab = a
+        ._browser
+        .new_page(&server.http_url(&format!("/b/{other}")))
+        .await?;
+    tab.wait_for(READY, WAIT).await?;
+    tab.click_at(
+        serde_json::from_value(
+            tab.eval(
+                "(() => { const r = document.querySelector('#board-canvas').getBoundingClientRect();
+                          return [r.left + 40, r.top + 40]; })()",
+            )
+            .await?,
+        )?,
+        0,
+    )
+    .await?;
+    tab.press("v", modifiers::CTRL).await?;
+    let pasted = tab
+        .wait_for(
+            "Object.values(huddle.snapshot().items).find(i => i.kind === 'note' && i.text === 'inside')",
+            WAIT,
+        )
+        .await
+        .context("the pasted note on the other board")?;
+    ensure!(pasted["kind"] == "note", "pasted {pasted}");
+    // And the server has it (a fresh replica of the other board).
+    let rust = Client::join(&server.ws_url(&other)).await?;
+    rust.wait_until(|s| s.items.values().any(|i| i.text == "inside"))
+        .await
+        .context("the server's copy of the other board")?;
+    a.assert_no_errors()
+}
+
+/// Following someone's view, and "bring everyone here".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_and_summon_move_the_view() -> anyhow::Result<()> {
+    let (_server, _data, _board, a, b) = two_people("Follow").await?;
+    // B follows A: clicks A in the people list.
+    b.wait(
+        "A in B's people list",
+        "document.querySelector('#people li.person[data-client-id] button.person-follow')",
+    )
+    .await?;
+    b.page
+        .click("#people li.person[data-client-id] button.person-follow")
+        .await?;
+    // A pans (wheel) and zooms (ctrl+wheel); B's view goes along.
+    let centre = a.canvas_point(0.0, 0.0).await?;
+    a.page.wheel(centre, [400.0, 250.0], 0).await?;
+    a.page.wheel(centre, [0.0, -200.0], modifiers::CTRL).await?;
+    let a_cam = a
+        .wait(
+            "A's pan and zoom",
+            "(() => { const c = huddle.camera(); return c.x !== 0 && c.zoom !== 1 && c; })()",
+        )
+        .await?;
+    let same_view = |cam: &Value| {
+        format!(
+            "(() => {{ const c = huddle.camera();
+                       return Math.abs(c.x - {}) < 0.5 && Math.abs(c.y - {}) < 0.5
+                           && Math.abs(c.zoom - {}) < 1e-6; }})()",
+            cam["x"], cam["y"], cam["zoom"]
+        )
+    };
+    b.wait("B to follow A's view", &same_view(&a_cam)).await?;
+
+    // B pans on its own (which stops following), then brings everyone to its view.
+    let b_centre = b.canvas_point(0.0, 0.0).await?;
+    b.page.wheel(b_centre, [-900.0, 0.0], 0).await?;
+    let b_cam = b
+        .wait(
+            "B's own pan",
+            &format!(
+                "(() => {{ const c = huddle.camera(); return c.x !== {} && c; }})()",
+                a_cam["x"]
+            ),
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let a_now = a.page.eval("huddle.camera()").await?;
+    ensure!(a_now == a_cam, "B's own pan moved A: {a_now} (was {a_cam})");
+    b.page.click("#summon").await?;
+    a.wait("A to be brought to B's view", &same_view(&b_cam))
+        .await?;
+    a.assert_no_errors()?;
+    b.assert_no_errors()
+}

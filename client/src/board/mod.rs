@@ -62,6 +62,8 @@ const EMPTY_BOARD_LOADED_MS: i32 = 2000;
 
 /// Everything the board page knows. Fields are `pub(super)`-ish by convention: only board/.
 pub struct State {
+    /// The board's id (its path is `/b/{id}`).
+    pub id: String,
     pub board: Board,
     pub guest: Guest,
     pub conn: Option<Connection>,
@@ -237,6 +239,10 @@ fn show_title(state: &State) {
     };
     state.title.set_text_content(Some(shown));
     state.doc.set_title(&format!("{shown} · Huddle"));
+    // The home page's "Recently opened" list shows the title.
+    if let Some(title) = title.as_deref().filter(|t| !t.is_empty()) {
+        crate::offline::retitle(&state.id, title);
+    }
 }
 
 /// Builds the board page for `board_id` into `root`, opens the local copy and connects.
@@ -255,6 +261,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let guest = Guest::load();
     let page: Page = Rc::new_cyclic(|me| {
         RefCell::new(State {
+            id: board_id.to_owned(),
             board: board.clone(),
             guest: guest.clone(),
             conn: None,

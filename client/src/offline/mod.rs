@@ -46,7 +46,7 @@ use crate::dom::{self, Listener, js_error, log_error};
 
 // The home page lists these (wired up with the home page of issue 3).
 #[allow(unused_imports)]
-pub use recent::{RecentBoard, recent_boards, remember_board};
+pub use recent::{RecentBoard, recent_boards, remember_board, retitle};
 
 /// Origin of the transaction that applies what was stored in the browser.
 pub const RESTORE_ORIGIN: &str = "huddle-restore";

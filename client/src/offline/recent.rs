@@ -36,7 +36,7 @@ pub fn remember_board(id: &str, title: &str) {
 }
 
 /// Updates the title of board `id` if it is listed, without moving it.
-pub(super) fn retitle(id: &str, title: &str) {
+pub fn retitle(id: &str, title: &str) {
     update(id, title, false);
 }
 
