@@ -115,3 +115,16 @@ pub async fn wait_metric(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Creates a board through `POST /api/boards` and returns its id (fails unless 201).
+pub async fn create_board(addr: SocketAddr, title: &str) -> anyhow::Result<String> {
+    let res = post_json(addr, "/api/boards", &serde_json::json!({ "title": title })).await?;
+    if res.status != 201 {
+        bail!("POST /api/boards answered {}: {}", res.status, res.body);
+    }
+    let body = res.json()?;
+    Ok(body["id"]
+        .as_str()
+        .with_context(|| format!("POST /api/boards answered without an id: {body}"))?
+        .to_owned())
+}

@@ -27,12 +27,6 @@ async fn start() -> anyhow::Result<(TestServer, DataDir, Browser)> {
     Ok((server, data, browser))
 }
 
-async fn create_board(server: &TestServer, title: &str) -> anyhow::Result<String> {
-    let res = http::post_json(server.addr(), "/api/boards", &json!({ "title": title })).await?;
-    ensure!(res.status == 201, "create: {} {}", res.status, res.body);
-    Ok(res.json()?["id"].as_str().context("no id")?.to_owned())
-}
-
 /// Opens `/b/{board}` in a new tab and waits until it is connected.
 async fn open_board(browser: &Browser, server: &TestServer, board: &str) -> anyhow::Result<Page> {
     let page = browser
@@ -85,16 +79,8 @@ async fn note_ids(page: &Page) -> anyhow::Result<Vec<String>> {
 }
 
 /// Nothing went to the console as an error and no exception went uncaught.
-fn assert_no_errors(page: &Page, which: &str) -> anyhow::Result<()> {
-    let errors: Vec<String> = page
-        .console()
-        .into_iter()
-        .filter(|line| {
-            ["[error]", "[exception]", "[crashed]", "[assert]"]
-                .iter()
-                .any(|level| line.starts_with(level))
-        })
-        .collect();
+fn no_errors(page: &Page, which: &str) -> anyhow::Result<()> {
+    let errors = page.errors();
     ensure!(errors.is_empty(), "{which} logged errors: {errors:#?}");
     Ok(())
 }
@@ -174,13 +160,13 @@ async fn home_creates_a_board() -> anyhow::Result<()> {
     )
     .await?;
     ensure!(text == TITLE, "the recent list shows {id} as {text}");
-    assert_no_errors(&page, "the home page")
+    no_errors(&page, "the home page")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_edits_show_in_the_page() -> anyhow::Result<()> {
     let (server, _data, browser) = start().await?;
-    let board = create_board(&server, "Rust and the page").await?;
+    let board = http::create_board(server.addr(), "Rust and the page").await?;
     let page = open_board(&browser, &server, &board).await?;
     let rust = Client::join(&server.ws_url(&board)).await?;
 
@@ -226,5 +212,5 @@ async fn rust_client_edits_show_in_the_page() -> anyhow::Result<()> {
         ids == [id.clone()],
         "the page lists notes {ids:?}, not just {id}"
     );
-    assert_no_errors(&page, "the page")
+    no_errors(&page, "the page")
 }

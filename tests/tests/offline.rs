@@ -115,12 +115,6 @@ async fn start() -> anyhow::Result<(TestServer, DataDir, Browser)> {
     Ok((server, data, browser))
 }
 
-async fn create_board(server: &TestServer, title: &str) -> anyhow::Result<String> {
-    let res = http::post_json(server.addr(), "/api/boards", &json!({ "title": title })).await?;
-    ensure!(res.status == 201, "create: {} {}", res.status, res.body);
-    Ok(res.json()?["id"].as_str().context("no id")?.to_owned())
-}
-
 /// Opens the board, waits until it is connected and its service worker has cached the app.
 async fn open_board(browser: &Browser, url: &str) -> anyhow::Result<Page> {
     let page = browser.new_page(url).await?;
@@ -213,7 +207,7 @@ fn assert_healthy(page: &Page, which: &str) -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_shows_the_board_even_without_the_server() -> anyhow::Result<()> {
     let (mut server, _data, browser) = start().await?;
-    let board = create_board(&server, "Reloaded").await?;
+    let board = http::create_board(server.addr(), "Reloaded").await?;
     let url = server.http_url(&format!("/b/{board}"));
     let page = open_board(&browser, &url).await?;
 
@@ -283,7 +277,7 @@ async fn a_silent_connection_is_noticed_and_replaced() -> anyhow::Result<()> {
     /// The page gives up after 30 s of silence, checked every 5 s; then some slack.
     const NOTICE: std::time::Duration = std::time::Duration::from_secs(60);
     let (server, _data, browser) = start().await?;
-    let board = create_board(&server, "Heartbeat").await?;
+    let board = http::create_board(server.addr(), "Heartbeat").await?;
     let url = server.http_url(&format!("/b/{board}"));
     let page = open_board(&browser, &url).await?;
     let pid = server.pid().to_string();
@@ -328,7 +322,7 @@ async fn a_silent_connection_is_noticed_and_replaced() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_board_works_online_when_indexeddb_does_not() -> anyhow::Result<()> {
     let (server, _data, browser) = start().await?;
-    let board = create_board(&server, "No IndexedDB").await?;
+    let board = http::create_board(server.addr(), "No IndexedDB").await?;
     let url = server.http_url(&format!("/b/{board}"));
     for (which, script) in [
         // `open` returns a request that never fires.
@@ -373,7 +367,7 @@ async fn a_board_works_online_when_indexeddb_does_not() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_edits_are_compacted_and_restored() -> anyhow::Result<()> {
     let (server, _data, browser) = start().await?;
-    let board = create_board(&server, "Compaction").await?;
+    let board = http::create_board(server.addr(), "Compaction").await?;
     let url = server.http_url(&format!("/b/{board}"));
     let page = open_board(&browser, &url).await?;
     let id = add_note(&page).await?;

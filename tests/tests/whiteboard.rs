@@ -26,12 +26,6 @@ const READY: &str =
 
 // ---- helpers --------------------------------------------------------------------------------
 
-async fn create_board(server: &TestServer, title: &str) -> anyhow::Result<String> {
-    let res = http::post_json(server.addr(), "/api/boards", &json!({ "title": title })).await?;
-    ensure!(res.status == 201, "create: {} {}", res.status, res.body);
-    Ok(res.json()?["id"].as_str().context("no id")?.to_owned())
-}
-
 /// A person: their own browser with one tab on `board`.
 struct Person {
     name: &'static str,
@@ -199,16 +193,7 @@ impl Person {
 
     /// Nothing went to the console as an error and no exception went uncaught.
     fn assert_no_errors(&self) -> anyhow::Result<()> {
-        let errors: Vec<String> = self
-            .page
-            .console()
-            .into_iter()
-            .filter(|line| {
-                ["[error]", "[exception]", "[crashed]", "[assert]"]
-                    .iter()
-                    .any(|level| line.starts_with(level))
-            })
-            .collect();
+        let errors = self.page.errors();
         ensure!(
             errors.is_empty(),
             "{} logged errors: {errors:#?}",
@@ -222,7 +207,7 @@ impl Person {
 async fn two_people(title: &str) -> anyhow::Result<(TestServer, DataDir, String, Person, Person)> {
     browser::ensure_client_built()?;
     let (server, data) = TestServer::start()?;
-    let board = create_board(&server, title).await?;
+    let board = http::create_board(server.addr(), title).await?;
     let a = Person::join("A", &server, &board).await?;
     let b = Person::join("B", &server, &board).await?;
     Ok((server, data, board, a, b))
@@ -608,8 +593,8 @@ async fn undo_reverts_only_your_own_changes() -> anyhow::Result<()> {
 async fn frames_arrows_and_paste_across_boards() -> anyhow::Result<()> {
     browser::ensure_client_built()?;
     let (server, _data) = TestServer::start()?;
-    let board = create_board(&server, "Frames and arrows").await?;
-    let other = create_board(&server, "Paste target").await?;
+    let board = http::create_board(server.addr(), "Frames and arrows").await?;
+    let other = http::create_board(server.addr(), "Paste target").await?;
     let a = Person::join("A", &server, &board).await?;
 
     // F: a frame in the middle of the view, its title open for typing.

@@ -32,6 +32,22 @@ impl Default for Camera {
 /// An axis-aligned rectangle in world coordinates: `[x, y, w, h]`.
 pub type Rect = [f64; 4];
 
+/// The smallest rectangle around all of `rects` (`None` if there are none).
+pub fn enclosing(rects: impl IntoIterator<Item = Rect>) -> Option<Rect> {
+    let mut rects = rects.into_iter();
+    let first = rects.next()?;
+    let mut b = [first[0], first[1], first[0] + first[2], first[1] + first[3]];
+    for r in rects {
+        b = [
+            b[0].min(r[0]),
+            b[1].min(r[1]),
+            b[2].max(r[0] + r[2]),
+            b[3].max(r[1] + r[3]),
+        ];
+    }
+    Some([b[0], b[1], b[2] - b[0], b[3] - b[1]])
+}
+
 pub fn clamp_zoom(zoom: f64) -> f64 {
     if zoom.is_finite() {
         zoom.clamp(MIN_ZOOM, MAX_ZOOM)

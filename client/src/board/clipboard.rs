@@ -8,7 +8,7 @@ use huddle_shared::yrs::Transact;
 use wasm_bindgen::prelude::*;
 
 use super::State;
-use super::camera::Rect;
+use super::camera::{Rect, enclosing};
 use crate::dom::{self, log_error};
 
 /// The `localStorage` key of the board clipboard.
@@ -62,21 +62,11 @@ pub fn load() -> Option<Clip> {
 
 /// The rectangle around the clip's items (connectors have none).
 pub fn bounds(clip: &Clip) -> Option<Rect> {
-    let mut rects = clip
-        .items
-        .iter()
-        .filter_map(|i| Some([i.pos?[0], i.pos?[1], i.size?[0], i.size?[1]]));
-    let first = rects.next()?;
-    let mut b = [first[0], first[1], first[0] + first[2], first[1] + first[3]];
-    for r in rects {
-        b = [
-            b[0].min(r[0]),
-            b[1].min(r[1]),
-            b[2].max(r[0] + r[2]),
-            b[3].max(r[1] + r[3]),
-        ];
-    }
-    Some([b[0], b[1], b[2] - b[0], b[3] - b[1]])
+    enclosing(
+        clip.items
+            .iter()
+            .filter_map(|i| Some([i.pos?[0], i.pos?[1], i.size?[0], i.size?[1]])),
+    )
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use huddle_shared::model::{Color, ItemKind, ItemSnapshot};
 
-use super::camera::Rect;
+use super::camera::{Rect, enclosing};
 use super::grid::Grid;
 use super::layout::TextLayout;
 
@@ -236,18 +236,7 @@ impl Scene {
 
     /// The rectangle around every item, if there is any.
     pub fn bounds(&self) -> Option<Rect> {
-        let mut it = self.items().filter(|i| !i.is_connector()).map(Item::rect);
-        let first = it.next()?;
-        let mut b = [first[0], first[1], first[0] + first[2], first[1] + first[3]];
-        for r in it {
-            b = [
-                b[0].min(r[0]),
-                b[1].min(r[1]),
-                b[2].max(r[0] + r[2]),
-                b[3].max(r[1] + r[3]),
-            ];
-        }
-        Some([b[0], b[1], b[2] - b[0], b[3] - b[1]])
+        enclosing(self.items().filter(|i| !i.is_connector()).map(Item::rect))
     }
 
     /// Lowest and highest rank on the board (for "send to back" / "bring to front").

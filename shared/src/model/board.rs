@@ -293,6 +293,14 @@ impl Board {
     /// Highest stacking rank on the board (a linear scan; callers that create many items
     /// in a row should track it and pass [`NewNote::z`]).
     pub fn top_z<T: ReadTxn>(&self, txn: &T) -> Option<String> {
+        self.z_ranks(txn).max()
+    }
+
+    /// Every item's valid stacking rank, in no order.
+    pub(super) fn z_ranks<'a, T: ReadTxn>(
+        &'a self,
+        txn: &'a T,
+    ) -> impl Iterator<Item = String> + 'a {
         self.items
             .iter(txn)
             .filter_map(|(_, value)| match value {
@@ -300,7 +308,6 @@ impl Board {
                 _ => None,
             })
             .filter(|z| rank::is_valid(z))
-            .max()
     }
 
     fn item<T: ReadTxn>(&self, txn: &T, id: &str) -> Result<MapRef, ModelError> {

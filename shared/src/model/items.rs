@@ -212,14 +212,7 @@ impl Board {
 
     /// Lowest stacking rank on the board (a linear scan).
     pub fn bottom_z<T: ReadTxn>(&self, txn: &T) -> Option<String> {
-        self.items
-            .iter(txn)
-            .filter_map(|(_, value)| match value {
-                Out::YMap(item) => read_string(txn, &item, keys::Z),
-                _ => None,
-            })
-            .filter(|z| rank::is_valid(z))
-            .min()
+        self.z_ranks(txn).min()
     }
 }
 

@@ -259,6 +259,18 @@ impl Page {
             .unwrap_or_default()
     }
 
+    /// The console lines that are errors, uncaught exceptions, crashes or failed assertions.
+    pub fn errors(&self) -> Vec<String> {
+        self.console()
+            .into_iter()
+            .filter(|line| {
+                ["[error]", "[exception]", "[crashed]", "[assert]"]
+                    .iter()
+                    .any(|level| line.starts_with(level))
+            })
+            .collect()
+    }
+
     /// Sends any CDP command to this tab.
     pub async fn call(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         self.cdp.call(Some(&self.session), method, params).await
