@@ -27,7 +27,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 
-use huddle_shared::model::Board;
+use huddle_shared::model::{Board, REMOTE_ORIGIN};
 use huddle_shared::wire;
 use huddle_shared::yrs::Origin;
 use huddle_shared::yrs::sync::Awareness;
@@ -41,8 +41,6 @@ use crate::dom::{self, Listener, js_error, log_error};
 use crate::identity::Guest;
 use crate::offline::LocalStore;
 
-/// Origin of transactions that apply what the server sent: their updates are not sent back.
-const REMOTE_ORIGIN: &str = "huddle-remote";
 /// Key of our update observer on the document.
 const OBSERVER_KEY: &str = "huddle-net";
 /// How often the heartbeat timer looks at the connection.

@@ -4,14 +4,14 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use huddle_shared::model::Board;
+use huddle_shared::model::{Board, REMOTE_ORIGIN};
 use huddle_shared::wire::{self, HuddleMessage, Message};
 use huddle_shared::yrs::sync::Awareness;
 use huddle_shared::yrs::{ReadTxn, Transact};
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
-use super::{REMOTE_ORIGIN, Socket, Status};
+use super::{Socket, Status};
 use crate::dom::{self, js_error, log_error};
 
 /// First reconnect delay: quick enough that a server restart goes unnoticed.

@@ -34,7 +34,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use huddle_shared::model::Board;
+use huddle_shared::model::{Board, RESTORE_ORIGIN};
 use huddle_shared::wire;
 use huddle_shared::yrs::{ReadTxn, StateVector, Transact};
 use js_sys::{Array, Uint8Array};
@@ -44,12 +44,8 @@ use web_sys::{Event, IdbDatabase, IdbTransaction, IdbTransactionMode};
 
 use crate::dom::{self, Listener, js_error, log_error};
 
-// The home page lists these (wired up with the home page of issue 3).
-#[allow(unused_imports)]
-pub use recent::{RecentBoard, recent_boards, remember_board, retitle};
+pub use recent::{recent_boards, remember_board, retitle};
 
-/// Origin of the transaction that applies what was stored in the browser.
-pub const RESTORE_ORIGIN: &str = "huddle-restore";
 /// Key of our update observer on the document.
 const OBSERVER_KEY: &str = "huddle-offline";
 /// Rows appended before the store compacts: loading a few hundred small rows is quick, and
