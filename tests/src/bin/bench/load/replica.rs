@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use huddle_shared::model::Board;
-use huddle_shared::wire::{self, Message};
+use huddle_shared::wire::{self, HuddleMessage, Message};
 use yrs::block::ClientID;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::{ReadTxn, Transact};
@@ -27,6 +27,9 @@ const BOARD_EXTENT: f64 = 20_000.0;
 pub struct Stats {
     pub edit_latency_us: Vec<u32>,
     pub cursor_latency_us: Vec<u32>,
+    /// Live updates that began inside edits already held: a sender re-sending after a
+    /// restart what the server had relayed but not kept (W6); not an error, not timed.
+    pub resent: u64,
     /// Edits received one by one as live updates.
     pub live: u64,
     /// Edits received in a sync step 2 after the first sync (after a reconnect).
@@ -59,6 +62,8 @@ pub struct Received {
     pub synced: bool,
     /// Edits of others this replica newly holds.
     pub delivered: u64,
+    /// The server confirmed durable everything sent before the save request with this `seq`.
+    pub saved: Option<u64>,
 }
 
 pub struct Replica {
@@ -126,6 +131,7 @@ impl Replica {
                 }
                 Message::Update(update) => out.delivered += self.live(&update, at_ns, ledger)?,
                 Message::Awareness(update) => self.cursors(update, at_ns, ledger),
+                Message::Huddle(HuddleMessage::Saved { seq }) => out.saved = Some(seq),
                 Message::AwarenessQuery | Message::Auth(_) | Message::Huddle(_) => {}
             }
         }
@@ -165,6 +171,10 @@ impl Replica {
                     self.stats
                         .edit_latency_us
                         .push(micros_between(sent.at_ns, at_ns));
+                }
+                Some(sent) if first < sent.start => self.stats.resent += 1,
+                None if k > 0 && ledger.edit_at(sender, k - 1).is_some_and(|e| first < e.end) => {
+                    self.stats.resent += 1
                 }
                 expected => self.stats.error(format!(
                     "participant {}: edit of participant {sender} starting at clock {first} \
@@ -264,6 +274,12 @@ impl Replica {
         ledger.record_edit(self.index, self.clock, end);
         self.clock = end;
         Ok(wire::encode_update(&update))
+    }
+
+    /// This participant's own clock: a save request with it as `seq` asks for every own
+    /// edit so far.
+    pub fn own_clock(&self) -> u32 {
+        self.clock
     }
 
     /// Moves this participant's cursor, logs it and returns the awareness frame to send.

@@ -1,0 +1,46 @@
+//! W2: a big room. 500 participants in one board, each moving a note once a second and its
+//! cursor ten times a second: every move goes to 499 others (about 250,000 deliveries a
+//! second) and the cursors dominate the bytes, so this is a fan-out test of the server and,
+//! on a 2-core machine, of the generator (its CPU is reported next to the latencies).
+
+use std::time::Duration;
+
+use super::Session;
+use super::driver::{self, Workload};
+use super::participant::Rates;
+use super::report;
+
+/// The W2: 500 clients, 1 move/s and cursors at 10 Hz each.
+const CLIENTS: usize = 500;
+/// Notes on the board: as W1's hot room.
+const NOTES: usize = 1000;
+/// Sending window by default.
+const SECS: u64 = 20;
+/// The W2 target for p99 (ms).
+const P99_MS: f64 = 50.0;
+
+pub fn run_w2(session: &mut Session) -> anyhow::Result<bool> {
+    let w = Workload {
+        name: "w2",
+        title: "big room (500 clients in one board)",
+        boards: 1,
+        clients_per_board: CLIENTS,
+        notes_per_board: NOTES,
+        rates: Rates {
+            moves: 1.0,
+            cursors: 10.0,
+            texts: 0.0,
+        },
+        duration: session.options.duration(Duration::from_secs(SECS)),
+        slow_reader: None,
+        idle_memory: false,
+        save_every: None,
+        restart_after: None,
+    };
+    let run = driver::run(&w, &session.pinning, session.server)?;
+    let lat = report::print_run(&run);
+    session.record(&run, &lat);
+    report::target("end-to-end p99 of note moves", lat.edits.p99, "ms", P99_MS);
+    report::target("end-to-end p99 of cursors", lat.cursors.p99, "ms", P99_MS);
+    Ok(report::print_verdict(&run))
+}
