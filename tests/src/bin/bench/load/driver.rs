@@ -13,13 +13,14 @@ use tokio::sync::watch;
 use super::latency::Summary;
 use super::ledger::Ledger;
 use super::options::ServerKind;
-use super::participant::{self, Outcome, Phase, Rates, Shared, Spec};
+use super::participant::{self, Outcome, Phase, Shared, Spec};
 use super::pin::Pinning;
 use super::procstat::{self, Reading, Sampler};
 use super::restart;
 use super::seed;
 use super::server::Server;
 use super::verify::{self, Verdict};
+pub use super::workload::{Workload, board_id, expected_deliveries};
 use super::yws;
 
 /// How long all participants may take to connect and sync: thousands of connections on a
@@ -43,64 +44,6 @@ const PROBE_PERIOD: Duration = Duration::from_millis(10);
 /// How often the server's slow-connection counter is read while a slow reader runs (W7): the
 /// client learns of its close only when it reads that far, so the server's side is timed here.
 const METRICS_POLL: Duration = Duration::from_millis(500);
-
-/// A workload: boards, participants per board, rates and duration.
-#[derive(Debug, Clone)]
-pub struct Workload {
-    pub name: &'static str,
-    pub title: &'static str,
-    pub boards: usize,
-    pub clients_per_board: usize,
-    pub notes_per_board: usize,
-    pub rates: Rates,
-    pub duration: Duration,
-    /// Participant 0 of board 0 sends nothing and reads this many bytes per second (W7).
-    pub slow_reader: Option<u64>,
-    /// Connects one participant per board, then the others, reading the server's memory
-    /// after each wave (W3's memory per idle connection).
-    pub idle_memory: bool,
-    /// Every participant asks the server this often to confirm its edits durable (W6).
-    pub save_every: Option<Duration>,
-    /// Kills the server (SIGKILL) this long into the sending window and restarts it on the
-    /// same data directory (W6, see [`restart`]).
-    pub restart_after: Option<Duration>,
-}
-
-impl Workload {
-    pub fn participants(&self) -> usize {
-        self.boards * self.clients_per_board
-    }
-
-    fn specs(&self, server: &Server) -> Vec<Spec> {
-        let per = self.clients_per_board;
-        (0..self.participants())
-            .map(|index| {
-                let board = index / per;
-                let slow = (index == 0).then_some(self.slow_reader).flatten();
-                Spec {
-                    index,
-                    board: board_id(board),
-                    path: server.ws_path(&board_id(board)),
-                    room: board * per..(board + 1) * per,
-                    rates: match slow {
-                        Some(_) => Rates {
-                            moves: 0.0,
-                            cursors: 0.0,
-                            texts: 0.0,
-                        },
-                        None => self.rates,
-                    },
-                    slow_bytes_per_sec: slow,
-                    save_every: self.save_every,
-                }
-            })
-            .collect()
-    }
-}
-
-pub fn board_id(board: usize) -> String {
-    format!("load-{board}")
-}
 
 /// Server memory after connecting one participant per board, and after connecting the rest.
 #[derive(Debug, Clone, Copy)]
@@ -341,14 +284,6 @@ async fn drive(
     Ok((outcomes, shared, memory, window))
 }
 
-/// Deliveries a complete run makes: every edit of every participant, to each other
-/// participant of its board.
-pub fn expected_deliveries(w: &Workload, ledger: &Ledger) -> u64 {
-    (0..w.participants())
-        .map(|p| ledger.edits_sent(p) as u64 * (w.clients_per_board as u64 - 1))
-        .sum()
-}
-
 /// Huddle's [`COUNTERS`] now (`None` for another server, or if `/metrics` did not answer).
 async fn counters(server: &Server) -> Option<Vec<(&'static str, f64)>> {
     if server.kind() != ServerKind::Huddle {
@@ -447,6 +382,8 @@ fn resources(window: &Window, readings: &[Reading]) -> Resources {
         server_cores_peak: peak_cpu,
         server_rss_peak_kib: peak_rss.max(s1.rss_kib),
         generator_cores_mean: procstat::cores_between(g0, g1, tps),
-        window: s1.at.duration_since(s0.at),
+        // The generator's readings span the whole sending window (the server's start again
+        // after a restart, W6).
+        window: g1.at.duration_since(g0.at),
     }
 }

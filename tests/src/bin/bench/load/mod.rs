@@ -21,6 +21,7 @@
 //! - [`replica`]: one participant's document and bookkeeping, no I/O.
 //! - [`conn`]: a lean WebSocket connection (small buffers, no extra tasks).
 //! - [`participant`]: one participant's task: phases, timers, reconnects.
+//! - [`workload`]: what a scenario asks for, and the participants it makes.
 //! - [`driver`]: runs a workload against a fresh server and collects the outcomes.
 //! - [`verify`]: the checks that fail a run.
 //! - [`server`]: the server under test, started pinned; [`yws`]: y-websocket's server.
@@ -48,6 +49,7 @@ mod restart;
 mod seed;
 mod server;
 mod verify;
+mod workload;
 mod yws;
 
 pub use options::Options;
