@@ -235,7 +235,7 @@ pub fn print_counters(run: &Run) {
         return;
     };
     println!(
-        "- while sending: {compactions:.0} compactions, {flushes:.0} store flushes ({:.2} ms mean)",
+        "- while sending: {compactions:.0} compactions, {flushes:.0} group commits (store flushes, {:.2} ms mean)",
         flush_secs * 1e3 / flushes.max(1.0)
     );
 }
