@@ -22,9 +22,13 @@ const P99_MS: f64 = 50.0;
 pub fn run_w2(session: &mut Session) -> anyhow::Result<bool> {
     let w = Workload {
         name: "w2",
-        title: "big room (500 clients in one board)",
+        title: if session.options.clients.is_some() {
+            "big room (scaled by --clients)"
+        } else {
+            "big room (500 clients in one board)"
+        },
         boards: 1,
-        clients_per_board: CLIENTS,
+        clients_per_board: session.options.clients.unwrap_or(CLIENTS),
         notes_per_board: NOTES,
         rates: Rates {
             moves: 1.0,

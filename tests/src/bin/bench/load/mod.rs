@@ -12,6 +12,7 @@
 //! for y-websocket, with a sync-step-1 round trip as the barrier, since it has no "saved").
 //!
 //! Options after the names: `--secs N` (sending window), `--full` (W3 at 1,000 boards),
+//! `--clients N` (W2's room at N participants instead of 500),
 //! `--no-pin`, `--server huddle|y-websocket`, `--compare`.
 //!
 //! # Layout
