@@ -26,6 +26,9 @@ const BOARD_EXTENT: f64 = 20_000.0;
 #[derive(Debug, Default)]
 pub struct Stats {
     pub edit_latency_us: Vec<u32>,
+    /// Per latency sample, when the edit was sent (ledger milliseconds): W6 splits its
+    /// latencies at the kill and the resync.
+    pub edit_sent_ms: Vec<u32>,
     pub cursor_latency_us: Vec<u32>,
     /// Live updates that began inside edits already held: a sender re-sending after a
     /// restart what the server had relayed but not kept (W6); not an error, not timed.
@@ -181,6 +184,10 @@ impl Replica {
                     self.stats
                         .edit_latency_us
                         .push(micros_between(sent.at_ns, at_ns));
+                    let sent_ms = sent.at_ns / 1_000_000;
+                    self.stats
+                        .edit_sent_ms
+                        .push(u32::try_from(sent_ms).unwrap_or(u32::MAX));
                 }
                 Some(sent) if first < sent.start => self.stats.resent += 1,
                 None if k > 0 && ledger.edit_at(sender, k - 1).is_some_and(|e| first < e.end) => {

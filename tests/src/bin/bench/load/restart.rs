@@ -18,6 +18,7 @@ use yrs::{ReadTxn, Transact};
 use super::Session;
 use super::driver::{self, Run};
 use super::hot_room;
+use super::latency::Summary;
 use super::ledger::Ledger;
 use super::participant::Shared;
 use super::pin::Pinning;
@@ -183,6 +184,7 @@ fn print_restart(run: &Run, r: &Restarted) -> bool {
     println!(
         "The kill closed {closes} connection(s); the participants re-sent what the old process had relayed but not stored, seen {resent} time(s) as a live update overlapping edits already held.\n"
     );
+    print_phases(run, r, resynced.iter().max().copied());
     if r.acked == 0 {
         println!("- **FAILED**: no edit was acknowledged before the kill: nothing was tested\n");
     }
@@ -190,4 +192,37 @@ fn print_restart(run: &Run, r: &Restarted) -> bool {
         println!("- **FAILED**: {} acknowledged edit(s) lost\n", r.lost);
     }
     r.lost == 0 && r.acked > 0
+}
+
+/// Move latencies by when the move was sent: before the kill, between the kill and the last
+/// participant's resync (delivered across the restart), and after everyone was back.
+fn print_phases(run: &Run, r: &Restarted, all_back_ns: Option<u64>) {
+    let kill_ms = r.killed_at_ns / 1_000_000;
+    let back_ms = all_back_ns.map_or(u64::MAX, |ns| ns / 1_000_000);
+    let mut phases: [Vec<u32>; 3] = Default::default();
+    for o in &run.outcomes {
+        let s = o.stats();
+        for (&lat, &sent) in s.edit_latency_us.iter().zip(&s.edit_sent_ms) {
+            let sent = u64::from(sent);
+            let phase = if sent < kill_ms {
+                0
+            } else if sent < back_ms {
+                1
+            } else {
+                2
+            };
+            phases[phase].push(lat);
+        }
+    }
+    println!("| move latency by send time | samples | p50 | p95 | p99 | max |");
+    println!("|---|---|---|---|---|---|");
+    let names = [
+        "sent before the kill",
+        "sent between the kill and the last resync",
+        "sent after every participant was back",
+    ];
+    for (name, samples) in names.iter().zip(phases.iter_mut()) {
+        println!("| {name} | {} |", Summary::of(samples).cells());
+    }
+    println!();
 }
