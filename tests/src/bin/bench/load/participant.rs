@@ -171,6 +171,12 @@ impl Participant {
         let mut phase = Phase::Join;
         let mut timers = Timers::default();
         let mut synced = false;
+        // A reconnecting participant holds edits the server may lack; they go out in its
+        // answer to the server's sync step 1. New edits wait for that answer, or they would
+        // reach the others before the older ones (the server's step 2 can come first, e.g.
+        // while it loads the board).
+        let reconnecting = self.marked_synced;
+        let mut answered = false;
         let mut paused_until: Option<Instant> = None;
         loop {
             tokio::select! {
@@ -181,7 +187,7 @@ impl Participant {
                     phase = *phase_rx.borrow_and_update();
                     match phase {
                         Phase::Join => {}
-                        Phase::Run { start } => if synced {
+                        Phase::Run { start } => if synced && (answered || !reconnecting) {
                             timers = self.timers(start);
                         },
                         Phase::Drain => {
@@ -214,10 +220,12 @@ impl Participant {
                     if let Some(seq) = received.saved {
                         self.shared.ledger.ack(self.spec.index, u32::try_from(seq).unwrap_or(0));
                     }
+                    let was_ready = synced && (answered || !reconnecting);
                     for reply in received.replies {
                         if let Err(close) = send(&mut ws, reply).await {
                             return Ok(End::Closed(close));
                         }
+                        answered = true;
                     }
                     if received.synced && !synced {
                         synced = true;
@@ -225,9 +233,10 @@ impl Participant {
                             self.resynced_at.push(self.shared.ledger.now_ns());
                         }
                         self.mark_synced();
-                        if let Phase::Run { start } = phase {
-                            timers = self.timers(start);
-                        }
+                    }
+                    let ready = synced && (answered || !reconnecting);
+                    if let (false, true, Phase::Run { start }) = (was_ready, ready, phase) {
+                        timers = self.timers(start);
                     }
                     if let (Some(rate), Phase::Run { .. }) = (slow, phase) {
                         let pause = Duration::from_secs_f64(frame.len() as f64 / rate as f64);
