@@ -163,6 +163,7 @@ impl Participant {
             .map_err(|_| anyhow::anyhow!("the driver is gone"))?
             .ok_or_else(|| anyhow::anyhow!("no server address"))?;
         let mut ws = conn::connect(addr, &self.spec.path, slow.is_some()).await?;
+        self.replica.connection_opened();
         let sv = self.replica.board.doc().transact().state_vector();
         ws.send(WsMessage::Binary(wire::encode_sync_step1(&sv).into()))
             .await?;

@@ -157,6 +157,7 @@ fn print_restart(run: &Run, r: &Restarted) -> bool {
         .collect();
     let closes: usize = run.outcomes.iter().map(|o| o.closes.len()).sum();
     let resent: u64 = run.outcomes.iter().map(|o| o.stats().resent).sum();
+    let early: u64 = run.outcomes.iter().map(|o| o.stats().before_sync).sum();
     println!(
         "| kill -> spawn | spawn -> listening | spawn -> first client synced (probe) | spawn -> all participants resynced | participants resynced |"
     );
@@ -182,7 +183,7 @@ fn print_restart(run: &Run, r: &Restarted) -> bool {
         r.sent, r.acked, r.acked_participants, r.present, r.lost, r.durable
     );
     println!(
-        "The kill closed {closes} connection(s); the participants re-sent what the old process had relayed but not stored, seen {resent} time(s) as a live update overlapping edits already held.\n"
+        "The kill closed {closes} connection(s); the participants re-sent what the old process had relayed but not stored, seen {resent} time(s) as a live update overlapping edits already held; {early} live update(s) reached a reconnecting participant ahead of its sync step 2 (which then brought the edits before them).\n"
     );
     print_phases(run, r, resynced.iter().max().copied());
     if r.acked == 0 {
