@@ -125,7 +125,7 @@ pub fn run_w6(session: &mut Session) -> anyhow::Result<bool> {
     let lat = report::print_run(&run);
     session.record(&run, &lat);
     println!(
-        "each participant asked for a \"saved\" every {} ms; the server was killed with SIGKILL {} s into the sending window and restarted on the same data directory (new port); CPU and RSS above are the restarted process's.\n",
+        "each participant asked for a \"saved\" every {} ms; the server was killed with SIGKILL {} s into the sending window and restarted on the same data directory (new port); CPU and RSS above are the restarted process's (its 1 s peak is not sampled: the sampler follows the first process).\n",
         SAVE_EVERY.as_millis(),
         w.duration.as_secs_f64() / 2.0
     );
