@@ -3,8 +3,9 @@
 //! wall-clock constant alone: the machine is shared and noisy.
 //!
 //! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client` (the
-//! default run: these three) and the load scenarios of issue 5, run only when named: `w1`, `w3`, `w4`, `w7`
-//! (options `--secs N`, `--full`, `--no-pin`; see [`load`]). A load scenario whose checks fail
+//! default run: these three) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
+//! `w3`, `w4`, `w5`, `w6`, `w7` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
+//! `--server`, `--compare`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
 //! remaining scenarios have run.
 //!

@@ -13,12 +13,14 @@ use tokio::sync::watch;
 use super::latency::Summary;
 use super::ledger::Ledger;
 use super::options::ServerKind;
-use super::participant::{self, Outcome, Phase, Rates, Shared, Spec};
+use super::participant::{self, Outcome, Phase, Shared, Spec};
 use super::pin::Pinning;
 use super::procstat::{self, Reading, Sampler};
+use super::restart;
 use super::seed;
 use super::server::Server;
 use super::verify::{self, Verdict};
+pub use super::workload::{Workload, board_id, expected_deliveries};
 use super::yws;
 
 /// How long all participants may take to connect and sync: thousands of connections on a
@@ -42,59 +44,6 @@ const PROBE_PERIOD: Duration = Duration::from_millis(10);
 /// How often the server's slow-connection counter is read while a slow reader runs (W7): the
 /// client learns of its close only when it reads that far, so the server's side is timed here.
 const METRICS_POLL: Duration = Duration::from_millis(500);
-
-/// A workload: boards, participants per board, rates and duration.
-#[derive(Debug, Clone)]
-pub struct Workload {
-    pub name: &'static str,
-    pub title: &'static str,
-    pub boards: usize,
-    pub clients_per_board: usize,
-    pub notes_per_board: usize,
-    pub rates: Rates,
-    pub duration: Duration,
-    /// Participant 0 of board 0 sends nothing and reads this many bytes per second (W7).
-    pub slow_reader: Option<u64>,
-    /// Connects one participant per board, then the others, reading the server's memory
-    /// after each wave (W3's memory per idle connection).
-    pub idle_memory: bool,
-}
-
-impl Workload {
-    pub fn participants(&self) -> usize {
-        self.boards * self.clients_per_board
-    }
-
-    fn specs(&self, server: &Server) -> Vec<Spec> {
-        let per = self.clients_per_board;
-        (0..self.participants())
-            .map(|index| {
-                let board = index / per;
-                let slow = (index == 0).then_some(self.slow_reader).flatten();
-                Spec {
-                    index,
-                    addr: server.addr(),
-                    board: board_id(board),
-                    path: server.ws_path(&board_id(board)),
-                    room: board * per..(board + 1) * per,
-                    rates: match slow {
-                        Some(_) => Rates {
-                            moves: 0.0,
-                            cursors: 0.0,
-                            texts: 0.0,
-                        },
-                        None => self.rates,
-                    },
-                    slow_bytes_per_sec: slow,
-                }
-            })
-            .collect()
-    }
-}
-
-pub fn board_id(board: usize) -> String {
-    format!("load-{board}")
-}
 
 /// Server memory after connecting one participant per board, and after connecting the rest.
 #[derive(Debug, Clone, Copy)]
@@ -128,8 +77,19 @@ pub struct Run {
     pub generator_lag: Summary,
     /// Ledger time when the server's count of connections closed as too slow first rose.
     pub slow_closed_at_ns: Option<u64>,
+    /// Huddle's counters ([`COUNTERS`]) over the sending window: how much each rose.
+    pub counters: Vec<(&'static str, f64)>,
+    /// What W6's kill and restart found.
+    pub restart: Option<restart::Restarted>,
     pub verdict: Verdict,
 }
+
+/// Counters of Huddle's `/metrics` read at both ends of the sending window.
+pub const COUNTERS: [&str; 3] = [
+    "huddle_compactions_total",
+    "huddle_store_flush_seconds_count",
+    "huddle_store_flush_seconds_sum",
+];
 
 pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<Run> {
     let data = DataDir::new();
@@ -148,9 +108,9 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
             .enable_all()
             .build()?;
         let sampler = Sampler::start(server.pid());
-        let driven = rt.block_on(drive(w, &server));
+        let driven = rt.block_on(drive(w, &mut server, data.path(), pinning));
         let readings = sampler.stop();
-        let (outcomes, shared, memory, window) = driven?;
+        let (outcomes, shared, memory, mut window) = driven?;
         let mut verdict = rt.block_on(verify::check(w, &server, &outcomes, &shared));
         match server.stop() {
             Ok(0) => {}
@@ -160,6 +120,7 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
         let resources = resources(&window, &readings);
         let (start_ns, slow_closed_at_ns) = (window.start_ns, window.slow_closed_at_ns);
         let generator_lag = window.generator_lag;
+        let (counters, restart) = (std::mem::take(&mut window.counters), window.restart.take());
         anyhow::Ok(Run {
             workload: w.clone(),
             pinning: format!("server: {}; {}", kind.name(), pinning.describe()),
@@ -170,6 +131,8 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
             start_ns,
             slow_closed_at_ns,
             generator_lag,
+            counters,
+            restart,
             verdict,
         })
     })();
@@ -184,21 +147,30 @@ struct Window {
     generator_lag: Summary,
     server: (Reading, Reading),
     generator: (Reading, Reading),
+    counters: Vec<(&'static str, f64)>,
+    restart: Option<restart::Restarted>,
 }
 
 type Driven = (Vec<Outcome>, Arc<Shared>, Option<IdleMemory>, Window);
 
-async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
+async fn drive(
+    w: &Workload,
+    server: &mut Server,
+    data: &std::path::Path,
+    pinning: &Pinning,
+) -> anyhow::Result<Driven> {
     let specs = w.specs(server);
     let (phase_tx, phase) = watch::channel(Phase::Join);
+    let (addr_tx, addr) = watch::channel(Some(server.addr()));
     let shared = Arc::new(Shared {
         ledger: Ledger::new(specs.len()),
         phase,
         synced: AtomicUsize::new(0),
         stopped: AtomicUsize::new(0),
         delivered: AtomicU64::new(0),
+        addr,
     });
-    let pid = server.pid();
+    let mut pid = server.pid();
     let rss = || procstat::read(pid).map_or(0, |r| r.rss_kib);
 
     // Join: in two waves when measuring idle memory (the first loads every board).
@@ -243,10 +215,22 @@ async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
     tokio::time::sleep_until(start).await;
     let start_ns = shared.ledger.now_ns();
     let probe = tokio::spawn(lag_probe(shared.phase.clone()));
-    let server_start = procstat::read(pid).context("the server is gone")?;
+    let mut server_start = procstat::read(pid).context("the server is gone")?;
     let generator_start = procstat::read(std::process::id()).context("no /proc/self")?;
+    let counters_start = counters(server).await;
+    let mut restarted = None;
     let slow_closed_at_ns = if w.slow_reader.is_some() {
         watch_slow_closes(server, &shared.ledger, w.duration).await
+    } else if let Some(after) = w.restart_after {
+        tokio::time::sleep(after).await;
+        let board = board_id(0);
+        let r = restart::kill_and_restart(server, data, pinning, &shared, &addr_tx, &board).await?;
+        restarted = Some(r);
+        // The new process: CPU and memory are measured from here.
+        pid = server.pid();
+        server_start = procstat::read(pid).context("the restarted server is gone")?;
+        tokio::time::sleep(w.duration.saturating_sub(after)).await;
+        None
     } else {
         tokio::time::sleep(w.duration).await;
         None
@@ -254,6 +238,14 @@ async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
     phase_tx.send_replace(Phase::Drain);
     let server_end = procstat::read(pid).context("the server is gone")?;
     let generator_end = procstat::read(std::process::id()).context("no /proc/self")?;
+    let counters = match (counters_start, counters(server).await) {
+        // After a restart the counters start again from zero: what rose since the restart.
+        (Some(a), Some(b)) if restarted.is_none() => {
+            a.iter().zip(b).map(|(a, b)| (a.0, b.1 - a.1)).collect()
+        }
+        (_, Some(b)) => b,
+        _ => Vec::new(),
+    };
     wait_for(
         &shared.stopped,
         tasks.len(),
@@ -286,16 +278,25 @@ async fn drive(w: &Workload, server: &Server) -> anyhow::Result<Driven> {
         generator_lag: Summary::of(&mut lag),
         server: (server_start, server_end),
         generator: (generator_start, generator_end),
+        counters,
+        restart: restarted,
     };
     Ok((outcomes, shared, memory, window))
 }
 
-/// Deliveries a complete run makes: every edit of every participant, to each other
-/// participant of its board.
-pub fn expected_deliveries(w: &Workload, ledger: &Ledger) -> u64 {
-    (0..w.participants())
-        .map(|p| ledger.edits_sent(p) as u64 * (w.clients_per_board as u64 - 1))
-        .sum()
+/// Huddle's [`COUNTERS`] now (`None` for another server, or if `/metrics` did not answer).
+async fn counters(server: &Server) -> Option<Vec<(&'static str, f64)>> {
+    if server.kind() != ServerKind::Huddle {
+        return None;
+    }
+    let mut values = Vec::with_capacity(COUNTERS.len());
+    for name in COUNTERS {
+        values.push((
+            name,
+            huddle_tests::http::metric(server.addr(), name).await.ok()?,
+        ));
+    }
+    Some(values)
 }
 
 /// Until the run stops sending: how late (µs) a timer of period [`PROBE_PERIOD`] fires.
@@ -381,6 +382,8 @@ fn resources(window: &Window, readings: &[Reading]) -> Resources {
         server_cores_peak: peak_cpu,
         server_rss_peak_kib: peak_rss.max(s1.rss_kib),
         generator_cores_mean: procstat::cores_between(g0, g1, tps),
-        window: s1.at.duration_since(s0.at),
+        // The generator's readings span the whole sending window (the server's start again
+        // after a restart, W6).
+        window: g1.at.duration_since(g0.at),
     }
 }

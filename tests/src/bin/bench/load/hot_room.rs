@@ -20,7 +20,7 @@ const SLOW_BYTES_PER_SEC: u64 = 1024;
 /// before the server's own queue fills; 60 s lets the server's limit act within the run.
 const W7_SECS: u64 = 60;
 
-fn w1(session: &Session) -> Workload {
+pub(super) fn w1(session: &Session) -> Workload {
     Workload {
         name: "w1",
         title: "hot room",
@@ -35,6 +35,8 @@ fn w1(session: &Session) -> Workload {
         duration: session.options.duration(Duration::from_secs(W1_SECS)),
         slow_reader: None,
         idle_memory: false,
+        save_every: None,
+        restart_after: None,
     }
 }
 

@@ -9,6 +9,7 @@
 //! anything received is found by arithmetic, and anything else is recognised as foreign.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::Instant;
 
 /// Client id of participant 0: clear of 0 and far below 2^53 (Yjs's limit); the seeded boards
@@ -32,6 +33,9 @@ pub struct Ledger {
     edits: Vec<Mutex<Vec<SentEdit>>>,
     /// Send time of cursor `clock` at index `clock - 1`.
     cursors: Vec<Mutex<Vec<u64>>>,
+    /// Per participant: the own clock up to which the server confirmed its edits durable
+    /// (the `seq` of its last `Saved`, which is the clock it asked at; W6).
+    acked: Vec<AtomicU32>,
 }
 
 impl Ledger {
@@ -40,6 +44,7 @@ impl Ledger {
             epoch: Instant::now(),
             edits: (0..participants).map(|_| Mutex::default()).collect(),
             cursors: (0..participants).map(|_| Mutex::default()).collect(),
+            acked: (0..participants).map(|_| AtomicU32::new(0)).collect(),
         }
     }
 
@@ -56,6 +61,11 @@ impl Ledger {
     pub fn participant(&self, client: u64) -> Option<usize> {
         let index = usize::try_from(client.checked_sub(CLIENT_ID_BASE)?).ok()?;
         (index < self.edits.len()).then_some(index)
+    }
+
+    /// Participants of the run.
+    pub fn participants(&self) -> usize {
+        self.edits.len()
     }
 
     /// Logs an edit about to be sent.
@@ -89,6 +99,16 @@ impl Ledger {
 
     pub fn cursors_sent(&self, sender: usize) -> usize {
         lock(&self.cursors[sender]).len()
+    }
+
+    /// Records a `Saved` for `sender`: its edits up to `clock` are durable.
+    pub fn ack(&self, sender: usize, clock: u32) {
+        self.acked[sender].fetch_max(clock, Relaxed);
+    }
+
+    /// The clock up to which `sender`'s edits were confirmed durable.
+    pub fn acked(&self, sender: usize) -> u32 {
+        self.acked[sender].load(Relaxed)
     }
 
     /// How many of `sender`'s edits a replica whose state vector has `clock` for the sender

@@ -42,6 +42,8 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
         duration: session.options.duration(Duration::from_secs(SECS)),
         slow_reader: None,
         idle_memory: true,
+        save_every: None,
+        restart_after: None,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);

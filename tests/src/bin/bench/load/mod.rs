@@ -12,6 +12,7 @@
 //! for y-websocket, with a sync-step-1 round trip as the barrier, since it has no "saved").
 //!
 //! Options after the names: `--secs N` (sending window), `--full` (W3 at 1,000 boards),
+//! `--clients N` (W2's room at N participants instead of 500),
 //! `--no-pin`, `--server huddle|y-websocket`, `--compare`.
 //!
 //! # Layout
@@ -21,13 +22,17 @@
 //! - [`replica`]: one participant's document and bookkeeping, no I/O.
 //! - [`conn`]: a lean WebSocket connection (small buffers, no extra tasks).
 //! - [`participant`]: one participant's task: phases, timers, reconnects.
+//! - [`workload`]: what a scenario asks for, and the participants it makes.
 //! - [`driver`]: runs a workload against a fresh server and collects the outcomes.
 //! - [`verify`]: the checks that fail a run.
 //! - [`server`]: the server under test, started pinned; [`yws`]: y-websocket's server.
 //! - [`latency`], [`procstat`], [`pin`], [`seed`], [`report`]: percentiles, `/proc` sampling,
 //!   `taskset`, boards on disk, markdown.
-//! - [`hot_room`] (W1, W7), [`many_rooms`] (W3), [`cold_join`] (W4): the scenarios.
+//! - [`hot_room`] (W1, W7), [`big_room`] (W2), [`many_rooms`] (W3), [`cold_join`] (W4),
+//!   [`big_board`] (W5), [`restart`] (W6): the scenarios.
 
+mod big_board;
+mod big_room;
 mod cold_join;
 mod conn;
 mod driver;
@@ -41,16 +46,18 @@ mod pin;
 mod procstat;
 mod replica;
 mod report;
+mod restart;
 mod seed;
 mod server;
 mod verify;
+mod workload;
 mod yws;
 
 pub use options::Options;
 use options::ServerKind;
 
 /// The load scenarios (they run in the order they are named).
-pub const SCENARIOS: [&str; 4] = ["w1", "w3", "w4", "w7"];
+pub const SCENARIOS: [&str; 7] = ["w1", "w2", "w3", "w4", "w5", "w6", "w7"];
 
 /// State shared by the load scenarios of one invocation.
 pub struct Session {
@@ -88,11 +95,13 @@ impl Session {
         let mut passed = true;
         for kind in self.options.servers.clone() {
             self.server = kind;
-            if kind != ServerKind::Huddle && matches!(name, "w4") {
-                println!(
-                    "## {name} against {}: skipped (it is timed with Huddle's own disk seeding)\n",
-                    kind.name()
-                );
+            let huddle_only = match name {
+                "w4" => Some("it is timed with Huddle's own disk seeding"),
+                "w6" => Some("it counts Huddle's \"saved\" confirmations"),
+                _ => None,
+            };
+            if let (Some(why), true) = (huddle_only, kind != ServerKind::Huddle) {
+                println!("## {name} against {}: skipped ({why})\n", kind.name());
                 continue;
             }
             let result = self.run_one(name);
@@ -121,6 +130,9 @@ impl Session {
     fn run_one(&mut self, name: &str) -> anyhow::Result<bool> {
         match name {
             "w1" => hot_room::run_w1(self),
+            "w2" => big_room::run_w2(self),
+            "w5" => big_board::run_w5(self),
+            "w6" => restart::run_w6(self),
             "w3" => many_rooms::run_w3(self),
             "w4" => cold_join::run_w4(self),
             "w7" => hot_room::run_w7(self),

@@ -11,6 +11,9 @@ pub struct Options {
     pub secs: Option<u64>,
     /// `--full`: W3 at the full scale (1,000 boards x 5 clients) instead of 200 x 5.
     pub full: bool,
+    /// `--clients N`: W2's room at N participants instead of 500 (to find where a 2-core
+    /// machine's generator or server saturates).
+    pub clients: Option<usize>,
     /// `--no-pin`: do not pin the server and the generator to different cores.
     pub no_pin: bool,
     /// `--server huddle|y-websocket` (default huddle), or `--compare` for both in turn.
@@ -67,11 +70,21 @@ impl Options {
                     options.servers = vec![ServerKind::parse(&s["--server=".len()..])?]
                 }
                 "--compare" => options.servers = vec![ServerKind::Huddle, ServerKind::YWebsocket],
+                "--clients" => {
+                    let value = args.next().context("--clients needs a number")?;
+                    let n: usize = value
+                        .parse()
+                        .with_context(|| format!("--clients {value:?} is not a whole number"))?;
+                    if !(2..=5000).contains(&n) {
+                        bail!("--clients must be between 2 and 5000");
+                    }
+                    options.clients = Some(n);
+                }
                 "--full" => options.full = true,
                 "--no-pin" => options.no_pin = true,
                 s if s.starts_with('-') => {
                     bail!(
-                        "unknown option {s:?}; known: --secs N, --full, --no-pin, --server huddle|y-websocket, --compare"
+                        "unknown option {s:?}; known: --secs N, --full, --clients N, --no-pin, --server huddle|y-websocket, --compare"
                     )
                 }
                 name => names.push(name.to_owned()),

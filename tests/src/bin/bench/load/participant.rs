@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use futures_util::SinkExt;
+use huddle_shared::wire::{self, HuddleMessage};
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -26,6 +27,9 @@ const MAX_CONNECTIONS: usize = 5;
 const RECONNECT_DELAY: Duration = Duration::from_millis(100);
 /// How long a polite close may take before the socket is simply dropped.
 const CLOSE_WAIT: Duration = Duration::from_secs(1);
+/// How long a participant waits for a server that is down to be back (W6 restarts it in
+/// well under a second; a server that takes longer is the finding, not a reason to hang).
+const SERVER_BACK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where the driver has the run: everyone joins, sends, stops sending, leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,13 +62,14 @@ pub struct Shared {
     pub stopped: AtomicUsize,
     /// Edits held by receivers, summed over all of them: the drain waits for the expected sum.
     pub delivered: AtomicU64,
+    /// Where the server listens; `None` while it is down (W6 restarts it on a new port).
+    pub addr: watch::Receiver<Option<SocketAddr>>,
 }
 
 /// One participant's part in a run.
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub index: usize,
-    pub addr: SocketAddr,
     pub board: String,
     /// The URL path of the board's room on the server under test.
     pub path: String,
@@ -73,6 +78,8 @@ pub struct Spec {
     pub rates: Rates,
     /// While the run sends, read at most this many bytes per second (W7's slow reader).
     pub slow_bytes_per_sec: Option<u64>,
+    /// While the run sends, ask the server this often to confirm the own edits durable (W6).
+    pub save_every: Option<Duration>,
 }
 
 /// What a participant hands back at the end.
@@ -142,23 +149,35 @@ struct Timers {
     moves: Option<Interval>,
     cursors: Option<Interval>,
     texts: Option<Interval>,
+    saves: Option<Interval>,
 }
 
 impl Participant {
     /// One connection, from connect to close.
     async fn connection(&mut self) -> anyhow::Result<End> {
         let slow = self.spec.slow_bytes_per_sec;
-        let mut ws = conn::connect(self.spec.addr, &self.spec.path, slow.is_some()).await?;
+        let mut addr = self.shared.addr.clone();
+        let addr = tokio::time::timeout(SERVER_BACK_TIMEOUT, addr.wait_for(Option::is_some))
+            .await
+            .map_err(|_| anyhow::anyhow!("the server was not back within {SERVER_BACK_TIMEOUT:?}"))?
+            .map_err(|_| anyhow::anyhow!("the driver is gone"))?
+            .ok_or_else(|| anyhow::anyhow!("no server address"))?;
+        let mut ws = conn::connect(addr, &self.spec.path, slow.is_some()).await?;
+        self.replica.connection_opened();
         let sv = self.replica.board.doc().transact().state_vector();
-        ws.send(WsMessage::Binary(
-            huddle_shared::wire::encode_sync_step1(&sv).into(),
-        ))
-        .await?;
+        ws.send(WsMessage::Binary(wire::encode_sync_step1(&sv).into()))
+            .await?;
         let mut phase_rx = self.shared.phase.clone();
         phase_rx.mark_changed(); // handle the current phase first
         let mut phase = Phase::Join;
         let mut timers = Timers::default();
         let mut synced = false;
+        // A reconnecting participant holds edits the server may lack; they go out in its
+        // answer to the server's sync step 1. New edits wait for that answer, or they would
+        // reach the others before the older ones (the server's step 2 can come first, e.g.
+        // while it loads the board).
+        let reconnecting = self.marked_synced;
+        let mut answered = false;
         let mut paused_until: Option<Instant> = None;
         loop {
             tokio::select! {
@@ -169,7 +188,7 @@ impl Participant {
                     phase = *phase_rx.borrow_and_update();
                     match phase {
                         Phase::Join => {}
-                        Phase::Run { start } => if synced {
+                        Phase::Run { start } => if synced && (answered || !reconnecting) {
                             timers = self.timers(start);
                         },
                         Phase::Drain => {
@@ -199,10 +218,15 @@ impl Participant {
                         }
                     };
                     self.shared.delivered.fetch_add(received.delivered, Relaxed);
+                    if let Some(seq) = received.saved {
+                        self.shared.ledger.ack(self.spec.index, u32::try_from(seq).unwrap_or(0));
+                    }
+                    let was_ready = synced && (answered || !reconnecting);
                     for reply in received.replies {
                         if let Err(close) = send(&mut ws, reply).await {
                             return Ok(End::Closed(close));
                         }
+                        answered = true;
                     }
                     if received.synced && !synced {
                         synced = true;
@@ -210,9 +234,10 @@ impl Participant {
                             self.resynced_at.push(self.shared.ledger.now_ns());
                         }
                         self.mark_synced();
-                        if let Phase::Run { start } = phase {
-                            timers = self.timers(start);
-                        }
+                    }
+                    let ready = synced && (answered || !reconnecting);
+                    if let (false, true, Phase::Run { start }) = (was_ready, ready, phase) {
+                        timers = self.timers(start);
                     }
                     if let (Some(rate), Phase::Run { .. }) = (slow, phase) {
                         let pause = Duration::from_secs_f64(frame.len() as f64 / rate as f64);
@@ -227,6 +252,13 @@ impl Participant {
                 }
                 () = tick(&mut timers.texts) => {
                     let frame = self.replica.edit(true, &self.shared.ledger)?;
+                    if let Err(close) = send(&mut ws, frame).await {
+                        return Ok(End::Closed(close));
+                    }
+                }
+                () = tick(&mut timers.saves) => {
+                    let seq = u64::from(self.replica.own_clock());
+                    let frame = wire::encode_huddle(HuddleMessage::SaveRequest { seq });
                     if let Err(close) = send(&mut ws, frame).await {
                         return Ok(End::Closed(close));
                     }
@@ -260,6 +292,10 @@ impl Participant {
             moves: every(rates.moves),
             cursors: every(rates.cursors),
             texts: every(rates.texts),
+            saves: self
+                .spec
+                .save_every
+                .and_then(|period| every(1.0 / period.as_secs_f64())),
         }
     }
 

@@ -219,6 +219,27 @@ fn texts_note(run: &Run) -> &'static str {
     }
 }
 
+/// Prints how much Huddle's counters rose while the run sent (compactions, flushes).
+pub fn print_counters(run: &Run) {
+    let get = |name: &str| {
+        run.counters
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    };
+    let (Some(compactions), Some(flushes), Some(flush_secs)) = (
+        get("huddle_compactions_total"),
+        get("huddle_store_flush_seconds_count"),
+        get("huddle_store_flush_seconds_sum"),
+    ) else {
+        return;
+    };
+    println!(
+        "- while sending: {compactions:.0} compactions, {flushes:.0} group commits (store flushes, {:.2} ms mean)",
+        flush_secs * 1e3 / flushes.max(1.0)
+    );
+}
+
 /// Prints a target line: `name: value (meets|MISSES the target of ...)`.
 pub fn target(what: &str, value: f64, unit: &str, at_most: f64) {
     let verdict = if value <= at_most { "meets" } else { "MISSES" };

@@ -79,6 +79,14 @@ impl Server {
         format!("ws://{}{}", self.addr, self.ws_path(board))
     }
 
+    /// SIGKILL (`kill -9`: no flush, no goodbye), then reaps the process.
+    pub fn kill9(&mut self) -> anyhow::Result<()> {
+        let mut child = self.child.take().context("not running")?;
+        child.kill()?;
+        child.wait()?;
+        Ok(())
+    }
+
     /// SIGTERM, then waits for the exit; returns the exit status.
     pub fn stop(&mut self) -> anyhow::Result<i32> {
         let Some(mut child) = self.child.take() else {
