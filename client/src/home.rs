@@ -83,13 +83,7 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
             } else {
                 board.title.as_str()
             };
-            let li = child(&list, "li", &[], None)?;
-            child(
-                &li,
-                "a",
-                &[("href", &format!("/b/{}", board.id))],
-                Some(title),
-            )?;
+            board_link(&list, &board.id, title)?;
         }
         main.append_child(&list)?;
     }
@@ -262,14 +256,15 @@ fn show_boards(list: &Element, boards: &[BoardInfo]) -> Result<(), JsValue> {
         } else {
             &board.title
         };
-        let li = child(list, "li", &[], None)?;
-        child(
-            &li,
-            "a",
-            &[("href", &format!("/b/{}", board.id))],
-            Some(title),
-        )?;
+        board_link(list, &board.id, title)?;
     }
+    Ok(())
+}
+
+/// `<li><a href="/b/{id}">{title}</a></li>` at the end of `list`.
+fn board_link(list: &Element, id: &str, title: &str) -> Result<(), JsValue> {
+    let li = child(list, "li", &[], None)?;
+    child(&li, "a", &[("href", &format!("/b/{id}"))], Some(title))?;
     Ok(())
 }
 
