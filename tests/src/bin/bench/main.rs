@@ -4,7 +4,7 @@
 //!
 //! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client` (the
 //! default run: these three) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
-//! `w3`, `w4`, `w5`, `w6`, `w7` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
+//! `w3`, `w4`, `w5`, `w6`, `w7`, `w8` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
 //! `--server`, `--compare`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
 //! remaining scenarios have run.

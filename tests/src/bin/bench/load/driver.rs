@@ -82,6 +82,9 @@ pub struct Run {
     /// What W6's kill and restart found.
     pub restart: Option<restart::Restarted>,
     pub verdict: Verdict,
+    /// The server's data directory, stopped and kept until the run is dropped (W8 reads the
+    /// soaked board from it); `None` only while the run is being assembled.
+    pub data: Option<DataDir>,
 }
 
 /// Counters of Huddle's `/metrics` read at both ends of the sending window.
@@ -134,10 +137,14 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
             counters,
             restart,
             verdict,
+            data: None,
         })
     })();
     pinning.restore();
-    result
+    result.map(|run| Run {
+        data: Some(data),
+        ..run
+    })
 }
 
 /// Readings of both processes at the start and the end of the sending window.

@@ -29,12 +29,13 @@
 //! - [`latency`], [`procstat`], [`pin`], [`seed`], [`report`]: percentiles, `/proc` sampling,
 //!   `taskset`, boards on disk, markdown.
 //! - [`hot_room`] (W1, W7), [`big_room`] (W2), [`many_rooms`] (W3), [`cold_join`] (W4),
-//!   [`big_board`] (W5), [`restart`] (W6): the scenarios.
+//!   [`big_board`] (W5), [`restart`] (W6), [`drag_soak`] (W8): the scenarios.
 
 mod big_board;
 mod big_room;
 mod cold_join;
 mod conn;
+mod drag_soak;
 mod driver;
 mod hot_room;
 mod latency;
@@ -57,7 +58,7 @@ pub use options::Options;
 use options::ServerKind;
 
 /// The load scenarios (they run in the order they are named).
-pub const SCENARIOS: [&str; 7] = ["w1", "w2", "w3", "w4", "w5", "w6", "w7"];
+pub const SCENARIOS: [&str; 8] = ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"];
 
 /// State shared by the load scenarios of one invocation.
 pub struct Session {
@@ -98,6 +99,7 @@ impl Session {
             let huddle_only = match name {
                 "w4" => Some("it is timed with Huddle's own disk seeding"),
                 "w6" => Some("it counts Huddle's \"saved\" confirmations"),
+                "w8" => Some("it reads the soaked board from Huddle's store"),
                 _ => None,
             };
             if let (Some(why), true) = (huddle_only, kind != ServerKind::Huddle) {
@@ -136,6 +138,7 @@ impl Session {
             "w3" => many_rooms::run_w3(self),
             "w4" => cold_join::run_w4(self),
             "w7" => hot_room::run_w7(self),
+            "w8" => drag_soak::run_w8(self),
             other => anyhow::bail!("{other:?} is not a load scenario"),
         }
     }

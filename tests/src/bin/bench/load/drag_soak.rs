@@ -1,0 +1,211 @@
+//! W8: drag soak. 20 participants in one 1,000-note board (W1's board) dragging notes for ten
+//! minutes the way the web client does: while a drag lasts, the pointer's position goes out as
+//! awareness at 20 Hz; the document gets one write, the note's final position, on drop. Then
+//! the server is stopped and its data directory opened with the server's own storage and
+//! loading code: the board's stored bytes (snapshot + log), the encoded document (state as
+//! update v1), and its cold load (as [`cold_load`](crate::cold_load) measures it), each
+//! against the same board before the soak.
+//!
+//! Of the two write patterns DESIGN.md allows (on drop, or at most ~10 times a second during a
+//! long drag), this runs the web client's: one write per drag. A drag lasts 1.5 s on average
+//! (the 1-2 s), so each participant writes 1/1.5 moves a second and sends awareness at
+//! 20 Hz throughout: back-to-back drags of random notes, with the participant timers of W1.
+//! The awareness frames are the generator's cursor frames (pointer position and name, about
+//! 60 bytes); the web client's also names the dragged note, which does not touch the document.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use huddle_server::room::loading;
+use huddle_server::store::Store;
+use yrs::{ReadTxn, StateVector, Transact};
+
+use super::Session;
+use super::driver::{self, Workload, board_id};
+use super::participant::Rates;
+use super::report;
+use super::seed;
+use crate::stats::{median, millis};
+
+/// The 20 dragging participants.
+const CLIENTS: usize = 20;
+/// W1's board.
+const NOTES: usize = 1000;
+/// Mean length of a drag: the 1-2 s. One document write per drag (on drop).
+const DRAG_SECS: f64 = 1.5;
+/// Awareness rate during a drag (the web client's pointer updates while dragging).
+const AWARENESS_HZ: f64 = 20.0;
+/// Sending window by default: the ten minutes.
+const SECS: u64 = 600;
+/// Cold-load samples of each board (each opens the store afresh).
+const SAMPLES: usize = 11;
+/// The W8 targets: cold load after the soak (ms), and document growth (after / before).
+const COLD_LOAD_MS: f64 = 300.0;
+const GROWTH: f64 = 2.0;
+
+/// One board's stored and loaded figures.
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    snapshot_bytes: u64,
+    log_bytes: u64,
+    log_entries: usize,
+    /// The whole data directory on disk (sled's files, garbage included).
+    dir_bytes: u64,
+    /// The built document, encoded as one update v1 from an empty state vector.
+    doc_bytes: usize,
+    /// Median from opening the store until sync step 2 for a fresh client is ready.
+    ready: Duration,
+    /// Median of building the document from the stored bytes (after `ready`).
+    built: Duration,
+}
+
+impl Stored {
+    fn load_ms(&self) -> f64 {
+        millis(self.ready + self.built)
+    }
+}
+
+pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
+    let w = Workload {
+        name: "w8",
+        title: "drag soak (20 clients dragging in a 1,000-note board; one write per drag)",
+        boards: 1,
+        clients_per_board: CLIENTS,
+        notes_per_board: NOTES,
+        rates: Rates {
+            moves: 1.0 / DRAG_SECS,
+            cursors: AWARENESS_HZ,
+            texts: 0.0,
+        },
+        duration: session.options.duration(Duration::from_secs(SECS)),
+        slow_reader: None,
+        idle_memory: false,
+        save_every: None,
+        restart_after: None,
+    };
+    let board = board_id(0);
+    // The starting point: the same seeding as the run's, in a directory of its own.
+    let fresh = tempfile::tempdir()?;
+    seed::boards(fresh.path(), std::slice::from_ref(&board), NOTES)
+        .context("seeding the starting board")?;
+    let before = measure(fresh.path(), &board).context("measuring the starting board")?;
+
+    let run = driver::run(&w, &session.pinning, session.server)?;
+    let lat = report::print_run(&run);
+    session.record(&run, &lat);
+    let writes: usize = (0..w.participants())
+        .map(|p| run.shared.ledger.edits_sent(p))
+        .sum();
+    let window = run.resources.window.as_secs_f64().max(1e-9);
+    println!(
+        "- one document write per drag (on drop), a drag every {DRAG_SECS} s per participant; awareness at {AWARENESS_HZ} Hz throughout: {writes} writes in {window:.0} s ({:.1}/s in all)",
+        writes as f64 / window
+    );
+    report::print_counters(&run);
+    let lost = run.verdict.expected.saturating_sub(run.verdict.delivered);
+    println!("- lost updates: {lost}");
+    let ok = report::print_verdict(&run);
+    let data = run
+        .data
+        .as_ref()
+        .context("the run kept no data directory")?;
+    let after = measure(data.path(), &board).context("measuring the soaked board")?;
+    print_sizes(&before, &after);
+    let growth = after.doc_bytes as f64 / before.doc_bytes.max(1) as f64;
+    report::target(
+        "document growth (encoded state after / before)",
+        growth,
+        "x",
+        GROWTH,
+    );
+    report::target(
+        "cold load after the soak (step 2 ready + document built, medians)",
+        after.load_ms(),
+        "ms",
+        COLD_LOAD_MS,
+    );
+    Ok(ok)
+}
+
+/// Opens the store at `dir` afresh for each sample (empty sled cache), as the server does for
+/// a board that is not loaded, and times what [`cold_load`](crate::cold_load) times.
+fn measure(dir: &Path, board: &str) -> anyhow::Result<Stored> {
+    let (mut ready, mut built) = (Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..SAMPLES {
+        let store = Store::open(dir, Arc::default())?;
+        let started = Instant::now();
+        let (raw, _meta) = loading::read(&store, board)?;
+        let frames = loading::fresh_frames(&raw, board)?;
+        ready.push(started.elapsed());
+        let started = Instant::now();
+        let doc = raw.build(board)?;
+        built.push(started.elapsed());
+        anyhow::ensure!(!frames.is_empty(), "no frames for a fresh client");
+        last = Some((raw, doc));
+    }
+    let (raw, doc) = last.context("no samples")?;
+    let doc_bytes = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default())
+        .len();
+    Ok(Stored {
+        snapshot_bytes: raw.snapshot_bytes(),
+        log_bytes: raw.log_bytes(),
+        log_entries: raw.log.len(),
+        dir_bytes: dir_bytes(dir),
+        doc_bytes,
+        ready: median(&mut ready),
+        built: median(&mut built),
+    })
+}
+
+/// Bytes of the files under `dir` (sled keeps a few files, no deep trees).
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+fn print_sizes(before: &Stored, after: &Stored) {
+    let kib = |b: u64| format!("{:.1} KiB", b as f64 / 1024.0);
+    let ratio = |a: f64, b: f64| format!("{:.2}x", a / b.max(1e-9));
+    println!(
+        "| board | snapshot | log (entries) | stored (snapshot + log) | data dir on disk | encoded document (update v1) | step 2 ready (median of {SAMPLES}) | document built | cold load (sum) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (name, s) in [("before the soak", before), ("after the soak", after)] {
+        println!(
+            "| {name} | {} | {} ({}) | {} | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms |",
+            kib(s.snapshot_bytes),
+            kib(s.log_bytes),
+            s.log_entries,
+            kib(s.snapshot_bytes + s.log_bytes),
+            kib(s.dir_bytes),
+            kib(s.doc_bytes as u64),
+            millis(s.ready),
+            millis(s.built),
+            s.load_ms(),
+        );
+    }
+    let stored = |s: &Stored| (s.snapshot_bytes + s.log_bytes) as f64;
+    println!(
+        "| after / before | | | {} | {} | {} | {} | {} | {} |\n",
+        ratio(stored(after), stored(before)),
+        ratio(after.dir_bytes as f64, before.dir_bytes as f64),
+        ratio(after.doc_bytes as f64, before.doc_bytes as f64),
+        ratio(millis(after.ready), millis(before.ready)),
+        ratio(millis(after.built), millis(before.built)),
+        ratio(after.load_ms(), before.load_ms()),
+    );
+}
