@@ -209,3 +209,20 @@ fn print_sizes(before: &Stored, after: &Stored) {
         ratio(after.load_ms(), before.load_ms()),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seeded_board_is_all_snapshot_and_encodes_to_its_size() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let board = board_id(0);
+        seed::boards(dir.path(), std::slice::from_ref(&board), 50).expect("seeding");
+        let s = measure(dir.path(), &board).expect("measuring");
+        assert_eq!(s.log_entries, 0);
+        assert!(s.snapshot_bytes > 0);
+        assert_eq!(s.doc_bytes as u64, s.snapshot_bytes);
+        assert!(s.dir_bytes >= s.snapshot_bytes);
+    }
+}
