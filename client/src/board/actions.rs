@@ -68,11 +68,27 @@ fn created(
     }
 }
 
+/// [`created`], then opens the new item's editor.
+fn created_for_typing(
+    s: &mut State,
+    what: &str,
+    result: Result<String, impl std::fmt::Display>,
+) -> Option<String> {
+    let id = created(s, what, result)?;
+    editor::open(s, &id);
+    Some(id)
+}
+
+/// The top-left corner of an item of `size` centred on `world`.
+fn centred(world: [f64; 2], size: [f64; 2]) -> [f64; 2] {
+    [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0]
+}
+
 /// Creates a note of the current colour centred on `world` and opens it for typing.
 pub fn create_note(s: &mut State, world: [f64; 2]) -> Option<String> {
     let size = huddle_shared::model::DEFAULT_NOTE_SIZE;
     let note = NewNote {
-        pos: [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0],
+        pos: centred(world, size),
         color: s.color,
         author: s.author(),
         created_at: js_now(),
@@ -80,35 +96,27 @@ pub fn create_note(s: &mut State, world: [f64; 2]) -> Option<String> {
         ..NewNote::default()
     };
     let result = s.board.create_note(&mut s.local_txn(), note);
-    let id = created(s, "note", result)?;
-    editor::open(s, &id);
-    Some(id)
+    created_for_typing(s, "note", result)
 }
 
 /// Creates a frame centred on `world` and opens its title for typing.
 pub fn create_frame(s: &mut State, world: [f64; 2]) -> Option<String> {
-    let size = huddle_shared::model::DEFAULT_FRAME_SIZE;
-    let pos = [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0];
+    let pos = centred(world, huddle_shared::model::DEFAULT_FRAME_SIZE);
     let author = s.author();
     let result = s
         .board
         .create_frame(&mut s.local_txn(), pos, None, "Frame", &author, js_now());
-    let id = created(s, "frame", result)?;
-    editor::open(s, &id);
-    Some(id)
+    created_for_typing(s, "frame", result)
 }
 
 /// Creates a text label centred on `world` and opens it for typing.
 pub fn create_label(s: &mut State, world: [f64; 2]) -> Option<String> {
-    let size = huddle_shared::model::DEFAULT_LABEL_SIZE;
-    let pos = [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0];
+    let pos = centred(world, huddle_shared::model::DEFAULT_LABEL_SIZE);
     let author = s.author();
     let result = s
         .board
         .create_label(&mut s.local_txn(), pos, "", &author, js_now());
-    let id = created(s, "label", result)?;
-    editor::open(s, &id);
-    Some(id)
+    created_for_typing(s, "label", result)
 }
 
 /// Draws an arrow from `from` to `to`.
