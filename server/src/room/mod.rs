@@ -225,6 +225,9 @@ impl Room {
 
     async fn serve(&mut self, rx: &mut mpsc::Receiver<Command>, generation: u64) {
         let mut durable: watch::Receiver<u64> = self.ctx.store.durable();
+        // Saves asked for while the board loaded were queued before this receiver existed: the
+        // flush they requested may already be done, and then no change would ever wake them.
+        self.ack_saves();
         let mut tick = tokio::time::interval(TICK);
         let shutdown = self.ctx.shutdown.clone();
         while self.stop.is_none() {
