@@ -27,6 +27,10 @@ mod storage;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "relay") {
+        // The null relay's own process (started by the load scenarios, not by people).
+        return load::relay::main();
+    }
     let (names, options) = load::Options::parse(&args)?;
     let all = ["storage", "cold-load", "client"];
     let chosen: Vec<&str> = if names.is_empty() {

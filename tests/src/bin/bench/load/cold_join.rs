@@ -6,6 +6,13 @@
 //! second join and splits each join at the client: the WebSocket upgrade, then from the
 //! upgrade until sync step 2 has arrived (the server's time plus moving ~3 MB over loopback),
 //! then applying it in the client.
+//!
+//! Against the reference servers (`--compare`) the board is stored the way each keeps boards:
+//! y-sweet's own `convert-from-update` writes it into its store; y-websocket's LevelDB is
+//! written by seeding it over the wire on a server that is then stopped. y-websocket answers a
+//! first client's sync step 1 before it has read LevelDB and sends the board afterwards as an
+//! update, so a join counts as done when the client holds every note, whichever message
+//! brought them (for Huddle and y-sweet that is the sync step 2).
 
 use std::time::{Duration, Instant};
 
@@ -19,8 +26,10 @@ use yrs::{ReadTxn, StateVector, Transact};
 
 use super::Session;
 use super::conn::{self, Incoming, Ws};
+use super::options::ServerKind;
 use super::report;
 use super::server::Server;
+use super::{ysweet, yws};
 use crate::stats::{median, millis};
 
 /// The big board.
@@ -45,13 +54,17 @@ struct JoinTimes {
 
 pub fn run_w4(session: &mut Session) -> anyhow::Result<bool> {
     let data = DataDir::new();
-    super::seed::boards(data.path(), &[BOARD.to_owned()], NOTES)?;
+    let kind = session.server;
+    store_board(kind, data.path(), session)?;
     session.pinning.pin_generator()?;
     let samples = samples(data.path(), session);
     session.pinning.restore();
     let (first, second) = samples?;
 
-    println!("## w4: cold load over the wire (a {NOTES}-note board)\n");
+    println!(
+        "## w4: cold load over the wire (a {NOTES}-note board), server: {}\n",
+        kind.name()
+    );
     println!(
         "parameters: {SAMPLES} samples, each on a freshly started server; join 1 loads the board from disk, join 2 comes while join 1 is still connected. In-process figures: the `cold-load` scenario."
     );
@@ -61,7 +74,7 @@ pub fn run_w4(session: &mut Session) -> anyhow::Result<bool> {
         session.pinning.describe()
     );
     println!(
-        "| join | WebSocket upgrade | upgrade -> sync step 2 received (server + transfer) | apply in the client | total | bytes |"
+        "| join | WebSocket upgrade | upgrade -> whole board received (server + transfer) | apply in the client | total | bytes |"
     );
     println!("|---|---|---|---|---|---|");
     let mut medians = Vec::new();
@@ -84,6 +97,20 @@ pub fn run_w4(session: &mut Session) -> anyhow::Result<bool> {
     }
     println!();
     let (u1, s1) = medians[0];
+    let figures = (millis(u1 + s1), millis(medians[1].1));
+    match (kind, session.w4_huddle) {
+        (ServerKind::Huddle, _) => session.w4_huddle = Some(figures),
+        (_, Some(huddle)) => {
+            println!(
+                "Huddle / {}: first join {:.2}, second join {:.2} (below 1: Huddle is faster)\n",
+                kind.name(),
+                huddle.0 / figures.0,
+                huddle.1 / figures.1
+            );
+            return Ok(true);
+        }
+        (_, None) => return Ok(true),
+    }
     report::target(
         "first join, connect -> sync step 2 received (median)",
         millis(u1 + s1),
@@ -109,7 +136,7 @@ fn samples(dir: &std::path::Path, session: &Session) -> anyhow::Result<Samples> 
         .build()?;
     let (mut first, mut second) = (Vec::new(), Vec::new());
     for _ in 0..SAMPLES {
-        let mut server = Server::start(dir, &session.pinning)?;
+        let mut server = Server::start_kind(session.server, dir, &session.pinning)?;
         let (a, b) = rt.block_on(async {
             let (a, ws_a, board_a) = timed_join(&server).await.context("first join")?;
             let (b, ws_b, board_b) = timed_join(&server).await.context("second join")?;
@@ -142,6 +169,7 @@ async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
         ws.send(WsMessage::Binary(wire::encode_sync_step1(&empty).into()))
             .await?;
         let board = Board::new();
+        let mut bytes = 0;
         loop {
             let frame = match conn::next(&mut ws).await {
                 Incoming::Frame(frame) => frame,
@@ -149,6 +177,7 @@ async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
                 Incoming::Other => continue,
             };
             let received = Instant::now();
+            bytes += frame.len();
             for message in wire::decode_frame(&frame, &wire::Limits::default())? {
                 match message {
                     Message::SyncStep1(_) => {
@@ -157,16 +186,18 @@ async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
                         ws.send(WsMessage::Binary(wire::encode_sync_step2(&update).into()))
                             .await?;
                     }
-                    Message::SyncStep2(update) => {
+                    Message::SyncStep2(update) | Message::Update(update) => {
                         let decoded = wire::decode_update(&update)?;
                         board.doc().transact_mut().apply_update(decoded)?;
-                        let times = JoinTimes {
-                            upgrade: upgraded - started,
-                            step2: received - upgraded,
-                            apply: received.elapsed(),
-                            bytes: frame.len(),
-                        };
-                        return Ok((times, ws, board));
+                        if board.item_count(&board.doc().transact()) as usize >= NOTES {
+                            let times = JoinTimes {
+                                upgrade: upgraded - started,
+                                step2: received - upgraded,
+                                apply: received.elapsed(),
+                                bytes,
+                            };
+                            return Ok((times, ws, board));
+                        }
                     }
                     _ => {}
                 }
@@ -175,4 +206,34 @@ async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
     })
     .await
     .context("the join timed out")?
+}
+
+/// Stores the big board where `kind` keeps boards, before its first start.
+fn store_board(kind: ServerKind, dir: &std::path::Path, session: &Session) -> anyhow::Result<()> {
+    match kind {
+        ServerKind::Huddle => super::seed::boards(dir, &[BOARD.to_owned()], NOTES),
+        ServerKind::YSweet => {
+            let (_, state) = crate::fixtures::board_with_notes(NOTES);
+            ysweet::store_update(dir, BOARD, &state)
+        }
+        ServerKind::Relay => anyhow::bail!("the null relay keeps nothing on disk"),
+        ServerKind::YWebsocket => {
+            // Over the wire (LevelDB writes every update as it comes), then a clean stop.
+            let (_, state) = crate::fixtures::board_with_notes(NOTES);
+            let mut server = Server::start_kind(kind, dir, &session.pinning)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let seeders =
+                    yws::seed_boards(server.addr(), &[server.ws_path(BOARD)], &state).await?;
+                yws::close_seeders(seeders).await;
+                // y-websocket writes the update to LevelDB asynchronously; give it time.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                anyhow::Ok(())
+            })?;
+            server.stop()?;
+            Ok(())
+        }
+    }
 }

@@ -21,7 +21,7 @@ use super::seed;
 use super::server::Server;
 use super::verify::{self, Verdict};
 pub use super::workload::{Workload, board_id, expected_deliveries};
-use super::yws;
+use super::{ysweet, yws};
 
 /// How long all participants may take to connect and sync: thousands of connections on a
 /// shared 2-core machine take seconds, not minutes.
@@ -100,8 +100,13 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
     if kind == ServerKind::Huddle {
         seed::boards(data.path(), &ids, w.notes_per_board).context("seeding the boards")?;
     } else {
-        // y-websocket's LevelDB cannot be written beforehand: seeded over the wire in `drive`.
-        yws::ensure_installed()?;
+        // The reference servers' stores are not written beforehand: seeded over the wire in
+        // `drive`. Installed first, so that the install is not part of any timing.
+        match kind {
+            ServerKind::YWebsocket => yws::ensure_installed()?,
+            ServerKind::YSweet => ysweet::ensure_installed()?,
+            _ => {}
+        }
     }
     pinning.pin_generator()?;
     let result = (|| {
@@ -189,9 +194,9 @@ async fn drive(
         (specs, Vec::new())
     };
     let before_kib = rss();
-    // y-websocket: seed every board over the wire and keep the seeding connections open until
-    // the first wave has synced (see [`yws`]).
-    let mut seeders = if server.kind() == ServerKind::YWebsocket {
+    // The reference servers: seed every board over the wire and keep the seeding connections
+    // open until the first wave has synced (see [`yws`]).
+    let mut seeders = if server.kind() != ServerKind::Huddle {
         let paths: Vec<String> = (0..w.boards)
             .map(|b| server.ws_path(&board_id(b)))
             .collect();

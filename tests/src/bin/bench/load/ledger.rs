@@ -12,8 +12,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::Instant;
 
-/// Client id of participant 0: clear of 0 and far below 2^53 (Yjs's limit); the seeded boards
-/// were written by random client ids, which land here with negligible probability.
+/// Client id of participant 0: clear of 0, of the seeded boards' writer
+/// ([`FIXTURE_CLIENT`](crate::fixtures::FIXTURE_CLIENT)) and below 2^32 (see there).
 pub const CLIENT_ID_BASE: u64 = 1_000_000;
 
 /// One edit as its sender logged it, just before putting it on the socket.

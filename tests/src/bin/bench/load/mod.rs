@@ -5,15 +5,16 @@
 //! all replicas must end identical, and agree with a client that joins afterwards; the
 //! server's CPU and memory are sampled every second.
 //!
-//! The participants speak plain y-websocket, so the same workloads run against y-websocket's
-//! own server (`--server y-websocket`, or `--compare` for Huddle and then y-websocket, with a
-//! ratio table per scenario): what is server-specific is the start ([`server`], [`yws`]), the
-//! room's URL path, and the seeding of boards (on disk for Huddle, [`seed`]; over the wire
-//! for y-websocket, with a sync-step-1 round trip as the barrier, since it has no "saved").
+//! The participants speak plain y-websocket, so the same workloads run against the Yjs servers
+//! people use today: y-websocket's own server and y-sweet (`--server y-websocket`, `--server
+//! y-sweet`, or `--compare` for Huddle, y-websocket and y-sweet in turn, with a ratio table per
+//! scenario): what is server-specific is the start ([`server`], [`yws`], [`ysweet`]), the
+//! room's URL path, and the seeding of boards (on disk for Huddle, [`seed`]; over the wire for
+//! the others, with a sync-step-1 round trip as the barrier, since they have no "saved").
 //!
 //! Options after the names: `--secs N` (sending window), `--full` (W3 at 1,000 boards),
 //! `--clients N` (W2's room at N participants instead of 500),
-//! `--no-pin`, `--server huddle|y-websocket`, `--compare`.
+//! `--no-pin`, `--server huddle|y-websocket|y-sweet[,...]`, `--compare`.
 //!
 //! # Layout
 //!
@@ -25,7 +26,8 @@
 //! - [`workload`]: what a scenario asks for, and the participants it makes.
 //! - [`driver`]: runs a workload against a fresh server and collects the outcomes.
 //! - [`verify`]: the checks that fail a run.
-//! - [`server`]: the server under test, started pinned; [`yws`]: y-websocket's server.
+//! - [`server`]: the server under test, started pinned; [`yws`]: y-websocket's server;
+//!   [`ysweet`]: y-sweet; [`relay`]: the null relay, the baseline of server-added latency.
 //! - [`latency`], [`procstat`], [`pin`], [`seed`], [`report`]: percentiles, `/proc` sampling,
 //!   `taskset`, boards on disk, markdown.
 //! - [`hot_room`] (W1, W7), [`big_room`] (W2), [`many_rooms`] (W3), [`cold_join`] (W4),
@@ -45,6 +47,7 @@ mod options;
 mod participant;
 mod pin;
 mod procstat;
+pub mod relay;
 mod replica;
 mod report;
 mod restart;
@@ -52,6 +55,7 @@ mod seed;
 mod server;
 mod verify;
 mod workload;
+mod ysweet;
 mod yws;
 
 pub use options::Options;
@@ -66,6 +70,8 @@ pub struct Session {
     pinning: pin::Pinning,
     /// W1's edit latency, when W1 ran first: W7 compares with it.
     w1_edits: Option<latency::Summary>,
+    /// Huddle's W4 medians (first join, second join; ms): the other servers' runs compare.
+    w4_huddle: Option<(f64, f64)>,
     /// The server the current scenario runs against.
     server: ServerKind,
     /// One row per server that ran the current scenario (for `--compare`).
@@ -78,6 +84,7 @@ impl Session {
             pinning: pin::Pinning::plan(!options.no_pin),
             options,
             w1_edits: None,
+            w4_huddle: None,
             server: ServerKind::Huddle,
             rows: Vec::new(),
         }
@@ -97,16 +104,25 @@ impl Session {
         for kind in self.options.servers.clone() {
             self.server = kind;
             let huddle_only = match name {
-                "w4" => Some("it is timed with Huddle's own disk seeding"),
                 "w6" => Some("it counts Huddle's \"saved\" confirmations"),
                 "w8" => Some("it reads the soaked board from Huddle's store"),
                 _ => None,
+            };
+            let huddle_only = match (name, kind) {
+                ("w4", ServerKind::Relay) => Some("the null relay keeps nothing on disk"),
+                _ => huddle_only,
             };
             if let (Some(why), true) = (huddle_only, kind != ServerKind::Huddle) {
                 println!("## {name} against {}: skipped ({why})\n", kind.name());
                 continue;
             }
             let result = self.run_one(name);
+            if kind == ServerKind::YSweet && ysweet::dropped() > 0 {
+                println!(
+                    "- y-sweet logged \"Error sending message: Full\" {} times: each is a message it dropped because a connection's queue (1,024 messages) was full; the receiver never gets it, and is not told.\n",
+                    ysweet::dropped()
+                );
+            }
             match (kind, result) {
                 (ServerKind::Huddle, result) => passed &= result?,
                 (other, Ok(ok)) => {

@@ -16,7 +16,8 @@ pub struct Options {
     pub clients: Option<usize>,
     /// `--no-pin`: do not pin the server and the generator to different cores.
     pub no_pin: bool,
-    /// `--server huddle|y-websocket` (default huddle), or `--compare` for both in turn.
+    /// `--server huddle|y-websocket|y-sweet|relay[,...]` (default huddle), or `--compare` for
+    /// Huddle, y-websocket and y-sweet in turn.
     pub servers: Vec<ServerKind>,
 }
 
@@ -26,6 +27,10 @@ pub enum ServerKind {
     Huddle,
     /// npm `y-websocket@1.5.4`'s `bin/server.js` with LevelDB persistence (`tests/bench-servers`).
     YWebsocket,
+    /// y-sweet 0.9.1 (Rust, yrs) with its filesystem store (`cargo install`ed on first use).
+    YSweet,
+    /// The null relay ([`relay`](super::relay)): a baseline, not a competitor.
+    Relay,
 }
 
 impl ServerKind {
@@ -33,15 +38,32 @@ impl ServerKind {
         match self {
             ServerKind::Huddle => "huddle",
             ServerKind::YWebsocket => "y-websocket",
+            ServerKind::YSweet => "y-sweet",
+            ServerKind::Relay => "relay",
         }
     }
 
-    fn parse(value: &str) -> anyhow::Result<ServerKind> {
-        match value {
-            "huddle" => Ok(ServerKind::Huddle),
-            "y-websocket" | "yws" => Ok(ServerKind::YWebsocket),
-            other => bail!("--server {other:?}: known servers are huddle and y-websocket"),
-        }
+    /// Every server a scenario can run against, in the order `--compare` runs them.
+    pub const ALL: [ServerKind; 3] = [
+        ServerKind::Huddle,
+        ServerKind::YWebsocket,
+        ServerKind::YSweet,
+    ];
+
+    /// One name, or several separated by commas (`--server huddle,y-sweet`).
+    fn parse_list(value: &str) -> anyhow::Result<Vec<ServerKind>> {
+        value
+            .split(',')
+            .map(|name| match name.trim() {
+                "huddle" => Ok(ServerKind::Huddle),
+                "y-websocket" | "yws" => Ok(ServerKind::YWebsocket),
+                "y-sweet" | "ysweet" => Ok(ServerKind::YSweet),
+                "relay" => Ok(ServerKind::Relay),
+                other => bail!(
+                    "--server {other:?}: known servers are huddle, y-websocket, y-sweet and relay (the null relay, a baseline)"
+                ),
+            })
+            .collect()
     }
 }
 
@@ -63,13 +85,13 @@ impl Options {
                 "--server" => {
                     let value = args
                         .next()
-                        .context("--server needs huddle or y-websocket")?;
-                    options.servers = vec![ServerKind::parse(value)?];
+                        .context("--server needs huddle, y-websocket, y-sweet or relay")?;
+                    options.servers = ServerKind::parse_list(value)?;
                 }
                 s if s.starts_with("--server=") => {
-                    options.servers = vec![ServerKind::parse(&s["--server=".len()..])?]
+                    options.servers = ServerKind::parse_list(&s["--server=".len()..])?
                 }
-                "--compare" => options.servers = vec![ServerKind::Huddle, ServerKind::YWebsocket],
+                "--compare" => options.servers = ServerKind::ALL.to_vec(),
                 "--clients" => {
                     let value = args.next().context("--clients needs a number")?;
                     let n: usize = value
@@ -84,7 +106,7 @@ impl Options {
                 "--no-pin" => options.no_pin = true,
                 s if s.starts_with('-') => {
                     bail!(
-                        "unknown option {s:?}; known: --secs N, --full, --clients N, --no-pin, --server huddle|y-websocket, --compare"
+                        "unknown option {s:?}; known: --secs N, --full, --clients N, --no-pin, --server huddle|y-websocket|y-sweet|relay[,...], --compare"
                     )
                 }
                 name => names.push(name.to_owned()),

@@ -71,9 +71,28 @@ pub fn print_comparison(name: &str, rows: &[Row]) {
             ratio(huddle.cpu_mean, r.cpu_mean),
         );
     }
-    if rows.iter().any(|r| r.server == ServerKind::YWebsocket) {
+    if let Some(relay) = rows.iter().find(|r| r.server == ServerKind::Relay) {
         println!(
-            "\ny-websocket has no \"saved\" message: its boards were seeded over the wire, the barrier being a sync-step-1 round trip on the seeding connection (its step 2 must hold the seed); the seeding connections stayed open until the participants had synced. Everything else (rates, checks, drain until every delivery arrived) is the same for both servers.\n"
+            "\nServer-added latency, Huddle minus the null relay (same generator, same run; a difference of percentiles, so an estimate): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms.",
+            huddle.edits.p50 - relay.edits.p50,
+            huddle.edits.p95 - relay.edits.p95,
+            huddle.edits.p99 - relay.edits.p99,
+        );
+        if name == "w1" {
+            target(
+                "server-added p99 of note moves (Huddle minus the null relay)",
+                huddle.edits.p99 - relay.edits.p99,
+                "ms",
+                5.0,
+            );
+        }
+    }
+    if rows
+        .iter()
+        .any(|r| matches!(r.server, ServerKind::YWebsocket | ServerKind::YSweet))
+    {
+        println!(
+            "\ny-websocket and y-sweet have no \"saved\" message: their boards were seeded over the wire, the barrier being a sync-step-1 round trip on the seeding connection (its step 2 must hold the seed); the seeding connections stayed open until the participants had synced. Everything else (rates, checks, drain until every delivery arrived) is the same for every server.\n"
         );
     }
 }
@@ -199,7 +218,7 @@ pub fn print_run(run: &Run) -> Latencies {
     let echoes: u64 = run.outcomes.iter().map(|o| o.stats().echoes).sum();
     if echoes > 0 {
         println!(
-            "The server sent {echoes} edits back to the client that made them (not counted as deliveries; y-websocket broadcasts every update to the whole room, its sender included).\n"
+            "The server sent {echoes} edits back to the client that made them (not counted as deliveries; y-websocket and y-sweet send every update to the whole room, its sender included).\n"
         );
     }
     if r.generator_cores_mean > 0.9 {

@@ -4,7 +4,7 @@
 //! and pinning a running server is not the same thing: tokio sizes its runtime once, at start,
 //! from the cores it may use, so a 2-core server pinned afterwards runs two workers on one core
 //! (W1's p99 was about 3x worse that way). Started pinned, it sizes itself for its core. The
-//! reference server (y-websocket) is started the same way, by [`yws`](super::yws).
+//! reference servers are started the same way, by [`yws`](super::yws) and [`ysweet`](super::ysweet).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -16,7 +16,7 @@ use huddle_tests::server::spawn_huddle;
 
 use super::options::ServerKind;
 use super::pin::Pinning;
-use super::yws;
+use super::{relay, ysweet, yws};
 
 /// How long a graceful stop (SIGTERM: close sockets, flush) may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -33,8 +33,12 @@ impl Server {
     pub fn start_kind(kind: ServerKind, data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
         match kind {
             ServerKind::Huddle => Server::start(data, pinning),
-            ServerKind::YWebsocket => {
-                let (child, addr) = yws::start(data, pinning)?;
+            ServerKind::YWebsocket | ServerKind::YSweet | ServerKind::Relay => {
+                let (child, addr) = match kind {
+                    ServerKind::YWebsocket => yws::start(data, pinning)?,
+                    ServerKind::YSweet => ysweet::start(data, pinning)?,
+                    _ => relay::start(pinning)?,
+                };
                 Ok(Server {
                     kind,
                     child: Some(child),
@@ -67,11 +71,14 @@ impl Server {
         self.child.as_ref().map_or(0, Child::id)
     }
 
-    /// The URL path of a board's room: `/ws/<board>` for Huddle, `/<board>` for y-websocket.
+    /// The URL path of a board's room: `/ws/<board>` for Huddle, `/<board>` for y-websocket,
+    /// `/d/<board>/ws/<board>` for y-sweet.
     pub fn ws_path(&self, board: &str) -> String {
         match self.kind {
             ServerKind::Huddle => format!("/ws/{board}"),
             ServerKind::YWebsocket => format!("/{board}"),
+            ServerKind::YSweet => format!("/d/{board}/ws/{board}"),
+            ServerKind::Relay => format!("/{board}"),
         }
     }
 
@@ -98,8 +105,9 @@ impl Server {
         let deadline = Instant::now() + STOP_TIMEOUT;
         loop {
             if let Some(status) = child.try_wait()? {
-                // node has no SIGTERM handler: y-websocket's server ends by the signal itself.
-                if self.kind == ServerKind::YWebsocket && status.code().is_none() {
+                // Neither reference server handles SIGTERM (node has no handler; y-sweet
+                // waits for Ctrl+C): they end by the signal itself.
+                if self.kind != ServerKind::Huddle && status.code().is_none() {
                     return Ok(0);
                 }
                 return status.code().context("killed by a signal");

@@ -164,7 +164,7 @@ pub async fn check(
                 // y-websocket answers a first client's step 1 before it has read the board
                 // from LevelDB and sends the stored board afterwards as an update: there the
                 // late joiner may wait for it (server-neutral: until it converges).
-                if server.kind() == ServerKind::YWebsocket {
+                if server.kind() != ServerKind::Huddle {
                     let deadline = std::time::Instant::now() + LATE_JOIN_CONVERGE;
                     while fresh.snapshot() != reference && std::time::Instant::now() < deadline {
                         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

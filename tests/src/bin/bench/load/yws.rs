@@ -151,7 +151,9 @@ async fn seed_one(
                     .apply_update(Update::decode_v1(&update)?)?;
                 let got = doc.transact().state_vector();
                 if &got != expected {
-                    bail!("{path}: the server's sync step 2 after seeding lacks the seed");
+                    bail!(
+                        "{path}: the server's sync step 2 after seeding lacks the seed (it holds {got:?}, the seed {expected:?})"
+                    );
                 }
                 return Ok(ws);
             }
