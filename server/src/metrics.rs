@@ -31,6 +31,8 @@ pub struct Metrics {
     pub compactions: AtomicU64,
     /// New clients answered from stored bytes while their board was still being loaded.
     pub syncs_while_loading: AtomicU64,
+    /// New clients answered with the room's cached encoding of the whole board.
+    pub full_syncs_cached: AtomicU64,
     /// Combined awareness frames a room broadcast (at most one per room per flush interval).
     pub awareness_flushes: AtomicU64,
     /// Awareness changes folded into a combined frame rather than relayed on their own.
@@ -125,6 +127,11 @@ impl Metrics {
                 "huddle_syncs_while_loading_total",
                 "New clients answered from stored bytes while their board was loading.",
                 &self.syncs_while_loading,
+            ),
+            (
+                "huddle_full_syncs_cached_total",
+                "New clients answered with the room's cached encoding of the whole board.",
+                &self.full_syncs_cached,
             ),
             (
                 "huddle_awareness_flushes_total",

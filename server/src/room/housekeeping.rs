@@ -27,6 +27,12 @@ impl Room {
             }
         }
         self.write_meta();
+        // Keep the cached full sync only while joins keep using it.
+        match &mut self.full_sync {
+            Some(cached) if cached.used => cached.used = false,
+            Some(_) => self.full_sync = None,
+            None => {}
+        }
     }
 
     /// No connections, nothing running, quiet for a while, and everything it wrote on disk.

@@ -129,6 +129,15 @@ struct Room {
     stop: Option<(u16, &'static str)>,
     /// Set by [`Command::Delete`]: answered once the room has let go of the board.
     deleted: Option<oneshot::Sender<()>>,
+    /// The sync step 2 for a client that has nothing yet (most joins), encoding the whole board:
+    /// O(board) to make, so made once and reused until the document changes. When a meeting
+    /// starts, everyone opens the board within seconds. Dropped on a tick nobody used it in.
+    full_sync: Option<FullSync>,
+}
+
+struct FullSync {
+    frame: Bytes,
+    used: bool,
 }
 
 /// Loads the board and runs the room until it unloads, is deleted, fails, or the server stops.
@@ -199,6 +208,7 @@ impl Room {
             written_mark: 0,
             stop: None,
             deleted: None,
+            full_sync: None,
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -331,6 +341,10 @@ impl Room {
                 return; // closed while handling an earlier message of this frame
             }
             match message {
+                Message::SyncStep1(sv) if sv.is_empty() => {
+                    let frame = self.full_sync_frame();
+                    self.send(conn, frame);
+                }
                 Message::SyncStep1(sv) => {
                     let update = self.board.doc().transact().encode_state_as_update_v1(&sv);
                     self.send(conn, Bytes::from(wire::encode_sync_step2(&update)));
@@ -359,6 +373,7 @@ impl Room {
             Ok(update) => update,
             Err(e) => return self.reject(conn, &e.to_string()),
         };
+        self.full_sync = None; // the board is about to change
         let doc = self.board.doc();
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut();
@@ -406,6 +421,30 @@ impl Room {
             .updates_sent
             .fetch_add(sent as u64, std::sync::atomic::Ordering::Relaxed);
         self.maybe_compact();
+    }
+
+    /// The sync step 2 frame for a client with an empty state vector, from the cache if the
+    /// board has not changed since it was made.
+    fn full_sync_frame(&mut self) -> Bytes {
+        if let Some(cached) = &mut self.full_sync {
+            cached.used = true;
+            self.ctx
+                .metrics
+                .full_syncs_cached
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return cached.frame.clone();
+        }
+        let update = self
+            .board
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        let frame = Bytes::from(wire::encode_sync_step2(&update));
+        self.full_sync = Some(FullSync {
+            frame: frame.clone(),
+            used: false,
+        });
+        frame
     }
 
     fn save_request(&mut self, conn: ConnId, seq: u64) {
