@@ -23,6 +23,8 @@ pub(super) struct Loaded {
     pub joined: Vec<(ConnId, Outbox)>,
     /// Commands that need the document, in the order they arrived.
     pub buffered: Vec<Command>,
+    /// The frames fresh clients were served while loading (see [`fresh_frames`]).
+    pub fresh: Vec<Bytes>,
 }
 
 pub(super) async fn load(
@@ -76,6 +78,7 @@ pub(super) async fn load(
         meta,
         joined,
         buffered,
+        fresh,
     })
 }
 

@@ -136,7 +136,9 @@ struct Room {
 }
 
 struct FullSync {
-    frame: Bytes,
+    /// A sync step 2, or (fresh from loading) the stored log tail as an update, then a sync
+    /// step 2 with the stored snapshot: the same board, as [`loading`] serves it.
+    frames: Vec<Bytes>,
     used: bool,
 }
 
@@ -208,7 +210,12 @@ impl Room {
             written_mark: 0,
             stop: None,
             deleted: None,
-            full_sync: None,
+            // What fresh clients got while it loaded is still the board, until it changes
+            // (handling the buffered commands below may already change it).
+            full_sync: Some(FullSync {
+                frames: loaded.fresh,
+                used: true,
+            }),
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -342,8 +349,9 @@ impl Room {
             }
             match message {
                 Message::SyncStep1(sv) if sv.is_empty() => {
-                    let frame = self.full_sync_frame();
-                    self.send(conn, frame);
+                    for frame in self.full_sync_frames() {
+                        self.send(conn, frame);
+                    }
                 }
                 Message::SyncStep1(sv) => {
                     let update = self.board.doc().transact().encode_state_as_update_v1(&sv);
@@ -423,28 +431,28 @@ impl Room {
         self.maybe_compact();
     }
 
-    /// The sync step 2 frame for a client with an empty state vector, from the cache if the
-    /// board has not changed since it was made.
-    fn full_sync_frame(&mut self) -> Bytes {
+    /// The frames that bring a client with an empty state vector up to date, from the cache
+    /// if the board has not changed since it was made.
+    fn full_sync_frames(&mut self) -> Vec<Bytes> {
         if let Some(cached) = &mut self.full_sync {
             cached.used = true;
             self.ctx
                 .metrics
                 .full_syncs_cached
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return cached.frame.clone();
+            return cached.frames.clone();
         }
         let update = self
             .board
             .doc()
             .transact()
             .encode_state_as_update_v1(&yrs::StateVector::default());
-        let frame = Bytes::from(wire::encode_sync_step2(&update));
+        let frames = vec![Bytes::from(wire::encode_sync_step2(&update))];
         self.full_sync = Some(FullSync {
-            frame: frame.clone(),
+            frames: frames.clone(),
             used: false,
         });
-        frame
+        frames
     }
 
     fn save_request(&mut self, conn: ConnId, seq: u64) {
