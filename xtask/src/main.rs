@@ -56,8 +56,13 @@ enum Command {
         args: Vec<String>,
     },
     /// Run the benchmark harness (`huddle-tests`' `bench` binary) in release mode.
+    ///
+    /// Scenarios: storage, cold-load, client (the default run), and the load scenarios w1 to w8
+    /// (run only when named). Load options: --secs N, --full, --clients N, --no-pin,
+    /// --server huddle|y-websocket|y-sweet|relay[,...], --compare. Example:
+    /// `cargo xtask bench -- w1 --server huddle,relay`. See BENCHMARKS.md.
     Bench {
-        /// Extra arguments for the bench binary, after `--`.
+        /// Extra arguments for the bench binary, after `--` (`-- --help` for its own help).
         #[arg(last = true)]
         args: Vec<String>,
     },

@@ -18,6 +18,26 @@
 //! - [`client`]: the web client in headless Chromium: first frame, frame times, download.
 //! - [`load`]: the load generator and the W scenarios of issue 5.
 
+const USAGE: &str = "\
+Usage: bench [SCENARIO...] [OPTIONS]   (through `cargo xtask bench -- ...`)
+
+Scenarios:
+  storage, cold-load, client    the default run (all three)
+  w1 .. w8                      issue 5's load scenarios, run only when named:
+                                w1 hot room, w2 big room, w3 many rooms, w4 cold load,
+                                w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
+Options of the load scenarios:
+  --secs N          sending window instead of the scenario's default
+  --full            w3 at 1,000 boards x 5 clients (default 200 x 5)
+  --clients N       w2's room at N participants (default 500)
+  --no-pin          do not pin the server and the generator to different cores
+  --server LIST     huddle (default), y-websocket, y-sweet, relay (the null relay, a baseline),
+                    comma-separated to run several in turn: --server huddle,relay
+  --compare         huddle, y-websocket and y-sweet in turn, with a ratio table
+  --help            this text
+
+Results and how to read them: BENCHMARKS.md.";
+
 mod client;
 mod cold_load;
 mod fixtures;
@@ -27,6 +47,10 @@ mod storage;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     if args.first().is_some_and(|a| a == "relay") {
         // The null relay's own process (started by the load scenarios, not by people).
         return load::relay::main();
