@@ -58,10 +58,11 @@ impl Room {
         }
         let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
         self.compaction = Some(Compaction {
-            task: self
-                .ctx
-                .tracker
-                .spawn_blocking(move || store.compact(&id, upto)),
+            task: self.ctx.tracker.spawn_blocking(move || {
+                let compacted = store.compact(&id, upto);
+                give_back_memory();
+                compacted
+            }),
             log_len: self.log_len,
             log_bytes: self.log_bytes,
         });
@@ -114,3 +115,15 @@ impl RoomConfig {
 const MIN_COMPACT_BYTES: u64 = 64 << 10;
 
 pub type SharedRoomConfig = Arc<RoomConfig>;
+
+/// Returns the memory a compaction freed to the system. A compaction builds the whole board a
+/// second time on a blocking thread; glibc keeps what that thread freed in the thread's arena,
+/// so a big board's rebuild stayed in the process's RSS for good (about 150 MiB for a
+/// 10,000-note board, W5 in BENCHMARKS.md). `malloc_trim` releases free memory in every arena.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
