@@ -59,6 +59,7 @@ impl Room {
         let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
         self.compaction = Some(Compaction {
             task: self.ctx.tracker.spawn_blocking(move || {
+                let _background = Background::enter();
                 let compacted = store.compact(&id, upto);
                 give_back_memory();
                 compacted
@@ -125,5 +126,41 @@ fn give_back_memory() {
     // SAFETY: malloc_trim only releases free memory; it has no preconditions.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// Runs the current thread under `SCHED_IDLE` until dropped: a compaction rebuilds the whole
+/// board, and on a busy core the rooms relaying edits must get the core the moment they wake,
+/// not share it with the rebuild (a lower nice value only changes the share, and a relay that
+/// wakes behind a running rebuild still waits out its time slice). Linux schedules each thread
+/// on its own.
+struct Background;
+
+impl Background {
+    fn enter() -> Background {
+        set_thread_policy(true);
+        Background
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        // Blocking threads are pooled: the next task on this one runs normally again.
+        set_thread_policy(false);
+    }
+}
+
+fn set_thread_policy(idle: bool) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread's own id (0), with a valid parameter.
+    // If one fails the thread keeps its policy, which is only a matter of speed.
+    unsafe {
+        let policy = if idle {
+            libc::SCHED_IDLE
+        } else {
+            libc::SCHED_OTHER
+        };
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, policy, &param);
     }
 }
