@@ -5,6 +5,7 @@
 //! - [`config`]: command-line flags and environment variables.
 //! - [`app`]: shared state, routes, startup and graceful shutdown.
 //! - [`api`]: the HTTP API (`/api/boards...`); [`error`]: its error type.
+//! - [`upgrade`]: the WebSocket handshake, handing the connection to tokio-tungstenite.
 //! - [`ws`]: one WebSocket connection: frame limits -> y-sync messages -> room commands.
 //! - [`rooms`]: the registry that starts a board's room on first use.
 //! - [`room`]: the task that alone owns a loaded board (document, awareness, connections).
@@ -21,4 +22,5 @@ pub mod outbox;
 pub mod room;
 pub mod rooms;
 pub mod store;
+pub mod upgrade;
 pub mod ws;
