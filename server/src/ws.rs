@@ -16,7 +16,8 @@ use futures_util::{SinkExt, StreamExt};
 use huddle_shared::wire;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
-use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Frame};
 use tokio_tungstenite::tungstenite::protocol::{Message as WsMessage, WebSocketConfig};
 
 use crate::app::AppState;
@@ -31,6 +32,22 @@ const OUTBOX_FRAMES: usize = 2048;
 /// Initial read buffer of a connection (tungstenite's default is 128 KiB, allocated up front for
 /// every socket). Frames are small; a big one grows the buffer as needed.
 pub const READ_BUFFER_BYTES: usize = 8 << 10;
+
+/// Messages larger than this are sent in fragments of this size (RFC 6455 section 5.4; browsers,
+/// y-websocket and tungstenite reassemble them). tungstenite's write buffer keeps the capacity of
+/// the largest frame it ever held, for the life of the connection, and the initial sync step 2
+/// carries the whole board (30 KiB for 100 notes, megabytes for big boards): sent whole, every
+/// idle connection would keep a buffer the size of the board. Fragmented, the buffer holds at
+/// most [`WRITE_BUFFER_BYTES`] plus one fragment (its capacity, grown by doubling, stays under
+/// twice that). Most messages (a note move, a cursor) are far smaller and go whole.
+pub const FRAGMENT_BYTES: usize = 4 << 10;
+
+/// tungstenite writes its buffer to the socket once it holds more than this (its default is
+/// 128 KiB, which a fragmented board would fill, and the buffer would keep); a flush writes
+/// the rest. With 0 every frame would be its own write: this keeps a batch of small frames
+/// (see [`MAX_FRAMES_PER_FLUSH`]; a note move is about 100 bytes) in one or two writes, while
+/// the buffer stays below this plus one fragment.
+pub const WRITE_BUFFER_BYTES: usize = 4 << 10;
 
 /// Most frames written before one flush: a burst goes out in few syscalls, and a flush still
 /// comes soon enough under a steady stream.
@@ -48,12 +65,13 @@ pub fn transport_frame_limit(max_frame_bytes: usize) -> usize {
     max_frame_bytes.saturating_mul(2)
 }
 
-/// tungstenite's settings for every connection: [`READ_BUFFER_BYTES`] and the transport's frame
-/// and message limit.
+/// tungstenite's settings for every connection: [`READ_BUFFER_BYTES`], [`WRITE_BUFFER_BYTES`]
+/// and the transport's frame and message limit.
 pub fn transport_config(max_frame_bytes: usize) -> WebSocketConfig {
     let limit = transport_frame_limit(max_frame_bytes);
     WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit))
 }
@@ -203,6 +221,7 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
+        // Counted per message, before fragmenting: bytes once, a fragmented message as one.
         for message in &batch {
             if let WsMessage::Binary(frame) = message {
                 app.metrics
@@ -213,7 +232,14 @@ async fn write_loop(
         }
         let send = async {
             for message in batch.drain(..) {
-                sink.feed(message).await?;
+                match message {
+                    WsMessage::Binary(frame) => {
+                        for fragment in fragments(frame) {
+                            sink.feed(fragment).await?;
+                        }
+                    }
+                    other => sink.feed(other).await?,
+                }
             }
             sink.flush().await
         };
@@ -236,4 +262,73 @@ async fn write_loop(
         let _ = sink.close().await;
     })
     .await;
+}
+
+/// The WebSocket frames that carry the binary message `message`: one frame if it fits in
+/// [`FRAGMENT_BYTES`], else a binary frame and continuation frames of at most that size, only
+/// the last one final. The frames share `message`'s bytes (no copy). They must be written one
+/// after the other; only control frames (tungstenite's automatic pong) may come between them.
+fn fragments(message: Bytes) -> impl Iterator<Item = WsMessage> {
+    let count = message.len().div_ceil(FRAGMENT_BYTES).max(1);
+    (0..count).map(move |i| {
+        let start = i * FRAGMENT_BYTES;
+        let end = message.len().min(start + FRAGMENT_BYTES);
+        let opcode = if i == 0 { Data::Binary } else { Data::Continue };
+        let frame = Frame::message(
+            message.slice(start..end),
+            OpCode::Data(opcode),
+            i + 1 == count,
+        );
+        WsMessage::Frame(frame)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (opcode, final, payload) of each frame `fragments` makes of `message`.
+    fn frames_of(message: &Bytes) -> Vec<(OpCode, bool, Bytes)> {
+        fragments(message.clone())
+            .map(|m| match m {
+                WsMessage::Frame(f) => (f.header().opcode, f.header().is_final, f.into_payload()),
+                other => panic!("not a frame: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_messages_are_one_final_binary_frame() {
+        for len in [0, 1, FRAGMENT_BYTES] {
+            let message = Bytes::from(vec![7; len]);
+            let frames = frames_of(&message);
+            assert_eq!(frames, [(OpCode::Data(Data::Binary), true, message)]);
+        }
+    }
+
+    #[test]
+    fn large_messages_are_fragments_that_join_up() {
+        for len in [
+            FRAGMENT_BYTES + 1,
+            3 * FRAGMENT_BYTES,
+            3 * FRAGMENT_BYTES + 500,
+        ] {
+            let message: Bytes = (0..len).map(|i| i as u8).collect::<Vec<u8>>().into();
+            let frames = frames_of(&message);
+            assert_eq!(frames.len(), len.div_ceil(FRAGMENT_BYTES));
+            for (i, (opcode, fin, payload)) in frames.iter().enumerate() {
+                let first = i == 0;
+                let last = i + 1 == frames.len();
+                let expected = if first { Data::Binary } else { Data::Continue };
+                assert_eq!(*opcode, OpCode::Data(expected), "frame {i} of {len}");
+                assert_eq!(*fin, last, "frame {i} of {len}");
+                assert!(!payload.is_empty() && payload.len() <= FRAGMENT_BYTES);
+            }
+            let joined: Vec<u8> = frames
+                .iter()
+                .flat_map(|(_, _, p)| p.iter().copied())
+                .collect();
+            assert_eq!(joined, message);
+        }
+    }
 }
