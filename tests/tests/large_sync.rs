@@ -1,16 +1,23 @@
-//! A board much larger than the server's fragment size: its initial sync (sync step 2) reaches
-//! a fresh client intact, and on the wire it really is several WebSocket frames of at most
-//! `FRAGMENT_BYTES` each (so tungstenite's write buffer never grows to the board's size).
+//! A board much larger than the server's fragment size: on the wire its initial sync (sync
+//! step 2) really is several WebSocket frames of at most `FRAGMENT_BYTES` each (so tungstenite's
+//! write buffer never grows to the board's size), and every kind of client reassembles it: the
+//! Rust client (tungstenite), the stock JavaScript peer (y-websocket over Node's `ws`) and the
+//! web client in Chromium.
 //!
 //! The frame check speaks WebSocket over a plain TCP socket and parses frame headers itself:
 //! tungstenite would reassemble the fragments and hide them.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, bail, ensure};
 use huddle_server::ws::FRAGMENT_BYTES;
-use huddle_shared::model::{Board, BoardSnapshot, NewNote};
+use huddle_shared::model::{Board, BoardSnapshot, ItemSnapshot, NewNote};
 use huddle_shared::wire::{self, Message};
+use huddle_tests::browser::{self, Browser};
 use huddle_tests::client::{Client, WAIT};
+use huddle_tests::js;
 use huddle_tests::server::TestServer;
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use yrs::{StateVector, Transact};
@@ -139,7 +146,7 @@ async fn sync_step2_frames(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn large_initial_sync_is_fragmented_and_arrives_whole() -> anyhow::Result<()> {
+async fn large_initial_sync_is_fragmented_on_the_wire() -> anyhow::Result<()> {
     let (server, _data) = TestServer::start()?;
     let board = "big-sync";
     let want = fill_board(&server, board).await?;
@@ -149,13 +156,8 @@ async fn large_initial_sync_is_fragmented_and_arrives_whole() -> anyhow::Result<
         want.items.len()
     );
 
-    // A real client (tungstenite reassembles the fragments) gets the whole board.
-    let fresh = Client::join(&server.ws_url(board)).await?;
-    assert_eq!(fresh.snapshot(), want, "a fresh client's board differs");
-    fresh.close().await;
-
-    // On the wire: a binary frame, continuation frames, only the last one final, none larger
-    // than the fragment size, and together the whole board.
+    // A binary frame, continuation frames, only the last one final, none larger than the
+    // fragment size, and together the whole board.
     let (frames, update) = tokio::time::timeout(WAIT, sync_step2_frames(&server, board))
         .await
         .context("timed out reading the sync step 2")??;
@@ -191,6 +193,45 @@ async fn large_initial_sync_is_fragmented_and_arrives_whole() -> anyhow::Result<
         board_copy.snapshot(&board_copy.doc().transact()),
         want,
         "the reassembled sync step 2 is not the board"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_reassembles_a_fragmented_sync() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = "big-sync";
+    let want = fill_board(&server, board).await?;
+
+    let rust = Client::join(&server.ws_url(board)).await?;
+    assert_eq!(rust.snapshot(), want, "the Rust client's board differs");
+    rust.close().await;
+
+    let out = js::run(
+        &server.ws_base(),
+        board,
+        json!([{"op": "wait_synced"}, {"op": "dump"}]),
+    )
+    .await?;
+    let js_items: BTreeMap<String, ItemSnapshot> = serde_json::from_value(out[0]["items"].clone())?;
+    assert_eq!(js_items, want.items, "the JS peer's board differs");
+
+    let browser = Browser::launch().await?;
+    let page = browser
+        .new_page(&server.http_url(&format!("/b/{board}")))
+        .await?;
+    let loaded = format!("Object.keys(window.huddle?.snapshot().items ?? {{}}).length === {NOTES}");
+    page.wait_for(&loaded, WAIT)
+        .await
+        .context("the page never showed the whole board")?;
+    let page_items: BTreeMap<String, ItemSnapshot> =
+        serde_json::from_value(page.eval("huddle.snapshot().items").await?)?;
+    assert_eq!(page_items, want.items, "the page's board differs");
+    ensure!(
+        page.errors().is_empty(),
+        "the page logged errors: {:#?}",
+        page.errors()
     );
     Ok(())
 }
