@@ -18,8 +18,10 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-/// A connection after the handshake.
-pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
+use crate::coalesce::Coalesce;
+
+/// A connection after the handshake (its writes gathered by [`Coalesce`]).
+pub type Socket = WebSocketStream<Coalesce<TokioIo<Upgraded>>>;
 
 /// A request that asked, correctly, to become a WebSocket.
 pub struct WebSocketUpgrade {
@@ -94,7 +96,7 @@ impl WebSocketUpgrade {
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
-                    let io = TokioIo::new(upgraded);
+                    let io = Coalesce::new(TokioIo::new(upgraded));
                     serve(WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await)
                         .await
                 }

@@ -37,17 +37,12 @@ pub const READ_BUFFER_BYTES: usize = 8 << 10;
 /// y-websocket and tungstenite reassemble them). tungstenite's write buffer keeps the capacity of
 /// the largest frame it ever held, for the life of the connection, and the initial sync step 2
 /// carries the whole board (30 KiB for 100 notes, megabytes for big boards): sent whole, every
-/// idle connection would keep a buffer the size of the board. Fragmented, the buffer holds at
-/// most [`WRITE_BUFFER_BYTES`] plus one fragment (its capacity, grown by doubling, stays under
-/// twice that). Most messages (a note move, a cursor) are far smaller and go whole.
+/// idle connection would keep a buffer the size of the board. Fragmented, the buffer holds one
+/// fragment at most (see [`transport_config`]). Most messages (a note move, a cursor) are far
+/// smaller and go whole. The fragments do not cost a syscall each: [`Coalesce`] gathers them.
+///
+/// [`Coalesce`]: crate::coalesce::Coalesce
 pub const FRAGMENT_BYTES: usize = 4 << 10;
-
-/// tungstenite writes its buffer to the socket once it holds more than this (its default is
-/// 128 KiB, which a fragmented board would fill, and the buffer would keep); a flush writes
-/// the rest. With 0 every frame would be its own write: this keeps a batch of small frames
-/// (see [`MAX_FRAMES_PER_FLUSH`]; a note move is about 100 bytes) in one or two writes, while
-/// the buffer stays below this plus one fragment.
-pub const WRITE_BUFFER_BYTES: usize = 4 << 10;
 
 /// Most frames written before one flush: a burst goes out in few syscalls, and a flush still
 /// comes soon enough under a steady stream.
@@ -65,13 +60,20 @@ pub fn transport_frame_limit(max_frame_bytes: usize) -> usize {
     max_frame_bytes.saturating_mul(2)
 }
 
-/// tungstenite's settings for every connection: [`READ_BUFFER_BYTES`], [`WRITE_BUFFER_BYTES`]
-/// and the transport's frame and message limit.
+/// tungstenite's settings for every connection: [`READ_BUFFER_BYTES`], no write buffer, and the
+/// transport's frame and message limit.
+///
+/// Write buffer 0 (tungstenite's default is 128 KiB): tungstenite then hands every frame on at
+/// once, so its buffer (whose capacity it never gives back) holds one frame at most. The frames
+/// `write_loop` writes before one flush are gathered by [`Coalesce`] instead, which frees its
+/// buffer after each flush.
+///
+/// [`Coalesce`]: crate::coalesce::Coalesce
 pub fn transport_config(max_frame_bytes: usize) -> WebSocketConfig {
     let limit = transport_frame_limit(max_frame_bytes);
     WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .write_buffer_size(0)
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit))
 }
