@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -24,6 +23,7 @@ use crate::metrics::Metrics;
 use crate::room::RoomConfig;
 use crate::rooms::{RoomContext, Rooms};
 use crate::store::Store;
+use crate::upgrade::WebSocketUpgrade;
 use crate::ws;
 
 /// How long shutdown waits for rooms and connections to finish before flushing anyway.
@@ -174,12 +174,8 @@ async fn websocket(
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
-    let limit = ws::transport_frame_limit(state.config.max_frame_bytes);
-    upgrade
-        .read_buffer_size(ws::READ_BUFFER_BYTES)
-        .max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| ws::serve(socket, board, state))
+    let config = ws::transport_config(state.config.max_frame_bytes);
+    upgrade.on_upgrade(config, move |socket| ws::serve(socket, board, state))
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

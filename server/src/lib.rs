@@ -5,6 +5,8 @@
 //! - [`config`]: command-line flags and environment variables.
 //! - [`app`]: shared state, routes, startup and graceful shutdown.
 //! - [`api`]: the HTTP API (`/api/boards...`); [`error`]: its error type.
+//! - [`upgrade`]: the WebSocket handshake, handing the connection to tokio-tungstenite.
+//! - [`coalesce`]: gathers a connection's writes into few syscalls, keeping no buffer when idle.
 //! - [`ws`]: one WebSocket connection: frame limits -> y-sync messages -> room commands.
 //! - [`rooms`]: the registry that starts a board's room on first use.
 //! - [`room`]: the task that alone owns a loaded board (document, awareness, connections).
@@ -14,6 +16,7 @@
 
 pub mod api;
 pub mod app;
+pub mod coalesce;
 pub mod config;
 pub mod error;
 pub mod metrics;
@@ -21,4 +24,5 @@ pub mod outbox;
 pub mod room;
 pub mod rooms;
 pub mod store;
+pub mod upgrade;
 pub mod ws;

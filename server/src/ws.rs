@@ -10,16 +10,20 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use huddle_shared::wire;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Frame};
+use tokio_tungstenite::tungstenite::protocol::{Message as WsMessage, WebSocketConfig};
 
 use crate::app::AppState;
 use crate::outbox::{Closer, Outbox, code};
 use crate::rooms::RoomHandle;
+use crate::upgrade::Socket;
 
 /// Frames queued for one connection before it counts as too slow and is closed. At 50 people
 /// moving notes 10 times a second with live cursors that is a few seconds of traffic.
@@ -28,6 +32,17 @@ const OUTBOX_FRAMES: usize = 2048;
 /// Initial read buffer of a connection (tungstenite's default is 128 KiB, allocated up front for
 /// every socket). Frames are small; a big one grows the buffer as needed.
 pub const READ_BUFFER_BYTES: usize = 8 << 10;
+
+/// Messages larger than this are sent in fragments of this size (RFC 6455 section 5.4; browsers,
+/// y-websocket and tungstenite reassemble them). tungstenite's write buffer keeps the capacity of
+/// the largest frame it ever held, for the life of the connection, and the initial sync step 2
+/// carries the whole board (30 KiB for 100 notes, megabytes for big boards): sent whole, every
+/// idle connection would keep a buffer the size of the board. Fragmented, the buffer holds one
+/// fragment at most (see [`transport_config`]). Most messages (a note move, a cursor) are far
+/// smaller and go whole. The fragments do not cost a syscall each: [`Coalesce`] gathers them.
+///
+/// [`Coalesce`]: crate::coalesce::Coalesce
+pub const FRAGMENT_BYTES: usize = 4 << 10;
 
 /// Most frames written before one flush: a burst goes out in few syscalls, and a flush still
 /// comes soon enough under a steady stream.
@@ -45,8 +60,26 @@ pub fn transport_frame_limit(max_frame_bytes: usize) -> usize {
     max_frame_bytes.saturating_mul(2)
 }
 
+/// tungstenite's settings for every connection: [`READ_BUFFER_BYTES`], no write buffer, and the
+/// transport's frame and message limit.
+///
+/// Write buffer 0 (tungstenite's default is 128 KiB): tungstenite then hands every frame on at
+/// once, so its buffer (whose capacity it never gives back) holds one frame at most. The frames
+/// `write_loop` writes before one flush are gathered by [`Coalesce`] instead, which frees its
+/// buffer after each flush.
+///
+/// [`Coalesce`]: crate::coalesce::Coalesce
+pub fn transport_config(max_frame_bytes: usize) -> WebSocketConfig {
+    let limit = transport_frame_limit(max_frame_bytes);
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit))
+}
+
 /// Runs one connection to `board` until either side closes it.
-pub async fn serve(socket: WebSocket, board: String, app: AppState) {
+pub async fn serve(socket: Socket, board: String, app: AppState) {
     let _task = app.tracker.token();
     let conn = app.next_conn_id.fetch_add(1, Relaxed);
     app.metrics.connections_open.fetch_add(1, Relaxed);
@@ -92,7 +125,7 @@ async fn join(app: &AppState, board: &str, conn: u64, outbox: Outbox) -> Option<
 }
 
 async fn read_loop(
-    stream: &mut SplitStream<WebSocket>,
+    stream: &mut SplitStream<Socket>,
     room: &RoomHandle,
     conn: u64,
     closer: &Closer,
@@ -111,17 +144,13 @@ async fn read_loop(
         let message = match next {
             Err(_) => return closer.close(code::POLICY, "no pong within the deadline"),
             Ok(None) => return,
+            // Past the transport's limit (twice ours): tungstenite stops reading the frame.
+            Ok(Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. })))) => {
+                app.metrics.rejected_messages.fetch_add(1, Relaxed);
+                return closer.close(code::TOO_BIG, &format!("frame larger than {limit} bytes"));
+            }
             Ok(Some(Err(e))) => {
-                // axum does not expose tungstenite's error type, so the frame-size error is
-                // recognised by its text ("Space limit exceeded: Message too long: ..."), the
-                // same in every tungstenite release in use; tests/bad_input checks the 1009.
-                let text = e.to_string();
-                if text.contains("too long") || text.contains("Space limit") {
-                    app.metrics.rejected_messages.fetch_add(1, Relaxed);
-                    return closer
-                        .close(code::TOO_BIG, &format!("frame larger than {limit} bytes"));
-                }
-                tracing::debug!(conn, "read error: {text}");
+                tracing::debug!(conn, "read error: {e}");
                 return;
             }
             Ok(Some(Ok(message))) => message,
@@ -136,6 +165,8 @@ async fn read_loop(
                 );
             }
             WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
+            // Never read: tungstenite assembles frames into messages.
+            WsMessage::Frame(_) => continue,
             WsMessage::Close(_) => return,
         };
         app.metrics
@@ -166,7 +197,7 @@ async fn read_loop(
 }
 
 async fn write_loop(
-    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut sink: SplitSink<Socket, WsMessage>,
     mut outbound: mpsc::Receiver<Bytes>,
     closer: Arc<Closer>,
     app: AppState,
@@ -192,6 +223,7 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
+        // Counted per message, before fragmenting: bytes once, a fragmented message as one.
         for message in &batch {
             if let WsMessage::Binary(frame) = message {
                 app.metrics
@@ -202,7 +234,14 @@ async fn write_loop(
         }
         let send = async {
             for message in batch.drain(..) {
-                sink.feed(message).await?;
+                match message {
+                    WsMessage::Binary(frame) => {
+                        for fragment in fragments(frame) {
+                            sink.feed(fragment).await?;
+                        }
+                    }
+                    other => sink.feed(other).await?,
+                }
             }
             sink.flush().await
         };
@@ -217,7 +256,7 @@ async fn write_loop(
     }
     let (code, reason) = closer.reason();
     let close = WsMessage::Close(Some(CloseFrame {
-        code,
+        code: code.into(),
         reason: reason.into(),
     }));
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
@@ -225,4 +264,73 @@ async fn write_loop(
         let _ = sink.close().await;
     })
     .await;
+}
+
+/// The WebSocket frames that carry the binary message `message`: one frame if it fits in
+/// [`FRAGMENT_BYTES`], else a binary frame and continuation frames of at most that size, only
+/// the last one final. The frames share `message`'s bytes (no copy). They must be written one
+/// after the other; only control frames (tungstenite's automatic pong) may come between them.
+fn fragments(message: Bytes) -> impl Iterator<Item = WsMessage> {
+    let count = message.len().div_ceil(FRAGMENT_BYTES).max(1);
+    (0..count).map(move |i| {
+        let start = i * FRAGMENT_BYTES;
+        let end = message.len().min(start + FRAGMENT_BYTES);
+        let opcode = if i == 0 { Data::Binary } else { Data::Continue };
+        let frame = Frame::message(
+            message.slice(start..end),
+            OpCode::Data(opcode),
+            i + 1 == count,
+        );
+        WsMessage::Frame(frame)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (opcode, final, payload) of each frame `fragments` makes of `message`.
+    fn frames_of(message: &Bytes) -> Vec<(OpCode, bool, Bytes)> {
+        fragments(message.clone())
+            .map(|m| match m {
+                WsMessage::Frame(f) => (f.header().opcode, f.header().is_final, f.into_payload()),
+                other => panic!("not a frame: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_messages_are_one_final_binary_frame() {
+        for len in [0, 1, FRAGMENT_BYTES] {
+            let message = Bytes::from(vec![7; len]);
+            let frames = frames_of(&message);
+            assert_eq!(frames, [(OpCode::Data(Data::Binary), true, message)]);
+        }
+    }
+
+    #[test]
+    fn large_messages_are_fragments_that_join_up() {
+        for len in [
+            FRAGMENT_BYTES + 1,
+            3 * FRAGMENT_BYTES,
+            3 * FRAGMENT_BYTES + 500,
+        ] {
+            let message: Bytes = (0..len).map(|i| i as u8).collect::<Vec<u8>>().into();
+            let frames = frames_of(&message);
+            assert_eq!(frames.len(), len.div_ceil(FRAGMENT_BYTES));
+            for (i, (opcode, fin, payload)) in frames.iter().enumerate() {
+                let first = i == 0;
+                let last = i + 1 == frames.len();
+                let expected = if first { Data::Binary } else { Data::Continue };
+                assert_eq!(*opcode, OpCode::Data(expected), "frame {i} of {len}");
+                assert_eq!(*fin, last, "frame {i} of {len}");
+                assert!(!payload.is_empty() && payload.len() <= FRAGMENT_BYTES);
+            }
+            let joined: Vec<u8> = frames
+                .iter()
+                .flat_map(|(_, _, p)| p.iter().copied())
+                .collect();
+            assert_eq!(joined, message);
+        }
+    }
 }
