@@ -131,8 +131,25 @@ struct Room {
     deleted: Option<oneshot::Sender<()>>,
     /// The sync step 2 for a client that has nothing yet (most joins), encoding the whole board:
     /// O(board) to make, so made once and reused until the document changes. When a meeting
-    /// starts, everyone opens the board within seconds. Dropped on a tick nobody used it in.
+    /// starts, everyone opens the board within seconds. Dropped on a tick nobody used it in;
+    /// not kept for small boards ([`FULL_SYNC_CACHE_MIN_BYTES`]).
     full_sync: Option<FullSync>,
+}
+
+/// Boards encoding to less are not worth a cache: encoding them again takes a fraction of a
+/// millisecond, while 1,000 small rooms each keeping a copy would cost megabytes.
+pub const FULL_SYNC_CACHE_MIN_BYTES: usize = 64 << 10;
+
+impl FullSync {
+    /// A cache of `frames`, if they are big enough to be worth keeping.
+    fn worth_keeping(frames: Vec<Bytes>) -> Option<FullSync> {
+        let bytes: usize = frames.iter().map(Bytes::len).sum();
+        (bytes >= FULL_SYNC_CACHE_MIN_BYTES).then_some(FullSync {
+            frames,
+            // Counts as used: it was made for a join; it goes after a tick with no other.
+            used: true,
+        })
+    }
 }
 
 struct FullSync {
@@ -212,10 +229,7 @@ impl Room {
             deleted: None,
             // What fresh clients got while it loaded is still the board, until it changes
             // (handling the buffered commands below may already change it).
-            full_sync: Some(FullSync {
-                frames: loaded.fresh,
-                used: true,
-            }),
+            full_sync: FullSync::worth_keeping(loaded.fresh),
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -448,10 +462,7 @@ impl Room {
             .transact()
             .encode_state_as_update_v1(&yrs::StateVector::default());
         let frames = vec![Bytes::from(wire::encode_sync_step2(&update))];
-        self.full_sync = Some(FullSync {
-            frames: frames.clone(),
-            used: false,
-        });
+        self.full_sync = FullSync::worth_keeping(frames.clone());
         frames
     }
 
