@@ -231,12 +231,22 @@ async fn drive(
     let generator_start = procstat::read(std::process::id()).context("no /proc/self")?;
     let counters_start = counters(server).await;
     let mut restarted = None;
-    let slow_closed_at_ns = if w.slow_reader.is_some() {
+    // Only Huddle has the counter (an HTTP request to a saturated y-sweet hung for minutes).
+    let slow_closed_at_ns = if w.slow_reader.is_some() && server.kind() == ServerKind::Huddle {
         watch_slow_closes(server, &shared.ledger, w.duration).await
     } else if let Some(after) = w.restart_after {
         tokio::time::sleep(after).await;
         let board = board_id(0);
-        let r = restart::kill_and_restart(server, data, pinning, &shared, &addr_tx, &board).await?;
+        let r = restart::kill_and_restart(
+            server,
+            data,
+            pinning,
+            &shared,
+            &addr_tx,
+            &board,
+            w.notes_per_board,
+        )
+        .await?;
         restarted = Some(r);
         // The new process: CPU and memory are measured from here.
         pid = server.pid();

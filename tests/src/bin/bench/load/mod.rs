@@ -104,12 +104,11 @@ impl Session {
         for kind in self.options.servers.clone() {
             self.server = kind;
             let huddle_only = match name {
-                "w6" => Some("it counts Huddle's \"saved\" confirmations"),
                 "w8" => Some("it reads the soaked board from Huddle's store"),
                 _ => None,
             };
             let huddle_only = match (name, kind) {
-                ("w4", ServerKind::Relay) => Some("the null relay keeps nothing on disk"),
+                ("w4" | "w6", ServerKind::Relay) => Some("the null relay keeps nothing on disk"),
                 _ => huddle_only,
             };
             if let (Some(why), true) = (huddle_only, kind != ServerKind::Huddle) {

@@ -174,6 +174,11 @@ impl Replica {
         };
         let mut delivered = 0;
         for (client, first) in firsts {
+            if client.get() == crate::fixtures::FIXTURE_CLIENT {
+                // The seeded board itself: y-websocket sends a stored board as an update after
+                // its sync step 2 (on a restart, to everyone reconnecting). Not an edit.
+                continue;
+            }
             let Some(member) = self.member(client.get(), ledger) else {
                 self.stats.error(format!(
                     "live update from client {} who is not in this board",
