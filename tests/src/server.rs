@@ -118,7 +118,8 @@ pub fn spawn_huddle(
     data: &Path,
     extra_args: &[String],
 ) -> anyhow::Result<(Child, SocketAddr)> {
-    let mut child = wrapped_command(wrapper, huddle_bin())
+    let mut command = wrapped_command(wrapper, huddle_bin());
+    command
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--assets")
@@ -127,36 +128,60 @@ pub fn spawn_huddle(
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        );
+    spawn_until_listening(
+        command,
+        "huddle",
+        START_TIMEOUT,
+        |line| {
+            line.strip_prefix("huddle listening on http://")?
+                .parse()
+                .ok()
+        },
+        |_| {},
+    )
+}
+
+/// Starts `command` with its stdout piped and waits up to `timeout` for the line that names
+/// the address it listens on (`address` reads it; every other line goes to `other`). A thread
+/// reads stdout for the life of the process, so the server never blocks writing to it. If no
+/// address comes in time, the process is killed. The servers under test (Huddle, the
+/// reference servers of the benchmarks, the null relay) all start this way.
+pub fn spawn_until_listening(
+    mut command: Command,
+    what: &str,
+    timeout: Duration,
+    address: impl Fn(&str) -> Option<SocketAddr> + Send + 'static,
+    mut other: impl FnMut(&str) + Send + 'static,
+) -> anyhow::Result<(Child, SocketAddr)> {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .context("cannot start huddle")?;
+        .with_context(|| format!("cannot start {what}"))?;
     let stdout = child.stdout.take().context("no stdout")?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            match address(&line) {
+                Some(addr) => drop(tx.send(addr)),
+                None => other(&line),
+            }
         }
-        for _ in lines {} // keep draining so the server never blocks on stdout
     });
-    let started = rx
-        .recv_timeout(START_TIMEOUT)
-        .context("huddle did not print its address in time");
-    let addr = started.and_then(|line| {
-        line.strip_prefix("huddle listening on http://")
-            .with_context(|| format!("unexpected first line: {line:?}"))?
-            .parse::<SocketAddr>()
-            .context("bad address")
-    });
-    match addr {
-        Ok(addr) => Ok((child, addr)),
-        Err(e) => {
+    match rx.recv_timeout(timeout) {
+        Ok(addr) if addr.ip().is_loopback() => Ok((child, addr)),
+        result => {
             let _ = child.kill();
             let _ = child.wait();
-            Err(e)
+            match result {
+                Ok(addr) => bail!("{what} listens on {addr}, not on loopback"),
+                Err(_) => {
+                    bail!("{what} did not print the address it listens on within {timeout:?}")
+                }
+            }
         }
     }
 }

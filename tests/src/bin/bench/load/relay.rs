@@ -160,25 +160,14 @@ fn broadcast(room: &Room, from: u64, frame: Bytes) {
 pub fn start(
     pinning: &super::pin::Pinning,
 ) -> anyhow::Result<(std::process::Child, std::net::SocketAddr)> {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let exe = std::env::current_exe().context("cannot find the bench binary")?;
-    let mut child = huddle_tests::server::wrapped_command(&pinning.server_wrapper(), exe)
-        .arg("relay")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("cannot start the null relay")?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    match line.trim().strip_prefix(LISTENING).map(str::parse) {
-        Some(Ok(addr)) => Ok((child, addr)),
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
-            anyhow::bail!("the null relay printed {line:?} instead of its address")
-        }
-    }
+    let mut command = huddle_tests::server::wrapped_command(&pinning.server_wrapper(), exe);
+    command.arg("relay");
+    huddle_tests::server::spawn_until_listening(
+        command,
+        "the null relay",
+        std::time::Duration::from_secs(10),
+        |line| line.strip_prefix(LISTENING)?.parse().ok(),
+        |_| {},
+    )
 }

@@ -14,7 +14,6 @@
 //! - it persists a document at most every `--checkpoint-freq-seconds` (default 10 s), and it
 //!   stops on SIGINT (Ctrl+C), not SIGTERM: a SIGTERM ends it by the signal.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use huddle_tests::server::wrapped_command;
+use huddle_tests::server::{spawn_until_listening, wrapped_command};
 
 use super::pin::Pinning;
 
@@ -91,48 +90,22 @@ pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<(Child, SocketAdd
     let store = data.join("y-sweet");
     std::fs::create_dir_all(&store)?;
     let mut command = wrapped_command(&pinning.server_wrapper(), binary());
-    let mut child = command
+    command
         .arg("serve")
         .arg(&store)
         .args(["--host", "127.0.0.1", "--port", "0"])
         // Its log goes to stdout; no colours, so the address can be read from it.
         .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("cannot start y-sweet")?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // Read to the end, so that y-sweet never blocks on a full pipe.
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(addr) = listening_addr(&line) {
-                let _ = tx.send(addr);
-            } else if line.contains("Error sending message") {
-                // Its per-connection queue (1,024 messages) was full: the message is dropped.
-                DROPPED.fetch_add(1, Relaxed);
-            } else if line.contains("WARN") || line.contains("ERROR") {
-                // What else it refuses or drops is a finding too: shown, not swallowed.
-                eprintln!("y-sweet: {line}");
-            }
+        .env("RUST_LOG", "info");
+    spawn_until_listening(command, "y-sweet", START_TIMEOUT, listening_addr, |line| {
+        if line.contains("Error sending message") {
+            // Its per-connection queue (1,024 messages) was full: the message is dropped.
+            DROPPED.fetch_add(1, Relaxed);
+        } else if line.contains("WARN") || line.contains("ERROR") {
+            // What else it refuses or drops is a finding too: shown, not swallowed.
+            eprintln!("y-sweet: {line}");
         }
-    });
-    match rx.recv_timeout(START_TIMEOUT) {
-        Ok(addr) if addr.ip().is_loopback() => Ok((child, addr)),
-        Ok(addr) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("y-sweet listens on {addr}, not on loopback")
-        }
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("y-sweet did not print \"Listening on ws://...\" within {START_TIMEOUT:?}")
-        }
-    }
+    })
 }
 
 /// Writes `update` (v1) as document `doc` into the y-sweet store under `data` with y-sweet's

@@ -11,7 +11,6 @@
 //! stored document asynchronously after answering a first client's step 1, so the seeding
 //! connections stay open until the participants have synced (see the driver).
 
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use futures_util::SinkExt;
 use huddle_shared::wire::{self, Message};
-use huddle_tests::server::wrapped_command;
+use huddle_tests::server::{spawn_until_listening, wrapped_command};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
@@ -72,32 +71,20 @@ pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<(Child, SocketAdd
     ensure_installed()?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut command = wrapped_command(&pinning.server_wrapper(), "node");
-    let mut child = command
+    command
         .arg(server_js())
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
-        .env("YPERSISTENCE", data)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("cannot start node (y-websocket)")?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if line.starts_with("running at") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    if rx.recv_timeout(START_TIMEOUT).is_err() {
-        let _ = child.kill();
-        let _ = child.wait();
-        bail!("y-websocket did not print \"running at\" within {START_TIMEOUT:?}");
-    }
-    Ok((child, SocketAddr::from(([127, 0, 0, 1], port))))
+        .env("YPERSISTENCE", data);
+    // It prints "running at '127.0.0.1' on port N": the port is the one it was given.
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    spawn_until_listening(
+        command,
+        "y-websocket",
+        START_TIMEOUT,
+        move |line| line.starts_with("running at").then_some(addr),
+        |_| {},
+    )
 }
 
 /// Seeds each board with `state` over the wire and returns the open seeding connections
