@@ -136,6 +136,13 @@ struct Room {
     full_sync: Option<FullSync>,
 }
 
+struct FullSync {
+    /// A sync step 2, or (fresh from loading) the stored log tail as an update, then a sync
+    /// step 2 with the stored snapshot: the same board, as [`loading`] serves it.
+    frames: Vec<Bytes>,
+    used: bool,
+}
+
 /// Boards encoding to less are not worth a cache: encoding them again takes a fraction of a
 /// millisecond, while 1,000 small rooms each keeping a copy would cost megabytes.
 pub const FULL_SYNC_CACHE_MIN_BYTES: usize = 64 << 10;
@@ -150,13 +157,6 @@ impl FullSync {
             used: true,
         })
     }
-}
-
-struct FullSync {
-    /// A sync step 2, or (fresh from loading) the stored log tail as an update, then a sync
-    /// step 2 with the stored snapshot: the same board, as [`loading`] serves it.
-    frames: Vec<Bytes>,
-    used: bool,
 }
 
 /// Loads the board and runs the room until it unloads, is deleted, fails, or the server stops.
