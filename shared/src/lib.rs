@@ -7,6 +7,8 @@
 //!
 //! - [`model`]: the document schema behind a typed API ([`model::Board`]); the only module
 //!   that names document keys.
+//! - [`storymap`]: story maps resolved from a board snapshot into their grid (map order,
+//!   totals) and laid out on the canvas, with drop targets; read by the renderer and export.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
@@ -15,6 +17,7 @@
 pub mod ids;
 pub mod model;
 pub mod rank;
+pub mod storymap;
 pub mod wire;
 
 pub use yrs;

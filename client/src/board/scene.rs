@@ -269,6 +269,8 @@ mod tests {
             z: z.into(),
             from: None,
             to: None,
+            place: None,
+            story: Default::default(),
         })
     }
 

@@ -33,3 +33,27 @@ pub const Z: &str = "z";
 pub const FROM: &str = "from";
 /// `connector.to`: id of the item the arrow points to.
 pub const TO: &str = "to";
+
+/// `item.place`: where a story-map part or a story sits in its map, ONE map value
+/// (`map`, `parent`, `release`, `rank`), so a move is atomic: two people moving the same story
+/// concurrently leave it in one of the two cells, never half in each.
+pub const PLACE: &str = "place";
+/// `place.map`: id of the `storymap` item.
+pub const PLACE_MAP: &str = "map";
+/// `place.parent`: a step's activity, or a story's step.
+pub const PLACE_PARENT: &str = "parent";
+/// `place.release`: a story's release slice; absent for an unscheduled story.
+pub const PLACE_RELEASE: &str = "release";
+/// `place.rank`: fractional rank among its siblings (see [`crate::rank`]).
+pub const PLACE_RANK: &str = "rank";
+
+/// `item.description`: a story's longer text, a plain string (last writer wins).
+pub const DESCRIPTION: &str = "description";
+/// `item.estimate`: a story's estimate in story points, a number.
+pub const ESTIMATE: &str = "estimate";
+/// `item.status`: a story's status name (see [`crate::model::Status`]).
+pub const STATUS: &str = "status";
+/// `item.type`: a story's type name (see [`crate::model::StoryType`]).
+pub const STORY_TYPE: &str = "type";
+/// `item.persona`: who the story is for, a plain string.
+pub const PERSONA: &str = "persona";

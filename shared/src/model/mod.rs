@@ -15,6 +15,10 @@
 //! - `clip`: copy, paste and duplicate; [`Clip`], the clipboard format, parsed defensively.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
+//! - `story`: a story's fields (description, estimate, status, type, persona) and [`Place`],
+//!   where a story or a map part sits in its story map.
+//! - `storymap`: story maps: create one, add and reorder activities, steps and release
+//!   slices, place stories into cells and take them out; deletes that never lose a story.
 //! - `tags`: [`hashtags`], the `#tags` of a note's text, and [`Board::retag`].
 //! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...), an [`UndoManager`] that undoes
 //!   only local changes, and [`Board::undo`]/[`Board::redo`], which repair what a yrs undo
@@ -26,6 +30,8 @@ mod clip;
 mod items;
 mod keys;
 mod snapshot;
+mod story;
+mod storymap;
 mod tags;
 mod undo;
 mod values;
@@ -37,6 +43,7 @@ pub use clip::{
 };
 pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+pub use story::{MAX_ESTIMATE, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields, StoryType};
 pub use tags::{MAX_TAG_CHARS, MAX_TAGS, hashtags};
 pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
 
@@ -58,16 +65,36 @@ pub enum ItemKind {
     Frame,
     Text,
     Connector,
+    /// A story map: its `pos` is the map's top-left corner, its text the map's title.
+    StoryMap,
+    /// A column group of a story map's backbone (placed by rank in its map).
+    Activity,
+    /// A user task under an activity (placed by rank in its activity).
+    Step,
+    /// A horizontal release slice of a story map (placed by rank in its map).
+    Release,
     Other(String),
 }
 
 impl ItemKind {
+    /// The parts of a story map's structure (laid out by the map, never free on the canvas).
+    pub fn is_map_part(&self) -> bool {
+        matches!(
+            self,
+            ItemKind::Activity | ItemKind::Step | ItemKind::Release
+        )
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             ItemKind::Note => "note",
             ItemKind::Frame => "frame",
             ItemKind::Text => "text",
             ItemKind::Connector => "connector",
+            ItemKind::StoryMap => "storymap",
+            ItemKind::Activity => "activity",
+            ItemKind::Step => "step",
+            ItemKind::Release => "release",
             ItemKind::Other(s) => s,
         }
     }
@@ -80,6 +107,10 @@ impl From<String> for ItemKind {
             "frame" => ItemKind::Frame,
             "text" => ItemKind::Text,
             "connector" => ItemKind::Connector,
+            "storymap" => ItemKind::StoryMap,
+            "activity" => ItemKind::Activity,
+            "step" => ItemKind::Step,
+            "release" => ItemKind::Release,
             _ => ItemKind::Other(s),
         }
     }
@@ -164,6 +195,10 @@ pub enum ModelError {
     BadSize([f64; 2]),
     #[error("text position {index} is past the end of the text ({len} UTF-16 units)")]
     TextOutOfRange { index: u32, len: u32 },
+    #[error("item {id:?} is not a {expected}")]
+    WrongKind { id: String, expected: &'static str },
+    #[error("{field} is not valid: {reason}")]
+    BadField { field: &'static str, reason: String },
     #[error(
         "a connector joins two different items that are not connectors, not {from:?} -> {to:?}"
     )]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ItemKind, Point, Size};
+use super::{ItemKind, Place, Point, Size, StoryFields};
 
 /// A whole board as plain values. Items are keyed by id in sorted order, so two equal boards
 /// serialise to byte-identical JSON.
@@ -43,6 +43,12 @@ pub struct ItemSnapshot {
     /// Connectors only: the id of the item the arrow points to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// Story maps: where a story or map part sits; `None` for a free item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+    /// A note's story fields (all absent on a plain sticky note).
+    #[serde(flatten)]
+    pub story: StoryFields,
 }
 
 impl BoardSnapshot {

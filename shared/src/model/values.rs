@@ -76,6 +76,8 @@ pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
         to: is_connector
             .then(|| read_string(txn, item, keys::TO))
             .flatten(),
+        place: super::story::read_place(txn, item),
+        story: super::story::read_story(txn, item),
         kind,
     }
 }
