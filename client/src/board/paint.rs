@@ -152,7 +152,12 @@ impl<'a> Pen<'a> {
         let ctx = self.ctx;
         let z = self.zoom;
         match item.kind {
-            ItemKind::Connector => {}
+            // Story maps are painted from their layout, not as items of their own.
+            ItemKind::Connector
+            | ItemKind::StoryMap
+            | ItemKind::Activity
+            | ItemKind::Step
+            | ItemKind::Release => {}
             ItemKind::Frame => {
                 ctx.set_fill_style_str(FRAME_FILL);
                 ctx.fill_rect(pos[0], pos[1], size[0], size[1]);
