@@ -1,22 +1,32 @@
-//! The home page: who you are (a name form until you chose one), a form that creates a board
-//! (`POST /api/boards`) and opens it, a field that opens a board by link or id, and the list
-//! of existing boards (`GET /api/boards`).
+//! The home page: who you are (a name form until you chose one), a form that creates a board,
+//! blank or from a template (`POST /api/boards`), and opens it, a field that opens a board by
+//! link or id, and the list of existing boards (`GET /api/boards`).
 //!
 //! Ids the tests use: `#display-name`, `#display-name-save`, `#new-board-title`,
+//! `#new-board-template`,
 //! `#new-board-submit`, `#open-board`, `#open-board-go`, `#boards a`.
 
 use huddle_shared::ids::is_valid_board_id;
 use serde::Deserialize;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{Element, Headers, HtmlInputElement, RequestInit, Response};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement, RequestInit};
 
-use crate::dom::{self, Listener, child, element, js_error, log_error, typed};
+use crate::dom::{self, Listener, child, element, log_error, typed};
+use crate::http::{self, fetch_json};
 use crate::identity::{self, Guest};
 
 /// The board API, relative to this page's origin.
 const BOARDS_API: &str = "/api/boards";
+
+/// The templates a new board can start from (`POST /api/boards` `template`), as named by the
+/// server, with the label people read. The first is the default.
+const TEMPLATES: [(&str, &str); 4] = [
+    ("blank", "Blank"),
+    ("story_map", "Story map"),
+    ("impact_effort", "Impact/effort matrix"),
+    ("retrospective", "Retrospective"),
+];
 
 /// What `GET /api/boards` lists (fields the page does not show are ignored).
 #[derive(Debug, Deserialize)]
@@ -53,6 +63,20 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
         ],
         None,
     )?)?;
+    let template: HtmlSelectElement = typed(element(
+        &doc,
+        "select",
+        &[
+            ("id", "new-board-template"),
+            ("name", "template"),
+            ("aria-label", "Template"),
+            ("title", "Start from a template"),
+        ],
+        None,
+    )?)?;
+    for (name, label) in TEMPLATES {
+        child(&template, "option", &[("value", name)], Some(label))?;
+    }
     let submit = element(
         &doc,
         "button",
@@ -60,6 +84,7 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
         Some("New board"),
     )?;
     form.append_child(&title)?;
+    form.append_child(&template)?;
     form.append_child(&submit)?;
     main.append_child(&form)?;
     let error = element(
@@ -97,9 +122,13 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
     Listener::new(&form, "submit", move |event| {
         event.prevent_default();
         let _ = submit.set_attribute("disabled", "");
-        let (submit, error, title) = (submit.clone(), form_error.clone(), title.value());
+        let (submit, error) = (submit.clone(), form_error.clone());
+        let (title, template) = (title.value(), template.value());
         spawn_local(async move {
-            match create_board(&title).await.and_then(|url| open(&url)) {
+            match create_board(&title, &template)
+                .await
+                .and_then(|url| open(&url))
+            {
                 Ok(()) => {}
                 Err(err) => {
                     show_error(&error, "Could not create the board", &err);
@@ -279,41 +308,15 @@ fn open(url: &str) -> Result<(), JsValue> {
     dom::window()?.location().set_href(url)
 }
 
-async fn create_board(title: &str) -> Result<String, JsValue> {
-    let body = serde_json::json!({ "title": title }).to_string();
-    let headers = Headers::new()?;
-    headers.set("content-type", "application/json")?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body));
+async fn create_board(title: &str, template: &str) -> Result<String, JsValue> {
+    let body = serde_json::json!({ "title": title, "template": template }).to_string();
+    let init = http::request("POST", "application/json", &body)?;
     let created: Created = fetch_json(BOARDS_API, &init).await?;
     Ok(created.url)
 }
 
 async fn list_boards() -> Result<Vec<BoardInfo>, JsValue> {
     fetch_json(BOARDS_API, &RequestInit::new()).await
-}
-
-/// Fetches `url` and parses a successful response's JSON body; an HTTP error carries the body.
-async fn fetch_json<T: serde::de::DeserializeOwned>(
-    url: &str,
-    init: &RequestInit,
-) -> Result<T, JsValue> {
-    let promise = dom::window()?.fetch_with_str_and_init(url, init);
-    let response: Response = JsFuture::from(promise).await?.dyn_into()?;
-    let text = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
-    if !response.ok() {
-        return Err(JsValue::from_str(&format!(
-            "HTTP {}: {}",
-            response.status(),
-            text.trim()
-        )));
-    }
-    serde_json::from_str(&text).map_err(js_error)
 }
 
 #[cfg(test)]

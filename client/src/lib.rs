@@ -34,11 +34,13 @@
 //! - `presence`: others' cursors, selections, drags and views (parsed, tolerant), ours sent
 //!   at most 20 times a second; the people panel, following someone, "bring everyone here".
 //! - [`text_diff`]: the edit between two values of a text field, in UTF-16 units.
-//! - `dom`: small web-sys helpers.
+//! - `dom`: small web-sys helpers; `http`: `fetch` for the API, with the server's error
+//!   messages.
 
 mod board;
 mod dom;
 mod home;
+mod http;
 mod identity;
 mod net;
 mod offline;

@@ -26,6 +26,7 @@ mod peers;
 mod render;
 mod scene;
 mod stats;
+mod story_panel;
 mod sync;
 mod toolbar;
 mod touch;
@@ -105,6 +106,8 @@ pub struct State {
     pub loaded: bool,
     /// Reused buffer of the visible slots (no allocation per frame).
     pub visible: Vec<u32>,
+    /// The story fields of the one selected note (see `story_panel`).
+    pub story_panel: Option<story_panel::Panel>,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -163,6 +166,7 @@ impl State {
             let ids: Vec<String> = self.selection.iter().cloned().collect();
             p.set_selection(&ids);
         }
+        story_panel::refresh(self);
         self.request_frame();
     }
 
@@ -186,6 +190,7 @@ impl State {
         }
         actions::prune(self);
         editor::sync(self);
+        story_panel::refresh(self);
     }
 
     pub fn page(&self) -> Option<Page> {
@@ -292,6 +297,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             stats: FrameStats::default(),
             loaded: false,
             visible: Vec::new(),
+            story_panel: None,
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -309,6 +315,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     toolbar::install(&page, &parts)?;
     help::install(&page)?;
     hooks::install(&page)?;
+    story_panel::install(&page, &parts.stage)?;
     let weak = Rc::downgrade(&page);
     Listener::new(&dom::window()?.into(), "resize", move |_| {
         if let Some(page) = weak.upgrade() {

@@ -43,7 +43,9 @@ pub use clip::{
 };
 pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
-pub use story::{MAX_ESTIMATE, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields, StoryType};
+pub use story::{
+    MAX_ESTIMATE, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields, StoryType, check_estimate,
+};
 pub use tags::{MAX_TAG_CHARS, MAX_TAGS, hashtags};
 pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
 

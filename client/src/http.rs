@@ -1,0 +1,80 @@
+//! `fetch` for the HTTP API: errors carry the server's own message (`{"error": "..."}`), so a
+//! page can show people what went wrong in words, not a status code.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
+
+use crate::dom::{self, js_error};
+
+/// Fetches `url`; a successful response's body as text and its headers. An HTTP error becomes
+/// the server's error message (or the status when the body has none); a network failure
+/// says the server cannot be reached.
+pub async fn fetch_text(url: &str, init: &RequestInit) -> Result<(String, Headers), JsValue> {
+    let promise = dom::window()?.fetch_with_str_and_init(url, init);
+    let response: Response = match JsFuture::from(promise).await {
+        Ok(response) => response.dyn_into()?,
+        Err(_) => {
+            return Err(JsValue::from_str(
+                "The server cannot be reached (offline?). Try again when you are online.",
+            ));
+        }
+    };
+    let text = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    if !response.ok() {
+        return Err(JsValue::from_str(&error_message(response.status(), &text)));
+    }
+    Ok((text, response.headers()))
+}
+
+/// Fetches `url` and parses a successful response's JSON body.
+pub async fn fetch_json<T: serde::de::DeserializeOwned>(
+    url: &str,
+    init: &RequestInit,
+) -> Result<T, JsValue> {
+    let (text, _) = fetch_text(url, init).await?;
+    serde_json::from_str(&text).map_err(js_error)
+}
+
+/// A request with `method`, a `content-type` and a text body.
+pub fn request(method: &str, content_type: &str, body: &str) -> Result<RequestInit, JsValue> {
+    let headers = Headers::new()?;
+    headers.set("content-type", content_type)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(body));
+    Ok(init)
+}
+
+/// The server's `{"error": "..."}` message, or the status and body as they are.
+fn error_message(status: u16, body: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct ApiError {
+        error: String,
+    }
+    match serde_json::from_str::<ApiError>(body) {
+        Ok(e) => e.error,
+        Err(_) if body.trim().is_empty() => format!("The server answered HTTP {status}."),
+        Err(_) => format!("HTTP {status}: {}", body.trim()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_message;
+
+    #[test]
+    fn errors_show_the_servers_message() {
+        assert_eq!(
+            error_message(400, r#"{"error":"line 3, column 2: bad estimate"}"#),
+            "line 3, column 2: bad estimate"
+        );
+        assert_eq!(error_message(502, ""), "The server answered HTTP 502.");
+        assert_eq!(error_message(500, "boom\n"), "HTTP 500: boom");
+    }
+}
