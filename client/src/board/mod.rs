@@ -21,6 +21,8 @@ mod hooks;
 mod input;
 mod keys;
 mod layout;
+mod map_filter;
+mod menu;
 mod paint;
 mod peers;
 mod render;
@@ -106,6 +108,8 @@ pub struct State {
     pub loaded: bool,
     /// Reused buffer of the visible slots (no allocation per frame).
     pub visible: Vec<u32>,
+    /// The story-map filter bar (its filter is applied by the map layout).
+    pub map_filter: Option<map_filter::Bar>,
     /// The story fields of the one selected note (see `story_panel`).
     pub story_panel: Option<story_panel::Panel>,
     dirty: bool,
@@ -298,6 +302,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             loaded: false,
             visible: Vec::new(),
             story_panel: None,
+            map_filter: None,
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -316,6 +321,12 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     help::install(&page)?;
     hooks::install(&page)?;
     story_panel::install(&page, &parts.stage)?;
+    menu::install(&parts.side, board_id)?;
+    let bar = map_filter::install(&page, &parts.stage, |page, _filter| {
+        // TODO(merge): hand the filter to the story-map layout.
+        page.borrow_mut().request_frame();
+    })?;
+    page.borrow_mut().map_filter = Some(bar);
     let weak = Rc::downgrade(&page);
     Listener::new(&dom::window()?.into(), "resize", move |_| {
         if let Some(page) = weak.upgrade() {

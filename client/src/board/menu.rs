@@ -1,0 +1,318 @@
+//! The board menu in the header: export the board (story maps as a Markdown backlog or a
+//! Jira CSV, the whole board as JSON) and import a CSV backlog or a board JSON into a new
+//! board, through the HTTP API (`GET /api/boards/{id}/export?format=`,
+//! `POST /api/boards/import?format=`).
+//!
+//! Exports are fetched, then saved with a download link, so a failure is shown in words
+//! instead of a broken download. An import opens the new board when it is created; a bad
+//! file's error (which names the line and column) is shown and nothing is created.
+//!
+//! Ids the tests use: `#board-menu-button`, `#board-menu`, `[data-export=markdown|csv|json]`,
+//! `[data-import=csv|json]`, `#import-file`, `#board-menu-message`.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{
+    Blob, BlobPropertyBag, Element, Event, HtmlAnchorElement, HtmlElement, HtmlInputElement,
+    KeyboardEvent, RequestInit, Url,
+};
+
+use crate::dom::{self, Listener, child, log_error, typed};
+use crate::http;
+
+/// Largest file offered to the server for import. The server has its own limit; this one
+/// saves uploading a file that would be refused anyway.
+const MAX_IMPORT_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+
+/// Export formats: the API's name, the menu label.
+const EXPORTS: [(&str, &str); 3] = [
+    ("markdown", "Export backlog (Markdown)"),
+    ("csv", "Export backlog for Jira (CSV)"),
+    ("json", "Export board (JSON)"),
+];
+
+/// Import formats: the API's name, the menu label, the file types offered.
+const IMPORTS: [(&str, &str, &str); 2] = [
+    ("csv", "Import CSV backlog (Jira, Trello)…", ".csv,text/csv"),
+    ("json", "Import board JSON…", ".json,application/json"),
+];
+
+/// What the server answers to an import.
+#[derive(serde::Deserialize)]
+struct Imported {
+    url: String,
+}
+
+/// Builds the menu button into the header's `side` and wires it to board `board_id`.
+pub fn install(side: &Element, board_id: &str) -> Result<(), JsValue> {
+    let wrap = child(side, "div", &[("class", "board-menu-wrap")], None)?;
+    let button = child(
+        &wrap,
+        "button",
+        &[
+            ("type", "button"),
+            ("id", "board-menu-button"),
+            ("aria-haspopup", "menu"),
+            ("aria-expanded", "false"),
+            ("title", "Export and import"),
+        ],
+        Some("Board ▾"),
+    )?;
+    let menu: HtmlElement = typed(child(
+        &wrap,
+        "div",
+        &[("id", "board-menu"), ("role", "menu"), ("hidden", "")],
+        None,
+    )?)?;
+    for (format, label) in EXPORTS {
+        child(
+            &menu,
+            "button",
+            &[
+                ("type", "button"),
+                ("role", "menuitem"),
+                ("data-export", format),
+            ],
+            Some(label),
+        )?;
+    }
+    for (format, label, _) in IMPORTS {
+        child(
+            &menu,
+            "button",
+            &[
+                ("type", "button"),
+                ("role", "menuitem"),
+                ("data-import", format),
+            ],
+            Some(label),
+        )?;
+    }
+    let file: HtmlInputElement = typed(child(
+        &wrap,
+        "input",
+        &[("type", "file"), ("id", "import-file"), ("hidden", "")],
+        None,
+    )?)?;
+    let message: HtmlElement = typed(child(
+        &wrap,
+        "p",
+        &[
+            ("id", "board-menu-message"),
+            ("class", "board-menu-message"),
+            ("role", "status"),
+            ("hidden", ""),
+        ],
+        None,
+    )?)?;
+
+    let open = {
+        let (menu, button) = (menu.clone(), button.clone());
+        move |on: bool| {
+            menu.set_hidden(!on);
+            let _ = button.set_attribute("aria-expanded", if on { "true" } else { "false" });
+        }
+    };
+    let toggle = {
+        let (menu, open, message) = (menu.clone(), open.clone(), message.clone());
+        move |_: Event| {
+            // Opening the menu clears the last export's or import's message.
+            message.set_hidden(true);
+            open(menu.hidden())
+        }
+    };
+    Listener::new(&button, "click", toggle)?.forever();
+    let close = open.clone();
+    Listener::new(&wrap, "keydown", move |e: Event| {
+        if e.dyn_ref::<KeyboardEvent>()
+            .is_some_and(|k| k.key() == "Escape")
+        {
+            close(false);
+        }
+    })?
+    .forever();
+
+    // The format the file picker was opened for.
+    let importing: Rc<Cell<&'static str>> = Rc::new(Cell::new("csv"));
+    let (id, msg, picker, fmt) = (
+        board_id.to_owned(),
+        message.clone(),
+        file.clone(),
+        importing.clone(),
+    );
+    Listener::new(&menu, "click", move |e: Event| {
+        let Some(item) = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|el| el.closest("button").ok().flatten())
+        else {
+            return;
+        };
+        open(false);
+        if let Some(format) = item.get_attribute("data-export") {
+            let (id, msg) = (id.clone(), msg.clone());
+            spawn_local(async move { export(&id, &format, &msg).await });
+        } else if let Some(format) = item.get_attribute("data-import")
+            && let Some((name, _, accept)) = IMPORTS.iter().find(|i| i.0 == format)
+        {
+            fmt.set(name);
+            let _ = picker.set_attribute("accept", accept);
+            picker.set_value("");
+            picker.click();
+        }
+    })?
+    .forever();
+
+    let (msg, input) = (message.clone(), file.clone());
+    Listener::new(&file, "change", move |_| {
+        let Some(chosen) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        let (msg, format) = (msg.clone(), importing.get());
+        spawn_local(async move { import(chosen, format, &msg).await });
+    })?
+    .forever();
+    Ok(())
+}
+
+/// Fetches the export and saves it as a download.
+async fn export(board: &str, format: &str, message: &Element) {
+    say(message, "Exporting…");
+    let url = format!("/api/boards/{board}/export?format={format}");
+    let result = async {
+        let (text, headers) = http::fetch_text(&url, &RequestInit::new()).await?;
+        let kind = headers
+            .get("content-type")?
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let name = headers
+            .get("content-disposition")?
+            .and_then(|d| filename(&d))
+            .unwrap_or_else(|| format!("{board}.{}", extension(format)));
+        download(&text, &kind, &name)?;
+        Ok::<String, JsValue>(name)
+    }
+    .await;
+    match result {
+        Ok(name) => say(message, &format!("Saved {name}.")),
+        Err(err) => fail(message, "Export failed", &err),
+    }
+}
+
+/// Uploads a chosen file to the import API and opens the new board.
+async fn import(file: web_sys::File, format: &str, message: &Element) {
+    if file.size() > MAX_IMPORT_BYTES {
+        say(
+            message,
+            &format!(
+                "{} is too big to import ({:.1} MB; at most {:.0} MB).",
+                file.name(),
+                file.size() / 1e6,
+                MAX_IMPORT_BYTES / (1024.0 * 1024.0)
+            ),
+        );
+        return;
+    }
+    say(message, &format!("Importing {}…", file.name()));
+    let result = async {
+        let text = JsFuture::from(file.text())
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        let title = title_of(&file.name());
+        let url = format!(
+            "/api/boards/import?format={format}&title={}",
+            String::from(js_sys::encode_uri_component(&title))
+        );
+        let kind = if format == "csv" {
+            "text/csv"
+        } else {
+            "application/json"
+        };
+        let imported: Imported =
+            http::fetch_json(&url, &http::request("POST", kind, &text)?).await?;
+        dom::window()?.location().set_href(&imported.url)
+    }
+    .await;
+    if let Err(err) = result {
+        fail(message, &format!("Could not import {}", file.name()), &err);
+    }
+}
+
+/// Saves `text` as a file called `name` through a temporary object URL.
+fn download(text: &str, kind: &str, name: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = BlobPropertyBag::new();
+    options.set_type(kind);
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = Url::create_object_url_with_blob(&blob)?;
+    let doc = dom::document()?;
+    let link: HtmlAnchorElement = typed(doc.create_element("a")?)?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    Url::revoke_object_url(&url)
+}
+
+fn say(message: &Element, text: &str) {
+    message.set_text_content(Some(text));
+    let _ = message.remove_attribute("hidden");
+}
+
+fn fail(message: &Element, context: &str, err: &JsValue) {
+    let detail = err.as_string().unwrap_or_else(|| format!("{err:?}"));
+    say(message, &format!("{context}: {detail}"));
+    log_error(context, err);
+}
+
+fn extension(format: &str) -> &str {
+    match format {
+        "markdown" => "md",
+        other => other,
+    }
+}
+
+/// The file name in a `content-disposition: attachment; filename="x.csv"` header.
+fn filename(disposition: &str) -> Option<String> {
+    let start = disposition.find("filename=")? + "filename=".len();
+    let name = disposition[start..]
+        .split(';')
+        .next()?
+        .trim()
+        .trim_matches('"');
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// A board title from a file name: `Q3 backlog.csv` -> `Q3 backlog`.
+fn title_of(file_name: &str) -> String {
+    let stem = match file_name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => file_name,
+    };
+    stem.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_come_from_the_header_and_titles_from_file_names() {
+        assert_eq!(
+            filename(r#"attachment; filename="sprint-7.csv""#).as_deref(),
+            Some("sprint-7.csv")
+        );
+        assert_eq!(filename("attachment").as_deref(), None);
+        assert_eq!(
+            filename("attachment; filename=a.md; x=1").as_deref(),
+            Some("a.md")
+        );
+        assert_eq!(title_of("Q3 backlog.csv"), "Q3 backlog");
+        assert_eq!(title_of(".csv"), ".csv");
+        assert_eq!(title_of("backlog"), "backlog");
+        assert_eq!(extension("markdown"), "md");
+    }
+}
