@@ -2,7 +2,7 @@
 
 use huddle_shared::model::{
     Board, CLIP_VERSION, Clip, ClipError, ClipItem, ItemKind, MAX_CLIP_BYTES, MAX_CLIP_ITEMS,
-    NewNote,
+    NewNote, StoryFields, StoryType,
 };
 use huddle_shared::wire::DEFAULT_MAX_FRAME_BYTES;
 use proptest::prelude::*;
@@ -144,6 +144,7 @@ fn item(id: &str) -> ClipItem {
         tags: Vec::new(),
         from: None,
         to: None,
+        story: Default::default(),
     }
 }
 
@@ -202,6 +203,8 @@ fn hostile_clips_are_refused() {
     push(&|i| i.id = String::new());
     push(&|i| i.tags = vec!["t".into(); 21]);
     push(&|i| i.color = "c".repeat(65));
+    push(&|i| i.story.estimate = Some(-2.0));
+    push(&|i| i.story.description = Some("d".repeat(10_001)));
     push(&|i| {
         i.kind = ItemKind::Connector;
         i.from = Some("a".into());
@@ -229,6 +232,44 @@ fn hostile_clips_are_refused() {
     let result = board.paste(&mut txn, &ok, [f64::INFINITY, 0.0], "", 0.0);
     assert!(matches!(result, Err(ClipError::BadOffset(_))));
     assert_eq!(board.item_count(&txn), 0);
+}
+
+#[test]
+fn a_copied_story_keeps_its_fields_but_not_its_place() {
+    let board = Board::with_client_id(1);
+    let mut txn = board.transact_mut();
+    let map = board
+        .create_story_map(&mut txn, [0.0, 0.0], "Map", "", 0.0)
+        .expect("map");
+    let activity = board
+        .add_activity(&mut txn, &map, None, "A", "", 0.0)
+        .expect("activity");
+    let step = board
+        .add_step(&mut txn, &activity, None, "S", "", 0.0)
+        .expect("step");
+    let note = board
+        .create_note(&mut txn, NewNote::default())
+        .expect("note");
+    let fields = StoryFields {
+        estimate: Some(5.0),
+        story_type: Some(StoryType::Bug),
+        persona: Some("Admin".into()),
+        ..StoryFields::default()
+    };
+    board
+        .set_story_fields(&mut txn, &note, &fields)
+        .expect("fields");
+    board
+        .place_story(&mut txn, &note, &step, None, None)
+        .expect("place");
+    let clip =
+        Clip::from_json(&board.copy(&txn, std::slice::from_ref(&note)).to_json()).expect("parses");
+    let new = board
+        .paste(&mut txn, &clip, [10.0, 10.0], "", 0.0)
+        .expect("paste");
+    let copy = board.item_snapshot(&txn, &new[0]).expect("pasted");
+    assert_eq!(copy.story, fields);
+    assert_eq!(copy.place, None, "the copy is a free note");
 }
 
 #[test]

@@ -85,6 +85,7 @@ mod tests {
             tags: Vec::new(),
             from: None,
             to: None,
+            story: Default::default(),
         }
     }
 

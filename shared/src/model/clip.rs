@@ -18,8 +18,9 @@ use yrs::{Map, Out, ReadTxn, TransactionMut};
 use super::board::Board;
 use super::items::{ItemFields, read_kind};
 use super::keys;
+use super::story::check_estimate;
 use super::values::read_string;
-use super::{Color, ItemKind, Point, Size};
+use super::{Color, ItemKind, MAX_STORY_FIELD_CHARS, Point, Size, StoryFields};
 use crate::rank;
 
 /// The clip format this build writes and reads.
@@ -69,6 +70,10 @@ pub struct ClipItem {
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// A note's story fields (estimate, type...), so a copied story stays a story. Its place
+    /// in a story map is not copied: the copy is a free note.
+    #[serde(flatten)]
+    pub story: StoryFields,
 }
 
 /// Why clipboard content was refused.
@@ -158,6 +163,17 @@ fn check_item(item: &ClipItem) -> Result<(), &'static str> {
     }
     if item.tags.len() > MAX_CLIP_TAGS {
         return Err("too many tags");
+    }
+    let story = &item.story;
+    if [&story.description, &story.persona]
+        .into_iter()
+        .flatten()
+        .any(|s| s.chars().count() > MAX_STORY_FIELD_CHARS)
+    {
+        return Err("a story field is too long");
+    }
+    if story.estimate.is_some_and(|e| check_estimate(e).is_err()) {
+        return Err("the estimate is not a number of points");
     }
     if item.kind == ItemKind::Connector {
         if item.from.is_none() || item.to.is_none() || item.from == item.to {
@@ -277,6 +293,10 @@ impl Board {
                         ends,
                     },
                 );
+                if item.kind == ItemKind::Note && !item.story.is_empty() {
+                    // Checked above with the clip; the item was just written as a note.
+                    let _ = self.set_story_fields(txn, &id, &item.story);
+                }
                 new_ids[i] = Some(id);
             }
             if !connectors {
@@ -317,5 +337,6 @@ fn clip_item(id: &str, s: super::ItemSnapshot) -> ClipItem {
         tags: s.tags,
         from: s.from,
         to: s.to,
+        story: s.story,
     }
 }

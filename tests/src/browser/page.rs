@@ -271,6 +271,37 @@ impl Page {
             .collect()
     }
 
+    /// Sets the files of the `<input type=file>` matching `selector`, as picking them in the
+    /// file dialog would (the input then fires `change`).
+    pub async fn set_input_files(&self, selector: &str, files: &[&Path]) -> anyhow::Result<()> {
+        let found = self
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": format!("document.querySelector({})", js_string(selector)) }),
+            )
+            .await?;
+        let Some(object) = found["result"]["objectId"].as_str() else {
+            bail!("no element matches {selector}");
+        };
+        let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        self.call(
+            "DOM.setFileInputFiles",
+            json!({ "files": files, "objectId": object }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Saves what this tab downloads into `dir` (under the names the page gives the files).
+    pub async fn allow_downloads(&self, dir: &Path) -> anyhow::Result<()> {
+        self.call(
+            "Page.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": dir.display().to_string() }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Sends any CDP command to this tab.
     pub async fn call(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         self.cdp.call(Some(&self.session), method, params).await
