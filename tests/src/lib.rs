@@ -11,6 +11,7 @@
 //! - [`browser`]: headless Chromium over the DevTools protocol: pages, JavaScript, clicks,
 //!   typing, screenshots, going offline (one file each for launching Chromium, the DevTools
 //!   socket, and a page).
+//! - [`person`]: a person at a board page (their own Chromium), as the browser tests use it.
 //! - [`crafted`]: frames for the bad-input tests: real note updates of an exact frame length,
 //!   and hand-crafted update v1 bytes.
 //! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
@@ -24,6 +25,7 @@ pub mod client;
 pub mod crafted;
 pub mod http;
 pub mod js;
+pub mod person;
 pub mod refusal;
 pub mod server;
 
