@@ -2,12 +2,14 @@
 //! in the caller's transaction (moves through [`Board::move_items`], labels through
 //! [`Board::create_label`]), so an arrangement is one undo step and one update.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use yrs::TransactionMut;
 
 use super::{Area, FRAME_PADDING, Op, Piece, Plan, Target, is_arrangeable, plan};
-use crate::model::{Board, BoardSnapshot, DEFAULT_LABEL_SIZE, ItemKind, ModelError, Point, Size};
+use crate::model::{
+    Board, BoardSnapshot, DEFAULT_LABEL_SIZE, ItemKind, ItemSnapshot, ModelError, Point, Size,
+};
 
 /// What an arrangement wrote.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,13 +60,20 @@ impl Board {
         author: &str,
         created_at: f64,
     ) -> Result<Arranged, ModelError> {
-        let snapshot = self.snapshot(txn);
+        // Only the items involved are read: a board may hold 10,000 notes.
+        let mut items: BTreeMap<String, ItemSnapshot> = BTreeMap::new();
+        let read = |items: &mut BTreeMap<String, ItemSnapshot>, id: &str| {
+            if !items.contains_key(id)
+                && let Some(item) = self.item_snapshot(txn, id)
+            {
+                items.insert(id.to_owned(), item);
+            }
+        };
         let (ids, area, frame) = match target {
             Target::Items(ids) => (ids.clone(), Area::Selection, None),
             Target::Frame(id) => {
-                let item = snapshot
-                    .items
-                    .get(id)
+                let item = self
+                    .item_snapshot(txn, id)
                     .ok_or_else(|| ModelError::NoSuchItem(id.clone()))?;
                 if item.kind != ItemKind::Frame {
                     return Err(ModelError::WrongKind {
@@ -79,34 +88,40 @@ impl Board {
                 (self.frame_contents(txn, id), area, Some(id.as_str()))
             }
         };
-        let chosen: BTreeSet<&str> = ids
+        for id in &ids {
+            read(&mut items, id);
+        }
+        let chosen: BTreeSet<String> = ids
             .iter()
-            .map(String::as_str)
-            .filter(|id| snapshot.items.get(*id).is_some_and(is_arrangeable))
+            .filter(|id| items.get(*id).is_some_and(is_arrangeable))
+            .cloned()
             .collect();
         // Frames among them carry what they hold; what is carried is not arranged itself.
-        let mut carried: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut carried: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for id in &chosen {
-            if snapshot.items[*id].kind == ItemKind::Frame {
+            if items[id].kind == ItemKind::Frame {
                 let held = self.frame_contents(txn, id);
+                for h in &held {
+                    read(&mut items, h);
+                }
                 let held = held
                     .into_iter()
-                    .filter(|h| snapshot.items.get(h).is_some_and(is_arrangeable))
+                    .filter(|h| items.get(h).is_some_and(is_arrangeable))
                     .collect();
-                carried.insert(id, held);
+                carried.insert(id.clone(), held);
             }
         }
         let held: HashSet<&str> = carried.values().flatten().map(String::as_str).collect();
         let pieces: Vec<Piece> = chosen
             .iter()
-            .filter(|id| !held.contains(*id))
+            .filter(|id| !held.contains(id.as_str()))
             .map(|id| Piece {
                 id,
-                item: &snapshot.items[*id],
+                item: &items[id],
             })
             .collect();
         let plan = plan(op, &pieces, area);
-        let moves = with_carried(&snapshot, &plan, &carried);
+        let moves = with_carried(&items, &plan, &carried);
         let mut done = Arranged {
             moved: moves.iter().map(|(id, _)| id.clone()).collect(),
             removed: self.delete_items(txn, &plan.remove),
@@ -118,7 +133,7 @@ impl Board {
             done.labels.push(id);
         }
         if let (Some(id), Area::Frame { pos, size }) = (frame, area) {
-            let needed = fitting_size(&snapshot, &plan, &moves, pos, size);
+            let needed = fitting_size(&items, &plan, &moves, pos, size);
             if needed != size {
                 self.resize_item(txn, id, needed)?;
                 done.grown = Some((id.to_owned(), needed));
@@ -131,21 +146,20 @@ impl Board {
 /// The plan's moves plus, for every frame that moves, its contents moved by as much (each
 /// item once, by the first frame in id order that holds it), in id order.
 fn with_carried(
-    snapshot: &BoardSnapshot,
+    items: &BTreeMap<String, ItemSnapshot>,
     plan: &Plan,
-    carried: &BTreeMap<&str, Vec<String>>,
+    carried: &BTreeMap<String, Vec<String>>,
 ) -> Vec<(String, Point)> {
+    let planned: HashMap<&str, Point> =
+        plan.moves.iter().map(|(id, p)| (id.as_str(), *p)).collect();
     let mut moves: BTreeMap<String, Point> = plan.moves.iter().cloned().collect();
     for (frame, held) in carried {
-        let (Some(to), Some(item)) = (
-            plan.moves.iter().find(|m| m.0 == *frame),
-            snapshot.items.get(*frame),
-        ) else {
+        let (Some(to), Some(item)) = (planned.get(frame.as_str()), items.get(frame)) else {
             continue;
         };
-        let delta = [to.1[0] - item.pos[0], to.1[1] - item.pos[1]];
+        let delta = [to[0] - item.pos[0], to[1] - item.pos[1]];
         for id in held {
-            if let Some(h) = snapshot.items.get(id) {
+            if let Some(h) = items.get(id) {
                 moves
                     .entry(id.clone())
                     .or_insert([h.pos[0] + delta[0], h.pos[1] + delta[1]]);
@@ -158,7 +172,7 @@ fn with_carried(
 /// The size frame (`pos`, `size`) needs to hold everything arranged in it with its padding:
 /// never smaller than now.
 fn fitting_size(
-    snapshot: &BoardSnapshot,
+    items: &BTreeMap<String, ItemSnapshot>,
     plan: &Plan,
     moves: &[(String, Point)],
     pos: Point,
@@ -168,7 +182,7 @@ fn fitting_size(
     let mut bottom = pos[1] + size[1];
     let rects = moves
         .iter()
-        .filter_map(|(id, at)| snapshot.items.get(id).map(|i| (*at, i.size)))
+        .filter_map(|(id, at)| items.get(id).map(|i| (*at, i.size)))
         .chain(plan.labels.iter().map(|l| (l.pos, DEFAULT_LABEL_SIZE)));
     for (at, [w, h]) in rects {
         right = right.max(at[0] + w + FRAME_PADDING);
