@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, ensure};
-use huddle_shared::arrange::GAP;
-use huddle_shared::model::DEFAULT_NOTE_SIZE;
+use huddle_shared::arrange::{FRAME_PADDING, FRAME_TITLE_BAND, GAP, GROUP_GAP, LABEL_GAP};
+use huddle_shared::model::{DEFAULT_LABEL_SIZE, DEFAULT_NOTE_SIZE};
 use huddle_tests::browser::{self, Browser, Page, modifiers};
 use huddle_tests::client::WAIT;
 use huddle_tests::http;
@@ -129,6 +129,37 @@ impl Person {
         Ok(id)
     }
 
+    /// Presses `key` (`n` note, `f` frame: made in the middle of the view, its text open),
+    /// types `text`, ends editing; returns the new item's id.
+    async fn typed_item(&self, key: &str, text: &str) -> anyhow::Result<String> {
+        self.page.press(key, 0).await?;
+        let id = self
+            .wait("the new item's editor", "huddle.editing()")
+            .await?
+            .as_str()
+            .context("editing() is not an id")?
+            .to_owned();
+        self.wait(
+            "the editor to have the focus",
+            "document.activeElement?.id === 'note-editor'",
+        )
+        .await?;
+        self.page.type_into("#note-editor", text).await?;
+        self.page.press("Escape", 0).await?;
+        self.wait("editing to end", "huddle.editing() === null")
+            .await?;
+        Ok(id)
+    }
+
+    /// Where world point `p` is on the page.
+    async fn to_client(&self, p: [f64; 2]) -> anyhow::Result<[f64; 2]> {
+        let at = self
+            .page
+            .eval(&format!("huddle.worldToClient({}, {})", p[0], p[1]))
+            .await?;
+        serde_json::from_value(at.clone()).with_context(|| format!("worldToClient gave {at}"))
+    }
+
     fn assert_no_errors(&self) -> anyhow::Result<()> {
         let errors = self.page.errors();
         ensure!(
@@ -233,6 +264,85 @@ async fn sort_from_the_menu_align_by_shortcut_and_undo_each_in_one_step() -> any
         colours == "blue,red,yellow",
         "undo of the sort went too far: colours are {colours}"
     );
+    a.assert_no_errors()?;
+    b.assert_no_errors()
+}
+
+/// A selected frame: Cluster by tag lays its notes out inside it, under one label per tag;
+/// one Ctrl+Z takes the labels away and puts the notes back; the other page follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_a_frames_notes_by_tag_inside_the_frame() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = http::create_board(server.addr(), "Cluster a frame").await?;
+    let a = Person::join("A", &server, &board).await?;
+    let b = Person::join("B", &server, &board).await?;
+
+    // F: a frame in the middle of the view; N: notes in the middle, so inside it.
+    let frame = a.typed_item("f", "").await?;
+    let ux = a.typed_item("n", "#ux").await?;
+    let auth1 = a.typed_item("n", "#auth").await?;
+    let auth2 = a.typed_item("n", "#auth").await?;
+    let before = a.positions().await?;
+    b.wait_positions("A's frame and notes", &before).await?;
+
+    // Select the frame alone: a press inside it, off the notes.
+    let at = before[&frame];
+    let press = a.to_client([at[0] + 40.0, at[1] + 60.0]).await?;
+    a.page.click_at(press, 0).await?;
+    a.wait(
+        "the frame alone selected, Arrange enabled",
+        &format!(
+            "JSON.stringify(huddle.selection()) === {} && !document.querySelector('[data-action=arrange]').disabled",
+            json!(json!([frame]).to_string())
+        ),
+    )
+    .await?;
+    a.page.click("[data-action=arrange]").await?;
+    a.page.click("[data-arrange=cluster-tag]").await?;
+
+    // Inside the frame below its title: "#auth (2)" with its two notes (tied: by id), then
+    // "#ux (1)" one group further right.
+    let origin = [
+        at[0] + FRAME_PADDING,
+        at[1] + FRAME_TITLE_BAND + FRAME_PADDING,
+    ];
+    let below = DEFAULT_LABEL_SIZE[1] + LABEL_GAP;
+    let step = DEFAULT_NOTE_SIZE[0] + GAP;
+    let second = origin[0] + 2.0 * DEFAULT_NOTE_SIZE[0] + GAP + GROUP_GAP;
+    let (first, next) = if auth1 < auth2 {
+        (&auth1, &auth2)
+    } else {
+        (&auth2, &auth1)
+    };
+    let clustered = Positions::from([
+        (frame.clone(), at),
+        (first.clone(), [origin[0], origin[1] + below]),
+        (next.clone(), [origin[0] + step, origin[1] + below]),
+        (ux.clone(), [second, origin[1] + below]),
+    ]);
+    a.wait_positions("the clusters", &clustered).await?;
+    // Both sides go through JSON.stringify in the page (Rust writes 764.0, JavaScript 764).
+    let labels_at = format!(
+        "JSON.stringify(Object.values(huddle.snapshot().items).filter(i => i.kind === 'text')
+             .map(i => [i.text, i.pos[0], i.pos[1]]).sort()) === JSON.stringify({})",
+        json!([
+            ["#auth (2)", origin[0], origin[1]],
+            ["#ux (1)", second, origin[1]]
+        ])
+    );
+    a.wait("the two labels", &labels_at).await?;
+    b.wait_positions("A's clusters", &clustered).await?;
+    b.wait("A's labels", &labels_at).await?;
+
+    // One Ctrl+Z: no labels, every note back.
+    a.page.press("z", modifiers::CTRL).await?;
+    let no_labels = "Object.values(huddle.snapshot().items).every(i => i.kind !== 'text')";
+    a.wait("the labels undone", no_labels).await?;
+    a.wait_positions("the clusters undone", &before).await?;
+    b.wait("A's undo of the labels", no_labels).await?;
+    b.wait_positions("A's undo of the clusters", &before)
+        .await?;
     a.assert_no_errors()?;
     b.assert_no_errors()
 }
