@@ -21,7 +21,8 @@
 //!   `observe_deep`), `layout` (text wrap), `render` + `paint` + `connector` (drawing),
 //!   `input` + `hit` + `touch` (pointer state machine, what is under the pointer, fingers),
 //!   `editor` (the textarea over an item, bound to its `Y.Text`), `actions` (one gesture,
-//!   one transaction), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
+//!   one transaction), `arrange` (the Arrange menu: sort, cluster, tidy, align, distribute),
+//!   `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
 //!   elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
 //!   `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;

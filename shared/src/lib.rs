@@ -9,11 +9,14 @@
 //!   that names document keys.
 //! - [`storymap`]: story maps resolved from a board snapshot into their grid (map order,
 //!   totals) and laid out on the canvas, with drop targets; read by the renderer and export.
+//! - [`arrange`]: sorting, clustering, tidying, aligning and distributing a selection or a
+//!   frame's contents: pure plans, written by [`model::Board::arrange`] in one transaction.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
 //!   ([`wire::validate`] walks an update before yrs sees it), and Huddle's custom messages.
 
+pub mod arrange;
 pub mod ids;
 pub mod model;
 pub mod rank;

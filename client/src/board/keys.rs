@@ -1,13 +1,14 @@
 //! Keyboard shortcuts: which key does what ([`action`], pure and unit-tested), the list the
 //! help dialog shows ([`SHORTCUTS`]), and the window's key listeners.
 
+use huddle_shared::arrange::{Align, Axis, Op};
 use huddle_shared::model::Color;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Event, KeyboardEvent};
 
 use super::input::Tool;
-use super::{Page, State, actions, clipboard, editor, help, toolbar};
+use super::{Page, State, actions, arrange, clipboard, editor, help, toolbar};
 use crate::dom::{self, Listener};
 
 /// World units an arrow key moves the selection (x10 with shift).
@@ -38,6 +39,9 @@ pub enum Action {
     /// Connect the two selected items, or pick the connector tool.
     Connect,
     Color(usize),
+    /// Sort, cluster, tidy, align or distribute the selection (or a selected frame's
+    /// contents).
+    Arrange(Op),
 }
 
 /// What the help dialog lists: (keys, what they do). Keep in step with [`action`].
@@ -67,6 +71,16 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+C / Ctrl+V", "Copy / paste (also across boards)"),
     ("Ctrl+D", "Duplicate"),
     ("] / [", "Bring to front / send to back"),
+    (
+        "Alt+Shift+T",
+        "Tidy the selection (or a selected frame's contents) into a grid",
+    ),
+    ("Alt+A / D / W / S", "Align left / right / top / bottom"),
+    ("Alt+H / Alt+V", "Align centres horizontally / vertically"),
+    (
+        "Alt+Shift+H / Alt+Shift+V",
+        "Distribute horizontally / vertically",
+    ),
     ("Space+drag, middle drag, wheel", "Pan"),
     ("Ctrl+wheel, pinch, + / -", "Zoom"),
     ("Shift+1 / Shift+0", "Zoom to fit / zoom to 100%"),
@@ -76,7 +90,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
 /// The action for a key press (`key` and `code` as in `KeyboardEvent`; `ctrl` is ctrl or cmd).
 pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Option<Action> {
     if alt {
-        return None;
+        return if ctrl { None } else { alt_action(code, shift) };
     }
     if ctrl {
         return match key.to_ascii_lowercase().as_str() {
@@ -126,6 +140,24 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
     })
 }
 
+/// Alt shortcuts arrange. They go by `code` (the key's place), since Alt changes `key` on
+/// some layouts (Alt+A is `å` on a Mac).
+fn alt_action(code: &str, shift: bool) -> Option<Action> {
+    let op = match (code, shift) {
+        ("KeyT", true) => Op::Tidy,
+        ("KeyH", true) => Op::Distribute(Axis::Horizontal),
+        ("KeyV", true) => Op::Distribute(Axis::Vertical),
+        ("KeyA", false) => Op::Align(Align::Left),
+        ("KeyD", false) => Op::Align(Align::Right),
+        ("KeyW", false) => Op::Align(Align::Top),
+        ("KeyS", false) => Op::Align(Align::Bottom),
+        ("KeyH", false) => Op::Align(Align::CenterHorizontal),
+        ("KeyV", false) => Op::Align(Align::CenterVertical),
+        _ => return None,
+    };
+    Some(Action::Arrange(op))
+}
+
 /// Does `action` on the board.
 pub fn run(s: &mut State, action: Action) {
     match action {
@@ -154,7 +186,9 @@ pub fn run(s: &mut State, action: Action) {
         }
         Action::Help => help::toggle(s),
         Action::Escape => {
-            if help::is_open(s) {
+            if arrange::is_open(s) {
+                arrange::close(s);
+            } else if help::is_open(s) {
                 help::toggle(s);
             } else if s.tool != Tool::Select {
                 s.tool = Tool::Select;
@@ -190,6 +224,7 @@ pub fn run(s: &mut State, action: Action) {
                 toolbar::show_tool(s);
             }
         }
+        Action::Arrange(op) => arrange::run(s, op),
         Action::Color(i) => {
             if let Some(color) = Color::ALL.get(i) {
                 actions::recolor(s, *color);
@@ -297,5 +332,54 @@ mod tests {
         );
         assert_eq!(a("q", "KeyQ", false, false), None);
         assert_eq!(action("z", "KeyZ", true, false, true), None);
+    }
+
+    #[test]
+    fn alt_keys_arrange_by_key_position() {
+        let alt = |key, code, shift| action(key, code, false, shift, true);
+        assert_eq!(alt("T", "KeyT", true), Some(Action::Arrange(Op::Tidy)));
+        assert_eq!(
+            alt("å", "KeyA", false),
+            Some(Action::Arrange(Op::Align(Align::Left)))
+        );
+        assert_eq!(
+            alt("s", "KeyS", false),
+            Some(Action::Arrange(Op::Align(Align::Bottom)))
+        );
+        assert_eq!(
+            alt("V", "KeyV", true),
+            Some(Action::Arrange(Op::Distribute(Axis::Vertical)))
+        );
+        assert_eq!(
+            alt("h", "KeyH", false),
+            Some(Action::Arrange(Op::Align(Align::CenterHorizontal)))
+        );
+        assert_eq!(alt("t", "KeyT", false), None, "plain Alt+T is not tidy");
+        assert_eq!(alt("q", "KeyQ", false), None);
+        assert_eq!(
+            action("a", "KeyA", true, false, true),
+            None,
+            "Ctrl+Alt is not ours"
+        );
+        // Without Alt these keys keep their meaning.
+        assert_eq!(
+            action("t", "KeyT", false, false, false),
+            Some(Action::NewText)
+        );
+    }
+
+    #[test]
+    fn every_menu_shortcut_does_what_the_menu_entry_does() {
+        for (name, _, keys, op) in arrange::ENTRIES {
+            let Some(keys) = keys else { continue };
+            let shift = keys.contains("Shift+");
+            let letter = keys.chars().last().expect("a key");
+            let code = format!("Key{letter}");
+            assert_eq!(
+                action(&letter.to_string(), &code, false, shift, true),
+                Some(Action::Arrange(*op)),
+                "{name}: {keys}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! [`scene::Scene`] and redraws. Frames run on `requestAnimationFrame` only when dirty.
 
 mod actions;
+mod arrange;
 mod camera;
 mod clipboard;
 mod connect;
@@ -166,6 +167,7 @@ impl State {
     }
 
     pub fn selection_changed(&mut self) {
+        arrange::show(self);
         if let Some(p) = &self.presence {
             let ids: Vec<String> = self.selection.iter().cloned().collect();
             p.set_selection(&ids);

@@ -1,6 +1,6 @@
 //! The page's elements (header, stage with the canvas, toolbar, help) and the toolbar's
-//! buttons: undo/redo, zoom, help, and the eight colour swatches (`[data-color=<name>]`:
-//! the colour of the selection and of new notes).
+//! buttons: undo/redo, zoom, help, the Arrange menu (built by `arrange`), and the eight
+//! colour swatches (`[data-color=<name>]`: the colour of the selection and of new notes).
 
 use huddle_shared::model::Color;
 use wasm_bindgen::JsCast;
@@ -111,6 +111,7 @@ pub fn build_page(doc: &Document, root: &Element, board_id: &str) -> Result<Part
             Some(label),
         )?;
     }
+    super::arrange::build(&toolbar)?;
     let swatches = child(&toolbar, "div", &[("class", "swatches")], None)?;
     for (i, color) in Color::ALL.iter().enumerate() {
         let title = format!("{} ({})", color.name(), i + 1);
@@ -159,7 +160,14 @@ pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
         let Ok(mut s) = page.try_borrow_mut() else {
             return;
         };
-        if let Some(name) = button.get_attribute("data-color") {
+        if let Some(op) = button
+            .get_attribute("data-arrange")
+            .and_then(|name| super::arrange::entry(&name))
+        {
+            super::arrange::run(&mut s, op);
+        } else if button.get_attribute("data-action").as_deref() == Some("arrange") {
+            super::arrange::toggle(&s);
+        } else if let Some(name) = button.get_attribute("data-color") {
             if let Some(color) = Color::from_name(&name) {
                 super::actions::recolor(&mut s, color);
                 show_color(&s);
@@ -177,6 +185,7 @@ pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
     })?
     .forever();
     keys::install(page)?;
+    super::arrange::install(page)?;
     show_color(&page.borrow());
     Ok(())
 }
