@@ -78,7 +78,7 @@ fn deliver(replicas: &mut [Replica], rng: &mut fastrand::Rng) {
     for (from, r) in replicas.iter_mut().enumerate() {
         in_flight.extend(r.outbox.drain(..).map(|u| (from, u)));
     }
-    for to in 0..replicas.len() {
+    for (to, replica) in replicas.iter().enumerate() {
         let mut mine: Vec<&Vec<u8>> = in_flight
             .iter()
             .filter(|(from, _)| *from != to)
@@ -88,7 +88,7 @@ fn deliver(replicas: &mut [Replica], rng: &mut fastrand::Rng) {
         if let Some(&dup) = mine.first() {
             mine.push(dup); // updates are idempotent: a duplicate changes nothing
         }
-        let doc = replicas[to].board.doc();
+        let doc = replica.board.doc();
         let mut txn = doc.transact_mut();
         for update in mine {
             txn.apply_update(Update::decode_v1(update).expect("decode"))

@@ -12,59 +12,23 @@ use std::collections::BTreeMap;
 use anyhow::{Context, ensure};
 use huddle_shared::arrange::{FRAME_PADDING, FRAME_TITLE_BAND, GAP, GROUP_GAP, LABEL_GAP};
 use huddle_shared::model::{DEFAULT_LABEL_SIZE, DEFAULT_NOTE_SIZE};
-use huddle_tests::browser::{self, Browser, Page, modifiers};
-use huddle_tests::client::WAIT;
+use huddle_tests::browser::{self, modifiers};
 use huddle_tests::http;
+use huddle_tests::person::Person;
 use huddle_tests::server::TestServer;
 use serde_json::{Value, json};
 
-/// The board page is up: its hooks exist and it is connected.
-const READY: &str =
-    "window.huddle && ['online', 'saved'].includes(document.querySelector('#status')?.textContent)";
-
 type Positions = BTreeMap<String, [f64; 2]>;
 
-/// A person: their own browser with one tab on a board.
-struct Person {
-    name: &'static str,
-    page: Page,
-    _browser: Browser,
+/// What these tests do at a board on top of [`Person`].
+trait Arranging {
+    async fn positions(&self) -> anyhow::Result<Positions>;
+    async fn wait_positions(&self, what: &str, want: &Positions) -> anyhow::Result<()>;
+    async fn note(&self, at: [f64; 2], colour_key: &str, colour: &str) -> anyhow::Result<String>;
+    async fn typed_item(&self, key: &str, text: &str) -> anyhow::Result<String>;
 }
 
-impl Person {
-    async fn join(name: &'static str, server: &TestServer, board: &str) -> anyhow::Result<Person> {
-        let browser = Browser::launch().await?;
-        let page = browser
-            .new_page(&server.http_url(&format!("/b/{board}")))
-            .await?;
-        let person = Person {
-            name,
-            page,
-            _browser: browser,
-        };
-        person.wait("the board page to connect", READY).await?;
-        Ok(person)
-    }
-
-    /// `page.wait_for` with [`WAIT`]; a timeout also reports the items and the console.
-    async fn wait(&self, what: &str, js: &str) -> anyhow::Result<Value> {
-        match self.page.wait_for(js, WAIT).await {
-            Ok(value) => Ok(value),
-            Err(err) => {
-                let items = self
-                    .page
-                    .eval("window.huddle ? huddle.snapshot().items : null")
-                    .await
-                    .map_or_else(|e| format!("(unreadable: {e:#})"), |v| v.to_string());
-                Err(err.context(format!(
-                    "{} waiting for {what}; items {items}; console {:?}",
-                    self.name,
-                    self.page.console()
-                )))
-            }
-        }
-    }
-
+impl Arranging for Person {
     /// Every item's position now.
     async fn positions(&self) -> anyhow::Result<Positions> {
         let items = self.page.eval("huddle.snapshot().items").await?;
@@ -87,19 +51,6 @@ impl Person {
         );
         self.wait(what, &js).await?;
         Ok(())
-    }
-
-    /// The middle of the canvas, offset by `dx`, `dy` pixels.
-    async fn canvas_point(&self, dx: f64, dy: f64) -> anyhow::Result<[f64; 2]> {
-        let r = self
-            .page
-            .eval(
-                "(() => { const r = document.querySelector('#board-canvas').getBoundingClientRect();
-                          return [r.left + r.width / 2, r.top + r.height / 2]; })()",
-            )
-            .await?;
-        let [x, y]: [f64; 2] = serde_json::from_value(r)?;
-        Ok([x + dx, y + dy])
     }
 
     /// Double-clicks empty canvas at `at` (a new note, its editor open), ends editing, then
@@ -149,25 +100,6 @@ impl Person {
         self.wait("editing to end", "huddle.editing() === null")
             .await?;
         Ok(id)
-    }
-
-    /// Where world point `p` is on the page.
-    async fn to_client(&self, p: [f64; 2]) -> anyhow::Result<[f64; 2]> {
-        let at = self
-            .page
-            .eval(&format!("huddle.worldToClient({}, {})", p[0], p[1]))
-            .await?;
-        serde_json::from_value(at.clone()).with_context(|| format!("worldToClient gave {at}"))
-    }
-
-    fn assert_no_errors(&self) -> anyhow::Result<()> {
-        let errors = self.page.errors();
-        ensure!(
-            errors.is_empty(),
-            "{} logged errors: {errors:#?}",
-            self.name
-        );
-        Ok(())
     }
 }
 
