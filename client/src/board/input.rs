@@ -11,6 +11,7 @@ use web_sys::{Event, PointerEvent, WheelEvent};
 
 use super::camera::Rect;
 use super::hit::{hit_connector, hit_item, hover, on_handle};
+use super::storymap::chrome::Spot;
 use super::storymap::drag::{self as map_drag, PartDrag};
 use super::{Page, State, actions, editor, touch};
 use crate::dom::Listener;
@@ -65,6 +66,8 @@ pub enum Gesture {
     },
     /// An activity, step or release slice of a story map being dragged.
     MapPart(PartDrag),
+    /// A "+" button of a story map (map id, which button) is held down.
+    MapButton(String, Spot),
     /// Two fingers on a touch screen: their midpoint and distance at the last move.
     Pinch {
         mid: [f64; 2],
@@ -255,7 +258,7 @@ fn moved(s: &mut State, e: &Event) {
     }
     match &mut s.gesture {
         Gesture::Idle => return hover(s, world),
-        Gesture::Pinch { .. } => return,
+        Gesture::Pinch { .. } | Gesture::MapButton(..) => return,
         Gesture::Pan { last } => {
             let (dx, dy) = (at[0] - last[0], at[1] - last[1]);
             *last = at;
@@ -352,6 +355,7 @@ fn up(s: &mut State, e: &Event) {
             id, size, size0, ..
         } if size != size0 => actions::resize(s, &id, size),
         Gesture::MapPart(drag) => map_drag::release_part(s, drag),
+        Gesture::MapButton(map, spot) => map_drag::click(s, &map, spot),
         _ => {}
     }
     s.request_frame();

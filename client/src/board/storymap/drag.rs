@@ -66,9 +66,12 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
         return false;
     };
     let (kind, id) = match spot {
-        Spot::AddActivity => return actions::add_activity(s, &map),
-        Spot::AddStep(activity) => return actions::add_step(s, &activity),
-        Spot::AddRelease => return actions::add_release(s, &map),
+        // Buttons act on release, like buttons: the new part's name editor then keeps the
+        // focus (a press would hand it to the canvas right after).
+        Spot::AddActivity | Spot::AddStep(_) | Spot::AddRelease => {
+            s.gesture = Gesture::MapButton(map, spot);
+            return true;
+        }
         Spot::Chevron { id, activity } => {
             s.maps.toggle_collapsed(id, activity);
             s.request_frame();
@@ -114,6 +117,16 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
         moved: false,
     });
     true
+}
+
+/// A press on a "+" button of map `map` was released: adds the part.
+pub fn click(s: &mut State, map: &str, spot: Spot) {
+    match spot {
+        Spot::AddActivity => actions::add_activity(s, map),
+        Spot::AddStep(activity) => actions::add_step(s, &activity),
+        Spot::AddRelease => actions::add_release(s, map),
+        _ => false,
+    };
 }
 
 /// A double-click at `world`: renames the map or the part there. `true` if a map took it.
