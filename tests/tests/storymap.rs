@@ -426,17 +426,19 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
     browser::ensure_client_built()?;
     let (server, _data) = TestServer::start()?;
     let board = http::create_board(server.addr(), "Together").await?;
-    // The map is made by a Rust replica: two steps, two slices, three stories in one cell.
+    // The map is made by a Rust replica: three steps, "one" and "two" under Find, "three"
+    // under Buy, all in MVP. Both people drag the top story of a cell into the empty cell
+    // of Pay: neither move shifts what the other aims at, whichever lands first.
     let rust = Client::join(&server.ws_url(&board)).await?;
     let stories: Vec<String> = rust.edit(|b, txn| -> anyhow::Result<Vec<String>> {
         let map = b.create_story_map(txn, [-300.0, -300.0], "Shared", "R", 0.0)?;
         let act = b.add_activity(txn, &map, None, "Shop", "R", 0.0)?;
-        let s0 = b.add_step(txn, &act, None, "Find", "R", 0.0)?;
-        b.add_step(txn, &act, None, "Buy", "R", 0.0)?;
+        let find = b.add_step(txn, &act, None, "Find", "R", 0.0)?;
+        let buy = b.add_step(txn, &act, None, "Buy", "R", 0.0)?;
+        b.add_step(txn, &act, None, "Pay", "R", 0.0)?;
         let mvp = b.add_release(txn, &map, None, "MVP", "R", 0.0)?;
-        b.add_release(txn, &map, None, "Later", "R", 0.0)?;
         let mut ids = Vec::new();
-        for text in ["one", "two", "three"] {
+        for (text, step) in [("one", &find), ("two", &find), ("three", &buy)] {
             let id = b.create_note(
                 txn,
                 huddle_shared::model::NewNote {
@@ -444,7 +446,7 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
                     ..Default::default()
                 },
             )?;
-            b.place_story(txn, &id, &s0, Some(&mvp), None)?;
+            b.place_story(txn, &id, step, Some(&mvp), None)?;
             ids.push(id);
         }
         Ok(ids)
@@ -457,27 +459,29 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
     let map_a = a.wait_map("the map", shown).await?;
     let map_b = b.wait_map("the map", shown).await?;
 
-    // A moves "one" to (Buy, Later); B moves "three" to (Buy, MVP), at the same time.
+    // A moves "one" and B moves "three" to (Pay, MVP), at the same time.
     let r_one = story_rect(&map_a, &stories[0])?;
     let r_three = story_rect(&map_b, &stories[2])?;
     let (moved_a, moved_b) = tokio::join!(
         a.page.drag(
             [r_one[0] + r_one[2] / 2.0, r_one[1] + r_one[3] / 2.0],
-            cell_point(&map_a, 1, 1)?,
+            cell_point(&map_a, 2, 0)?,
         ),
         b.page.drag(
             [r_three[0] + r_three[2] / 2.0, r_three[1] + r_three[3] / 2.0],
-            cell_point(&map_b, 1, 0)?,
+            cell_point(&map_b, 2, 0)?,
         ),
     );
     moved_a?;
     moved_b?;
 
     let done = format!(
-        "{} && {} && {}",
-        cell_is(0, 1, 1, &[&stories[0]]),
-        cell_is(0, 1, 0, &[&stories[2]]),
-        cell_is(0, 0, 0, &[&stories[1]])
+        "(() => {{ const c = m.activities[0].steps[2].cells[0];
+                   return c.length === 2 && c.includes({}) && c.includes({}); }})() && {} && {}",
+        json!(stories[0]),
+        json!(stories[2]),
+        cell_is(0, 0, 0, &[&stories[1]]),
+        cell_is(0, 1, 0, &[]),
     );
     let mut seen = Vec::new();
     for person in [&a, &b] {
@@ -498,9 +502,8 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
     let snapshot = fresh
         .wait_until(|s| {
             StoryMap::all(s).first().is_some_and(|m| {
-                cell(&serde_json::to_value(m).unwrap_or_default(), 0, 1, 1) == [stories[0].clone()]
-                    && cell(&serde_json::to_value(m).unwrap_or_default(), 0, 1, 0)
-                        == [stories[2].clone()]
+                let pay = cell(&serde_json::to_value(m).unwrap_or_default(), 0, 2, 0);
+                pay.len() == 2 && pay.contains(&stories[0]) && pay.contains(&stories[2])
             })
         })
         .await?;
@@ -526,5 +529,159 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
             person.name
         );
     }
+    Ok(())
+}
+
+/// Test 3: a story's title is edited in place; a slice is collapsed with `E`; a drag out of
+/// the map is one undo step; a slice is renamed; an activity and then the map are deleted
+/// (the story survives both).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stories_and_parts_are_edited_undone_and_deleted() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = http::create_board(server.addr(), "Edits").await?;
+    let rust = Client::join(&server.ws_url(&board)).await?;
+    let (story, mvp, checkout) = rust.edit(|b, txn| -> anyhow::Result<_> {
+        let map = b.create_story_map(txn, [-300.0, -300.0], "Shop", "R", 0.0)?;
+        let browse = b.add_activity(txn, &map, None, "Browse", "R", 0.0)?;
+        let search = b.add_step(txn, &browse, None, "Search", "R", 0.0)?;
+        let checkout = b.add_activity(txn, &map, None, "Checkout", "R", 0.0)?;
+        b.add_step(txn, &checkout, None, "Pay", "R", 0.0)?;
+        let mvp = b.add_release(txn, &map, None, "MVP", "R", 0.0)?;
+        let story = b.create_note(
+            txn,
+            huddle_shared::model::NewNote {
+                text: "Find shoes".into(),
+                ..Default::default()
+            },
+        )?;
+        b.set_story_fields(
+            txn,
+            &story,
+            &huddle_shared::model::StoryFields {
+                estimate: Some(5.0),
+                story_type: Some(huddle_shared::model::StoryType::TechDebt),
+                ..Default::default()
+            },
+        )?;
+        b.place_story(txn, &story, &search, Some(&mvp), None)?;
+        Ok((story, mvp, checkout))
+    })?;
+    rust.save().await?;
+    let a = Person::join("A", &server, &board).await?;
+    let map = a
+        .wait_map("the map", "m.screen.stories.length === 1")
+        .await?;
+    ensure!(
+        map["release_totals"][0]["points"] == json!(5)
+            && map["release_totals"][0]["tech_debt_points"] == json!(5),
+        "the MVP totals are {}",
+        map["release_totals"][0]
+    );
+
+    // Double-click the story: its title in the note editor, over its card.
+    let r = story_rect(&map, &story)?;
+    let middle = [r[0] + r[2] / 2.0, r[1] + r[3] / 2.0];
+    a.page.double_click_at(middle).await?;
+    a.wait(
+        "the story's editor",
+        &format!("huddle.editing() === {}", json!(story)),
+    )
+    .await?;
+    a.page.type_into("#note-editor", " fast").await?;
+    a.end_edit().await?;
+    a.wait(
+        "the new title",
+        &format!(
+            "huddle.snapshot().items[{}].text === 'Find shoes fast'",
+            json!(story)
+        ),
+    )
+    .await?;
+
+    // Select the MVP slice by its label; E collapses it, E again expands it.
+    let band = rect(&map["screen"]["releases"][0]["rect"])?;
+    let label = [band[0] + 20.0, band[1] + band[3] - 10.0];
+    a.page.click_at(label, 0).await?;
+    a.wait(
+        "MVP selected",
+        &format!("JSON.stringify(huddle.selection()) === '[{}]'", json!(mvp)),
+    )
+    .await?;
+    a.page.press("e", 0).await?;
+    a.wait_map(
+        "MVP collapsed",
+        "m.screen.stories.length === 0 && m.screen.hidden.length === 1",
+    )
+    .await?;
+    a.page.press("e", 0).await?;
+    let map = a
+        .wait_map("MVP expanded", "m.screen.stories.length === 1")
+        .await?;
+
+    // Dragged out onto the canvas, then Ctrl+Z: back in its cell in one step.
+    let r = story_rect(&map, &story)?;
+    let out = a.canvas_point(-500.0, 250.0).await?;
+    a.page
+        .drag([r[0] + r[2] / 2.0, r[1] + r[3] / 2.0], out)
+        .await?;
+    let free = format!("!huddle.snapshot().items[{}].place", json!(story));
+    a.wait("the story out of the map", &free).await?;
+    a.page.press("z", browser::modifiers::CTRL).await?;
+    let map = a
+        .wait_map("the story back", "m.screen.stories.length === 1")
+        .await?;
+
+    // Double-click the slice's label: rename it.
+    a.page.double_click_at(label).await?;
+    a.wait(
+        "the slice's editor",
+        &format!("huddle.editing() === {}", json!(mvp)),
+    )
+    .await?;
+    a.rename("Beta").await?;
+    a.end_edit().await?;
+    a.wait_map("the slice renamed", "m.releases[0].name === 'Beta'")
+        .await?;
+
+    // Select Checkout by its card and delete it: its step goes, the story stays.
+    let card = rect(&map["screen"]["activities"][1]["rect"])?;
+    a.page
+        .click_at([card[0] + 20.0, card[1] + card[3] / 2.0], 0)
+        .await?;
+    a.wait(
+        "Checkout selected",
+        &format!(
+            "JSON.stringify(huddle.selection()) === '[{}]'",
+            json!(checkout)
+        ),
+    )
+    .await?;
+    a.page.press("Delete", 0).await?;
+    let map = a
+        .wait_map(
+            "Checkout deleted",
+            "m.activities.length === 1 && m.screen.stories.length === 1",
+        )
+        .await?;
+
+    // Select the map by its title and delete it: the story is a free note where it was.
+    let title = rect(&map["screen"]["title"])?;
+    a.page
+        .click_at([title[0] + 40.0, title[1] + title[3] / 2.0], 0)
+        .await?;
+    a.page.press("Delete", 0).await?;
+    a.wait("the map deleted", "huddle.storyMaps().length === 0")
+        .await?;
+    let item = a
+        .page
+        .eval(&format!("huddle.snapshot().items[{}]", json!(story)))
+        .await?;
+    ensure!(
+        item["text"] == "Find shoes fast" && item.get("place").is_none(),
+        "the story after the map went: {item}"
+    );
+    let errors = a.page.errors();
+    ensure!(errors.is_empty(), "A logged errors: {errors:#?}");
     Ok(())
 }
