@@ -209,7 +209,7 @@ pub fn indicator_line(laid: &Laid, target: &DropTarget, moving: &str) -> Option<
     let drawn = |id: &String| l.story_rect(id);
     let y = match others.get(*index).and_then(|id| drawn(id)) {
         Some(r) => r.y - GAP / 2.0,
-        None => match others.iter().filter_map(|id| drawn(id)).last() {
+        None => match others.iter().rev().find_map(|id| drawn(id)) {
             Some(r) => r.bottom() + GAP / 2.0,
             None => l.releases[row].rect.y + GAP / 2.0,
         },
