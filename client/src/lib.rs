@@ -8,7 +8,7 @@
 //!
 //! Everything compiles natively too (web-sys builds on any target; it only fails when
 //! called), so `cargo test` runs the pure parts: [`text_diff`], [`route`], and the board's
-//! camera, grid, scene, sync, layout, connector geometry, keys and clipboard.
+//! camera, grid, scene, sync, layout, connector geometry, keys, clipboard and story maps.
 //!
 //! # Layout
 //!
@@ -21,7 +21,8 @@
 //!   `observe_deep`), `layout` (text wrap), `render` + `paint` + `connector` (drawing),
 //!   `input` + `hit` + `touch` (pointer state machine, what is under the pointer, fingers),
 //!   `editor` (the textarea over an item, bound to its `Y.Text`), `actions` (one gesture,
-//!   one transaction), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
+//!   one transaction), `storymap` (story maps laid out per viewer: drawing, controls,
+//!   drags and drops of parts and stories), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
 //!   elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
 //!   `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;

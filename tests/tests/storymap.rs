@@ -666,6 +666,23 @@ async fn stories_and_parts_are_edited_undone_and_deleted() -> anyhow::Result<()>
         )
         .await?;
 
+    // Double-click the empty cell (Search, Unscheduled): a new story there.
+    let cell_at = cell_point(&map, 0, 1)?;
+    a.page
+        .double_click_at([cell_at[0], cell_at[1] + 20.0])
+        .await?;
+    let card = a
+        .wait("a new story's editor", "huddle.editing()")
+        .await?
+        .as_str()
+        .context("editing() is not an id")?
+        .to_owned();
+    a.page.type_into("#note-editor", "Card").await?;
+    a.end_edit().await?;
+    let map = a
+        .wait_map("the new story in its cell", &cell_is(0, 0, 1, &[&card]))
+        .await?;
+
     // Select the map by its title and delete it: the story is a free note where it was.
     let title = rect(&map["screen"]["title"])?;
     a.page

@@ -20,7 +20,9 @@ const ZOOM_STEP: f64 = 1.25;
 pub fn prune(s: &mut State) {
     let before = s.selection.len();
     let scene = &s.scene;
-    s.selection.retain(|id| scene.get(id).is_some());
+    // Stories collapsed or filtered out of view leave the selection too.
+    s.selection
+        .retain(|id| scene.get(id).is_some_and(|i| !i.hidden));
     s.picked.retain(|id| scene.get(id).is_some());
     if s.selection.len() != before {
         s.selection_changed();
@@ -241,14 +243,14 @@ pub fn select_all(s: &mut State) {
 
 /// Copies the selection and pastes it next to itself, selecting the copies.
 pub fn duplicate(s: &mut State) {
-    let ids: Vec<String> = s.selection.iter().cloned().collect();
-    if ids.is_empty() {
+    // Through a clip, so that stories are copied from where they are drawn.
+    let Some(clip) = clipboard::copy(s) else {
         return;
-    }
+    };
     let author = s.author();
-    let result = s.board.duplicate(
+    let result = s.board.paste(
         &mut s.local_txn(),
-        &ids,
+        &clip,
         DUPLICATE_OFFSET,
         &author,
         js_now(),

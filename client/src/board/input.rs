@@ -371,7 +371,8 @@ fn double_click(s: &mut State, e: &Event) {
     ];
     let world = s.camera.to_world(at);
     let hit = hit_item(s, world);
-    if hit.is_none() && map_drag::double_click(s, world) {
+    if hit.is_none() && (map_drag::double_click(s, world) || map_drag::double_click_cell(s, world))
+    {
         return;
     }
     let frame_body = hit

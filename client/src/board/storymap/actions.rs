@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use huddle_shared::model::{ItemKind, ModelError};
+use huddle_shared::model::{ItemKind, ModelError, NewNote};
+use huddle_shared::rank;
 use huddle_shared::yrs::TransactionMut;
 
 use super::super::{State, actions::js_now, editor};
@@ -81,6 +82,27 @@ pub fn add_release(s: &mut State, map: &str) -> bool {
         .board
         .add_release(&mut s.local_txn(), map, None, &name, &author, js_now());
     made(s, "release slice", result)
+}
+
+/// A new note (of the current colour) in the cell of `step` and `release` at `index`, open
+/// for typing.
+pub fn create_story(s: &mut State, step: &str, release: Option<&str>, index: usize) {
+    let note = NewNote {
+        color: s.color,
+        author: s.author(),
+        created_at: js_now(),
+        z: Some(rank::after(s.scene.z_range().1)),
+        ..NewNote::default()
+    };
+    let result = {
+        let mut txn = s.local_txn();
+        s.board.create_note(&mut txn, note).and_then(|id| {
+            s.board
+                .place_story(&mut txn, &id, step, release, Some(index))
+                .map(|()| id)
+        })
+    };
+    made(s, "story", result);
 }
 
 /// Deletes the maps and map parts among `ids` in `txn` (their stories are kept: a map's

@@ -142,6 +142,23 @@ pub fn double_click(s: &mut State, world: [f64; 2]) -> bool {
     true
 }
 
+/// A double-click at `world` in an empty part of a cell: a new story there, open for typing.
+pub fn double_click_cell(s: &mut State, world: [f64; 2]) -> bool {
+    let Some((
+        _,
+        DropTarget::Story {
+            step,
+            release,
+            index,
+        },
+    )) = s.maps.story_target(world, "")
+    else {
+        return false;
+    };
+    actions::create_story(s, &step, release.as_deref(), index);
+    true
+}
+
 /// Ends a part drag: moves the part to where it was dropped (one transaction).
 pub fn release_part(s: &mut State, drag: PartDrag) {
     if !drag.moved {
@@ -237,8 +254,11 @@ pub fn drop(s: &mut State, ids: &[String], offset: [f64; 2], pointer: [f64; 2]) 
         .and_then(|m| s.maps.story_target(pointer, m))
         .map(|(_, t)| t);
     // Only stories the user picked leave their map (not ones a frame happened to hold).
+    // Dropped on a map but not in a cell (its title, a card): stories stay where they are.
+    let over_map = s.maps.at(pointer).is_some();
     let leaving: Vec<(String, [f64; 2])> = notes
         .iter()
+        .filter(|_| !over_map)
         .filter(|id| s.selection.contains(*id))
         .filter_map(|id| s.scene.get(id))
         .filter(|i| i.placed && !i.hidden)
@@ -250,7 +270,8 @@ pub fn drop(s: &mut State, ids: &[String], offset: [f64; 2], pointer: [f64; 2]) 
         index,
     }) = target
     else {
-        if leaving.is_empty() {
+        let placed = |id: &String| s.scene.get(id).is_some_and(|i| i.placed);
+        if leaving.is_empty() && !notes.iter().any(placed) {
             return board_actions::move_by(s, ids, offset, true);
         }
         // Free items dragged along move as usual, in the same transaction.
