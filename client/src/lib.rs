@@ -22,8 +22,8 @@
 //!   `input` + `hit` + `touch` (pointer state machine, what is under the pointer, fingers),
 //!   `editor` (the textarea over an item, bound to its `Y.Text`), `actions` (one gesture,
 //!   one transaction), `storymap` (story maps laid out per viewer: drawing, controls,
-//!   drags and drops of parts and stories), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
-//!   elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
+//!   drags and drops of parts and stories), `keys` + `help` (shortcuts, the `?` dialog),
+//!   `toolbar` (page elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
 //!   `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;
 //!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
