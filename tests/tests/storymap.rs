@@ -683,6 +683,27 @@ async fn stories_and_parts_are_edited_undone_and_deleted() -> anyhow::Result<()>
         .wait_map("the new story in its cell", &cell_is(0, 0, 1, &[&card]))
         .await?;
 
+    // Drag the map by its title: its origin moves, its stories stay in their cells.
+    let origin: [f64; 2] = serde_json::from_value(map["origin"].clone())?;
+    let title = rect(&map["screen"]["title"])?;
+    let grab = [title[0] + 40.0, title[1] + title[3] / 2.0];
+    a.page.drag(grab, [grab[0] + 60.0, grab[1] + 30.0]).await?;
+    let map = a
+        .wait_map(
+            "the map moved",
+            &format!(
+                "m.origin[0] !== {} && m.screen.stories.length === 2",
+                origin[0]
+            ),
+        )
+        .await?;
+    let moved: [f64; 2] = serde_json::from_value(map["origin"].clone())?;
+    ensure!(
+        (moved[0] - origin[0] - 60.0 / ZOOM).abs() < 2.0
+            && (moved[1] - origin[1] - 30.0 / ZOOM).abs() < 2.0,
+        "the map moved from {origin:?} to {moved:?}, not by (60, 30) px"
+    );
+
     // Select the map by its title and delete it: the story is a free note where it was.
     let title = rect(&map["screen"]["title"])?;
     a.page

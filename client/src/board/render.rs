@@ -83,7 +83,16 @@ pub fn draw(s: &mut State) -> bool {
         if let Some(item) = scene.slot(slot).filter(|i| i.kind == ItemKind::StoryMap)
             && let Some(laid) = maps.get(&item.id)
         {
+            // A map dragged by its title is drawn where the pointer has it.
+            let moved = dragged.is_some_and(|d| d.binary_search(&slot).is_ok());
+            let (dx, dy) = if moved {
+                (offset[0], offset[1])
+            } else {
+                (0.0, 0.0)
+            };
+            let _ = ctx.translate(dx, dy);
             storymap::paint::map(ctx, laid, cam.zoom, editing_id);
+            let _ = ctx.translate(-dx, -dy);
         }
     }
 

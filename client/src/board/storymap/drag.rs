@@ -79,11 +79,18 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
         }
         Spot::Title => {
             s.set_selection(BTreeSet::from([map.clone()]));
-            let slots = s.scene.slot_of(&map).into_iter().collect();
+            // Its stories are dragged along so the whole map is seen moving (only the map's
+            // origin is written on the drop: the stories follow from the layout).
+            let mut ids = vec![map.clone()];
+            if let Some(laid) = s.maps.get(&map) {
+                ids.extend(laid.layout.stories.iter().map(|(id, _)| id.clone()));
+            }
+            let mut slots: Vec<u32> = ids.iter().filter_map(|id| s.scene.slot_of(id)).collect();
+            slots.sort_unstable();
             s.gesture = Gesture::Drag {
                 start: world,
                 start_screen: at,
-                ids: vec![map],
+                ids,
                 slots,
                 offset: [0.0, 0.0],
                 moved: false,
@@ -192,8 +199,14 @@ pub fn release_part(s: &mut State, drag: PartDrag) {
 
 /// While items are dragged with the pointer at `world`: where a story would land.
 pub fn hover(s: &mut State, world: [f64; 2], ids: &[String]) {
+    let map_moves = ids.iter().any(|id| {
+        s.scene
+            .get(id)
+            .is_some_and(|i| i.kind == ItemKind::StoryMap)
+    });
     let moving = ids
         .iter()
+        .filter(|_| !map_moves)
         .find(|id| s.scene.get(id).is_some_and(|i| i.kind == ItemKind::Note));
     s.maps.indicator = moving.and_then(|m| {
         let (laid, target) = s.maps.story_target(world, m)?;
@@ -244,6 +257,11 @@ pub fn indicator_line(laid: &Laid, target: &DropTarget, moving: &str) -> Option<
 /// are; everything else moves. One transaction.
 pub fn drop(s: &mut State, ids: &[String], offset: [f64; 2], pointer: [f64; 2]) {
     s.maps.indicator = None;
+    let kind_of = |id: &String| s.scene.get(id).map(|i| i.kind.clone());
+    if ids.iter().any(|id| kind_of(id) == Some(ItemKind::StoryMap)) {
+        // A map moved by its title: its origin moves, its stories with it.
+        return board_actions::move_by(s, ids, offset, true);
+    }
     let notes: Vec<String> = ids
         .iter()
         .filter(|id| s.scene.get(id).is_some_and(|i| i.kind == ItemKind::Note))
