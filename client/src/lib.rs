@@ -8,7 +8,7 @@
 //!
 //! Everything compiles natively too (web-sys builds on any target; it only fails when
 //! called), so `cargo test` runs the pure parts: [`text_diff`], [`route`], and the board's
-//! camera, grid, scene, sync, layout, connector geometry, keys and clipboard.
+//! camera, grid, scene, sync, layout, connector geometry, keys, clipboard and story maps.
 //!
 //! # Layout
 //!
@@ -22,7 +22,9 @@
 //!   `input` + `hit` + `touch` (pointer state machine, what is under the pointer, fingers),
 //!   `editor` (the textarea over an item, bound to its `Y.Text`), `actions` (one gesture,
 //!   one transaction), `arrange` (the Arrange menu: sort, cluster, tidy, align, distribute),
-//!   `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
+//!   `storymap` (story maps laid out per viewer: drawing, controls, drags and drops of parts
+//!   and stories), `story_panel` (a story's fields), `map_filter` (the map's filter bar),
+//!   `menu` (export and import), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
 //!   elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
 //!   `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;

@@ -10,7 +10,7 @@ use huddle_shared::yrs::Transact;
 
 use super::camera::{Camera, clamp_zoom};
 use super::scene::intersects;
-use super::{State, clipboard, editor};
+use super::{State, clipboard, editor, storymap};
 use crate::dom::{self, log_error};
 
 /// Zoom factor of one zoom-in / zoom-out key press.
@@ -20,7 +20,9 @@ const ZOOM_STEP: f64 = 1.25;
 pub fn prune(s: &mut State) {
     let before = s.selection.len();
     let scene = &s.scene;
-    s.selection.retain(|id| scene.get(id).is_some());
+    // Stories collapsed or filtered out of view leave the selection too.
+    s.selection
+        .retain(|id| scene.get(id).is_some_and(|i| !i.hidden));
     s.picked.retain(|id| scene.get(id).is_some());
     if s.selection.len() != before {
         s.selection_changed();
@@ -151,17 +153,22 @@ pub fn move_by(s: &mut State, ids: &[String], offset: [f64; 2], to_front: bool) 
     let moves: Vec<(String, [f64; 2])> = ids
         .iter()
         .filter_map(|id| s.scene.get(id))
-        .filter(|i| !i.is_connector())
+        // Stories and map parts are placed by their map, not by `pos`.
+        .filter(|i| i.is_free() || i.kind == ItemKind::StoryMap)
         .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))
         .collect();
     let result = {
         let mut txn = s.local_txn();
         let result = s.board.move_items(&mut txn, &moves);
         if to_front {
-            // Frames stay behind what they hold.
+            // Frames and story maps stay behind what they hold.
             let raise: Vec<String> = ids
                 .iter()
-                .filter(|id| s.scene.get(id).is_some_and(|i| i.kind != ItemKind::Frame))
+                .filter(|id| {
+                    s.scene
+                        .get(id)
+                        .is_some_and(|i| !matches!(i.kind, ItemKind::Frame | ItemKind::StoryMap))
+                })
                 .cloned()
                 .collect();
             s.board.bring_items_to_front(&mut txn, &raise);
@@ -188,7 +195,11 @@ pub fn delete_selection(s: &mut State) {
         return;
     }
     let ids: Vec<String> = s.selection.iter().cloned().collect();
-    s.board.delete_items(&mut s.local_txn(), &ids);
+    {
+        let mut txn = s.local_txn();
+        let rest = storymap::actions::delete_parts(s, &mut txn, &ids);
+        s.board.delete_items(&mut txn, &rest);
+    }
     s.set_selection(BTreeSet::new());
     s.after_gesture();
 }
@@ -221,20 +232,25 @@ pub fn restack(s: &mut State, front: bool) {
 }
 
 pub fn select_all(s: &mut State) {
-    let all: BTreeSet<String> = s.scene.items().map(|i| i.id.clone()).collect();
+    let all: BTreeSet<String> = s
+        .scene
+        .items()
+        .filter(|i| !i.hidden && !i.kind.is_map_part())
+        .map(|i| i.id.clone())
+        .collect();
     s.set_selection(all);
 }
 
 /// Copies the selection and pastes it next to itself, selecting the copies.
 pub fn duplicate(s: &mut State) {
-    let ids: Vec<String> = s.selection.iter().cloned().collect();
-    if ids.is_empty() {
+    // Through a clip, so that stories are copied from where they are drawn.
+    let Some(clip) = clipboard::copy(s) else {
         return;
-    }
+    };
     let author = s.author();
-    let result = s.board.duplicate(
+    let result = s.board.paste(
         &mut s.local_txn(),
-        &ids,
+        &clip,
         DUPLICATE_OFFSET,
         &author,
         js_now(),

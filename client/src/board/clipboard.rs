@@ -18,7 +18,14 @@ const STORAGE_KEY: &str = "huddle.clipboard";
 /// selected.
 pub fn copy(s: &State) -> Option<Clip> {
     let ids: Vec<String> = s.selection.iter().cloned().collect();
-    let clip = s.board.copy(&s.board.doc().transact(), &ids);
+    let mut clip = s.board.copy(&s.board.doc().transact(), &ids);
+    // A story in a map is copied from where it is drawn (its stored `pos` is where it was
+    // before it went into the map, maybe far away).
+    for item in &mut clip.items {
+        if let Some(drawn) = s.scene.get(&item.id).filter(|i| i.placed && !i.hidden) {
+            item.pos = Some(drawn.pos);
+        }
+    }
     (!clip.items.is_empty()).then_some(clip)
 }
 

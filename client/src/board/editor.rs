@@ -81,8 +81,9 @@ pub fn open(s: &mut State, id: &str) {
     });
     place(s);
     let _ = el.focus();
-    // A frame's title is usually replaced, a note's text continued.
-    let start = if kind == ItemKind::Frame { 0 } else { end };
+    // A title or a map part's name is usually replaced, a note's text continued.
+    let titled = kind == ItemKind::Frame || kind == ItemKind::StoryMap || kind.is_map_part();
+    let start = if titled { 0 } else { end };
     let _ = el.set_selection_range(start, end);
     s.request_frame();
 }

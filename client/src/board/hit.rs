@@ -13,7 +13,9 @@ use super::scene::contains;
 /// The topmost item (not connector) under `world`.
 pub fn hit_item(s: &mut State, world: [f64; 2]) -> Option<String> {
     s.scene
-        .hit(world, |i| i.kind != ItemKind::Connector)
+        .hit(world, |i| {
+            !matches!(i.kind, ItemKind::Connector | ItemKind::StoryMap)
+        })
         .and_then(|slot| s.scene.slot(slot).map(|i| i.id.clone()))
 }
 
@@ -36,7 +38,7 @@ pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> 
     }
     let id = s.selection.iter().next()?;
     let slot = s.scene.slot_of(id)?;
-    let item = s.scene.slot(slot).filter(|i| !i.is_connector())?;
+    let item = s.scene.slot(slot).filter(|i| i.is_free())?;
     let h = HANDLE_PX / s.camera.zoom;
     let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
     let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
@@ -53,11 +55,23 @@ pub fn hover(s: &mut State, world: [f64; 2]) {
         "nwse-resize"
     } else if hit_item(s, world).is_some() || hit_connector(s, world).is_some() {
         "move"
+    } else if let Some((_, spot)) = super::storymap::drag::spot_at(s, world) {
+        spot_cursor(&spot)
     } else {
         "default"
     };
     if s.cursor != cursor {
         s.cursor = cursor;
         let _ = s.canvas.set_attribute("style", &format!("cursor:{cursor}"));
+    }
+}
+
+/// The pointer over a story map's controls (buttons), cards and title (dragged).
+fn spot_cursor(spot: &super::storymap::chrome::Spot) -> &'static str {
+    use super::storymap::chrome::Spot;
+    match spot {
+        Spot::AddActivity | Spot::AddStep(_) | Spot::AddRelease | Spot::Chevron { .. } => "pointer",
+        Spot::Activity(None) | Spot::Step(None) | Spot::Release(None) => "default",
+        _ => "move",
     }
 }

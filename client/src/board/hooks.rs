@@ -7,7 +7,10 @@
 //! - `selection()`: `[ids]`; `editing()`: id or `null`
 //! - `peers()`: `[{clientId, name, color, cursor: [x, y] | null, selection: [ids]}]`
 //! - `frames()`: `{count, firstCompleteAt, times}` (see [`super::stats`])
+//! - `storyMaps()`: every story map (`StoryMap` JSON: activities, steps, cells, releases,
+//!   totals) with `screen`: its layout in client coordinates (see [`super::storymap::hooks`])
 //! - `setCamera(x, y, zoom)`: shows world point `(x, y)` at the centre at `zoom`
+//! - `setStoryFilter({tag, type, persona})`: the story-map filter (for the filter bar's tests)
 
 use std::rc::{Rc, Weak};
 
@@ -121,6 +124,26 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         })
     });
     set(&hooks, "frames", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| to_js(&super::storymap::hooks::story_maps(s)))
+    });
+    set(&hooks, "storyMaps", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn(JsValue)>::new(move |filter: JsValue| {
+        let json = js_sys::JSON::stringify(&filter)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        if let Some(page) = w.upgrade()
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            s.set_filter(super::storymap::hooks::parse_filter(&json));
+        }
+    });
+    set(&hooks, "setStoryFilter", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn(f64, f64, f64)>::new(move |x, y, zoom| {

@@ -11,6 +11,8 @@ use web_sys::{Event, PointerEvent, WheelEvent};
 
 use super::camera::Rect;
 use super::hit::{hit_connector, hit_item, hover, on_handle};
+use super::storymap::chrome::Spot;
+use super::storymap::drag::{self as map_drag, PartDrag};
 use super::{Page, State, actions, editor, touch};
 use crate::dom::Listener;
 
@@ -62,6 +64,10 @@ pub enum Gesture {
         size0: [f64; 2],
         size: [f64; 2],
     },
+    /// An activity, step or release slice of a story map being dragged.
+    MapPart(PartDrag),
+    /// A "+" button of a story map (map id, which button) is held down.
+    MapButton(String, Spot),
     /// Two fingers on a touch screen: their midpoint and distance at the last move.
     Pinch {
         mid: [f64; 2],
@@ -162,6 +168,10 @@ fn down(s: &mut State, e: &Event) {
     }
 
     let hit = hit_connector(s, world).or_else(|| hit_item(s, world));
+    // A story map's controls, cards and title (under any note lying on them).
+    if hit.is_none() && map_drag::press(s, world, at) {
+        return;
+    }
     match hit {
         Some(id) => {
             if !s.selection.contains(&id) {
@@ -248,7 +258,7 @@ fn moved(s: &mut State, e: &Event) {
     }
     match &mut s.gesture {
         Gesture::Idle => return hover(s, world),
-        Gesture::Pinch { .. } => return,
+        Gesture::Pinch { .. } | Gesture::MapButton(..) => return,
         Gesture::Pan { last } => {
             let (dx, dy) = (at[0] - last[0], at[1] - last[1]);
             *last = at;
@@ -280,6 +290,11 @@ fn moved(s: &mut State, e: &Event) {
                 p.set_dragging(&now);
             }
         }
+        Gesture::MapPart(drag) => {
+            let far = (at[0] - drag.start_screen[0]).hypot(at[1] - drag.start_screen[1]);
+            drag.moved |= far > CLICK_SLOP_PX;
+            drag.now = world;
+        }
         Gesture::Resize {
             start, size0, size, ..
         } => {
@@ -292,9 +307,22 @@ fn moved(s: &mut State, e: &Event) {
             *now = world;
             let rect = rect_of(*start, *now);
             let mut selection = base.clone();
-            selection.extend(s.scene.ids_in(rect));
+            // A marquee takes stories out of a map, not the map itself.
+            let inside = s.scene.ids_in(rect).into_iter().filter(|id| {
+                s.scene
+                    .get(id)
+                    .is_some_and(|i| i.kind != ItemKind::StoryMap)
+            });
+            selection.extend(inside.collect::<Vec<_>>());
             s.set_selection(selection);
         }
+    }
+    if let Gesture::Drag {
+        ids, moved: true, ..
+    } = &s.gesture
+    {
+        let ids = ids.clone();
+        map_drag::hover(s, world, &ids);
     }
     s.request_frame();
 }
@@ -307,11 +335,13 @@ fn up(s: &mut State, e: &Event) {
     match std::mem::replace(&mut s.gesture, Gesture::Idle) {
         Gesture::Drag {
             ids,
+            start,
             offset,
             moved: true,
             ..
         } => {
-            actions::move_by(s, &ids, offset, true);
+            let pointer = [start[0] + offset[0], start[1] + offset[1]];
+            map_drag::drop(s, &ids, offset, pointer);
             if let Some(p) = &s.presence {
                 p.set_dragging(&[]);
             }
@@ -324,6 +354,8 @@ fn up(s: &mut State, e: &Event) {
         Gesture::Resize {
             id, size, size0, ..
         } if size != size0 => actions::resize(s, &id, size),
+        Gesture::MapPart(drag) => map_drag::release_part(s, drag),
+        Gesture::MapButton(map, spot) => map_drag::click(s, &map, spot),
         _ => {}
     }
     s.request_frame();
@@ -339,6 +371,10 @@ fn double_click(s: &mut State, e: &Event) {
     ];
     let world = s.camera.to_world(at);
     let hit = hit_item(s, world);
+    if hit.is_none() && (map_drag::double_click(s, world) || map_drag::double_click_cell(s, world))
+    {
+        return;
+    }
     let frame_body = hit
         .as_deref()
         .and_then(|id| s.scene.get(id))

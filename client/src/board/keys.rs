@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Event, KeyboardEvent};
 
 use super::input::Tool;
-use super::{Page, State, actions, arrange, clipboard, editor, help, toolbar};
+use super::{Page, State, actions, arrange, clipboard, editor, help, storymap, toolbar};
 use crate::dom::{self, Listener};
 
 /// World units an arrow key moves the selection (x10 with shift).
@@ -42,13 +42,28 @@ pub enum Action {
     /// Sort, cluster, tidy, align or distribute the selection (or a selected frame's
     /// contents).
     Arrange(Op),
+    /// A new story map in the middle of the view.
+    NewStoryMap,
+    /// Collapse or expand the selected activity or release slice.
+    Collapse,
 }
 
 /// What the help dialog lists: (keys, what they do). Keep in step with [`action`].
 pub const SHORTCUTS: &[(&str, &str)] = &[
-    ("Double-click", "New note / edit note"),
+    (
+        "Double-click",
+        "New note / edit a note, a story map's title or a part's name",
+    ),
     ("N", "New note in the middle of the view"),
     ("F / T", "New frame / new text label"),
+    (
+        "M",
+        "New story map (one activity, one step, the slice MVP) in the middle of the view",
+    ),
+    (
+        "E",
+        "Collapse or expand the selected story-map activity or release slice",
+    ),
     (
         "C",
         "Arrow between the two selected items (or pick the arrow tool)",
@@ -128,6 +143,8 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "f" | "F" => Action::NewFrame,
         "t" | "T" => Action::NewText,
         "c" | "C" => Action::Connect,
+        "m" | "M" => Action::NewStoryMap,
+        "e" | "E" => Action::Collapse,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -204,6 +221,11 @@ pub fn run(s: &mut State, action: Action) {
                 editor::open(s, &id);
             }
         }
+        Action::NewStoryMap => {
+            let c = s.camera.viewport(s.size);
+            storymap::actions::create_map(s, [c.x, c.y]);
+        }
+        Action::Collapse => storymap::actions::toggle_selected(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];
@@ -331,6 +353,8 @@ mod tests {
             Some(Action::Delete)
         );
         assert_eq!(a("q", "KeyQ", false, false), None);
+        assert_eq!(a("m", "KeyM", false, false), Some(Action::NewStoryMap));
+        assert_eq!(a("E", "KeyE", false, true), Some(Action::Collapse));
         assert_eq!(action("z", "KeyZ", true, false, true), None);
     }
 

@@ -30,6 +30,7 @@ mod render;
 mod scene;
 mod stats;
 mod story_panel;
+mod storymap;
 mod sync;
 mod toolbar;
 mod touch;
@@ -86,6 +87,8 @@ pub struct State {
     pub camera: Camera,
     pub scene: Scene,
     pub changes: Changes,
+    /// The story maps, laid out for this viewer.
+    pub maps: storymap::Maps,
     pub selection: BTreeSet<String>,
     /// Items in the order they were clicked into the selection (`C` connects the last two).
     pub picked: Vec<String>,
@@ -187,16 +190,29 @@ impl State {
 
     /// Brings the scene (and selection, editor, title) in line with the document now.
     pub fn catch_up(&mut self) {
-        if self.changes.is_empty() {
+        if self.changes.is_empty() && !self.maps.dirty {
             return;
         }
-        let (_, meta) = self.changes.apply(&self.board, &mut self.scene);
+        let (_, meta) = self
+            .changes
+            .apply(&self.board, &mut self.scene, &mut self.maps);
+        if self.maps.dirty {
+            let drawn = self.maps.relayout();
+            self.scene.set_drawn(drawn);
+        }
         if meta {
             show_title(self);
         }
         actions::prune(self);
         editor::sync(self);
         story_panel::refresh(self);
+    }
+
+    /// Shows only the stories matching `filter` in every story map (for the filter bar; an
+    /// empty filter shows all). Per viewer: nothing is written to the document.
+    pub fn set_filter(&mut self, filter: huddle_shared::storymap::Filter) {
+        self.maps.set_filter(filter);
+        self.request_frame();
     }
 
     pub fn page(&self) -> Option<Page> {
@@ -289,6 +305,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             camera: Camera::default(),
             scene: Scene::default(),
             changes,
+            maps: storymap::Maps::default(),
             selection: BTreeSet::new(),
             picked: Vec::new(),
             tool: Tool::Select,

@@ -48,15 +48,23 @@ const CHIP_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans
 pub fn text_style(kind: &ItemKind) -> &'static TextStyle {
     match kind {
         ItemKind::Text => &LABEL,
-        ItemKind::Frame => &TITLE,
+        ItemKind::Frame
+        | ItemKind::StoryMap
+        | ItemKind::Activity
+        | ItemKind::Step
+        | ItemKind::Release => &TITLE,
         _ => &NOTE,
     }
 }
 
-/// Where an item's text goes: a frame's title band, or the whole item.
+/// Where an item's text goes: a frame's title band, a story map's title row, a release
+/// slice's label column, or the whole item.
 pub fn text_box(kind: &ItemKind, pos: [f64; 2], size: [f64; 2]) -> [f64; 4] {
+    use huddle_shared::storymap::{GAP, HEADER_HEIGHT, LABEL_WIDTH};
     match kind {
         ItemKind::Frame => [pos[0], pos[1], size[0], FRAME_TITLE.min(size[1])],
+        ItemKind::StoryMap => [pos[0], pos[1], size[0], HEADER_HEIGHT - GAP],
+        ItemKind::Release => [pos[0], pos[1], LABEL_WIDTH, TITLE.line + 2.0 * TITLE.pad],
         _ => [pos[0], pos[1], size[0], size[1]],
     }
 }
@@ -116,7 +124,7 @@ impl<'a> Pen<'a> {
             }
             self.budget -= 1;
             let style = text_style(&item.kind);
-            let chips_h = if item.tags.is_empty() {
+            let chips_h = if item.tags.is_empty() && item.badges.is_empty() {
                 0.0
             } else {
                 CHIP_H + 6.0
@@ -133,10 +141,11 @@ impl<'a> Pen<'a> {
             );
             self.font(CHIP_FONT);
             let chips = item
-                .tags
+                .badges
                 .iter()
-                .map(|t| {
-                    let label = format!("#{t}");
+                .cloned()
+                .chain(item.tags.iter().map(|t| format!("#{t}")))
+                .map(|label| {
                     let w = self.measure(&label);
                     (label, w)
                 })
@@ -203,7 +212,7 @@ impl<'a> Pen<'a> {
         let b = text_box(&item.kind, pos, size);
         let ctx = self.ctx;
         self.font(style.font);
-        let font_after = if item.tags.is_empty() {
+        let font_after = if item.tags.is_empty() && item.badges.is_empty() {
             style.font
         } else {
             CHIP_FONT

@@ -62,7 +62,8 @@ pub fn draw(ctx: &CanvasRenderingContext2d, scene: &Scene, cam: &Camera, dpr: f6
     for peer in peers {
         ctx.set_stroke_style_str(&peer.color);
         for id in &peer.selection {
-            if let Some(item) = scene.get(id) {
+            // Not the stories this viewer has collapsed or filtered away.
+            if let Some(item) = scene.get(id).filter(|i| !i.hidden) {
                 let pad = 3.0 / z;
                 ctx.stroke_rect(
                     item.pos[0] - pad,

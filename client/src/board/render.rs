@@ -6,14 +6,15 @@
 //! visible rectangle are touched. Font and colour strings are constants: nothing is
 //! formatted per item per frame.
 
+use huddle_shared::model::ItemKind;
 use web_sys::CanvasRenderingContext2d;
 
 use super::State;
 use super::camera::{Camera, Rect};
-use super::connector;
 use super::input::Gesture;
 use super::paint::{DETAIL_PX, Pen, batched};
 use super::scene::{Scene, intersects};
+use super::{connector, storymap};
 
 const ACCENT: &str = "#3b5bdb";
 const PAPER: &str = "#f6f8fa";
@@ -44,6 +45,7 @@ pub fn draw(s: &mut State) -> bool {
         selection,
         editor,
         presence,
+        maps,
         ..
     } = s;
     let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
@@ -75,6 +77,25 @@ pub fn draw(s: &mut State) -> bool {
     let editing = editor.as_ref().and_then(|e| scene.slot_of(&e.id));
     let mut pen = Pen::new(ctx, cam.zoom, LAYOUTS_PER_FRAME);
 
+    // Story maps first: they are behind everything (their stories are notes, drawn below).
+    let editing_id = editor.as_ref().map(|e| e.id.as_str());
+    for &slot in visible.iter() {
+        if let Some(item) = scene.slot(slot).filter(|i| i.kind == ItemKind::StoryMap)
+            && let Some(laid) = maps.get(&item.id)
+        {
+            // A map dragged by its title is drawn where the pointer has it.
+            let moved = dragged.is_some_and(|d| d.binary_search(&slot).is_ok());
+            let (dx, dy) = if moved {
+                (offset[0], offset[1])
+            } else {
+                (0.0, 0.0)
+            };
+            let _ = ctx.translate(dx, dy);
+            storymap::paint::map(ctx, laid, cam.zoom, editing_id);
+            let _ = ctx.translate(-dx, -dy);
+        }
+    }
+
     if DEFAULT_SIDE * cam.zoom < DETAIL_PX {
         batched(&pen, scene, visible, dragged);
     } else {
@@ -104,6 +125,15 @@ pub fn draw(s: &mut State) -> bool {
         }
     }
 
+    if let Some(line) = maps.indicator.filter(|_| dragged.is_some()) {
+        storymap::paint::indicator(ctx, line, cam.zoom);
+    }
+    if let Gesture::MapPart(drag) = gesture
+        && drag.moved
+    {
+        storymap::paint::ghost(ctx, drag.ghost(), cam.zoom);
+    }
+
     arrows(
         ctx, scene, view, cam.zoom, selection, dragged, offset, resized,
     );
@@ -116,7 +146,7 @@ pub fn draw(s: &mut State) -> bool {
         let Some(slot) = scene.slot_of(id) else {
             continue;
         };
-        let Some(item) = scene.slot(slot).filter(|i| !i.is_connector()) else {
+        let Some(item) = scene.slot(slot).filter(|i| !i.is_connector() && !i.hidden) else {
             continue;
         };
         let moved = dragged.is_some_and(|d| d.binary_search(&slot).is_ok());
@@ -130,7 +160,7 @@ pub fn draw(s: &mut State) -> bool {
             _ => item.size,
         };
         ctx.stroke_rect(pos[0], pos[1], size[0], size[1]);
-        if selection.len() == 1 {
+        if selection.len() == 1 && item.is_free() {
             let h = HANDLE_PX / z;
             ctx.set_fill_style_str("#ffffff");
             ctx.fill_rect(pos[0] + size[0] - h / 2.0, pos[1] + size[1] - h / 2.0, h, h);

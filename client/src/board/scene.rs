@@ -5,8 +5,13 @@
 //! `observe_deep` events on `items`, see [`super::sync`]). Items live in slots (small integers)
 //! indexed by a [`Grid`] for culling and hit-testing, and carry their stacking position
 //! (`order`) so a frame sorts the visible slots by integer, not by rank string.
+//!
+//! Story maps lay out their parts and stories themselves ([`super::storymap`]): the scene
+//! keeps what the layout said as [`Drawn`] overrides, so a story is drawn, culled and hit at
+//! its cell and not at its stored `pos`, and a collapsed or filtered-out story is nowhere.
 
 use std::collections::HashMap;
+use std::mem;
 
 use huddle_shared::model::{Color, ItemKind, ItemSnapshot};
 
@@ -31,6 +36,31 @@ pub struct Item {
     pub order: u32,
     /// Wrapped text, computed by the renderer when first drawn; cleared when text or size change.
     pub layout: Option<TextLayout>,
+    /// Where the document puts the item (`pos`, `size` are where it is drawn: different for
+    /// the parts and stories of a story map).
+    pub stored: ([f64; 2], [f64; 2]),
+    /// Drawn by a story map's layout (a story in a cell, a part, the map itself).
+    pub placed: bool,
+    /// Laid out by a story map but not shown to this viewer (collapsed, filtered out).
+    pub hidden: bool,
+    /// Small labels shown before the tags (a story's estimate, type, status, persona).
+    pub badges: Vec<String>,
+}
+
+/// Where a story map's layout draws an item instead of at its stored position.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Drawn {
+    At { rect: Rect, badges: Vec<String> },
+    Hidden,
+}
+
+/// How the scene finds an item: in the grid, in the connector list, or not at all (map parts
+/// are hit by their map; hidden stories are not hit).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Index {
+    Grid(Rect),
+    Connector,
+    Nowhere,
 }
 
 impl Item {
@@ -43,6 +73,48 @@ impl Item {
     pub fn is_connector(&self) -> bool {
         self.kind == ItemKind::Connector
     }
+
+    /// Can be moved by its `pos` and resized (not a map part, not a story in a cell).
+    pub fn is_free(&self) -> bool {
+        !self.placed && !self.kind.is_map_part() && !self.is_connector()
+    }
+
+    fn index(&self) -> Index {
+        if self.is_connector() {
+            Index::Connector
+        } else if self.hidden || self.kind.is_map_part() {
+            Index::Nowhere
+        } else {
+            Index::Grid(self.rect())
+        }
+    }
+
+    /// Applies a layout's override (`None`: back to the stored position).
+    fn apply(&mut self, drawn: Option<&Drawn>) {
+        let before = (self.pos, self.size, mem::take(&mut self.badges));
+        match drawn {
+            Some(Drawn::At { rect, badges }) => {
+                self.pos = [rect[0], rect[1]];
+                self.size = [rect[2], rect[3]];
+                self.badges = badges.clone();
+                self.placed = true;
+                self.hidden = false;
+            }
+            Some(Drawn::Hidden) => {
+                (self.pos, self.size) = self.stored;
+                self.placed = true;
+                self.hidden = true;
+            }
+            None => {
+                (self.pos, self.size) = self.stored;
+                self.placed = false;
+                self.hidden = false;
+            }
+        }
+        if self.size != before.1 || self.badges != before.2 {
+            self.layout = None;
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +126,8 @@ pub struct Scene {
     /// Slots of the connectors (few; drawn and hit-tested by walking this list).
     connectors: Vec<u32>,
     order_dirty: bool,
+    /// Story map layout overrides by item id (see [`Scene::set_drawn`]).
+    drawn: HashMap<String, Drawn>,
 }
 
 pub fn intersects(a: Rect, b: Rect) -> bool {
@@ -96,34 +170,35 @@ impl Scene {
             return;
         };
         let color = Color::from_name(&snap.color).unwrap_or_default();
+        let drawn = self.drawn.get(id);
         if let Some(slot) = self.slot_of(id) {
             let Some(item) = self.slots[slot as usize].as_mut() else {
                 return;
             };
-            let old = (!item.is_connector()).then(|| item.rect());
-            if item.text != snap.text || item.size != snap.size || item.tags != snap.tags {
+            let old = item.index();
+            if item.text != snap.text || item.stored.1 != snap.size || item.tags != snap.tags {
                 item.layout = None;
             }
             if item.z != snap.z {
                 self.order_dirty = true;
             }
             item.kind = snap.kind;
-            item.pos = snap.pos;
-            item.size = snap.size;
+            item.stored = (snap.pos, snap.size);
             item.text = snap.text;
             item.color = color;
             item.tags = snap.tags;
             item.z = snap.z;
             item.from = snap.from;
             item.to = snap.to;
-            let new = (!item.is_connector()).then(|| item.rect());
+            item.apply(drawn);
+            let new = item.index();
             if old != new {
                 self.unindex(slot, old);
                 self.index(slot, new);
             }
             return;
         }
-        let item = Item {
+        let mut item = Item {
             id: id.to_owned(),
             kind: snap.kind,
             pos: snap.pos,
@@ -136,8 +211,13 @@ impl Scene {
             to: snap.to,
             order: 0,
             layout: None,
+            stored: (snap.pos, snap.size),
+            placed: false,
+            hidden: false,
+            badges: Vec::new(),
         };
-        let rect = (!item.is_connector()).then(|| item.rect());
+        item.apply(drawn);
+        let index = item.index();
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(item);
@@ -149,8 +229,35 @@ impl Scene {
             }
         };
         self.by_id.insert(id.to_owned(), slot);
-        self.index(slot, rect);
+        self.index(slot, index);
         self.order_dirty = true;
+    }
+
+    /// Replaces the story maps' overrides: items in `drawn` are drawn (or hidden) where it
+    /// says, items no longer in it go back to their stored position.
+    pub fn set_drawn(&mut self, drawn: HashMap<String, Drawn>) {
+        let old = mem::replace(&mut self.drawn, drawn);
+        let touched: Vec<String> = old
+            .into_iter()
+            .filter(|(id, d)| self.drawn.get(id) != Some(d))
+            .map(|(id, _)| id)
+            .chain(self.drawn.keys().cloned())
+            .collect();
+        for id in touched {
+            let Some(slot) = self.slot_of(&id) else {
+                continue;
+            };
+            let Some(item) = self.slots[slot as usize].as_mut() else {
+                continue;
+            };
+            let old = item.index();
+            item.apply(self.drawn.get(&id));
+            let new = item.index();
+            if old != new {
+                self.unindex(slot, old);
+                self.index(slot, new);
+            }
+        }
     }
 
     fn remove(&mut self, id: &str) {
@@ -158,25 +265,26 @@ impl Scene {
             return;
         };
         if let Some(item) = self.slots[slot as usize].take() {
-            let rect = (!item.is_connector()).then(|| item.rect());
-            self.unindex(slot, rect);
+            self.unindex(slot, item.index());
         }
         self.free.push(slot);
         self.order_dirty = true;
     }
 
-    /// Puts a slot in the grid (`Some(rect)`) or the connector list (`None`).
-    fn index(&mut self, slot: u32, rect: Option<Rect>) {
-        match rect {
-            Some(rect) => self.grid.insert(slot, rect),
-            None => self.connectors.push(slot),
+    /// Puts a slot in the grid or the connector list.
+    fn index(&mut self, slot: u32, index: Index) {
+        match index {
+            Index::Grid(rect) => self.grid.insert(slot, rect),
+            Index::Connector => self.connectors.push(slot),
+            Index::Nowhere => {}
         }
     }
 
-    fn unindex(&mut self, slot: u32, rect: Option<Rect>) {
-        match rect {
-            Some(rect) => self.grid.remove(slot, rect),
-            None => self.connectors.retain(|s| *s != slot),
+    fn unindex(&mut self, slot: u32, index: Index) {
+        match index {
+            Index::Grid(rect) => self.grid.remove(slot, rect),
+            Index::Connector => self.connectors.retain(|s| *s != slot),
+            Index::Nowhere => {}
         }
     }
 
@@ -236,7 +344,11 @@ impl Scene {
 
     /// The rectangle around every item, if there is any.
     pub fn bounds(&self) -> Option<Rect> {
-        enclosing(self.items().filter(|i| !i.is_connector()).map(Item::rect))
+        enclosing(
+            self.items()
+                .filter(|i| !i.is_connector() && !i.hidden && !i.kind.is_map_part())
+                .map(Item::rect),
+        )
     }
 
     /// Lowest and highest rank on the board (for "send to back" / "bring to front").

@@ -13,6 +13,7 @@ use huddle_shared::yrs::types::{Event, PathSegment};
 use huddle_shared::yrs::{DeepObservable, Transact};
 
 use super::scene::Scene;
+use super::storymap::Maps;
 
 /// Key of our observers on the document.
 const OBSERVER_KEY: &str = "huddle-board";
@@ -68,20 +69,25 @@ impl Changes {
         !p.all && !p.meta && p.ids.is_empty()
     }
 
-    /// Re-reads the changed items into `scene`; returns the ids it re-read (empty for "all")
-    /// and whether the board's metadata changed.
-    pub fn apply(&self, board: &Board, scene: &mut Scene) -> (Vec<String>, bool) {
+    /// Re-reads the changed items into `scene` (and the story maps' members into `maps`);
+    /// returns the ids it re-read (empty for "all") and whether the board's metadata changed.
+    pub fn apply(&self, board: &Board, scene: &mut Scene, maps: &mut Maps) -> (Vec<String>, bool) {
         let pending = std::mem::take(&mut *lock(&self.0));
         let txn = board.doc().transact();
+        let mut read = |id: &str| {
+            let snap = board.item_snapshot(&txn, id);
+            maps.note(id, snap.as_ref());
+            scene.set(id, snap);
+        };
         if pending.all {
             for id in board.item_ids(&txn) {
-                scene.set(&id, board.item_snapshot(&txn, &id));
+                read(&id);
             }
             return (Vec::new(), true);
         }
         let ids: Vec<String> = pending.ids.into_iter().collect();
         for id in &ids {
-            scene.set(id, board.item_snapshot(&txn, id));
+            read(id);
         }
         (ids, pending.meta)
     }
@@ -97,37 +103,38 @@ mod tests {
         let board = Board::with_client_id(1);
         let changes = Changes::observe(&board);
         let mut scene = Scene::default();
+        let mut maps = Maps::default();
         let (a, b) = {
             let mut txn = board.transact_mut();
             let a = board.create_note(&mut txn, NewNote::default()).unwrap();
             let b = board.create_note(&mut txn, NewNote::default()).unwrap();
             (a, b)
         };
-        changes.apply(&board, &mut scene);
+        changes.apply(&board, &mut scene, &mut maps);
         assert_eq!(scene.len(), 2);
         assert!(changes.is_empty());
 
         board
             .insert_text(&mut board.transact_mut(), &a, 0, "hi")
             .unwrap();
-        let (ids, _) = changes.apply(&board, &mut scene);
+        let (ids, _) = changes.apply(&board, &mut scene, &mut maps);
         assert_eq!(ids, vec![a.clone()]);
         assert_eq!(scene.get(&a).map(|i| i.text.as_str()), Some("hi"));
 
         board
             .move_item(&mut board.transact_mut(), &b, [5.0, 6.0])
             .unwrap();
-        let (ids, _) = changes.apply(&board, &mut scene);
+        let (ids, _) = changes.apply(&board, &mut scene, &mut maps);
         assert_eq!(ids, vec![b.clone()]);
         assert_eq!(scene.get(&b).map(|i| i.pos), Some([5.0, 6.0]));
 
         board.delete_item(&mut board.transact_mut(), &a).unwrap();
-        let (ids, meta) = changes.apply(&board, &mut scene);
+        let (ids, meta) = changes.apply(&board, &mut scene, &mut maps);
         assert_eq!(ids, vec![a.clone()]);
         assert!(!meta);
         assert_eq!(scene.len(), 1);
 
         board.set_title(&mut board.transact_mut(), "T");
-        assert!(changes.apply(&board, &mut scene).1);
+        assert!(changes.apply(&board, &mut scene, &mut maps).1);
     }
 }

@@ -37,6 +37,12 @@ const BUTTONS: &[(&str, &str, &str, Action)] = &[
     ("new-frame", "Frame", "New frame (F)", Action::NewFrame),
     ("new-text", "Text", "New text label (T)", Action::NewText),
     (
+        "new-story-map",
+        "Map",
+        "New story map (M)",
+        Action::NewStoryMap,
+    ),
+    (
         "connect",
         "Arrow",
         "Arrow between two items (C)",
