@@ -75,16 +75,21 @@ async fn the_story_panel_edits_a_notes_story_for_everyone() -> anyhow::Result<()
     a.type_text("Sign in with SSO").await?;
     a.end_edit().await?;
 
-    // Nothing selected: no panel. Select the note: its (empty) story shows.
-    a.page
-        .click_at(a.canvas_point(300.0, 200.0).await?, 0)
-        .await?;
+    // The panel opens on request (the toolbar's Story button), for the selected note.
+    a.page.click_at(a.item_center(&id).await?, 0).await?;
     a.wait(
-        "the panel to hide",
-        "document.querySelector('#story-panel').hidden",
+        "the note selected",
+        &format!("huddle.selection()[0] === {}", json!(id)),
     )
     .await?;
-    a.page.click_at(a.item_center(&id).await?, 0).await?;
+    ensure!(
+        a.page
+            .eval("document.querySelector('#story-panel').hidden")
+            .await?
+            == true,
+        "the panel opened without being asked"
+    );
+    a.page.click("[data-action=story-details]").await?;
     a.wait(
         "the panel to show",
         "!document.querySelector('#story-panel').hidden",
@@ -121,8 +126,14 @@ async fn the_story_panel_edits_a_notes_story_for_everyone() -> anyhow::Result<()
         story_of(&b, &id).await?
     );
 
-    // B's panel shows them when B selects the note.
+    // B's panel (opened with I) shows them when B selects the note.
     b.page.click_at(b.item_center(&id).await?, 0).await?;
+    b.wait(
+        "B's selection",
+        &format!("huddle.selection()[0] === {}", json!(id)),
+    )
+    .await?;
+    b.page.press("i", 0).await?;
     b.wait(
         "B's panel",
         "!document.querySelector('#story-panel').hidden",
@@ -165,6 +176,22 @@ async fn the_story_panel_edits_a_notes_story_for_everyone() -> anyhow::Result<()
         after["persona"] == "Admin" && after["estimate"].as_f64() == Some(5.0),
         "one undo took back more than the description: {after}"
     );
+
+    // Selecting nothing hides the open panel; the x closes it.
+    b.page
+        .click_at(b.canvas_point(300.0, 200.0).await?, 0)
+        .await?;
+    b.wait(
+        "B's panel to hide",
+        "document.querySelector('#story-panel').hidden",
+    )
+    .await?;
+    a.page.click("#story-close").await?;
+    a.wait(
+        "A's panel to close",
+        "document.querySelector('#story-panel').hidden",
+    )
+    .await?;
 
     // The server has what B sees.
     a.wait_saved().await?;

@@ -8,7 +8,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Event, KeyboardEvent};
 
 use super::input::Tool;
-use super::{Page, State, actions, arrange, clipboard, editor, help, storymap, toolbar};
+use super::{
+    Page, State, actions, arrange, clipboard, editor, help, story_panel, storymap, toolbar,
+};
 use crate::dom::{self, Listener};
 
 /// World units an arrow key moves the selection (x10 with shift).
@@ -46,6 +48,8 @@ pub enum Action {
     NewStoryMap,
     /// Collapse or expand the selected activity or release slice.
     Collapse,
+    /// Open or close the story panel (the selected note's estimate, type, status...).
+    StoryDetails,
 }
 
 /// What the help dialog lists: (keys, what they do). Keep in step with [`action`].
@@ -63,6 +67,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     (
         "E",
         "Collapse or expand the selected story-map activity or release slice",
+    ),
+    (
+        "I",
+        "Story details: estimate, type, status, persona, description of the selected note",
     ),
     (
         "C",
@@ -145,6 +153,7 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "c" | "C" => Action::Connect,
         "m" | "M" => Action::NewStoryMap,
         "e" | "E" => Action::Collapse,
+        "i" | "I" => Action::StoryDetails,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -226,6 +235,7 @@ pub fn run(s: &mut State, action: Action) {
             storymap::actions::create_map(s, [c.x, c.y]);
         }
         Action::Collapse => storymap::actions::toggle_selected(s),
+        Action::StoryDetails => story_panel::toggle(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];
@@ -355,6 +365,7 @@ mod tests {
         assert_eq!(a("q", "KeyQ", false, false), None);
         assert_eq!(a("m", "KeyM", false, false), Some(Action::NewStoryMap));
         assert_eq!(a("E", "KeyE", false, true), Some(Action::Collapse));
+        assert_eq!(a("i", "KeyI", false, false), Some(Action::StoryDetails));
         assert_eq!(action("z", "KeyZ", true, false, true), None);
     }
 

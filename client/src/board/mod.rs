@@ -199,6 +199,9 @@ impl State {
         if self.maps.dirty {
             let drawn = self.maps.relayout();
             self.scene.set_drawn(drawn);
+            if let Some(bar) = &self.map_filter {
+                bar.set_visible(!self.maps.laid.is_empty());
+            }
         }
         if meta {
             show_title(self);
@@ -341,9 +344,8 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     hooks::install(&page)?;
     story_panel::install(&page, &parts.stage)?;
     menu::install(&parts.side, board_id)?;
-    let bar = map_filter::install(&page, &parts.stage, |page, _filter| {
-        // TODO(merge): hand the filter to the story-map layout.
-        page.borrow_mut().request_frame();
+    let bar = map_filter::install(&page, &parts.stage, |page, filter| {
+        page.borrow_mut().set_filter(filter);
     })?;
     page.borrow_mut().map_filter = Some(bar);
     let weak = Rc::downgrade(&page);

@@ -1,6 +1,9 @@
 //! The story panel: the fields of the one selected sticky note as a story (estimate, type,
-//! status, persona, description), shown at the left of the board while exactly one note is
-//! selected. The title is the note's text, edited on the canvas.
+//! status, persona, description). `I` or the toolbar's *Story* button opens it; once open it
+//! follows the selection (hidden while the selection is not exactly one note) until it is
+//! closed with its x, `I` or the button again. It opens on request rather than on every
+//! click so that it never covers the canvas someone is working on. The title is the note's
+//! text, edited on the canvas.
 //!
 //! A change is written when a field commits (`change`: Enter, leaving the field, picking an
 //! option) as one local transaction with only the fields that differ, so it is one undo step
@@ -29,6 +32,8 @@ pub struct Panel {
     error: Element,
     /// The note the panel shows, if any.
     showing: Option<String>,
+    /// Opened with `I` or the toolbar (and not closed since).
+    open: bool,
 }
 
 /// Builds the (hidden) panel into `stage` and writes edits back to the board.
@@ -44,7 +49,19 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         ],
         None,
     )?)?;
-    child(&root, "h2", &[], Some("Story"))?;
+    let head = child(&root, "div", &[("class", "story-head")], None)?;
+    child(&head, "h2", &[], Some("Story"))?;
+    let close = child(
+        &head,
+        "button",
+        &[
+            ("type", "button"),
+            ("id", "story-close"),
+            ("title", "Close (I)"),
+            ("aria-label", "Close the story panel"),
+        ],
+        Some("×"),
+    )?;
     let field = |label: &str| -> Result<Element, JsValue> {
         child(&root, "label", &[("class", "story-field")], Some(label))
     };
@@ -113,6 +130,15 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         None,
     )?;
     let weak = std::rc::Rc::downgrade(page);
+    Listener::new(&close, "click", move |_| {
+        if let Some(page) = weak.upgrade()
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            toggle(&mut s);
+        }
+    })?
+    .forever();
+    let weak = std::rc::Rc::downgrade(page);
     Listener::new(&root, "change", move |_| {
         if let Some(page) = weak.upgrade()
             && let Ok(mut s) = page.try_borrow_mut()
@@ -130,13 +156,37 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         description,
         error,
         showing: None,
+        open: false,
     });
     Ok(())
 }
 
-/// Shows the selected note's fields, or hides the panel when the selection is not one note.
-/// Called after selection changes and after document changes.
+/// Opens or closes the panel.
+pub fn toggle(s: &mut State) {
+    if let Some(panel) = s.story_panel.as_mut() {
+        panel.open = !panel.open;
+        if let Some(button) = s
+            .stage
+            .query_selector("[data-action=story-details]")
+            .ok()
+            .flatten()
+        {
+            let _ = button.set_attribute("aria-pressed", if panel.open { "true" } else { "false" });
+        }
+    }
+    refresh(s);
+}
+
+/// Shows the selected note's fields, or hides the panel when it is closed or the selection is
+/// not one note. Called after selection changes and after document changes.
 pub fn refresh(s: &mut State) {
+    if !s.story_panel.as_ref().is_some_and(|p| p.open) {
+        if let Some(panel) = s.story_panel.as_mut() {
+            panel.root.set_hidden(true);
+            panel.showing = None;
+        }
+        return;
+    }
     let note = single_note(s);
     let fields = note
         .as_ref()

@@ -43,6 +43,12 @@ const BUTTONS: &[(&str, &str, &str, Action)] = &[
         Action::NewStoryMap,
     ),
     (
+        "story-details",
+        "Story",
+        "Story details of the selected note (I)",
+        Action::StoryDetails,
+    ),
+    (
         "connect",
         "Arrow",
         "Arrow between two items (C)",
