@@ -11,81 +11,41 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context, ensure};
 use huddle_shared::storymap::StoryMap;
-use huddle_tests::browser::{self, Browser, Page};
-use huddle_tests::client::{Client, WAIT};
+use huddle_tests::browser;
+use huddle_tests::client::Client;
 use huddle_tests::http;
+use huddle_tests::person::Person;
 use huddle_tests::server::TestServer;
 use serde_json::{Value, json};
 
-/// The board page is up: its hooks exist and it is connected.
-const READY: &str =
-    "window.huddle && ['online', 'saved'].includes(document.querySelector('#status')?.textContent)";
 /// The zoom the tests work at: a map with three columns and a few rows fits the window.
 const ZOOM: f64 = 0.6;
 
-/// A person: their own browser with one tab on a board.
-struct Person {
-    name: &'static str,
-    page: Page,
-    _browser: Browser,
+/// A person on `board` at [`ZOOM`].
+async fn join(name: &'static str, server: &TestServer, board: &str) -> anyhow::Result<Person> {
+    let person = Person::join(name, server, board).await?;
+    person
+        .page
+        .eval(&format!("huddle.setCamera(0, 0, {ZOOM})"))
+        .await?;
+    Ok(person)
 }
 
-impl Person {
-    async fn join(name: &'static str, server: &TestServer, board: &str) -> anyhow::Result<Person> {
-        let browser = Browser::launch().await?;
-        let page = browser
-            .new_page(&server.http_url(&format!("/b/{board}")))
-            .await?;
-        let person = Person {
-            name,
-            page,
-            _browser: browser,
-        };
-        person.wait("the board page to connect", READY).await?;
-        person
-            .page
-            .eval(&format!("huddle.setCamera(0, 0, {ZOOM})"))
-            .await?;
-        Ok(person)
-    }
+/// What these tests do at a story map on top of [`Person`].
+trait Mapping {
+    async fn map(&self) -> anyhow::Result<Value>;
+    async fn note(&self, at: [f64; 2], text: &str) -> anyhow::Result<String>;
+    async fn rename(&self, text: &str) -> anyhow::Result<()>;
+    async fn wait_map(&self, what: &str, js: &str) -> anyhow::Result<Value>;
+}
 
-    async fn wait(&self, what: &str, js: &str) -> anyhow::Result<Value> {
-        match self.page.wait_for(js, WAIT).await {
-            Ok(value) => Ok(value),
-            Err(err) => {
-                let shown = self
-                    .page
-                    .eval("JSON.stringify({maps: huddle.storyMaps(), editing: huddle.editing()})")
-                    .await
-                    .map_or_else(|e| format!("(unreadable: {e:#})"), |v| v.to_string());
-                Err(err.context(format!(
-                    "{} waiting for {what}; the page shows {shown}; console: {:?}",
-                    self.name,
-                    self.page.console()
-                )))
-            }
-        }
-    }
-
+impl Mapping for Person {
     /// The first story map as the page sees it (with `screen`).
     async fn map(&self) -> anyhow::Result<Value> {
         let maps = self.page.eval("huddle.storyMaps()").await?;
         maps.get(0)
             .cloned()
             .with_context(|| format!("{} shows no story map: {maps}", self.name))
-    }
-
-    /// The middle of the canvas, offset by `dx`, `dy` pixels.
-    async fn canvas_point(&self, dx: f64, dy: f64) -> anyhow::Result<[f64; 2]> {
-        let r = self
-            .page
-            .eval(
-                "(() => { const r = document.querySelector('#board-canvas').getBoundingClientRect();
-                          return [r.left + r.width / 2, r.top + r.height / 2]; })()",
-            )
-            .await?;
-        let [x, y]: [f64; 2] = serde_json::from_value(r)?;
-        Ok([x + dx, y + dy])
     }
 
     /// Double-clicks empty canvas at `at`, types `text` into the new note, ends editing.
@@ -112,13 +72,6 @@ impl Person {
             .await?;
         self.page
             .call("Input.insertText", json!({ "text": text }))
-            .await?;
-        Ok(())
-    }
-
-    async fn end_edit(&self) -> anyhow::Result<()> {
-        self.page.press("Escape", 0).await?;
-        self.wait("editing to end", "huddle.editing() === null")
             .await?;
         Ok(())
     }
@@ -202,7 +155,7 @@ async fn a_map_is_built_and_rearranged_with_the_mouse() -> anyhow::Result<()> {
     browser::ensure_client_built()?;
     let (server, _data) = TestServer::start()?;
     let board = http::create_board(server.addr(), "Story map").await?;
-    let a = Person::join("A", &server, &board).await?;
+    let a = join("A", &server, &board).await?;
 
     // Two free notes left of where the map will be.
     let s1 = a
@@ -454,8 +407,8 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
     })?;
     rust.save().await?;
 
-    let a = Person::join("A", &server, &board).await?;
-    let b = Person::join("B", &server, &board).await?;
+    let a = join("A", &server, &board).await?;
+    let b = join("B", &server, &board).await?;
     let shown = "m.screen.stories.length === 3";
     let map_a = a.wait_map("the map", shown).await?;
     let map_b = b.wait_map("the map", shown).await?;
@@ -569,7 +522,7 @@ async fn stories_and_parts_are_edited_undone_and_deleted() -> anyhow::Result<()>
         Ok((story, mvp, checkout))
     })?;
     rust.save().await?;
-    let a = Person::join("A", &server, &board).await?;
+    let a = join("A", &server, &board).await?;
     let map = a
         .wait_map("the map", "m.screen.stories.length === 1")
         .await?;
