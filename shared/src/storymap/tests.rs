@@ -176,7 +176,10 @@ fn deleting_parts_never_deletes_a_story() {
     assert_eq!((last.id.as_deref(), last.name.as_str()), (None, UNSORTED));
     assert_eq!(last.steps[0].cells[0], std::slice::from_ref(&s1));
     assert_eq!(map.releases.len(), 2, "MVP and Unscheduled");
-    assert_eq!(map.activities[0].steps[0].cells[1], std::slice::from_ref(&s2));
+    assert_eq!(
+        map.activities[0].steps[0].cells[1],
+        std::slice::from_ref(&s2)
+    );
 
     let snap = f.board.snapshot(&f.board.doc().transact());
     let layout = MapLayout::compute(&map, &snap, &ViewOptions::default());
