@@ -57,7 +57,8 @@ fn write_map(out: &mut String, board: &BoardSnapshot, map: &StoryMap) {
 /// "3 stories, 8 points, 2 tech debt".
 fn totals(t: &Totals) -> String {
     let stories = if t.stories == 1 { "story" } else { "stories" };
-    let mut s = format!("{} {stories}, {} points", t.stories, number(t.points));
+    let points = if t.points == 1.0 { "point" } else { "points" };
+    let mut s = format!("{} {stories}, {} {points}", t.stories, number(t.points));
     if t.tech_debt_points > 0.0 {
         let _ = write!(s, ", {} tech debt", number(t.tech_debt_points));
     }
