@@ -112,7 +112,10 @@ async fn create(
     let template = transfer::parse_template(template.as_deref())?;
     let new = transfer::from_template(&title, template, now_ms())?;
     let id = new_board_id();
-    state.store.create_board(&id, &new.meta, &new.update).await?;
+    state
+        .store
+        .create_board(&id, &new.meta, &new.update)
+        .await?;
     let url = format!("/b/{id}");
     Ok((StatusCode::CREATED, Json(Created { id, url })).into_response())
 }
@@ -140,7 +143,10 @@ async fn import(
     })
     .await??;
     let id = new_board_id();
-    state.store.create_board(&id, &new.meta, &new.update).await?;
+    state
+        .store
+        .create_board(&id, &new.meta, &new.update)
+        .await?;
     let url = format!("/b/{id}");
     let title = new.meta.title;
     Ok((StatusCode::CREATED, Json(Imported { id, url, title })).into_response())

@@ -39,7 +39,10 @@ fn open(data: &Path, curl: &str) -> anyhow::Result<Store> {
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     let format = transfer::parse_format(&args.format)?;
     if !is_valid_board_id(&args.board) {
-        bail!("{:?} is not a board id (1 to 64 characters of A-Z, a-z, 0-9, '_' and '-')", args.board);
+        bail!(
+            "{:?} is not a board id (1 to 64 characters of A-Z, a-z, 0-9, '_' and '-')",
+            args.board
+        );
     }
     if !args.data.is_dir() {
         bail!("no data directory at {}", args.data.display());
@@ -53,7 +56,11 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
     );
     let store = open(&args.data, &curl)?;
     if store.board_meta(&args.board)?.is_none() {
-        bail!("no board with id {:?} in {}", args.board, args.data.display());
+        bail!(
+            "no board with id {:?} in {}",
+            args.board,
+            args.data.display()
+        );
     }
     let snapshot = store.load_snapshot(&args.board)?;
     let body = format.export(&snapshot);
@@ -119,7 +126,10 @@ fn read_limited(path: &Path) -> anyhow::Result<String> {
         file.take(limit + 1).read_to_end(&mut bytes)?;
     }
     if bytes.len() as u64 > limit {
-        bail!("{} is larger than the {limit} bytes an import may hold", path.display());
+        bail!(
+            "{} is larger than the {limit} bytes an import may hold",
+            path.display()
+        );
     }
     String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }

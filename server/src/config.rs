@@ -22,11 +22,15 @@ pub enum Command {
     /// Run the server: the web app, the HTTP API and the WebSocket sync endpoint.
     Serve(ServeArgs),
     /// Export a board from the data directory (the server must not be running on it).
-    #[command(after_help = "Examples:\n  huddle export a1B2c3D4e5F6 --format markdown --out backlog.md\n  huddle export a1B2c3D4e5F6 --format csv > backlog.csv\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl -o backlog.csv 'http://127.0.0.1:8080/api/boards/BOARD/export?format=csv'")]
+    #[command(
+        after_help = "Examples:\n  huddle export a1B2c3D4e5F6 --format markdown --out backlog.md\n  huddle export a1B2c3D4e5F6 --format csv > backlog.csv\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl -o backlog.csv 'http://127.0.0.1:8080/api/boards/BOARD/export?format=csv'"
+    )]
     Export(ExportArgs),
     /// Import a CSV backlog or a board's JSON into a new board in the data directory (the
     /// server must not be running on it). Prints the new board's id and URL path.
-    #[command(after_help = "Examples:\n  huddle import jira-export.csv --format csv --title 'Checkout'\n  huddle import board.json --format json\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl --data-binary @jira-export.csv 'http://127.0.0.1:8080/api/boards/import?format=csv&title=Checkout'")]
+    #[command(
+        after_help = "Examples:\n  huddle import jira-export.csv --format csv --title 'Checkout'\n  huddle import board.json --format json\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl --data-binary @jira-export.csv 'http://127.0.0.1:8080/api/boards/import?format=csv&title=Checkout'"
+    )]
     Import(ImportArgs),
 }
 

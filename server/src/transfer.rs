@@ -95,7 +95,15 @@ pub fn from_import(
             let title = title.unwrap_or(DEFAULT_IMPORT_TITLE).to_owned();
             let mut txn = board.transact_mut();
             board.init_meta(&mut txn, &title, now_ms as f64);
-            write_backlog(&board, &mut txn, &backlog, &title, [0.0, 0.0], AUTHOR, now_ms as f64)?;
+            write_backlog(
+                &board,
+                &mut txn,
+                &backlog,
+                &title,
+                [0.0, 0.0],
+                AUTHOR,
+                now_ms as f64,
+            )?;
             board.set_template(&mut txn, Template::StoryMap.name());
             title
         }
@@ -152,7 +160,11 @@ mod tests {
     fn snapshot(new: &NewBoard) -> BoardSnapshot {
         let board = Board::new();
         let update = yrs::Update::decode_v1(&new.update).expect("update");
-        board.doc().transact_mut().apply_update(update).expect("apply");
+        board
+            .doc()
+            .transact_mut()
+            .apply_update(update)
+            .expect("apply");
         board.snapshot(&board.doc().transact())
     }
 

@@ -82,8 +82,16 @@ fn csv_export_imports_back_into_an_equal_map() {
     let copy = Board::with_client_id(8);
     let mut txn = copy.transact_mut();
     let original = &Outline::all(&board)[0];
-    write_backlog(&copy, &mut txn, &backlog, &original.title, [0.0, 0.0], "", 0.0)
-        .expect("write");
+    write_backlog(
+        &copy,
+        &mut txn,
+        &backlog,
+        &original.title,
+        [0.0, 0.0],
+        "",
+        0.0,
+    )
+    .expect("write");
     let back = Outline::all(&copy.snapshot(&txn));
     assert_eq!(back.len(), 1);
     assert_eq!(&back[0], original);

@@ -12,8 +12,9 @@
 //!   becomes an activity of that name. Stories with no epic go to a last activity
 //!   "Unsorted". Trello: the card's list (`List Name`) is the activity.
 //! - steps: the story's `Component` (Huddle writes the step there), else one step
-//!   "Stories" per activity. Steps appear in the order of their first story; a step with no
-//!   story cannot be told from the file and is not created.
+//!   "Stories" per activity. Steps are ordered by `Step Order` when the file has it (Huddle
+//!   writes it), else by their first story; a step with no story cannot be told from the
+//!   file and is not created (nor is an empty release slice).
 //! - release slices: `Fix Version` (the first non-empty one), in order of first use; no
 //!   version is "Unscheduled". Trello cards are all unscheduled.
 //! - order: by the `Rank` column when there is one, else file order.
@@ -142,7 +143,8 @@ pub fn parse_backlog(text: &str) -> Result<Backlog, ImportError> {
 /// Collects activities, steps and releases in order of first use.
 #[derive(Default)]
 struct Builder {
-    activities: Vec<(String, Vec<String>)>,
+    /// Each activity's steps with their `Step Order` (infinite when the file has none).
+    activities: Vec<(String, Vec<(String, f64)>)>,
     releases: Vec<String>,
     /// `(rank, file order, story)`, sorted when finished.
     stories: Vec<(f64, usize, BacklogStory)>,
@@ -174,12 +176,12 @@ impl Builder {
         self.activities.len() - 1
     }
 
-    fn step(&mut self, activity: usize, name: &str) -> usize {
+    fn step(&mut self, activity: usize, name: &str, order: Option<f64>) -> usize {
         let steps = &mut self.activities[activity].1;
-        match steps.iter().position(|n| n == name) {
+        match steps.iter().position(|(n, _)| n == name) {
             Some(i) => i,
             None => {
-                steps.push(name.to_owned());
+                steps.push((name.to_owned(), order.unwrap_or(f64::INFINITY)));
                 steps.len() - 1
             }
         }
@@ -214,11 +216,25 @@ impl Builder {
                 }
             }
         }
+        // Steps by their order (stable: first use breaks ties), stories' indices remapped.
+        let mut activities = Vec::new();
+        for (a, (name, steps)) in self.activities.into_iter().enumerate() {
+            let mut sorted: Vec<(usize, (String, f64))> = steps.into_iter().enumerate().collect();
+            sorted.sort_by(|x, y| x.1.1.total_cmp(&y.1.1).then(x.0.cmp(&y.0)));
+            let mut new_index = vec![0; sorted.len()];
+            for (new, (old, _)) in sorted.iter().enumerate() {
+                new_index[*old] = new;
+            }
+            for (_, _, s) in self.stories.iter_mut().filter(|s| s.2.activity == a) {
+                s.step = new_index[s.step];
+            }
+            activities.push((name, sorted.into_iter().map(|(_, (n, _))| n).collect()));
+        }
         self.stories
             .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         Backlog {
             source,
-            activities: self.activities,
+            activities,
             releases: self.releases,
             stories: self.stories.into_iter().map(|s| s.2).collect(),
         }
@@ -251,6 +267,7 @@ fn jira(header: &Header, rows: &[Row], b: &mut Builder) -> Result<(), ImportErro
     let versions = header.all(&["Fix Version", "Fix Version/s", "Fix versions"]);
     let status = header.one(&["Status"]);
     let components = header.all(&["Component", "Component/s", "Components"]);
+    let step_order = header.one(&["Step Order"]);
     let parent = header.one(&["Parent", "Parent id"]);
     let parent_summary = header.one(&["Parent summary"]);
     let epic_link = header.one(&["Epic Link", "Custom field (Epic Link)"]);
@@ -306,7 +323,22 @@ fn jira(header: &Header, rows: &[Row], b: &mut Builder) -> Result<(), ImportErro
             "" => DEFAULT_STEP,
             s => s,
         };
-        let step = b.step(activity, step);
+        let step_rank = match cell(row, step_order) {
+            "" => None,
+            o => Some(
+                o.parse::<f64>()
+                    .ok()
+                    .filter(|o| o.is_finite())
+                    .ok_or_else(|| {
+                        ImportError::at(
+                            row.line,
+                            col(step_order),
+                            format!("Step Order: {o:?} is not a number"),
+                        )
+                    })?,
+            ),
+        };
+        let step = b.step(activity, step, step_rank);
         let release = b.release(first_nonempty(row, &versions));
         let estimate = match cell(row, points) {
             "" => None,
@@ -367,7 +399,7 @@ fn trello(header: &Header, rows: &[Row], b: &mut Builder) -> Result<(), ImportEr
             "" => b.no_epic(),
             l => b.activity(l),
         };
-        let step = b.step(activity, DEFAULT_STEP);
+        let step = b.step(activity, DEFAULT_STEP, None);
         // Trello writes "name (colour), other (colour)"; a colour-only label has no name.
         let labels = cell(row, labels)
             .split(", ")

@@ -9,6 +9,9 @@
 //!   (`To Do`, `In Progress`, `Done`).
 //! - `Fix Version`: the release slice; empty for "Unscheduled".
 //! - `Component`: the step (Jira has no "step"; components are the closest per-issue tag).
+//! - `Step Order`: the step's place in its activity (1, 2, ...), for Huddle's own import: a
+//!   step's stories may all sit in a later slice than the next step's, so row order alone
+//!   cannot tell the steps' order. Jira's importer ignores a column that is not mapped.
 //! - `Epic Name` (on epics) and `Epic Link` (on stories, the epic's name): for Jira Data
 //!   Center and Server, whose importer links stories to epics this way.
 //! - `Parent`: the epic's `Issue Id`, for Jira Cloud, which replaced Epic Link/Epic Name by
@@ -27,7 +30,7 @@ use crate::storymap::StoryMap;
 use super::markdown::number;
 
 /// The columns before the repeated `Labels`.
-pub(super) const COLUMNS: [&str; 13] = [
+pub(super) const COLUMNS: [&str; WIDTH] = [
     "Issue Id",
     "Issue Type",
     "Summary",
@@ -36,12 +39,16 @@ pub(super) const COLUMNS: [&str; 13] = [
     "Status",
     "Fix Version",
     "Component",
+    "Step Order",
     "Epic Name",
     "Epic Link",
     "Parent",
     "Persona",
     "Rank",
 ];
+
+/// How many columns come before the repeated `Labels`.
+const WIDTH: usize = 14;
 
 /// The Jira issue type written for epics (activities).
 pub(super) const EPIC: &str = "Epic";
@@ -51,8 +58,8 @@ pub(super) const STORY: &str = "Story";
 /// The board's story maps as Jira CSV (header row, epics, stories; RFC 4180 quoting).
 pub fn jira_csv(board: &BoardSnapshot) -> String {
     let maps = StoryMap::all(board);
-    let mut epics: Vec<[String; 13]> = Vec::new();
-    let mut stories: Vec<([String; 13], &[String])> = Vec::new();
+    let mut epics: Vec<[String; WIDTH]> = Vec::new();
+    let mut stories: Vec<([String; WIDTH], &[String])> = Vec::new();
     let mut next_id = 1;
     for map in &maps {
         let mut epic_ids = Vec::new();
@@ -65,11 +72,11 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
             let id = next_id.to_string();
             next_id += 1;
             let name = one_line(&activity.name);
-            let mut row: [String; 13] = Default::default();
+            let mut row: [String; WIDTH] = Default::default();
             row[0] = id.clone();
             row[1] = EPIC.into();
             row[2] = name.clone();
-            row[8] = name.clone();
+            row[9] = name.clone();
             epics.push(row);
             epic_ids.push(Some((id, name)));
         }
@@ -78,7 +85,7 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
                 continue;
             };
             let f = &story.story;
-            let mut row: [String; 13] = Default::default();
+            let mut row: [String; WIDTH] = Default::default();
             row[0] = next_id.to_string();
             next_id += 1;
             row[1] = match f.kind() {
@@ -94,11 +101,12 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
                 row[6] = one_line(&release.name);
             }
             row[7] = one_line(&map.activities[a].steps[s].name);
+            row[8] = (s + 1).to_string();
             if let Some((id, name)) = &epic_ids[a] {
-                row[9] = name.clone();
-                row[10] = id.clone();
+                row[10] = name.clone();
+                row[11] = id.clone();
             }
-            row[11] = f.persona.clone().unwrap_or_default();
+            row[12] = f.persona.clone().unwrap_or_default();
             stories.push((row, &story.tags));
         }
     }
@@ -112,7 +120,7 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
     let _ = writer.write_record(header);
     let rows = epics.into_iter().map(|row| (row, &[][..])).chain(stories);
     for (rank, (mut row, tags)) in rows.enumerate() {
-        row[12] = (rank + 1).to_string();
+        row[13] = (rank + 1).to_string();
         let padded = (0..labels).map(|i| tags.get(i).map_or("", String::as_str));
         let _ = writer.write_record(row.iter().map(String::as_str).chain(padded));
     }
