@@ -1,5 +1,6 @@
 use super::*;
 use crate::export::Outline;
+use crate::model::{Board, Status, StoryType};
 
 fn backlog(text: &str) -> Backlog {
     parse_backlog(text).expect("valid backlog")
@@ -128,4 +129,25 @@ Issue Id,Issue Type,Summary,Story Points,Fix Version,Component,Parent,Epic Name,
     assert_eq!(titles, ["First #x", "Second", "Later"]);
     assert_eq!(outline.stories[0].tags, ["x"]);
     assert_eq!(outline.stories[2].story_type, StoryType::TechDebt);
+}
+
+#[test]
+fn step_order_beats_the_order_of_first_use() {
+    // "Compare" is used first (in an earlier slice) but is the activity's second step.
+    let text = "\
+Summary,Component,Step Order,Fix Version,Epic Link
+a,Compare,2,MVP,Decide
+b,Save,1,R2,Decide
+";
+    let b = backlog(text);
+    assert_eq!(
+        b.activities,
+        [(
+            "Decide".to_owned(),
+            vec!["Save".to_owned(), "Compare".to_owned()]
+        )]
+    );
+    assert_eq!((b.stories[0].step, b.stories[1].step), (1, 0));
+    let (l, c, _) = error("Summary,Step Order\na,first\n");
+    assert_eq!((l, c), (2, 2));
 }
