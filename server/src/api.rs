@@ -1,7 +1,7 @@
 //! The HTTP API under `/api`: create (blank or from a template), list, inspect, export,
 //! import and delete boards.
 
-use axum::extract::rejection::StringRejection;
+use axum::extract::rejection::{QueryRejection, StringRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -91,6 +91,11 @@ impl BoardInfo {
     }
 }
 
+/// A query string axum could not read, as our JSON error.
+fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError::BadRequest(format!("bad query string: {}", e.body_text()))
+}
+
 fn check_id(id: &str) -> Result<(), ApiError> {
     if is_valid_board_id(id) {
         Ok(())
@@ -124,9 +129,10 @@ async fn create(
 /// file is checked before the board is created, so a bad file creates nothing.
 async fn import(
     State(state): State<AppState>,
-    Query(query): Query<ImportQuery>,
+    query: Result<Query<ImportQuery>, QueryRejection>,
     body: Result<String, StringRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
     let text = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(format!(
             "an imported file is at most {MAX_IMPORT_BODY_BYTES} bytes"
@@ -215,9 +221,10 @@ async fn export_json(
 /// `GET /api/boards/{id}/export?format=markdown|csv|json`, as a download.
 async fn export(
     Path(id): Path<String>,
-    Query(query): Query<ExportQuery>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
     let format = query.format.ok_or_else(|| {
         ApiError::BadRequest("format=markdown, format=csv or format=json is required".into())
     })?;

@@ -46,7 +46,8 @@ pub fn board_json(board: &BoardSnapshot) -> String {
 }
 
 /// Parses and checks a board's JSON. Syntax errors carry serde's line and column; content
-/// errors name the item (at line 1, column 1, since serde keeps no positions for values).
+/// errors name the item and point at its key in the text (serde keeps no positions for
+/// values, so the key is found again).
 pub fn parse_board_json(json: &str) -> Result<BoardSnapshot, ImportError> {
     if json.len() > MAX_JSON_BYTES {
         return Err(ImportError::at(
@@ -70,19 +71,41 @@ pub fn parse_board_json(json: &str) -> Result<BoardSnapshot, ImportError> {
             ),
         ));
     }
-    check(&export.board).map_err(|m| ImportError::at(1, 1, m))?;
+    check(&export.board).map_err(|(id, m)| {
+        let (line, column) = id.and_then(|id| locate_key(json, &id)).unwrap_or((1, 1));
+        ImportError::at(line, column, m)
+    })?;
     Ok(export.board)
 }
 
-fn check(board: &BoardSnapshot) -> Result<(), String> {
+/// Line and column (1-based, in characters) of `"key"` used as an object key (followed by
+/// `:` and `{`, which a value naming the same id never is).
+fn locate_key(json: &str, key: &str) -> Option<(usize, usize)> {
+    let quoted = format!("\"{key}\"");
+    let at = json.match_indices(&quoted).map(|(i, _)| i).find(|&i| {
+        let rest = json[i + quoted.len()..].trim_start();
+        rest.strip_prefix(':')
+            .is_some_and(|r| r.trim_start().starts_with('{'))
+    })?;
+    let before = &json[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
+}
+
+/// Checks limits and shapes; an error names the item at fault, if one is.
+fn check(board: &BoardSnapshot) -> Result<(), (Option<String>, String)> {
     if board.items.len() > MAX_BOARD_ITEMS {
-        return Err(format!(
-            "{} items, more than the {MAX_BOARD_ITEMS} a board may hold",
-            board.items.len()
+        return Err((
+            None,
+            format!(
+                "{} items, more than the {MAX_BOARD_ITEMS} a board may hold",
+                board.items.len()
+            ),
         ));
     }
     for (id, item) in &board.items {
-        let bad = |what: &str| Err(format!("item {id:?}: {what}"));
+        let bad = |what: &str| Err((Some(id.clone()), format!("item {id:?}: {what}")));
         let valid_id = |s: &str| {
             (1..=MAX_ID_CHARS).contains(&s.len())
                 && s.bytes()
@@ -181,6 +204,10 @@ mod tests {
         );
         let e = parse_board_json(&json).unwrap_err();
         assert!(e.message.contains("connector"), "{e}");
+        // The error points at the item's key.
+        let json = json.replace("{\"c\": ", "{\n  \"c\": ");
+        let e = parse_board_json(&json).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3), "{e}");
         let big = " ".repeat(MAX_JSON_BYTES + 1);
         assert!(
             parse_board_json(&big)
