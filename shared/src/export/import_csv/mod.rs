@@ -43,7 +43,8 @@ use super::csv_reader::{Limits, Row, read};
 use crate::model::{MAX_STORY_FIELD_CHARS, StoryFields};
 use crate::storymap::UNSORTED;
 
-/// Largest CSV accepted: 5,000 stories with a paragraph each is about 2 MB.
+/// Largest CSV accepted: 5,000 stories with a paragraph each are about 2 MB; twice that
+/// leaves room for long descriptions.
 pub const MAX_CSV_BYTES: usize = 4 * 1024 * 1024;
 /// Most rows after the header: a release plan, not a whole issue tracker.
 pub const MAX_CSV_ROWS: usize = 5_000;
