@@ -1,38 +1,75 @@
-//! The HTTP API under `/api`: create, list, inspect, export and delete boards.
+//! The HTTP API under `/api`: create (blank or from a template), list, inspect, export,
+//! import and delete boards.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::rejection::{QueryRejection, StringRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use huddle_shared::export::MAX_JSON_BYTES;
 use huddle_shared::ids::{is_valid_board_id, new_board_id};
-use huddle_shared::model::Board;
+use huddle_shared::model::BoardSnapshot;
 use serde::{Deserialize, Serialize};
-use yrs::{ReadTxn, StateVector, Transact};
 
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::{BoardMeta, now_ms};
+use crate::transfer::{self, NewBoardError};
 
-/// Longest board title accepted, so lists stay readable.
-const MAX_TITLE_CHARS: usize = 200;
+/// Largest import request body: the larger of the two formats' own limits (a board's JSON;
+/// a CSV backlog is refused above its smaller limit with a line and column). Bigger bodies
+/// are cut off by axum before they are buffered, with 413.
+pub const MAX_IMPORT_BODY_BYTES: usize = MAX_JSON_BYTES;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/boards", get(list).post(create))
+        .route(
+            "/boards/import",
+            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES)),
+        )
         .route("/boards/{id}", get(show).delete(delete))
-        .route("/boards/{id}/export.json", get(export))
+        .route("/boards/{id}/export.json", get(export_json))
+        .route("/boards/{id}/export", get(export))
 }
 
 #[derive(Deserialize)]
 struct NewBoard {
     title: String,
+    /// A template name; absent is a blank board.
+    #[serde(default)]
+    template: Option<String>,
 }
 
 #[derive(Serialize)]
 struct Created {
     id: String,
     url: String,
+}
+
+#[derive(Serialize)]
+struct Imported {
+    id: String,
+    url: String,
+    title: String,
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    format: Option<String>,
+    title: Option<String>,
+}
+
+impl From<NewBoardError> for ApiError {
+    fn from(e: NewBoardError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
 }
 
 #[derive(Serialize)]
@@ -54,6 +91,11 @@ impl BoardInfo {
     }
 }
 
+/// A query string axum could not read, as our JSON error.
+fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError::BadRequest(format!("bad query string: {}", e.body_text()))
+}
+
 fn check_id(id: &str) -> Result<(), ApiError> {
     if is_valid_board_id(id) {
         Ok(())
@@ -66,34 +108,54 @@ async fn create(
     State(state): State<AppState>,
     body: Result<Json<NewBoard>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(NewBoard { title }) = body.map_err(|e| {
+    let Json(NewBoard { title, template }) = body.map_err(|e| {
         ApiError::BadRequest(format!(
-            "expected {{\"title\": \"...\"}}: {}",
+            "expected {{\"title\": \"...\", \"template\": \"...\"}}: {}",
             e.body_text()
         ))
     })?;
-    let title = title.trim();
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(ApiError::BadRequest(format!(
-            "titles are at most {MAX_TITLE_CHARS} characters"
-        )));
-    }
+    let template = transfer::parse_template(template.as_deref())?;
+    let new = transfer::from_template(&title, template, now_ms())?;
     let id = new_board_id();
-    let now = now_ms();
-    let board = Board::new();
-    board.init_meta(&mut board.transact_mut(), title, now as f64);
-    let update = board
-        .doc()
-        .transact()
-        .encode_state_as_update_v1(&StateVector::default());
-    let meta = BoardMeta {
-        title: title.to_owned(),
-        created_at: now,
-        updated_at: now,
-    };
-    state.store.create_board(&id, &meta, &update).await?;
+    state
+        .store
+        .create_board(&id, &new.meta, &new.update)
+        .await?;
     let url = format!("/b/{id}");
     Ok((StatusCode::CREATED, Json(Created { id, url })).into_response())
+}
+
+/// `POST /api/boards/import?format=csv|json&title=...`: the file is the raw body. The whole
+/// file is checked before the board is created, so a bad file creates nothing.
+async fn import(
+    State(state): State<AppState>,
+    query: Result<Query<ImportQuery>, QueryRejection>,
+    body: Result<String, StringRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
+    let text = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(format!(
+            "an imported file is at most {MAX_IMPORT_BODY_BYTES} bytes"
+        )),
+        _ => ApiError::BadRequest(format!("the file must be UTF-8 text: {}", e.body_text())),
+    })?;
+    let format = query
+        .format
+        .ok_or_else(|| ApiError::BadRequest("format=csv or format=json is required".into()))?;
+    let title = query.title.filter(|t| !t.trim().is_empty());
+    // Parsing and building a large board is CPU work: keep it off the async workers.
+    let new = tokio::task::spawn_blocking(move || {
+        transfer::from_import(&format, &text, title.as_deref(), now_ms())
+    })
+    .await??;
+    let id = new_board_id();
+    state
+        .store
+        .create_board(&id, &new.meta, &new.update)
+        .await?;
+    let url = format!("/b/{id}");
+    let title = new.meta.title;
+    Ok((StatusCode::CREATED, Json(Imported { id, url, title })).into_response())
 }
 
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<BoardInfo>>, ApiError> {
@@ -123,30 +185,61 @@ async fn show(
     }
 }
 
-async fn export(
-    Path(id): Path<String>,
-    State(state): State<AppState>,
-) -> Result<Response, ApiError> {
-    check_id(&id)?;
-    if state.store.board_meta(&id)?.is_none() {
-        return Err(ApiError::NoSuchBoard(id));
+/// The board as plain values: from its room if it is loaded (it may hold updates not yet
+/// compacted), otherwise from disk without starting a room.
+async fn snapshot(state: &AppState, id: &str) -> Result<BoardSnapshot, ApiError> {
+    check_id(id)?;
+    if state.store.board_meta(id)?.is_none() {
+        return Err(ApiError::NoSuchBoard(id.to_owned()));
     }
-    // A loaded board answers from memory (it may hold updates not yet compacted); otherwise
-    // read it from disk without starting a room.
-    let live = match state.rooms.get(&id) {
+    let live = match state.rooms.get(id) {
         Some(room) => room.export().await.ok(),
         None => None,
     };
-    let snapshot = match live {
-        Some(snapshot) => snapshot,
+    match live {
+        Some(snapshot) => Ok(snapshot),
         None => {
             let store = state.store.clone();
-            tokio::task::spawn_blocking(move || store.load_snapshot(&id)).await??
+            let id = id.to_owned();
+            Ok(tokio::task::spawn_blocking(move || store.load_snapshot(&id)).await??)
         }
-    };
+    }
+}
+
+async fn export_json(
+    Path(id): Path<String>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let snapshot = snapshot(&state, &id).await?;
     Ok((
         [("content-type", "application/json")],
         snapshot.to_json_pretty(),
+    )
+        .into_response())
+}
+
+/// `GET /api/boards/{id}/export?format=markdown|csv|json`, as a download.
+async fn export(
+    Path(id): Path<String>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
+    let format = query.format.ok_or_else(|| {
+        ApiError::BadRequest("format=markdown, format=csv or format=json is required".into())
+    })?;
+    let format = transfer::parse_format(&format)?;
+    let snapshot = snapshot(&state, &id).await?;
+    let download = transfer::download(&snapshot, format);
+    Ok((
+        [
+            (header::CONTENT_TYPE, download.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", download.filename),
+            ),
+        ],
+        download.body,
     )
         .into_response())
 }

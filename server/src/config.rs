@@ -21,6 +21,53 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: the web app, the HTTP API and the WebSocket sync endpoint.
     Serve(ServeArgs),
+    /// Export a board from the data directory (the server must not be running on it).
+    #[command(
+        after_help = "Examples:\n  huddle export a1B2c3D4e5F6 --format markdown --out backlog.md\n  huddle export a1B2c3D4e5F6 --format csv > backlog.csv\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl -o backlog.csv 'http://127.0.0.1:8080/api/boards/BOARD/export?format=csv'"
+    )]
+    Export(ExportArgs),
+    /// Import a CSV backlog or a board's JSON into a new board in the data directory (the
+    /// server must not be running on it). Prints the new board's id and URL path.
+    #[command(
+        after_help = "Examples:\n  huddle import jira-export.csv --format csv --title 'Checkout'\n  huddle import board.json --format json\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl --data-binary @jira-export.csv 'http://127.0.0.1:8080/api/boards/import?format=csv&title=Checkout'"
+    )]
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The board's id (the last part of its URL, /b/ID).
+    pub board: String,
+
+    /// markdown (an ordered backlog), csv (for Jira's CSV importer) or json (the whole board).
+    #[arg(long)]
+    pub format: String,
+
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// The server's data directory.
+    #[arg(long, env = "HUDDLE_DATA", default_value = "./huddle-data")]
+    pub data: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The file to import (`-` reads standard input).
+    pub file: PathBuf,
+
+    /// csv (a Jira, Trello or Huddle backlog, as one story map) or json (a Huddle board).
+    #[arg(long)]
+    pub format: String,
+
+    /// The new board's title (default: the JSON's title, or "Imported backlog" for CSV).
+    #[arg(long)]
+    pub title: Option<String>,
+
+    /// The server's data directory (created if missing).
+    #[arg(long, env = "HUDDLE_DATA", default_value = "./huddle-data")]
+    pub data: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

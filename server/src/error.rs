@@ -14,6 +14,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("no board with id {0:?}")]
     NoSuchBoard(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the server is shutting down")]
     Unavailable,
     #[error(transparent)]
@@ -25,6 +27,7 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::BadBoardId | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NoSuchBoard(_) => StatusCode::NOT_FOUND,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(e) => {
                 tracing::error!("{e}");

@@ -3,8 +3,11 @@
 //! # Layout
 //!
 //! - [`config`]: command-line flags and environment variables.
+//! - [`cli`]: `huddle export` and `huddle import` on the data directory.
 //! - [`app`]: shared state, routes, startup and graceful shutdown.
 //! - [`api`]: the HTTP API (`/api/boards...`); [`error`]: its error type.
+//! - [`transfer`]: new boards from a template or an imported file, and exports as
+//!   downloads; shared by the API and the command line ([`cli`]).
 //! - [`upgrade`]: the WebSocket handshake, handing the connection to tokio-tungstenite.
 //! - [`coalesce`]: gathers a connection's writes into few syscalls, keeping no buffer when idle.
 //! - [`ws`]: one WebSocket connection: frame limits -> y-sync messages -> room commands.
@@ -16,6 +19,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod coalesce;
 pub mod config;
 pub mod error;
@@ -24,5 +28,6 @@ pub mod outbox;
 pub mod room;
 pub mod rooms;
 pub mod store;
+pub mod transfer;
 pub mod upgrade;
 pub mod ws;

@@ -25,5 +25,12 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Export(args) => huddle_server::cli::export(&args),
+        Command::Import(args) => {
+            let id = huddle_server::cli::import(&args)?;
+            // The id on the first line, the page's path on the second: easy to read and to script.
+            println!("{id}\n/b/{id}");
+            Ok(())
+        }
     }
 }

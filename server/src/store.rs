@@ -39,6 +39,9 @@ pub enum StoreError {
     Corrupt { board: String, what: String },
     #[error("storage task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    /// Another process (a running `huddle serve`) holds the database's lock.
+    #[error("the database in {0} is in use by another process (is a Huddle server running on it?)")]
+    Locked(String),
 }
 
 /// What the board list shows; kept beside the document so listing never loads a board.
@@ -147,7 +150,13 @@ fn seq_of_log_key(key: &[u8]) -> Option<u64> {
 
 impl Store {
     pub fn open(path: &std::path::Path, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(path).open()?;
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            // sled says so only in the message of an I/O error (sled 0.34, config.rs).
+            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::Locked(path.display().to_string())
+            }
+            e => StoreError::Sled(e),
+        })?;
         let meta = db.open_tree("boards")?;
         let snapshots = db.open_tree("snapshots")?;
         let log = db.open_tree("log")?;
@@ -201,10 +210,28 @@ impl Store {
         meta: &BoardMeta,
         initial_update: &[u8],
     ) -> Result<(), StoreError> {
-        self.put_meta(board, meta)?;
-        self.append(board, 0, initial_update)?;
+        self.insert_board(board, meta, initial_update)?;
         let target = self.written();
         self.wait_durable(target).await;
+        Ok(())
+    }
+
+    /// Writes a new board's meta and first update, not yet durable: [`Store::create_board`]
+    /// waits for the group commit; the command line calls [`Store::flush_blocking`].
+    pub fn insert_board(
+        &self,
+        board: &str,
+        meta: &BoardMeta,
+        initial_update: &[u8],
+    ) -> Result<(), StoreError> {
+        self.put_meta(board, meta)?;
+        self.append(board, 0, initial_update)
+    }
+
+    /// Flushes everything to disk now, on the calling thread (for the command line, which
+    /// runs no flusher task).
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
         Ok(())
     }
 

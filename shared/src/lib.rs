@@ -11,16 +11,23 @@
 //!   totals) and laid out on the canvas, with drop targets; read by the renderer and export.
 //! - [`arrange`]: sorting, clustering, tidying, aligning and distributing a selection or a
 //!   frame's contents: pure plans, written by [`model::Board::arrange`] in one transaction.
+//! - [`export`]: a board out as a Markdown backlog, Jira CSV or JSON, and a CSV backlog
+//!   (Jira, Trello, Huddle) or a board's JSON in, parsed and checked whole before anything
+//!   is written.
+//! - [`templates`]: what a new board starts with (blank, story map, impact/effort matrix,
+//!   retrospective).
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
 //!   ([`wire::validate`] walks an update before yrs sees it), and Huddle's custom messages.
 
 pub mod arrange;
+pub mod export;
 pub mod ids;
 pub mod model;
 pub mod rank;
 pub mod storymap;
+pub mod templates;
 pub mod wire;
 
 pub use yrs;

@@ -9,10 +9,21 @@ use tokio::net::TcpStream;
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
+    /// Header names in lowercase, with their values, in the order received.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Response {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> anyhow::Result<serde_json::Value> {
         serde_json::from_str(&self.body).with_context(|| format!("not JSON: {}", self.body))
     }
@@ -28,6 +39,11 @@ pub async fn post_json(
     body: &serde_json::Value,
 ) -> anyhow::Result<Response> {
     request(addr, "POST", path, Some(body.to_string())).await
+}
+
+/// POSTs `body` as it is (a file's text, for imports).
+pub async fn post_text(addr: SocketAddr, path: &str, body: &str) -> anyhow::Result<Response> {
+    request(addr, "POST", path, Some(body.to_owned())).await
 }
 
 pub async fn delete(addr: SocketAddr, path: &str) -> anyhow::Result<Response> {
@@ -56,6 +72,12 @@ pub async fn request(
     let text = String::from_utf8(raw)?;
     let (head, body) = text.split_once("\r\n\r\n").context("no header end")?;
     let status = head.split(' ').nth(1).context("no status")?.parse()?;
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
     let chunked = head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked");
@@ -64,7 +86,11 @@ pub async fn request(
     } else {
         body.to_owned()
     };
-    Ok(Response { status, body })
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn dechunk(mut body: &str) -> anyhow::Result<String> {

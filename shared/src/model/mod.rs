@@ -15,6 +15,8 @@
 //! - `clip`: copy, paste and duplicate; [`Clip`], the clipboard format, parsed defensively.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
+//! - `restore`: an item written back from its plain values under its own id (board
+//!   import), and the board's template name.
 //! - `story`: a story's fields (description, estimate, status, type, persona) and [`Place`],
 //!   where a story or a map part sits in its story map.
 //! - `storymap`: story maps: create one, add and reorder activities, steps and release
@@ -29,6 +31,7 @@ mod board;
 mod clip;
 mod items;
 mod keys;
+mod restore;
 mod snapshot;
 mod story;
 mod storymap;
