@@ -7,6 +7,7 @@
 //! `#new-board-submit`, `#open-board`, `#open-board-go`, `#boards a`.
 
 use huddle_shared::ids::is_valid_board_id;
+use huddle_shared::templates::Template;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -18,15 +19,6 @@ use crate::identity::{self, Guest};
 
 /// The board API, relative to this page's origin.
 const BOARDS_API: &str = "/api/boards";
-
-/// The templates a new board can start from (`POST /api/boards` `template`), as named by the
-/// server, with the label people read. The first is the default.
-const TEMPLATES: [(&str, &str); 4] = [
-    ("blank", "Blank"),
-    ("story_map", "Story map"),
-    ("impact_effort", "Impact/effort matrix"),
-    ("retrospective", "Retrospective"),
-];
 
 /// What `GET /api/boards` lists (fields the page does not show are ignored).
 #[derive(Debug, Deserialize)]
@@ -74,8 +66,8 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
         ],
         None,
     )?)?;
-    for (name, label) in TEMPLATES {
-        child(&template, "option", &[("value", name)], Some(label))?;
+    for t in Template::ALL {
+        child(&template, "option", &[("value", t.name())], Some(t.label()))?;
     }
     let submit = element(
         &doc,

@@ -8,10 +8,10 @@ use web_sys::{Headers, RequestInit, Response};
 
 use crate::dom::{self, js_error};
 
-/// Fetches `url`; a successful response's body as text and its headers. An HTTP error becomes
-/// the server's error message (or the status when the body has none); a network failure
-/// says the server cannot be reached.
-pub async fn fetch_text(url: &str, init: &RequestInit) -> Result<(String, Headers), JsValue> {
+/// Fetches `url`; a successful response's body as text. An HTTP error becomes the server's
+/// error message (or the status when the body has none); a network failure says the server
+/// cannot be reached.
+pub async fn fetch_text(url: &str, init: &RequestInit) -> Result<String, JsValue> {
     let promise = dom::window()?.fetch_with_str_and_init(url, init);
     let response: Response = match JsFuture::from(promise).await {
         Ok(response) => response.dyn_into()?,
@@ -28,7 +28,7 @@ pub async fn fetch_text(url: &str, init: &RequestInit) -> Result<(String, Header
     if !response.ok() {
         return Err(JsValue::from_str(&error_message(response.status(), &text)));
     }
-    Ok((text, response.headers()))
+    Ok(text)
 }
 
 /// Fetches `url` and parses a successful response's JSON body.
@@ -36,7 +36,7 @@ pub async fn fetch_json<T: serde::de::DeserializeOwned>(
     url: &str,
     init: &RequestInit,
 ) -> Result<T, JsValue> {
-    let (text, _) = fetch_text(url, init).await?;
+    let text = fetch_text(url, init).await?;
     serde_json::from_str(&text).map_err(js_error)
 }
 

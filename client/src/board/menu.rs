@@ -1,11 +1,12 @@
 //! The board menu in the header: export the board (story maps as a Markdown backlog or a
 //! Jira CSV, the whole board as JSON) and import a CSV backlog or a board JSON into a new
-//! board, through the HTTP API (`GET /api/boards/{id}/export?format=`,
-//! `POST /api/boards/import?format=`).
+//! board (`POST /api/boards/import?format=`).
 //!
-//! Exports are fetched, then saved with a download link, so a failure is shown in words
-//! instead of a broken download. An import opens the new board when it is created; a bad
-//! file's error (which names the line and column) is shown and nothing is created.
+//! Exports are made in the page from its own copy of the board, by the same code as the
+//! server's `GET /api/boards/{id}/export` (`huddle_shared::export`): they work offline and
+//! include edits not yet sent. An import needs the server; it opens the new board when it is
+//! created, and a bad file's error (which names the line and column) is shown in words and
+//! nothing is created.
 //!
 //! Ids the tests use: `#board-menu-button`, `#board-menu`, `[data-export=markdown|csv|json]`,
 //! `[data-import=csv|json]`, `#import-file`, `#board-menu-message`.
@@ -18,9 +19,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
     Blob, BlobPropertyBag, Element, Event, HtmlAnchorElement, HtmlElement, HtmlInputElement,
-    KeyboardEvent, RequestInit, Url,
+    KeyboardEvent, Url,
 };
 
+use huddle_shared::export::{Format, slug};
+use huddle_shared::yrs::Transact;
+
+use super::{Page, State};
 use crate::dom::{self, Listener, child, log_error, typed};
 use crate::http;
 
@@ -28,11 +33,11 @@ use crate::http;
 /// saves uploading a file that would be refused anyway.
 const MAX_IMPORT_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
-/// Export formats: the API's name, the menu label.
-const EXPORTS: [(&str, &str); 3] = [
-    ("markdown", "Export backlog (Markdown)"),
-    ("csv", "Export backlog for Jira (CSV)"),
-    ("json", "Export board (JSON)"),
+/// Export formats and their menu labels.
+const EXPORTS: [(Format, &str); 3] = [
+    (Format::Markdown, "Export backlog (Markdown)"),
+    (Format::Csv, "Export backlog for Jira (CSV)"),
+    (Format::Json, "Export board (JSON)"),
 ];
 
 /// Import formats: the API's name, the menu label, the file types offered.
@@ -47,8 +52,8 @@ struct Imported {
     url: String,
 }
 
-/// Builds the menu button into the header's `side` and wires it to board `board_id`.
-pub fn install(side: &Element, board_id: &str) -> Result<(), JsValue> {
+/// Builds the menu button into the header's `side` and wires it to the page's board.
+pub fn install(page: &Page, side: &Element) -> Result<(), JsValue> {
     let wrap = child(side, "div", &[("class", "board-menu-wrap")], None)?;
     let button = child(
         &wrap,
@@ -75,7 +80,7 @@ pub fn install(side: &Element, board_id: &str) -> Result<(), JsValue> {
             &[
                 ("type", "button"),
                 ("role", "menuitem"),
-                ("data-export", format),
+                ("data-export", format.name()),
             ],
             Some(label),
         )?;
@@ -138,8 +143,8 @@ pub fn install(side: &Element, board_id: &str) -> Result<(), JsValue> {
 
     // The format the file picker was opened for.
     let importing: Rc<Cell<&'static str>> = Rc::new(Cell::new("csv"));
-    let (id, msg, picker, fmt) = (
-        board_id.to_owned(),
+    let (weak, msg, picker, fmt) = (
+        std::rc::Rc::downgrade(page),
         message.clone(),
         file.clone(),
         importing.clone(),
@@ -153,9 +158,13 @@ pub fn install(side: &Element, board_id: &str) -> Result<(), JsValue> {
             return;
         };
         open(false);
-        if let Some(format) = item.get_attribute("data-export") {
-            let (id, msg) = (id.clone(), msg.clone());
-            spawn_local(async move { export(&id, &format, &msg).await });
+        if let Some(format) = item
+            .get_attribute("data-export")
+            .and_then(|f| Format::parse(&f))
+        {
+            if let Some(page) = weak.upgrade() {
+                export(&page.borrow(), format, &msg);
+            }
         } else if let Some(format) = item.get_attribute("data-import")
             && let Some((name, _, accept)) = IMPORTS.iter().find(|i| i.0 == format)
         {
@@ -179,25 +188,21 @@ pub fn install(side: &Element, board_id: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Fetches the export and saves it as a download.
-async fn export(board: &str, format: &str, message: &Element) {
-    say(message, "Exporting…");
-    let url = format!("/api/boards/{board}/export?format={format}");
-    let result = async {
-        let (text, headers) = http::fetch_text(&url, &RequestInit::new()).await?;
-        let kind = headers
-            .get("content-type")?
-            .unwrap_or_else(|| "application/octet-stream".into());
-        let name = headers
-            .get("content-disposition")?
-            .and_then(|d| filename(&d))
-            .unwrap_or_else(|| format!("{board}.{}", extension(format)));
-        download(&text, &kind, &name)?;
-        Ok::<String, JsValue>(name)
-    }
-    .await;
-    match result {
-        Ok(name) => say(message, &format!("Saved {name}.")),
+/// Exports the page's copy of the board and saves it as a download.
+fn export(s: &State, format: Format, message: &Element) {
+    let (text, title) = {
+        let txn = s.board.doc().transact();
+        let snapshot = s.board.snapshot(&txn);
+        (format.export(&snapshot), snapshot.meta.title)
+    };
+    let stem = if title.trim().is_empty() {
+        s.id.clone()
+    } else {
+        slug(&title)
+    };
+    let name = format!("{stem}.{}", format.extension());
+    match download(&text, format.content_type(), &name) {
+        Ok(()) => say(message, &format!("Saved {name}.")),
         Err(err) => fail(message, "Export failed", &err),
     }
 }
@@ -268,24 +273,6 @@ fn fail(message: &Element, context: &str, err: &JsValue) {
     log_error(context, err);
 }
 
-fn extension(format: &str) -> &str {
-    match format {
-        "markdown" => "md",
-        other => other,
-    }
-}
-
-/// The file name in a `content-disposition: attachment; filename="x.csv"` header.
-fn filename(disposition: &str) -> Option<String> {
-    let start = disposition.find("filename=")? + "filename=".len();
-    let name = disposition[start..]
-        .split(';')
-        .next()?
-        .trim()
-        .trim_matches('"');
-    (!name.is_empty()).then(|| name.to_owned())
-}
-
 /// A board title from a file name: `Q3 backlog.csv` -> `Q3 backlog`.
 fn title_of(file_name: &str) -> String {
     let stem = match file_name.rsplit_once('.') {
@@ -300,19 +287,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_names_come_from_the_header_and_titles_from_file_names() {
-        assert_eq!(
-            filename(r#"attachment; filename="sprint-7.csv""#).as_deref(),
-            Some("sprint-7.csv")
-        );
-        assert_eq!(filename("attachment").as_deref(), None);
-        assert_eq!(
-            filename("attachment; filename=a.md; x=1").as_deref(),
-            Some("a.md")
-        );
+    fn titles_come_from_file_names() {
         assert_eq!(title_of("Q3 backlog.csv"), "Q3 backlog");
         assert_eq!(title_of(".csv"), ".csv");
         assert_eq!(title_of("backlog"), "backlog");
-        assert_eq!(extension("markdown"), "md");
     }
 }

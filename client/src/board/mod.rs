@@ -343,7 +343,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     help::install(&page)?;
     hooks::install(&page)?;
     story_panel::install(&page, &parts.stage)?;
-    menu::install(&parts.side, board_id)?;
+    menu::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);
     })?;
