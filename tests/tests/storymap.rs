@@ -1,7 +1,8 @@
 //! Story maps on the canvas in real headless Chromium against the real server, driven with
 //! real mouse and key events: make a map with `M`, grow it with its "+" buttons, drag notes
 //! into cells, within cells, across steps and slices and out again, reorder activities and
-//! slices, collapse a slice; and two people moving stories at the same moment.
+//! slices, collapse a slice; and two people moving stories at the same moment, then the
+//! map's CSV export imported back through the board menu.
 //!
 //! The canvas has no elements, so the tests read `window.huddle.storyMaps()`: each map's
 //! structure and where the page draws its parts, stories and buttons in page coordinates,
@@ -10,14 +11,18 @@
 use std::collections::BTreeSet;
 
 use anyhow::{Context, ensure};
+use huddle_shared::export::Outline;
+use huddle_shared::model::{StoryFields, StoryType};
 use huddle_shared::storymap::StoryMap;
 use huddle_tests::browser;
-use huddle_tests::client::Client;
+use huddle_tests::client::{Client, WAIT};
 use huddle_tests::http;
 use huddle_tests::person::Person;
 use huddle_tests::server::TestServer;
 use serde_json::{Value, json};
 
+/// The board page is up and connected.
+const READY_ON_BOARD: &str = huddle_tests::person::READY;
 /// The zoom the tests work at: a map with three columns and a few rows fits the window.
 const ZOOM: f64 = 0.6;
 
@@ -375,8 +380,10 @@ async fn a_map_is_built_and_rearranged_with_the_mouse() -> anyhow::Result<()> {
 
 /// Test 2: two people each drag a different story at the same moment; both pages and a
 /// fresh replica of the server's board end with the same map, every story exactly once.
+/// Then the map goes out as CSV from the board menu and comes back in as a new board with an
+/// equal map; a malformed file is refused with its line and creates nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
+async fn concurrent_moves_converge_and_round_trip_through_csv() -> anyhow::Result<()> {
     browser::ensure_client_built()?;
     let (server, _data) = TestServer::start()?;
     let board = http::create_board(server.addr(), "Together").await?;
@@ -398,6 +405,16 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
                 huddle_shared::model::NewNote {
                     text: text.into(),
                     ..Default::default()
+                },
+            )?;
+            b.set_story_fields(
+                txn,
+                &id,
+                &StoryFields {
+                    estimate: Some(ids.len() as f64 + 1.0),
+                    story_type: Some(StoryType::ALL[ids.len()]),
+                    persona: Some("Shopper".into()),
+                    ..StoryFields::default()
                 },
             )?;
             b.place_story(txn, &id, step, Some(&mvp), None)?;
@@ -474,6 +491,86 @@ async fn concurrent_story_moves_converge() -> anyhow::Result<()> {
         "the server's map {} differs from the pages' {}",
         serde_json::to_value(&maps[0])?,
         seen[0]
+    );
+
+    // A exports the map as CSV from the board menu, then imports that file from the menu:
+    // a new board opens with an equal map (same slices, activities, steps and stories in the
+    // same order with the same fields; the title is the file's name).
+    let downloads = tempfile::tempdir()?;
+    a.page.allow_downloads(downloads.path()).await?;
+    a.page.click("#board-menu-button").await?;
+    a.page.click("[data-export=csv]").await?;
+    let file = downloads.path().join("together.csv");
+    let deadline = std::time::Instant::now() + WAIT;
+    let csv = loop {
+        match std::fs::read_to_string(&file) {
+            Ok(text) if text.contains("Shopper") => break text,
+            _ if std::time::Instant::now() > deadline => {
+                anyhow::bail!("no export in {}", downloads.path().display())
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    };
+    ensure!(
+        csv.starts_with("Issue Id,") || csv.contains("Summary"),
+        "not a Jira CSV: {csv}"
+    );
+    let boards_before = http::get(server.addr(), "/api/boards").await?.json()?;
+    a.page.click("#board-menu-button").await?;
+    a.page.click("[data-import=csv]").await?;
+    a.page
+        .set_input_files("#import-file", &[file.as_path()])
+        .await?;
+    let path = a
+        .wait(
+            "the imported board to open",
+            &format!(
+                "location.pathname !== {} && location.pathname.startsWith('/b/') && window.huddle && location.pathname",
+                json!(format!("/b/{board}"))
+            ),
+        )
+        .await?;
+    let new_board = path
+        .as_str()
+        .and_then(|p| p.strip_prefix("/b/"))
+        .context("the page is not on a board")?
+        .to_owned();
+    let imported = Client::join(&server.ws_url(&new_board)).await?.snapshot();
+    let mut want = Outline::all(&snapshot);
+    let mut got = Outline::all(&imported);
+    ensure!(got.len() == 1, "the import made {} maps", got.len());
+    want[0].title = got[0].title.clone();
+    ensure!(
+        got == want,
+        "the imported map {:?} differs from the exported {:?}",
+        got.pop(),
+        want.pop()
+    );
+
+    // A malformed file is refused with its line and column, and creates no board.
+    let bad = downloads.path().join("broken.csv");
+    std::fs::write(&bad, "Summary,Story Points\nLogin,3\n\"Unclosed,5\n")?;
+    a.wait(READY_ON_BOARD, READY_ON_BOARD).await?;
+    a.page.click("#board-menu-button").await?;
+    a.page.click("[data-import=csv]").await?;
+    a.page
+        .set_input_files("#import-file", &[bad.as_path()])
+        .await?;
+    let said = a
+        .wait(
+            "the import error",
+            "(() => { const m = document.querySelector('#board-menu-message');
+                      return !m.hidden && m.textContent.includes('line') && m.textContent; })()",
+        )
+        .await?;
+    ensure!(
+        said.as_str().is_some_and(|t| t.contains("line 3")),
+        "the error does not name line 3: {said}"
+    );
+    let boards_after = http::get(server.addr(), "/api/boards").await?.json()?;
+    ensure!(
+        boards_after.as_array().map(Vec::len) == boards_before.as_array().map(|b| b.len() + 1),
+        "boards before {boards_before}, after {boards_after}: only the good import is new"
     );
     for person in [&a, &b] {
         let errors = person.page.errors();

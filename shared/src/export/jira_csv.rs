@@ -21,6 +21,10 @@
 //! - `Persona`: no Jira field; map it to a custom field or ignore it.
 //! - `Rank`: 1, 2, 3... in file order, which is map order. Jira ranks imported issues in file
 //!   order; the explicit column keeps the order if the file is re-sorted in a spreadsheet.
+//! - `Map Steps` and `Map Slices`, on epic rows only: the activity's steps and the map's
+//!   release slices, in order, one per line. They carry what no story row can, steps and
+//!   slices that hold no story yet, so Huddle's own import gives back an equal map. Jira
+//!   ignores them unless mapped.
 //! - `Labels`, repeated once per tag: Jira's importer takes several columns of the same
 //!   name as several values of a multi-value field.
 
@@ -45,10 +49,12 @@ pub(super) const COLUMNS: [&str; WIDTH] = [
     "Parent",
     "Persona",
     "Rank",
+    "Map Steps",
+    "Map Slices",
 ];
 
 /// How many columns come before the repeated `Labels`.
-const WIDTH: usize = 14;
+const WIDTH: usize = 16;
 
 /// The Jira issue type written for epics (activities).
 pub(super) const EPIC: &str = "Epic";
@@ -77,6 +83,19 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
             row[1] = EPIC.into();
             row[2] = name.clone();
             row[9] = name.clone();
+            row[14] = lines(
+                activity
+                    .steps
+                    .iter()
+                    .filter(|s| s.id.is_some())
+                    .map(|s| &s.name),
+            );
+            row[15] = lines(
+                map.releases
+                    .iter()
+                    .filter(|r| r.id.is_some())
+                    .map(|r| &r.name),
+            );
             epics.push(row);
             epic_ids.push(Some((id, name)));
         }
@@ -126,6 +145,11 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Names one per line (each made one line first).
+fn lines<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names.map(|n| one_line(n)).collect::<Vec<_>>().join("\n")
 }
 
 /// Summary, version and component are one-line fields in Jira.

@@ -13,9 +13,12 @@
 //!   "Unsorted". Trello: the card's list (`List Name`) is the activity.
 //! - steps: the story's `Component` (Huddle writes the step there), else one step
 //!   "Stories" per activity. Steps are ordered by `Step Order` when the file has it (Huddle
-//!   writes it), else by their first story; a step with no story cannot be told from the
-//!   file and is not created (nor is an empty release slice).
-//! - release slices: `Fix Version` (the first non-empty one), in order of first use; no
+//!   writes it), else by their first story. Huddle's export also lists each activity's steps
+//!   and the map's slices on the epic rows (`Map Steps`, `Map Slices`), so steps and slices
+//!   with no story come back too; in other tools' files, a step or slice with no story
+//!   cannot be told and is not created.
+//! - release slices: `Map Slices`, then `Fix Version` (the first non-empty one), in order of
+//!   first use; no
 //!   version is "Unscheduled". Trello cards are all unscheduled.
 //! - order: by the `Rank` column when there is one, else file order.
 //! - labels become tags; a label that is not yet a `#tag` of the title is appended to it as

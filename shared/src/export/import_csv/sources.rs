@@ -31,6 +31,8 @@ pub(super) fn jira(header: &Header, rows: &[Row], b: &mut Builder) -> Result<(),
     let issue_key = header.one(&["Issue key"]);
     let persona = header.one(&["Persona"]);
     let rank_col = header.one(&["Rank"]);
+    let map_steps = header.one(&["Map Steps"]);
+    let map_slices = header.one(&["Map Slices"]);
 
     // Epics first: a story may come before its epic in a hand-made file.
     let mut epics: HashMap<String, usize> = HashMap::new();
@@ -43,6 +45,19 @@ pub(super) fn jira(header: &Header, rows: &[Row], b: &mut Builder) -> Result<(),
             n => n,
         };
         let a = b.new_activity(name);
+        // Huddle's own export lists every step and slice, empty ones included, in order.
+        let listed = |col| {
+            cell(row, col)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+        };
+        for (i, step) in listed(map_steps).enumerate() {
+            b.step(a, step, Some(i as f64 + 1.0));
+        }
+        for slice in listed(map_slices) {
+            b.release(slice);
+        }
         for key in [cell(row, issue_id), cell(row, issue_key), name] {
             if !key.is_empty() {
                 epics.entry(key.to_lowercase()).or_insert(a);
