@@ -246,7 +246,10 @@ async fn import(file: web_sys::File, format: &str, message: &Element) {
         // A file the server refuses is the person's to fix, not a fault of the page: it is
         // shown, not logged as an error.
         let detail = err.as_string().unwrap_or_else(|| format!("{err:?}"));
-        say(message, &format!("Could not import {}: {detail}", file.name()));
+        say(
+            message,
+            &format!("Could not import {}: {detail}", file.name()),
+        );
     }
 }
 
