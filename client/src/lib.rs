@@ -19,7 +19,8 @@
 //!   copy, connection, presence wiring); `camera` (world <-> screen, zoom), `grid` (spatial
 //!   index), `scene` (items cached from the document), `sync` (which items changed, from
 //!   `observe_deep`), `layout` (text wrap), `render` + `paint` + `connector` (drawing),
-//!   `input` + `hit` + `touch` (pointer state machine, what is under the pointer, fingers),
+//!   `input` + `gesture` + `hit` + `touch` (pointer state machine and its states, what is
+//!   under the pointer, fingers),
 //!   `editor` (the textarea over an item, bound to its `Y.Text`), `actions` (one gesture,
 //!   one transaction), `arrange` (the Arrange menu: sort, cluster, tidy, align, distribute),
 //!   `storymap` (story maps laid out per viewer: drawing, controls, drags and drops of parts

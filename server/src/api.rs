@@ -116,13 +116,22 @@ async fn create(
     })?;
     let template = transfer::parse_template(template.as_deref())?;
     let new = transfer::from_template(&title, template, now_ms())?;
+    let (id, url) = store_new(&state, &new).await?;
+    Ok((StatusCode::CREATED, Json(Created { id, url })).into_response())
+}
+
+/// Stores a new board under a fresh id (on disk when this returns); its id and page path.
+async fn store_new(
+    state: &AppState,
+    new: &transfer::NewBoard,
+) -> Result<(String, String), ApiError> {
     let id = new_board_id();
     state
         .store
         .create_board(&id, &new.meta, &new.update)
         .await?;
     let url = format!("/b/{id}");
-    Ok((StatusCode::CREATED, Json(Created { id, url })).into_response())
+    Ok((id, url))
 }
 
 /// `POST /api/boards/import?format=csv|json&title=...`: the file is the raw body. The whole
@@ -148,12 +157,7 @@ async fn import(
         transfer::from_import(&format, &text, title.as_deref(), now_ms())
     })
     .await??;
-    let id = new_board_id();
-    state
-        .store
-        .create_board(&id, &new.meta, &new.update)
-        .await?;
-    let url = format!("/b/{id}");
+    let (id, url) = store_new(&state, &new).await?;
     let title = new.meta.title;
     Ok((StatusCode::CREATED, Json(Imported { id, url, title })).into_response())
 }

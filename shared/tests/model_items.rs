@@ -9,16 +9,15 @@
 //! no connector in any replica's `snapshot()` points at an item missing from that snapshot or
 //! at another connector, and every item the snapshot hides is such a dangling connector.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use huddle_shared::model::{
-    Board, BoardSnapshot, Clip, Color, ItemKind, NewNote, REMOTE_ORIGIN, UndoManager,
-};
+use huddle_shared::model::{Board, BoardSnapshot, Clip, Color, ItemKind, NewNote, UndoManager};
 use huddle_shared::rank;
 use proptest::prelude::*;
-use yrs::updates::decoder::Decode;
-use yrs::{ReadTxn, StateVector, Transact, Update};
+use yrs::{ReadTxn, StateVector, Transact};
 
 struct Replica {
     board: Board,
@@ -198,29 +197,14 @@ fn random_step(rs: &mut [Replica], who: usize, rng: &mut fastrand::Rng, step: us
     assert_connector_rule(&r.board, step as u64);
 }
 
-/// Delivers every pending update to every other replica (origin remote, so undo ignores it),
-/// in a random order, one of them twice.
+/// Delivers every pending update to every other replica, in a random order, one twice.
 fn deliver(rs: &mut [Replica], rng: &mut fastrand::Rng) {
-    let mut in_flight: Vec<(usize, Vec<u8>)> = Vec::new();
-    for (from, r) in rs.iter_mut().enumerate() {
-        in_flight.extend(r.outbox.drain(..).map(|u| (from, u)));
-    }
-    for (to, r) in rs.iter().enumerate() {
-        let mut mine: Vec<&Vec<u8>> = in_flight
-            .iter()
-            .filter(|(from, _)| *from != to)
-            .map(|(_, u)| u)
-            .collect();
-        rng.shuffle(&mut mine);
-        if let Some(&dup) = mine.first() {
-            mine.push(dup);
-        }
-        for update in mine {
-            let mut txn = r.board.doc().transact_mut_with(REMOTE_ORIGIN);
-            txn.apply_update(Update::decode_v1(update).expect("decode"))
-                .expect("apply");
-        }
-    }
+    let outboxes = rs
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.outbox))
+        .collect();
+    let boards: Vec<&Board> = rs.iter().map(|r| &r.board).collect();
+    support::deliver(&boards, outboxes, rng);
 }
 
 fn run_scenario(seed: u64, replicas: usize, rounds: usize, steps_per_round: usize) {

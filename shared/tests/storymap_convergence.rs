@@ -8,6 +8,8 @@
 //! cell, no free note appears in the map, and no note was lost (notes are only ever created
 //! here, so each replica holds every note ever made).
 
+mod support;
+
 use std::collections::HashMap;
 
 use huddle_shared::model::{Board, BoardSnapshot, ItemKind, NewNote, REMOTE_ORIGIN};
@@ -198,26 +200,12 @@ fn random_step(r: &mut Replica, map: &str, rng: &mut fastrand::Rng, step: usize)
 
 /// Delivers every pending update to every other replica, in a random order, one twice.
 fn deliver(rs: &mut [Replica], rng: &mut fastrand::Rng) {
-    let mut in_flight: Vec<(usize, Vec<u8>)> = Vec::new();
-    for (from, r) in rs.iter_mut().enumerate() {
-        in_flight.extend(r.outbox.drain(..).map(|u| (from, u)));
-    }
-    for (to, r) in rs.iter().enumerate() {
-        let mut mine: Vec<&Vec<u8>> = in_flight
-            .iter()
-            .filter(|(from, _)| *from != to)
-            .map(|(_, u)| u)
-            .collect();
-        rng.shuffle(&mut mine);
-        if let Some(&dup) = mine.first() {
-            mine.push(dup);
-        }
-        for update in mine {
-            let mut txn = r.board.doc().transact_mut_with(REMOTE_ORIGIN);
-            txn.apply_update(Update::decode_v1(update).expect("decode"))
-                .expect("apply");
-        }
-    }
+    let outboxes = rs
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.outbox))
+        .collect();
+    let boards: Vec<&Board> = rs.iter().map(|r| &r.board).collect();
+    support::deliver(&boards, outboxes, rng);
 }
 
 /// Every note placed in `map` appears in exactly one cell; no other note appears at all.

@@ -57,16 +57,8 @@ impl Arranging for Person {
     /// presses `colour_key` (1 to 8), which colours the note (still selected) and the next
     /// ones. Returns the note's id.
     async fn note(&self, at: [f64; 2], colour_key: &str, colour: &str) -> anyhow::Result<String> {
-        self.page.double_click_at(at).await?;
-        let id = self
-            .wait("the new note's editor", "huddle.editing()")
-            .await?
-            .as_str()
-            .context("editing() is not an id")?
-            .to_owned();
-        self.page.press("Escape", 0).await?;
-        self.wait("editing to end", "huddle.editing() === null")
-            .await?;
+        let id = self.create_note(at).await?;
+        self.end_edit().await?;
         self.page.press(colour_key, 0).await?;
         self.wait(
             &format!("{id} to turn {colour}"),

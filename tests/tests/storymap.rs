@@ -55,13 +55,7 @@ impl Mapping for Person {
 
     /// Double-clicks empty canvas at `at`, types `text` into the new note, ends editing.
     async fn note(&self, at: [f64; 2], text: &str) -> anyhow::Result<String> {
-        self.page.double_click_at(at).await?;
-        let id = self
-            .wait("the new note's editor", "huddle.editing()")
-            .await?
-            .as_str()
-            .context("editing() is not an id")?
-            .to_owned();
+        let id = self.create_note(at).await?;
         self.page.type_into("#note-editor", text).await?;
         self.end_edit().await?;
         Ok(id)

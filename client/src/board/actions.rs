@@ -147,16 +147,20 @@ pub fn connect_selection(s: &mut State) {
     connect(s, &ends[0], &ends[1]);
 }
 
+/// Where the items of `ids` that have a position of their own go when moved by `offset`:
+/// stories and map parts are placed by their map, not by `pos`, and are left out.
+pub fn free_moves(s: &State, ids: &[String], offset: [f64; 2]) -> Vec<(String, [f64; 2])> {
+    ids.iter()
+        .filter_map(|id| s.scene.get(id))
+        .filter(|i| i.is_free() || i.kind == ItemKind::StoryMap)
+        .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))
+        .collect()
+}
+
 /// Moves `ids` by `offset` in one transaction; `to_front` also raises them (keeping their
 /// order among themselves).
 pub fn move_by(s: &mut State, ids: &[String], offset: [f64; 2], to_front: bool) {
-    let moves: Vec<(String, [f64; 2])> = ids
-        .iter()
-        .filter_map(|id| s.scene.get(id))
-        // Stories and map parts are placed by their map, not by `pos`.
-        .filter(|i| i.is_free() || i.kind == ItemKind::StoryMap)
-        .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))
-        .collect();
+    let moves = free_moves(s, ids, offset);
     let result = {
         let mut txn = s.local_txn();
         let result = s.board.move_items(&mut txn, &moves);

@@ -10,9 +10,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Event, PointerEvent, WheelEvent};
 
 use super::camera::Rect;
+pub use super::gesture::{Gesture, Tool};
 use super::hit::{hit_connector, hit_item, hover, on_handle};
-use super::storymap::chrome::Spot;
-use super::storymap::drag::{self as map_drag, PartDrag};
+use super::storymap::drag as map_drag;
 use super::{Page, State, actions, editor, touch};
 use crate::dom::Listener;
 
@@ -27,59 +27,9 @@ const MAX_ZOOM_DELTA: f64 = 50.0;
 /// Pixels per wheel "line" (Firefox reports lines).
 const LINE_PX: f64 = 16.0;
 
-/// What a press on the canvas does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Tool {
-    /// Select, drag, resize, marquee.
-    Select,
-    /// Draw an arrow: press the item it starts at, then the one it points to.
-    Connect { from: Option<String> },
-}
-
 /// Height (world units) of a frame's title band: a double-click there edits the title, below
 /// it creates a note in the frame.
 pub const FRAME_TITLE: f64 = 36.0;
-
-pub enum Gesture {
-    Idle,
-    Pan {
-        last: [f64; 2],
-    },
-    Drag {
-        start: [f64; 2],
-        start_screen: [f64; 2],
-        ids: Vec<String>,
-        /// The dragged items' scene slots, sorted (binary-searched while drawing).
-        slots: Vec<u32>,
-        offset: [f64; 2],
-        moved: bool,
-        /// Pressed without shift on an item already in a larger selection: a click (no move)
-        /// then selects just this item.
-        collapse_to: Option<String>,
-    },
-    Resize {
-        id: String,
-        slot: u32,
-        start: [f64; 2],
-        size0: [f64; 2],
-        size: [f64; 2],
-    },
-    /// An activity, step or release slice of a story map being dragged.
-    MapPart(PartDrag),
-    /// A "+" button of a story map (map id, which button) is held down.
-    MapButton(String, Spot),
-    /// Two fingers on a touch screen: their midpoint and distance at the last move.
-    Pinch {
-        mid: [f64; 2],
-        dist: f64,
-    },
-    Marquee {
-        start: [f64; 2],
-        now: [f64; 2],
-        /// The selection before the marquee (kept with shift).
-        base: BTreeSet<String>,
-    },
-}
 
 /// The rectangle between two corners.
 pub fn rect_of(a: [f64; 2], b: [f64; 2]) -> Rect {
@@ -191,17 +141,7 @@ fn down(s: &mut State, e: &Event) {
             s.set_selection(selection);
             if s.selection.contains(&id) {
                 let ids = actions::with_frame_contents(s, &s.selection.clone());
-                let mut slots: Vec<u32> = ids.iter().filter_map(|i| s.scene.slot_of(i)).collect();
-                slots.sort_unstable();
-                s.gesture = Gesture::Drag {
-                    start: world,
-                    start_screen: at,
-                    ids,
-                    slots,
-                    offset: [0.0, 0.0],
-                    moved: false,
-                    collapse_to,
-                };
+                s.gesture = Gesture::drag(s, world, at, ids, collapse_to);
             }
         }
         None if touch::pan_instead(s, e, at) => {

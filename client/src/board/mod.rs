@@ -15,6 +15,7 @@ mod clipboard;
 mod connect;
 mod connector;
 mod editor;
+mod gesture;
 mod grid;
 mod help;
 mod hit;

@@ -69,9 +69,15 @@ impl Board {
         author: &str,
         created_at: f64,
     ) -> Result<String, ModelError> {
-        self.map_of_kind(txn, map, ItemKind::StoryMap)?;
-        let place = self.place_at(txn, ItemKind::Activity, None, list(map, None, None), index);
-        Ok(self.write_part(txn, ItemKind::Activity, place, name, author, created_at))
+        self.add_to_map(
+            txn,
+            ItemKind::Activity,
+            map,
+            index,
+            name,
+            author,
+            created_at,
+        )
     }
 
     /// Adds a step (a user task) under `activity` at `index`.
@@ -105,9 +111,7 @@ impl Board {
         author: &str,
         created_at: f64,
     ) -> Result<String, ModelError> {
-        self.map_of_kind(txn, map, ItemKind::StoryMap)?;
-        let place = self.place_at(txn, ItemKind::Release, None, list(map, None, None), index);
-        Ok(self.write_part(txn, ItemKind::Release, place, name, author, created_at))
+        self.add_to_map(txn, ItemKind::Release, map, index, name, author, created_at)
     }
 
     /// Moves an activity to `index` in its map's backbone (its steps and stories follow).
@@ -117,15 +121,7 @@ impl Board {
         id: &str,
         index: usize,
     ) -> Result<(), ModelError> {
-        let map = self.part_map(txn, id, ItemKind::Activity)?;
-        let place = self.place_at(
-            txn,
-            ItemKind::Activity,
-            Some(id),
-            list(&map, None, None),
-            Some(index),
-        );
-        self.write_place(txn, id, Some(place))
+        self.move_in_map(txn, ItemKind::Activity, id, index)
     }
 
     /// Moves a release slice to `index` among its map's slices.
@@ -135,15 +131,7 @@ impl Board {
         id: &str,
         index: usize,
     ) -> Result<(), ModelError> {
-        let map = self.part_map(txn, id, ItemKind::Release)?;
-        let place = self.place_at(
-            txn,
-            ItemKind::Release,
-            Some(id),
-            list(&map, None, None),
-            Some(index),
-        );
-        self.write_place(txn, id, Some(place))
+        self.move_in_map(txn, ItemKind::Release, id, index)
     }
 
     /// Moves a step to `index` under `activity` (its own or another activity of the same
@@ -310,6 +298,36 @@ impl Board {
     }
 
     // ---- helpers ----------------------------------------------------------------------------
+
+    /// Adds an activity or a release (the parts listed directly under a map) at `index`.
+    #[allow(clippy::too_many_arguments)]
+    fn add_to_map(
+        &self,
+        txn: &mut TransactionMut,
+        kind: ItemKind,
+        map: &str,
+        index: Index,
+        name: &str,
+        author: &str,
+        created_at: f64,
+    ) -> Result<String, ModelError> {
+        self.map_of_kind(txn, map, ItemKind::StoryMap)?;
+        let place = self.place_at(txn, kind.clone(), None, list(map, None, None), index);
+        Ok(self.write_part(txn, kind, place, name, author, created_at))
+    }
+
+    /// Moves an activity or a release to `index` among its map's parts of that kind.
+    fn move_in_map(
+        &self,
+        txn: &mut TransactionMut,
+        kind: ItemKind,
+        id: &str,
+        index: usize,
+    ) -> Result<(), ModelError> {
+        let map = self.part_map(txn, id, kind.clone())?;
+        let place = self.place_at(txn, kind, Some(id), list(&map, None, None), Some(index));
+        self.write_place(txn, id, Some(place))
+    }
 
     /// Writes a new activity, step or release.
     fn write_part(

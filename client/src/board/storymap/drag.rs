@@ -85,17 +85,7 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
             if let Some(laid) = s.maps.get(&map) {
                 ids.extend(laid.layout.stories.iter().map(|(id, _)| id.clone()));
             }
-            let mut slots: Vec<u32> = ids.iter().filter_map(|id| s.scene.slot_of(id)).collect();
-            slots.sort_unstable();
-            s.gesture = Gesture::Drag {
-                start: world,
-                start_screen: at,
-                ids,
-                slots,
-                offset: [0.0, 0.0],
-                moved: false,
-                collapse_to: None,
-            };
+            s.gesture = Gesture::drag(s, world, at, ids, None);
             return true;
         }
         Spot::Activity(Some(id)) => (PartKind::Activity, id),
@@ -293,12 +283,7 @@ pub fn drop(s: &mut State, ids: &[String], offset: [f64; 2], pointer: [f64; 2]) 
             return board_actions::move_by(s, ids, offset, true);
         }
         // Free items dragged along move as usual, in the same transaction.
-        let moves: Vec<(String, [f64; 2])> = ids
-            .iter()
-            .filter_map(|id| s.scene.get(id))
-            .filter(|i| i.is_free() || i.kind == ItemKind::StoryMap)
-            .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))
-            .collect();
+        let moves = board_actions::free_moves(s, ids, offset);
         let result = {
             let mut txn = s.local_txn();
             let mut result = s.board.move_items(&mut txn, &moves);
