@@ -1,12 +1,16 @@
 //! Stories and the backlog in real headless Chromium against the real server: the story panel
-//! (a note's estimate, type, status, persona and description), the board menu's export and
-//! import, and new boards from templates on the home page.
+//! (a note's estimate, type, status, persona and description), new boards from templates on
+//! the home page, and the story-map filter bar. (The board menu's export and import are in
+//! `storymap.rs`, after two people move stories.)
 //!
 //! Needs the built client and Chromium: `cargo xtask test` provides both.
 
 use anyhow::{Context, ensure};
-use huddle_tests::client::Client;
-use huddle_tests::person::{Person, two_people};
+use huddle_shared::model::{NewNote, StoryFields, StoryType, hashtags};
+use huddle_tests::browser::{self, Browser};
+use huddle_tests::client::{Client, WAIT};
+use huddle_tests::person::{Person, READY, two_people};
+use huddle_tests::server::TestServer;
 use serde_json::{Value, json};
 
 /// Types `text` into the field `selector` (emptied first) and leaves it, which commits it
@@ -209,4 +213,123 @@ async fn the_story_panel_edits_a_notes_story_for_everyone() -> anyhow::Result<()
     a.assert_no_errors()?;
     b.assert_no_errors()?;
     Ok(())
+}
+
+/// The home page's template picker makes a story-map board: it opens with the template's map.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_from_the_story_map_template_opens_with_its_map() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let browser = Browser::launch().await?;
+    let page = browser.new_page(&server.http_url("/")).await?;
+    page.wait_for("document.querySelector('#new-board-template')", WAIT)
+        .await?;
+    let offered = page
+        .eval("[...document.querySelectorAll('#new-board-template option')].map(o => o.value)")
+        .await?;
+    ensure!(
+        offered == json!(["blank", "story_map", "impact_effort", "retrospective"]),
+        "the picker offers {offered}"
+    );
+    page.type_into("#new-board-title", "Checkout map").await?;
+    page.eval(
+        "(() => { const s = document.querySelector('#new-board-template');
+                  s.value = 'story_map'; s.dispatchEvent(new Event('change')); })()",
+    )
+    .await?;
+    page.click("#new-board-submit").await?;
+    let map = page
+        .wait_for(
+            &format!("{READY} && location.pathname.startsWith('/b/') && huddle.storyMaps()[0]"),
+            WAIT,
+        )
+        .await?;
+    let releases: Vec<&str> = map["releases"]
+        .as_array()
+        .context("releases")?
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    ensure!(
+        releases.starts_with(&["MVP", "Release 2"]),
+        "the template's slices are {releases:?}"
+    );
+    ensure!(
+        map["activities"].as_array().is_some_and(|a| !a.is_empty()),
+        "the template's map has no activities: {map}"
+    );
+    // While the board has a map, the filter bar is there.
+    page.wait_for("!document.querySelector('#map-filter').hidden", WAIT)
+        .await?;
+    ensure!(page.errors().is_empty(), "errors: {:?}", page.errors());
+    Ok(())
+}
+
+/// The filter bar shows only the stories with a tag, of a type or for a persona, in this page
+/// only; Clear shows them all again. The totals keep counting every story.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filter_bar_narrows_the_map_for_this_viewer_only() -> anyhow::Result<()> {
+    let (server, _data, board, a, b) = two_people("Filtered").await?;
+    let rust = Client::join(&server.ws_url(&board)).await?;
+    rust.edit(|m, txn| -> anyhow::Result<()> {
+        let map = m.create_story_map(txn, [-400.0, -250.0], "Filtered", "R", 0.0)?;
+        let act = m.add_activity(txn, &map, None, "Sign up", "R", 0.0)?;
+        let step = m.add_step(txn, &act, None, "Form", "R", 0.0)?;
+        let stories = [
+            ("SSO #auth", StoryType::Feature, "Admin"),
+            ("Captcha #security", StoryType::TechDebt, "Guest"),
+            ("Reset password #auth", StoryType::Bug, "Guest"),
+        ];
+        for (i, (text, kind, persona)) in stories.into_iter().enumerate() {
+            let id = m.create_note(
+                txn,
+                NewNote {
+                    text: text.into(),
+                    tags: hashtags(text),
+                    ..NewNote::default()
+                },
+            )?;
+            let fields = StoryFields {
+                estimate: Some(i as f64 + 1.0),
+                story_type: Some(kind),
+                persona: Some(persona.into()),
+                ..StoryFields::default()
+            };
+            m.set_story_fields(txn, &id, &fields)?;
+            m.place_story(txn, &id, &step, None, None)?;
+        }
+        Ok(())
+    })?;
+    rust.save().await?;
+    let shown = |n: usize| format!("huddle.storyMaps()[0]?.screen.stories.length === {n}");
+    for person in [&a, &b] {
+        person.wait("the map", &shown(3)).await?;
+        person
+            .wait(
+                "the filter bar",
+                "!document.querySelector('#map-filter').hidden",
+            )
+            .await?;
+    }
+
+    a.page.type_into("#filter-tag", "#auth").await?;
+    a.wait("two #auth stories", &shown(2)).await?;
+    b.page.type_into("#filter-persona", "guest").await?;
+    b.wait("B's two stories for guests", &shown(2)).await?;
+    a.wait("A's filter, not B's", &shown(2)).await?;
+    choose(&a, "#filter-type", "bug").await?;
+    a.wait("one #auth bug", &shown(1)).await?;
+    let points = a
+        .page
+        .eval("huddle.storyMaps()[0].activities[0].totals.points")
+        .await?;
+    ensure!(
+        points.as_f64() == Some(6.0),
+        "the totals count {points}, not all 6 points"
+    );
+    a.page.click("#filter-clear").await?;
+    a.wait("every story again", &shown(3)).await?;
+    b.wait("B's filter kept", &shown(2)).await?;
+    a.assert_no_errors()?;
+    b.assert_no_errors()
 }

@@ -124,13 +124,17 @@ pub fn install(
     };
     let apply = std::rc::Rc::new(apply);
     let weak = std::rc::Rc::downgrade(page);
-    let (read, on_input, weak_input) = (bar.clone(), apply.clone(), weak.clone());
-    Listener::new(&root, "input", move |_| {
-        if let Some(page) = weak_input.upgrade() {
-            on_input(&page, read.filter());
-        }
-    })?
-    .forever();
+    // Text fields report every keystroke (`input`); a select reports a pick (`change`, and
+    // `input` in most browsers): applying the same filter twice changes nothing.
+    for event in ["input", "change"] {
+        let (read, on_input, weak_input) = (bar.clone(), apply.clone(), weak.clone());
+        Listener::new(&root, event, move |_| {
+            if let Some(page) = weak_input.upgrade() {
+                on_input(&page, read.filter());
+            }
+        })?
+        .forever();
+    }
     Listener::new(&root, "submit", |e: Event| e.prevent_default())?.forever();
     let controls = bar.clone();
     Listener::new(&clear, "click", move |_| {
