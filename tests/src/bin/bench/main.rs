@@ -2,8 +2,8 @@
 //! goal is checked against a baseline measured in the same run (a ratio), never against a
 //! wall-clock constant alone: the machine is shared and noisy.
 //!
-//! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client` (the
-//! default run: these three) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
+//! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client`,
+//! `storymap` (the default run: these four) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
 //! `w3`, `w4`, `w5`, `w6`, `w7`, `w8` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
 //! `--server`, `--compare`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
@@ -16,13 +16,16 @@
 //! - [`storage`]: cost of storing one note move, on a small and on a big board.
 //! - [`cold_load`]: loading a big board from sled until sync step 2 can be sent.
 //! - [`client`]: the web client in headless Chromium: first frame, frame times, download.
+//! - [`storymap`]: a story map's relayout, a story's move, CSV export and import, big against
+//!   small.
 //! - [`load`]: the load generator and the W scenarios of issue 5.
 
 const USAGE: &str = "\
 Usage: bench [SCENARIO...] [OPTIONS]   (through `cargo xtask bench -- ...`)
 
 Scenarios:
-  storage, cold-load, client    the default run (all three)
+  storage, cold-load, client,   the default run (all four)
+  storymap
   w1 .. w8                      issue 5's load scenarios, run only when named:
                                 w1 hot room, w2 big room, w3 many rooms, w4 cold load,
                                 w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
@@ -44,6 +47,7 @@ mod fixtures;
 mod load;
 mod stats;
 mod storage;
+mod storymap;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,7 +60,7 @@ fn main() -> anyhow::Result<()> {
         return load::relay::main();
     }
     let (names, options) = load::Options::parse(&args)?;
-    let all = ["storage", "cold-load", "client"];
+    let all = ["storage", "cold-load", "client", "storymap"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -85,6 +89,7 @@ fn main() -> anyhow::Result<()> {
             "storage" => storage::run()?,
             "cold-load" => cold_load::run()?,
             "client" => client::run()?,
+            "storymap" => storymap::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);
