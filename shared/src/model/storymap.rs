@@ -19,7 +19,7 @@
 use yrs::{Map, MapPrelim, MapRef, Out, ReadTxn, TextPrelim, TransactionMut};
 
 use super::board::Board;
-use super::items::ItemFields;
+use super::items::{ItemFields, read_kind};
 use super::keys;
 use super::story::{Place, read_place};
 use super::values::{check_point, pair};
@@ -423,8 +423,16 @@ impl Board {
 
     /// Placed items of `kind`.
     fn placed<T: ReadTxn>(&self, txn: &T, kind: ItemKind) -> Vec<(String, Place)> {
-        self.all_placed(txn)
-            .filter(|(id, _)| self.kind_of(txn, id).as_ref() == Some(&kind))
+        // The kind is read from the item in hand (no second lookup by id) and before the
+        // place, so items of other kinds cost no parsing.
+        self.items
+            .iter(txn)
+            .filter_map(|(id, value)| match value {
+                Out::YMap(item) if read_kind(txn, &item) == kind => {
+                    read_place(txn, &item).map(|p| (id.to_owned(), p))
+                }
+                _ => None,
+            })
             .collect()
     }
 

@@ -19,7 +19,7 @@
 //! The layout is per viewer: collapsing a slice or an activity and filtering stories are
 //! [`ViewOptions`], not document edits, so one person's focus does not move everyone's map.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -161,6 +161,8 @@ pub struct MapLayout {
     pub stories: Vec<(String, Rect)>,
     /// Stories of the map that this viewer does not see (collapsed or filtered out).
     pub hidden: Vec<String>,
+    /// Story id -> its index in `stories` (drop targets are found on every pointer move).
+    drawn_at: HashMap<String, usize>,
     columns: Vec<Column>,
     /// Top of the first release band.
     rows_top: f64,
@@ -294,6 +296,11 @@ impl MapLayout {
             w: grid_right + GAP - x0,
             h: y + GAP - y0,
         };
+        let drawn_at = stories
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.clone(), i))
+            .collect();
         MapLayout {
             map: map.id.clone(),
             bounds,
@@ -308,6 +315,7 @@ impl MapLayout {
             releases,
             stories,
             hidden,
+            drawn_at,
             columns,
             rows_top,
         }
@@ -396,7 +404,7 @@ impl MapLayout {
 
     /// Where story `id` is drawn, if this viewer sees it.
     pub fn story_rect(&self, id: &str) -> Option<Rect> {
-        self.stories.iter().find(|(s, _)| s == id).map(|(_, r)| *r)
+        self.drawn_at.get(id).map(|&i| self.stories[i].1)
     }
 
     fn column_at(&self, x: f64) -> Option<&Column> {
