@@ -487,6 +487,20 @@ async fn concurrent_moves_converge_and_round_trip_through_csv() -> anyhow::Resul
         seen[0]
     );
 
+    // What B sees, with a story's details open, for people to look at.
+    let pay = story_rect(&b.map().await?, &stories[2])?;
+    b.page
+        .click_at([pay[0] + pay[2] / 2.0, pay[1] + pay[3] / 2.0], 0)
+        .await?;
+    b.page.press("i", 0).await?;
+    b.wait(
+        "B's story panel",
+        "!document.querySelector('#story-panel').hidden",
+    )
+    .await?;
+    let shot = huddle_tests::workspace_root().join("tests/artifacts/storymap.png");
+    b.page.screenshot(&shot).await?;
+
     // A exports the map as CSV from the board menu, then imports that file from the menu:
     // a new board opens with an equal map (same slices, activities, steps and stories in the
     // same order with the same fields; the title is the file's name).

@@ -186,10 +186,16 @@ pub fn points(p: f64) -> String {
     }
 }
 
+/// A number of story points with its unit: "1 pt", "0.5 pts", "13 pts".
+pub fn with_unit(p: f64) -> String {
+    let unit = if p == 1.0 { "pt" } else { "pts" };
+    format!("{} {unit}", points(p))
+}
+
 /// A release slice's label: "MVP - 21 pts - 24% tech debt" (the share only when there is
 /// any tech debt).
 pub fn release_summary(name: &str, totals: &Totals) -> String {
-    let mut s = format!("{name} - {} pts", points(totals.points));
+    let mut s = format!("{name} - {}", with_unit(totals.points));
     let share = totals.tech_debt_share();
     if share > 0.0 {
         s.push_str(&format!(" - {:.0}% tech debt", share * 100.0));
@@ -202,7 +208,7 @@ pub fn badges(story: &ItemSnapshot) -> Vec<String> {
     let f = &story.story;
     let mut out = Vec::new();
     if let Some(e) = f.estimate {
-        out.push(format!("{} pts", points(e)));
+        out.push(with_unit(e));
     }
     if f.kind() != StoryType::Feature {
         out.push(f.kind().label().to_owned());

@@ -10,7 +10,7 @@ use huddle_shared::storymap::{GAP, LABEL_WIDTH, PartBox, Rect};
 use web_sys::CanvasRenderingContext2d;
 
 use super::chrome::{self, BUTTON};
-use super::{Laid, points, release_summary};
+use super::{Laid, release_summary, with_unit};
 
 const AREA: &str = "rgba(255,255,255,0.7)";
 const AREA_LINE: &str = "#afb8c1";
@@ -52,7 +52,7 @@ pub fn map(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, editing: Opti
         };
         ctx.set_font(TITLE_FONT);
         ctx.set_fill_style_str(INK);
-        let line = format!("{title} - {} pts", points(total));
+        let line = format!("{title} - {}", with_unit(total));
         let _ = ctx.fill_text_with_max_width(&line, b.x + 12.0, b.y + 12.0, b.w - 24.0);
     }
 
@@ -63,11 +63,7 @@ pub fn map(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, editing: Opti
             ctx.set_font(SMALL_FONT);
             ctx.set_fill_style_str(QUIET);
             let r = a.rect;
-            let _ = ctx.fill_text(
-                &format!("{} pts", points(pts)),
-                r.x + PAD,
-                r.bottom() - 22.0,
-            );
+            let _ = ctx.fill_text(&with_unit(pts), r.x + PAD, r.bottom() - 22.0);
         }
     }
     for s in &l.steps {

@@ -190,6 +190,8 @@ fn labels_show_points_and_tech_debt_share() {
         tech_debt_points: 0.0,
     };
     assert_eq!(release_summary("R2", &plain), "R2 - 2.5 pts");
+    assert_eq!(with_unit(1.0), "1 pt");
+    assert_eq!(with_unit(0.0), "0 pts");
 
     let mut f = Fixture::new();
     let id = f.note("Fix", [0.0, 0.0]);
