@@ -782,3 +782,52 @@ async fn stories_and_parts_are_edited_undone_and_deleted() -> anyhow::Result<()>
     ensure!(errors.is_empty(), "A logged errors: {errors:#?}");
     Ok(())
 }
+
+/// Others see an activity, step or slice card move while it is dragged (a ghost, through
+/// presence), not only where it lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn others_see_a_slice_dragged_live() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = http::create_board(server.addr(), "Live").await?;
+    let rust = Client::join(&server.ws_url(&board)).await?;
+    let later = rust.edit(|b, txn| -> anyhow::Result<String> {
+        let map = b.create_story_map(txn, [-300.0, -300.0], "Live", "R", 0.0)?;
+        let act = b.add_activity(txn, &map, None, "Shop", "R", 0.0)?;
+        b.add_step(txn, &act, None, "Find", "R", 0.0)?;
+        b.add_release(txn, &map, None, "MVP", "R", 0.0)?;
+        Ok(b.add_release(txn, &map, None, "Later", "R", 0.0)?)
+    })?;
+    rust.save().await?;
+    let a = join("A", &server, &board).await?;
+    let b = join("B", &server, &board).await?;
+    let map = a.wait_map("the map", "m.releases.length === 3").await?;
+    b.wait_map("the map", "m.releases.length === 3").await?;
+
+    let mvp = rect(&map["screen"]["releases"][0]["rect"])?;
+    let second = rect(&map["screen"]["releases"][1]["rect"])?;
+    let to = [mvp[0] + 20.0, mvp[1] + 3.0];
+    a.page
+        .drag_and_hold([second[0] + 20.0, second[1] + second[3] - 10.0], to)
+        .await?;
+    b.wait(
+        "A's slice moving",
+        &format!(
+            "huddle.peers().some(p => p.dragging.includes({}))",
+            json!(later)
+        ),
+    )
+    .await?;
+    a.page.release_at(to).await?;
+    b.wait_map("Later first", "m.releases[0].name === 'Later'")
+        .await?;
+    b.wait(
+        "the ghost gone",
+        "huddle.peers().every(p => p.dragging.length === 0)",
+    )
+    .await?;
+    for person in [&a, &b] {
+        person.assert_no_errors()?;
+    }
+    Ok(())
+}

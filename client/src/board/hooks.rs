@@ -5,7 +5,8 @@
 //! - `worldToClient(x, y)` / `clientToWorld(cx, cy)`: `[x, y]`, client = CSS px in the page
 //! - `camera()`: `{x, y, zoom}` (the page's `Viewport`: world point at the canvas centre)
 //! - `selection()`: `[ids]`; `editing()`: id or `null`
-//! - `peers()`: `[{clientId, name, color, cursor: [x, y] | null, selection: [ids]}]`
+//! - `peers()`: `[{clientId, name, color, cursor: [x, y] | null, selection: [ids],
+//!   dragging: [ids]}]`
 //! - `frames()`: `{count, firstCompleteAt, times}` (see [`super::stats`])
 //! - `storyMaps()`: every story map (`StoryMap` JSON: activities, steps, cells, releases,
 //!   totals) with `screen`: its layout in client coordinates (see [`super::storymap::hooks`])

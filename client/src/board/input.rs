@@ -234,6 +234,13 @@ fn moved(s: &mut State, e: &Event) {
             let far = (at[0] - drag.start_screen[0]).hypot(at[1] - drag.start_screen[1]);
             drag.moved |= far > CLICK_SLOP_PX;
             drag.now = world;
+            // Others see the card move as a ghost, like a dragged note.
+            if drag.moved
+                && let Some(p) = &s.presence
+            {
+                let ghost = drag.ghost();
+                p.set_dragging(&[(drag.id.clone(), [ghost.x, ghost.y])]);
+            }
         }
         Gesture::Resize {
             start, size0, size, ..
@@ -294,7 +301,14 @@ fn up(s: &mut State, e: &Event) {
         Gesture::Resize {
             id, size, size0, ..
         } if size != size0 => actions::resize(s, &id, size),
-        Gesture::MapPart(drag) => map_drag::release_part(s, drag),
+        Gesture::MapPart(drag) => {
+            if drag.moved
+                && let Some(p) = &s.presence
+            {
+                p.set_dragging(&[]);
+            }
+            map_drag::release_part(s, drag);
+        }
         Gesture::MapButton(map, spot) => map_drag::click(s, &map, spot),
         _ => {}
     }

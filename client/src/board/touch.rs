@@ -31,9 +31,12 @@ pub fn down(s: &mut State, e: &PointerEvent, at: [f64; 2]) -> bool {
     s.touches.push((e.pointer_id(), at));
     if let Some((mid, dist)) = pinch_of(&s.touches) {
         // The second finger: whatever the first one started becomes a pinch (nothing written).
-        if matches!(s.gesture, Gesture::Drag { moved: true, .. })
-            && let Some(p) = &s.presence
-        {
+        let dragging = match &s.gesture {
+            Gesture::Drag { moved, .. } => *moved,
+            Gesture::MapPart(drag) => drag.moved,
+            _ => false,
+        };
+        if dragging && let Some(p) = &s.presence {
             p.set_dragging(&[]);
         }
         s.gesture = Gesture::Pinch { mid, dist };

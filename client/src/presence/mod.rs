@@ -82,6 +82,7 @@ impl Peer {
             "color": self.color,
             "cursor": self.cursor,
             "selection": self.selection,
+            "dragging": self.dragging.iter().map(|(id, _)| id).collect::<Vec<_>>(),
         })
     }
 }

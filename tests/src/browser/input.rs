@@ -69,6 +69,13 @@ impl Page {
 
     /// Presses the left button at `from`, moves in steps to `to`, and releases it there.
     pub async fn drag(&self, from: [f64; 2], to: [f64; 2]) -> anyhow::Result<()> {
+        self.drag_and_hold(from, to).await?;
+        self.release_at(to).await
+    }
+
+    /// Presses at `from` and moves to `to` with the button held, without letting go (to see
+    /// what others see during a drag); [`Page::release_at`] ends it.
+    pub async fn drag_and_hold(&self, from: [f64; 2], to: [f64; 2]) -> anyhow::Result<()> {
         self.mouse("mouseMoved", from, false, 0, 0).await?;
         self.mouse("mousePressed", from, true, 1, 0).await?;
         for step in 1..=DRAG_STEPS {
@@ -79,7 +86,12 @@ impl Page {
             ];
             self.mouse("mouseMoved", at, true, 0, 0).await?;
         }
-        self.mouse("mouseReleased", to, false, 1, 0).await
+        Ok(())
+    }
+
+    /// Lets go of the button at `at`.
+    pub async fn release_at(&self, at: [f64; 2]) -> anyhow::Result<()> {
+        self.mouse("mouseReleased", at, false, 1, 0).await
     }
 
     /// Turns the wheel at `at` by `delta` pixels (`modifiers` CTRL zooms, as a pinch does).
