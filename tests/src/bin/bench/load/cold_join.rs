@@ -55,7 +55,7 @@ struct JoinTimes {
 pub fn run_w4(session: &mut Session) -> anyhow::Result<bool> {
     let data = DataDir::new();
     let kind = session.server;
-    store_board(kind, data.path(), session)?;
+    store_board(kind, data.path(), session, NOTES)?;
     session.pinning.pin_generator()?;
     let samples = samples(data.path(), session);
     session.pinning.restore();
@@ -138,8 +138,8 @@ fn samples(dir: &std::path::Path, session: &Session) -> anyhow::Result<Samples> 
     for _ in 0..SAMPLES {
         let mut server = Server::start_kind(session.server, dir, &session.pinning)?;
         let (a, b) = rt.block_on(async {
-            let (a, ws_a, board_a) = timed_join(&server).await.context("first join")?;
-            let (b, ws_b, board_b) = timed_join(&server).await.context("second join")?;
+            let (a, ws_a, board_a) = timed_join(&server, NOTES).await.context("first join")?;
+            let (b, ws_b, board_b) = timed_join(&server, NOTES).await.context("second join")?;
             let (sa, sb) = (
                 board_a.snapshot(&board_a.doc().transact()),
                 board_b.snapshot(&board_b.doc().transact()),
@@ -159,8 +159,57 @@ fn samples(dir: &std::path::Path, session: &Session) -> anyhow::Result<Samples> 
     Ok((first, second))
 }
 
-/// Connects a fresh replica and times its handshake up to the applied sync step 2.
-async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
+/// A board's first join from disk over the wire, as any server answers it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DiskJoin {
+    /// Median, from connecting until the client holds every note.
+    pub total: Duration,
+    /// The joined document, encoded as one update v1 from an empty state vector.
+    pub doc_bytes: usize,
+}
+
+/// Starts `kind` on `dir` `samples` times and times a fresh client's first join of board
+/// `load-0` (which must hold `notes` notes) from disk; the generator is pinned meanwhile.
+pub(super) fn join_from_disk(
+    dir: &std::path::Path,
+    session: &Session,
+    notes: usize,
+    samples: usize,
+) -> anyhow::Result<DiskJoin> {
+    session.pinning.pin_generator()?;
+    let result = (|| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(session.pinning.generator_cores())
+            .enable_all()
+            .build()?;
+        let (mut totals, mut doc_bytes) = (Vec::new(), 0);
+        for _ in 0..samples {
+            let mut server = Server::start_kind(session.server, dir, &session.pinning)?;
+            let joined = rt.block_on(async {
+                let (times, mut ws, board) = timed_join(&server, notes).await?;
+                let _ = ws.close(None).await;
+                anyhow::Ok((times, board))
+            });
+            server.stop()?;
+            let (times, board) = joined?;
+            totals.push(times.upgrade + times.step2 + times.apply);
+            doc_bytes = board
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+                .len();
+        }
+        anyhow::Ok(DiskJoin {
+            total: median(&mut totals),
+            doc_bytes,
+        })
+    })();
+    session.pinning.restore();
+    result
+}
+
+/// Connects a fresh replica and times its handshake until it holds `notes` notes.
+async fn timed_join(server: &Server, notes: usize) -> anyhow::Result<(JoinTimes, Ws, Board)> {
     tokio::time::timeout(JOIN_TIMEOUT, async {
         let started = Instant::now();
         let mut ws = conn::connect(server.addr(), &server.ws_path(BOARD), false).await?;
@@ -189,7 +238,7 @@ async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
                     Message::SyncStep2(update) | Message::Update(update) => {
                         let decoded = wire::decode_update(&update)?;
                         board.doc().transact_mut().apply_update(decoded)?;
-                        if board.item_count(&board.doc().transact()) as usize >= NOTES {
+                        if board.item_count(&board.doc().transact()) as usize >= notes {
                             let times = JoinTimes {
                                 upgrade: upgraded - started,
                                 step2: received - upgraded,
@@ -208,18 +257,24 @@ async fn timed_join(server: &Server) -> anyhow::Result<(JoinTimes, Ws, Board)> {
     .context("the join timed out")?
 }
 
-/// Stores the big board where `kind` keeps boards, before its first start.
-fn store_board(kind: ServerKind, dir: &std::path::Path, session: &Session) -> anyhow::Result<()> {
+/// Stores a board of `notes` notes as `load-0` where `kind` keeps boards, before its first
+/// start.
+pub(super) fn store_board(
+    kind: ServerKind,
+    dir: &std::path::Path,
+    session: &Session,
+    notes: usize,
+) -> anyhow::Result<()> {
     match kind {
-        ServerKind::Huddle => super::seed::boards(dir, &[BOARD.to_owned()], NOTES),
+        ServerKind::Huddle => super::seed::boards(dir, &[BOARD.to_owned()], notes),
         ServerKind::YSweet => {
-            let (_, state) = crate::fixtures::board_with_notes(NOTES);
+            let (_, state) = crate::fixtures::board_with_notes(notes);
             ysweet::store_update(dir, BOARD, &state)
         }
         ServerKind::Relay => anyhow::bail!("the null relay keeps nothing on disk"),
         ServerKind::YWebsocket => {
             // Over the wire (LevelDB writes every update as it comes), then a clean stop.
-            let (_, state) = crate::fixtures::board_with_notes(NOTES);
+            let (_, state) = crate::fixtures::board_with_notes(notes);
             let mut server = Server::start_kind(kind, dir, &session.pinning)?;
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

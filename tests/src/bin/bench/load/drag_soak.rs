@@ -12,6 +12,11 @@
 //! 20 Hz throughout: back-to-back drags of random notes, with the participant timers of W1.
 //! The awareness frames are the generator's cursor frames (pointer position and name, about
 //! 60 bytes); the web client's also names the dragged note, which does not touch the document.
+//!
+//! Every server (`--compare`) is also measured the same way over the wire, before and after:
+//! the server started on its data directory, a fresh client's first join until it holds every
+//! note (W4's join), the size of the document it got, and the data directory on disk. The
+//! before board is stored the way each server keeps boards (W4's `store_board`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,10 +28,11 @@ use huddle_server::store::Store;
 use yrs::{ReadTxn, StateVector, Transact};
 
 use super::Session;
+use super::cold_join::{self, DiskJoin};
 use super::driver::{self, Workload, board_id};
+use super::options::ServerKind;
 use super::participant::Rates;
 use super::report;
-use super::seed;
 use crate::stats::{median, millis};
 
 /// The 20 dragging participants.
@@ -41,6 +47,8 @@ const AWARENESS_HZ: f64 = 20.0;
 const SECS: u64 = 600;
 /// Cold-load samples of each board (each opens the store afresh).
 const SAMPLES: usize = 11;
+/// Joins over the wire of each board (each on a freshly started server).
+const WIRE_SAMPLES: usize = 5;
 /// The W8 targets: cold load after the soak (ms), and document growth (after / before).
 const COLD_LOAD_MS: f64 = 300.0;
 const GROWTH: f64 = 2.0;
@@ -86,11 +94,20 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         restart_after: None,
     };
     let board = board_id(0);
-    // The starting point: the same seeding as the run's, in a directory of its own.
+    let kind = session.server;
+    // The starting point, stored the way this server keeps boards, in a directory of its own.
     let fresh = tempfile::tempdir()?;
-    seed::boards(fresh.path(), std::slice::from_ref(&board), NOTES)
-        .context("seeding the starting board")?;
-    let before = measure(fresh.path(), &board).context("measuring the starting board")?;
+    cold_join::store_board(kind, fresh.path(), session, NOTES)
+        .context("storing the starting board")?;
+    let before = match kind {
+        ServerKind::Huddle => {
+            Some(measure(fresh.path(), &board).context("measuring the starting board")?)
+        }
+        _ => None,
+    };
+    let wire_before = cold_join::join_from_disk(fresh.path(), session, NOTES, WIRE_SAMPLES)
+        .context("joining the starting board")?;
+    let wire_before = (wire_before, dir_bytes(fresh.path()));
 
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);
@@ -111,6 +128,12 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         .data
         .as_ref()
         .context("the run kept no data directory")?;
+    let wire_after = cold_join::join_from_disk(data.path(), session, NOTES, WIRE_SAMPLES)
+        .context("joining the soaked board")?;
+    print_wire(kind, &wire_before, &(wire_after, dir_bytes(data.path())));
+    let Some(before) = before else {
+        return Ok(ok);
+    };
     let after = measure(data.path(), &board).context("measuring the soaked board")?;
     print_sizes(&before, &after);
     let growth = after.doc_bytes as f64 / before.doc_bytes.max(1) as f64;
@@ -177,6 +200,31 @@ fn dir_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
+/// The over-the-wire figures, the same for every server.
+fn print_wire(kind: ServerKind, before: &(DiskJoin, u64), after: &(DiskJoin, u64)) {
+    let kib = |b: u64| format!("{:.1} KiB", b as f64 / 1024.0);
+    println!(
+        "Over the wire ({}): first join from disk, a fresh client until it holds every note (median of {WIRE_SAMPLES}, each on a freshly started server), the document it got, and the data directory.\n",
+        kind.name()
+    );
+    println!("| board | first join from disk | encoded document (update v1) | data dir on disk |");
+    println!("|---|---|---|---|");
+    for (name, (join, dir)) in [("before the soak", before), ("after the soak", after)] {
+        println!(
+            "| {name} | {:.1} ms | {} | {} |",
+            millis(join.total),
+            kib(join.doc_bytes as u64),
+            kib(*dir)
+        );
+    }
+    println!(
+        "| after / before | {:.2}x | {:.2}x | {:.2}x |\n",
+        after.0.total.as_secs_f64() / before.0.total.as_secs_f64().max(1e-9),
+        after.0.doc_bytes as f64 / before.0.doc_bytes.max(1) as f64,
+        after.1 as f64 / before.1.max(1) as f64
+    );
+}
+
 fn print_sizes(before: &Stored, after: &Stored) {
     let kib = |b: u64| format!("{:.1} KiB", b as f64 / 1024.0);
     let ratio = |a: f64, b: f64| format!("{:.2}x", a / b.max(1e-9));
@@ -212,6 +260,7 @@ fn print_sizes(before: &Stored, after: &Stored) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::seed;
     use super::*;
 
     #[test]

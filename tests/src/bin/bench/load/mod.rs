@@ -103,13 +103,11 @@ impl Session {
         let mut passed = true;
         for kind in self.options.servers.clone() {
             self.server = kind;
-            let huddle_only = match name {
-                "w8" => Some("it reads the soaked board from Huddle's store"),
-                _ => None,
-            };
             let huddle_only = match (name, kind) {
-                ("w4" | "w6", ServerKind::Relay) => Some("the null relay keeps nothing on disk"),
-                _ => huddle_only,
+                ("w4" | "w6" | "w8", ServerKind::Relay) => {
+                    Some("the null relay keeps nothing on disk")
+                }
+                _ => None,
             };
             if let (Some(why), true) = (huddle_only, kind != ServerKind::Huddle) {
                 println!("## {name} against {}: skipped ({why})\n", kind.name());
