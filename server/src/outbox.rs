@@ -1,7 +1,9 @@
 //! How a room reaches one connection: a bounded queue of encoded frames, and a way to close
 //! the connection with a code and a reason.
 
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -71,6 +73,24 @@ impl Closer {
 pub struct Outbox {
     pub frames: mpsc::Sender<Bytes>,
     pub closer: Arc<Closer>,
+    pub linger: Linger,
+}
+
+/// How long a connection's writer may hold a frame so that the frames behind it leave in the
+/// same write. The room sets it from its size (see `Room::retune_linger`); zero, the default,
+/// writes at once. Shared between the room and the connection's writer.
+#[derive(Debug, Clone, Default)]
+pub struct Linger(Arc<AtomicU32>);
+
+impl Linger {
+    pub fn get(&self) -> Duration {
+        Duration::from_micros(self.0.load(Relaxed).into())
+    }
+
+    pub fn set(&self, linger: Duration) {
+        let micros = u32::try_from(linger.as_micros()).unwrap_or(u32::MAX);
+        self.0.store(micros, Relaxed);
+    }
 }
 
 /// Why a frame could not be queued.

@@ -15,13 +15,14 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use huddle_shared::wire;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Frame};
 use tokio_tungstenite::tungstenite::protocol::{Message as WsMessage, WebSocketConfig};
 
 use crate::app::AppState;
-use crate::outbox::{Closer, Outbox, code};
+use crate::outbox::{Closer, Linger, Outbox, code};
 use crate::rooms::RoomHandle;
 use crate::upgrade::Socket;
 
@@ -89,8 +90,15 @@ pub async fn serve(socket: Socket, board: String, app: AppState) {
     let outbox = Outbox {
         frames,
         closer: closer.clone(),
+        linger: Linger::default(),
     };
-    let writer = tokio::spawn(write_loop(sink, outbound, closer.clone(), app.clone()));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        outbound,
+        closer.clone(),
+        outbox.linger.clone(),
+        app.clone(),
+    ));
 
     match join(&app, &board, conn, outbox).await {
         Some(room) => {
@@ -200,11 +208,13 @@ async fn write_loop(
     mut sink: SplitSink<Socket, WsMessage>,
     mut outbound: mpsc::Receiver<Bytes>,
     closer: Arc<Closer>,
+    linger: Linger,
     app: AppState,
 ) {
     let mut ping = tokio::time::interval(app.config.ping_interval);
     ping.tick().await; // the first tick is immediate
     let mut batch = Vec::with_capacity(MAX_FRAMES_PER_FLUSH);
+    let mut flushed = Instant::now();
     loop {
         let first = tokio::select! {
             biased;
@@ -215,6 +225,16 @@ async fn write_loop(
             },
             _ = ping.tick() => WsMessage::Ping(Bytes::new()),
         };
+        // In a big room, a connection that wrote moments ago waits out its linger first, so
+        // that the frames coming behind this one leave in the same write (see `Linger`).
+        let hold_until = flushed + linger.get();
+        if matches!(first, WsMessage::Binary(_)) && hold_until > Instant::now() {
+            tokio::select! {
+                biased;
+                _ = closer.closed() => break,
+                () = tokio::time::sleep_until(hold_until) => {}
+            }
+        }
         // Write what is queued behind it too, then flush once.
         batch.push(first);
         while batch.len() < MAX_FRAMES_PER_FLUSH {
@@ -253,6 +273,7 @@ async fn write_loop(
                 return closer.close(code::NORMAL, "");
             },
         }
+        flushed = Instant::now();
     }
     let (code, reason) = closer.reason();
     let close = WsMessage::Close(Some(CloseFrame {

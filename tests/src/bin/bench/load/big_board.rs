@@ -9,6 +9,7 @@ use super::Session;
 use super::driver::{self, Workload};
 use super::options::ServerKind;
 use super::participant::Rates;
+use super::replica::Apply;
 use super::report;
 
 /// Notes on the board: the big board (about 3 MB of state).
@@ -43,6 +44,7 @@ pub fn run_w5(session: &mut Session) -> anyhow::Result<bool> {
         // Only Huddle has "saved" (the others would get a message they do not know).
         save_every: (session.server == ServerKind::Huddle).then_some(SAVE_EVERY),
         restart_after: None,
+        apply: Apply::Now,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);

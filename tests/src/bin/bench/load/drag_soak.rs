@@ -32,6 +32,7 @@ use super::cold_join::{self, DiskJoin};
 use super::driver::{self, Workload, board_id};
 use super::options::ServerKind;
 use super::participant::Rates;
+use super::replica::Apply;
 use super::report;
 use crate::stats::{median, millis};
 
@@ -92,6 +93,7 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: false,
         save_every: None,
         restart_after: None,
+        apply: Apply::Now,
     };
     let board = board_id(0);
     let kind = session.server;

@@ -294,6 +294,7 @@ async fn drive(
     }
     // The verification slices outcomes by board: put them in participant order.
     outcomes.sort_by_key(|o| o.spec.index);
+    settle(&mut outcomes);
     let window = Window {
         start_ns,
         slow_closed_at_ns,
@@ -304,6 +305,31 @@ async fn drive(
         restart: restarted,
     };
     Ok((outcomes, shared, memory, window))
+}
+
+/// Integrates what receivers kept to apply later ([`Apply::Later`](super::replica::Apply)),
+/// so that the replicas can be compared; a failure is that participant's error.
+fn settle(outcomes: &mut [participant::Outcome]) {
+    let started = Instant::now();
+    let total = outcomes.len();
+    let mut settled = 0;
+    for o in outcomes.iter_mut() {
+        if let Err(e) = o.replica.settle() {
+            o.replica
+                .stats
+                .error(format!("participant {}: {e}", o.spec.index));
+        }
+        settled += 1;
+        if started.elapsed() > Duration::from_secs(2) && settled % 100 == 0 {
+            eprintln!("  integrating the updates receivers kept: {settled} of {total}");
+        }
+    }
+    if started.elapsed() > Duration::from_secs(2) {
+        eprintln!(
+            "  integrated the updates receivers kept in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
 }
 
 /// Huddle's [`COUNTERS`] now (`None` for another server, or if `/metrics` did not answer).

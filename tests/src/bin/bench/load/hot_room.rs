@@ -6,6 +6,7 @@ use super::Session;
 use super::driver::{self, Run, Workload};
 use super::options::ServerKind;
 use super::participant::Rates;
+use super::replica::Apply;
 use super::report;
 
 /// W1's sending window by default: long enough for half a million deliveries and a stable
@@ -37,6 +38,7 @@ pub(super) fn w1(session: &Session) -> Workload {
         idle_memory: false,
         save_every: None,
         restart_after: None,
+        apply: Apply::Now,
     }
 }
 

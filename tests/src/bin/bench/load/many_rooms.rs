@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::Session;
 use super::driver::{self, Workload};
 use super::participant::Rates;
+use super::replica::Apply;
 use super::report;
 
 /// Boards by default: a fifth of the 1,000, so the run fits in a minute on 2 cores
@@ -44,6 +45,7 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: true,
         save_every: None,
         restart_after: None,
+        apply: Apply::Now,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);

@@ -42,6 +42,7 @@ mod driver;
 mod hot_room;
 mod latency;
 mod ledger;
+mod light;
 mod many_rooms;
 mod options;
 mod participant;

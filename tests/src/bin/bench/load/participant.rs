@@ -18,7 +18,7 @@ use yrs::{ReadTxn, Transact};
 
 use super::conn::{self, Close, Incoming, Ws};
 use super::ledger::Ledger;
-use super::replica::{Replica, Stats};
+use super::replica::{Apply, Replica, Stats};
 
 /// Connections a participant opens at most (the first and reconnections): a server that keeps
 /// closing it is a finding, not a reason to loop.
@@ -80,6 +80,20 @@ pub struct Spec {
     pub slow_bytes_per_sec: Option<u64>,
     /// While the run sends, ask the server this often to confirm the own edits durable (W6).
     pub save_every: Option<Duration>,
+    pub apply: Apply,
+    /// How long the run sends: with the rates, what to make room for ([`Replica::reserve`]).
+    pub window: Duration,
+}
+
+impl Spec {
+    /// Edits and cursors this participant will receive in a complete run, give or take.
+    fn expected_receipts(&self) -> (usize, usize) {
+        let others = self.room.len().saturating_sub(1) as f64;
+        let secs = self.window.as_secs_f64() * 1.1 + 1.0;
+        let r = self.rates;
+        let count = |rate: f64| (rate * others * secs) as usize;
+        (count(r.moves + r.texts), count(r.cursors))
+    }
 }
 
 /// What a participant hands back at the end.
@@ -99,8 +113,11 @@ enum End {
 
 /// Runs one participant until the driver says `Done` (or it gives up).
 pub async fn run(spec: Spec, shared: Arc<Shared>) -> Outcome {
+    let mut replica = Replica::new(spec.index, spec.room.clone(), spec.apply);
+    let (edits, cursors) = spec.expected_receipts();
+    replica.reserve(edits, cursors);
     let mut p = Participant {
-        replica: Replica::new(spec.index, spec.room.clone()),
+        replica,
         spec,
         shared,
         closes: Vec::new(),

@@ -3,12 +3,15 @@
 use super::*;
 use crate::fixtures::board_with_notes;
 
+/// Both ways of applying live updates: every test runs with each.
+const MODES: [Apply; 2] = [Apply::Now, Apply::Later];
+
 /// Two participants of one board, both synced with a 3-note board.
-fn pair() -> (Ledger, Replica, Replica) {
+fn pair(apply: Apply) -> (Ledger, Replica, Replica) {
     let ledger = Ledger::new(2);
     let (_, state) = board_with_notes(3);
     let step2 = wire::encode_sync_step2(&state);
-    let (mut a, mut b) = (Replica::new(0, 0..2), Replica::new(1, 0..2));
+    let (mut a, mut b) = (Replica::new(0, 0..2, apply), Replica::new(1, 0..2, apply));
     for r in [&mut a, &mut b] {
         let got = r.on_frame(&step2, 0, &ledger).expect("seed");
         assert!(got.synced && got.delivered == 0);
@@ -18,24 +21,66 @@ fn pair() -> (Ledger, Replica, Replica) {
 
 #[test]
 fn an_edit_is_recognised_and_timed_at_the_receiver() {
-    let (ledger, mut a, mut b) = pair();
-    for text in [false, true, false] {
-        let frame = a.edit(text, &ledger).expect("edit");
-        let got = b.on_frame(&frame, ledger.now_ns(), &ledger).expect("apply");
-        assert_eq!(got.delivered, 1);
+    for mode in MODES {
+        let (ledger, mut a, mut b) = pair(mode);
+        for text in [false, true, false] {
+            let frame = a.edit(text, &ledger).expect("edit");
+            let got = b.on_frame(&frame, ledger.now_ns(), &ledger).expect("apply");
+            assert_eq!(got.delivered, 1);
+        }
+        assert_eq!(b.held[0], 3);
+        assert_eq!(b.stats.edit_latency_us.len(), 3);
+        assert!(b.stats.errors.is_empty(), "{:?}", b.stats.errors);
+        let cursor = a.cursor(&ledger);
+        b.on_frame(&cursor, ledger.now_ns(), &ledger)
+            .expect("cursor");
+        assert_eq!(b.stats.cursors, 1);
+        // A cursor already seen is not counted again.
+        b.on_frame(&cursor, ledger.now_ns(), &ledger)
+            .expect("cursor");
+        assert_eq!(b.stats.cursors, 1);
+        b.settle().expect("settle");
+        assert_eq!(
+            b.board.snapshot(&b.board.doc().transact()),
+            a.board.snapshot(&a.board.doc().transact()),
+            "{mode:?}"
+        );
     }
-    assert_eq!(b.held[0], 3);
-    assert_eq!(b.stats.edit_latency_us.len(), 3);
+}
+
+#[test]
+fn updates_kept_for_later_are_integrated_before_a_resync() {
+    let (ledger, mut a, mut b) = pair(Apply::Later);
+    let first = a.edit(false, &ledger).expect("edit");
+    b.on_frame(&first, ledger.now_ns(), &ledger).expect("apply");
+    let _lost = a.edit(true, &ledger).expect("edit");
+    // Not yet integrated: B's document still lacks A's first move.
+    assert_ne!(
+        b.board.snapshot(&b.board.doc().transact()),
+        a.board.snapshot(&a.board.doc().transact())
+    );
+    let sv = b.board.doc().transact().state_vector();
+    let update = a.board.doc().transact().encode_state_as_update_v1(&sv);
+    let got = b
+        .on_frame(&wire::encode_sync_step2(&update), ledger.now_ns(), &ledger)
+        .expect("resync");
+    assert_eq!((got.delivered, b.held[0]), (1, 2));
     assert!(b.stats.errors.is_empty(), "{:?}", b.stats.errors);
-    let cursor = a.cursor(&ledger);
-    b.on_frame(&cursor, ledger.now_ns(), &ledger)
-        .expect("cursor");
-    assert_eq!(b.stats.cursors, 1);
+    assert_eq!(
+        b.board.snapshot(&b.board.doc().transact()),
+        a.board.snapshot(&a.board.doc().transact())
+    );
 }
 
 #[test]
 fn a_skipped_edit_is_an_error_and_a_resync_repairs_it() {
-    let (ledger, mut a, mut b) = pair();
+    for mode in MODES {
+        skipped_edit(mode);
+    }
+}
+
+fn skipped_edit(mode: Apply) {
+    let (ledger, mut a, mut b) = pair(mode);
     let _lost = a.edit(false, &ledger).expect("edit");
     let second = a.edit(false, &ledger).expect("edit");
     let got = b
@@ -61,7 +106,13 @@ fn a_skipped_edit_is_an_error_and_a_resync_repairs_it() {
 
 #[test]
 fn an_update_ahead_of_a_new_connections_sync_is_not_an_error() {
-    let (ledger, mut a, mut b) = pair();
+    for mode in MODES {
+        update_ahead(mode);
+    }
+}
+
+fn update_ahead(mode: Apply) {
+    let (ledger, mut a, mut b) = pair(mode);
     let _carried_by_step2 = a.edit(false, &ledger).expect("edit");
     let ahead = a.edit(false, &ledger).expect("edit");
     b.connection_opened();

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::ledger::Ledger;
 use super::participant::{Rates, Spec};
+use super::replica::Apply;
 use super::server::Server;
 
 /// A workload: boards, participants per board, rates and duration.
@@ -27,6 +28,8 @@ pub struct Workload {
     /// Kills the server (SIGKILL) this long into the sending window and restarts it on the
     /// same data directory (W6, see [`restart`]).
     pub restart_after: Option<Duration>,
+    /// When receivers integrate live updates (W2's big room: after the run).
+    pub apply: Apply,
 }
 
 impl Workload {
@@ -55,6 +58,8 @@ impl Workload {
                     },
                     slow_bytes_per_sec: slow,
                     save_every: self.save_every,
+                    apply: self.apply,
+                    window: self.duration,
                 }
             })
             .collect()
