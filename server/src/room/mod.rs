@@ -6,7 +6,9 @@
 //! - [`awareness`]: who speaks for which awareness client id, and coalescing: awareness
 //!   changes are relayed at most every [`AWARENESS_FLUSH`] (50 ms) as ONE frame holding each
 //!   changed client's latest state, so 50 people moving cursors at 20 Hz cost the room
-//!   ~1,000 frames a second instead of ~50,000 (document updates are never merged; in rooms of 100 and more each connection's writes wait a short linger to leave together, see `fanout`);
+//!   ~1,000 frames a second instead of ~50,000 (document updates are never merged; in
+//!   rooms of 100 and more each connection's writes wait a short linger to leave together,
+//!   see `fanout`);
 //! - `fanout`: sending to connections, closing slow ones, removing departed ones;
 //! - `housekeeping`: the tick (compactions, metadata, idleness) and the compaction policy.
 //!
