@@ -119,7 +119,9 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
         let driven = rt.block_on(drive(w, &mut server, data.path(), pinning));
         let readings = sampler.stop();
         let (outcomes, shared, memory, mut window) = driven?;
+        progress(w, "checking the replicas and a late joiner");
         let mut verdict = rt.block_on(verify::check(w, &server, &outcomes, &shared));
+        progress(w, "stopping the server");
         match server.stop() {
             Ok(0) => {}
             Ok(code) => verdict.fail(format!("the server exited with status {code} on SIGTERM")),
@@ -201,12 +203,14 @@ async fn drive(
             .map(|b| server.ws_path(&board_id(b)))
             .collect();
         let (_, state) = crate::fixtures::board_with_notes(w.notes_per_board);
+        progress(w, &format!("seeding {} board(s) over the wire", w.boards));
         yws::seed_boards(server.addr(), &paths, &state)
             .await
             .context("seeding the boards over the wire")?
     } else {
         Vec::new()
     };
+    progress(w, &format!("{} participants joining", w.participants()));
     join_wave(&mut tasks, first, &shared).await?;
     yws::close_seeders(std::mem::take(&mut seeders)).await;
     if w.idle_memory {
@@ -222,6 +226,7 @@ async fn drive(
     }
 
     // Send for the duration.
+    progress(w, &format!("sending for {} s", w.duration.as_secs()));
     let start = tokio::time::Instant::now() + START_DELAY;
     phase_tx.send_replace(Phase::Run { start });
     tokio::time::sleep_until(start).await;
@@ -279,11 +284,19 @@ async fn drive(
 
     // Drain: wait until every receiver holds every edit sent to its board.
     let expected = expected_deliveries(w, &shared.ledger);
+    progress(
+        w,
+        &format!(
+            "waiting up to {} s for the last deliveries",
+            DRAIN_TIMEOUT.as_secs()
+        ),
+    );
     let deadline = Instant::now() + DRAIN_TIMEOUT;
     while shared.delivered.load(Relaxed) < expected && Instant::now() < deadline {
         tokio::time::sleep(POLL).await;
     }
     phase_tx.send_replace(Phase::Done);
+    progress(w, "closing the participants");
     let mut outcomes = Vec::with_capacity(tasks.len());
     for task in tasks {
         match tokio::time::timeout(FINISH_TIMEOUT, task).await {
@@ -305,6 +318,12 @@ async fn drive(
         restart: restarted,
     };
     Ok((outcomes, shared, memory, window))
+}
+
+/// One line on standard error about where the run is (the tables go to standard output): a
+/// run against a saturated server can take minutes, and this tells where it waits.
+fn progress(w: &Workload, what: &str) {
+    eprintln!("  {}: {what}...", w.name);
 }
 
 /// Integrates what receivers kept to apply later ([`Apply::Later`](super::replica::Apply)),
