@@ -19,6 +19,10 @@ const MAX_LISTED: usize = 10;
 /// y-websocket only: how long a late joiner may take to receive the stored board after its
 /// sync step 2 (see below).
 const LATE_JOIN_CONVERGE: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a late joiner may take in all (connecting included): a saturated server still
+/// working through a backlog (y-sweet in W5 takes many minutes) is a finding, not a reason
+/// for the run to hang.
+const LATE_JOIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the checks found.
 #[derive(Debug, Default)]
@@ -159,7 +163,14 @@ pub async fn check(
                 ));
             }
         }
-        match Client::join(&server.ws_url(&board_id(board))).await {
+        let url = server.ws_url(&board_id(board));
+        let joined = tokio::time::timeout(LATE_JOIN_TIMEOUT, Client::join(&url)).await;
+        let joined = joined.unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "no initial sync within {LATE_JOIN_TIMEOUT:?} (the server was still busy)"
+            ))
+        });
+        match joined {
             Ok(fresh) => {
                 // y-websocket answers a first client's step 1 before it has read the board
                 // from LevelDB and sends the stored board afterwards as an update: there the
