@@ -3,7 +3,7 @@
 //! wall-clock constant alone: the machine is shared and noisy.
 //!
 //! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client`,
-//! `storymap` (the default run: these four) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
+//! `storymap`, `disk` (the default run: these five) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
 //! `w3`, `w4`, `w5`, `w6`, `w7`, `w8` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
 //! `--server`, `--compare`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
@@ -18,14 +18,15 @@
 //! - [`client`]: the web client in headless Chromium: first frame, frame times, download.
 //! - [`storymap`]: a story map's relayout, a story's move, CSV export and import, big against
 //!   small.
+//! - [`disk`]: one board's data directory under churn, against its snapshot.
 //! - [`load`]: the load generator and the W scenarios of issue 5.
 
 const USAGE: &str = "\
 Usage: bench [SCENARIO...] [OPTIONS]   (through `cargo xtask bench -- ...`)
 
 Scenarios:
-  storage, cold-load, client,   the default run (all four)
-  storymap
+  storage, cold-load, client,   the default run (all five)
+  storymap, disk
   w1 .. w8                      issue 5's load scenarios, run only when named:
                                 w1 hot room, w2 big room, w3 many rooms, w4 cold load,
                                 w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
@@ -43,6 +44,7 @@ Results and how to read them: BENCHMARKS.md.";
 
 mod client;
 mod cold_load;
+mod disk;
 mod fixtures;
 mod load;
 mod stats;
@@ -60,7 +62,7 @@ fn main() -> anyhow::Result<()> {
         return load::relay::main();
     }
     let (names, options) = load::Options::parse(&args)?;
-    let all = ["storage", "cold-load", "client", "storymap"];
+    let all = ["storage", "cold-load", "client", "storymap", "disk"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -90,6 +92,7 @@ fn main() -> anyhow::Result<()> {
             "cold-load" => cold_load::run()?,
             "client" => client::run()?,
             "storymap" => storymap::run()?,
+            "disk" => disk::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);
