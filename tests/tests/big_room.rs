@@ -1,5 +1,5 @@
 //! A big room: at 100 people and more the server gathers each connection's writes over a
-//! short linger (10 µs per person, 10 ms at most; see `server/src/room/fanout.rs`). Nothing
+//! short linger (20 µs per person, 10 ms at most; see `server/src/room/fanout.rs`). Nothing
 //! may be lost, reordered or held back by it: a burst reaches everyone, and so does a lone
 //! edit after a quiet spell, and a room that shrinks back below 100 still delivers.
 
