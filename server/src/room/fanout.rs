@@ -22,9 +22,10 @@ const MAX_LINGER: Duration = Duration::from_millis(10);
 /// How long a connection's writer in a room of `conns` may hold a frame for the ones behind
 /// it. In a room of n people every move is n - 1 frames, and the kernel's cost per send
 /// dominates the server's time in big rooms (two thirds of it at 500 people, measured with
-/// `perf`); writing each connection at most once per linger caps the sends while adding at
-/// most the linger to a frame's way out (and less queueing than it adds). Rooms under [`LINGER_FROM_CONNS`] write
-/// every frame at once.
+/// `perf`). Writing each connection at most once per linger caps the sends; it adds at most
+/// the linger to a frame's way out, and takes more off the tail than that, because the
+/// server no longer queues near the limit of its core. Rooms under [`LINGER_FROM_CONNS`]
+/// write every frame at once.
 pub(super) fn linger_for(conns: usize) -> Duration {
     if conns < LINGER_FROM_CONNS {
         return Duration::ZERO;

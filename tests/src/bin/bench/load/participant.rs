@@ -80,6 +80,7 @@ pub struct Spec {
     pub slow_bytes_per_sec: Option<u64>,
     /// While the run sends, ask the server this often to confirm the own edits durable (W6).
     pub save_every: Option<Duration>,
+    /// When this participant integrates what it receives (W2: after the run).
     pub apply: Apply,
     /// How long the run sends: with the rates, what to make room for ([`Replica::reserve`]).
     pub window: Duration,
