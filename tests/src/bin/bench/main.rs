@@ -35,8 +35,9 @@ Options of the load scenarios:
   --full            w3 at 1,000 boards x 5 clients (default 200 x 5)
   --clients N       w2's room at N participants (default 500)
   --no-pin          do not pin the server and the generator to different cores
-  --server LIST     huddle (default), y-websocket, y-sweet, relay (the null relay, a baseline),
-                    comma-separated to run several in turn: --server huddle,relay
+  --server LIST     huddle (default), y-websocket, y-sweet, hocuspocus (in memory: w1, w2,
+                    w3, w5, w7), relay (the null relay, a baseline), comma-separated to
+                    run several in turn: --server huddle,relay
   --compare         huddle, y-websocket and y-sweet in turn, with a ratio table
   --help            this text
 

@@ -17,11 +17,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use futures_util::SinkExt;
 use huddle_shared::model::Board;
 use huddle_shared::wire::{self, Message};
 use huddle_tests::server::DataDir;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::{ReadTxn, StateVector, Transact};
 
 use super::Session;
@@ -148,7 +146,7 @@ fn samples(dir: &std::path::Path, session: &Session) -> anyhow::Result<Samples> 
                 bail!("the two joins got different boards, or not {NOTES} notes");
             }
             for mut ws in [ws_a, ws_b] {
-                let _ = ws.close(None).await;
+                let _ = ws.close().await;
             }
             anyhow::Ok((a, b))
         })?;
@@ -187,7 +185,7 @@ pub(super) fn join_from_disk(
             let mut server = Server::start_kind(session.server, dir, &session.pinning)?;
             let joined = rt.block_on(async {
                 let (times, mut ws, board) = timed_join(&server, notes).await?;
-                let _ = ws.close(None).await;
+                let _ = ws.close().await;
                 anyhow::Ok((times, board))
             });
             server.stop()?;
@@ -212,11 +210,11 @@ pub(super) fn join_from_disk(
 async fn timed_join(server: &Server, notes: usize) -> anyhow::Result<(JoinTimes, Ws, Board)> {
     tokio::time::timeout(JOIN_TIMEOUT, async {
         let started = Instant::now();
-        let mut ws = conn::connect(server.addr(), &server.ws_path(BOARD), false).await?;
+        let (path, framing) = (server.ws_path(BOARD), server.framing(BOARD));
+        let mut ws = conn::connect(server.addr(), &path, &framing, false).await?;
         let upgraded = Instant::now();
         let empty = StateVector::default();
-        ws.send(WsMessage::Binary(wire::encode_sync_step1(&empty).into()))
-            .await?;
+        ws.send(wire::encode_sync_step1(&empty)).await?;
         let board = Board::new();
         let mut bytes = 0;
         loop {
@@ -232,8 +230,7 @@ async fn timed_join(server: &Server, notes: usize) -> anyhow::Result<(JoinTimes,
                     Message::SyncStep1(_) => {
                         // Nothing the server lacks: answer with an empty update.
                         let update = board.doc().transact().encode_state_as_update_v1(&empty);
-                        ws.send(WsMessage::Binary(wire::encode_sync_step2(&update).into()))
-                            .await?;
+                        ws.send(wire::encode_sync_step2(&update)).await?;
                     }
                     Message::SyncStep2(update) | Message::Update(update) => {
                         let decoded = wire::decode_update(&update)?;
@@ -272,6 +269,7 @@ pub(super) fn store_board(
             ysweet::store_update(dir, BOARD, &state)
         }
         ServerKind::Relay => anyhow::bail!("the null relay keeps nothing on disk"),
+        ServerKind::Hocuspocus => anyhow::bail!("Hocuspocus runs in memory here"),
         ServerKind::YWebsocket => {
             // Over the wire (LevelDB writes every update as it comes), then a clean stop.
             let (_, state) = crate::fixtures::board_with_notes(notes);
@@ -280,8 +278,7 @@ pub(super) fn store_board(
                 .enable_all()
                 .build()?;
             rt.block_on(async {
-                let seeders =
-                    yws::seed_boards(server.addr(), &[server.ws_path(BOARD)], &state).await?;
+                let seeders = yws::seed_boards(&server, &[BOARD.to_owned()], &state).await?;
                 yws::close_seeders(seeders).await;
                 // y-websocket writes the update to LevelDB asynchronously; give it time.
                 tokio::time::sleep(Duration::from_secs(2)).await;

@@ -1,16 +1,84 @@
 //! A lean y-websocket connection for load generation: one TCP socket and one tungstenite
 //! stream, driven by the participant's own task (no extra tasks or channels per connection),
 //! with small buffers so that thousands fit in one process.
+//!
+//! Hocuspocus frames the same y-protocols messages differently ([`Framing::Hocuspocus`]):
+//! every message starts with its document's name, and the server's own sync step 1 comes as
+//! a "sync reply". The connection adds and strips that, so the rest of the generator speaks
+//! y-websocket's protocol to every server.
 
 use std::net::SocketAddr;
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
+use huddle_shared::wire::lib0::{Reader, write_var_buf};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Bytes, Message as WsMessage};
 
-pub type Ws = WebSocketStream<TcpStream>;
+/// How a server frames y-protocols messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Framing {
+    /// One message per WebSocket message, as y-websocket (Huddle, y-sweet, the relay).
+    YWebsocket,
+    /// Hocuspocus: each message is preceded by its document's name (a lib0 string).
+    Hocuspocus { document: String },
+}
+
+/// Hocuspocus's message types beyond y-websocket's sync (0), awareness (1) and awareness
+/// query (3): a sync message that must not be answered with another step 1 (4), and
+/// authentication, stateless, close and sync-status messages the generator does not use.
+const HOCUSPOCUS_SYNC_REPLY: u8 = 4;
+
+/// A connection to the server under test.
+pub struct Ws {
+    stream: WebSocketStream<TcpStream>,
+    framing: Framing,
+}
+
+impl Ws {
+    /// Sends one y-websocket message (framed as the server wants it).
+    pub async fn send(
+        &mut self,
+        message: Vec<u8>,
+    ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        let frame = match &self.framing {
+            Framing::YWebsocket => message,
+            Framing::Hocuspocus { document } => {
+                let mut framed = Vec::with_capacity(document.len() + 2 + message.len());
+                write_var_buf(&mut framed, document.as_bytes());
+                framed.extend_from_slice(&message);
+                framed
+            }
+        };
+        self.stream.send(WsMessage::Binary(frame.into())).await
+    }
+
+    /// Closes politely.
+    pub async fn close(&mut self) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.stream.close(None).await
+    }
+
+    /// The y-websocket message in a frame from the server; `None` for messages of Hocuspocus's
+    /// own kinds (and frames that do not parse as Hocuspocus's).
+    fn unframe(&self, frame: Bytes) -> Option<Bytes> {
+        let Framing::Hocuspocus { .. } = &self.framing else {
+            return Some(frame);
+        };
+        let mut r = Reader::new(&frame);
+        r.read_var_buf().ok()?; // the document's name: one per connection here
+        let start = r.pos();
+        match *frame.get(start)? {
+            0 | 1 | 3 => Some(frame.slice(start..)),
+            HOCUSPOCUS_SYNC_REPLY => {
+                let mut message = frame[start..].to_vec();
+                message[0] = 0;
+                Some(message.into())
+            }
+            _ => None,
+        }
+    }
+}
 
 /// Tungstenite allocates its read buffer eagerly (128 KiB by default): 8 KiB holds many
 /// frames of a busy room and keeps 5,000 connections at 40 MB.
@@ -39,7 +107,12 @@ pub enum Incoming {
 /// connection gets the small buffers of a slow reader.
 ///
 /// [`Server::ws_path`]: super::server::Server::ws_path
-pub async fn connect(addr: SocketAddr, path: &str, slow: bool) -> anyhow::Result<Ws> {
+pub async fn connect(
+    addr: SocketAddr,
+    path: &str,
+    framing: &Framing,
+    slow: bool,
+) -> anyhow::Result<Ws> {
     if !addr.ip().is_loopback() {
         anyhow::bail!("the load generator only talks to loopback addresses");
     }
@@ -58,13 +131,20 @@ pub async fn connect(addr: SocketAddr, path: &str, slow: bool) -> anyhow::Result
         .read_buffer_size(if slow { SLOW_BUFFER } else { READ_BUFFER })
         .write_buffer_size(0);
     let url = format!("ws://{addr}{path}");
-    let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
-    Ok(ws)
+    let (stream, _) =
+        tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
+    Ok(Ws {
+        stream,
+        framing: framing.clone(),
+    })
 }
 
 /// Reads the next message and classifies it.
 pub async fn next(ws: &mut Ws) -> Incoming {
-    classify(ws.next().await)
+    match classify(ws.stream.next().await) {
+        Incoming::Frame(frame) => ws.unframe(frame).map_or(Incoming::Other, Incoming::Frame),
+        other => other,
+    }
 }
 
 fn classify(msg: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>) -> Incoming {

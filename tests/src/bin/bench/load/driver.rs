@@ -103,7 +103,7 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
         // The reference servers' stores are not written beforehand: seeded over the wire in
         // `drive`. Installed first, so that the install is not part of any timing.
         match kind {
-            ServerKind::YWebsocket => yws::ensure_installed()?,
+            ServerKind::YWebsocket | ServerKind::Hocuspocus => yws::ensure_installed()?,
             ServerKind::YSweet => ysweet::ensure_installed()?,
             _ => {}
         }
@@ -199,12 +199,10 @@ async fn drive(
     // The reference servers: seed every board over the wire and keep the seeding connections
     // open until the first wave has synced (see [`yws`]).
     let mut seeders = if server.kind() != ServerKind::Huddle {
-        let paths: Vec<String> = (0..w.boards)
-            .map(|b| server.ws_path(&board_id(b)))
-            .collect();
+        let boards: Vec<String> = (0..w.boards).map(board_id).collect();
         let (_, state) = crate::fixtures::board_with_notes(w.notes_per_board);
         progress(w, &format!("seeding {} board(s) over the wire", w.boards));
-        yws::seed_boards(server.addr(), &paths, &state)
+        yws::seed_boards(server, &boards, &state)
             .await
             .context("seeding the boards over the wire")?
     } else {

@@ -8,25 +8,29 @@
 //! The participants speak plain y-websocket, so the same workloads run against the Yjs servers
 //! people use today: y-websocket's own server and y-sweet (`--server y-websocket`, `--server
 //! y-sweet`, or `--compare` for Huddle, y-websocket and y-sweet in turn, with a ratio table per
-//! scenario): what is server-specific is the start ([`server`], [`yws`], [`ysweet`]), the
-//! room's URL path, and the seeding of boards (on disk for Huddle, [`seed`]; over the wire for
-//! the others, with a sync-step-1 round trip as the barrier, since they have no "saved").
+//! scenario), and Hocuspocus in memory (`--server hocuspocus`, through [`conn`]'s framing; W1,
+//! W2, W3, W5 and W7): what is server-specific is the start ([`server`], [`yws`], [`ysweet`]),
+//! the room's URL path, the framing, and the seeding of boards (on disk for Huddle, [`seed`];
+//! over the wire for the others, with a sync-step-1 round trip as the barrier, since they have
+//! no "saved").
 //!
 //! Options after the names: `--secs N` (sending window), `--full` (W3 at 1,000 boards),
 //! `--clients N` (W2's room at N participants instead of 500),
-//! `--no-pin`, `--server huddle|y-websocket|y-sweet[,...]`, `--compare`.
+//! `--no-pin`, `--server huddle|y-websocket|y-sweet|hocuspocus|relay[,...]`, `--compare`.
 //!
 //! # Layout
 //!
 //! - [`options`]: command-line options.
 //! - [`ledger`]: who sent which edit and cursor when; identifies what a receiver got.
 //! - [`replica`]: one participant's document and bookkeeping, no I/O.
-//! - [`conn`]: a lean WebSocket connection (small buffers, no extra tasks).
+//! - [`conn`]: a lean WebSocket connection (small buffers, no extra tasks), framed for
+//!   y-websocket or Hocuspocus.
 //! - [`participant`]: one participant's task: phases, timers, reconnects.
 //! - [`workload`]: what a scenario asks for, and the participants it makes.
 //! - [`driver`]: runs a workload against a fresh server and collects the outcomes.
 //! - [`verify`]: the checks that fail a run.
-//! - [`server`]: the server under test, started pinned; [`yws`]: y-websocket's server;
+//! - [`server`]: the server under test, started pinned; [`yws`]: y-websocket's server (and
+//!   the start of Hocuspocus, from the same npm directory);
 //!   [`ysweet`]: y-sweet; [`relay`]: the null relay, the baseline of server-added latency.
 //! - [`latency`], [`procstat`], [`pin`], [`seed`], [`report`]: percentiles, `/proc` sampling,
 //!   `taskset`, boards on disk, markdown.
@@ -107,6 +111,9 @@ impl Session {
             let huddle_only = match (name, kind) {
                 ("w4" | "w6" | "w8", ServerKind::Relay) => {
                     Some("the null relay keeps nothing on disk")
+                }
+                ("w4" | "w6" | "w8", ServerKind::Hocuspocus) => {
+                    Some("Hocuspocus runs in memory here: nothing to load from disk or restart on")
                 }
                 _ => None,
             };

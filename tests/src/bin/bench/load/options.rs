@@ -31,6 +31,9 @@ pub enum ServerKind {
     YSweet,
     /// The null relay ([`relay`](super::relay)): a baseline, not a competitor.
     Relay,
+    /// npm `@hocuspocus/server@2.15.3`, in memory (`tests/bench-servers/hocuspocus.mjs`); not
+    /// part of `--compare` (it keeps nothing on disk, so W4, W6 and W8 do not apply).
+    Hocuspocus,
 }
 
 impl ServerKind {
@@ -40,6 +43,7 @@ impl ServerKind {
             ServerKind::YWebsocket => "y-websocket",
             ServerKind::YSweet => "y-sweet",
             ServerKind::Relay => "relay",
+            ServerKind::Hocuspocus => "hocuspocus",
         }
     }
 
@@ -59,8 +63,9 @@ impl ServerKind {
                 "y-websocket" | "yws" => Ok(ServerKind::YWebsocket),
                 "y-sweet" | "ysweet" => Ok(ServerKind::YSweet),
                 "relay" => Ok(ServerKind::Relay),
+                "hocuspocus" => Ok(ServerKind::Hocuspocus),
                 other => bail!(
-                    "--server {other:?}: known servers are huddle, y-websocket, y-sweet and relay (the null relay, a baseline)"
+                    "--server {other:?}: known servers are huddle, y-websocket, y-sweet, hocuspocus and relay (the null relay, a baseline)"
                 ),
             })
             .collect()
@@ -83,9 +88,9 @@ impl Options {
                     options.secs = Some(parse_secs(&s["--secs=".len()..])?)
                 }
                 "--server" => {
-                    let value = args
-                        .next()
-                        .context("--server needs huddle, y-websocket, y-sweet or relay")?;
+                    let value = args.next().context(
+                        "--server needs huddle, y-websocket, y-sweet, hocuspocus or relay",
+                    )?;
                     options.servers = ServerKind::parse_list(value)?;
                 }
                 s if s.starts_with("--server=") => {
@@ -106,7 +111,7 @@ impl Options {
                 "--no-pin" => options.no_pin = true,
                 s if s.starts_with('-') => {
                     bail!(
-                        "unknown option {s:?}; known: --secs N, --full, --clients N, --no-pin, --server huddle|y-websocket|y-sweet|relay[,...], --compare"
+                        "unknown option {s:?}; known: --secs N, --full, --clients N, --no-pin, --server huddle|y-websocket|y-sweet|hocuspocus|relay[,...], --compare"
                     )
                 }
                 name => names.push(name.to_owned()),

@@ -9,14 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
-use futures_util::SinkExt;
 use huddle_shared::wire::{self, HuddleMessage};
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::{ReadTxn, Transact};
 
-use super::conn::{self, Close, Incoming, Ws};
+use super::conn::{self, Close, Framing, Incoming, Ws};
 use super::ledger::Ledger;
 use super::replica::{Apply, Replica, Stats};
 
@@ -73,6 +71,8 @@ pub struct Spec {
     pub board: String,
     /// The URL path of the board's room on the server under test.
     pub path: String,
+    /// How that server frames messages (Hocuspocus names the document in each).
+    pub framing: Framing,
     /// Participant indexes of everyone in the same board (this one included).
     pub room: Range<usize>,
     pub rates: Rates,
@@ -180,11 +180,11 @@ impl Participant {
             .map_err(|_| anyhow::anyhow!("the server was not back within {SERVER_BACK_TIMEOUT:?}"))?
             .map_err(|_| anyhow::anyhow!("the driver is gone"))?
             .ok_or_else(|| anyhow::anyhow!("no server address"))?;
-        let mut ws = conn::connect(addr, &self.spec.path, slow.is_some()).await?;
+        let mut ws =
+            conn::connect(addr, &self.spec.path, &self.spec.framing, slow.is_some()).await?;
         self.replica.connection_opened();
         let sv = self.replica.board.doc().transact().state_vector();
-        ws.send(WsMessage::Binary(wire::encode_sync_step1(&sv).into()))
-            .await?;
+        ws.send(wire::encode_sync_step1(&sv)).await?;
         let mut phase_rx = self.shared.phase.clone();
         phase_rx.mark_changed(); // handle the current phase first
         let mut phase = Phase::Join;
@@ -215,7 +215,7 @@ impl Participant {
                             self.mark_stopped();
                         }
                         Phase::Done => {
-                            let _ = tokio::time::timeout(CLOSE_WAIT, ws.close(None)).await;
+                            let _ = tokio::time::timeout(CLOSE_WAIT, ws.close()).await;
                             return Ok(End::Done);
                         }
                     }
@@ -341,12 +341,10 @@ impl Outcome {
 /// Sends one frame; a failure means the connection is gone (the edit stays in the replica and
 /// reaches the server with the next sync).
 async fn send(ws: &mut Ws, frame: Vec<u8>) -> Result<(), Close> {
-    ws.send(WsMessage::Binary(frame.into()))
-        .await
-        .map_err(|e| Close {
-            code: 1006,
-            reason: format!("send failed: {e}"),
-        })
+    ws.send(frame).await.map_err(|e| Close {
+        code: 1006,
+        reason: format!("send failed: {e}"),
+    })
 }
 
 async fn tick(interval: &mut Option<Interval>) {

@@ -89,10 +89,10 @@ pub fn print_comparison(name: &str, rows: &[Row]) {
     }
     if rows
         .iter()
-        .any(|r| matches!(r.server, ServerKind::YWebsocket | ServerKind::YSweet))
+        .any(|r| r.server != ServerKind::Huddle && r.server != ServerKind::Relay)
     {
         println!(
-            "\ny-websocket and y-sweet have no \"saved\" message: their boards were seeded over the wire, the barrier being a sync-step-1 round trip on the seeding connection (its step 2 must hold the seed); the seeding connections stayed open until the participants had synced. Everything else (rates, checks, drain until every delivery arrived) is the same for every server.\n"
+            "\ny-websocket, y-sweet and Hocuspocus have no \"saved\" message: their boards were seeded over the wire, the barrier being a sync-step-1 round trip on the seeding connection (its step 2 must hold the seed); the seeding connections stayed open until the participants had synced. Everything else (rates, checks, drain until every delivery arrived) is the same for every server.\n"
         );
     }
 }
@@ -272,8 +272,13 @@ pub fn print_verdict(run: &Run) -> bool {
     let v = &run.verdict;
     let boards = run.workload.boards;
     if v.passed() {
+        let late_joiner = if run.pinning.starts_with("server: hocuspocus") {
+            " (no late joiner: Hocuspocus in memory drops a document when its last client leaves)"
+        } else {
+            ", and a client joining afterwards agrees"
+        };
         println!(
-            "- checks: every edit reached every other client of its board, in order, none skipped; the replicas of each of the {boards} board(s) are identical, and a client joining afterwards agrees; the server stopped cleanly.\n"
+            "- checks: every edit reached every other client of its board, in order, none skipped; the replicas of each of the {boards} board(s) are identical{late_joiner}; the server stopped cleanly.\n"
         );
         return true;
     }

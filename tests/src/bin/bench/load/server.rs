@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use huddle_tests::server::spawn_huddle;
 
+use super::conn::Framing;
 use super::options::ServerKind;
 use super::pin::Pinning;
 use super::{relay, ysweet, yws};
@@ -33,10 +34,14 @@ impl Server {
     pub fn start_kind(kind: ServerKind, data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
         match kind {
             ServerKind::Huddle => Server::start(data, pinning),
-            ServerKind::YWebsocket | ServerKind::YSweet | ServerKind::Relay => {
+            ServerKind::YWebsocket
+            | ServerKind::YSweet
+            | ServerKind::Relay
+            | ServerKind::Hocuspocus => {
                 let (child, addr) = match kind {
                     ServerKind::YWebsocket => yws::start(data, pinning)?,
                     ServerKind::YSweet => ysweet::start(data, pinning)?,
+                    ServerKind::Hocuspocus => yws::start_hocuspocus(pinning)?,
                     _ => relay::start(pinning)?,
                 };
                 Ok(Server {
@@ -78,7 +83,17 @@ impl Server {
             ServerKind::Huddle => format!("/ws/{board}"),
             ServerKind::YWebsocket => format!("/{board}"),
             ServerKind::YSweet => format!("/d/{board}/ws/{board}"),
-            ServerKind::Relay => format!("/{board}"),
+            ServerKind::Relay | ServerKind::Hocuspocus => format!("/{board}"),
+        }
+    }
+
+    /// How this server frames messages on a board's connection.
+    pub fn framing(&self, board: &str) -> Framing {
+        match self.kind {
+            ServerKind::Hocuspocus => Framing::Hocuspocus {
+                document: board.to_owned(),
+            },
+            _ => Framing::YWebsocket,
         }
     }
 

@@ -167,6 +167,11 @@ pub async fn check(
                 ));
             }
         }
+        if server.kind() == ServerKind::Hocuspocus {
+            // In memory, Hocuspocus drops a document when its last connection leaves: a
+            // late joiner would find it empty whatever happened before. Not checked.
+            continue;
+        }
         let url = server.ws_url(&board_id(board));
         let joined = tokio::time::timeout(LATE_JOIN_TIMEOUT, Client::join(&url)).await;
         let joined = joined.unwrap_or_else(|_| {

@@ -47,6 +47,7 @@ impl Workload {
                     index,
                     board: board_id(board),
                     path: server.ws_path(&board_id(board)),
+                    framing: server.framing(&board_id(board)),
                     room: board * per..(board + 1) * per,
                     rates: match slow {
                         Some(_) => Rates {

@@ -17,15 +17,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use futures_util::SinkExt;
 use huddle_shared::wire::{self, Message};
 use huddle_tests::server::{spawn_until_listening, wrapped_command};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
-use super::conn::{self, Incoming, Ws};
+use super::conn::{self, Framing, Incoming, Ws};
 use super::pin::Pinning;
+use super::server::Server;
 
 /// How long node may take to print that it listens.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -41,9 +40,13 @@ fn server_js() -> PathBuf {
     servers_dir().join("node_modules/y-websocket/bin/server.js")
 }
 
-/// Runs `npm ci` in `tests/bench-servers` if y-websocket is not installed there.
+fn hocuspocus_package() -> PathBuf {
+    servers_dir().join("node_modules/@hocuspocus/server/package.json")
+}
+
+/// Runs `npm ci` in `tests/bench-servers` if y-websocket or Hocuspocus is not installed there.
 pub fn ensure_installed() -> anyhow::Result<()> {
-    if server_js().exists() {
+    if server_js().exists() && hocuspocus_package().exists() {
         return Ok(());
     }
     let dir = servers_dir();
@@ -59,7 +62,7 @@ pub fn ensure_installed() -> anyhow::Result<()> {
         .stderr(Stdio::inherit())
         .status()
         .context("cannot run npm (needed for the y-websocket comparison)")?;
-    if !status.success() || !server_js().exists() {
+    if !status.success() || !server_js().exists() || !hocuspocus_package().exists() {
         bail!("npm ci in {} failed ({status})", dir.display());
     }
     Ok(())
@@ -87,12 +90,31 @@ pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<(Child, SocketAdd
     )
 }
 
+/// Starts Hocuspocus (`tests/bench-servers/hocuspocus.mjs`: in memory) on 127.0.0.1 at a
+/// free port; returns the child (node itself) and its address.
+pub fn start_hocuspocus(pinning: &Pinning) -> anyhow::Result<(Child, SocketAddr)> {
+    ensure_installed()?;
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut command = wrapped_command(&pinning.server_wrapper(), "node");
+    command
+        .arg(servers_dir().join("hocuspocus.mjs"))
+        .env("PORT", port.to_string());
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    spawn_until_listening(
+        command,
+        "hocuspocus",
+        START_TIMEOUT,
+        move |line| line.starts_with("hocuspocus listening").then_some(addr),
+        |_| {},
+    )
+}
+
 /// Seeds each board with `state` over the wire and returns the open seeding connections
 /// (closing them before anyone else has joined would unload the documents, and the next
 /// first client would get its sync step 2 before LevelDB has been read).
 pub async fn seed_boards(
-    addr: SocketAddr,
-    paths: &[String],
+    server: &Server,
+    boards: &[String],
     state: &[u8],
 ) -> anyhow::Result<Vec<Ws>> {
     let expected = {
@@ -100,11 +122,15 @@ pub async fn seed_boards(
         doc.transact_mut().apply_update(Update::decode_v1(state)?)?;
         doc.transact().state_vector()
     };
-    let mut seeders = Vec::with_capacity(paths.len());
-    for path in paths {
-        let ws = tokio::time::timeout(SEED_TIMEOUT, seed_one(addr, path, state, &expected))
-            .await
-            .with_context(|| format!("seeding {path} timed out"))??;
+    let mut seeders = Vec::with_capacity(boards.len());
+    for board in boards {
+        let (path, framing) = (server.ws_path(board), server.framing(board));
+        let ws = tokio::time::timeout(
+            SEED_TIMEOUT,
+            seed_one(server.addr(), &path, &framing, state, &expected),
+        )
+        .await
+        .with_context(|| format!("seeding {path} timed out"))??;
         seeders.push(ws);
     }
     Ok(seeders)
@@ -113,16 +139,14 @@ pub async fn seed_boards(
 async fn seed_one(
     addr: SocketAddr,
     path: &str,
+    framing: &Framing,
     state: &[u8],
     expected: &StateVector,
 ) -> anyhow::Result<Ws> {
-    let mut ws = conn::connect(addr, path, false).await?;
-    ws.send(WsMessage::Binary(wire::encode_update(state).into()))
+    let mut ws = conn::connect(addr, path, framing, false).await?;
+    ws.send(wire::encode_update(state)).await?;
+    ws.send(wire::encode_sync_step1(&StateVector::default()))
         .await?;
-    ws.send(WsMessage::Binary(
-        wire::encode_sync_step1(&StateVector::default()).into(),
-    ))
-    .await?;
     loop {
         let frame = match conn::next(&mut ws).await {
             Incoming::Frame(frame) => frame,
@@ -151,6 +175,6 @@ async fn seed_one(
 /// Closes the seeding connections (politely, at most a second each).
 pub async fn close_seeders(seeders: Vec<Ws>) {
     for mut ws in seeders {
-        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(None)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), ws.close()).await;
     }
 }
