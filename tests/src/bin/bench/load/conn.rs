@@ -42,15 +42,7 @@ impl Ws {
         &mut self,
         message: Vec<u8>,
     ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
-        let frame = match &self.framing {
-            Framing::YWebsocket => message,
-            Framing::Hocuspocus { document } => {
-                let mut framed = Vec::with_capacity(document.len() + 2 + message.len());
-                write_var_buf(&mut framed, document.as_bytes());
-                framed.extend_from_slice(&message);
-                framed
-            }
-        };
+        let frame = frame(&self.framing, message);
         self.stream.send(WsMessage::Binary(frame.into())).await
     }
 
@@ -58,25 +50,38 @@ impl Ws {
     pub async fn close(&mut self) -> Result<(), tokio_tungstenite::tungstenite::Error> {
         self.stream.close(None).await
     }
+}
 
-    /// The y-websocket message in a frame from the server; `None` for messages of Hocuspocus's
-    /// own kinds (and frames that do not parse as Hocuspocus's).
-    fn unframe(&self, frame: Bytes) -> Option<Bytes> {
-        let Framing::Hocuspocus { .. } = &self.framing else {
-            return Some(frame);
-        };
-        let mut r = Reader::new(&frame);
-        r.read_var_buf().ok()?; // the document's name: one per connection here
-        let start = r.pos();
-        match *frame.get(start)? {
-            0 | 1 | 3 => Some(frame.slice(start..)),
-            HOCUSPOCUS_SYNC_REPLY => {
-                let mut message = frame[start..].to_vec();
-                message[0] = 0;
-                Some(message.into())
-            }
-            _ => None,
+/// A y-websocket message framed for the server.
+fn frame(framing: &Framing, message: Vec<u8>) -> Vec<u8> {
+    match framing {
+        Framing::YWebsocket => message,
+        Framing::Hocuspocus { document } => {
+            let mut framed = Vec::with_capacity(document.len() + 2 + message.len());
+            write_var_buf(&mut framed, document.as_bytes());
+            framed.extend_from_slice(&message);
+            framed
         }
+    }
+}
+
+/// The y-websocket message in a frame from the server; `None` for messages of Hocuspocus's
+/// own kinds (and frames that do not parse as Hocuspocus's).
+fn unframe(framing: &Framing, frame: Bytes) -> Option<Bytes> {
+    let Framing::Hocuspocus { .. } = framing else {
+        return Some(frame);
+    };
+    let mut r = Reader::new(&frame);
+    r.read_var_buf().ok()?; // the document's name: one per connection here
+    let start = r.pos();
+    match *frame.get(start)? {
+        0 | 1 | 3 => Some(frame.slice(start..)),
+        HOCUSPOCUS_SYNC_REPLY => {
+            let mut message = frame[start..].to_vec();
+            message[0] = 0;
+            Some(message.into())
+        }
+        _ => None,
     }
 }
 
@@ -142,7 +147,9 @@ pub async fn connect(
 /// Reads the next message and classifies it.
 pub async fn next(ws: &mut Ws) -> Incoming {
     match classify(ws.stream.next().await) {
-        Incoming::Frame(frame) => ws.unframe(frame).map_or(Incoming::Other, Incoming::Frame),
+        Incoming::Frame(frame) => {
+            unframe(&ws.framing, frame).map_or(Incoming::Other, Incoming::Frame)
+        }
         other => other,
     }
 }
@@ -169,5 +176,41 @@ fn classify(msg: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>
             code: 1006,
             reason: "socket ended without a close frame".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use huddle_shared::wire;
+    use yrs::StateVector;
+
+    use super::*;
+
+    #[test]
+    fn hocuspocus_framing_names_the_document_and_reads_a_sync_reply_as_sync() {
+        let hocuspocus = Framing::Hocuspocus {
+            document: "load-0".into(),
+        };
+        let step1 = wire::encode_sync_step1(&StateVector::default());
+        let framed = frame(&hocuspocus, step1.clone());
+        assert_eq!(&framed[..7], b"\x06load-0");
+        assert_eq!(&framed[7..], &step1[..]);
+        // What the server sends back comes out as y-websocket's message.
+        assert_eq!(
+            unframe(&hocuspocus, framed.into()).as_deref(),
+            Some(&step1[..])
+        );
+        // Its own step 1 comes as a "sync reply" (type 4): read as sync (type 0).
+        let mut reply = frame(&hocuspocus, step1.clone());
+        reply[7] = HOCUSPOCUS_SYNC_REPLY;
+        assert_eq!(
+            unframe(&hocuspocus, reply.into()).as_deref(),
+            Some(&step1[..])
+        );
+        // Its sync-status acknowledgements (type 8) are not for the generator.
+        let status = frame(&hocuspocus, vec![8, 1]);
+        assert_eq!(unframe(&hocuspocus, status.into()), None);
+        // y-websocket framing leaves messages as they are.
+        assert_eq!(frame(&Framing::YWebsocket, step1.clone()), step1);
     }
 }
