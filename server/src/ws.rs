@@ -227,8 +227,12 @@ async fn write_loop(
         };
         // In a big room, a connection that wrote moments ago waits out its linger first, so
         // that the frames coming behind this one leave in the same write (see `Linger`).
-        let hold_until = flushed + linger.get();
-        if matches!(first, WsMessage::Binary(_)) && hold_until > Instant::now() {
+        let hold = linger.get();
+        if !hold.is_zero()
+            && matches!(first, WsMessage::Binary(_))
+            && flushed + hold > Instant::now()
+        {
+            let hold_until = flushed + hold;
             tokio::select! {
                 biased;
                 _ = closer.closed() => break,

@@ -66,6 +66,8 @@ pub struct Resources {
 /// Everything a run produced.
 pub struct Run {
     pub workload: Workload,
+    /// The server the run was against.
+    pub server: ServerKind,
     pub pinning: String,
     pub outcomes: Vec<Outcome>,
     pub shared: Arc<Shared>,
@@ -133,6 +135,7 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
         let (counters, restart) = (std::mem::take(&mut window.counters), window.restart.take());
         anyhow::Ok(Run {
             workload: w.clone(),
+            server: kind,
             pinning: format!("server: {}; {}", kind.name(), pinning.describe()),
             outcomes,
             shared,

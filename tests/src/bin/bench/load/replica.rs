@@ -13,7 +13,7 @@ use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::{ReadTxn, Transact};
 
 use super::latency::micros_between;
-use super::ledger::Ledger;
+use super::ledger::{Ledger, SentEdit};
 use super::light::{self, Light};
 
 /// Origin of transactions that apply what the server sent.
@@ -53,6 +53,13 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Times an edit received at `at_ns` (ledger time), keeping when it was sent.
+    fn edit_received(&mut self, sent: &SentEdit, at_ns: u64) {
+        self.edit_latency_us.push(micros_between(sent.at_ns, at_ns));
+        let sent_ms = u32::try_from(sent.at_ns / 1_000_000).unwrap_or(u32::MAX);
+        self.edit_sent_ms.push(sent_ms);
+    }
+
     pub fn error(&mut self, e: String) {
         self.error_count += 1;
         if self.errors.len() < MAX_ERRORS_KEPT {
@@ -254,15 +261,7 @@ impl Replica {
             }
             let k = self.held[member];
             match ledger.edit_at(sender, k) {
-                Some(sent) if sent.start == first => {
-                    self.stats
-                        .edit_latency_us
-                        .push(micros_between(sent.at_ns, at_ns));
-                    let sent_ms = sent.at_ns / 1_000_000;
-                    self.stats
-                        .edit_sent_ms
-                        .push(u32::try_from(sent_ms).unwrap_or(u32::MAX));
-                }
+                Some(sent) if sent.start == first => self.stats.edit_received(&sent, at_ns),
                 Some(sent) if first < sent.start => self.stats.resent += 1,
                 None if k > 0 && ledger.edit_at(sender, k - 1).is_some_and(|e| first < e.end) => {
                     self.stats.resent += 1
@@ -346,11 +345,7 @@ impl Replica {
         if sent.start != first || first != self.clocks[member] {
             return None;
         }
-        self.stats
-            .edit_latency_us
-            .push(micros_between(sent.at_ns, at_ns));
-        let sent_ms = u32::try_from(sent.at_ns / 1_000_000).unwrap_or(u32::MAX);
-        self.stats.edit_sent_ms.push(sent_ms);
+        self.stats.edit_received(&sent, at_ns);
         self.held[member] = k + 1;
         self.clocks[member] = sent.end;
         self.stats.live += 1;

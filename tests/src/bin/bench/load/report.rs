@@ -272,7 +272,7 @@ pub fn print_verdict(run: &Run) -> bool {
     let v = &run.verdict;
     let boards = run.workload.boards;
     if v.passed() {
-        let late_joiner = if run.pinning.starts_with("server: hocuspocus") {
+        let late_joiner = if run.server == ServerKind::Hocuspocus {
             " (no late joiner: Hocuspocus in memory drops a document when its last client leaves)"
         } else {
             ", and a client joining afterwards agrees"

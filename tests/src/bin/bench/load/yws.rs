@@ -51,7 +51,7 @@ pub fn ensure_installed() -> anyhow::Result<()> {
     }
     let dir = servers_dir();
     println!(
-        "installing y-websocket@1.5.4 (npm ci in {}; once)...",
+        "installing y-websocket@1.5.4 and @hocuspocus/server@2.15.3 (npm ci in {}; once)...",
         dir.display()
     );
     let status = Command::new("npm")
@@ -61,7 +61,7 @@ pub fn ensure_installed() -> anyhow::Result<()> {
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .status()
-        .context("cannot run npm (needed for the y-websocket comparison)")?;
+        .context("cannot run npm (needed for the y-websocket and Hocuspocus comparisons)")?;
     if !status.success() || !server_js().exists() || !hocuspocus_package().exists() {
         bail!("npm ci in {} failed ({status})", dir.display());
     }
@@ -71,40 +71,53 @@ pub fn ensure_installed() -> anyhow::Result<()> {
 /// Starts `node bin/server.js` with `HOST=127.0.0.1 PORT=<free> YPERSISTENCE=<data>`;
 /// returns the child (node itself: `taskset` execs it) and its address.
 pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<(Child, SocketAddr)> {
-    ensure_installed()?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut command = wrapped_command(&pinning.server_wrapper(), "node");
-    command
-        .arg(server_js())
-        .env("HOST", "127.0.0.1")
-        .env("PORT", port.to_string())
-        .env("YPERSISTENCE", data);
     // It prints "running at '127.0.0.1' on port N": the port is the one it was given.
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    spawn_until_listening(
-        command,
+    start_node(
+        pinning,
         "y-websocket",
-        START_TIMEOUT,
-        move |line| line.starts_with("running at").then_some(addr),
-        |_| {},
+        &server_js(),
+        &[
+            ("HOST", "127.0.0.1".as_ref()),
+            ("YPERSISTENCE", data.as_os_str()),
+        ],
+        "running at",
     )
 }
 
 /// Starts Hocuspocus (`tests/bench-servers/hocuspocus.mjs`: in memory) on 127.0.0.1 at a
 /// free port; returns the child (node itself) and its address.
 pub fn start_hocuspocus(pinning: &Pinning) -> anyhow::Result<(Child, SocketAddr)> {
+    start_node(
+        pinning,
+        "hocuspocus",
+        &servers_dir().join("hocuspocus.mjs"),
+        &[],
+        "hocuspocus listening",
+    )
+}
+
+/// Runs `node script` on 127.0.0.1 at a free port (`PORT`, plus `env`), under the server's
+/// pinning, until it prints a line starting with `ready`.
+fn start_node(
+    pinning: &Pinning,
+    name: &'static str,
+    script: &Path,
+    env: &[(&str, &std::ffi::OsStr)],
+    ready: &'static str,
+) -> anyhow::Result<(Child, SocketAddr)> {
     ensure_installed()?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let mut command = wrapped_command(&pinning.server_wrapper(), "node");
-    command
-        .arg(servers_dir().join("hocuspocus.mjs"))
-        .env("PORT", port.to_string());
+    command.arg(script).env("PORT", port.to_string());
+    for (key, value) in env {
+        command.env(key, value);
+    }
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     spawn_until_listening(
         command,
-        "hocuspocus",
+        name,
         START_TIMEOUT,
-        move |line| line.starts_with("hocuspocus listening").then_some(addr),
+        move |line| line.starts_with(ready).then_some(addr),
         |_| {},
     )
 }
