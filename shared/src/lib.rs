@@ -5,6 +5,8 @@
 //!
 //! # Layout
 //!
+//! - [`access`]: roles, the signed person cookie, link keys, and the gate every incoming
+//!   message passes (a viewer's writes, who an awareness state claims to be).
 //! - [`model`]: the document schema behind a typed API ([`model::Board`]); the only module
 //!   that names document keys.
 //! - [`storymap`]: story maps resolved from a board snapshot into their grid (map order,
@@ -21,6 +23,7 @@
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
 //!   ([`wire::validate`] walks an update before yrs sees it), and Huddle's custom messages.
 
+pub mod access;
 pub mod arrange;
 pub mod export;
 pub mod ids;
