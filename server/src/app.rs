@@ -1,4 +1,4 @@
-//! The server: shared state, routes, startup and graceful shutdown.
+//! The server: routes, startup and graceful shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -6,12 +6,12 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
+use axum::{Extension, Router, middleware};
 use huddle_shared::ids::is_valid_board_id;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -20,52 +20,72 @@ use tower_http::services::ServeDir;
 use crate::api;
 use crate::config::{Config, ServeArgs};
 use crate::metrics::Metrics;
+use crate::people::{self, People, Person};
 use crate::room::RoomConfig;
-use crate::rooms::{RoomContext, Rooms};
+use crate::rooms::Rooms;
+use crate::sharing;
+use crate::state::AppState;
 use crate::store::Store;
-use crate::upgrade::WebSocketUpgrade;
 use crate::ws;
 
 /// How long shutdown waits for rooms and connections to finish before flushing anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub room_config: Arc<RoomConfig>,
-    pub store: Store,
-    pub rooms: Rooms,
-    pub metrics: Arc<Metrics>,
-    pub shutdown: CancellationToken,
-    pub tracker: TaskTracker,
-    pub next_conn_id: Arc<AtomicU64>,
-}
-
-impl AppState {
-    pub fn room_context(&self) -> RoomContext {
-        RoomContext {
-            store: self.store.clone(),
-            metrics: self.metrics.clone(),
-            config: self.room_config.clone(),
-            rooms: self.rooms.clone(),
-            shutdown: self.shutdown.clone(),
-            tracker: self.tracker.clone(),
-        }
-    }
-}
-
 pub fn router(state: AppState) -> Router {
     let assets = ServeDir::new(&state.config.assets);
-    Router::new()
-        .route("/ws/{board}", get(websocket))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/metrics", get(metrics))
+    // Everything a person does goes through `identify`; health checks, metrics and the static
+    // files of the app need no person (a proxy's health check carries no user header).
+    let personal = Router::new()
+        .route("/ws/{board}", get(ws::upgrade))
         .route("/", get(index))
         .route("/b/{board}", get(board_page))
-        .route("/sw.js", get(service_worker))
+        .route("/admin", get(admin))
         .nest("/api", api::routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            people::identify,
+        ));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/sw.js", get(service_worker))
+        .merge(personal)
         .fallback_service(assets)
         .with_state(state)
+}
+
+/// Opens the store and makes the server's secrets on first use; prints the admin link when it
+/// is new (once per data directory).
+fn open_store(args: &ServeArgs, metrics: Arc<Metrics>) -> anyhow::Result<(Store, People)> {
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
+    let store = Store::open(&args.data, metrics)
+        .with_context(|| format!("cannot open the database in {}", args.data.display()))?;
+    let secrets = store
+        .secrets(crate::random::bytes)
+        .context("cannot write the server's secrets")?;
+    let trusted = args
+        .trusted_user_header
+        .as_deref()
+        .map(|h| {
+            HeaderName::from_bytes(h.trim().as_bytes())
+                .with_context(|| format!("--trusted-user-header {h:?} is not a header name"))
+        })
+        .transpose()?;
+    let people = People::new(secrets.cookie_secret, secrets.admin_key.clone(), trusted);
+    if secrets.admin_key_created {
+        let host = match args.addr.ip().is_unspecified() {
+            true => format!("127.0.0.1:{}", args.addr.port()),
+            false => args.addr.to_string(),
+        };
+        // Printed once: `huddle admin-link` prints it again.
+        println!(
+            "admin link (opens every board; shown once, `huddle admin-link` shows it again): \
+             http://{host}/admin?key={}",
+            secrets.admin_key
+        );
+    }
+    Ok((store, people))
 }
 
 /// Runs the server until `shutdown` is cancelled (or SIGINT/SIGTERM), then flushes.
@@ -76,10 +96,7 @@ pub async fn run(
     on_ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
-    std::fs::create_dir_all(&args.data)
-        .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
-    let store = Store::open(&args.data, metrics.clone())
-        .with_context(|| format!("cannot open the database in {}", args.data.display()))?;
+    let (store, people) = open_store(&args, metrics.clone())?;
     let tracker = TaskTracker::new();
     let flusher = tokio::spawn(store.clone().run_flusher(shutdown.child_token()));
     let state = AppState {
@@ -95,6 +112,7 @@ pub async fn run(
         }),
         store: store.clone(),
         rooms: Rooms::default(),
+        people: Arc::new(people),
         metrics,
         shutdown: shutdown.clone(),
         tracker: tracker.clone(),
@@ -159,25 +177,6 @@ async fn watch_signals(shutdown: CancellationToken) {
     shutdown.cancel();
 }
 
-async fn websocket(
-    Path(board): Path<String>,
-    State(state): State<AppState>,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    if !is_valid_board_id(&board) {
-        return (
-            StatusCode::BAD_REQUEST,
-            "board ids are 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'\n",
-        )
-            .into_response();
-    }
-    if state.shutdown.is_cancelled() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
-    }
-    let config = ws::transport_config(state.config.max_frame_bytes);
-    upgrade.on_upgrade(config, move |socket| ws::serve(socket, board, state))
-}
-
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [("content-type", "text/plain; version=0.0.4")],
@@ -189,7 +188,16 @@ async fn index(State(state): State<AppState>) -> Response {
     serve_index(&state).await
 }
 
-async fn board_page(Path(board): Path<String>, State(state): State<AppState>) -> Response {
+/// `/b/{board}`: the app. Opened from a share link (`?key=...`), the link's role is granted
+/// to the person first (remembered, so the link need not be kept), then the browser is sent
+/// to the plain address, so the key does not stay in the address bar. The admin key works
+/// here as the admin link does.
+async fn board_page(
+    Path(board): Path<String>,
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    uri: axum::http::Uri,
+) -> Response {
     if !is_valid_board_id(&board) {
         return (
             StatusCode::BAD_REQUEST,
@@ -197,7 +205,56 @@ async fn board_page(Path(board): Path<String>, State(state): State<AppState>) ->
         )
             .into_response();
     }
+    if let Some(key) = people::key_param(uri.query()) {
+        let key = key.to_owned();
+        let redeemed =
+            tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
+                if state.people.is_admin_key(&key) {
+                    return make_admin(&state.store, &person);
+                }
+                sharing::role_on(&state.store, &board, &person, Some(&key), true).map(drop)
+            })
+            .await;
+        if let Ok(Err(e)) | Err(e) = redeemed.map_err(crate::store::StoreError::Join) {
+            tracing::error!("cannot redeem a share link: {e}");
+        }
+        return Redirect::to(&format!("/b/{board}", board = board_of(&uri))).into_response();
+    }
     serve_index(&state).await
+}
+
+/// The board id in a `/b/{board}` request's path.
+fn board_of(uri: &axum::http::Uri) -> &str {
+    uri.path().strip_prefix("/b/").unwrap_or_default()
+}
+
+/// `/admin?key=...`: the admin link. The browser that opens it becomes the admin (sees and
+/// manages every board) and goes to the home page; a wrong key is a 404 like any unknown page.
+async fn admin(
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    uri: axum::http::Uri,
+) -> Response {
+    let key = people::key_param(uri.query()).map(str::to_owned);
+    if !key.is_some_and(|k| state.people.is_admin_key(&k)) {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || make_admin(&store, &person)).await {
+        Ok(Ok(())) => Redirect::to("/").into_response(),
+        Ok(Err(e)) => crate::error::ApiError::Store(e).into_response(),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+/// Records that `person` is the admin (they presented the admin key).
+fn make_admin(store: &Store, person: &Person) -> Result<(), crate::store::StoreError> {
+    let mut profile = store.profile(&person.id)?.unwrap_or_default();
+    if !profile.admin {
+        profile.admin = true;
+        store.put_profile(&person.id, &profile)?;
+    }
+    Ok(())
 }
 
 /// The client's service worker. Not through `ServeDir`: browsers must revalidate it on every

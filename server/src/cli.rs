@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use huddle_shared::ids::{is_valid_board_id, new_board_id};
 
 use crate::api::MAX_IMPORT_BODY_BYTES;
-use crate::config::{ExportArgs, ImportArgs};
+use crate::config::{AdminLinkArgs, ExportArgs, ImportArgs};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, now_ms};
 use crate::transfer;
@@ -100,6 +100,37 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
     // On disk before we say it exists: a server started next reads it from there.
     store.flush_blocking()?;
     Ok(id)
+}
+
+/// `huddle admin-link [--rotate]`: the admin link of the data directory (made if it has none).
+pub fn admin_link(args: &AdminLinkArgs) -> anyhow::Result<String> {
+    if !args.data.is_dir() {
+        bail!(
+            "no data directory at {} (the first `huddle serve` makes it, and prints the admin link)",
+            args.data.display()
+        );
+    }
+    let store = match Store::open(&args.data, Arc::new(Metrics::default())) {
+        Ok(store) => store,
+        Err(StoreError::Locked(_)) => bail!(
+            "the data directory {} is in use by a running Huddle server.\n\
+             Stop the server and run this again (the admin link was also printed when the \
+             server first started on this directory).",
+            args.data.display()
+        ),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot open the database in {}", args.data.display()));
+        }
+    };
+    let key = if args.rotate {
+        store.rotate_admin_key(crate::random::bytes()?)?
+    } else {
+        store.secrets(crate::random::bytes)?.admin_key
+    };
+    store.flush_blocking()?;
+    let url = args.url.trim_end_matches('/');
+    Ok(format!("{url}/admin?key={key}"))
 }
 
 /// `s` for a URL query value: unreserved characters as they are, every other byte as `%XX`.

@@ -32,6 +32,33 @@ pub enum Command {
         after_help = "Examples:\n  huddle import jira-export.csv --format csv --title 'Checkout'\n  huddle import board.json --format json\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl --data-binary @jira-export.csv 'http://127.0.0.1:8080/api/boards/import?format=csv&title=Checkout'"
     )]
     Import(ImportArgs),
+    /// Print the admin link again (the first `huddle serve` on a data directory prints it
+    /// once). Opening it in a browser makes that browser the admin, who sees and manages every
+    /// board. The server must not be running on the data directory.
+    #[command(
+        after_help = "Examples:\n  huddle admin-link --data ./huddle-data\n  huddle admin-link --url https://huddle.example.com\n  huddle admin-link --rotate    # a new key: the old link stops working, and whoever opened it is no longer admin"
+    )]
+    AdminLink(AdminLinkArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AdminLinkArgs {
+    /// The server's data directory.
+    #[arg(long, env = "HUDDLE_DATA", default_value = "./huddle-data")]
+    pub data: PathBuf,
+
+    /// The address people reach the server at, for the link.
+    #[arg(
+        long,
+        env = "HUDDLE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+
+    /// Make a new admin key: the old link stops working and everyone who opened it loses the
+    /// admin's rights (open the new link to get them back).
+    #[arg(long)]
+    pub rotate: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -96,6 +123,14 @@ pub struct ServeArgs {
     /// Seconds a board stays loaded after its last connection leaves.
     #[arg(long, env = "HUDDLE_IDLE_UNLOAD_SECS", default_value_t = 30)]
     pub idle_unload_secs: u64,
+
+    /// Take each person from this request header, set by a reverse proxy that signs people in
+    /// (oauth2-proxy: X-Forwarded-User or X-Forwarded-Email; Authelia: Remote-User), instead of
+    /// from a cookie. Off by default. Only safe if every request reaches Huddle through that
+    /// proxy and the proxy removes the header from what clients send: anyone who can set it
+    /// can be anyone. Requests without it are refused (401).
+    #[arg(long, env = "HUDDLE_TRUSTED_USER_HEADER")]
+    pub trusted_user_header: Option<String>,
 
     /// Fold a board's update log into its snapshot after this many updates.
     #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES", default_value_t = crate::room::DEFAULT_COMPACT_AFTER_UPDATES)]

@@ -12,8 +12,16 @@ pub enum ApiError {
     BadBoardId,
     #[error("{0}")]
     BadRequest(String),
+    /// Also the answer for a board the caller has no role on: the two are indistinguishable.
     #[error("no board with id {0:?}")]
     NoSuchBoard(String),
+    /// The caller has a role on the board, but not one that allows this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("no person with id {0:?} on this board")]
+    NoSuchPerson(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     TooLarge(String),
     #[error("the server is shutting down")]
@@ -26,9 +34,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::BadBoardId | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NoSuchBoard(_) => StatusCode::NOT_FOUND,
+            ApiError::NoSuchBoard(_) | ApiError::NoSuchPerson(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Store(StoreError::NoSuchBoard(_)) => StatusCode::NOT_FOUND,
             ApiError::Store(e) => {
                 tracing::error!("{e}");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -39,6 +50,18 @@ impl IntoResponse for ApiError {
             Json(serde_json::json!({ "error": self.to_string() })),
         )
             .into_response()
+    }
+}
+
+impl From<crate::sharing::SharingError> for ApiError {
+    fn from(e: crate::sharing::SharingError) -> Self {
+        use crate::sharing::SharingError;
+        match e {
+            SharingError::LastOwner => ApiError::Conflict(e.to_string()),
+            SharingError::NoOwnerLink => ApiError::BadRequest(e.to_string()),
+            SharingError::Random(_) => ApiError::Unavailable,
+            SharingError::Store(e) => ApiError::Store(e),
+        }
     }
 }
 

@@ -4,17 +4,23 @@
 //!
 //! - [`config`]: command-line flags and environment variables.
 //! - [`cli`]: `huddle export` and `huddle import` on the data directory.
-//! - [`app`]: shared state, routes, startup and graceful shutdown.
-//! - [`api`]: the HTTP API (`/api/boards...`); [`error`]: its error type.
+//! - [`app`]: routes, startup and graceful shutdown; [`state`]: what handlers share.
+//! - [`people`]: who each request comes from (a signed cookie, or a trusted proxy's header),
+//!   and the admin; [`sharing`]: roles on boards, share links and their keys; [`random`]:
+//!   unguessable ids and keys.
+//! - [`api`]: the HTTP API (`/api/boards...`, `/api/me`); [`error`]: its error type.
 //! - [`transfer`]: new boards from a template or an imported file, and exports as
 //!   downloads; shared by the API and the command line ([`cli`]).
 //! - [`upgrade`]: the WebSocket handshake, handing the connection to tokio-tungstenite.
 //! - [`coalesce`]: gathers a connection's writes into few syscalls, keeping no buffer when idle.
-//! - [`ws`]: one WebSocket connection: frame limits -> y-sync messages -> room commands.
+//! - [`ws`]: one WebSocket connection: who may open it, then frame limits -> y-sync messages
+//!   -> room commands.
 //! - [`rooms`]: the registry that starts a board's room on first use.
-//! - [`room`]: the task that alone owns a loaded board (document, awareness, connections).
+//! - [`room`]: the task that alone owns a loaded board (document, awareness, connections),
+//!   with the gate every incoming message passes by its sender's role.
 //! - [`outbox`]: how a room reaches a connection (bounded queue, close codes).
-//! - [`store`]: sled storage: update log, snapshots, group commit, compaction.
+//! - [`store`]: sled storage: update log, snapshots, group commit, compaction; people,
+//!   grants, share links and the server's secrets in their own trees.
 //! - [`metrics`]: counters for `GET /metrics`.
 
 pub mod api;
@@ -25,8 +31,12 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod outbox;
+pub mod people;
+pub mod random;
 pub mod room;
 pub mod rooms;
+pub mod sharing;
+pub mod state;
 pub mod store;
 pub mod transfer;
 pub mod upgrade;

@@ -26,6 +26,10 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Export(args) => huddle_server::cli::export(&args),
+        Command::AdminLink(args) => {
+            println!("{}", huddle_server::cli::admin_link(&args)?);
+            Ok(())
+        }
         Command::Import(args) => {
             let id = huddle_server::cli::import(&args)?;
             // The id on the first line, the page's path on the second: easy to read and to script.

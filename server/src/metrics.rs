@@ -26,6 +26,10 @@ pub struct Metrics {
     pub frames_sent: AtomicU64,
     /// Frames refused: oversized, undecodable or invalid. Each closes its connection.
     pub rejected_messages: AtomicU64,
+    /// Document writes refused because the sender's role may not edit (viewers, commenters).
+    pub refused_writes: AtomicU64,
+    /// Presence (awareness) refused because it claimed to be another person.
+    pub refused_presence: AtomicU64,
     /// Connections closed because their outbound queue was full.
     pub slow_connections_closed: AtomicU64,
     pub compactions: AtomicU64,
@@ -112,6 +116,16 @@ impl Metrics {
                 "huddle_rejected_messages_total",
                 "Frames refused as oversized, undecodable or invalid.",
                 &self.rejected_messages,
+            ),
+            (
+                "huddle_refused_writes_total",
+                "Document writes refused because the sender's role may not edit.",
+                &self.refused_writes,
+            ),
+            (
+                "huddle_refused_presence_total",
+                "Awareness states refused because they claimed to be another person.",
+                &self.refused_presence,
             ),
             (
                 "huddle_slow_connections_closed_total",

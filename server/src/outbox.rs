@@ -27,6 +27,9 @@ pub mod code {
     pub const INTERNAL: u16 = 1011;
     /// The outbound queue was full: reconnect and resync rather than silently miss updates.
     pub const TRY_AGAIN: u16 = 1013;
+    /// The person's role on the board changed or was removed: reconnect to continue with the
+    /// new role (a removed person's reconnection is refused with HTTP 404).
+    pub const ROLE_CHANGED: u16 = 4001;
     /// The board was deleted.
     pub const BOARD_DELETED: u16 = 4404;
 }

@@ -1,5 +1,9 @@
-//! One WebSocket connection: frame limits -> y-sync messages -> room commands, and the room's
-//! frames back out.
+//! One WebSocket connection: who may open it ([`upgrade`]), then frame limits -> y-sync
+//! messages -> room commands, and the room's frames back out.
+//!
+//! A connection is let in only with a role on the board (the person's own, or the one a share
+//! link's `key` parameter gives); without one the answer is a plain 404, as for a board that
+//! does not exist. What the role allows is checked by the room's gate, message by message.
 //!
 //! Two tasks per connection: this one reads, decodes (so decoding runs in parallel across
 //! connections, not in the room) and forwards to the room; a writer task drains the outbox and
@@ -10,9 +14,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use axum::Extension;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use huddle_shared::ids::is_valid_board_id;
 use huddle_shared::wire;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -21,10 +31,14 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::{CloseFrame, Frame};
 use tokio_tungstenite::tungstenite::protocol::{Message as WsMessage, WebSocketConfig};
 
-use crate::app::AppState;
+use crate::api::KeyQuery;
+use crate::error::ApiError;
 use crate::outbox::{Closer, Linger, Outbox, code};
-use crate::rooms::RoomHandle;
-use crate::upgrade::Socket;
+use crate::people::Person;
+use crate::room::{Member, RoomHandle};
+use crate::sharing;
+use crate::state::AppState;
+use crate::upgrade::{Socket, WebSocketUpgrade};
 
 /// Frames queued for one connection before it counts as too slow and is closed. At 50 people
 /// moving notes 10 times a second with live cursors that is a few seconds of traffic.
@@ -79,8 +93,50 @@ pub fn transport_config(max_frame_bytes: usize) -> WebSocketConfig {
         .max_frame_size(Some(limit))
 }
 
+/// `GET /ws/{board}[?key=...]`: lets the connection in with the person's role on the board (a
+/// share link's key may give one; it is remembered for a person with a cookie, and holds for
+/// this connection only for a client without one). No role: 404, as for no board.
+pub async fn upgrade(
+    Path(board): Path<String>,
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !is_valid_board_id(&board) {
+        return ApiError::BadBoardId.into_response();
+    }
+    if state.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    let key = query.ok().and_then(|Query(q)| q.key);
+    let member = {
+        let (state, board) = (state.clone(), board.clone());
+        tokio::task::spawn_blocking(move || -> Result<Option<Member>, ApiError> {
+            let Some(role) = sharing::role_on(&state.store, &board, &person, key.as_deref(), true)?
+            else {
+                return Ok(None);
+            };
+            Ok(Some(Member {
+                name: person.shown(&state.store)?.name,
+                person: person.id,
+                role,
+            }))
+        })
+        .await
+    };
+    let member = match member {
+        Ok(Ok(Some(member))) => member,
+        Ok(Ok(None)) => return ApiError::NoSuchBoard(board).into_response(),
+        Ok(Err(e)) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let config = transport_config(state.config.max_frame_bytes);
+    upgrade.on_upgrade(config, move |socket| serve(socket, board, member, state))
+}
+
 /// Runs one connection to `board` until either side closes it.
-pub async fn serve(socket: Socket, board: String, app: AppState) {
+pub async fn serve(socket: Socket, board: String, member: Member, app: AppState) {
     let _task = app.tracker.token();
     let conn = app.next_conn_id.fetch_add(1, Relaxed);
     app.metrics.connections_open.fetch_add(1, Relaxed);
@@ -100,7 +156,7 @@ pub async fn serve(socket: Socket, board: String, app: AppState) {
         app.clone(),
     ));
 
-    match join(&app, &board, conn, outbox).await {
+    match join(&app, &board, conn, member, outbox).await {
         Some(room) => {
             read_loop(&mut stream, &room, conn, &closer, &app).await;
             room.leave(conn).await;
@@ -122,10 +178,16 @@ pub async fn serve(socket: Socket, board: String, app: AppState) {
     app.metrics.connections_open.fetch_sub(1, Relaxed);
 }
 
-async fn join(app: &AppState, board: &str, conn: u64, outbox: Outbox) -> Option<RoomHandle> {
+async fn join(
+    app: &AppState,
+    board: &str,
+    conn: u64,
+    member: Member,
+    outbox: Outbox,
+) -> Option<RoomHandle> {
     for _ in 0..JOIN_ATTEMPTS {
         let room = app.rooms.get_or_start(board, &app.room_context());
-        if room.join(conn, outbox.clone()).await {
+        if room.join(conn, member.clone(), outbox.clone()).await {
             return Some(room);
         }
     }

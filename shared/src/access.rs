@@ -6,13 +6,16 @@
 //! `None` or `false` on anything unexpected and never panics (fuzzed: `cargo xtask fuzz`).
 
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use yrs::{IdSet, ReadTxn, Update};
 
 use crate::wire::{HuddleMessage, Message};
 
 /// What a person holds on a board. Ordered: each role may do everything the ones before it may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// In JSON (the HTTP API, the store) a role is its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Sees the board, the people and every change live; sends presence (cursor, selection).
     Viewer,

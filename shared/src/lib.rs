@@ -7,6 +7,7 @@
 //!
 //! - [`access`]: roles, the signed person cookie, link keys, and the gate every incoming
 //!   message passes (a viewer's writes, who an awareness state claims to be).
+//! - [`people`]: display names and colours: checks, and the defaults of someone who chose none.
 //! - [`model`]: the document schema behind a typed API ([`model::Board`]); the only module
 //!   that names document keys.
 //! - [`storymap`]: story maps resolved from a board snapshot into their grid (map order,
@@ -28,6 +29,7 @@ pub mod arrange;
 pub mod export;
 pub mod ids;
 pub mod model;
+pub mod people;
 pub mod rank;
 pub mod storymap;
 pub mod templates;

@@ -9,10 +9,9 @@ use bytes::Bytes;
 use huddle_shared::wire::{self, Message};
 use tokio::sync::mpsc;
 
-use super::{Command, ConnId, EMPTY_UPDATE};
+use super::{Command, ConnId, EMPTY_UPDATE, Member, RoomContext};
 use crate::outbox::{Outbox, code};
-use crate::rooms::RoomContext;
-use crate::store::{BoardMeta, RawBoard, StoreError, now_ms};
+use crate::store::{BoardMeta, RawBoard, StoreError};
 
 /// A board ready to become a room.
 pub(super) struct Loaded {
@@ -20,7 +19,7 @@ pub(super) struct Loaded {
     pub raw: RawBoard,
     pub meta: BoardMeta,
     /// Connections that joined while the document was being built, in order.
-    pub joined: Vec<(ConnId, Outbox)>,
+    pub joined: Vec<(ConnId, Member, Outbox)>,
     /// Commands that need the document, in the order they arrived.
     pub buffered: Vec<Command>,
     /// The frames fresh clients were served while loading (see [`fresh_frames`]).
@@ -45,20 +44,20 @@ pub(super) async fn load(
         let (raw, id) = (raw.clone(), id.to_owned());
         tokio::task::spawn_blocking(move || fresh_frames(&raw, &id)).await??
     };
-    let mut joined: Vec<(ConnId, Outbox)> = Vec::new();
+    let mut joined: Vec<(ConnId, Member, Outbox)> = Vec::new();
     let mut buffered = Vec::new();
     let doc = loop {
         tokio::select! {
             doc = &mut build => break doc??,
             cmd = rx.recv() => match cmd {
                 None => break (&mut build).await??,
-                Some(Command::Join { conn, outbox, joined: reply }) => {
+                Some(Command::Join { conn, member, outbox, joined: reply }) => {
                     if reply.send(true).is_ok() {
-                        joined.push((conn, outbox));
+                        joined.push((conn, member, outbox));
                     }
                 }
                 Some(Command::Frame { conn, messages, .. }) if is_fresh_sync(&messages) => {
-                    if let Some((_, outbox)) = joined.iter().find(|(c, _)| *c == conn) {
+                    if let Some((_, _, outbox)) = joined.iter().find(|(c, ..)| *c == conn) {
                         ctx.metrics.syncs_while_loading.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         for frame in &fresh {
                             if outbox.send(frame.clone()).is_err() {
@@ -87,23 +86,13 @@ fn is_fresh_sync(messages: &[Message]) -> bool {
     matches!(messages, [Message::SyncStep1(sv)] if sv.is_empty())
 }
 
-/// Reads the stored bytes and the board's metadata (creating the board on first use).
+/// Reads the stored bytes and the board's metadata. Boards are created explicitly (the API or
+/// the page, by a person who then owns them); a room never creates one.
 pub fn read(store: &crate::store::Store, id: &str) -> Result<(RawBoard, BoardMeta), StoreError> {
-    let raw = store.read(id)?;
-    let meta = match store.board_meta(id)? {
-        Some(meta) => meta,
-        None => {
-            let now = now_ms();
-            let meta = BoardMeta {
-                title: String::new(),
-                created_at: now,
-                updated_at: now,
-            };
-            store.put_meta(id, &meta)?;
-            meta
-        }
-    };
-    Ok((raw, meta))
+    let meta = store
+        .board_meta(id)?
+        .ok_or_else(|| StoreError::NoSuchBoard(id.to_owned()))?;
+    Ok((store.read(id)?, meta))
 }
 
 /// The frames that bring a client with nothing up to date, from the stored bytes alone.

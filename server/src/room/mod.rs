@@ -10,7 +10,11 @@
 //!   rooms of 100 and more each connection's writes wait a short linger to leave together,
 //!   see `fanout`);
 //! - `fanout`: sending to connections, closing slow ones, removing departed ones;
-//! - `housekeeping`: the tick (compactions, metadata, idleness) and the compaction policy.
+//! - `housekeeping`: the tick (compactions, metadata, idleness) and the compaction policy;
+//! - `gate`: the check every incoming message passes first, by the sender's role and person
+//!   (a viewer's writes, presence that claims to be someone else);
+//! - `handle` ([`RoomHandle`]): how connections and the API talk to a room; `context`
+//!   ([`RoomContext`]): what a room is given when it starts.
 //!
 //! Connections talk to it only through its bounded command channel; it talks to them through
 //! their [`Outbox`]es with `try_send`, so a slow connection never stalls the room: a full queue
@@ -22,9 +26,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use huddle_shared::access::Role;
 use huddle_shared::model::{Board, BoardSnapshot};
 use huddle_shared::wire::{self, HuddleMessage, Message};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -35,13 +41,18 @@ use yrs::sync::Awareness;
 use yrs::{ReadTxn, Transact};
 
 use crate::outbox::{Outbox, code};
-use crate::rooms::RoomContext;
 use crate::store::{BoardMeta, StoreError};
 
 mod awareness;
+mod context;
 mod fanout;
+mod gate;
+mod handle;
 mod housekeeping;
 pub mod loading;
+
+pub use context::RoomContext;
+pub use handle::{RoomClosed, RoomHandle};
 
 pub use awareness::AWARENESS_FLUSH;
 
@@ -51,11 +62,24 @@ pub use housekeeping::{
 
 pub type ConnId = u64;
 
+/// Who a connection is, as the room checks what it sends: given by the server when it lets
+/// the connection in, never by the client.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The person's id.
+    pub person: Arc<str>,
+    /// The role the person holds on this board (an admin holds `Owner`).
+    pub role: Role,
+    /// The name others see of the person, when they joined (for presence claims).
+    pub name: String,
+}
+
 /// What connections and the HTTP API ask of a room.
 pub enum Command {
     /// Adds a connection; the reply is `false` if the room is closing (ask the registry again).
     Join {
         conn: ConnId,
+        member: Member,
         outbox: Outbox,
         joined: oneshot::Sender<bool>,
     },
@@ -75,6 +99,16 @@ pub enum Command {
     Delete {
         done: oneshot::Sender<()>,
     },
+    /// A person's role changed or was removed: their connections are closed, to come back
+    /// with the new role (or be refused).
+    AccessChanged {
+        person: Arc<str>,
+    },
+    /// Sets the board's title in its document.
+    Rename {
+        title: String,
+        done: oneshot::Sender<()>,
+    },
 }
 
 /// An empty update v1: no structs, no deletions. Clients send it as sync step 2 when they
@@ -86,8 +120,23 @@ const TICK: Duration = Duration::from_secs(1);
 
 struct Conn {
     outbox: Outbox,
+    member: Member,
     /// Awareness client ids this connection has announced; removed when it leaves.
     awareness_ids: HashSet<ClientID>,
+    /// The last name its presence claimed that passed the gate (checked again only when it
+    /// changes, not on every cursor move).
+    claimed_name: Option<String>,
+}
+
+impl Conn {
+    fn new(member: Member, outbox: Outbox) -> Conn {
+        Conn {
+            outbox,
+            member,
+            awareness_ids: HashSet::new(),
+            claimed_name: None,
+        }
+    }
 }
 
 struct PendingSave {
@@ -194,7 +243,11 @@ pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, c
                 }
             }
             Command::Delete { done } => drop(done.send(())),
-            Command::Export { .. } | Command::Frame { .. } | Command::Leave { .. } => {}
+            Command::Export { .. }
+            | Command::Frame { .. }
+            | Command::Leave { .. }
+            | Command::AccessChanged { .. }
+            | Command::Rename { .. } => {}
         }
     }
     metrics
@@ -239,15 +292,9 @@ impl Room {
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
         // edits and they do not send them all again.
-        let joined: Vec<ConnId> = loaded.joined.iter().map(|(conn, _)| *conn).collect();
-        for (conn, outbox) in loaded.joined {
-            room.conns.insert(
-                conn,
-                Conn {
-                    outbox,
-                    awareness_ids: HashSet::new(),
-                },
-            );
+        let joined: Vec<ConnId> = loaded.joined.iter().map(|(conn, ..)| *conn).collect();
+        for (conn, member, outbox) in loaded.joined {
+            room.conns.insert(conn, Conn::new(member, outbox));
         }
         for cmd in loaded.buffered {
             room.handle(cmd);
@@ -316,9 +363,10 @@ impl Room {
         match cmd {
             Command::Join {
                 conn,
+                member,
                 outbox,
                 joined,
-            } => self.join(conn, outbox, joined),
+            } => self.join(conn, member, outbox, joined),
             Command::Frame {
                 conn,
                 messages,
@@ -332,19 +380,24 @@ impl Room {
                 self.stop = Some((code::BOARD_DELETED, "board deleted"));
                 self.deleted = Some(done);
             }
+            Command::AccessChanged { person } => self.access_changed(&person),
+            Command::Rename { title, done } => {
+                self.rename(&title);
+                let _ = done.send(());
+            }
         }
     }
 
-    fn join(&mut self, conn: ConnId, outbox: Outbox, joined: oneshot::Sender<bool>) {
+    fn join(
+        &mut self,
+        conn: ConnId,
+        member: Member,
+        outbox: Outbox,
+        joined: oneshot::Sender<bool>,
+    ) {
         if joined.send(true).is_ok() {
             outbox.linger.set(self.linger);
-            self.conns.insert(
-                conn,
-                Conn {
-                    outbox,
-                    awareness_ids: HashSet::new(),
-                },
-            );
+            self.conns.insert(conn, Conn::new(member, outbox));
             self.retune_linger();
             self.greet(conn);
         } // else the connection gave up waiting
@@ -368,6 +421,9 @@ impl Room {
             if !self.conns.contains_key(&conn) || self.stop.is_some() {
                 return; // closed while handling an earlier message of this frame
             }
+            let Some(message) = self.admit(conn, message) else {
+                continue;
+            };
             match message {
                 Message::SyncStep1(sv) if sv.is_empty() => {
                     for frame in self.full_sync_frames() {
@@ -429,7 +485,17 @@ impl Room {
                 return;
             }
         }
-        if let Err(e) = self.ctx.store.append(&self.id, self.next_seq, &payload) {
+        self.ctx
+            .metrics
+            .updates_received
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.commit(Some(conn), &payload, frame);
+    }
+
+    /// Appends an applied update to the log and sends it to every connection but `from`
+    /// (`frame`: the update already framed, if the sender's frame held only it).
+    fn commit(&mut self, from: Option<ConnId>, payload: &[u8], frame: Option<Bytes>) {
+        if let Err(e) = self.ctx.store.append(&self.id, self.next_seq, payload) {
             tracing::error!(board = %self.id, "cannot store update: {e}");
             self.stop = Some((code::INTERNAL, "storage failure; reconnect"));
             return;
@@ -439,17 +505,40 @@ impl Room {
         self.log_len += 1;
         self.log_bytes += payload.len() as u64;
         self.meta_dirty = true;
-        self.ctx
-            .metrics
-            .updates_received
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let frame = frame.unwrap_or_else(|| Bytes::from(wire::encode_update(&payload)));
-        let sent = self.broadcast(Some(conn), frame);
+        let frame = frame.unwrap_or_else(|| Bytes::from(wire::encode_update(payload)));
+        let sent = self.broadcast(from, frame);
         self.ctx
             .metrics
             .updates_sent
             .fetch_add(sent as u64, std::sync::atomic::Ordering::Relaxed);
         self.maybe_compact();
+    }
+
+    /// The board's new title, written by the server into its document (the owner renamed it
+    /// through the API) and sent to everyone as any update is.
+    fn rename(&mut self, title: &str) {
+        self.full_sync = None;
+        let update = {
+            let mut txn = self.board.transact_mut();
+            self.board.set_title(&mut txn, title);
+            txn.encode_update_v1()
+        };
+        self.commit(None, &update, None);
+        self.write_meta();
+    }
+
+    /// Closes the connections of a person whose role changed, with [`code::ROLE_CHANGED`].
+    fn access_changed(&mut self, person: &str) {
+        let theirs = self
+            .conns
+            .iter()
+            .filter(|(_, c)| &*c.member.person == person)
+            .map(|(id, _)| {
+                let why = "your role on this board changed; reconnect".to_owned();
+                (*id, Some((code::ROLE_CHANGED, why)))
+            })
+            .collect();
+        self.remove(theirs);
     }
 
     /// The frames that bring a client with an empty state vector up to date, from the cache

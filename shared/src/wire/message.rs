@@ -25,6 +25,9 @@ pub const MSG_QUERY_AWARENESS: u64 = 3;
 /// future y-protocols type will not collide with it.
 pub const MSG_HUDDLE: u64 = 100;
 
+/// y-protocols/auth's only message: permission denied, with a reason.
+const AUTH_DENIED: u64 = 0;
+
 pub const SYNC_STEP1: u64 = 0;
 pub const SYNC_STEP2: u64 = 1;
 pub const SYNC_UPDATE: u64 = 2;
@@ -149,7 +152,7 @@ fn decode_message(r: &mut Reader, limits: &Limits) -> Result<Message, WireError>
         MSG_AWARENESS => Ok(Message::Awareness(decode_awareness(r.read_var_buf()?)?)),
         MSG_AUTH => {
             // y-protocols/auth: 0 = permission denied (with a reason), anything else granted.
-            if r.read_var_u64()? == 0 {
+            if r.read_var_u64()? == AUTH_DENIED {
                 Ok(Message::Auth(Some(r.read_var_string()?.to_owned())))
             } else {
                 Ok(Message::Auth(None))
@@ -273,6 +276,16 @@ pub fn encode_awareness(update: &AwarenessUpdate) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 6);
     write_var_u64(&mut out, MSG_AWARENESS);
     write_var_buf(&mut out, &body);
+    out
+}
+
+/// `[auth, permission denied, reason]`: y-protocols' way of telling a client it may not do
+/// something. Stock y-websocket clients read it (and log the reason); the connection stays.
+pub fn encode_auth_denied(reason: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(reason.len() + 4);
+    write_var_u64(&mut out, MSG_AUTH);
+    write_var_u64(&mut out, AUTH_DENIED);
+    write_var_buf(&mut out, reason.as_bytes());
     out
 }
 

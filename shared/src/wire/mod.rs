@@ -11,8 +11,9 @@ pub mod validate;
 
 pub use lib0::ReadError;
 pub use message::{
-    HuddleMessage, Limits, MSG_HUDDLE, Message, WireError, decode_frame, encode_awareness,
-    encode_awareness_query, encode_huddle, encode_sync_step1, encode_sync_step2, encode_update,
+    HuddleMessage, Limits, MSG_HUDDLE, Message, WireError, decode_frame, encode_auth_denied,
+    encode_awareness, encode_awareness_query, encode_huddle, encode_sync_step1, encode_sync_step2,
+    encode_update,
 };
 
 /// Default largest WebSocket frame accepted: 1 MiB holds a board's worth of typing and

@@ -1,6 +1,7 @@
-//! Storage in sled: per board an append-only log of updates plus a compacted snapshot.
+//! Storage in sled: per board an append-only log of updates plus a compacted snapshot, and
+//! beside them who may do what ([`access`]: people, grants, share links, the server's secrets).
 //!
-//! Trees (board ids never contain `/`, so prefixes cannot collide):
+//! Board trees (board ids never contain `/`, so prefixes cannot collide):
 //! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
 //!   update v1 holding the whole board at that point;
 //! - `log`: `{board}/{seq: 8 bytes big-endian}` -> one update as received from a client.
@@ -31,6 +32,10 @@ use yrs::{ReadTxn, StateVector, Transact};
 
 use crate::metrics::Metrics;
 
+pub mod access;
+
+pub use access::{Grant, Links, Profile, Secrets};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("storage error: {0}")]
@@ -42,6 +47,11 @@ pub enum StoreError {
     /// Another process (a running `huddle serve`) holds the database's lock.
     #[error("the database in {0} is in use by another process (is a Huddle server running on it?)")]
     Locked(String),
+    #[error("no random numbers from the operating system: {0}")]
+    Random(#[from] getrandom::Error),
+    /// The board is not (or no longer) stored: deleted while a room was starting for it.
+    #[error("no board with id {0:?}")]
+    NoSuchBoard(String),
 }
 
 /// What the board list shows; kept beside the document so listing never loads a board.
@@ -111,6 +121,7 @@ struct Inner {
     meta: sled::Tree,
     snapshots: sled::Tree,
     log: sled::Tree,
+    access: access::AccessTrees,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -160,6 +171,7 @@ impl Store {
         let meta = db.open_tree("boards")?;
         let snapshots = db.open_tree("snapshots")?;
         let log = db.open_tree("log")?;
+        let access = Store::access_trees(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -167,6 +179,7 @@ impl Store {
                 meta,
                 snapshots,
                 log,
+                access,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -249,6 +262,7 @@ impl Store {
             batch.remove(entry?.0);
         }
         self.inner.log.apply_batch(batch)?;
+        self.delete_access(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)
@@ -365,6 +379,12 @@ impl Store {
     }
 
     // ---- durability --------------------------------------------------------------------------
+
+    /// Counts a write outside the board log (access data), so that waiting for the current
+    /// write mark to be durable covers it.
+    pub(crate) fn mark_written(&self) {
+        self.inner.written.fetch_add(1, SeqCst);
+    }
 
     /// The write mark: a flush that starts after this call covers everything written so far.
     pub fn written(&self) -> u64 {

@@ -1,0 +1,22 @@
+//! What every room needs from the server.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::SharedRoomConfig;
+use crate::metrics::Metrics;
+use crate::rooms::Rooms;
+use crate::store::Store;
+
+/// Handed to every room when it starts.
+#[derive(Clone)]
+pub struct RoomContext {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    pub config: SharedRoomConfig,
+    pub rooms: Rooms,
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+}

@@ -1,0 +1,41 @@
+//! What every request handler and connection shares: the configuration, the store, the
+//! registry of rooms, who people are, metrics, and the shutdown signal.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::people::People;
+use crate::room::{RoomConfig, RoomContext};
+use crate::rooms::Rooms;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub room_config: Arc<RoomConfig>,
+    pub store: Store,
+    pub rooms: Rooms,
+    pub people: Arc<People>,
+    pub metrics: Arc<Metrics>,
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+    pub next_conn_id: Arc<AtomicU64>,
+}
+
+impl AppState {
+    pub fn room_context(&self) -> RoomContext {
+        RoomContext {
+            store: self.store.clone(),
+            metrics: self.metrics.clone(),
+            config: self.room_config.clone(),
+            rooms: self.rooms.clone(),
+            shutdown: self.shutdown.clone(),
+            tracker: self.tracker.clone(),
+        }
+    }
+}
