@@ -54,9 +54,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Opens the store and makes the server's secrets on first use; prints the admin link when it
-/// is new (once per data directory).
-fn open_store(args: &ServeArgs, metrics: Arc<Metrics>) -> anyhow::Result<(Store, People)> {
+/// Opens the store and makes the server's secrets on first use; the admin key too, if it is
+/// new (its link is printed once the address is known).
+fn open_store(
+    args: &ServeArgs,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<(Store, People, Option<String>)> {
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
     let store = Store::open(&args.data, metrics)
@@ -73,19 +76,20 @@ fn open_store(args: &ServeArgs, metrics: Arc<Metrics>) -> anyhow::Result<(Store,
         })
         .transpose()?;
     let people = People::new(secrets.cookie_secret, secrets.admin_key.clone(), trusted);
-    if secrets.admin_key_created {
-        let host = match args.addr.ip().is_unspecified() {
-            true => format!("127.0.0.1:{}", args.addr.port()),
-            false => args.addr.to_string(),
-        };
-        // Printed once: `huddle admin-link` prints it again.
-        println!(
-            "admin link (opens every board; shown once, `huddle admin-link` shows it again): \
-             http://{host}/admin?key={}",
-            secrets.admin_key
-        );
-    }
-    Ok((store, people))
+    let new_admin_key = secrets.admin_key_created.then_some(secrets.admin_key);
+    Ok((store, people, new_admin_key))
+}
+
+/// Prints the admin link of a new admin key, once: `huddle admin-link` prints it again.
+fn print_admin_link(addr: SocketAddr, key: &str) {
+    let host = match addr.ip().is_unspecified() {
+        true => format!("127.0.0.1:{}", addr.port()),
+        false => addr.to_string(),
+    };
+    println!(
+        "admin link (opens every board; shown once, `huddle admin-link` shows it again): \
+         http://{host}/admin?key={key}"
+    );
 }
 
 /// Runs the server until `shutdown` is cancelled (or SIGINT/SIGTERM), then flushes.
@@ -96,7 +100,7 @@ pub async fn run(
     on_ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
-    let (store, people) = open_store(&args, metrics.clone())?;
+    let (store, people, new_admin_key) = open_store(&args, metrics.clone())?;
     let tracker = TaskTracker::new();
     let flusher = tokio::spawn(store.clone().run_flusher(shutdown.child_token()));
     let state = AppState {
@@ -127,6 +131,9 @@ pub async fn run(
             "no web client in {}: run `cargo xtask serve` to build it",
             args.assets.display()
         );
+    }
+    if let Some(key) = new_admin_key {
+        print_admin_link(addr, &key);
     }
     on_ready(addr);
 

@@ -8,8 +8,12 @@
 //   With no script argument (or "-") the script is read from stdin.
 //
 // The script is a JSON array of steps (or an object {"steps": [...]}).
-// stdout carries only the output of `dump` / `dump_awareness` steps, one JSON
-// line each, with object keys sorted. Everything else goes to stderr.
+// stdout carries only the output of `dump` / `dump_awareness` / `dump_events`
+// steps, one JSON line each, with object keys sorted. Everything else goes to
+// stderr.
+//
+// Environment: HUDDLE_KEY, if set, is passed as the `key` URL parameter
+// (`params: { key }`): a share link's key, or the server's admin key.
 // Exit code 0 on success; on any error or timeout a message goes to stderr
 // and the exit code is 1.
 
@@ -26,8 +30,16 @@ import * as decoding from 'lib0/decoding'
 const toStderr = (...args) => console.error(...args)
 console.log = toStderr
 console.info = toStderr
-console.warn = toStderr
 console.debug = toStderr
+// y-websocket reports the server's "permission denied" auth message only with
+// console.warn ("Permission denied to access <url>.\n<reason>"): keep the reasons.
+const denials = []
+console.warn = (...args) => {
+  const text = args.map(String).join(' ')
+  const at = text.indexOf('Permission denied')
+  if (at >= 0) denials.push(text.slice(text.indexOf('\n', at) + 1))
+  toStderr(...args)
+}
 
 const DEFAULT_TIMEOUT_MS = 10_000
 const POLL_MS = 20
@@ -138,14 +150,20 @@ async function main () {
 
   // ALWAYS disableBc: otherwise docs in one process share updates over
   // BroadcastChannel and bypass the server.
+  const params = process.env.HUDDLE_KEY ? { key: process.env.HUDDLE_KEY } : {}
+  const closes = []
   const provider = new WebsocketProvider(url, board, doc, {
     disableBc: true,
+    params,
     WebSocketPolyfill: WebSocket
   })
   provider.on('status', (e) => debug('status', e.status))
   provider.on('sync', (s) => debug('sync', s))
   provider.on('connection-error', (e) => debug('connection-error', e && e.message))
-  provider.on('connection-close', (e) => debug('connection-close', e && e.code, e && e.reason))
+  provider.on('connection-close', (e) => {
+    debug('connection-close', e && e.code, e && e.reason)
+    if (e) closes.push({ code: e.code, reason: String(e.reason ?? '') })
+  })
 
   let localChanges = false
   doc.on('update', (_u, origin) => { if (origin !== provider) localChanges = true })
@@ -327,6 +345,16 @@ async function main () {
     },
 
     async dump () { emit(dump()) },
+
+    // What the server refused (auth "permission denied" reasons) and how
+    // connections were closed, so far.
+    async dump_events () { emit({ denials, closes }) },
+
+    async wait_for_denial (s) {
+      const n = typeof s.count === 'number' ? s.count : 1
+      await waitUntil(() => denials.length >= n, timeoutOf(s),
+        () => `${denials.length} permission denials, want ${n}`)
+    },
 
     async set_awareness (s) {
       if (!('state' in s)) throw new StepError(`step ${JSON.stringify(s)}: missing "state"`)

@@ -42,6 +42,8 @@ pub struct State {
     pub applied: u64,
     /// Close code and reason, once the server closed (or `(0, error)` if the socket broke).
     pub closed: Option<(u16, String)>,
+    /// Reasons of the server's "permission denied" messages (a refused write or presence).
+    pub denials: Vec<String>,
 }
 
 impl Client {
@@ -170,8 +172,21 @@ impl Client {
         self.board.doc().client_id().get()
     }
 
-    /// Other clients' awareness states (JSON), sorted.
+    /// Other clients' awareness states (JSON) as they sent them, sorted: without the
+    /// `user.id` the server adds to a `user` that has none (see [`Client::peers_with_ids`]).
     pub fn peers(&self) -> Vec<serde_json::Value> {
+        let mut states = self.peers_with_ids();
+        for state in &mut states {
+            if let Some(user) = state.get_mut("user").and_then(|u| u.as_object_mut()) {
+                user.remove("id");
+            }
+        }
+        states.sort_by_key(|s| s.to_string());
+        states
+    }
+
+    /// Other clients' awareness states (JSON) as the server relayed them, sorted.
+    pub fn peers_with_ids(&self) -> Vec<serde_json::Value> {
         let awareness = self.awareness.lock().unwrap_or_else(|e| e.into_inner());
         let me = awareness.client_id();
         let mut states: Vec<serde_json::Value> = awareness
@@ -325,7 +340,8 @@ fn handle_frame(
             Message::Huddle(HuddleMessage::Saved { seq }) => {
                 state.send_modify(|s| s.saved = s.saved.max(seq))
             }
-            Message::AwarenessQuery | Message::Auth(_) | Message::Huddle(_) => {}
+            Message::Auth(Some(reason)) => state.send_modify(|s| s.denials.push(reason)),
+            Message::AwarenessQuery | Message::Auth(None) | Message::Huddle(_) => {}
         }
     }
     Ok(())

@@ -1,6 +1,12 @@
 //! A minimal HTTP/1.1 client for the JSON API: enough for tests, loopback only.
+//!
+//! [`get`], [`post_json`], [`post_text`], [`delete`] and [`request`] call as the admin of the
+//! server at that address ([`crate::server::TestServer`] registers its admin key); a test about
+//! people and access says whose call it is with [`request_as`].
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Mutex;
 
 use anyhow::{Context, bail};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -50,19 +56,57 @@ pub async fn delete(addr: SocketAddr, path: &str) -> anyhow::Result<Response> {
     request(addr, "DELETE", path, None).await
 }
 
+/// Admin keys of the servers under test, by address.
+static ADMINS: Mutex<Option<HashMap<SocketAddr, String>>> = Mutex::new(None);
+
+/// Makes [`request`] and its shorthands call the server at `addr` as its admin.
+pub fn register_admin(addr: SocketAddr, key: &str) {
+    let mut admins = ADMINS.lock().unwrap_or_else(|e| e.into_inner());
+    admins
+        .get_or_insert_with(HashMap::new)
+        .insert(addr, key.to_owned());
+}
+
+fn admin_of(addr: SocketAddr) -> Option<String> {
+    let admins = ADMINS.lock().unwrap_or_else(|e| e.into_inner());
+    admins.as_ref()?.get(&addr).cloned()
+}
+
+/// A request as the admin of the server at `addr` (if known).
 pub async fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
     body: Option<String>,
 ) -> anyhow::Result<Response> {
+    let auth = admin_of(addr).map(|key| format!("Bearer {key}"));
+    let headers: Vec<(&str, &str)> = auth
+        .as_deref()
+        .map(|a| ("Authorization", a))
+        .into_iter()
+        .collect();
+    request_as(addr, method, path, body, &headers).await
+}
+
+/// A request with exactly the extra `headers` given (a person's `Cookie`, an `Origin`...).
+pub async fn request_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    headers: &[(&str, &str)],
+) -> anyhow::Result<Response> {
     if !addr.ip().is_loopback() {
         bail!("tests only talk to loopback addresses");
     }
     let mut stream = TcpStream::connect(addr).await?;
     let body = body.unwrap_or_default();
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await?;

@@ -37,14 +37,20 @@ fn ensure_installed() -> anyhow::Result<()> {
 }
 
 /// Runs a JS peer on `board` with a script of steps; returns the JSON lines it printed
-/// (one per `dump` / `dump_awareness` step).
+/// (one per `dump` / `dump_awareness` / `dump_events` step). `key` is passed as the `key` URL
+/// parameter (a share link's key, or the server's admin key).
 pub async fn run(
     ws_base: &str,
     board: &str,
+    key: Option<&str>,
     steps: serde_json::Value,
 ) -> anyhow::Result<Vec<serde_json::Value>> {
     ensure_installed()?;
-    let mut child = tokio::process::Command::new("node")
+    let mut command = tokio::process::Command::new("node");
+    if let Some(key) = key {
+        command.env("HUDDLE_KEY", key);
+    }
+    let mut child = command
         .arg(js_dir().join("yclient.mjs"))
         .args([ws_base, board, "-"])
         .stdin(Stdio::piped())

@@ -1,9 +1,18 @@
 //! The real `huddle` binary as a child process.
+//!
+//! Boards are created explicitly and belong to people since issue 11. The tests of everything
+//! else act as the server's admin: [`TestServer`] reads the admin link the server prints on
+//! its first start, [`TestServer::ws_url`] creates the board (as the admin, with the id the
+//! test chose) and puts the admin key in the URL, and [`crate::http`] calls the API with it
+//! unless a test says whose call it is. The access tests (`tests/access.rs`) use people and
+//! share links instead.
 
-use std::io::{BufRead, BufReader};
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail};
@@ -21,6 +30,10 @@ pub struct TestServer {
     addr: SocketAddr,
     data: PathBuf,
     extra_args: Vec<String>,
+    /// The admin key, from the admin link the server printed when it first started on `data`.
+    admin_key: String,
+    /// Boards [`TestServer::ws_url`] made sure exist.
+    boards: Mutex<HashSet<String>>,
 }
 
 /// A temporary data directory that outlives server restarts.
@@ -113,11 +126,13 @@ pub fn wrapped_command(wrapper: &[&str], program: impl AsRef<std::ffi::OsStr>) -
 
 /// Starts `huddle serve` on 127.0.0.1:0 with `data` and `extra_args`, under `wrapper` if it is
 /// not empty (for example `["taskset", "-c", "0"]`), and waits for the address it prints.
+/// Also returns the admin key if the server printed its admin link (it does so once per data
+/// directory, before the address; servers older than issue 11 print none).
 pub fn spawn_huddle(
     wrapper: &[&str],
     data: &Path,
     extra_args: &[String],
-) -> anyhow::Result<(Child, SocketAddr)> {
+) -> anyhow::Result<(Child, SocketAddr, Option<String>)> {
     let mut command = wrapped_command(wrapper, huddle_bin());
     command
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
@@ -129,7 +144,9 @@ pub fn spawn_huddle(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
         );
-    spawn_until_listening(
+    let admin_key = Arc::new(Mutex::new(None));
+    let seen = admin_key.clone();
+    let (child, addr) = spawn_until_listening(
         command,
         "huddle",
         START_TIMEOUT,
@@ -138,8 +155,21 @@ pub fn spawn_huddle(
                 .parse()
                 .ok()
         },
-        |_| {},
-    )
+        move |line| {
+            if let Some(key) = admin_key_in(line) {
+                *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.to_owned());
+            }
+        },
+    )?;
+    // The reader thread handles lines in order: the admin link came before the address.
+    let key = admin_key.lock().unwrap_or_else(|e| e.into_inner()).take();
+    Ok((child, addr, key))
+}
+
+/// The key in the admin link line `huddle serve` prints (`... /admin?key=KEY`).
+pub fn admin_key_in(line: &str) -> Option<&str> {
+    let key = line.split_once("/admin?key=")?.1.trim();
+    huddle_shared::access::is_valid_key(key).then_some(key)
 }
 
 /// Starts `command` with its stdout piped and waits up to `timeout` for the line that names
@@ -196,14 +226,53 @@ impl TestServer {
 
     /// Starts a server on `data` with extra `huddle serve` flags.
     pub fn start_on(data: &Path, extra_args: &[&str]) -> anyhow::Result<TestServer> {
+        Self::start_with_key(data, extra_args, None)
+    }
+
+    /// Starts a server on `data`, whose admin key is `known` if the server already printed it
+    /// on an earlier start.
+    fn start_with_key(
+        data: &Path,
+        extra_args: &[&str],
+        known: Option<String>,
+    ) -> anyhow::Result<TestServer> {
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
-        let (child, addr) = spawn_huddle(&[], data, &extra_args)?;
+        // A data directory a server used before: its admin link is not printed again, so ask
+        // `huddle admin-link` for it while no server holds the directory.
+        let known = match known {
+            Some(key) => Some(key),
+            None if data.join("conf").exists() => Some(admin_link_key(data)?),
+            None => None,
+        };
+        let (child, addr, printed) = spawn_huddle(&[], data, &extra_args)?;
+        let admin_key = printed
+            .or(known)
+            .context("the server printed no admin link on a fresh data directory")?;
+        crate::http::register_admin(addr, &admin_key);
         Ok(TestServer {
             child: Some(child),
             addr,
             data: data.to_owned(),
             extra_args,
+            admin_key,
+            boards: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// The server's admin key.
+    pub fn admin_key(&self) -> &str {
+        &self.admin_key
+    }
+
+    /// The admin link (a browser that opens it becomes the admin).
+    pub fn admin_link(&self) -> String {
+        self.http_url(&format!("/admin?key={}", self.admin_key))
+    }
+
+    /// The board page as the admin opens it: `/b/{board}?key=ADMIN` (the server makes the
+    /// browser the admin, then sends it on to `/b/{board}`).
+    pub fn page_url(&self, board: &str) -> String {
+        self.http_url(&format!("/b/{board}?key={}", self.admin_key))
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -219,7 +288,28 @@ impl TestServer {
         format!("ws://{}/ws", self.addr)
     }
 
+    /// The admin's WebSocket URL of `board` (`ws://.../ws/{board}?key=ADMIN`), after making
+    /// sure the board exists (created as the admin, with this id, on first use).
     pub fn ws_url(&self, board: &str) -> String {
+        let mut boards = self.boards.lock().unwrap_or_else(|e| e.into_inner());
+        // An invalid id is the test's point: there is nothing to create.
+        let valid = huddle_shared::ids::is_valid_board_id(board);
+        if valid && !boards.contains(board) {
+            if let Err(e) = create_blocking(self.addr, &self.admin_key, board) {
+                panic!("cannot create board {board:?} as the admin: {e:#}");
+            }
+            boards.insert(board.to_owned());
+        }
+        self.ws_url_with_key(board, &self.admin_key)
+    }
+
+    /// `ws://.../ws/{board}?key=KEY` (a share link's key, or any string), creating nothing.
+    pub fn ws_url_with_key(&self, board: &str, key: &str) -> String {
+        format!("ws://{}/ws/{board}?key={key}", self.addr)
+    }
+
+    /// `ws://.../ws/{board}` without a key, creating nothing.
+    pub fn ws_url_bare(&self, board: &str) -> String {
         format!("ws://{}/ws/{board}", self.addr)
     }
 
@@ -263,7 +353,10 @@ impl TestServer {
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.kill9();
         let args: Vec<&str> = self.extra_args.iter().map(String::as_str).collect();
-        *self = TestServer::start_on(&self.data.clone(), &args)?;
+        let known = Some(self.admin_key.clone());
+        let boards = std::mem::take(&mut *self.boards.lock().unwrap_or_else(|e| e.into_inner()));
+        *self = TestServer::start_with_key(&self.data.clone(), &args, known)?;
+        *self.boards.lock().unwrap_or_else(|e| e.into_inner()) = boards;
         Ok(())
     }
 }
@@ -271,5 +364,50 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill9();
+    }
+}
+
+/// The admin key of a data directory, from `huddle admin-link` (no server may run on it).
+pub fn admin_link_key(data: &Path) -> anyhow::Result<String> {
+    let out = Command::new(huddle_bin())
+        .args(["admin-link", "--data"])
+        .arg(data)
+        .output()
+        .context("cannot run huddle admin-link")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!(
+            "huddle admin-link failed: {}{}",
+            text,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    admin_key_in(&text)
+        .map(str::to_owned)
+        .with_context(|| format!("no admin link in {text:?}"))
+}
+
+/// `POST /api/boards` as the admin with the board's id chosen, blocking (a loopback call of a
+/// few milliseconds, for [`TestServer::ws_url`]). A board that exists already is fine.
+fn create_blocking(addr: SocketAddr, admin_key: &str, board: &str) -> anyhow::Result<()> {
+    if !addr.ip().is_loopback() {
+        bail!("tests only talk to loopback addresses");
+    }
+    let body = serde_json::json!({ "title": "", "id": board }).to_string();
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(crate::client::WAIT))?;
+    write!(
+        stream,
+        "POST /api/boards HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {admin_key}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer.split(' ').nth(1).unwrap_or_default();
+    match status {
+        "201" | "409" => Ok(()),
+        _ => bail!("POST /api/boards answered: {answer}"),
     }
 }

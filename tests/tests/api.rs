@@ -316,8 +316,16 @@ async fn delete_closes_connections_and_removes_the_board() -> anyhow::Result<()>
             .map(String::as_str),
         Some("survivor")
     );
-    // Its document is gone too: connecting again starts an empty board.
-    let fresh = join(&server.ws_url(&id)).await?;
+    // Connecting again is refused: a room never creates a board.
+    let refused = Client::connect(&server.ws_url_with_key(&id, server.admin_key())).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| format!("{e:#}").contains("404")),
+        "a WebSocket to a deleted board was not a 404"
+    );
+    // Its document is gone too: a new board under the same id starts empty.
+    let fresh = join(&recreate(&server, &id).await?).await?;
     let snapshot = fresh.snapshot();
     assert!(
         snapshot.items.is_empty(),
@@ -325,6 +333,19 @@ async fn delete_closes_connections_and_removes_the_board() -> anyhow::Result<()>
     );
     assert_eq!(snapshot.meta.title, "", "the deleted title came back");
     Ok(())
+}
+
+/// Creates a board with the id `id` and no title, as the admin; its WebSocket URL.
+async fn recreate(server: &TestServer, id: &str) -> anyhow::Result<String> {
+    let body = json!({ "title": "", "id": id });
+    let res = http::post_json(server.addr(), "/api/boards", &body).await?;
+    ensure!(
+        res.status == 201,
+        "create {id}: {} {}",
+        res.status,
+        res.body
+    );
+    Ok(server.ws_url_with_key(id, server.admin_key()))
 }
 
 /// Board ids are 1 to 64 characters of `A-Za-z0-9_-`; anything else is 400 before any work,
@@ -466,7 +487,8 @@ async fn health_and_metrics() -> anyhow::Result<()> {
 /// A WebSocket to a board id nobody created makes the board: it is listed, shown and
 /// exported with what was written to it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_websocket_to_a_new_id_creates_the_board() -> anyhow::Result<()> {
+async fn a_websocket_to_an_unknown_id_is_refused_and_boards_are_created_explicitly()
+-> anyhow::Result<()> {
     let (mut server, _data) = TestServer::start()?;
     let id = "never-seen-before_42";
     assert_error(
@@ -474,7 +496,29 @@ async fn a_websocket_to_a_new_id_creates_the_board() -> anyhow::Result<()> {
         404,
         "before",
     )?;
-    let client = join(&server.ws_url(id)).await?;
+    // Even the admin's WebSocket does not create a board.
+    let refused = Client::connect(&server.ws_url_with_key(id, server.admin_key())).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| format!("{e:#}").contains("404")),
+        "a WebSocket to an unknown id was not a 404"
+    );
+    assert!(
+        !list(&server).await?.contains_key(id),
+        "listed before creation"
+    );
+    // Only the admin chooses ids; anyone else is refused.
+    let res = http::request_as(
+        server.addr(),
+        "POST",
+        "/api/boards",
+        Some(json!({ "title": "mine", "id": id }).to_string()),
+        &[],
+    )
+    .await?;
+    assert_error(&res, 403, "a chosen id without the admin key")?;
+    let client = join(&recreate(&server, id).await?).await?;
     let note = add_note(&client, "first note", 0.0);
     client.save().await?;
 
@@ -576,7 +620,7 @@ async fn a_board_deleted_during_compaction_stays_deleted() -> anyhow::Result<()>
     // Give a compaction that was running time to finish (this wait cannot make the test fail,
     // only miss the bug), then look at what is stored under the id.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let fresh = join(&server.ws_url(&id)).await?;
+    let fresh = join(&recreate(&server, &id).await?).await?;
     let snapshot = fresh.snapshot();
     assert!(
         snapshot.items.is_empty() && snapshot.meta.title.is_empty(),

@@ -36,6 +36,7 @@ async fn js_and_rust_clients_converge() {
     let out = js::run(
         &server.ws_base(),
         "interop",
+        Some(server.admin_key()),
         json!([
             {"op": "wait_synced"},
             {"op": "wait_for", "items": 1},
@@ -65,6 +66,7 @@ async fn js_and_rust_clients_converge() {
     let out = js::run(
         &server.ws_base(),
         "interop",
+        Some(server.admin_key()),
         json!([{"op": "wait_synced"}, {"op": "wait_for_text", "id": "js-note", "text": "from js and rust"}, {"op": "dump"}]),
     )
     .await
@@ -83,6 +85,7 @@ async fn js_client_sees_rust_awareness() {
     let out = js::run(
         &server.ws_base(),
         "aware",
+        Some(server.admin_key()),
         json!([
             {"op": "wait_synced"},
             {"op": "set_awareness", "state": {"user": {"name": "JS"}}},
@@ -92,9 +95,17 @@ async fn js_client_sees_rust_awareness() {
     )
     .await
     .expect("JS peer");
+    // As the Rust client sent it, plus the person id the server adds to a `user` without one.
+    let user = &out[0][0]["user"];
+    assert_eq!(out[0].as_array().map(Vec::len), Some(1), "{}", out[0]);
     assert_eq!(
-        out[0],
-        json!([{"user": {"color": "#0a0", "name": "Rusty"}}])
+        (&user["name"], &user["color"]),
+        (&json!("Rusty"), &json!("#0a0"))
+    );
+    let id = user["id"].as_str().unwrap_or_default();
+    assert!(
+        huddle_shared::access::is_valid_person_id(id),
+        "no person id in {user}"
     );
     // And the Rust client saw the JS peer come and go (no ghost after its process ended).
     rust.wait_peers(|p| p.is_empty())

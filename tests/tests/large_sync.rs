@@ -66,8 +66,9 @@ async fn raw_join(server: &TestServer, board: &str) -> anyhow::Result<TcpStream>
         .context("ws url")?;
     let mut socket = TcpStream::connect(addr).await?;
     let request = format!(
-        "GET /ws/{board} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        "GET /ws/{board}?key={key} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        key = server.admin_key()
     );
     socket.write_all(request.as_bytes()).await?;
     // The response head, byte by byte so that no frame after it is consumed.
@@ -211,6 +212,7 @@ async fn every_client_reassembles_a_fragmented_sync() -> anyhow::Result<()> {
     let out = js::run(
         &server.ws_base(),
         board,
+        Some(server.admin_key()),
         json!([{"op": "wait_synced"}, {"op": "dump"}]),
     )
     .await?;
@@ -218,9 +220,7 @@ async fn every_client_reassembles_a_fragmented_sync() -> anyhow::Result<()> {
     assert_eq!(js_items, want.items, "the JS peer's board differs");
 
     let browser = Browser::launch().await?;
-    let page = browser
-        .new_page(&server.http_url(&format!("/b/{board}")))
-        .await?;
+    let page = browser.new_page(&server.page_url(&board)).await?;
     let loaded = format!("Object.keys(window.huddle?.snapshot().items ?? {{}}).length === {NOTES}");
     page.wait_for(&loaded, WAIT)
         .await

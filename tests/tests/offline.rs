@@ -209,7 +209,7 @@ async fn reload_shows_the_board_even_without_the_server() -> anyhow::Result<()> 
     let (mut server, _data, browser) = start().await?;
     let board = http::create_board(server.addr(), "Reloaded").await?;
     let url = server.http_url(&format!("/b/{board}"));
-    let page = open_board(&browser, &url).await?;
+    let page = open_board(&browser, &server.page_url(&board)).await?;
 
     let a = add_note(&page).await?;
     type_into_note(&page, &a, "first note").await?;
@@ -278,8 +278,7 @@ async fn a_silent_connection_is_noticed_and_replaced() -> anyhow::Result<()> {
     const NOTICE: std::time::Duration = std::time::Duration::from_secs(60);
     let (server, _data, browser) = start().await?;
     let board = http::create_board(server.addr(), "Heartbeat").await?;
-    let url = server.http_url(&format!("/b/{board}"));
-    let page = open_board(&browser, &url).await?;
+    let page = open_board(&browser, &server.page_url(&board)).await?;
     let pid = server.pid().to_string();
 
     let signal = |sig: &str| {
@@ -323,7 +322,6 @@ async fn a_silent_connection_is_noticed_and_replaced() -> anyhow::Result<()> {
 async fn a_board_works_online_when_indexeddb_does_not() -> anyhow::Result<()> {
     let (server, _data, browser) = start().await?;
     let board = http::create_board(server.addr(), "No IndexedDB").await?;
-    let url = server.http_url(&format!("/b/{board}"));
     for (which, script) in [
         // `open` returns a request that never fires.
         ("a hanging IndexedDB", "indexedDB.open = () => ({});"),
@@ -338,7 +336,7 @@ async fn a_board_works_online_when_indexeddb_does_not() -> anyhow::Result<()> {
             json!({ "source": script }),
         )
         .await?;
-        page.goto(&url).await?;
+        page.goto(&server.page_url(&board)).await?;
         wait(
             &page,
             &format!("the board page to connect with {which}"),
@@ -369,7 +367,7 @@ async fn many_edits_are_compacted_and_restored() -> anyhow::Result<()> {
     let (server, _data, browser) = start().await?;
     let board = http::create_board(server.addr(), "Compaction").await?;
     let url = server.http_url(&format!("/b/{board}"));
-    let page = open_board(&browser, &url).await?;
+    let page = open_board(&browser, &server.page_url(&board)).await?;
     let id = add_note(&page).await?;
     let text: String = (0..350)
         .map(|i| char::from(b'a' + (i % 26) as u8))
@@ -402,8 +400,16 @@ async fn a_new_build_replaces_the_cached_app() -> anyhow::Result<()> {
     let assets = tempfile::tempdir()?;
     copy_dir(&huddle_tests::server::assets_dir(), assets.path())?;
     let data = DataDir::new();
-    let (mut child, addr) = spawn_with_assets(data.path(), assets.path())?;
+    let (mut child, addr, admin_key) = spawn_with_assets(data.path(), assets.path())?;
+    http::register_admin(addr, &admin_key);
     let result = async {
+        let created = http::post_json(
+            addr,
+            "/api/boards",
+            &serde_json::json!({ "title": "redeploy", "id": "redeploy" }),
+        )
+        .await?;
+        ensure!(created.status == 201, "create: {}", created.body);
         let sw = http::get(addr, "/sw.js").await?;
         ensure!(
             sw.status == 200 && sw.body.contains("const BUILD = \""),
@@ -412,7 +418,11 @@ async fn a_new_build_replaces_the_cached_app() -> anyhow::Result<()> {
             sw.body.chars().take(200).collect::<String>()
         );
         let browser = Browser::launch().await?;
-        let page = open_board(&browser, &format!("http://{addr}/b/redeploy")).await?;
+        let page = open_board(
+            &browser,
+            &format!("http://{addr}/b/redeploy?key={admin_key}"),
+        )
+        .await?;
         let before = page.eval("caches.keys()").await?;
         ensure!(
             before.as_array().map(Vec::len) == Some(1),
@@ -459,38 +469,34 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> 
 }
 
 /// `huddle serve` on 127.0.0.1:0 with its own `--assets` (the shared helpers use
-/// `HUDDLE_ASSETS`, process-wide).
+/// `HUDDLE_ASSETS`, process-wide); its address and admin key.
 fn spawn_with_assets(
     data: &std::path::Path,
     assets: &std::path::Path,
-) -> anyhow::Result<(std::process::Child, std::net::SocketAddr)> {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(huddle_tests::server::huddle_bin())
+) -> anyhow::Result<(std::process::Child, std::net::SocketAddr, String)> {
+    let mut command = std::process::Command::new(huddle_tests::server::huddle_bin());
+    command
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--assets")
-        .arg(assets)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .context("cannot start huddle")?;
-    let addr = (|| {
-        let stdout = child.stdout.take().context("no stdout")?;
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let line = lines.next().context("huddle printed nothing")??;
-        // Keep draining, so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        line.strip_prefix("huddle listening on http://")
-            .with_context(|| format!("unexpected first line: {line:?}"))?
-            .parse()
-            .context("bad address")
-    })();
-    match addr {
-        Ok(addr) => Ok((child, addr)),
-        Err(err) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(err)
-        }
-    }
+        .arg(assets);
+    let key = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = key.clone();
+    let (child, addr) = huddle_tests::server::spawn_until_listening(
+        command,
+        "huddle",
+        std::time::Duration::from_secs(20),
+        |line| {
+            line.strip_prefix("huddle listening on http://")?
+                .parse()
+                .ok()
+        },
+        move |line| {
+            if let Some(k) = huddle_tests::server::admin_key_in(line) {
+                *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(k.to_owned());
+            }
+        },
+    )?;
+    let key = key.lock().unwrap_or_else(|e| e.into_inner()).take();
+    Ok((child, addr, key.context("no admin link printed")?))
 }

@@ -495,10 +495,7 @@ async fn frames_arrows_and_paste_across_boards() -> anyhow::Result<()> {
     a.wait("one note selected", "huddle.selection().length === 1")
         .await?;
     a.page.press("c", modifiers::CTRL).await?;
-    let tab = a
-        .browser
-        .new_page(&server.http_url(&format!("/b/{other}")))
-        .await?;
+    let tab = a.browser.new_page(&server.page_url(&other)).await?;
     tab.wait_for(READY, WAIT).await?;
     tab.click_at(
         serde_json::from_value(

@@ -64,6 +64,10 @@ fn truthiness_is_javascripts() {
 fn bare_origins_get_a_slash() {
     assert_eq!(normalize("http://127.0.0.1:1"), "http://127.0.0.1:1/");
     assert_eq!(
+        normalize("http://127.0.0.1:1/b/x?key=abc"),
+        "http://127.0.0.1:1/b/x"
+    );
+    assert_eq!(
         normalize("http://127.0.0.1:1/b/x"),
         "http://127.0.0.1:1/b/x"
     );

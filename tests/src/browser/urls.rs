@@ -5,8 +5,13 @@ use std::net::IpAddr;
 
 use anyhow::bail;
 
-/// `url` as `location.href` spells it: an origin without a path gets `/`.
+/// `url` as `location.href` spells it once loaded: an origin without a path gets `/`, and a
+/// share link (`/b/{id}?key=...`) is where the server redirects it, the plain board address.
 pub(super) fn normalize(url: &str) -> String {
+    let url = match url.split_once("?key=") {
+        Some((page, _)) if page.contains("/b/") => page,
+        _ => url,
+    };
     match url.split_once("://") {
         Some((_, rest)) if !rest.contains('/') => format!("{url}/"),
         _ => url.to_owned(),

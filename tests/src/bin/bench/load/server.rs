@@ -55,7 +55,7 @@ impl Server {
 
     /// Starts `huddle serve` on `data`, under `taskset` if `pinning` pins.
     pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
-        let (child, addr) = spawn_huddle(&pinning.server_wrapper(), data, &[])?;
+        let (child, addr, _admin_key) = spawn_huddle(&pinning.server_wrapper(), data, &[])?;
         Ok(Server {
             kind: ServerKind::Huddle,
             child: Some(child),
