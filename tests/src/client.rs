@@ -54,7 +54,25 @@ impl Client {
 
     /// Connects with an existing replica (for example one edited while offline).
     pub async fn connect_with(url: &str, board: Board) -> anyhow::Result<Client> {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
+        Self::connect_as(url, board, &[]).await
+    }
+
+    /// Connects with extra request headers (a person's `Cookie`, an `Origin`).
+    pub async fn connect_as(
+        url: &str,
+        board: Board,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<Client> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+        let mut request = url.into_client_request()?;
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                HeaderName::from_bytes(name.as_bytes())?,
+                HeaderValue::from_str(value)?,
+            );
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(request)
             .await
             .with_context(|| format!("connect {url}"))?;
         let (mut sink, mut stream) = ws.split();
@@ -276,6 +294,15 @@ impl Client {
                 bail!("timed out waiting for peers; they are {peers:?}");
             }
         }
+    }
+
+    /// Waits until the connection's [`State`] satisfies `pred` (or the connection closed).
+    pub async fn wait_state_for(&self, pred: impl Fn(&State) -> bool) -> anyhow::Result<State> {
+        let state = self.wait_state(&pred).await?;
+        if !pred(&state) {
+            bail!("closed while waiting: {:?}", state.closed);
+        }
+        Ok(state)
     }
 
     async fn wait_state(&self, pred: impl Fn(&State) -> bool) -> anyhow::Result<State> {

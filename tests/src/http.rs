@@ -30,6 +30,11 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The `Set-Cookie` header, if the server set one.
+    pub fn set_cookie(&self) -> Option<&str> {
+        self.header("set-cookie")
+    }
+
     pub fn json(&self) -> anyhow::Result<serde_json::Value> {
         serde_json::from_str(&self.body).with_context(|| format!("not JSON: {}", self.body))
     }

@@ -12,6 +12,8 @@
 //!   typing, screenshots, going offline (one file each for launching Chromium, the DevTools
 //!   socket, and a page).
 //! - [`person`]: a person at a board page (their own Chromium), as the browser tests use it.
+//! - [`visitor`]: a person without a browser (their cookie on API calls and WebSockets), for
+//!   the access tests.
 //! - [`crafted`]: frames for the bad-input tests: real note updates of an exact frame length,
 //!   and hand-crafted update v1 bytes.
 //! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
@@ -28,6 +30,7 @@ pub mod js;
 pub mod person;
 pub mod refusal;
 pub mod server;
+pub mod visitor;
 
 use std::path::PathBuf;
 

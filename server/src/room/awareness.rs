@@ -47,14 +47,9 @@ pub(super) struct PendingAwareness {
 
 impl Room {
     /// A client's awareness update: applied now, relayed with the next flush.
-    pub(super) fn awareness(&mut self, conn: ConnId, mut update: AwarenessUpdate) {
-        // A connection speaks only for the client ids it announced first (or that nobody
-        // holds): nobody can move, rename or remove someone else's cursor.
-        update.clients.retain(|id, _| {
-            self.awareness_owners
-                .get(id)
-                .is_none_or(|owner| *owner == conn)
-        });
+    pub(super) fn awareness(&mut self, conn: ConnId, update: AwarenessUpdate) {
+        // The gate kept only the client ids this connection speaks for (the ones it announced
+        // first, or that nobody holds): nobody can move, rename or remove someone else's cursor.
         if update.clients.is_empty() {
             return;
         }

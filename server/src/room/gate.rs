@@ -76,6 +76,14 @@ impl Room {
         mut update: AwarenessUpdate,
     ) -> Option<AwarenessUpdate> {
         let member = self.conns.get(&conn)?.member.clone();
+        // A connection speaks only for the client ids it announced first (or that nobody
+        // holds). Stock y-websocket clients echo everyone's states back; those are dropped
+        // here, not judged: they are someone else's, relayed by the server itself.
+        update.clients.retain(|id, _| {
+            self.awareness_owners
+                .get(id)
+                .is_none_or(|owner| *owner == conn)
+        });
         for entry in update.clients.values_mut() {
             let Some(UserClaim { id, name }) = user_claim(&entry.json) else {
                 continue;
