@@ -49,6 +49,12 @@ impl Visitor {
         Ok(visitor)
     }
 
+    /// The same person (same cookie) at `server`, for a server restarted on another port.
+    pub fn come_back(&mut self, server: &TestServer) {
+        self.addr = server.addr();
+        self.ws_base = server.ws_base();
+    }
+
     /// An API call with their cookie (and `extra` headers).
     pub async fn call_with(
         &self,
