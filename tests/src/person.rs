@@ -30,7 +30,7 @@ impl Person {
         board: &str,
     ) -> anyhow::Result<Person> {
         let browser = Browser::launch().await?;
-        let page = browser.new_page(&server.page_url(&board)).await?;
+        let page = browser.new_page(&server.page_url(board)).await?;
         let person = Person {
             name,
             page,

@@ -29,7 +29,7 @@ async fn start() -> anyhow::Result<(TestServer, DataDir, Browser)> {
 
 /// Opens `/b/{board}` in a new tab and waits until it is connected.
 async fn open_board(browser: &Browser, server: &TestServer, board: &str) -> anyhow::Result<Page> {
-    let page = browser.new_page(&server.page_url(&board)).await?;
+    let page = browser.new_page(&server.page_url(board)).await?;
     wait(&page, "the board page to connect", CONNECTED).await?;
     Ok(page)
 }

@@ -220,7 +220,7 @@ async fn every_client_reassembles_a_fragmented_sync() -> anyhow::Result<()> {
     assert_eq!(js_items, want.items, "the JS peer's board differs");
 
     let browser = Browser::launch().await?;
-    let page = browser.new_page(&server.page_url(&board)).await?;
+    let page = browser.new_page(&server.page_url(board)).await?;
     let loaded = format!("Object.keys(window.huddle?.snapshot().items ?? {{}}).length === {NOTES}");
     page.wait_for(&loaded, WAIT)
         .await
