@@ -30,8 +30,9 @@ pub enum SharingError {
 }
 
 /// The role `person` holds on `board`, presenting `key` (a share link's key, if any). With
-/// `remember`, a key that gives more than they hold is stored as their grant (not for a
-/// person who showed no cookie: nobody could present them again).
+/// `remember`, a key that gives more than they hold is stored as their grant. Callers pass
+/// `false` where a new person's cookie cannot reach the client (a WebSocket upgrade from a
+/// client that keeps no cookies: nobody could present that person again).
 pub fn role_on(
     store: &Store,
     board: &str,
@@ -60,7 +61,7 @@ pub fn role_on(
     };
     match from_link {
         Some(link) if held.is_none_or(|h| link > h) => {
-            if remember && !person.new {
+            if remember {
                 let grant = Grant {
                     role: Some(link),
                     at: now_ms(),
@@ -216,12 +217,14 @@ mod tests {
             Some(Role::Editor)
         );
         // Without remembering (a cookieless connection), nothing is stored.
+        let bob = Person { new: true, ..bob };
         let key = Some(rotated.editor.as_str());
         assert_eq!(
             role_on(&store, "b", &bob, key, false).unwrap(),
             Some(Role::Editor)
         );
         assert_eq!(role_on(&store, "b", &bob, None, false).unwrap(), None);
+        assert_eq!(store.grant("b", "bob").unwrap(), None);
         assert!(matches!(
             rotate_link(&store, "b", Role::Owner),
             Err(SharingError::NoOwnerLink)

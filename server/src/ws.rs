@@ -113,7 +113,11 @@ pub async fn upgrade(
     let member = {
         let (state, board) = (state.clone(), board.clone());
         tokio::task::spawn_blocking(move || -> Result<Option<Member>, ApiError> {
-            let Some(role) = sharing::role_on(&state.store, &board, &person, key.as_deref(), true)?
+            // A client that showed no cookie cannot keep the one issued now: its link's role
+            // holds for this connection only.
+            let remember = !person.new;
+            let Some(role) =
+                sharing::role_on(&state.store, &board, &person, key.as_deref(), remember)?
             else {
                 return Ok(None);
             };

@@ -234,6 +234,30 @@ async fn roles_links_rotation_and_removal() -> anyhow::Result<()> {
     let ana_listed = ana.call("GET", "/api/boards", None).await?.json()?;
     ensure!(ana_listed[0]["id"] == board.as_str(), "{ana_listed}");
 
+    // A browser that opens the link as its very first request gets its person (the cookie)
+    // and the role in the same answer.
+    let first =
+        http::request_as(server.addr(), "GET", link(&links, "commenter")?, None, &[]).await?;
+    let cookie = first
+        .set_cookie()
+        .and_then(|c| c.split(';').next())
+        .context("no cookie with the first answer")?
+        .to_owned();
+    ensure!(first.status == 303, "first visit: {}", first.status);
+    let res = http::request_as(
+        server.addr(),
+        "GET",
+        &format!("/api/boards/{board}"),
+        None,
+        &[("Cookie", &cookie)],
+    )
+    .await?;
+    ensure!(
+        res.status == 200 && res.json()?["role"] == "commenter",
+        "{}",
+        res.body
+    );
+
     // Rotation: the old key lets nobody new in; Ana keeps her role.
     let rotated = owner
         .call(
