@@ -17,7 +17,7 @@
 use std::sync::atomic::Ordering::Relaxed;
 
 use bytes::Bytes;
-use huddle_shared::access::{self, Gate, UserClaim, same_name, user_claim};
+use huddle_shared::access::{self, Gate, UserClaim, same_name, user_claim, with_user_id};
 use huddle_shared::wire::{self, Message};
 use yrs::Transact;
 use yrs::sync::AwarenessUpdate;
@@ -85,7 +85,10 @@ impl Room {
                 .is_none_or(|owner| *owner == conn)
         });
         for entry in update.clients.values_mut() {
-            let Some(UserClaim { id, name }) = user_claim(&entry.json) else {
+            let Ok(claim) = user_claim(&entry.json) else {
+                return self.refuse_presence(conn, "it is not readable JSON, or repeats a key");
+            };
+            let Some(UserClaim { id, name }) = claim else {
                 continue;
             };
             if let Some(id) = &id
@@ -152,29 +155,5 @@ impl Room {
                 let profile = store.profile(&other).ok().flatten();
                 same_name(name, &people::shown(&other, profile.as_ref(), None).name)
             })
-    }
-}
-
-/// `state` with `user.id` set to `person` (`None` if it is not a JSON object with a `user`
-/// object).
-fn with_user_id(state: &str, person: &str) -> Option<String> {
-    let mut value: serde_json::Value = serde_json::from_str(state).ok()?;
-    let user = value.get_mut("user")?.as_object_mut()?;
-    user.insert("id".into(), person.into());
-    serde_json::to_string(&value).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_user_without_an_id_gets_the_persons() {
-        let stamped = with_user_id(r#"{"user":{"name":"Ana"},"cursor":null}"#, "p1").unwrap();
-        let value: serde_json::Value = serde_json::from_str(&stamped).unwrap();
-        assert_eq!(value["user"]["id"], "p1");
-        assert_eq!(value["user"]["name"], "Ana");
-        assert_eq!(with_user_id(r#"{"cursor":null}"#, "p1"), None);
-        assert_eq!(with_user_id(r#"{"user":"Ana"}"#, "p1"), None);
     }
 }
