@@ -136,7 +136,12 @@ pub async fn upgrade(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let config = transport_config(state.config.max_frame_bytes);
-    upgrade.on_upgrade(config, move |socket| serve(socket, board, member, state))
+    // Everything the connection logs names its person and role.
+    let span =
+        tracing::info_span!("ws", board = %board, person = %member.person, role = %member.role);
+    upgrade.on_upgrade(config, move |socket| {
+        tracing::Instrument::instrument(serve(socket, board, member, state), span)
+    })
 }
 
 /// Runs one connection to `board` until either side closes it.
