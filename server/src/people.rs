@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Profile, Store, StoreError};
 
-/// How long a browser keeps its person cookie: a year, renewed by every visit that sets it.
+/// How long a browser keeps its person cookie: a year from the last page load (each renews it).
 const COOKIE_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
 
 /// The person behind a request.
@@ -74,12 +74,14 @@ impl People {
     }
 
     /// The person a request's headers (and its `key` parameter) show, and the cookie to set
-    /// if it is new. `Err` if people come from a trusted header that is missing.
+    /// if it is new (or, with `renew`, to renew it: the year counts from the last page load).
+    /// `Err` if people come from a trusted header that is missing.
     fn person_of(
         &self,
         store: &Store,
         headers: &HeaderMap,
         key: Option<&str>,
+        renew: bool,
     ) -> Result<(Person, Option<String>), Refusal> {
         let presents_admin_key = bearer(headers)
             .into_iter()
@@ -119,7 +121,9 @@ impl People {
                     .profile(&id)
                     .map_err(Refusal::Store)?
                     .is_some_and(|p| p.admin));
-        let set_cookie = new.then(|| self.cookie_for(&id, is_https(headers)));
+        let cookies = self.trusted_header.is_none();
+        let set_cookie =
+            (new || (renew && cookies)).then(|| self.cookie_for(&id, is_https(headers)));
         Ok((
             Person {
                 id: Arc::from(id),
@@ -231,10 +235,13 @@ pub fn key_param(query: Option<&str>) -> Option<&str> {
 /// Middleware: attaches the request's [`Person`] and sets the cookie of a new one.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let key = key_param(req.uri().query()).map(str::to_owned);
+    // Loading a page renews the cookie, so a person who keeps coming back is never forgotten.
+    let path = req.uri().path();
+    let page = req.method() == axum::http::Method::GET && (path == "/" || path.starts_with("/b/"));
     let (person, set_cookie) =
         match state
             .people
-            .person_of(&state.store, req.headers(), key.as_deref())
+            .person_of(&state.store, req.headers(), key.as_deref(), page)
         {
             Ok(found) => found,
             Err(refusal) => return refusal.into_response(),
@@ -269,7 +276,9 @@ mod tests {
     fn a_new_person_gets_a_cookie_that_names_them_next_time() {
         let (_dir, store) = store();
         let people = people(None);
-        let (first, cookie) = people.person_of(&store, &HeaderMap::new(), None).unwrap();
+        let (first, cookie) = people
+            .person_of(&store, &HeaderMap::new(), None, false)
+            .unwrap();
         assert!(first.new && !first.admin);
         let cookie = cookie.expect("a cookie for a new person");
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
@@ -277,15 +286,21 @@ mod tests {
         let value = cookie.split(';').next().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, HeaderValue::from_str(value).unwrap());
-        let (again, none) = people.person_of(&store, &headers, None).unwrap();
+        let (again, none) = people.person_of(&store, &headers, None, false).unwrap();
         assert_eq!(
             (again.id.clone(), again.new, none),
             (first.id.clone(), false, None)
         );
+        // A page load renews the same cookie.
+        let (_, renewed) = people.person_of(&store, &headers, None, true).unwrap();
+        assert_eq!(
+            renewed.as_deref().and_then(|c| c.split(';').next()),
+            Some(value)
+        );
 
         // Another server's (or a forged) cookie is someone new.
         let other = People::new(vec![8; 32], "k".repeat(43), None);
-        let (stranger, _) = other.person_of(&store, &headers, None).unwrap();
+        let (stranger, _) = other.person_of(&store, &headers, None, false).unwrap();
         assert!(stranger.new && stranger.id != first.id);
     }
 
@@ -294,7 +309,9 @@ mod tests {
         let (_dir, store) = store();
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        let (_, cookie) = people(None).person_of(&store, &headers, None).unwrap();
+        let (_, cookie) = people(None)
+            .person_of(&store, &headers, None, false)
+            .unwrap();
         assert!(cookie.unwrap().ends_with("; Secure"));
     }
 
@@ -305,7 +322,7 @@ mod tests {
         let key = "k".repeat(43);
         assert!(
             people
-                .person_of(&store, &HeaderMap::new(), Some(&key))
+                .person_of(&store, &HeaderMap::new(), Some(&key), false)
                 .unwrap()
                 .0
                 .admin
@@ -315,11 +332,17 @@ mod tests {
             header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Bearer {key}")).unwrap(),
         );
-        assert!(people.person_of(&store, &headers, None).unwrap().0.admin);
+        assert!(
+            people
+                .person_of(&store, &headers, None, false)
+                .unwrap()
+                .0
+                .admin
+        );
         let wrong = "j".repeat(43);
         assert!(
             !people
-                .person_of(&store, &HeaderMap::new(), Some(&wrong))
+                .person_of(&store, &HeaderMap::new(), Some(&wrong), false)
                 .unwrap()
                 .0
                 .admin
@@ -331,7 +354,7 @@ mod tests {
         let (_dir, store) = store();
         let people = people(Some("x-forwarded-user"));
         assert!(matches!(
-            people.person_of(&store, &HeaderMap::new(), None),
+            people.person_of(&store, &HeaderMap::new(), None, false),
             Err(Refusal::NoProxyUser(_))
         ));
         let mut headers = HeaderMap::new();
@@ -339,9 +362,9 @@ mod tests {
             "x-forwarded-user",
             HeaderValue::from_static("ana@example.com"),
         );
-        let (ana, cookie) = people.person_of(&store, &headers, None).unwrap();
+        let (ana, cookie) = people.person_of(&store, &headers, None, false).unwrap();
         assert!(!ana.new && cookie.is_none());
-        let (again, _) = people.person_of(&store, &headers, None).unwrap();
+        let (again, _) = people.person_of(&store, &headers, None, false).unwrap();
         assert_eq!(again.id, ana.id);
         assert_eq!(ana.shown(&store).unwrap().name, "ana@example.com");
     }
