@@ -20,6 +20,10 @@ pub struct Rooms {
 struct Inner {
     map: Mutex<HashMap<String, Entry>>,
     next_generation: AtomicU64,
+    /// Bumped by every change of someone's role, anywhere. A connection notes it before its
+    /// role is looked up; a room that sees it moved by the time the connection joins closes
+    /// the connection to be let in again, so a role changed in between never goes unnoticed.
+    access_epoch: AtomicU64,
 }
 
 struct Entry {
@@ -35,6 +39,7 @@ impl Default for Rooms {
             inner: Arc::new(Inner {
                 map: Mutex::new(HashMap::new()),
                 next_generation: AtomicU64::new(1),
+                access_epoch: AtomicU64::new(0),
             }),
         }
     }
@@ -67,6 +72,24 @@ impl Rooms {
     pub fn get(&self, board: &str) -> Option<RoomHandle> {
         let map = self.inner.map.lock().unwrap_or_else(|e| e.into_inner());
         map.get(board).map(|e| RoomHandle::new(e.tx.clone()))
+    }
+
+    /// The access epoch (see `Inner::access_epoch`): read it before looking up a role.
+    pub fn access_epoch(&self) -> u64 {
+        self.inner
+            .access_epoch
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A person's role on `board` changed (it is stored): their open connections are closed,
+    /// to come back with the new role, and joins that looked up the old one are turned back.
+    pub async fn access_changed(&self, board: &str, person: std::sync::Arc<str>) {
+        self.inner
+            .access_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(room) = self.get(board) {
+            room.access_changed(person).await;
+        }
     }
 
     /// Removes the room from the registry if it is still the registered one.

@@ -110,6 +110,7 @@ pub async fn upgrade(
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
     }
     let key = query.ok().and_then(|Query(q)| q.key);
+    let epoch = state.rooms.access_epoch();
     let member = {
         let (state, board) = (state.clone(), board.clone());
         tokio::task::spawn_blocking(move || -> Result<Option<Member>, ApiError> {
@@ -125,6 +126,7 @@ pub async fn upgrade(
                 name: person.shown(&state.store)?.name,
                 person: person.id,
                 role,
+                epoch,
             }))
         })
         .await

@@ -161,9 +161,7 @@ async fn change(
     }
     sharing::set_role(&state.store, &id, &person, &target, role)?;
     state.store.wait_durable(state.store.written()).await;
-    if let Some(room) = state.rooms.get(&id) {
-        room.access_changed(target.into()).await;
-    }
+    state.rooms.access_changed(&id, target.into()).await;
     let links = sharing::links(&state.store, &id)?;
     Ok(Json(access(&state, &id, &person, links)?))
 }

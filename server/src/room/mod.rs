@@ -72,6 +72,9 @@ pub struct Member {
     pub role: Role,
     /// The name others see of the person, when they joined (for presence claims).
     pub name: String,
+    /// [`Rooms::access_epoch`](crate::rooms::Rooms::access_epoch) before the role was looked
+    /// up: if it moved by the time the connection joins, the role may be stale.
+    pub epoch: u64,
 }
 
 /// What connections and the HTTP API ask of a room.
@@ -212,6 +215,13 @@ impl FullSync {
     }
 }
 
+/// Closes a connection whose role was looked up before someone's role changed: it may be
+/// stale, so the client comes back and has it looked up again.
+fn stale_role(outbox: &Outbox) {
+    let why = "roles on this board changed while you joined; reconnect";
+    outbox.closer.close(code::ROLE_CHANGED, why);
+}
+
 /// Loads the board and runs the room until it unloads, is deleted, fails, or the server stops.
 pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, ctx: RoomContext) {
     let metrics = ctx.metrics.clone();
@@ -294,6 +304,10 @@ impl Room {
         // edits and they do not send them all again.
         let joined: Vec<ConnId> = loaded.joined.iter().map(|(conn, ..)| *conn).collect();
         for (conn, member, outbox) in loaded.joined {
+            if room.ctx.rooms.access_epoch() != member.epoch {
+                stale_role(&outbox);
+                continue;
+            }
             room.conns.insert(conn, Conn::new(member, outbox));
         }
         for cmd in loaded.buffered {
@@ -396,6 +410,9 @@ impl Room {
         joined: oneshot::Sender<bool>,
     ) {
         if joined.send(true).is_ok() {
+            if self.ctx.rooms.access_epoch() != member.epoch {
+                return stale_role(&outbox);
+            }
             outbox.linger.set(self.linger);
             self.conns.insert(conn, Conn::new(member, outbox));
             self.retune_linger();
