@@ -18,6 +18,8 @@ const SHELL = [
   "/",
   "/index.html",
   "/style.css",
+  "/boot.js",
+  "/favicon.svg",
   "/pkg/huddle_client.js",
   "/pkg/huddle_client_bg.wasm",
 ];

@@ -135,6 +135,9 @@ pub struct ServeArgs {
     /// Fold a board's update log into its snapshot after this many updates.
     #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES", default_value_t = crate::room::DEFAULT_COMPACT_AFTER_UPDATES)]
     pub compact_after_updates: u64,
+
+    #[command(flatten)]
+    pub guard: crate::guard::GuardArgs,
 }
 
 impl ServeArgs {

@@ -11,6 +11,9 @@
 //! - [`api`]: the HTTP API (`/api/boards...`, `/api/me`); [`error`]: its error type.
 //! - [`transfer`]: new boards from a template or an imported file, and exports as
 //!   downloads; shared by the API and the command line ([`cli`]).
+//! - [`guard`]: what keeps the server safe on a team's network: other sites' pages turned
+//!   away (`Origin`), rate limits and caps, security headers; [`serve`]: the accept loop
+//!   (header read timeout, connections per IP).
 //! - [`upgrade`]: the WebSocket handshake, handing the connection to tokio-tungstenite.
 //! - [`coalesce`]: gathers a connection's writes into few syscalls, keeping no buffer when idle.
 //! - [`ws`]: one WebSocket connection: who may open it, then frame limits -> y-sync messages
@@ -29,12 +32,14 @@ pub mod cli;
 pub mod coalesce;
 pub mod config;
 pub mod error;
+pub mod guard;
 pub mod metrics;
 pub mod outbox;
 pub mod people;
 pub mod random;
 pub mod room;
 pub mod rooms;
+pub mod serve;
 pub mod sharing;
 pub mod state;
 pub mod store;

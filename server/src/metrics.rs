@@ -30,6 +30,12 @@ pub struct Metrics {
     pub refused_writes: AtomicU64,
     /// Presence (awareness) refused because it claimed to be another person.
     pub refused_presence: AtomicU64,
+    /// Requests refused because another site's page sent them (`Origin`).
+    pub refused_origins: AtomicU64,
+    /// Requests refused with 429 (rate limits, WebSockets per person).
+    pub rate_limited: AtomicU64,
+    /// Connections refused because their address held the most allowed.
+    pub refused_connections: AtomicU64,
     /// Connections closed because their outbound queue was full.
     pub slow_connections_closed: AtomicU64,
     pub compactions: AtomicU64,
@@ -126,6 +132,21 @@ impl Metrics {
                 "huddle_refused_presence_total",
                 "Awareness states refused because they claimed to be another person.",
                 &self.refused_presence,
+            ),
+            (
+                "huddle_refused_origins_total",
+                "Requests refused because another site's page sent them.",
+                &self.refused_origins,
+            ),
+            (
+                "huddle_rate_limited_total",
+                "Requests refused with 429 by a rate limit or the WebSockets-per-person cap.",
+                &self.rate_limited,
+            ),
+            (
+                "huddle_refused_connections_total",
+                "Connections refused because their address had the most open allowed.",
+                &self.refused_connections,
             ),
             (
                 "huddle_slow_connections_closed_total",

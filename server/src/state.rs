@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::guard::Guard;
 use crate::metrics::Metrics;
 use crate::people::People;
 use crate::room::{RoomConfig, RoomContext};
@@ -21,6 +22,7 @@ pub struct AppState {
     pub store: Store,
     pub rooms: Rooms,
     pub people: Arc<People>,
+    pub guard: Arc<Guard>,
     pub metrics: Arc<Metrics>,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,

@@ -14,10 +14,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
@@ -33,9 +35,11 @@ use tokio_tungstenite::tungstenite::protocol::{Message as WsMessage, WebSocketCo
 
 use crate::api::KeyQuery;
 use crate::error::ApiError;
+use crate::guard::Rate;
 use crate::outbox::{Closer, Linger, Outbox, code};
 use crate::people::Person;
 use crate::room::{Member, RoomHandle};
+use crate::serve::ConnectionSlot;
 use crate::sharing;
 use crate::state::AppState;
 use crate::upgrade::{Socket, WebSocketUpgrade};
@@ -101,10 +105,19 @@ pub async fn upgrade(
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
     query: Result<Query<KeyQuery>, QueryRejection>,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    connection: Option<Extension<ConnectionSlot>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !is_valid_board_id(&board) {
         return ApiError::BadBoardId.into_response();
+    }
+    // The admin's connections (scripts, load tests) are not rate limited or capped.
+    let admin = person.admin;
+    let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
+    if !admin && let Err(refused) = state.guard.take(Rate::Join, &headers, peer, &state.metrics) {
+        return refused;
     }
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
@@ -137,12 +150,24 @@ pub async fn upgrade(
         Ok(Err(e)) => return e.into_response(),
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let websocket = match admin {
+        true => None,
+        false => match state.guard.websocket(&member.person, &state.metrics) {
+            Ok(slot) => Some(slot),
+            Err(refused) => return refused,
+        },
+    };
     let config = transport_config(state.config.max_frame_bytes);
     // Everything the connection logs names its person and role.
     let span =
         tracing::info_span!("ws", board = %board, person = %member.person, role = %member.role);
     upgrade.on_upgrade(config, move |socket| {
-        tracing::Instrument::instrument(serve(socket, board, member, state), span)
+        let connection = async move {
+            // Held while the WebSocket is open: it counts for its address and its person.
+            let _held = (websocket, connection);
+            serve(socket, board, member, state).await
+        };
+        tracing::Instrument::instrument(connection, span)
     })
 }
 

@@ -107,12 +107,14 @@ fn stamp_service_worker(dist: &Path) -> anyhow::Result<()> {
 }
 
 /// The files a visitor downloads (and the service worker caches).
-fn shell_files(dist: &Path) -> [PathBuf; 4] {
+fn shell_files(dist: &Path) -> [PathBuf; 6] {
     [
         dist.join("pkg").join(format!("{OUT_NAME}_bg.wasm")),
         dist.join("pkg").join(format!("{OUT_NAME}.js")),
         dist.join("style.css"),
         dist.join("index.html"),
+        dist.join("boot.js"),
+        dist.join("favicon.svg"),
     ]
 }
 

@@ -14,7 +14,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json, Router, middleware};
 use huddle_shared::access::Role;
 use huddle_shared::export::MAX_JSON_BYTES;
 use huddle_shared::ids::{is_valid_board_id, new_board_id};
@@ -36,13 +36,20 @@ pub mod me;
 /// are cut off by axum before they are buffered, with 413.
 pub const MAX_IMPORT_BODY_BYTES: usize = MAX_JSON_BYTES;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes(state: &AppState) -> Router<AppState> {
+    // Creating and importing boards is rate limited per client address.
+    let creating = Router::new()
         .route("/boards", get(list).post(create))
         .route(
             "/boards/import",
             post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES)),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::limit_creates,
+        ));
+    Router::new()
+        .merge(creating)
         .route("/boards/{id}", get(show).patch(rename).delete(delete))
         .route("/boards/{id}/export.json", get(export_json))
         .route("/boards/{id}/export", get(export))
