@@ -100,6 +100,7 @@ pub fn transport_config(max_frame_bytes: usize) -> WebSocketConfig {
 /// `GET /ws/{board}[?key=...]`: lets the connection in with the person's role on the board (a
 /// share link's key may give one; it is remembered for a person with a cookie, and holds for
 /// this connection only for a client without one). No role: 404, as for no board.
+#[allow(clippy::too_many_arguments)] // one axum extractor per thing the decision needs
 pub async fn upgrade(
     Path(board): Path<String>,
     State(state): State<AppState>,
@@ -117,7 +118,7 @@ pub async fn upgrade(
     let admin = person.admin;
     let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
     if !admin && let Err(refused) = state.guard.take(Rate::Join, &headers, peer, &state.metrics) {
-        return refused;
+        return refused.into_response();
     }
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
@@ -154,7 +155,7 @@ pub async fn upgrade(
         true => None,
         false => match state.guard.websocket(&member.person, &state.metrics) {
             Ok(slot) => Some(slot),
-            Err(refused) => return refused,
+            Err(refused) => return refused.into_response(),
         },
     };
     let config = transport_config(state.config.max_frame_bytes);

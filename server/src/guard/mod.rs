@@ -98,7 +98,7 @@ impl Guard {
         headers: &HeaderMap,
         peer: Option<SocketAddr>,
         metrics: &Metrics,
-    ) -> Result<(), Response> {
+    ) -> Result<(), TooMany> {
         let limit = match rate {
             Rate::Create => &self.creates,
             Rate::Join => &self.joins,
@@ -112,10 +112,10 @@ impl Guard {
                 Rate::Create => "boards created or imported",
                 Rate::Join => "board connections opened",
             };
-            too_many(
-                &format!("too many {what} from your address; try again"),
-                Some(retry),
-            )
+            TooMany {
+                error: format!("too many {what} from your address; try again"),
+                retry: Some(retry),
+            }
         })
     }
 
@@ -124,13 +124,14 @@ impl Guard {
         &self,
         person: &Arc<str>,
         metrics: &Metrics,
-    ) -> Result<Slot<Arc<str>>, Response> {
+    ) -> Result<Slot<Arc<str>>, TooMany> {
         self.websockets.acquire(person).ok_or_else(|| {
             metrics.rate_limited.fetch_add(1, Relaxed);
-            too_many(
-                "you have too many boards open at once; close some tabs and try again",
-                Some(RetryAfter(Duration::from_secs(5))),
-            )
+            TooMany {
+                error: "you have too many boards open at once; close some tabs and try again"
+                    .to_owned(),
+                retry: Some(RetryAfter(Duration::from_secs(5))),
+            }
         })
     }
 }
@@ -151,23 +152,32 @@ pub async fn limit_creates(State(state): State<AppState>, req: Request, next: Ne
             .guard
             .take(Rate::Create, req.headers(), peer, &state.metrics)
         {
-            return refused;
+            return refused.into_response();
         }
     }
     next.run(req).await
 }
 
-/// 429 with a JSON error and, when known, `Retry-After` in whole seconds.
-pub fn too_many(error: &str, retry: Option<RetryAfter>) -> Response {
-    let mut response = (
-        StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(serde_json::json!({ "error": error })),
-    )
-        .into_response();
-    if let Some(retry) = retry
-        && let Ok(value) = HeaderValue::from_str(&retry.secs().to_string())
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
+/// A request over a limit: 429 with a JSON error and, when known, `Retry-After` in whole
+/// seconds.
+#[derive(Debug)]
+pub struct TooMany {
+    pub error: String,
+    pub retry: Option<RetryAfter>,
+}
+
+impl IntoResponse for TooMany {
+    fn into_response(self) -> Response {
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(serde_json::json!({ "error": self.error })),
+        )
+            .into_response();
+        if let Some(retry) = self.retry
+            && let Ok(value) = HeaderValue::from_str(&retry.secs().to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
-    response
 }

@@ -90,8 +90,10 @@ fn strip_default_port(host: &str) -> &str {
 pub async fn check(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let websocket = req.uri().path().starts_with("/ws/");
-    if writes || websocket {
-        if let Err(origin) = state.guard.origins.allows(req.headers()) {
+    if (writes || websocket)
+        && let Err(origin) = state.guard.origins.allows(req.headers())
+    {
+        {
             state.metrics.refused_origins.fetch_add(1, Relaxed);
             tracing::info!("refused a request from the page at {origin:?}");
             let error = format!(
