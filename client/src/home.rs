@@ -25,6 +25,9 @@ const BOARDS_API: &str = "/api/boards";
 struct BoardInfo {
     id: String,
     title: String,
+    /// This person's role on it (`owner`, `editor`, `commenter`, `viewer`).
+    #[serde(default)]
+    role: Option<String>,
 }
 
 /// What `POST /api/boards` answers.
@@ -144,20 +147,45 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// "You appear as NAME" with a way to change it, or the name form if none was chosen yet.
+/// "You appear as NAME" with a way to change it, or the name form if none was chosen yet:
+/// as last known at once, then as the server says.
 fn mount_identity(main: &Element) -> Result<(), JsValue> {
-    let guest = Guest::load();
     let who = child(
         main,
         "div",
         &[("id", "identity"), ("class", "identity")],
         None,
     )?;
-    if identity::needs_name(&guest) {
-        show_name_form(&who, &guest)
-    } else {
-        show_name(&who, &guest)
+    let show = |who: &Element, guest: &Guest| {
+        if identity::needs_name(guest) {
+            show_name_form(who, guest)
+        } else {
+            show_name(who, guest)
+        }
+    };
+    if crate::access::cached_me().is_some() {
+        show(&who, &Guest::load())?;
     }
+    let who_el = who.clone();
+    spawn_local(async move {
+        let guest = Guest::current().await;
+        // Keep a form someone is typing in.
+        let typing = who_el
+            .query_selector("#display-name-form")
+            .ok()
+            .flatten()
+            .is_some()
+            && crate::access::cached_me().is_some();
+        if !typing && let Err(err) = show(&who_el, &guest) {
+            log_error("could not show who you are", &err);
+        }
+        if crate::access::cached_me().is_some_and(|m| m.admin) {
+            let note = "You are this server's admin: you see and manage every board.";
+            let attrs = [("class", "admin-note"), ("id", "admin-note")];
+            let _ = child(&who_el, "p", &attrs, Some(note));
+        }
+    });
+    Ok(())
 }
 
 fn show_name(who: &Element, guest: &Guest) -> Result<(), JsValue> {
@@ -240,8 +268,12 @@ fn mount_open_by_link(main: &Element) -> Result<(), JsValue> {
     )?;
     Listener::new(&form, "submit", move |event| {
         event.prevent_default();
+        // A share link's key goes along: opening the link gives its role.
         let opened = match board_id_from_link(&input.value()) {
-            Some(id) => open(&format!("/b/{id}")),
+            Some(id) => match key_from_link(&input.value()) {
+                Some(key) => open(&format!("/b/{id}?key={key}")),
+                None => open(&format!("/b/{id}")),
+            },
             None => Err(JsValue::from_str("that is not a board link or id")),
         };
         if let Err(err) = opened {
@@ -267,6 +299,17 @@ pub fn board_id_from_link(text: &str) -> Option<String> {
     is_valid_board_id(id).then(|| id.to_owned())
 }
 
+/// The share key in a pasted link (`...?key=KEY`), if it has one.
+pub fn key_from_link(text: &str) -> Option<String> {
+    let query = text.trim().split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or_default();
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("key="))
+        .filter(|key| huddle_shared::access::is_valid_key(key))
+        .map(str::to_owned)
+}
+
 fn show_boards(list: &Element, boards: &[BoardInfo]) -> Result<(), JsValue> {
     if boards.is_empty() {
         child(list, "li", &[("class", "empty")], Some("No boards yet."))?;
@@ -277,16 +320,20 @@ fn show_boards(list: &Element, boards: &[BoardInfo]) -> Result<(), JsValue> {
         } else {
             &board.title
         };
-        board_link(list, &board.id, title)?;
+        let li = board_link(list, &board.id, title)?;
+        // Boards shared with this person say what they may do there.
+        if let Some(role) = board.role.as_deref().filter(|r| *r != "owner") {
+            child(&li, "span", &[("class", "role-tag")], Some(role))?;
+        }
     }
     Ok(())
 }
 
-/// `<li><a href="/b/{id}">{title}</a></li>` at the end of `list`.
-fn board_link(list: &Element, id: &str, title: &str) -> Result<(), JsValue> {
+/// `<li><a href="/b/{id}">{title}</a></li>` at the end of `list`; the `li`.
+fn board_link(list: &Element, id: &str, title: &str) -> Result<Element, JsValue> {
     let li = child(list, "li", &[], None)?;
     child(&li, "a", &[("href", &format!("/b/{id}"))], Some(title))?;
-    Ok(())
+    Ok(li)
 }
 
 fn show_error(error: &Element, what: &str, err: &JsValue) {
@@ -313,7 +360,18 @@ async fn list_boards() -> Result<Vec<BoardInfo>, JsValue> {
 
 #[cfg(test)]
 mod tests {
-    use super::board_id_from_link;
+    use super::{board_id_from_link, key_from_link};
+
+    #[test]
+    fn share_links_keep_their_key() {
+        let key = "k".repeat(43);
+        let link = format!("http://h:8080/b/Sprint42?key={key}");
+        assert_eq!(board_id_from_link(&link).as_deref(), Some("Sprint42"));
+        assert_eq!(key_from_link(&link), Some(key.clone()));
+        assert_eq!(key_from_link(&format!("/b/x?a=1&key={key}#top")), Some(key));
+        assert_eq!(key_from_link("/b/x"), None);
+        assert_eq!(key_from_link("/b/x?key=short"), None);
+    }
 
     #[test]
     fn links_and_ids_open_boards() {

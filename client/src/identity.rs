@@ -1,12 +1,12 @@
-//! Who this browser is on a board: a display name, a random id and the colour derived from
-//! it, kept in `localStorage` so they stay the same across visits. Shared with others through
-//! awareness, never the document.
+//! Who this browser is on a board: the server's person (`crate::access::Me`: an id, a display
+//! name and a colour, kept by the server), as the page draws it. Shared with others through
+//! awareness, never the document; the server checks that what awareness claims is true.
 //!
 //! The name is asked for once ([`mount_name_form`], on the home page and on a board while
-//! none was chosen); until then the guest is "Guest 1234". The colour is not stored as a
-//! choice but derived from the stored id, so it is stable and needs no picker: one of eight
-//! cursor colours chosen to be told apart on a white canvas (the note colours are pastels
-//! and make poor cursors).
+//! none was chosen) and written to the server (`PUT /api/me`); until then the person is the
+//! server's "Guest 1234". Names chosen before the server kept them (in `localStorage`, key
+//! `huddle.guest`) are handed to the server once. Offline, the last person the server named
+//! is used.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -52,8 +52,43 @@ pub struct Guest {
 }
 
 impl Guest {
-    /// The stored guest, or a new random one (stored if `localStorage` is available).
+    /// The person as the server last said (kept in `localStorage`), else this browser's own
+    /// guest identity from before the server kept names.
     pub fn load() -> Guest {
+        match crate::access::cached_me() {
+            Some(me) => Guest::from_me(&me),
+            None => Guest::local(),
+        }
+    }
+
+    /// The person as the server says now (offline: as it last said). A name chosen in this
+    /// browser before the server kept names is given to the server, once.
+    pub async fn current() -> Guest {
+        let Some(me) = crate::access::me().await else {
+            return Guest::load();
+        };
+        let legacy = Guest::local();
+        if !me.named
+            && legacy.named
+            && let Ok(renamed) = crate::access::rename(&legacy.name, None).await
+        {
+            return Guest::from_me(&renamed);
+        }
+        Guest::from_me(&me)
+    }
+
+    /// The server's person as the page shows it.
+    pub fn from_me(me: &crate::access::Me) -> Guest {
+        Guest {
+            name: me.name.clone(),
+            color: me.color.clone(),
+            id: me.id.clone(),
+            named: me.named,
+        }
+    }
+
+    /// The identity this browser kept before the server kept people.
+    fn local() -> Guest {
         let stored = storage()
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
             .and_then(|json| serde_json::from_str::<Guest>(&json).ok());
@@ -78,18 +113,6 @@ impl Guest {
         }
     }
 
-    /// This guest with a chosen display name (trimmed, capped), stored.
-    pub fn renamed(&self, name: &str) -> Option<Guest> {
-        let name = clean_name(name)?;
-        let guest = Guest {
-            name,
-            named: true,
-            ..self.clone()
-        };
-        guest.store();
-        Some(guest)
-    }
-
     fn random() -> Guest {
         let number = 1000 + (js_sys::Math::random() * GUEST_NUMBERS) as u32;
         Guest {
@@ -108,7 +131,8 @@ impl Guest {
         self
     }
 
-    /// The awareness state y-websocket clients expect: `{"user": {"name", "color"}}`.
+    /// The awareness state y-websocket clients expect: `{"user": {"name", "color"}}` (the
+    /// server adds the person's id).
     pub fn awareness_state(&self) -> serde_json::Value {
         serde_json::json!({ "user": { "name": self.name, "color": self.color } })
     }
@@ -156,8 +180,9 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 /// Builds the "what is your name?" form (`#display-name` and `#display-name-save`) as the
-/// last child of `parent`. On save the name is stored, `on_saved` gets the renamed guest and
-/// the form removes itself. Returns the form.
+/// last child of `parent`. On save the name goes to the server; once it has it, `on_saved`
+/// gets the renamed person and the form removes itself (a refusal is shown in the form).
+/// Returns the form.
 pub fn mount_name_form(
     parent: &Element,
     guest: &Guest,
@@ -194,18 +219,38 @@ pub fn mount_name_form(
         &[("id", "display-name-save"), ("type", "submit")],
         Some("Save"),
     )?;
-    let (guest, this) = (guest.clone(), form.clone());
+    let error = child(
+        &form,
+        "p",
+        &[
+            ("class", "error"),
+            ("id", "display-name-error"),
+            ("hidden", ""),
+        ],
+        None,
+    )?;
+    let this = form.clone();
+    let on_saved = std::rc::Rc::new(on_saved);
     Listener::new(&form, "submit", move |event| {
         event.prevent_default();
-        match guest.renamed(&input.value()) {
-            Some(renamed) => {
-                this.remove();
-                on_saved(renamed);
+        let Some(name) = clean_name(&input.value()) else {
+            let _ = input.focus();
+            return;
+        };
+        let (this, error, on_saved) = (this.clone(), error.clone(), on_saved.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            match crate::access::rename(&name, None).await {
+                Ok(me) => {
+                    this.remove();
+                    on_saved(Guest::from_me(&me));
+                }
+                Err(err) => {
+                    let why = err.as_string().unwrap_or_else(|| format!("{err:?}"));
+                    error.set_text_content(Some(&format!("Could not save your name: {why}")));
+                    let _ = error.remove_attribute("hidden");
+                }
             }
-            None => {
-                let _ = input.focus();
-            }
-        }
+        });
     })?
     .forever();
     Ok(form)

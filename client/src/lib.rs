@@ -33,14 +33,17 @@
 //! - `offline`: the board kept in IndexedDB (restored before connecting, every update
 //!   appended, compacted now and then) and the recently opened boards; `static/sw.js`, the
 //!   service worker, keeps the app itself so that a board opens without a network.
-//! - `identity`: the display name (asked once) and the colour derived from a stored id,
-//!   shared through awareness.
+//! - `access`: who this browser is to the server (`/api/me`) and its role on a board
+//!   (`/api/boards/{id}`), remembered for offline use.
+//! - `identity`: the person as the page draws it: the display name (asked once, kept by the
+//!   server) and colour, shared through awareness.
 //! - `presence`: others' cursors, selections, drags and views (parsed, tolerant), ours sent
 //!   at most 20 times a second; the people panel, following someone, "bring everyone here".
 //! - [`text_diff`]: the edit between two values of a text field, in UTF-16 units.
 //! - `dom`: small web-sys helpers; `http`: `fetch` for the API, with the server's error
 //!   messages.
 
+mod access;
 mod board;
 mod dom;
 mod home;

@@ -118,7 +118,7 @@ fn section(op: Op) -> u8 {
 
 /// Builds the button and its (hidden) menu as the last children of `toolbar`.
 pub fn build(toolbar: &Element) -> Result<(), JsValue> {
-    let group = child(toolbar, "div", &[("class", "arrange")], None)?;
+    let group = child(toolbar, "div", &[("class", "arrange edit")], None)?;
     child(
         &group,
         "button",

@@ -11,7 +11,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::camera::Camera;
-use super::{EMPTY_BOARD_LOADED_MS, Page, PresenceLink, State};
+use super::{EMPTY_BOARD_LOADED_MS, Page, PresenceLink, State, role, share};
+use crate::access::{self, BoardAccess};
 use crate::dom;
 use crate::identity::Guest;
 use crate::net::{Connection, Events, Status};
@@ -84,15 +85,29 @@ fn show_status(badge: &Element, status: Status) {
     badge.set_class_name(&format!("status {}", status.as_str()));
 }
 
-/// Local copy first, then the server, then presence.
+/// Who we are and our role first, then the local copy, then the server, then presence.
 pub async fn connect(
     page: &Page,
     board: Board,
     board_id: &str,
-    guest: Guest,
     status: Element,
     side: Element,
 ) -> Result<(), JsValue> {
+    // The person (their name and colour are the server's) and what they may do here.
+    let guest = Guest::current().await;
+    page.borrow_mut().guest = guest.clone();
+    let role = match access::board(board_id).await {
+        BoardAccess::Role(role) => role,
+        BoardAccess::NoAccess => {
+            role::no_access(&page.borrow());
+            return Ok(());
+        }
+    };
+    role::apply(&mut page.borrow_mut(), role);
+    let admin = access::cached_me().is_some_and(|me| me.admin);
+    if role.may_manage() || admin {
+        share::install(page, &side)?;
+    }
     // Restore the browser's copy first, then connect: the first sync sends what was edited
     // offline. Without IndexedDB (private windows...) the board still works online.
     let store = match offline::open(&board, board_id).await {
@@ -119,8 +134,21 @@ pub async fn connect(
             })
         }),
         on_awareness: Box::new(move || on_awareness.awareness_changed()),
+        on_denied: Box::new({
+            let handle = handle.clone();
+            move |reason| handle.with(move |s| role::notice(s, &reason))
+        }),
+        on_unsent: Box::new({
+            let weak = Rc::downgrade(page);
+            move || {
+                if let Some(page) = weak.upgrade() {
+                    role::show_unsent(&page);
+                }
+            }
+        }),
+        on_role_changed: Box::new(role::reload),
     };
-    let conn = Connection::start(board, board_id, &guest, events, &store)?;
+    let conn = Connection::start(board, board_id, &guest, events, &store, !role.may_edit())?;
     let presence_conn = conn.clone();
     // An empty board never gets a remote change: count it as loaded after a moment.
     let later = handle.clone();

@@ -29,7 +29,7 @@ pub struct Editor {
 
 /// Starts editing item `id` (ends any other edit first).
 pub fn open(s: &mut State, id: &str) {
-    if s.editor.as_ref().is_some_and(|e| e.id == id) {
+    if !s.may_edit() || s.editor.as_ref().is_some_and(|e| e.id == id) {
         return;
     }
     close(s);

@@ -5,6 +5,8 @@
 //! - `worldToClient(x, y)` / `clientToWorld(cx, cy)`: `[x, y]`, client = CSS px in the page
 //! - `camera()`: `{x, y, zoom}` (the page's `Viewport`: world point at the canvas centre)
 //! - `selection()`: `[ids]`; `editing()`: id or `null`
+//! - `role()`: the person's role here (`owner`, `editor`, `commenter`, `viewer`); `me()`:
+//!   `{id, name, color}`, the person as the server named them
 //! - `peers()`: `[{clientId, name, color, cursor: [x, y] | null, selection: [ids],
 //!   dragging: [ids]}]`
 //! - `frames()`: `{count, firstCompleteAt, times}` (see [`super::stats`])
@@ -93,6 +95,19 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         })
     });
     set(&hooks, "selection", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f =
+        Closure::<dyn Fn() -> JsValue>::new(move || read(&w, |s| JsValue::from_str(s.role.name())));
+    set(&hooks, "role", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| {
+            to_js(&json!({"id": s.guest.id, "name": s.guest.name, "color": s.guest.color}))
+        })
+    });
+    set(&hooks, "me", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {

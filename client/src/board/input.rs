@@ -100,13 +100,17 @@ fn down(s: &mut State, e: &Event) {
     }
     let world = s.camera.to_world(at);
     let toggle = e.shift_key() || e.ctrl_key() || e.meta_key();
-    if let Tool::Connect { from } = s.tool.clone() {
+    // A viewer selects and looks around; nothing they press moves or changes anything.
+    let may_edit = s.may_edit();
+    if let Tool::Connect { from } = s.tool.clone()
+        && may_edit
+    {
         connect_press(s, world, from);
         return;
     }
 
     // The resize handle of a single selected item.
-    if let Some((id, slot, size)) = on_handle(s, world) {
+    if may_edit && let Some((id, slot, size)) = on_handle(s, world) {
         s.gesture = Gesture::Resize {
             id,
             slot,
@@ -119,7 +123,7 @@ fn down(s: &mut State, e: &Event) {
 
     let hit = hit_connector(s, world).or_else(|| hit_item(s, world));
     // A story map's controls, cards and title (under any note lying on them).
-    if hit.is_none() && map_drag::press(s, world, at) {
+    if may_edit && hit.is_none() && map_drag::press(s, world, at) {
         return;
     }
     match hit {
@@ -139,7 +143,7 @@ fn down(s: &mut State, e: &Event) {
                 selection = BTreeSet::from([id.clone()]);
             }
             s.set_selection(selection);
-            if s.selection.contains(&id) {
+            if may_edit && s.selection.contains(&id) {
                 let ids = actions::with_frame_contents(s, &s.selection.clone());
                 s.gesture = Gesture::drag(s, world, at, ids, collapse_to);
             }
@@ -319,6 +323,9 @@ fn double_click(s: &mut State, e: &Event) {
     let Some(e) = e.dyn_ref::<web_sys::MouseEvent>() else {
         return;
     };
+    if !s.may_edit() {
+        return;
+    }
     let at = [
         e.client_x() as f64 - s.canvas_at[0],
         e.client_y() as f64 - s.canvas_at[1],

@@ -52,6 +52,25 @@ pub enum Action {
     StoryDetails,
 }
 
+impl Action {
+    /// Whether the action changes the board (what a viewer may not do). Selecting, copying,
+    /// zooming, help and collapsing (which only changes what this person sees) do not.
+    pub fn changes_board(self) -> bool {
+        !matches!(
+            self,
+            Action::SelectAll
+                | Action::Copy
+                | Action::ZoomFit
+                | Action::Zoom100
+                | Action::ZoomIn
+                | Action::ZoomOut
+                | Action::Help
+                | Action::Escape
+                | Action::Collapse
+        )
+    }
+}
+
 /// What the help dialog lists: (keys, what they do). Keep in step with [`action`].
 pub const SHORTCUTS: &[(&str, &str)] = &[
     (
@@ -184,8 +203,11 @@ fn alt_action(code: &str, shift: bool) -> Option<Action> {
     Some(Action::Arrange(op))
 }
 
-/// Does `action` on the board.
+/// Does `action` on the board (nothing, if it changes the board and the person may not).
 pub fn run(s: &mut State, action: Action) {
+    if action.changes_board() && !s.may_edit() {
+        return;
+    }
     match action {
         Action::Undo => actions::undo(s, false),
         Action::Redo => actions::undo(s, true),
@@ -342,6 +364,31 @@ fn key_down(s: &mut State, e: &KeyboardEvent) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn viewers_keep_looking_around_but_change_nothing() {
+        for looking in [
+            Action::SelectAll,
+            Action::Copy,
+            Action::ZoomFit,
+            Action::Help,
+            Action::Escape,
+        ] {
+            assert!(!looking.changes_board(), "{looking:?}");
+        }
+        for editing in [
+            Action::NewNote,
+            Action::Delete,
+            Action::Paste,
+            Action::Undo,
+            Action::Nudge(1.0, 0.0),
+            Action::Color(0),
+            Action::Edit,
+            Action::StoryDetails,
+        ] {
+            assert!(editing.changes_board(), "{editing:?}");
+        }
+    }
 
     #[test]
     fn maps_keys_to_actions() {

@@ -28,7 +28,9 @@ mod menu;
 mod paint;
 mod peers;
 mod render;
+mod role;
 mod scene;
+mod share;
 mod stats;
 mod story_panel;
 mod storymap;
@@ -117,6 +119,9 @@ pub struct State {
     pub map_filter: Option<map_filter::Bar>,
     /// The story fields of the one selected note (see `story_panel`).
     pub story_panel: Option<story_panel::Panel>,
+    /// The person's role on this board ([`State::may_edit`]): a viewer until the server (or,
+    /// offline, the last thing it said) tells more.
+    pub role: huddle_shared::access::Role,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -326,6 +331,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             visible: Vec::new(),
             story_panel: None,
             map_filter: None,
+            role: huddle_shared::access::Role::Viewer,
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -365,7 +371,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let status = parts.status.clone();
     let side = parts.side.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(err) = connect::connect(&page, board, &board_id, guest, status, side).await {
+        if let Err(err) = connect::connect(&page, board, &board_id, status, side).await {
             log_error("could not open the board", &err);
         }
     });

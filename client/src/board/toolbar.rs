@@ -92,6 +92,29 @@ pub fn build_page(doc: &Document, root: &Element, board_id: &str) -> Result<Part
         ],
         Some(Status::Offline.as_str()),
     )?;
+    // What the person's role allows, when it is less than editing (see `role`).
+    child(
+        &header,
+        "span",
+        &[
+            ("id", "role-badge"),
+            ("class", "role-badge"),
+            ("hidden", ""),
+        ],
+        None,
+    )?;
+    // What the server refused, in its words, for a few seconds.
+    child(
+        &header,
+        "span",
+        &[
+            ("id", "notice"),
+            ("class", "notice"),
+            ("role", "status"),
+            ("hidden", ""),
+        ],
+        None,
+    )?;
     let side = child(&header, "div", &[("class", "board-side")], None)?;
     let stage = child(&page, "main", &[("class", "board-stage")], None)?;
     let canvas: HtmlCanvasElement = typed(child(
@@ -110,12 +133,19 @@ pub fn build_page(doc: &Document, root: &Element, board_id: &str) -> Result<Part
         &[("id", "toolbar"), ("role", "toolbar")],
         None,
     )?;
-    for (name, label, title, _) in BUTTONS {
+    for (name, label, title, action) in BUTTONS {
+        // Tools that change the board are hidden from viewers (`.read-only .edit`).
+        let class = if action.changes_board() {
+            "edit"
+        } else {
+            "view"
+        };
         child(
             &toolbar,
             "button",
             &[
                 ("type", "button"),
+                ("class", class),
                 ("data-action", name),
                 ("title", title),
                 ("aria-label", title),
@@ -124,7 +154,7 @@ pub fn build_page(doc: &Document, root: &Element, board_id: &str) -> Result<Part
         )?;
     }
     super::arrange::build(&toolbar)?;
-    let swatches = child(&toolbar, "div", &[("class", "swatches")], None)?;
+    let swatches = child(&toolbar, "div", &[("class", "swatches edit")], None)?;
     for (i, color) in Color::ALL.iter().enumerate() {
         let title = format!("{} ({})", color.name(), i + 1);
         let style = format!("background:{}", color.hex());
@@ -172,6 +202,12 @@ pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
         let Ok(mut s) = page.try_borrow_mut() else {
             return;
         };
+        let edits = button.get_attribute("data-arrange").is_some()
+            || button.get_attribute("data-color").is_some()
+            || button.get_attribute("data-action").as_deref() == Some("arrange");
+        if edits && !s.may_edit() {
+            return;
+        }
         if let Some(op) = button
             .get_attribute("data-arrange")
             .and_then(|name| super::arrange::entry(&name))

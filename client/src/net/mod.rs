@@ -12,6 +12,10 @@
 //!   step 1, which the server answers; if nothing at all arrived for 30 s, the connection is
 //!   dead (browsers answer the server's pings without telling the page), so it is dropped and
 //!   a new one opened. So is a connection whose handshake has not finished in 30 s.
+//! - Read-only (a viewer or commenter): no local update is ever sent; the server's step 1 is
+//!   answered with an empty update, and whether the local copy holds edits the server lacks
+//!   is reported (`Events::on_unsent`). A refusal from the server (y-protocols "permission
+//!   denied") is reported with its reason; a close with code 4001 (our role changed) too.
 //! - Offline copy: a board restored from IndexedDB (`offline::LocalStore::restored`) asks
 //!   for a save after the first sync, whose step 2 carries the edits made offline; after each
 //!   frame and each local flush the store writes the new updates to IndexedDB.
@@ -73,7 +77,17 @@ pub struct Events {
     pub on_remote_change: Box<dyn Fn()>,
     /// Someone else's awareness state (cursor, selection, name...) changed, came or went.
     pub on_awareness: Box<dyn Fn()>,
+    /// The server refused something we sent (y-protocols "permission denied"), and why.
+    pub on_denied: Box<dyn Fn(String)>,
+    /// Read-only, and the local copy holds edits the server does not have.
+    pub on_unsent: Box<dyn Fn()>,
+    /// The server closed the connection because our role changed (code 4001).
+    pub on_role_changed: Box<dyn Fn()>,
 }
+
+/// Close code of a connection whose person's role on the board changed (the server's
+/// `code::ROLE_CHANGED`).
+const ROLE_CHANGED: u16 = 4001;
 
 /// A handle on the board's connection (cheap to clone).
 #[derive(Clone)]
@@ -112,12 +126,14 @@ impl Drop for Socket {
 impl Connection {
     /// Connects `board` to `/ws/{board_id}` on this page's host and keeps it connected.
     /// `store` is the board's copy in the browser, opened (and restored) before this call.
+    /// With `read_only` (a viewer or commenter), nothing of the local copy is ever sent.
     pub fn start(
         board: Board,
         board_id: &str,
         guest: &Guest,
         events: Events,
         store: &LocalStore,
+        read_only: bool,
     ) -> Result<Connection, JsValue> {
         let window = dom::window()?;
         let location = window.location();
@@ -148,7 +164,8 @@ impl Connection {
             .map_err(js_error)?;
 
         let mut session = Session::new(url, board, awareness, local_updates);
-        if store.restored {
+        session.read_only = read_only;
+        if store.restored && !read_only {
             // What came back from IndexedDB may hold edits the server has not seen.
             session.unsaved = true;
         }
@@ -256,8 +273,12 @@ fn open_socket(shared: &Rc<Shared>, url: &str, generation: u64) -> Result<Socket
         }
     });
     let weak = Rc::downgrade(shared);
-    let on_close = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+    let on_close = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+        let code = event.dyn_ref::<web_sys::CloseEvent>().map(|e| e.code());
         if let Some(shared) = weak.upgrade() {
+            if code == Some(ROLE_CHANGED) {
+                (shared.events.on_role_changed)();
+            }
             closed(&shared, generation);
         }
     });
@@ -313,6 +334,12 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
     }
     if outcome.awareness_change {
         (shared.events.on_awareness)();
+    }
+    if let Some(reason) = outcome.denied {
+        (shared.events.on_denied)(reason);
+    }
+    if outcome.unsent {
+        (shared.events.on_unsent)();
     }
     shared.emit_status(outcome.status);
 }

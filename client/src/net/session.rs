@@ -52,6 +52,9 @@ pub(super) struct Session {
     /// When the last heartbeat was sent, `Date.now()` ms.
     last_heartbeat: f64,
     status: Status,
+    /// The person may not change this board (a viewer or commenter): nothing of the local
+    /// copy is sent, and the server's sync step 1 is answered with an empty update.
+    pub read_only: bool,
 }
 
 /// What handling a frame did that the view must hear about (once nothing is borrowed).
@@ -60,6 +63,11 @@ pub(super) struct Outcome {
     pub remote_change: bool,
     pub awareness_change: bool,
     pub status: Option<Status>,
+    /// The server refused something we sent, with this reason.
+    pub denied: Option<String>,
+    /// Read-only, and the local copy holds edits the server does not have (made before the
+    /// role dropped, or offline): they stay here, unsent.
+    pub unsent: bool,
 }
 
 impl Session {
@@ -82,6 +90,7 @@ impl Session {
             last_received: 0.0,
             last_heartbeat: 0.0,
             status: Status::Offline,
+            read_only: false,
         }
     }
 
@@ -103,7 +112,7 @@ impl Session {
         let mut queue = lock(&self.local_updates);
         if !queue.is_empty() {
             queue.clear();
-            self.unsaved = true;
+            self.unsaved = !self.read_only;
         }
         drop(queue);
         let state_vector = self.board.doc().transact().state_vector();
@@ -167,6 +176,15 @@ impl Session {
     /// Answers one message from the server.
     pub fn handle(&mut self, message: Message, outcome: &mut Outcome) {
         match message {
+            Message::SyncStep1(state_vector) if self.read_only => {
+                // Nothing of ours may go in; say whether we hold anything the server lacks.
+                let ours = self.board.doc().transact().state_vector();
+                outcome.unsent |= ours
+                    .iter()
+                    .any(|(client, clock)| *clock > state_vector.get(client));
+                self.send(&wire::encode_sync_step2(&EMPTY_UPDATE));
+                self.unsaved = false;
+            }
             Message::SyncStep1(state_vector) => {
                 let diff = self.board.doc().transact().encode_diff_v1(&state_vector);
                 self.send(&wire::encode_sync_step2(&diff));
@@ -189,7 +207,8 @@ impl Session {
             },
             Message::AwarenessQuery => self.send_awareness(),
             Message::Auth(Some(reason)) => {
-                log_error("the server denied access", &JsValue::from_str(&reason));
+                log_error("the server refused", &JsValue::from_str(&reason));
+                outcome.denied = Some(reason);
             }
             Message::Auth(None) => {}
             Message::Huddle(HuddleMessage::Saved { seq }) => {
@@ -204,7 +223,7 @@ impl Session {
     /// Sends the queued local updates and a `SaveRequest` covering them.
     pub fn flush_local(&mut self) -> Option<Status> {
         let updates = std::mem::take(&mut *lock(&self.local_updates));
-        if updates.is_empty() {
+        if updates.is_empty() || self.read_only {
             return None;
         }
         if !self.is_open() {
