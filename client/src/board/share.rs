@@ -73,7 +73,7 @@ pub fn install(page: &Page, side: &Element) -> Result<(), JsValue> {
     let root = s
         .stage
         .parent_element()
-        .unwrap_or_else(|| s.stage.clone().into());
+        .unwrap_or_else(|| s.stage.clone());
     let dialog: HtmlElement = typed(child(
         &root,
         "div",
@@ -350,10 +350,10 @@ fn clicked(weak: &Weak<std::cell::RefCell<State>>, dialog: &HtmlElement, e: &Eve
         }
     } else if button.id() == "share-rename" {
         rename(dialog, id);
-    } else if button.id() == "share-delete" {
-        if confirm("Delete this board for everyone? This cannot be undone.") {
-            delete(dialog, id);
-        }
+    } else if button.id() == "share-delete"
+        && confirm("Delete this board for everyone? This cannot be undone.")
+    {
+        delete(dialog, id);
     }
 }
 
