@@ -136,7 +136,21 @@ pub async fn connect(
         on_awareness: Box::new(move || on_awareness.awareness_changed()),
         on_denied: Box::new({
             let handle = handle.clone();
-            move |reason| handle.with(move |s| role::notice(s, &reason))
+            let board_id = board_id.to_owned();
+            move |reason| {
+                handle.with(move |s| role::notice(s, &reason));
+                // A refused edit may mean the role dropped while we were away: if the server
+                // now says less than the page thinks, come back with what it says.
+                let (handle, board_id) = (handle.clone(), board_id.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let now = access::board(&board_id).await;
+                    handle.with(move |s| {
+                        if now != BoardAccess::Role(s.role) {
+                            role::reload();
+                        }
+                    });
+                });
+            }
         }),
         on_unsent: Box::new({
             let weak = Rc::downgrade(page);

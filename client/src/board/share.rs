@@ -70,10 +70,7 @@ pub fn install(page: &Page, side: &Element) -> Result<(), JsValue> {
         Some("Share"),
     )?;
     side.prepend_with_node_1(&button)?;
-    let root = s
-        .stage
-        .parent_element()
-        .unwrap_or_else(|| s.stage.clone());
+    let root = s.stage.parent_element().unwrap_or_else(|| s.stage.clone());
     let dialog: HtmlElement = typed(child(
         &root,
         "div",
