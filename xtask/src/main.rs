@@ -9,12 +9,13 @@
 //! - [`cmd`]: running child processes with the command echoed on stderr.
 //! - [`deps`]: installing what is missing (the wasm32 target, Chromium, npm packages).
 //! - [`client`]: `build-client`: cargo build for wasm32, wasm-bindgen, static files, sizes.
-//! - [`serve`], [`test`], [`bench`]: the other commands.
+//! - [`serve`], [`test`], [`bench`], [`fuzz`]: the other commands.
 
 mod bench;
 mod client;
 mod cmd;
 mod deps;
+mod fuzz;
 mod serve;
 mod test;
 
@@ -55,6 +56,19 @@ enum Command {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Fuzz every parser of untrusted bytes with cargo-fuzz (installs nightly Rust and
+    /// cargo-fuzz when missing), one target after the other.
+    ///
+    /// Targets: wire_frame, update_validator, awareness, csv_import, json_import, access (all
+    /// by default). Each runs --secs seconds (default 600). Prints inputs tried per target;
+    /// exits non-zero if one crashed, naming the input (in shared/fuzz/artifacts/TARGET/).
+    /// Example: `cargo xtask fuzz -- --secs 60 wire_frame`. Not part of CI: the tests replay
+    /// every input ever found (shared/tests/fuzz_regressions/).
+    Fuzz {
+        /// `--secs N` and target names, after `--`.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
     /// Run the benchmark harness (`huddle-tests`' `bench` binary) in release mode.
     ///
     /// Scenarios: storage, cold-load, client (the default run), and the load scenarios w1 to w8
@@ -76,6 +90,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve { args } => serve::run(&ws, &args),
         Command::Test { args } => test::run(&ws, &args),
         Command::Bench { args } => bench::run(&ws, &args),
+        Command::Fuzz { args } => fuzz::run(&ws, &args),
     }
 }
 

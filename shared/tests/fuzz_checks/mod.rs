@@ -1,0 +1,164 @@
+//! What each fuzz target checks, shared by the cargo-fuzz targets (`shared/fuzz`, which
+//! include this file) and the regression tests (`shared/tests/fuzz_regressions.rs`, which
+//! replay every input the fuzzers ever found). Each function takes untrusted bytes and panics
+//! only on a broken promise of the code under test.
+
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use huddle_shared::access::{self, Role};
+use huddle_shared::export::{parse_backlog, parse_board_json, restore_board, write_backlog};
+use huddle_shared::model::Board;
+use huddle_shared::wire::{self, Message, validate};
+use yrs::Transact;
+use yrs::updates::decoder::Decode;
+
+thread_local! {
+    /// Inside a yrs apply the server wraps in `catch_unwind` (see `room::apply`): a panic
+    /// there is the server's to survive, not a crash. The fuzz targets' panic hook lets it
+    /// unwind; every other panic aborts.
+    pub static CAUGHT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Applies a validated, decoded update to a fresh document as the server does: in one
+/// transaction, a panic caught (the server then reloads the board).
+fn apply_as_the_server_does(update: yrs::Update) {
+    let doc = yrs::Doc::new();
+    CAUGHT.with(|c| c.set(true));
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let mut txn = doc.transact_mut();
+        let _ = txn.apply_update(update);
+    }));
+    CAUGHT.with(|c| c.set(false));
+}
+
+/// The y-sync frame decoder: any bytes decode or are refused; every update it accepts
+/// decodes with yrs (the validator's promise) and applies without taking the process down.
+pub fn wire_frame(data: &[u8]) {
+    let Ok(messages) = wire::decode_frame(data, &wire::Limits::default()) else {
+        return;
+    };
+    for message in messages {
+        match message {
+            Message::SyncStep2(update) | Message::Update(update) => {
+                let decoded = wire::decode_update(&update);
+                let update = decoded.unwrap_or_else(|e| {
+                    panic!("the validator accepted an update yrs cannot decode: {e}")
+                });
+                apply_as_the_server_does(update);
+            }
+            Message::Awareness(update) => {
+                for entry in update.clients.values() {
+                    presence(&entry.json);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The update validator alone: what it accepts, yrs decodes without panicking.
+pub fn update_validator(data: &[u8]) {
+    if validate::validate_update_v1(data, &validate::Limits::default()).is_ok() {
+        let decoded = catch_unwind(|| yrs::Update::decode_v1(data).is_ok());
+        assert_eq!(
+            decoded.ok(),
+            Some(true),
+            "the validator accepted an update yrs cannot decode"
+        );
+    }
+}
+
+/// The awareness decoder: `data` as an awareness message's body, then each state's claim.
+pub fn awareness(data: &[u8]) {
+    let mut frame = vec![1u8];
+    let mut len = data.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            frame.push(byte);
+            break;
+        }
+        frame.push(byte | 0x80);
+    }
+    frame.extend_from_slice(data);
+    if let Ok(messages) = wire::decode_frame(&frame, &wire::Limits::default()) {
+        for message in messages {
+            if let Message::Awareness(update) = message {
+                for entry in update.clients.values() {
+                    presence(&entry.json);
+                }
+            }
+        }
+    }
+}
+
+/// What the room's gate does with one awareness state.
+fn presence(state: &str) {
+    if let Ok(Some(claim)) = access::user_claim(state)
+        && claim.id.is_none()
+        && let Some(stamped) = access::with_user_id(state, "person-id")
+    {
+        // The stamped state says what the server means: the id, and the same name.
+        let again = access::user_claim(&stamped).expect("a stamped state reads back");
+        let again = again.expect("a stamped state keeps its user");
+        assert_eq!(again.id.as_deref(), Some("person-id"), "{stamped}");
+        assert_eq!(again.name, claim.name, "{stamped}");
+    }
+}
+
+/// The CSV importer: any text parses or is refused with a line and column; what parses
+/// builds a board.
+pub fn csv_import(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(backlog) = parse_backlog(text) {
+        let board = Board::new();
+        let mut txn = board.transact_mut();
+        board.init_meta(&mut txn, "t", 0.0);
+        let _ = write_backlog(&board, &mut txn, &backlog, "t", [0.0, 0.0], "", 0.0);
+    }
+}
+
+/// The board JSON importer: any text parses or is refused; what parses restores a board.
+pub fn json_import(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(snapshot) = parse_board_json(text) {
+        let board = Board::new();
+        let mut txn = board.transact_mut();
+        let _ = restore_board(&board, &mut txn, &snapshot, "t", 0.0);
+    }
+}
+
+/// Keys, person ids, cookies and roles: any text is read or refused, never panics; a cookie
+/// signed for an id verifies as that id and nothing else.
+pub fn access(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let secret = b"fuzz secret";
+    let _ = access::cookie(&text, access::PERSON_COOKIE);
+    let verified = access::verify_person(secret, &text);
+    if let Some(person) = verified {
+        assert!(access::is_valid_person_id(person));
+        assert_eq!(access::sign_person(secret, person), text);
+    }
+    let _ = access::is_valid_key(&text);
+    let _ = Role::parse(&text);
+    presence(&text);
+    let mut id = [0u8; access::PERSON_ID_BYTES];
+    for (i, b) in data.iter().take(id.len()).enumerate() {
+        id[i] = *b;
+    }
+    let person = access::person_id(id);
+    let cookie = access::sign_person(secret, &person);
+    assert_eq!(
+        access::verify_person(secret, &cookie),
+        Some(person.as_str())
+    );
+    assert_eq!(access::verify_person(b"another secret", &cookie), None);
+}
