@@ -109,3 +109,12 @@ pub fn mark(name: &str) {
         let _ = performance.mark(name);
     }
 }
+
+/// The button an event happened in (the event's target or its closest `button` ancestor):
+/// for one listener that serves a group of buttons.
+pub fn button_of(event: &web_sys::Event) -> Option<Element> {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|el| el.closest("button").ok().flatten())
+}

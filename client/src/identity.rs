@@ -20,22 +20,9 @@ const STORAGE_KEY: &str = "huddle.guest";
 /// Guest numbers are four digits: short to read, and clashes on one board are unlikely.
 const GUEST_NUMBERS: f64 = 9000.0;
 
-/// Longest display name, in characters: long enough for "Firstname Lastname (team)", short
-/// enough for a cursor label and the people list.
-pub const MAX_NAME_CHARS: usize = 40;
-
-/// Cursor, avatar and selection colours: saturated, distinct from each other and from the
-/// pastel note colours, readable as white-on-colour labels.
-pub const CURSOR_COLORS: [&str; 8] = [
-    "#e03131", // red
-    "#1971c2", // blue
-    "#2f9e44", // green
-    "#f08c00", // orange
-    "#9c36b5", // violet
-    "#0c8599", // cyan
-    "#c2255c", // pink
-    "#5c940d", // lime
-];
+/// Longest display name and the cursor colours: the server's rules (`huddle_shared::people`),
+/// so that what the page allows the server accepts.
+pub use huddle_shared::people::{COLORS as CURSOR_COLORS, MAX_NAME_CHARS};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Guest {

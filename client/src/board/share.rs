@@ -317,11 +317,7 @@ fn call(dialog: &HtmlElement, id: String, method: &'static str, path: String, bo
 }
 
 fn clicked(weak: &Weak<std::cell::RefCell<State>>, dialog: &HtmlElement, e: &Event) {
-    let Some(button) = e
-        .target()
-        .and_then(|t| t.dyn_into::<Element>().ok())
-        .and_then(|el| el.closest("button").ok().flatten())
-    else {
+    let Some(button) = crate::dom::button_of(e) else {
         return;
     };
     let Some(id) = board_id(weak) else {

@@ -189,11 +189,7 @@ pub fn build_page(doc: &Document, root: &Element, board_id: &str) -> Result<Part
 pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
     let weak = std::rc::Rc::downgrade(page);
     Listener::new(&parts.toolbar, "click", move |e: Event| {
-        let Some(button) = e
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|el| el.closest("button").ok().flatten())
-        else {
+        let Some(button) = crate::dom::button_of(&e) else {
             return;
         };
         let Some(page) = weak.upgrade() else {
