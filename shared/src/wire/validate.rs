@@ -19,7 +19,12 @@
 //! checks every count against the bytes that remain, and runs in time linear in the input.
 //!
 //! It is deliberately *stricter* than yrs wherever yrs would silently wrap a value or panic, and
-//! where no real encoder (yrs or JS Yjs) produces the encoding. The guarantee the tests check:
+//! where no real encoder (yrs or JS Yjs) produces the encoding. One such: client sections in any
+//! order but by strictly descending client id, which is how Yjs (`writeClientsStructs`,
+//! `mergeUpdates`) and yrs (`encode_diff`, `merge_updates`) write them. It rules out a client id
+//! in two sections of one update, which yrs 0.28.1 reads into one list of blocks claiming the
+//! same clocks; integrating them frees a block that is still linked (a use-after-free in
+//! `BlockStore::push`, which replaces what it takes for a skip; found by `cargo xtask fuzz`). The guarantee the tests check:
 //! if the validator accepts, `Update::decode_v1` succeeds without panicking; and every update
 //! yrs or Yjs produces is accepted, save those yrs itself cannot decode (Yjs writes a name after
 //! the `XmlHook` type ref, which yrs 0.28.1 does not read).
@@ -196,6 +201,11 @@ pub enum InvalidUpdate {
     ClockOverflow { client: u64, offset: usize },
     #[error("delete range at byte {offset} (clock {clock} + length {len}) overflows u32")]
     RangeOverflow { offset: usize, clock: u32, len: u32 },
+    #[error(
+        "client {client}'s section at byte {offset} does not follow a higher client id \
+         (encoders write each client once, highest first)"
+    )]
+    ClientOrder { client: u64, offset: usize },
 }
 
 type Result<T> = std::result::Result<T, InvalidUpdate>;
@@ -377,14 +387,22 @@ impl Walker<'_> {
         let clients = self
             .r
             .count("client sections", u32::MAX.into(), MIN_CLIENT_SECTION_BYTES)?;
+        // Each client once, highest first (see the module docs).
+        let mut previous: Option<u64> = None;
         for _ in 0..clients {
             self.summary.clients += 1;
-            self.client_section()?;
+            let offset = self.r.pos;
+            let client = self.client_section()?;
+            if previous.is_some_and(|p| client >= p) {
+                return Err(InvalidUpdate::ClientOrder { client, offset });
+            }
+            previous = Some(client);
         }
         Ok(())
     }
 
-    fn client_section(&mut self) -> Result<()> {
+    /// One client's section; its client id.
+    fn client_section(&mut self) -> Result<u64> {
         let blocks = self.r.count("blocks", u32::MAX.into(), MIN_BLOCK_BYTES)?;
         let client = self.r.var_max("client id", MAX_CLIENT_ID)?;
         let mut clock = self.r.var_u32("first clock")?;
@@ -396,7 +414,7 @@ impl Walker<'_> {
                 .checked_add(len)
                 .ok_or(InvalidUpdate::ClockOverflow { client, offset })?;
         }
-        Ok(())
+        Ok(client)
     }
 
     /// `Update::decode_block`; returns the clock length yrs gives the block (0 if it drops it).
@@ -761,6 +779,52 @@ impl<'de> Visitor<'de> for JsonKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `cargo xtask fuzz` (wire_frame, after 9.1 million inputs): three sections for
+    /// client 1, all from clock 1. yrs 0.28.1 integrates them into a use-after-free.
+    #[test]
+    fn a_client_in_two_sections_is_refused() {
+        let update = include_bytes!(
+            "../../tests/fuzz_regressions/update_validator/duplicate-client-use-after-free"
+        );
+        assert!(matches!(
+            validate_update_v1(update, &Limits::default()),
+            Err(InvalidUpdate::ClientOrder { client: 1, .. })
+        ));
+        // One section per client, as encoders write them, is fine.
+        let board = crate::model::Board::new();
+        for x in [1.0, 2.0] {
+            let mut txn = board.transact_mut();
+            let note = crate::model::NewNote {
+                pos: [x, 0.0],
+                ..Default::default()
+            };
+            board.create_note(&mut txn, note).unwrap();
+        }
+        let other = crate::model::Board::new();
+        {
+            let mut txn = other.transact_mut();
+            other.create_note(&mut txn, Default::default()).unwrap();
+        }
+        use yrs::{ReadTxn, Transact};
+        let theirs = other
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        board
+            .doc()
+            .transact_mut()
+            .apply_update(crate::wire::decode_update(&theirs).unwrap())
+            .unwrap();
+        let both = board
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        assert_eq!(
+            validate_update_v1(&both, &Limits::default()).map(|s| s.clients),
+            Ok(2)
+        );
+    }
     use yrs::updates::decoder::Decode;
 
     fn validate(bytes: &[u8]) -> Result<UpdateSummary> {

@@ -22,10 +22,9 @@ thread_local! {
     pub static CAUGHT: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Applies a validated, decoded update to a fresh document as the server does: in one
-/// transaction, a panic caught (the server then reloads the board).
-fn apply_as_the_server_does(update: yrs::Update) {
-    let doc = yrs::Doc::new();
+/// Applies a validated, decoded update to `doc` as the server does: in one transaction, a
+/// panic caught (the server then reloads the board).
+fn apply_as_the_server_does(doc: &yrs::Doc, update: yrs::Update) {
     CAUGHT.with(|c| c.set(true));
     let _ = catch_unwind(AssertUnwindSafe(|| {
         let mut txn = doc.transact_mut();
@@ -35,11 +34,13 @@ fn apply_as_the_server_does(update: yrs::Update) {
 }
 
 /// The y-sync frame decoder: any bytes decode or are refused; every update it accepts
-/// decodes with yrs (the validator's promise) and applies without taking the process down.
+/// decodes with yrs (the validator's promise) and applies without taking the process down,
+/// one after the other to one document, as a room applies what a connection sends.
 pub fn wire_frame(data: &[u8]) {
     let Ok(messages) = wire::decode_frame(data, &wire::Limits::default()) else {
         return;
     };
+    let doc = yrs::Doc::new();
     for message in messages {
         match message {
             Message::SyncStep2(update) | Message::Update(update) => {
@@ -47,7 +48,7 @@ pub fn wire_frame(data: &[u8]) {
                 let update = decoded.unwrap_or_else(|e| {
                     panic!("the validator accepted an update yrs cannot decode: {e}")
                 });
-                apply_as_the_server_does(update);
+                apply_as_the_server_does(&doc, update);
             }
             Message::Awareness(update) => {
                 for entry in update.clients.values() {
