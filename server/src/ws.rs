@@ -241,7 +241,7 @@ async fn read_loop(
     let limit = app.config.max_frame_bytes;
     // Anything at all from the client (a pong included) within this deadline keeps it alive.
     let deadline = app.config.ping_interval * 2 + Duration::from_secs(5);
-    let limits = wire::Limits::default();
+    let limits = wire::Limits::from_clients();
     loop {
         let next = tokio::select! {
             _ = closer.closed() => return,

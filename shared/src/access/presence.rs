@@ -59,14 +59,26 @@ pub fn user_claim(state: &str) -> Result<Option<UserClaim>, Unreadable> {
             false => Ok(Some(UserClaim::default())),
         };
     };
-    let text = |raw: Option<&RawValue>| {
-        raw.and_then(|r| serde_json::from_str::<Cow<str>>(r.get()).ok())
-            .map(Cow::into_owned)
-    };
     Ok(Some(UserClaim {
-        id: text(fields.id),
-        name: text(fields.name),
+        id: text(fields.id)?,
+        name: text(fields.name)?,
     }))
+}
+
+/// A field's string value; `None` for a field that is absent or not a string. A string this
+/// parser cannot read but JavaScript can (a lone surrogate like `\uDAAA`: `JSON.parse` keeps
+/// it, serde_json refuses it) is unreadable, not absent: taken for absent, it would pass the
+/// checks and still show others a name that looks like someone else's.
+fn text(raw: Option<&RawValue>) -> Result<Option<String>, Unreadable> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if !raw.get().starts_with('"') {
+        return Ok(None);
+    }
+    serde_json::from_str::<Cow<str>>(raw.get())
+        .map(|s| Some(s.into_owned()))
+        .map_err(|_| Unreadable)
 }
 
 /// The state's `user` value, raw; `Err` if the state is not JSON, or is an object that
@@ -155,6 +167,16 @@ mod tests {
             Err(Unreadable)
         );
         assert_eq!(user_claim(r#"{"user":{"name":"A"}"#), Err(Unreadable));
+        // Found by `cargo xtask fuzz` (awareness): JavaScript reads a lone surrogate, serde_json
+        // does not; such a name or id must not pass for no name or id.
+        assert_eq!(
+            user_claim(r#"{"user":{"name":"Ana\uDAAA"}}"#),
+            Err(Unreadable)
+        );
+        assert_eq!(
+            user_claim(r#"{"user":{"id":"\uDAAAx","me":"Bob"}}"#),
+            Err(Unreadable)
+        );
     }
 
     #[test]

@@ -56,6 +56,16 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// What the server takes from a client (see [`validate::Limits::from_clients`]).
+    pub fn from_clients() -> Limits {
+        Limits {
+            update: validate::Limits::from_clients(),
+            ..Limits::default()
+        }
+    }
+}
+
 /// One decoded message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {

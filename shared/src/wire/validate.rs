@@ -116,12 +116,31 @@ pub struct Limits {
     /// Deepest nesting of arrays/maps inside `Any` and JSON values (a top-level array is at
     /// depth 1). Default [`DEFAULT_MAX_DEPTH`]; values above [`MAX_SUPPORTED_DEPTH`] act as it.
     pub max_depth: usize,
+    /// Accept Skip structs (gaps, in updates merged from pieces with holes). The server
+    /// refuses them from clients ([`Limits::from_clients`]); the page takes them from the
+    /// server, whose merged log tails may hold them.
+    pub skips: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_depth: DEFAULT_MAX_DEPTH,
+            skips: true,
+        }
+    }
+}
+
+impl Limits {
+    /// What the server takes from a client: no Skip structs. Yjs and yrs write them only when
+    /// merging updates with holes (`mergeUpdates`), never for a document's changes or its
+    /// state, which is all a client sends. yrs 0.28.1 integrates skips into its block store
+    /// and, given skips and items over the same clocks in two updates, frees an item it still
+    /// links (a heap-use-after-free found by `cargo xtask fuzz`, wire_frame).
+    pub fn from_clients() -> Limits {
+        Limits {
+            skips: false,
+            ..Limits::default()
         }
     }
 }
@@ -206,6 +225,8 @@ pub enum InvalidUpdate {
          (encoders write each client once, highest first)"
     )]
     ClientOrder { client: u64, offset: usize },
+    #[error("skip struct at byte {offset}: a client's changes hold no gaps")]
+    Skip { offset: usize },
 }
 
 type Result<T> = std::result::Result<T, InvalidUpdate>;
@@ -223,6 +244,7 @@ pub fn validate_update_v1(
             pos: 0,
         },
         max_depth: limits.max_depth.min(MAX_SUPPORTED_DEPTH),
+        skips: limits.skips,
         frames: [Frame::default(); MAX_SUPPORTED_DEPTH],
         summary: UpdateSummary::default(),
     };
@@ -377,6 +399,8 @@ struct Frame {
 struct Walker<'a> {
     r: Reader<'a>,
     max_depth: usize,
+    /// Whether Skip structs are accepted ([`Limits::skips`]).
+    skips: bool,
     frames: [Frame; MAX_SUPPORTED_DEPTH],
     summary: UpdateSummary,
 }
@@ -427,6 +451,7 @@ impl Walker<'_> {
                 self.summary.gcs += 1;
                 self.nonzero_len("GC length")
             }
+            INFO_SKIP if !self.skips => Err(InvalidUpdate::Skip { offset }),
             INFO_SKIP => {
                 self.summary.skips += 1;
                 self.nonzero_len("skip length")
@@ -780,6 +805,24 @@ impl<'de> Visitor<'de> for JsonKey {
 mod tests {
     use super::*;
 
+    /// Found by `cargo xtask fuzz` (wire_frame): two updates of skips and items over the same
+    /// clocks make yrs 0.28.1 free an item it still links. Clients never send skips; the
+    /// server refuses them, the page (which gets merged log tails from the server) takes them.
+    #[test]
+    fn skips_are_refused_from_clients_only() {
+        let frame = include_bytes!(
+            "../../tests/fuzz_regressions/wire_frame/skips-over-items-use-after-free"
+        );
+        let from_clients = crate::wire::Limits::from_clients();
+        assert!(matches!(
+            crate::wire::decode_frame(frame, &from_clients),
+            Err(crate::wire::WireError::InvalidUpdate(
+                InvalidUpdate::Skip { .. }
+            ))
+        ));
+        assert!(crate::wire::decode_frame(frame, &crate::wire::Limits::default()).is_ok());
+    }
+
     /// Found by `cargo xtask fuzz` (wire_frame, after 9.1 million inputs): three sections for
     /// client 1, all from clock 1. yrs 0.28.1 integrates them into a use-after-free.
     #[test]
@@ -955,7 +998,10 @@ mod tests {
 
     #[test]
     fn nesting_up_to_the_limit_passes_and_beyond_fails() {
-        let limits = Limits { max_depth: 5 };
+        let limits = Limits {
+            max_depth: 5,
+            ..Limits::default()
+        };
         assert!(validate_update_v1(&any_item(&nested_arrays(5)), &limits).is_ok());
         assert!(yrs_accepts(&any_item(&nested_arrays(5))));
         let err = validate_update_v1(&any_item(&nested_arrays(6)), &limits).unwrap_err();
@@ -963,7 +1009,10 @@ mod tests {
             matches!(err, InvalidUpdate::TooDeep { max_depth: 5, .. }),
             "{err}"
         );
-        let limits = Limits { max_depth: 0 };
+        let limits = Limits {
+            max_depth: 0,
+            ..Limits::default()
+        };
         assert!(validate_update_v1(&any_item(&[ANY_TRUE]), &limits).is_ok());
         assert!(validate_update_v1(&any_item(&[ANY_ARRAY, 0]), &limits).is_err());
     }
@@ -986,6 +1035,7 @@ mod tests {
         ));
         let limits = Limits {
             max_depth: usize::MAX,
+            ..Limits::default()
         };
         let err = validate_update_v1(&any_item(&nested_arrays(10_000)), &limits).unwrap_err();
         assert!(matches!(

@@ -37,7 +37,8 @@ fn apply_as_the_server_does(doc: &yrs::Doc, update: yrs::Update) {
 /// decodes with yrs (the validator's promise) and applies without taking the process down,
 /// one after the other to one document, as a room applies what a connection sends.
 pub fn wire_frame(data: &[u8]) {
-    let Ok(messages) = wire::decode_frame(data, &wire::Limits::default()) else {
+    // As the server reads a client's frames.
+    let Ok(messages) = wire::decode_frame(data, &wire::Limits::from_clients()) else {
         return;
     };
     let doc = yrs::Doc::new();
