@@ -34,6 +34,9 @@ use crate::metrics::Metrics;
 
 pub mod access;
 
+/// How long [`Store::open`] waits for a database lock that another handle still holds.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
 pub use access::{Grant, Links, Profile, Secrets};
 
 #[derive(Debug, thiserror::Error)]
@@ -161,13 +164,23 @@ fn seq_of_log_key(key: &[u8]) -> Option<u64> {
 
 impl Store {
     pub fn open(path: &std::path::Path, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(path).open().map_err(|e| match e {
-            // sled says so only in the message of an I/O error (sled 0.34, config.rs).
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::Locked(path.display().to_string())
+        // The lock outlives the last handle by a moment (sled's background threads let go of
+        // the file after the `Db` is dropped; a stopping server does the same), so a busy lock
+        // is retried for a short while before it is reported.
+        let give_up = Instant::now() + LOCK_WAIT;
+        let db = loop {
+            match sled::Config::new().path(path).open() {
+                Ok(db) => break db,
+                // sled says so only in the message of an I/O error (sled 0.34, config.rs).
+                Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
+                    if Instant::now() >= give_up {
+                        return Err(StoreError::Locked(path.display().to_string()));
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(StoreError::Sled(e)),
             }
-            e => StoreError::Sled(e),
-        })?;
+        };
         let meta = db.open_tree("boards")?;
         let snapshots = db.open_tree("snapshots")?;
         let log = db.open_tree("log")?;
