@@ -46,6 +46,10 @@ pub(super) struct Session {
     /// Local edits were made while offline (or restored from IndexedDB): ask for a save once
     /// they went out in step 2.
     pub unsaved: bool,
+    /// The current socket has answered the server's sync step 1. Until then local updates
+    /// wait: an update sent before the step 2 that carries the edits it follows would
+    /// leave a gap, which the server refuses.
+    answered: bool,
     /// When the current socket last received a frame (or opened, or was created),
     /// `Date.now()` ms.
     pub last_received: f64,
@@ -87,6 +91,7 @@ impl Session {
             backoff_ms: BACKOFF_START_MS,
             save_seq: 0,
             unsaved: false,
+            answered: false,
             last_received: 0.0,
             last_heartbeat: 0.0,
             status: Status::Offline,
@@ -108,6 +113,7 @@ impl Session {
         let now = js_sys::Date::now();
         self.last_received = now;
         self.last_heartbeat = now;
+        self.answered = false;
         // Whatever is still queued goes out in our answer to the server's step 1.
         let mut queue = lock(&self.local_updates);
         if !queue.is_empty() {
@@ -188,6 +194,9 @@ impl Session {
             Message::SyncStep1(state_vector) => {
                 let diff = self.board.doc().transact().encode_diff_v1(&state_vector);
                 self.send(&wire::encode_sync_step2(&diff));
+                self.answered = true;
+                // Whatever was queued went out in it.
+                lock(&self.local_updates).clear();
                 if std::mem::take(&mut self.unsaved) {
                     outcome.status = self.request_save().or(outcome.status);
                 }
@@ -226,8 +235,8 @@ impl Session {
         if updates.is_empty() || self.read_only {
             return None;
         }
-        if !self.is_open() {
-            // The next connection's sync step 2 carries them.
+        if !self.is_open() || !self.answered {
+            // Our next sync step 2 carries them.
             self.unsaved = true;
             return None;
         }

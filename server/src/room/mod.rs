@@ -475,14 +475,35 @@ impl Room {
             Ok(update) => update,
             Err(e) => return self.reject(conn, &e.to_string()),
         };
+        // Only what applies completely: yrs would keep the rest pending (see
+        // `validate::Dependencies`). The client resyncs when it reconnects.
+        let limits = wire::validate::Limits::from_clients();
+        let missing = match wire::validate::dependencies(&payload, &limits) {
+            Ok(deps) => deps.first_missing(&self.board.doc().transact().state_vector()),
+            Err(e) => return self.reject(conn, &e.to_string()),
+        };
+        if let Some(missing) = missing {
+            return self.reject(conn, &format!("update refused: {missing}; resync"));
+        }
         self.full_sync = None; // the board is about to change
         let doc = self.board.doc();
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut();
             // yrs integrates an update block by block and can refuse one midway (a parent that
-            // is not a type): then the blocks before it are in the document already.
+            // is not a type): then the blocks before it are in the document already. What it
+            // could not integrate must not stay either (the check above should rule it out).
             txn.apply_update(update)
-                .map_err(|e| (e, *txn.before_state() != txn.state_vector()))
+                .map_err(|e| e.to_string())
+                .and_then(|()| match wire::has_pending(&txn) {
+                    true => Err("it needs changes the board does not have".to_owned()),
+                    false => Ok(()),
+                })
+                .map_err(|e| {
+                    (
+                        e,
+                        *txn.before_state() != txn.state_vector() || wire::has_pending(&txn),
+                    )
+                })
         }));
         match applied {
             Ok(Ok(())) => {}

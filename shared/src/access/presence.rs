@@ -33,10 +33,16 @@ struct State<'a> {
 /// no claim to a name; two `name` keys are an error).
 #[derive(Deserialize)]
 struct User<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     name: Option<&'a RawValue>,
+}
+
+/// A field that is there, `null` included (`Option`'s own rule reads `null` as absent, and a
+/// `"id": null` the server took for absent would get a second `id` stamped beside it).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// A state the checks cannot read the way JavaScript clients would.
@@ -45,8 +51,8 @@ struct User<'a> {
 pub struct Unreadable;
 
 /// The `user` an awareness state (JSON text) announces: `Ok(None)` for a state without one (a
-/// departure is `null`; stock clients may send any JSON), `Err` for a state that is not JSON
-/// or repeats `user`, `user.id` or `user.name`.
+/// departure is `null`; stock clients may send any JSON), `Err` for a state that is not JSON,
+/// repeats `user`, `user.id` or `user.name`, or has a `user.id` that is not a string.
 pub fn user_claim(state: &str) -> Result<Option<UserClaim>, Unreadable> {
     let Some(user) = user_of(state)? else {
         return Ok(None);
@@ -59,6 +65,11 @@ pub fn user_claim(state: &str) -> Result<Option<UserClaim>, Unreadable> {
             false => Ok(Some(UserClaim::default())),
         };
     };
+    // An `id` that is not a string cannot be stamped over (the state would hold two `id`s,
+    // and `JSON.parse` keeps the client's): it is refused.
+    if fields.id.is_some_and(|id| !id.get().starts_with('"')) {
+        return Err(Unreadable);
+    }
     Ok(Some(UserClaim {
         id: text(fields.id)?,
         name: text(fields.name)?,
@@ -154,6 +165,8 @@ mod tests {
     #[test]
     fn what_javascript_would_read_differently_is_unreadable() {
         assert_eq!(user_claim("not json"), Err(Unreadable));
+        assert_eq!(user_claim(r#"{"user":{"id":0,"":1}}"#), Err(Unreadable));
+        assert_eq!(user_claim(r#"{"user":{"id":null}}"#), Err(Unreadable));
         assert_eq!(
             user_claim(r#"{"user":{"id":"me"},"user":{"id":"you"}}"#),
             Err(Unreadable)

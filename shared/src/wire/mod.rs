@@ -31,3 +31,10 @@ pub fn decode_update(payload: &[u8]) -> Result<yrs::Update, WireError> {
         Err(_) => Err(WireError::Undecodable("the decoder panicked".to_owned())),
     }
 }
+
+/// Whether a document holds changes yrs could not integrate (they wait for ones it lacks).
+/// The server never keeps any: see [`validate::Dependencies`].
+pub fn has_pending(txn: &impl yrs::ReadTxn) -> bool {
+    let store = txn.store();
+    store.pending_update().is_some() || store.pending_ds().is_some_and(|ds| !ds.is_empty())
+}

@@ -247,11 +247,111 @@ pub fn validate_update_v1(
         skips: limits.skips,
         frames: [Frame::default(); MAX_SUPPORTED_DEPTH],
         summary: UpdateSummary::default(),
+        deps: None,
     };
     walker.structs()?;
     walker.delete_set()?;
     walker.summary.trailing_bytes = walker.r.left();
     Ok(walker.summary)
+}
+
+/// What `update` (validated as by [`validate_update_v1`] with `limits`) needs from the
+/// document it is applied to. Allocates in proportion to the update's blocks.
+pub fn dependencies(
+    update: &[u8],
+    limits: &Limits,
+) -> std::result::Result<Dependencies, InvalidUpdate> {
+    let mut walker = Walker {
+        r: Reader {
+            buf: update,
+            pos: 0,
+        },
+        max_depth: limits.max_depth.min(MAX_SUPPORTED_DEPTH),
+        skips: limits.skips,
+        frames: [Frame::default(); MAX_SUPPORTED_DEPTH],
+        summary: UpdateSummary::default(),
+        deps: Some(Dependencies::default()),
+    };
+    walker.structs()?;
+    walker.delete_set()?;
+    Ok(walker.deps.unwrap_or_default())
+}
+
+/// What an update brings and what it refers to: enough to tell, before yrs integrates it,
+/// whether it applies completely to a document. yrs keeps what does not ("pending") and
+/// retries it with every later update; yrs 0.28.1 then frees a block it still links when a
+/// later update overlaps a pending one (a heap-use-after-free found by `cargo xtask fuzz`,
+/// wire_frame). No client's change needs that: a page's update refers only to what it had
+/// from the server or made itself, and sync step 2 is computed from the server's own state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dependencies {
+    /// Each client section: client, first clock, the clock after its last block; in the
+    /// update's order (strictly descending client id).
+    sections: Vec<(u64, u32, u32)>,
+    /// What items refer to in other clients' sections or the document (left and right
+    /// origins, parents), and the last clock of every delete range.
+    refs: Vec<(u64, u32)>,
+    /// A reference to the item's own client at or after its own clock, which nothing can
+    /// satisfy.
+    forward: Option<(u64, u32)>,
+}
+
+/// What an update refers to that neither the document nor the update holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Missing {
+    #[error(
+        "client {client}'s changes start at clock {starts}, but the board has them only up to {known}"
+    )]
+    Gap {
+        client: u64,
+        starts: u32,
+        known: u32,
+    },
+    #[error("it refers to change {clock} of client {client}, which the board does not have")]
+    Reference { client: u64, clock: u32 },
+}
+
+impl Dependencies {
+    /// The first thing the update needs that a document with state vector `known` lacks.
+    pub fn first_missing(&self, known: &yrs::StateVector) -> Option<Missing> {
+        if let Some((client, clock)) = self.forward {
+            return Some(Missing::Reference { client, clock });
+        }
+        for &(client, starts, _) in &self.sections {
+            let known = known.get(&yrs::block::ClientID::new(client));
+            if starts > known {
+                return Some(Missing::Gap {
+                    client,
+                    starts,
+                    known,
+                });
+            }
+        }
+        self.refs.iter().find_map(|&(client, clock)| {
+            let section = self
+                .sections
+                .binary_search_by(|s| client.cmp(&s.0))
+                .map_or(0, |i| self.sections[i].2);
+            (clock >= known.get(&yrs::block::ClientID::new(client)).max(section))
+                .then_some(Missing::Reference { client, clock })
+        })
+    }
+
+    fn section(&mut self, client: u64, starts: u32, ends: u32) {
+        self.sections.push((client, starts, ends));
+    }
+
+    /// A reference from the item at `from` (client, clock) to `to`.
+    fn reference(&mut self, from: (u64, u32), to: (u64, u32)) {
+        if to.0 == from.0 {
+            // Its own client: only what comes before it (earlier in the section, or known).
+            if to.1 >= from.1 && self.forward.is_none() {
+                self.forward = Some(to);
+            }
+            return;
+        }
+        self.refs.push(to);
+    }
 }
 
 /// A cursor over the input with bounds-checked primitive reads mirroring `yrs::encoding::read`.
@@ -403,6 +503,8 @@ struct Walker<'a> {
     skips: bool,
     frames: [Frame; MAX_SUPPORTED_DEPTH],
     summary: UpdateSummary,
+    /// Recorded by [`dependencies`] only, with the block being read (client, clock).
+    deps: Option<Dependencies>,
 }
 
 impl Walker<'_> {
@@ -429,20 +531,24 @@ impl Walker<'_> {
     fn client_section(&mut self) -> Result<u64> {
         let blocks = self.r.count("blocks", u32::MAX.into(), MIN_BLOCK_BYTES)?;
         let client = self.r.var_max("client id", MAX_CLIENT_ID)?;
-        let mut clock = self.r.var_u32("first clock")?;
+        let first = self.r.var_u32("first clock")?;
+        let mut clock = first;
         for _ in 0..blocks {
             let offset = self.r.pos;
-            let len = self.block()?;
+            let len = self.block((client, clock))?;
             // yrs does `clock += block.len()`, which panics on overflow in debug builds.
             clock = clock
                 .checked_add(len)
                 .ok_or(InvalidUpdate::ClockOverflow { client, offset })?;
         }
+        if let Some(deps) = &mut self.deps {
+            deps.section(client, first, clock);
+        }
         Ok(client)
     }
 
     /// `Update::decode_block`; returns the clock length yrs gives the block (0 if it drops it).
-    fn block(&mut self) -> Result<u32> {
+    fn block(&mut self, at: (u64, u32)) -> Result<u32> {
         let offset = self.r.pos;
         let info = self.r.byte("block info")?;
         self.summary.structs += 1;
@@ -458,7 +564,7 @@ impl Walker<'_> {
             }
             _ => {
                 self.summary.items += 1;
-                self.item(info, offset)
+                self.item(info, offset, at)
             }
         }
     }
@@ -471,19 +577,19 @@ impl Walker<'_> {
         }
     }
 
-    fn item(&mut self, info: u8, offset: usize) -> Result<u32> {
+    fn item(&mut self, info: u8, offset: usize, at: (u64, u32)) -> Result<u32> {
         let content_ref = info & CONTENT_REF_MASK;
         if !(CONTENT_DELETED..=CONTENT_DOC).contains(&content_ref) {
             return Err(InvalidUpdate::UnknownContent { info, offset });
         }
         if info & HAS_ORIGIN != 0 {
-            self.id("left origin")?;
+            self.id("left origin", at)?;
         }
         if info & HAS_RIGHT_ORIGIN != 0 {
-            self.id("right origin")?;
+            self.id("right origin", at)?;
         }
         if info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0 {
-            self.parent()?;
+            self.parent(at)?;
             if info & HAS_PARENT_SUB != 0 {
                 self.r.string("parent sub key")?;
             }
@@ -491,19 +597,23 @@ impl Walker<'_> {
         self.content(content_ref)
     }
 
-    fn id(&mut self, what: &'static str) -> Result<()> {
-        self.r.var_max(what, MAX_CLIENT_ID)?;
-        self.r.var_u32(what)?;
+    /// An ID the item at `at` refers to.
+    fn id(&mut self, what: &'static str, at: (u64, u32)) -> Result<()> {
+        let client = self.r.var_max(what, MAX_CLIENT_ID)?;
+        let clock = self.r.var_u32(what)?;
+        if let Some(deps) = &mut self.deps {
+            deps.reference(at, (client, clock));
+        }
         Ok(())
     }
 
     /// yrs treats parent info 1 as "root type name follows" and anything else as "ID follows";
     /// Yjs only writes 0 or 1, so anything else is refused.
-    fn parent(&mut self) -> Result<()> {
+    fn parent(&mut self, at: (u64, u32)) -> Result<()> {
         if self.r.var_max("parent info", 1)? == 1 {
             self.r.string("root type name")?;
         } else {
-            self.id("parent id")?;
+            self.id("parent id", at)?;
         }
         Ok(())
     }
@@ -651,27 +761,33 @@ impl Walker<'_> {
             .count("delete set clients", u32::MAX.into(), MIN_DS_CLIENT_BYTES)?;
         for _ in 0..clients {
             self.summary.delete_set_clients += 1;
-            self.r.var_max("delete set client id", MAX_CLIENT_ID)?;
+            let client = self.r.var_max("delete set client id", MAX_CLIENT_ID)?;
             let ranges = self
                 .r
                 .count("delete ranges", u32::MAX.into(), MIN_DS_RANGE_BYTES)?;
             for _ in 0..ranges {
                 self.summary.delete_ranges += 1;
-                self.delete_range()?;
+                let end = self.delete_range()?;
+                if let Some(deps) = &mut self.deps
+                    && end > 0
+                {
+                    // What it deletes must be there: the last clock it names.
+                    deps.refs.push((client, end - 1));
+                }
             }
         }
         Ok(())
     }
 
-    fn delete_range(&mut self) -> Result<()> {
+    /// One delete range; the clock after it.
+    fn delete_range(&mut self) -> Result<u32> {
         let offset = self.r.pos;
         let clock = self.r.var_u32("delete range clock")?;
         let len = self.r.var_u32("delete range length")?;
         // yrs computes `clock..(clock + len)`, which panics on overflow in debug builds.
-        match clock.checked_add(len) {
-            Some(_) => Ok(()),
-            None => Err(InvalidUpdate::RangeOverflow { offset, clock, len }),
-        }
+        clock
+            .checked_add(len)
+            .ok_or(InvalidUpdate::RangeOverflow { offset, clock, len })
     }
 }
 
@@ -821,6 +937,80 @@ mod tests {
             ))
         ));
         assert!(crate::wire::decode_frame(frame, &crate::wire::Limits::default()).is_ok());
+    }
+
+    /// Updates of a real document: each applies completely to a document that has the ones
+    /// before it, and not to one that lacks them.
+    #[test]
+    fn dependencies_are_what_the_update_builds_on() {
+        use yrs::{Doc, GetString, Options, ReadTxn, StateVector, Text, Transact};
+        let ana = Doc::with_options(Options::with_client_id(yrs::block::ClientID::new(7)));
+        let text = ana.get_or_insert_text("t");
+        let mut updates = Vec::new();
+        for word in ["hello", " world"] {
+            let before = ana.transact().state_vector();
+            text.push(&mut ana.transact_mut(), word);
+            updates.push(ana.transact().encode_state_as_update_v1(&before));
+        }
+        // Bo, another client, writes between Ana's words and deletes one of her letters.
+        let bo = Doc::with_options(Options::with_client_id(yrs::block::ClientID::new(3)));
+        let bo_text = bo.get_or_insert_text("t");
+        for u in &updates {
+            let u = yrs::Update::decode_v1(u).unwrap();
+            bo.transact_mut().apply_update(u).unwrap();
+        }
+        let before = bo.transact().state_vector();
+        bo_text.insert(&mut bo.transact_mut(), 5, ",");
+        bo_text.remove_range(&mut bo.transact_mut(), 0, 1);
+        let bos = bo.transact().encode_state_as_update_v1(&before);
+        assert_eq!(bo_text.get_string(&bo.transact()), "ello, world");
+
+        let limits = Limits::from_clients();
+        let deps = |u: &[u8]| dependencies(u, &limits).unwrap();
+        let empty = StateVector::default();
+        let after_first = StateVector::from_iter([(yrs::block::ClientID::new(7), 5)]);
+        let after_both = StateVector::from_iter([(yrs::block::ClientID::new(7), 11)]);
+        assert_eq!(deps(&updates[0]).first_missing(&empty), None);
+        assert_eq!(
+            deps(&updates[1]).first_missing(&empty),
+            Some(Missing::Gap {
+                client: 7,
+                starts: 5,
+                known: 0
+            })
+        );
+        assert_eq!(deps(&updates[1]).first_missing(&after_first), None);
+        // Bo's comma follows Ana's "o" (clock 4); his deletion names her "h" (clock 0).
+        assert_eq!(
+            deps(&bos).first_missing(&empty),
+            Some(Missing::Reference {
+                client: 7,
+                clock: 4
+            })
+        );
+        assert_eq!(deps(&bos).first_missing(&after_both), None);
+        // A whole state needs nothing.
+        let whole = bo
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        assert_eq!(deps(&whole).first_missing(&empty), None);
+    }
+
+    /// Found by `cargo xtask fuzz` (wire_frame): the first update's blocks wait for clocks
+    /// that the second brings, over the same clocks; yrs 0.28.1 then frees a block it still
+    /// links. The server refuses the first update, which needs what the board lacks.
+    #[test]
+    fn an_update_that_would_wait_is_refused() {
+        let frame = include_bytes!(
+            "../../tests/fuzz_regressions/wire_frame/pending-overlap-use-after-free"
+        );
+        let messages =
+            crate::wire::decode_frame(frame, &crate::wire::Limits::from_clients()).unwrap();
+        let crate::wire::Message::Update(first) = &messages[0] else {
+            panic!("{messages:?}")
+        };
+        let deps = dependencies(first, &Limits::from_clients()).unwrap();
+        assert!(deps.first_missing(&yrs::StateVector::default()).is_some());
     }
 
     /// Found by `cargo xtask fuzz` (wire_frame, after 9.1 million inputs): three sections for

@@ -12,8 +12,8 @@ use huddle_shared::access::{self, Role};
 use huddle_shared::export::{parse_backlog, parse_board_json, restore_board, write_backlog};
 use huddle_shared::model::Board;
 use huddle_shared::wire::{self, Message, validate};
-use yrs::Transact;
 use yrs::updates::decoder::Decode;
+use yrs::{ReadTxn, Transact};
 
 thread_local! {
     /// Inside a yrs apply the server wraps in `catch_unwind` (see `room::apply`): a panic
@@ -22,15 +22,49 @@ thread_local! {
     pub static CAUGHT: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Applies a validated, decoded update to `doc` as the server does: in one transaction, a
-/// panic caught (the server then reloads the board).
-fn apply_as_the_server_does(doc: &yrs::Doc, update: yrs::Update) {
-    CAUGHT.with(|c| c.set(true));
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        let mut txn = doc.transact_mut();
-        let _ = txn.apply_update(update);
-    }));
-    CAUGHT.with(|c| c.set(false));
+/// A room's document and the updates it stored, as far as the fuzz checks need one.
+#[derive(Default)]
+struct Room {
+    doc: yrs::Doc,
+    stored: Vec<Vec<u8>>,
+}
+
+impl Room {
+    /// Applies a client's validated update as the server's room does: refused unless it
+    /// applies completely; applied in one transaction, a panic caught; anything left pending,
+    /// an error or a panic reloads the board from what was stored.
+    fn apply(&mut self, payload: &[u8]) {
+        let update = wire::decode_update(payload)
+            .unwrap_or_else(|e| panic!("the validator accepted an update yrs cannot decode: {e}"));
+        let deps = validate::dependencies(payload, &validate::Limits::from_clients())
+            .expect("a validated update has dependencies");
+        let known = self.doc.transact().state_vector();
+        if deps.first_missing(&known).is_some() {
+            return;
+        }
+        CAUGHT.with(|c| c.set(true));
+        let doc = &self.doc;
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = doc.transact_mut();
+            txn.apply_update(update).is_ok() && !wire::has_pending(&txn)
+        }));
+        CAUGHT.with(|c| c.set(false));
+        if matches!(applied, Ok(true)) {
+            self.stored.push(payload.to_vec());
+        } else {
+            self.reload();
+        }
+    }
+
+    /// A new document from the stored updates, as a room loads a board.
+    fn reload(&mut self) {
+        self.doc = yrs::Doc::new();
+        let mut txn = self.doc.transact_mut();
+        for payload in &self.stored {
+            let update = yrs::Update::decode_v1(payload).expect("stored updates decode");
+            txn.apply_update(update).expect("stored updates apply");
+        }
+    }
 }
 
 /// The y-sync frame decoder: any bytes decode or are refused; every update it accepts
@@ -41,16 +75,10 @@ pub fn wire_frame(data: &[u8]) {
     let Ok(messages) = wire::decode_frame(data, &wire::Limits::from_clients()) else {
         return;
     };
-    let doc = yrs::Doc::new();
+    let mut room = Room::default();
     for message in messages {
         match message {
-            Message::SyncStep2(update) | Message::Update(update) => {
-                let decoded = wire::decode_update(&update);
-                let update = decoded.unwrap_or_else(|e| {
-                    panic!("the validator accepted an update yrs cannot decode: {e}")
-                });
-                apply_as_the_server_does(&doc, update);
-            }
+            Message::SyncStep2(update) | Message::Update(update) => room.apply(&update),
             Message::Awareness(update) => {
                 for entry in update.clients.values() {
                     presence(&entry.json);
