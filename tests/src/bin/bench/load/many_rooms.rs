@@ -53,7 +53,7 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
     if let Some(m) = run.memory {
         let extra = w.boards * (w.clients_per_board - 1);
         let per_board = m.one_per_board_kib.saturating_sub(m.before_kib) as f64 / w.boards as f64;
-        let per_conn = m.all_kib.saturating_sub(m.one_per_board_kib) as f64 / extra as f64;
+        let per_conn = m.per_idle_connection_kib(&w);
         println!(
             "| server RSS | no board loaded | {} boards loaded, 1 client each | + {extra} idle clients | per loaded board (with its first client) | per additional idle connection |",
             w.boards
@@ -64,6 +64,12 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
             m.before_kib as f64 / 1024.0,
             m.one_per_board_kib as f64 / 1024.0,
             m.all_kib as f64 / 1024.0,
+        );
+        println!(
+            "- joins: the first {} (one per board, each loading its board from disk) synced in {:.2} s; the {extra} others (boards loaded) in {:.2} s\n",
+            w.boards,
+            m.first_wave.as_secs_f64(),
+            m.rest_wave.as_secs_f64()
         );
         report::target("memory per idle connection", per_conn, "KiB", IDLE_KIB);
     }
