@@ -104,6 +104,22 @@ pub fn run_figures(rows: &[Row]) -> Option<(Vec<Figure>, bool)> {
             false,
         ));
     }
+    if let (Some(c), Some(b)) = (current.join_cpu_ms, baseline.join_cpu_ms) {
+        figures.push(figure(
+            "server CPU per join, first wave (loads the board)",
+            "ms",
+            c.0,
+            b.0,
+            false,
+        ));
+        figures.push(figure(
+            "server CPU per join, second wave (board loaded)",
+            "ms",
+            c.1,
+            b.1,
+            false,
+        ));
+    }
     if let (Some(c), Some(b)) = (current.rss_all_kib, baseline.rss_all_kib) {
         figures.push(figure(
             "server RSS with every client connected",
@@ -233,6 +249,7 @@ mod tests {
             idle_kib_per_conn: idle,
             rss_all_kib: idle.map(|_| 600 * 1024),
             join_waves_secs: idle.map(|_| (3.0, 4.0)),
+            join_cpu_ms: idle.map(|_| (1.0, 0.5)),
         }
     }
 

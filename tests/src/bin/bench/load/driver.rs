@@ -56,9 +56,25 @@ pub struct IdleMemory {
     /// The first wave's joins load every board from disk; the rest join loaded boards.
     pub first_wave: Duration,
     pub rest_wave: Duration,
+    /// The server's threads at the three readings.
+    pub threads: [u64; 3],
+    /// The server's CPU time (clock ticks) at the three readings: what each wave cost it.
+    pub cpu_ticks: [u64; 3],
 }
 
 impl IdleMemory {
+    /// The server's CPU time per join (ms) in the first wave (each loads a board) and in the
+    /// rest (boards loaded), settling time included (an idle server uses next to none).
+    pub fn cpu_ms_per_join(&self, w: &Workload) -> (f64, f64) {
+        let tps = procstat::ticks_per_sec();
+        let ms = |a: u64, b: u64, joins: usize| {
+            b.saturating_sub(a) as f64 / tps * 1e3 / joins.max(1) as f64
+        };
+        let [t0, t1, t2] = self.cpu_ticks;
+        let rest = w.boards * w.clients_per_board.saturating_sub(1);
+        (ms(t0, t1, w.boards), ms(t1, t2, rest))
+    }
+
     /// What each connection after a board's first added to the server's RSS (KiB).
     pub fn per_idle_connection_kib(&self, w: &Workload) -> f64 {
         let extra = w.boards * w.clients_per_board.saturating_sub(1);
@@ -201,7 +217,7 @@ async fn drive(
         addr,
     });
     let mut pid = server.pid();
-    let rss = || procstat::read(pid).map_or(0, |r| r.rss_kib);
+    let reading = || procstat::read(pid).map_or((0, 0, 0), |r| (r.rss_kib, r.threads, r.cpu_ticks));
 
     // Join: in two waves when measuring idle memory (the first loads every board).
     let mut tasks = Vec::with_capacity(specs.len());
@@ -215,7 +231,7 @@ async fn drive(
         let ids: Vec<String> = (0..w.boards).map(board_id).collect();
         admin::check_boards(server, &ids).await?;
     }
-    let before_kib = rss();
+    let before = reading();
     // The reference servers: seed every board over the wire and keep the seeding connections
     // open until the first wave has synced (see [`yws`]).
     let mut seeders = if !server.kind().is_huddle() {
@@ -235,17 +251,21 @@ async fn drive(
     yws::close_seeders(std::mem::take(&mut seeders)).await;
     if w.idle_memory {
         tokio::time::sleep(SETTLE).await;
-        let one_per_board_kib = rss();
+        let one = reading();
+        progress(w, &format!("the other {} participants joining", rest.len()));
         let joining = Instant::now();
         join_wave(&mut tasks, rest, &shared).await?;
         let rest_wave = joining.elapsed();
         tokio::time::sleep(SETTLE).await;
+        let all = reading();
         memory = Some(IdleMemory {
-            before_kib,
-            one_per_board_kib,
-            all_kib: rss(),
+            before_kib: before.0,
+            one_per_board_kib: one.0,
+            all_kib: all.0,
             first_wave,
             rest_wave,
+            threads: [before.1, one.1, all.1],
+            cpu_ticks: [before.2, one.2, all.2],
         });
     }
 

@@ -60,13 +60,16 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
         );
         println!("|---|---|---|---|---|---|");
         println!(
-            "| | {:.1} MiB | {:.1} MiB | {:.1} MiB | {per_board:.1} KiB | {per_conn:.1} KiB |\n",
+            "| | {:.1} MiB | {:.1} MiB | {:.1} MiB | {per_board:.1} KiB | {per_conn:.1} KiB |",
             m.before_kib as f64 / 1024.0,
             m.one_per_board_kib as f64 / 1024.0,
             m.all_kib as f64 / 1024.0,
         );
+        let [t0, t1, t2] = m.threads;
+        println!("| server threads | {t0} | {t1} | {t2} | | |\n");
+        let (cpu_first, cpu_rest) = m.cpu_ms_per_join(&w);
         println!(
-            "- joins: the first {} (one per board, each loading its board from disk) synced in {:.2} s; the {extra} others (boards loaded) in {:.2} s\n",
+            "- joins: the first {} (one per board, each loading its board from disk) synced in {:.2} s, {cpu_first:.2} ms of server CPU each; the {extra} others (boards loaded) in {:.2} s, {cpu_rest:.2} ms of server CPU each\n",
             w.boards,
             m.first_wave.as_secs_f64(),
             m.rest_wave.as_secs_f64()

@@ -20,6 +20,8 @@ pub struct Row {
     pub rss_all_kib: Option<u64>,
     /// W3: seconds until the first wave (a client per board) and the rest had synced.
     pub join_waves_secs: Option<(f64, f64)>,
+    /// W3: the server's CPU per join (ms) in the first wave and in the rest.
+    pub join_cpu_ms: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -39,6 +41,7 @@ impl Row {
             join_waves_secs: run
                 .memory
                 .map(|m| (m.first_wave.as_secs_f64(), m.rest_wave.as_secs_f64())),
+            join_cpu_ms: run.memory.map(|m| m.cpu_ms_per_join(&run.workload)),
         }
     }
 }
