@@ -45,8 +45,9 @@ Options of the load scenarios:
                     current / baseline for note-move p50 and p99, CPU, RSS, memory per
                     idle connection (w3) and join times (w4), with a verdict against
                     issue 11's budget (at most 1.10x on p99, idle memory and joins)
-  --huddle-arg ARG  pass ARG to the current `huddle serve` only, never to the baseline
-                    (repeat for each word: --huddle-arg --idle-unload-secs --huddle-arg 60)
+  --huddle-arg ARG  pass ARG to the current `huddle serve` only, never to the baseline;
+                    repeatable, one word each, so a flag and its value go as one:
+                    --huddle-arg=--idle-unload-secs=60
   --help            this text
 
 Results and how to read them: BENCHMARKS.md.";

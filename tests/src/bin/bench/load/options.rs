@@ -243,10 +243,14 @@ mod tests {
             "--idle-unload-secs",
             "--huddle-arg=60",
             "--full",
+            "--huddle-arg=--ping-interval-secs=20",
         ])
         .unwrap();
         assert_eq!(names, ["w3"]);
-        assert_eq!(o.huddle_args, ["--idle-unload-secs", "60"]);
+        assert_eq!(
+            o.huddle_args,
+            ["--idle-unload-secs", "60", "--ping-interval-secs=20"]
+        );
         assert!(o.full);
         assert_eq!(o.servers, [ServerKind::Huddle]);
     }
