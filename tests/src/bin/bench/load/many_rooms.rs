@@ -50,6 +50,7 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);
     session.record(&run, &lat);
+    report::print_p99_by_second(&run);
     if let Some(m) = run.memory {
         let extra = w.boards * (w.clients_per_board - 1);
         let per_board = m.one_per_board_kib.saturating_sub(m.before_kib) as f64 / w.boards as f64;

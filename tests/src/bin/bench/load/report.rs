@@ -302,3 +302,28 @@ pub fn print_verdict(run: &Run) -> bool {
     println!();
     false
 }
+
+/// The note moves' p99 for each second of sending (by when the move was sent): whether a
+/// tail is steady or one burst (the start, a stall).
+pub fn print_p99_by_second(run: &Run) {
+    let start_ms = run.start_ns / 1_000_000;
+    let mut seconds: Vec<Vec<u32>> = Vec::new();
+    for o in &run.outcomes {
+        let stats = o.stats();
+        for (&latency, &sent_ms) in stats.edit_latency_us.iter().zip(&stats.edit_sent_ms) {
+            let second = (u64::from(sent_ms).saturating_sub(start_ms) / 1000) as usize;
+            if seconds.len() <= second {
+                seconds.resize_with(second + 1, Vec::new);
+            }
+            seconds[second].push(latency);
+        }
+    }
+    let cells: Vec<String> = seconds
+        .iter_mut()
+        .map(|s| format!("{:.1}", Summary::of(s).p99))
+        .collect();
+    println!(
+        "- note-move p99 (ms) by second of sending: {}",
+        cells.join(", ")
+    );
+}
