@@ -133,7 +133,18 @@ pub fn spawn_huddle(
     data: &Path,
     extra_args: &[String],
 ) -> anyhow::Result<(Child, SocketAddr, Option<String>)> {
-    let mut command = wrapped_command(wrapper, huddle_bin());
+    spawn_huddle_bin(&huddle_bin(), wrapper, data, extra_args)
+}
+
+/// [`spawn_huddle`] with another `huddle` binary than the one under test (the benchmarks run
+/// a previous release beside it).
+pub fn spawn_huddle_bin(
+    bin: &Path,
+    wrapper: &[&str],
+    data: &Path,
+    extra_args: &[String],
+) -> anyhow::Result<(Child, SocketAddr, Option<String>)> {
+    let mut command = wrapped_command(wrapper, bin);
     command
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)

@@ -5,7 +5,7 @@
 //! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client`,
 //! `storymap`, `disk` (the default run: these five) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
 //! `w3`, `w4`, `w5`, `w6`, `w7`, `w8` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
-//! `--server`, `--compare`; see [`load`]). A load scenario whose checks fail
+//! `--server`, `--compare`, `--baseline-bin PATH`, `--huddle-arg ARG`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
 //! remaining scenarios have run.
 //!
@@ -39,6 +39,15 @@ Options of the load scenarios:
                     w3, w5, w7), relay (the null relay, a baseline), comma-separated to
                     run several in turn: --server huddle,relay
   --compare         huddle, y-websocket and y-sweet in turn, with a ratio table
+  --baseline-bin PATH
+                    also run each scenario against the huddle binary at PATH (a previous
+                    release, as huddle-baseline) right after the current one, and print
+                    current / baseline for note-move p50 and p99, CPU, RSS, memory per
+                    idle connection (w3) and join times (w4), with a verdict against
+                    issue 11's budget (at most 1.10x on p99, idle memory and joins)
+  --huddle-arg ARG  pass ARG to the current `huddle serve` only, never to the baseline;
+                    repeatable, one word each, so a flag and its value go as one:
+                    --huddle-arg=--idle-unload-secs=60
   --help            this text
 
 Results and how to read them: BENCHMARKS.md.";

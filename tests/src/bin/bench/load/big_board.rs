@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use super::Session;
 use super::driver::{self, Workload};
-use super::options::ServerKind;
 use super::participant::Rates;
 use super::replica::Apply;
 use super::report;
@@ -42,7 +41,7 @@ pub fn run_w5(session: &mut Session) -> anyhow::Result<bool> {
         slow_reader: None,
         idle_memory: false,
         // Only Huddle has "saved" (the others would get a message they do not know).
-        save_every: (session.server == ServerKind::Huddle).then_some(SAVE_EVERY),
+        save_every: session.server.is_huddle().then_some(SAVE_EVERY),
         restart_after: None,
         apply: Apply::Now,
     };

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use super::Session;
 use super::driver::{self, Workload};
-use super::latency::Summary;
 use super::participant::Rates;
 use super::replica::Apply;
 use super::report;
@@ -47,7 +46,7 @@ pub fn run_w2(session: &mut Session) -> anyhow::Result<bool> {
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);
     session.record(&run, &lat);
-    print_p99_by_second(&run);
+    report::print_p99_by_second(&run);
     report::target("end-to-end p99 of note moves", lat.edits.p99, "ms", P99_MS);
     println!(
         "- end-to-end p99 of cursors: {:.2} ms (the server coalesces a room's cursors every {} ms by design, so a cursor waits up to that long; the target is read as for note moves)",
@@ -66,29 +65,4 @@ pub fn run_w2(session: &mut Session) -> anyhow::Result<bool> {
         );
     }
     Ok(report::print_verdict(&run))
-}
-
-/// The note moves' p99 for each second of sending (by when the move was sent): whether a
-/// tail is steady or one burst (the start, a stall).
-fn print_p99_by_second(run: &driver::Run) {
-    let start_ms = run.start_ns / 1_000_000;
-    let mut seconds: Vec<Vec<u32>> = Vec::new();
-    for o in &run.outcomes {
-        let stats = o.stats();
-        for (&latency, &sent_ms) in stats.edit_latency_us.iter().zip(&stats.edit_sent_ms) {
-            let second = (u64::from(sent_ms).saturating_sub(start_ms) / 1000) as usize;
-            if seconds.len() <= second {
-                seconds.resize_with(second + 1, Vec::new);
-            }
-            seconds[second].push(latency);
-        }
-    }
-    let cells: Vec<String> = seconds
-        .iter_mut()
-        .map(|s| format!("{:.1}", Summary::of(s).p99))
-        .collect();
-    println!(
-        "- note-move p99 (ms) by second of sending: {}",
-        cells.join(", ")
-    );
 }

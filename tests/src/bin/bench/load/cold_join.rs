@@ -23,6 +23,7 @@ use huddle_tests::server::DataDir;
 use yrs::{ReadTxn, StateVector, Transact};
 
 use super::Session;
+use super::baseline::Joins;
 use super::conn::{self, Incoming, Ws};
 use super::options::ServerKind;
 use super::report;
@@ -95,9 +96,24 @@ pub fn run_w4(session: &mut Session) -> anyhow::Result<bool> {
     }
     println!();
     let (u1, s1) = medians[0];
-    let figures = (millis(u1 + s1), millis(medians[1].1));
+    let (u2, s2) = medians[1];
+    let figures = (millis(u1 + s1), millis(s2));
+    let joins = Joins {
+        first: millis(u1 + s1),
+        first_upgrade: millis(u1),
+        second: millis(u2 + s2),
+        second_upgrade: millis(u2),
+    };
     match (kind, session.w4_huddle) {
-        (ServerKind::Huddle, _) => session.w4_huddle = Some(figures),
+        (ServerKind::Huddle, _) => {
+            session.w4_huddle = Some(figures);
+            session.w4_current = Some(joins);
+        }
+        (ServerKind::HuddleBaseline, _) => {
+            // The ratios to the current binary follow the scenario (`baseline`).
+            session.w4_baseline = Some(joins);
+            return Ok(true);
+        }
         (_, Some(huddle)) => {
             println!(
                 "Huddle / {}: first join {:.2}, second join {:.2} (below 1: Huddle is faster)\n",
@@ -263,7 +279,9 @@ pub(super) fn store_board(
     notes: usize,
 ) -> anyhow::Result<()> {
     match kind {
-        ServerKind::Huddle => super::seed::boards(dir, &[BOARD.to_owned()], notes),
+        ServerKind::Huddle | ServerKind::HuddleBaseline => {
+            super::seed::boards(dir, &[BOARD.to_owned()], notes)
+        }
         ServerKind::YSweet => {
             let (_, state) = crate::fixtures::board_with_notes(notes);
             ysweet::store_update(dir, BOARD, &state)

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use huddle_tests::server::DataDir;
 use tokio::sync::watch;
 
+use super::admin;
 use super::latency::Summary;
 use super::ledger::Ledger;
 use super::options::ServerKind;
@@ -45,12 +46,40 @@ const PROBE_PERIOD: Duration = Duration::from_millis(10);
 /// client learns of its close only when it reads that far, so the server's side is timed here.
 const METRICS_POLL: Duration = Duration::from_millis(500);
 
-/// Server memory after connecting one participant per board, and after connecting the rest.
+/// Server memory after connecting one participant per board, and after connecting the rest;
+/// and how long each of the two waves took until all its participants had synced.
 #[derive(Debug, Clone, Copy)]
 pub struct IdleMemory {
     pub before_kib: u64,
     pub one_per_board_kib: u64,
     pub all_kib: u64,
+    /// The first wave's joins load every board from disk; the rest join loaded boards.
+    pub first_wave: Duration,
+    pub rest_wave: Duration,
+    /// The server's threads at the three readings.
+    pub threads: [u64; 3],
+    /// The server's CPU time (clock ticks) at the three readings: what each wave cost it.
+    pub cpu_ticks: [u64; 3],
+}
+
+impl IdleMemory {
+    /// The server's CPU time per join (ms) in the first wave (each loads a board) and in the
+    /// rest (boards loaded), settling time included (an idle server uses next to none).
+    pub fn cpu_ms_per_join(&self, w: &Workload) -> (f64, f64) {
+        let tps = procstat::ticks_per_sec();
+        let ms = |a: u64, b: u64, joins: usize| {
+            b.saturating_sub(a) as f64 / tps * 1e3 / joins.max(1) as f64
+        };
+        let [t0, t1, t2] = self.cpu_ticks;
+        let rest = w.boards * w.clients_per_board.saturating_sub(1);
+        (ms(t0, t1, w.boards), ms(t1, t2, rest))
+    }
+
+    /// What each connection after a board's first added to the server's RSS (KiB).
+    pub fn per_idle_connection_kib(&self, w: &Workload) -> f64 {
+        let extra = w.boards * w.clients_per_board.saturating_sub(1);
+        self.all_kib.saturating_sub(self.one_per_board_kib) as f64 / extra.max(1) as f64
+    }
 }
 
 /// Resource use while the participants were sending.
@@ -99,7 +128,7 @@ pub const COUNTERS: [&str; 3] = [
 pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<Run> {
     let data = DataDir::new();
     let ids: Vec<String> = (0..w.boards).map(board_id).collect();
-    if kind == ServerKind::Huddle {
+    if kind.is_huddle() {
         seed::boards(data.path(), &ids, w.notes_per_board).context("seeding the boards")?;
     } else {
         // The reference servers' stores are not written beforehand: seeded over the wire in
@@ -188,7 +217,7 @@ async fn drive(
         addr,
     });
     let mut pid = server.pid();
-    let rss = || procstat::read(pid).map_or(0, |r| r.rss_kib);
+    let reading = || procstat::read(pid).map_or((0, 0, 0), |r| (r.rss_kib, r.threads, r.cpu_ticks));
 
     // Join: in two waves when measuring idle memory (the first loads every board).
     let mut tasks = Vec::with_capacity(specs.len());
@@ -198,10 +227,14 @@ async fn drive(
     } else {
         (specs, Vec::new())
     };
-    let before_kib = rss();
+    if server.kind().is_huddle() {
+        let ids: Vec<String> = (0..w.boards).map(board_id).collect();
+        admin::check_boards(server, &ids).await?;
+    }
+    let before = reading();
     // The reference servers: seed every board over the wire and keep the seeding connections
     // open until the first wave has synced (see [`yws`]).
-    let mut seeders = if server.kind() != ServerKind::Huddle {
+    let mut seeders = if !server.kind().is_huddle() {
         let boards: Vec<String> = (0..w.boards).map(board_id).collect();
         let (_, state) = crate::fixtures::board_with_notes(w.notes_per_board);
         progress(w, &format!("seeding {} board(s) over the wire", w.boards));
@@ -212,17 +245,27 @@ async fn drive(
         Vec::new()
     };
     progress(w, &format!("{} participants joining", w.participants()));
+    let joining = Instant::now();
     join_wave(&mut tasks, first, &shared).await?;
+    let first_wave = joining.elapsed();
     yws::close_seeders(std::mem::take(&mut seeders)).await;
     if w.idle_memory {
         tokio::time::sleep(SETTLE).await;
-        let one_per_board_kib = rss();
+        let one = reading();
+        progress(w, &format!("the other {} participants joining", rest.len()));
+        let joining = Instant::now();
         join_wave(&mut tasks, rest, &shared).await?;
+        let rest_wave = joining.elapsed();
         tokio::time::sleep(SETTLE).await;
+        let all = reading();
         memory = Some(IdleMemory {
-            before_kib,
-            one_per_board_kib,
-            all_kib: rss(),
+            before_kib: before.0,
+            one_per_board_kib: one.0,
+            all_kib: all.0,
+            first_wave,
+            rest_wave,
+            threads: [before.1, one.1, all.1],
+            cpu_ticks: [before.2, one.2, all.2],
         });
     }
 
@@ -238,7 +281,7 @@ async fn drive(
     let counters_start = counters(server).await;
     let mut restarted = None;
     // Only Huddle has the counter (an HTTP request to a saturated y-sweet hung for minutes).
-    let slow_closed_at_ns = if w.slow_reader.is_some() && server.kind() == ServerKind::Huddle {
+    let slow_closed_at_ns = if w.slow_reader.is_some() && server.kind().is_huddle() {
         watch_slow_closes(server, &shared.ledger, w.duration).await
     } else if let Some(after) = w.restart_after {
         tokio::time::sleep(after).await;
@@ -354,7 +397,7 @@ fn settle(outcomes: &mut [participant::Outcome]) {
 
 /// Huddle's [`COUNTERS`] now (`None` for another server, or if `/metrics` did not answer).
 async fn counters(server: &Server) -> Option<Vec<(&'static str, f64)>> {
-    if server.kind() != ServerKind::Huddle {
+    if !server.kind().is_huddle() {
         return None;
     }
     let mut values = Vec::with_capacity(COUNTERS.len());

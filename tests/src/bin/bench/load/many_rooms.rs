@@ -50,20 +50,30 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);
     session.record(&run, &lat);
+    report::print_p99_by_second(&run);
     if let Some(m) = run.memory {
         let extra = w.boards * (w.clients_per_board - 1);
         let per_board = m.one_per_board_kib.saturating_sub(m.before_kib) as f64 / w.boards as f64;
-        let per_conn = m.all_kib.saturating_sub(m.one_per_board_kib) as f64 / extra as f64;
+        let per_conn = m.per_idle_connection_kib(&w);
         println!(
             "| server RSS | no board loaded | {} boards loaded, 1 client each | + {extra} idle clients | per loaded board (with its first client) | per additional idle connection |",
             w.boards
         );
         println!("|---|---|---|---|---|---|");
         println!(
-            "| | {:.1} MiB | {:.1} MiB | {:.1} MiB | {per_board:.1} KiB | {per_conn:.1} KiB |\n",
+            "| | {:.1} MiB | {:.1} MiB | {:.1} MiB | {per_board:.1} KiB | {per_conn:.1} KiB |",
             m.before_kib as f64 / 1024.0,
             m.one_per_board_kib as f64 / 1024.0,
             m.all_kib as f64 / 1024.0,
+        );
+        let [t0, t1, t2] = m.threads;
+        println!("| server threads | {t0} | {t1} | {t2} | | |\n");
+        let (cpu_first, cpu_rest) = m.cpu_ms_per_join(&w);
+        println!(
+            "- joins: the first {} (one per board, each loading its board from disk) synced in {:.2} s, {cpu_first:.2} ms of server CPU each; the {extra} others (boards loaded) in {:.2} s, {cpu_rest:.2} ms of server CPU each\n",
+            w.boards,
+            m.first_wave.as_secs_f64(),
+            m.rest_wave.as_secs_f64()
         );
         report::target("memory per idle connection", per_conn, "KiB", IDLE_KIB);
     }

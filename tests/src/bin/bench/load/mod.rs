@@ -14,13 +14,22 @@
 //! over the wire for the others, with a sync-step-1 round trip as the barrier, since they have
 //! no "saved").
 //!
+//! Since issue 11 the generator connects to Huddle as its admin ([`admin`]). A previous
+//! release of Huddle runs beside the current one with `--baseline-bin PATH` (as
+//! `huddle-baseline`, the same seeding, checks and measures), and [`baseline`] prints current /
+//! baseline against issue 11's 10% budget; `--huddle-arg ARG` passes a flag to the current
+//! `huddle serve` only.
+//!
 //! Options after the names: `--secs N` (sending window), `--full` (W3 at 1,000 boards),
 //! `--clients N` (W2's room at N participants instead of 500),
-//! `--no-pin`, `--server huddle|y-websocket|y-sweet|hocuspocus|relay[,...]`, `--compare`.
+//! `--no-pin`, `--server huddle|y-websocket|y-sweet|hocuspocus|relay[,...]`, `--compare`,
+//! `--baseline-bin PATH`, `--huddle-arg ARG`.
 //!
 //! # Layout
 //!
 //! - [`options`]: command-line options.
+//! - [`admin`]: acting as Huddle's admin (its key per data directory, the boards it lists).
+//! - [`baseline`]: the current Huddle against a previous release, with issue 11's budget.
 //! - [`ledger`]: who sent which edit and cursor when; identifies what a receiver got.
 //! - [`replica`]: one participant's document and bookkeeping, no I/O.
 //! - [`conn`]: a lean WebSocket connection (small buffers, no extra tasks), framed for
@@ -37,6 +46,8 @@
 //! - [`hot_room`] (W1, W7), [`big_room`] (W2), [`many_rooms`] (W3), [`cold_join`] (W4),
 //!   [`big_board`] (W5), [`restart`] (W6), [`drag_soak`] (W8): the scenarios.
 
+mod admin;
+mod baseline;
 mod big_board;
 mod big_room;
 mod cold_join;
@@ -77,6 +88,9 @@ pub struct Session {
     w1_edits: Option<latency::Summary>,
     /// Huddle's W4 medians (first join, second join; ms): the other servers' runs compare.
     w4_huddle: Option<(f64, f64)>,
+    /// W4's joins of the current Huddle and of the baseline binary (`--baseline-bin`).
+    w4_current: Option<baseline::Joins>,
+    w4_baseline: Option<baseline::Joins>,
     /// The server the current scenario runs against.
     server: ServerKind,
     /// One row per server that ran the current scenario (for `--compare`).
@@ -85,11 +99,14 @@ pub struct Session {
 
 impl Session {
     pub fn new(options: Options) -> Session {
+        server::configure(&options);
         Session {
             pinning: pin::Pinning::plan(!options.no_pin),
             options,
             w1_edits: None,
             w4_huddle: None,
+            w4_current: None,
+            w4_baseline: None,
             server: ServerKind::Huddle,
             rows: Vec::new(),
         }
@@ -117,7 +134,7 @@ impl Session {
                 }
                 _ => None,
             };
-            if let (Some(why), true) = (huddle_only, kind != ServerKind::Huddle) {
+            if let (Some(why), true) = (huddle_only, !kind.is_huddle()) {
                 println!("## {name} against {}: skipped ({why})\n", kind.name());
                 continue;
             }
@@ -145,6 +162,12 @@ impl Session {
         }
         if self.options.servers.len() > 1 {
             report::print_comparison(name, &self.rows);
+        }
+        if let Some((figures, passed)) = baseline::run_figures(&self.rows) {
+            baseline::print(name, &figures, passed);
+        }
+        if let (Some(current), Some(base)) = (self.w4_current, self.w4_baseline.take()) {
+            baseline::print(name, &baseline::join_figures(current, base), true);
         }
         self.server = ServerKind::Huddle;
         Ok(passed)

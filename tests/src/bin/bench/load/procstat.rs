@@ -16,6 +16,9 @@ pub struct Reading {
     /// Clock ticks (`utime + stime`).
     pub cpu_ticks: u64,
     pub rss_kib: u64,
+    /// Threads of the process: a runtime's blocking pool grows under a burst of blocking
+    /// calls, and every thread keeps a stack (and perhaps a malloc arena) in the RSS.
+    pub threads: u64,
 }
 
 /// Reads `/proc/PID/stat` and `/proc/PID/status`; `None` if the process is gone.
@@ -29,14 +32,17 @@ pub fn read(pid: u32) -> Option<Reading> {
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    };
     Some(Reading {
         at,
         cpu_ticks: utime + stime,
-        rss_kib,
+        rss_kib: field("VmRSS:")?,
+        threads: field("Threads:").unwrap_or(0),
     })
 }
 

@@ -15,6 +15,13 @@ pub struct Row {
     pub cpu_mean: f64,
     pub rss_peak_kib: u64,
     pub generator_cpu: f64,
+    /// W3: server memory per idle connection (KiB), and its RSS with every client connected.
+    pub idle_kib_per_conn: Option<f64>,
+    pub rss_all_kib: Option<u64>,
+    /// W3: seconds until the first wave (a client per board) and the rest had synced.
+    pub join_waves_secs: Option<(f64, f64)>,
+    /// W3: the server's CPU per join (ms) in the first wave and in the rest.
+    pub join_cpu_ms: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -29,6 +36,12 @@ impl Row {
             cpu_mean: run.resources.server_cores_mean,
             rss_peak_kib: run.resources.server_rss_peak_kib,
             generator_cpu: run.resources.generator_cores_mean,
+            idle_kib_per_conn: run.memory.map(|m| m.per_idle_connection_kib(&run.workload)),
+            rss_all_kib: run.memory.map(|m| m.all_kib),
+            join_waves_secs: run
+                .memory
+                .map(|m| (m.first_wave.as_secs_f64(), m.rest_wave.as_secs_f64())),
+            join_cpu_ms: run.memory.map(|m| m.cpu_ms_per_join(&run.workload)),
         }
     }
 }
@@ -89,7 +102,7 @@ pub fn print_comparison(name: &str, rows: &[Row]) {
     }
     if rows
         .iter()
-        .any(|r| r.server != ServerKind::Huddle && r.server != ServerKind::Relay)
+        .any(|r| !r.server.is_huddle() && r.server != ServerKind::Relay)
     {
         println!(
             "\ny-websocket, y-sweet and Hocuspocus have no \"saved\" message: their boards were seeded over the wire, the barrier being a sync-step-1 round trip on the seeding connection (its step 2 must hold the seed); the seeding connections stayed open until the participants had synced. Everything else (rates, checks, drain until every delivery arrived) is the same for every server.\n"
@@ -288,4 +301,29 @@ pub fn print_verdict(run: &Run) -> bool {
     }
     println!();
     false
+}
+
+/// The note moves' p99 for each second of sending (by when the move was sent): whether a
+/// tail is steady or one burst (the start, a stall).
+pub fn print_p99_by_second(run: &Run) {
+    let start_ms = run.start_ns / 1_000_000;
+    let mut seconds: Vec<Vec<u32>> = Vec::new();
+    for o in &run.outcomes {
+        let stats = o.stats();
+        for (&latency, &sent_ms) in stats.edit_latency_us.iter().zip(&stats.edit_sent_ms) {
+            let second = (u64::from(sent_ms).saturating_sub(start_ms) / 1000) as usize;
+            if seconds.len() <= second {
+                seconds.resize_with(second + 1, Vec::new);
+            }
+            seconds[second].push(latency);
+        }
+    }
+    let cells: Vec<String> = seconds
+        .iter_mut()
+        .map(|s| format!("{:.1}", Summary::of(s).p99))
+        .collect();
+    println!(
+        "- note-move p99 (ms) by second of sending: {}",
+        cells.join(", ")
+    );
 }

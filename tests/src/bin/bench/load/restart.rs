@@ -20,7 +20,6 @@ use super::driver::{self, Run};
 use super::hot_room;
 use super::latency::Summary;
 use super::ledger::Ledger;
-use super::options::ServerKind;
 use super::participant::Shared;
 use super::pin::Pinning;
 use super::report;
@@ -129,7 +128,7 @@ pub fn run_w6(session: &mut Session) -> anyhow::Result<bool> {
     w.title = "restart (W1 with saves; kill -9 halfway, restart on the same data)";
     w.duration = session.options.duration(Duration::from_secs(SECS));
     // Only Huddle has "saved"; the other servers get the same run without confirmations.
-    let huddle = session.server == ServerKind::Huddle;
+    let huddle = session.server.is_huddle();
     w.save_every = huddle.then_some(SAVE_EVERY);
     w.restart_after = Some(w.duration / 2);
     let run = driver::run(&w, &session.pinning, session.server)?;

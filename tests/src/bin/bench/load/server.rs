@@ -5,19 +5,46 @@
 //! from the cores it may use, so a 2-core server pinned afterwards runs two workers on one core
 //! (W1's p99 was about 3x worse that way). Started pinned, it sizes itself for its core. The
 //! reference servers are started the same way, by [`yws`](super::yws) and [`ysweet`](super::ysweet).
+//!
+//! Huddle runs from one of two binaries: the one under test (`$HUDDLE_BIN`, with the
+//! `--huddle-arg` flags), or a previous release (`--baseline-bin`, with no extra flags: it may
+//! not know them). Either way the admin key it prints is kept ([`admin`](super::admin)).
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use huddle_tests::server::spawn_huddle;
+use huddle_tests::server::{huddle_bin, spawn_huddle_bin};
 
+use super::admin;
 use super::conn::Framing;
-use super::options::ServerKind;
+use super::options::{Options, ServerKind};
 use super::pin::Pinning;
 use super::{relay, ysweet, yws};
+
+/// How the two Huddle binaries start, set once per invocation by [`configure`]. A global
+/// rather than a parameter: every place that starts a server (the driver, W4's samples, W6's
+/// restart, W8's joins) would otherwise carry it beside the pinning.
+static LAUNCH: OnceLock<Launch> = OnceLock::new();
+
+#[derive(Debug, Default)]
+struct Launch {
+    /// `--baseline-bin`: the previous release's `huddle`.
+    baseline: Option<PathBuf>,
+    /// `--huddle-arg`s: extra `huddle serve` flags for the binary under test only.
+    current_args: Vec<String>,
+}
+
+/// Takes the Huddle binaries' settings from the options (once per invocation).
+pub fn configure(options: &Options) {
+    let _ = LAUNCH.set(Launch {
+        baseline: options.baseline_bin.clone(),
+        current_args: options.huddle_args.clone(),
+    });
+}
 
 /// How long a graceful stop (SIGTERM: close sockets, flush) may take.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -27,13 +54,17 @@ pub struct Server {
     kind: ServerKind,
     child: Option<Child>,
     addr: SocketAddr,
+    /// Huddle's admin key (issue 11); `None` for a release before it and the other servers.
+    admin_key: Option<String>,
 }
 
 impl Server {
     /// Starts `kind` on `data`, under `taskset` if `pinning` pins.
     pub fn start_kind(kind: ServerKind, data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
         match kind {
-            ServerKind::Huddle => Server::start(data, pinning),
+            ServerKind::Huddle | ServerKind::HuddleBaseline => {
+                Server::start_huddle(kind, data, pinning)
+            }
             ServerKind::YWebsocket
             | ServerKind::YSweet
             | ServerKind::Relay
@@ -48,19 +79,43 @@ impl Server {
                     kind,
                     child: Some(child),
                     addr,
+                    admin_key: None,
                 })
             }
         }
     }
 
-    /// Starts `huddle serve` on `data`, under `taskset` if `pinning` pins.
-    pub fn start(data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
-        let (child, addr, _admin_key) = spawn_huddle(&pinning.server_wrapper(), data, &[])?;
+    /// Starts `huddle serve` from `kind`'s binary on `data`, under `taskset` if `pinning` pins.
+    fn start_huddle(kind: ServerKind, data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
+        let launch = LAUNCH.get_or_init(Launch::default);
+        let (bin, args) = match kind {
+            ServerKind::HuddleBaseline => (
+                launch
+                    .baseline
+                    .clone()
+                    .context("no baseline binary (--baseline-bin)")?,
+                Vec::new(),
+            ),
+            _ => (huddle_bin(), launch.current_args.clone()),
+        };
+        let (child, addr, printed) = spawn_huddle_bin(&bin, &pinning.server_wrapper(), data, &args)
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let admin_key = admin::key_for(data, printed);
+        if let Some(key) = &admin_key {
+            // The API calls of `huddle_tests::http` (boards, metrics) go as the admin.
+            huddle_tests::http::register_admin(addr, key);
+        }
         Ok(Server {
-            kind: ServerKind::Huddle,
+            kind,
             child: Some(child),
             addr,
+            admin_key,
         })
+    }
+
+    /// Huddle's admin key, if this server has one.
+    pub fn admin_key(&self) -> Option<&str> {
+        self.admin_key.as_deref()
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -76,14 +131,17 @@ impl Server {
         self.child.as_ref().map_or(0, Child::id)
     }
 
-    /// The URL path of a board's room: `/ws/<board>` for Huddle, `/<board>` for y-websocket,
-    /// `/d/<board>/ws/<board>` for y-sweet.
+    /// The URL path of a board's room: `/ws/<board>` for Huddle (with `?key=ADMIN` when it has
+    /// an admin key), `/<board>` for y-websocket, `/d/<board>/ws/<board>` for y-sweet.
     pub fn ws_path(&self, board: &str) -> String {
-        match self.kind {
-            ServerKind::Huddle => format!("/ws/{board}"),
-            ServerKind::YWebsocket => format!("/{board}"),
-            ServerKind::YSweet => format!("/d/{board}/ws/{board}"),
-            ServerKind::Relay | ServerKind::Hocuspocus => format!("/{board}"),
+        match (self.kind, &self.admin_key) {
+            (ServerKind::Huddle | ServerKind::HuddleBaseline, Some(key)) => {
+                format!("/ws/{board}?key={key}")
+            }
+            (ServerKind::Huddle | ServerKind::HuddleBaseline, None) => format!("/ws/{board}"),
+            (ServerKind::YWebsocket, _) => format!("/{board}"),
+            (ServerKind::YSweet, _) => format!("/d/{board}/ws/{board}"),
+            (ServerKind::Relay | ServerKind::Hocuspocus, _) => format!("/{board}"),
         }
     }
 
@@ -122,7 +180,7 @@ impl Server {
             if let Some(status) = child.try_wait()? {
                 // Neither reference server handles SIGTERM (node has no handler; y-sweet
                 // waits for Ctrl+C): they end by the signal itself.
-                if self.kind != ServerKind::Huddle && status.code().is_none() {
+                if !self.kind.is_huddle() && status.code().is_none() {
                     return Ok(0);
                 }
                 return status.code().context("killed by a signal");

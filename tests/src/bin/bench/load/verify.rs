@@ -184,7 +184,7 @@ pub async fn check(
                 // y-websocket answers a first client's step 1 before it has read the board
                 // from LevelDB and sends the stored board afterwards as an update: there the
                 // late joiner may wait for it (server-neutral: until it converges).
-                if server.kind() != ServerKind::Huddle {
+                if !server.kind().is_huddle() {
                     let started = std::time::Instant::now();
                     let deadline = started + LATE_JOIN_CONVERGE.min(converge_budget);
                     while fresh.snapshot() != reference && std::time::Instant::now() < deadline {
@@ -208,7 +208,7 @@ pub async fn check(
     }
     drop(differ);
 
-    verdict.slow_closed = if server.kind() == ServerKind::Huddle {
+    verdict.slow_closed = if server.kind().is_huddle() {
         huddle_tests::http::metric(server.addr(), "huddle_slow_connections_closed_total")
             .await
             .unwrap_or(f64::NAN)
