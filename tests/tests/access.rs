@@ -408,6 +408,35 @@ async fn roles_links_rotation_and_removal() -> anyhow::Result<()> {
         listed[0]["title"] == "Renamed" && listed[0]["role"] == "editor",
         "{listed}"
     );
+
+    // Renaming through the document instead: the title is put back for everyone, Bob is
+    // told, the list keeps the owner's title; the rest of his update stands.
+    let owners = owner.join(&board, None).await?;
+    let items = owners.snapshot().items.len();
+    bob_client.edit(|b, txn| {
+        b.set_title(txn, "Bob's now");
+        b.create_note(txn, NewNote::default()).expect("a note")
+    });
+    bob_client
+        .wait_state_for(|s| s.denials.iter().any(|d| d.contains("title")))
+        .await
+        .context("Bob was not told")?;
+    owners.save().await?;
+    for c in [&owners, &bob_client] {
+        tokio::time::timeout(WAIT, async {
+            while !renamed(c) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .context("the title was not put back")?;
+    }
+    ensure!(
+        owners.snapshot().items.len() == items + 1,
+        "Bob's note was dropped"
+    );
+    let listed = owner.call("GET", "/api/boards", None).await?.json()?;
+    ensure!(listed[0]["title"] == "Renamed", "{listed}");
     Ok(())
 }
 

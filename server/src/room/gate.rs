@@ -63,7 +63,7 @@ impl Room {
     }
 
     /// Tells a connection it may not do what it just did (y-protocols auth, permission denied).
-    fn deny(&mut self, conn: ConnId, reason: &str) {
+    pub(super) fn deny(&mut self, conn: ConnId, reason: &str) {
         tracing::debug!(board = %self.id, conn, "refused: {reason}");
         self.send(conn, Bytes::from(wire::encode_auth_denied(reason)));
     }

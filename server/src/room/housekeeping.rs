@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use yrs::Transact;
-
 use super::{Compaction, Room};
 use crate::store::now_ms;
 
@@ -69,16 +67,13 @@ impl Room {
         });
     }
 
-    /// Keeps the board list's title and last-change time current.
+    /// Keeps the board list's last-change time current (and the title, [`Room::rename`]).
     pub(super) fn write_meta(&mut self) {
         if !self.meta_dirty {
             return;
         }
         self.meta_dirty = false;
         self.meta.updated_at = now_ms();
-        if let Some(title) = self.board.title(&self.board.doc().transact()) {
-            self.meta.title = title;
-        }
         if let Err(e) = self.ctx.store.put_meta(&self.id, &self.meta) {
             tracing::error!(board = %self.id, "cannot write board metadata: {e}");
         }

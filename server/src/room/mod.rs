@@ -528,6 +528,27 @@ impl Room {
             .updates_received
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.commit(Some(conn), &payload, frame);
+        self.keep_title(conn);
+    }
+
+    /// The title is the owner's to change, through the API ([`Room::rename`]); the page never
+    /// writes it. One that a client wrote into the document is put back at once (the rest of
+    /// its update stands), counted as a refused write, and the client is told.
+    fn keep_title(&mut self, conn: ConnId) {
+        let title = self.board.title(&self.board.doc().transact());
+        if title.unwrap_or_default() == self.meta.title || self.stop.is_some() {
+            return;
+        }
+        self.ctx
+            .metrics
+            .refused_writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.deny(
+            conn,
+            "the title is the owner's to change (Rename, on the board list); it was put back",
+        );
+        let title = self.meta.title.clone();
+        self.rename(&title);
     }
 
     /// Appends an applied update to the log and sends it to every connection but `from`
@@ -555,6 +576,7 @@ impl Room {
     /// The board's new title, written by the server into its document (the owner renamed it
     /// through the API) and sent to everyone as any update is.
     fn rename(&mut self, title: &str) {
+        self.meta.title = title.to_owned();
         self.full_sync = None;
         let update = {
             let mut txn = self.board.transact_mut();
