@@ -274,6 +274,12 @@ impl Room {
         let loaded = loading::load(&id, &ctx, rx).await?;
         let board = Board::from_doc(loaded.doc);
         let awareness = Awareness::new(board.doc().clone());
+        let mut meta = loaded.meta;
+        // The document's title is the board's as it was loaded (releases before issue 11 let
+        // any client write it and copied it to the list): from here on only Rename changes it.
+        if let Some(title) = board.title(&board.doc().transact()) {
+            meta.title = title;
+        }
         let mut room = Room {
             id,
             ctx,
@@ -284,7 +290,7 @@ impl Room {
             awareness_owners: HashMap::new(),
             pending_awareness: Default::default(),
             pending_saves: Vec::new(),
-            meta: loaded.meta,
+            meta,
             meta_dirty: false,
             next_seq: loaded.raw.next_seq,
             log_len: loaded.raw.log.len() as u64,
