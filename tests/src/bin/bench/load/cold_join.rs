@@ -34,7 +34,7 @@ use crate::stats::{median, millis};
 /// The big board.
 const NOTES: usize = 10_000;
 /// Samples, each on a freshly started server (so that the first join really loads from disk).
-const SAMPLES: usize = 5;
+const SAMPLES: usize = 21;
 /// How long one join may take before the sample fails.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// The targets (ms): first join ready, second join's server time.
