@@ -125,31 +125,27 @@ pub async fn upgrade(
     }
     let key = query.ok().and_then(|Query(q)| q.key);
     let epoch = state.rooms.access_epoch();
-    let member = {
-        let (state, board) = (state.clone(), board.clone());
-        tokio::task::spawn_blocking(move || -> Result<Option<Member>, ApiError> {
-            // A client that showed no cookie cannot keep the one issued now: its link's role
-            // holds for this connection only.
-            let remember = !person.new;
-            let Some(role) =
-                sharing::role_on(&state.store, &board, &person, key.as_deref(), remember)?
-            else {
-                return Ok(None);
-            };
-            Ok(Some(Member {
-                name: person.shown(&state.store)?.name,
-                person: person.id,
-                role,
-                epoch,
-            }))
-        })
-        .await
-    };
+    // Inline, as `people::identify` reads the store: a few sled lookups in memory (and, for a
+    // link's first use, an unflushed insert) cost less than a hop to a blocking thread.
+    let member = (|| -> Result<Option<Member>, ApiError> {
+        // A client that showed no cookie cannot keep the one issued now: its link's role holds
+        // for this connection only.
+        let remember = !person.new;
+        let Some(role) = sharing::role_on(&state.store, &board, &person, key.as_deref(), remember)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Member {
+            name: person.shown(&state.store)?.name,
+            person: person.id,
+            role,
+            epoch,
+        }))
+    })();
     let member = match member {
-        Ok(Ok(Some(member))) => member,
-        Ok(Ok(None)) => return ApiError::NoSuchBoard(board).into_response(),
-        Ok(Err(e)) => return e.into_response(),
-        Err(e) => return ApiError::from(e).into_response(),
+        Ok(Some(member)) => member,
+        Ok(None) => return ApiError::NoSuchBoard(board).into_response(),
+        Err(e) => return e.into_response(),
     };
     let websocket = match admin {
         true => None,
