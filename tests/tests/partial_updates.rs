@@ -8,7 +8,7 @@ use huddle_shared::model::NewNote;
 use huddle_shared::wire;
 use huddle_tests::client::Client;
 use huddle_tests::crafted::{SCRATCH, partly_valid_update};
-use huddle_tests::refusal::{metric, texts};
+use huddle_tests::refusal::{add_note, metric, texts};
 use huddle_tests::server::TestServer;
 use yrs::updates::decoder::Decode;
 use yrs::{Map, Transact};
@@ -94,13 +94,7 @@ async fn an_update_that_needs_what_the_board_lacks_is_refused() {
     let (server, _data) = TestServer::start().expect("server");
     let url = server.ws_url("waiting");
     let alice = Client::join(&url).await.expect("alice");
-    alice.edit(|b, txn| {
-        let note = NewNote {
-            text: "kept".into(),
-            ..Default::default()
-        };
-        b.create_note(txn, note).expect("create")
-    });
+    add_note(&alice, "kept");
     alice.save().await.expect("saved");
     let refused_before = metric(&server, "huddle_rejected_messages_total")
         .await
@@ -134,13 +128,7 @@ async fn an_update_that_needs_what_the_board_lacks_is_refused() {
     assert!(reason.contains("does not have"), "{reason}");
 
     // No one else was disturbed (no reload) and nothing of either got in.
-    alice.edit(|b, txn| {
-        let note = NewNote {
-            text: "after".into(),
-            ..Default::default()
-        };
-        b.create_note(txn, note).expect("create")
-    });
+    add_note(&alice, "after");
     alice.save().await.expect("alice is still connected");
     let fresh = Client::join(&url).await.expect("fresh");
     assert_eq!(

@@ -498,18 +498,14 @@ impl Room {
             // yrs integrates an update block by block and can refuse one midway (a parent that
             // is not a type): then the blocks before it are in the document already. What it
             // could not integrate must not stay either (the check above should rule it out).
-            txn.apply_update(update)
-                .map_err(|e| e.to_string())
-                .and_then(|()| match wire::has_pending(&txn) {
-                    true => Err("it needs changes the board does not have".to_owned()),
-                    false => Ok(()),
-                })
-                .map_err(|e| {
-                    (
-                        e,
-                        *txn.before_state() != txn.state_vector() || wire::has_pending(&txn),
-                    )
-                })
+            let applied = txn.apply_update(update);
+            let pending = wire::has_pending(&txn);
+            let changed = pending || *txn.before_state() != txn.state_vector();
+            match applied {
+                Err(e) => Err((e.to_string(), changed)),
+                Ok(()) if pending => Err(("it needs changes the board does not have".into(), true)),
+                Ok(()) => Ok(()),
+            }
         }));
         match applied {
             Ok(Ok(())) => {}

@@ -238,17 +238,7 @@ pub fn validate_update_v1(
     update: &[u8],
     limits: &Limits,
 ) -> std::result::Result<UpdateSummary, InvalidUpdate> {
-    let mut walker = Walker {
-        r: Reader {
-            buf: update,
-            pos: 0,
-        },
-        max_depth: limits.max_depth.min(MAX_SUPPORTED_DEPTH),
-        skips: limits.skips,
-        frames: [Frame::default(); MAX_SUPPORTED_DEPTH],
-        summary: UpdateSummary::default(),
-        deps: None,
-    };
+    let mut walker = Walker::new(update, limits, None);
     walker.structs()?;
     walker.delete_set()?;
     walker.summary.trailing_bytes = walker.r.left();
@@ -261,17 +251,7 @@ pub fn dependencies(
     update: &[u8],
     limits: &Limits,
 ) -> std::result::Result<Dependencies, InvalidUpdate> {
-    let mut walker = Walker {
-        r: Reader {
-            buf: update,
-            pos: 0,
-        },
-        max_depth: limits.max_depth.min(MAX_SUPPORTED_DEPTH),
-        skips: limits.skips,
-        frames: [Frame::default(); MAX_SUPPORTED_DEPTH],
-        summary: UpdateSummary::default(),
-        deps: Some(Dependencies::default()),
-    };
+    let mut walker = Walker::new(update, limits, Some(Dependencies::default()));
     walker.structs()?;
     walker.delete_set()?;
     Ok(walker.deps.unwrap_or_default())
@@ -335,10 +315,6 @@ impl Dependencies {
             (clock >= known.get(&yrs::block::ClientID::new(client)).max(section))
                 .then_some(Missing::Reference { client, clock })
         })
-    }
-
-    fn section(&mut self, client: u64, starts: u32, ends: u32) {
-        self.sections.push((client, starts, ends));
     }
 
     /// A reference from the item at `from` (client, clock) to `to`.
@@ -507,7 +483,21 @@ struct Walker<'a> {
     deps: Option<Dependencies>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    fn new(update: &'a [u8], limits: &Limits, deps: Option<Dependencies>) -> Self {
+        Walker {
+            r: Reader {
+                buf: update,
+                pos: 0,
+            },
+            max_depth: limits.max_depth.min(MAX_SUPPORTED_DEPTH),
+            skips: limits.skips,
+            frames: [Frame::default(); MAX_SUPPORTED_DEPTH],
+            summary: UpdateSummary::default(),
+            deps,
+        }
+    }
+
     /// `Update::decode`, first half: client sections of blocks.
     fn structs(&mut self) -> Result<()> {
         let clients = self
@@ -542,7 +532,7 @@ impl Walker<'_> {
                 .ok_or(InvalidUpdate::ClockOverflow { client, offset })?;
         }
         if let Some(deps) = &mut self.deps {
-            deps.section(client, first, clock);
+            deps.sections.push((client, first, clock));
         }
         Ok(client)
     }
