@@ -19,6 +19,8 @@
 //!   is written.
 //! - [`templates`]: what a new board starts with (blank, story map, impact/effort matrix,
 //!   retrospective).
+//! - [`rounds`]: dot votes, fist to five, planning poker, impact/effort scoring: the rules a
+//!   ballot must meet, the tally at the reveal, the decision log, and their messages.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
@@ -31,6 +33,7 @@ pub mod ids;
 pub mod model;
 pub mod people;
 pub mod rank;
+pub mod rounds;
 pub mod storymap;
 pub mod templates;
 pub mod wire;

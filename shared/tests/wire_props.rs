@@ -124,6 +124,20 @@ fn huddle_strategy() -> impl Strategy<Value = HuddleMessage> {
     prop_oneof![
         any::<u64>().prop_map(|seq| HuddleMessage::SaveRequest { seq }),
         any::<u64>().prop_map(|seq| HuddleMessage::Saved { seq }),
+        (any::<u64>(), "[a-z0-9]{1,16}").prop_map(|(req, round)| {
+            HuddleMessage::RoundRequest(huddle_shared::rounds::Request {
+                req,
+                cmd: huddle_shared::rounds::Command::Reveal { round },
+            })
+        }),
+        (any::<u64>(), any::<u32>(), any::<u32>()).prop_map(|(req, voted, of)| {
+            let _ = req;
+            HuddleMessage::RoundEvent(huddle_shared::rounds::Event::Progress {
+                round: "r1".into(),
+                voted,
+                of,
+            })
+        }),
     ]
 }
 
@@ -150,7 +164,10 @@ fn encoded_message_strategy() -> impl Strategy<Value = (Message, Vec<u8>)> {
         }),
         awareness_strategy()
             .prop_map(|u| (Message::Awareness(u.clone()), wire::encode_awareness(&u))),
-        huddle_strategy().prop_map(|h| (Message::Huddle(h), wire::encode_huddle(h))),
+        huddle_strategy().prop_map(|h| {
+            let frame = wire::encode_huddle(&h);
+            (Message::Huddle(h), frame)
+        }),
         Just((Message::AwarenessQuery, wire::encode_awareness_query())),
     ]
 }

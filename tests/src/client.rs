@@ -234,7 +234,7 @@ impl Client {
     /// Asks the server to confirm that everything sent so far is on disk, and waits for it.
     pub async fn save(&self) -> anyhow::Result<()> {
         let seq = self.next_save.fetch_add(1, SeqCst);
-        let frame = wire::encode_huddle(HuddleMessage::SaveRequest { seq });
+        let frame = wire::encode_huddle(&HuddleMessage::SaveRequest { seq });
         let _ = self.out.send(WsMessage::Binary(frame.into()));
         self.wait_state(|s| s.saved >= seq)
             .await

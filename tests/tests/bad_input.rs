@@ -323,7 +323,7 @@ async fn rejected_frames_are_counted_in_metrics() -> anyhow::Result<()> {
                 .into(),
         ),
         WsMessage::Binary(
-            wire::encode_huddle(HuddleMessage::SaveRequest { seq: 1 })[..2]
+            wire::encode_huddle(&HuddleMessage::SaveRequest { seq: 1 })[..2]
                 .to_vec()
                 .into(),
         ),

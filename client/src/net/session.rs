@@ -225,7 +225,8 @@ impl Session {
                     outcome.status = self.set_status(Status::Saved).or(outcome.status);
                 }
             }
-            Message::Huddle(HuddleMessage::SaveRequest { .. }) => {}
+            Message::Huddle(HuddleMessage::SaveRequest { .. } | HuddleMessage::RoundRequest(_)) => {}
+            Message::Huddle(HuddleMessage::RoundEvent(_)) => {} // rounds: not yet
         }
     }
 
@@ -326,7 +327,7 @@ impl Session {
     /// Sends a `SaveRequest` covering everything sent so far.
     fn request_save(&mut self) -> Option<Status> {
         self.save_seq += 1;
-        self.send(&wire::encode_huddle(HuddleMessage::SaveRequest {
+        self.send(&wire::encode_huddle(&HuddleMessage::SaveRequest {
             seq: self.save_seq,
         }));
         self.set_status(Status::Saving)

@@ -467,7 +467,8 @@ impl Room {
                 }
                 Message::Auth(_) => {}
                 Message::Huddle(HuddleMessage::SaveRequest { seq }) => self.save_request(conn, seq),
-                Message::Huddle(HuddleMessage::Saved { .. }) => {}
+                Message::Huddle(HuddleMessage::Saved { .. } | HuddleMessage::RoundEvent(_)) => {}
+                Message::Huddle(HuddleMessage::RoundRequest(_)) => {} // rounds: not yet
             }
         }
     }
@@ -629,7 +630,7 @@ impl Room {
         if self.ctx.store.is_durable(mark) {
             self.send(
                 conn,
-                Bytes::from(wire::encode_huddle(HuddleMessage::Saved { seq })),
+                Bytes::from(wire::encode_huddle(&HuddleMessage::Saved { seq })),
             );
         } else {
             self.pending_saves.push(PendingSave { conn, seq, mark });
@@ -645,7 +646,7 @@ impl Room {
         for p in done {
             self.send(
                 p.conn,
-                Bytes::from(wire::encode_huddle(HuddleMessage::Saved { seq: p.seq })),
+                Bytes::from(wire::encode_huddle(&HuddleMessage::Saved { seq: p.seq })),
             );
         }
     }

@@ -152,7 +152,7 @@ fn main() -> std::io::Result<()> {
         )?;
         write(&dir, "access", &format!("state-{i}"), state.as_bytes())?;
     }
-    let mut two = wire::encode_huddle(wire::HuddleMessage::SaveRequest { seq: 7 });
+    let mut two = wire::encode_huddle(&wire::HuddleMessage::SaveRequest { seq: 7 });
     two.extend_from_slice(&wire::encode_awareness_query());
     write(&dir, "wire_frame", "save-and-query", &two)?;
     let person = access::person_id([7; access::PERSON_ID_BYTES]);

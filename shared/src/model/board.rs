@@ -21,6 +21,9 @@ pub struct Board {
     doc: Doc,
     pub(super) meta: MapRef,
     pub(super) items: MapRef,
+    /// Round results and the decision log: the server's to write (see `results`).
+    pub(super) rounds: MapRef,
+    pub(super) decisions: MapRef,
 }
 
 /// A note to create. `Default` gives an empty yellow note at the origin.
@@ -72,7 +75,15 @@ impl Board {
     pub fn from_doc(doc: Doc) -> Self {
         let meta = doc.get_or_insert_map(keys::META);
         let items = doc.get_or_insert_map(keys::ITEMS);
-        Board { doc, meta, items }
+        let rounds = doc.get_or_insert_map(keys::ROUNDS);
+        let decisions = doc.get_or_insert_map(keys::DECISIONS);
+        Board {
+            doc,
+            meta,
+            items,
+            rounds,
+            decisions,
+        }
     }
 
     pub fn doc(&self) -> &Doc {
@@ -287,6 +298,8 @@ impl Board {
         BoardSnapshot {
             meta: read_meta(txn, &self.meta),
             items,
+            rounds: self.round_results(txn),
+            decisions: self.decisions(txn),
         }
     }
 

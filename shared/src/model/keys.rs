@@ -57,3 +57,10 @@ pub const STATUS: &str = "status";
 pub const STORY_TYPE: &str = "type";
 /// `item.persona`: who the story is for, a plain string.
 pub const PERSONA: &str = "persona";
+
+/// Root map: round id -> the round's result as a JSON string ([`crate::rounds::RoundResult`]),
+/// written only by the server at the reveal (one value, so a result is replaced whole).
+pub const ROUNDS: &str = "rounds";
+/// Root map: decision id -> a decision log entry as a JSON string
+/// ([`crate::rounds::Decision`]), written only by the server; never changed once written.
+pub const DECISIONS: &str = "decisions";

@@ -22,6 +22,8 @@
 //! - `storymap`: story maps: create one, add and reorder activities, steps and release
 //!   slices, place stories into cells and take them out; deletes that never lose a story.
 //! - `tags`: [`hashtags`], the `#tags` of a note's text, and [`Board::retag`].
+//! - `results`: round results and the decision log, the server's to write
+//!   ([`crate::rounds`]); [`votes`] and [`latest_result`] read them.
 //! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...), an [`UndoManager`] that undoes
 //!   only local changes, and [`Board::undo`]/[`Board::redo`], which repair what a yrs undo
 //!   cannot restore.
@@ -32,6 +34,7 @@ mod clip;
 mod items;
 mod keys;
 mod restore;
+mod results;
 mod snapshot;
 mod story;
 mod storymap;
@@ -45,6 +48,7 @@ pub use clip::{
     MAX_CLIP_TEXT_CHARS,
 };
 pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
+pub use results::{latest_result, votes};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
 pub use story::{
     MAX_ESTIMATE, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields, StoryType, check_estimate,

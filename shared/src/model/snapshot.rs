@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ItemKind, Place, Point, Size, StoryFields};
+use crate::rounds::{Decision, RoundResult};
 
 /// A whole board as plain values. Items are keyed by id in sorted order, so two equal boards
 /// serialise to byte-identical JSON.
@@ -12,6 +13,12 @@ use super::{ItemKind, Place, Point, Size, StoryFields};
 pub struct BoardSnapshot {
     pub meta: MetaSnapshot,
     pub items: BTreeMap<String, ItemSnapshot>,
+    /// Results of revealed (and cancelled) rounds, by round id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rounds: BTreeMap<String, RoundResult>,
+    /// The decision log, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<Decision>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +59,11 @@ pub struct ItemSnapshot {
 }
 
 impl BoardSnapshot {
+    /// Dots per item from each item's latest revealed dot vote.
+    pub fn votes(&self) -> std::collections::HashMap<String, u32> {
+        super::results::votes(&self.rounds)
+    }
+
     /// Pretty JSON, as served by `GET /api/boards/{id}/export.json`.
     pub fn to_json_pretty(&self) -> String {
         // Serialising plain structs of strings, numbers and maps with string keys cannot fail.

@@ -15,6 +15,7 @@ use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 
 use super::lib0::{ReadError, Reader, write_var_buf, write_var_u64};
 use super::validate::{self, InvalidUpdate};
+use crate::rounds;
 
 pub const MSG_SYNC: u64 = 0;
 pub const MSG_AWARENESS: u64 = 1;
@@ -35,6 +36,10 @@ pub const SYNC_UPDATE: u64 = 2;
 /// Sub-types inside a [`MSG_HUDDLE`] message.
 const HUDDLE_SAVE_REQUEST: u64 = 0;
 const HUDDLE_SAVED: u64 = 1;
+/// Rounds, version 1: a page's [`rounds::Request`] as JSON.
+const HUDDLE_ROUND_REQUEST: u64 = 2;
+/// Rounds, version 1: the server's [`rounds::Event`] as JSON.
+const HUDDLE_ROUND_EVENT: u64 = 3;
 
 /// Largest client id Yjs produces (53 bits, a safe JavaScript integer); yrs asserts it.
 const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
@@ -83,12 +88,16 @@ pub enum Message {
 }
 
 /// Huddle's own messages (type [`MSG_HUDDLE`]); documented in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum HuddleMessage {
     /// Client -> server: "tell me when everything I sent before this is on disk".
     SaveRequest { seq: u64 },
     /// Server -> client: everything the client sent before `SaveRequest { seq }` is durable.
     Saved { seq: u64 },
+    /// Client -> server: a command about rounds or the decision log.
+    RoundRequest(rounds::Request),
+    /// Server -> client: an answer or news about rounds.
+    RoundEvent(rounds::Event),
 }
 
 /// Why a frame was refused. The `Display` text is sent as the WebSocket close reason.
@@ -123,6 +132,8 @@ pub enum WireError {
     InvalidUpdate(#[from] InvalidUpdate),
     #[error("update rejected by yrs: {0}")]
     Undecodable(String),
+    #[error("{0}")]
+    Round(#[from] rounds::ProtocolError),
 }
 
 /// Decodes every message in `frame`.
@@ -178,6 +189,12 @@ fn decode_message(r: &mut Reader, limits: &Limits) -> Result<Message, WireError>
                 HUDDLE_SAVED => HuddleMessage::Saved {
                     seq: body.read_var_u64()?,
                 },
+                HUDDLE_ROUND_REQUEST => {
+                    HuddleMessage::RoundRequest(rounds::Request::decode(body.read_var_buf()?)?)
+                }
+                HUDDLE_ROUND_EVENT => {
+                    HuddleMessage::RoundEvent(rounds::Event::decode(body.read_var_buf()?)?)
+                }
                 other => return Err(WireError::UnknownHuddleType(other)),
             };
             if !body.is_empty() {
@@ -304,15 +321,27 @@ pub fn encode_awareness_query() -> Vec<u8> {
     vec![MSG_QUERY_AWARENESS as u8]
 }
 
-/// `[huddle, [kind, seq]]`.
-pub fn encode_huddle(msg: HuddleMessage) -> Vec<u8> {
-    let (kind, seq) = match msg {
-        HuddleMessage::SaveRequest { seq } => (HUDDLE_SAVE_REQUEST, seq),
-        HuddleMessage::Saved { seq } => (HUDDLE_SAVED, seq),
-    };
+/// `[huddle, [kind, seq]]`, or `[huddle, [kind, json]]` for rounds.
+pub fn encode_huddle(msg: &HuddleMessage) -> Vec<u8> {
     let mut body = Vec::with_capacity(11);
-    write_var_u64(&mut body, kind);
-    write_var_u64(&mut body, seq);
+    match msg {
+        HuddleMessage::SaveRequest { seq } => {
+            write_var_u64(&mut body, HUDDLE_SAVE_REQUEST);
+            write_var_u64(&mut body, *seq);
+        }
+        HuddleMessage::Saved { seq } => {
+            write_var_u64(&mut body, HUDDLE_SAVED);
+            write_var_u64(&mut body, *seq);
+        }
+        HuddleMessage::RoundRequest(req) => {
+            write_var_u64(&mut body, HUDDLE_ROUND_REQUEST);
+            write_var_buf(&mut body, &req.encode());
+        }
+        HuddleMessage::RoundEvent(event) => {
+            write_var_u64(&mut body, HUDDLE_ROUND_EVENT);
+            write_var_buf(&mut body, &event.encode());
+        }
+    }
     let mut out = Vec::with_capacity(body.len() + 2);
     write_var_u64(&mut out, MSG_HUDDLE);
     write_var_buf(&mut out, &body);

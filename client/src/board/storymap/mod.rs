@@ -60,6 +60,8 @@ impl Default for Maps {
                     template: None,
                 },
                 items: BTreeMap::new(),
+                rounds: BTreeMap::new(),
+                decisions: Vec::new(),
             },
             view: ViewOptions::default(),
             laid: Vec::new(),

@@ -276,7 +276,7 @@ impl Participant {
                 }
                 () = tick(&mut timers.saves) => {
                     let seq = u64::from(self.replica.own_clock());
-                    let frame = wire::encode_huddle(HuddleMessage::SaveRequest { seq });
+                    let frame = wire::encode_huddle(&HuddleMessage::SaveRequest { seq });
                     if let Err(close) = send(&mut ws, frame).await {
                         return Ok(End::Closed(close));
                     }
