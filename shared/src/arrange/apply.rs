@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use yrs::TransactionMut;
 
-use super::{Area, FRAME_PADDING, Op, Piece, Plan, Target, is_arrangeable, plan};
+use super::{Area, FRAME_PADDING, Op, Piece, Plan, SortKey, Target, is_arrangeable, plan};
 use crate::model::{
     Board, BoardSnapshot, DEFAULT_LABEL_SIZE, ItemKind, ItemSnapshot, ModelError, Point, Size,
+    votes,
 };
 
 /// What an arrangement wrote.
@@ -112,12 +113,18 @@ impl Board {
             }
         }
         let held: HashSet<&str> = carried.values().flatten().map(String::as_str).collect();
+        // Round results are read only when they are needed: the other keys never look.
+        let votes = match op {
+            Op::Sort(SortKey::Votes) => votes(&self.round_results(txn)),
+            _ => HashMap::new(),
+        };
         let pieces: Vec<Piece> = chosen
             .iter()
             .filter(|id| !held.contains(id.as_str()))
             .map(|id| Piece {
                 id,
                 item: &items[id],
+                votes: votes.get(id).copied().unwrap_or(0),
             })
             .collect();
         let plan = plan(op, &pieces, area);

@@ -2,8 +2,9 @@
 //!
 //! Planning is pure: [`plan`] takes the items (ids with their [`ItemSnapshot`]s) and returns
 //! new positions and the labels to write, so every replica that plans from the same snapshot
-//! gets the same answer (ties are always broken by id). [`Board::arrange`](crate::model::Board)
-//! then writes the plan in the caller's one transaction: one undo step, one update.
+//! gets the same answer (ties are always broken by id, or for votes by reading order, which
+//! ends with the id). [`Board::arrange`](crate::model::Board) then writes the plan in the
+//! caller's one transaction: one undo step, one update.
 //!
 //! What is arranged: notes, frames, text labels and unknown kinds. What is skipped (left
 //! where it is, see [`is_arrangeable`]):
@@ -50,8 +51,7 @@ pub const FRAME_PADDING: f64 = 24.0;
 /// it edits the title), kept free above the arranged contents.
 pub const FRAME_TITLE_BAND: f64 = 36.0;
 
-/// What to sort by. Votes are not here yet: voting does not exist; it will be one more
-/// variant (and one arm in `order::compare`).
+/// What to sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortKey {
     /// The palette's order (yellow first), unknown colours last.
@@ -64,6 +64,10 @@ pub enum SortKey {
     Estimate,
     /// The text, natural order ignoring case ("Story 2" before "Story 10"); empty last.
     Text,
+    /// Dots from each item's latest revealed dot vote, most first ([`Piece::votes`]); items
+    /// with as many dots keep their reading order, so a sort by votes reorders only where
+    /// the team's dots say so. Items never voted on count as 0.
+    Votes,
 }
 
 /// What to group by.
@@ -130,6 +134,9 @@ pub enum Area {
 pub struct Piece<'a> {
     pub id: &'a str,
     pub item: &'a ItemSnapshot,
+    /// Dots on the item ([`crate::model::votes`]); only [`SortKey::Votes`] reads it, so
+    /// callers planning another operation may leave it 0.
+    pub votes: u32,
 }
 
 /// A text label to create (cluster names).
@@ -163,7 +170,7 @@ pub fn plan(op: Op, pieces: &[Piece], area: Area) -> Plan {
     pieces.dedup_by(|a, b| a.id == b.id);
     let mut plan = match op {
         Op::Sort(key) => {
-            pieces.sort_by(|a, b| order::compare(key, a, b));
+            let pieces = order::sorted(key, &pieces);
             Plan {
                 moves: grid::flow(&pieces, area),
                 ..Plan::default()

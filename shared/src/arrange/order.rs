@@ -7,8 +7,22 @@ use std::cmp::Ordering;
 use super::{Piece, SortKey};
 use crate::model::Color;
 
+/// `pieces` in `key`'s order. Votes tie by reading order (the order the team sees now),
+/// every other key by id; reading order itself ends with the id, so the order is total.
+pub(super) fn sorted<'a>(key: SortKey, pieces: &[Piece<'a>]) -> Vec<Piece<'a>> {
+    if key == SortKey::Votes {
+        let mut pieces = reading_order(pieces);
+        // A stable sort: equal counts stay in reading order.
+        pieces.sort_by(|a, b| b.votes.cmp(&a.votes));
+        return pieces;
+    }
+    let mut pieces = pieces.to_vec();
+    pieces.sort_by(|a, b| compare(key, a, b));
+    pieces
+}
+
 /// `a` before `b` by `key`, ties by id.
-pub(super) fn compare(key: SortKey, a: &Piece, b: &Piece) -> Ordering {
+fn compare(key: SortKey, a: &Piece, b: &Piece) -> Ordering {
     let (x, y) = (a.item, b.item);
     let by = match key {
         SortKey::Color => color_rank(&x.color).cmp(&color_rank(&y.color)),
@@ -20,6 +34,7 @@ pub(super) fn compare(key: SortKey, a: &Piece, b: &Piece) -> Ordering {
         SortKey::Text => unset_last(non_empty(&x.text), non_empty(&y.text), |p, q| {
             natural_cmp(p, q)
         }),
+        SortKey::Votes => b.votes.cmp(&a.votes),
     };
     by.then_with(|| a.id.cmp(b.id))
 }

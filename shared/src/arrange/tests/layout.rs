@@ -226,7 +226,7 @@ fn every_replica_plans_the_same_whatever_order_it_lists_the_items_in() {
     let pieces: Vec<Piece> = snapshot
         .items
         .iter()
-        .map(|(id, item)| Piece { id, item })
+        .map(|(id, item)| Piece { id, item, votes: 0 })
         .collect();
     let ops = [
         Op::Sort(SortKey::Color),

@@ -1,9 +1,10 @@
 //! Arranging on a real [`Board`]: shared helpers; `layout` tests orders, grids, align and
 //! distribute; `targets` tests clusters, frames, what is skipped, and that each operation is
-//! one undo step.
+//! one undo step; `votes` tests sort by votes on round results.
 
 mod layout;
 mod targets;
+mod votes;
 
 use yrs::Transact;
 

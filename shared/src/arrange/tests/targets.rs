@@ -244,6 +244,7 @@ fn every_operation_is_one_undo_step() {
         Op::Sort(SortKey::Author),
         Op::Sort(SortKey::Estimate),
         Op::Sort(SortKey::Text),
+        Op::Sort(SortKey::Votes),
         Op::Cluster(ClusterKey::Tag),
         Op::Cluster(ClusterKey::Color),
         Op::Tidy,
