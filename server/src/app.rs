@@ -164,6 +164,7 @@ pub async fn run(
         print_admin_link(addr, &key);
     }
     on_ready(addr);
+    tracker.spawn(crate::deadlines::run(state.clone(), shutdown.clone()));
 
     tokio::spawn(watch_signals(shutdown.clone()));
     crate::serve::serve(listener, router(state), guard, metrics, shutdown.clone()).await;

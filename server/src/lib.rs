@@ -18,12 +18,14 @@
 //! - [`coalesce`]: gathers a connection's writes into few syscalls, keeping no buffer when idle.
 //! - [`ws`]: one WebSocket connection: who may open it, then frame limits -> y-sync messages
 //!   -> room commands.
+//! - [`deadlines`]: loads the board of a round whose deadline passed, so it closes itself.
 //! - [`rooms`]: the registry that starts a board's room on first use.
 //! - [`room`]: the task that alone owns a loaded board (document, awareness, connections),
 //!   with the gate every incoming message passes by its sender's role.
 //! - [`outbox`]: how a room reaches a connection (bounded queue, close codes).
 //! - [`store`]: sled storage: update log, snapshots, group commit, compaction; people,
-//!   grants, share links and the server's secrets in their own trees.
+//!   grants, share links and the server's secrets in their own trees; rounds, ballots and
+//!   decisions in theirs.
 //! - [`metrics`]: counters for `GET /metrics`.
 
 pub mod api;
@@ -31,6 +33,7 @@ pub mod app;
 pub mod cli;
 pub mod coalesce;
 pub mod config;
+pub mod deadlines;
 pub mod error;
 pub mod guard;
 pub mod metrics;

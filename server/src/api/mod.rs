@@ -30,6 +30,7 @@ use crate::transfer::{self, NewBoardError};
 
 pub mod access;
 pub mod me;
+mod rounds;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
 /// a CSV backlog is refused above its smaller limit with a line and column). Bigger bodies
@@ -53,6 +54,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/boards/{id}", get(show).patch(rename).delete(delete))
         .route("/boards/{id}/export.json", get(export_json))
         .route("/boards/{id}/export", get(export))
+        .route("/boards/{id}/decisions", get(rounds::decisions))
+        .route("/boards/{id}/rounds", get(rounds::open_rounds))
         .route("/boards/{id}/access", get(access::show))
         .route("/boards/{id}/links/{role}/rotate", post(access::rotate))
         .route(

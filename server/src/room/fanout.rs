@@ -98,6 +98,7 @@ impl Room {
                 continue;
             };
             self.pending_saves.retain(|p| p.conn != id);
+            self.rounds.left(id);
             if let Some((code, reason)) = close {
                 if code == code::TRY_AGAIN {
                     self.ctx

@@ -25,6 +25,7 @@ impl Room {
             }
         }
         self.write_meta();
+        self.close_due_rounds();
         // Keep the cached full sync only while joins keep using it.
         match &mut self.full_sync {
             Some(cached) if cached.used => cached.used = false,

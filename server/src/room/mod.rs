@@ -11,6 +11,8 @@
 //!   see `fanout`);
 //! - `fanout`: sending to connections, closing slow ones, removing departed ones;
 //! - `housekeeping`: the tick (compactions, metadata, idleness) and the compaction policy;
+//! - `rounds`: dot votes, fist to five, poker, impact/effort and the decision log: ballots
+//!   held here until the reveal, results written into the document;
 //! - `gate`: the check every incoming message passes first, by the sender's role and person
 //!   (a viewer's writes, presence that claims to be someone else);
 //! - `handle` ([`RoomHandle`]): how connections and the API talk to a room; `context`
@@ -50,6 +52,7 @@ mod gate;
 mod handle;
 mod housekeeping;
 pub mod loading;
+mod rounds;
 
 pub use context::RoomContext;
 pub use handle::{RoomClosed, RoomHandle};
@@ -142,10 +145,11 @@ impl Conn {
     }
 }
 
+/// An answer held back until what it answers is on disk ("saved", a round's ack).
 struct PendingSave {
     conn: ConnId,
-    seq: u64,
-    /// Store write mark at the time of the request; "saved" once the durable mark reaches it.
+    frame: Bytes,
+    /// Store write mark at the time of the request; sent once the durable mark reaches it.
     mark: u64,
 }
 
@@ -190,6 +194,8 @@ struct Room {
     /// starts, everyone opens the board within seconds. Dropped on a tick nobody used it in;
     /// not kept for small boards ([`FULL_SYNC_CACHE_MIN_BYTES`]).
     full_sync: Option<FullSync>,
+    /// The board's rounds, their ballots and its decision log.
+    rounds: rounds::Rounds,
 }
 
 struct FullSync {
@@ -274,6 +280,7 @@ impl Room {
         let loaded = loading::load(&id, &ctx, rx).await?;
         let board = Board::from_doc(loaded.doc);
         let awareness = Awareness::new(board.doc().clone());
+        let rounds = rounds::Rounds::load(&board, &ctx.store, &id)?;
         let mut meta = loaded.meta;
         // The document's title is the board's as it was loaded (releases before issue 11 let
         // any client write it and copied it to the list): from here on only Rename changes it.
@@ -304,6 +311,7 @@ impl Room {
             // What fresh clients got while it loaded is still the board, until it changes
             // (handling the buffered commands below may already change it).
             full_sync: FullSync::worth_keeping(loaded.fresh),
+            rounds,
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -322,6 +330,8 @@ impl Room {
         for conn in joined {
             room.greet(conn);
         }
+        // Rounds whose deadline passed while the board was not loaded (or the server down).
+        room.close_due_rounds();
         room.maybe_compact();
         Ok(room)
     }
@@ -468,7 +478,9 @@ impl Room {
                 Message::Auth(_) => {}
                 Message::Huddle(HuddleMessage::SaveRequest { seq }) => self.save_request(conn, seq),
                 Message::Huddle(HuddleMessage::Saved { .. } | HuddleMessage::RoundEvent(_)) => {}
-                Message::Huddle(HuddleMessage::RoundRequest(_)) => {} // rounds: not yet
+                Message::Huddle(HuddleMessage::RoundRequest(request)) => {
+                    self.round_request(conn, request)
+                }
             }
         }
     }
@@ -532,6 +544,7 @@ impl Room {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.commit(Some(conn), &payload, frame);
         self.keep_title(conn);
+        self.keep_results(conn);
     }
 
     /// The title is the owner's to change, through the API ([`Room::rename`]); the page never
@@ -626,14 +639,17 @@ impl Room {
     }
 
     fn save_request(&mut self, conn: ConnId, seq: u64) {
+        let frame = Bytes::from(wire::encode_huddle(&HuddleMessage::Saved { seq }));
+        self.send_when_durable(conn, frame);
+    }
+
+    /// Sends `frame` to `conn` once everything written so far is on disk.
+    fn send_when_durable(&mut self, conn: ConnId, frame: Bytes) {
         let mark = self.ctx.store.written();
         if self.ctx.store.is_durable(mark) {
-            self.send(
-                conn,
-                Bytes::from(wire::encode_huddle(&HuddleMessage::Saved { seq })),
-            );
+            self.send(conn, frame);
         } else {
-            self.pending_saves.push(PendingSave { conn, seq, mark });
+            self.pending_saves.push(PendingSave { conn, frame, mark });
             self.ctx.store.request_flush();
         }
     }
@@ -644,10 +660,7 @@ impl Room {
             .partition(|p| self.ctx.store.is_durable(p.mark));
         self.pending_saves = pending;
         for p in done {
-            self.send(
-                p.conn,
-                Bytes::from(wire::encode_huddle(&HuddleMessage::Saved { seq: p.seq })),
-            );
+            self.send(p.conn, p.frame);
         }
     }
 

@@ -33,11 +33,13 @@ use yrs::{ReadTxn, StateVector, Transact};
 use crate::metrics::Metrics;
 
 pub mod access;
+pub mod rounds;
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 pub use access::{Grant, Links, Profile, Secrets};
+pub use rounds::{StoredBallot, StoredRound};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -125,6 +127,7 @@ struct Inner {
     snapshots: sled::Tree,
     log: sled::Tree,
     access: access::AccessTrees,
+    rounds: rounds::RoundTrees,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -185,6 +188,7 @@ impl Store {
         let snapshots = db.open_tree("snapshots")?;
         let log = db.open_tree("log")?;
         let access = Store::access_trees(&db)?;
+        let rounds = Store::round_trees(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -193,6 +197,7 @@ impl Store {
                 snapshots,
                 log,
                 access,
+                rounds,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -276,6 +281,7 @@ impl Store {
         }
         self.inner.log.apply_batch(batch)?;
         self.delete_access(board)?;
+        self.delete_rounds(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)

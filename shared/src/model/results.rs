@@ -42,6 +42,49 @@ impl Board {
         log
     }
 
+    /// Puts the `rounds` and `decisions` maps back to exactly `results` and `decisions`
+    /// (the server's copy), removing any other entry: undoes what a client wrote there.
+    pub fn reset_results(
+        &self,
+        txn: &mut TransactionMut,
+        results: &[&RoundResult],
+        decisions: &[Decision],
+    ) {
+        let want_rounds: BTreeMap<&str, String> = results
+            .iter()
+            .map(|r| {
+                (
+                    r.round.id.as_str(),
+                    serde_json::to_string(r).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let want_decisions: BTreeMap<&str, String> = decisions
+            .iter()
+            .map(|d| (d.id.as_str(), serde_json::to_string(d).unwrap_or_default()))
+            .collect();
+        for (map, want) in [
+            (&self.rounds, want_rounds),
+            (&self.decisions, want_decisions),
+        ] {
+            let extra: Vec<String> = map
+                .keys(txn)
+                .filter(|k| !want.contains_key(k))
+                .map(str::to_owned)
+                .collect();
+            for key in extra {
+                map.remove(txn, &key);
+            }
+            for (key, json) in want {
+                let same =
+                    matches!(map.get(txn, key), Some(Out::Any(Any::String(s))) if *s == *json);
+                if !same {
+                    map.insert(txn, key, json);
+                }
+            }
+        }
+    }
+
     /// The root maps the server alone writes, for its watch on them.
     pub fn results_roots(&self) -> [&yrs::MapRef; 2] {
         [&self.rounds, &self.decisions]
