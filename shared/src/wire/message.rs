@@ -72,6 +72,9 @@ impl Limits {
 }
 
 /// One decoded message.
+// Round messages make Huddle's variant the largest; messages live briefly on the stack, one
+// frame's worth at a time, so they are not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// "Here is my state vector, send me what I miss."
