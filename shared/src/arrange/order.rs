@@ -13,7 +13,7 @@ pub(super) fn sorted<'a>(key: SortKey, pieces: &[Piece<'a>]) -> Vec<Piece<'a>> {
     if key == SortKey::Votes {
         let mut pieces = reading_order(pieces);
         // A stable sort: equal counts stay in reading order.
-        pieces.sort_by(|a, b| b.votes.cmp(&a.votes));
+        pieces.sort_by_key(|p| std::cmp::Reverse(p.votes));
         return pieces;
     }
     let mut pieces = pieces.to_vec();

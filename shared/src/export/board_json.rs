@@ -6,6 +6,12 @@
 //! refer to items by id) and writes every item through the model ([`Board::restore_item`]).
 //! The file is untrusted: its size, item count, ids, text lengths and numbers are checked
 //! before anything is written.
+//!
+//! Round results and the decision log are exported too (`rounds` and `decisions`, left out
+//! when empty) and read back by [`parse_board_json`], but [`restore_board`] does not write
+//! them: an import is a new board, which starts its own rounds and its own log, and those
+//! maps are the server's to write (its round and decision ids would collide with copied
+//! ones). The file keeps them for the record.
 
 use serde::{Deserialize, Serialize};
 use yrs::TransactionMut;
@@ -157,7 +163,7 @@ fn check(board: &BoardSnapshot) -> Result<(), (Option<String>, String)> {
 
 /// Writes a checked board into `board` (a fresh one): every item under its own id, the meta
 /// with `title` and `created_at` given by the caller (an import is a new board), the template
-/// name kept. Fails, having maybe written part, only on a value [`parse_board_json`] did not
+/// name kept; round results and decisions are not written (see the module docs). Fails, having maybe written part, only on a value [`parse_board_json`] did not
 /// check; callers write into a throwaway document, so nothing half-written is ever stored.
 pub fn restore_board(
     board: &Board,

@@ -25,6 +25,10 @@
 //!   release slices, in order, one per line. They carry what no story row can, steps and
 //!   slices that hold no story yet, so Huddle's own import gives back an equal map. Jira
 //!   ignores them unless mapped.
+//! - `Votes`, only when the team dot-voted on a story of the file: the dots from the story's
+//!   latest revealed dot vote (empty for a story no vote included, and on epic rows). Jira's
+//!   importer skips a column left unmapped, or maps it to a number custom field; Huddle's own
+//!   import ignores it (the votes belong to the board's rounds, not to the stories).
 //! - `Labels`, repeated once per tag: Jira's importer takes several columns of the same
 //!   name as several values of a multi-value field.
 
@@ -33,7 +37,7 @@ use crate::storymap::StoryMap;
 
 use super::markdown::number;
 
-/// The columns before the repeated `Labels`.
+/// The columns before `Votes` and the repeated `Labels`.
 pub(super) const COLUMNS: [&str; WIDTH] = [
     "Issue Id",
     "Issue Type",
@@ -53,8 +57,10 @@ pub(super) const COLUMNS: [&str; WIDTH] = [
     "Map Slices",
 ];
 
-/// How many columns come before the repeated `Labels`.
+/// How many columns come before `Votes` and the repeated `Labels`.
 const WIDTH: usize = 16;
+/// The column of dots, written after [`COLUMNS`] when any story was voted on.
+const VOTES: &str = "Votes";
 
 /// The Jira issue type written for epics (activities).
 pub(super) const EPIC: &str = "Epic";
@@ -65,7 +71,8 @@ pub(super) const STORY: &str = "Story";
 pub fn jira_csv(board: &BoardSnapshot) -> String {
     let maps = StoryMap::all(board);
     let mut epics: Vec<[String; WIDTH]> = Vec::new();
-    let mut stories: Vec<([String; WIDTH], &[String])> = Vec::new();
+    let mut stories: Vec<([String; WIDTH], Option<u32>, &[String])> = Vec::new();
+    let votes = board.votes();
     let mut next_id = 1;
     for map in &maps {
         let mut epic_ids = Vec::new();
@@ -126,22 +133,33 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
                 row[11] = id.clone();
             }
             row[12] = f.persona.clone().unwrap_or_default();
-            stories.push((row, &story.tags));
+            stories.push((row, votes.get(story_id).copied(), &story.tags));
         }
     }
-    let labels = stories.iter().map(|(_, t)| t.len()).max().unwrap_or(0);
+    let labels = stories.iter().map(|(_, _, t)| t.len()).max().unwrap_or(0);
+    let voted = stories.iter().any(|(_, v, _)| v.is_some());
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = COLUMNS
         .iter()
         .copied()
+        .chain(voted.then_some(VOTES))
         .chain(std::iter::repeat_n("Labels", labels));
     // Writing to a Vec cannot fail, and every row has the header's length.
     let _ = writer.write_record(header);
-    let rows = epics.into_iter().map(|row| (row, &[][..])).chain(stories);
-    for (rank, (mut row, tags)) in rows.enumerate() {
+    let rows = epics
+        .into_iter()
+        .map(|row| (row, None, &[][..]))
+        .chain(stories);
+    for (rank, (mut row, dots, tags)) in rows.enumerate() {
         row[13] = (rank + 1).to_string();
+        let dots = voted.then(|| dots.map(|n| n.to_string()).unwrap_or_default());
         let padded = (0..labels).map(|i| tags.get(i).map_or("", String::as_str));
-        let _ = writer.write_record(row.iter().map(String::as_str).chain(padded));
+        let _ = writer.write_record(
+            row.iter()
+                .map(String::as_str)
+                .chain(dots.as_deref())
+                .chain(padded),
+        );
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()

@@ -3,9 +3,16 @@
 //!
 //! The order is exactly [`StoryMap::stories_in_order`], so the Markdown reads like the map
 //! from top-left to bottom-right, slice by slice: the order a team would build it in.
+//!
+//! A story the team dot-voted on says so ("4 votes", from its latest revealed dot vote).
+//! After the maps come the board's round results and its decision log (`results`), when it
+//! has any.
 
 use std::fmt::Write;
 
+use std::collections::HashMap;
+
+use super::results::{votes_phrase, write_decisions, write_results};
 use crate::model::{BoardSnapshot, ItemSnapshot};
 use crate::storymap::{StoryMap, Totals};
 
@@ -17,13 +24,21 @@ pub fn markdown(board: &BoardSnapshot) -> String {
     if maps.is_empty() {
         out.push_str("\n_This board has no story map._\n");
     }
+    let votes = board.votes();
     for map in &maps {
-        write_map(&mut out, board, map);
+        write_map(&mut out, board, map, &votes);
     }
+    write_results(&mut out, board);
+    write_decisions(&mut out, &board.decisions);
     out
 }
 
-fn write_map(out: &mut String, board: &BoardSnapshot, map: &StoryMap) {
+fn write_map(
+    out: &mut String,
+    board: &BoardSnapshot,
+    map: &StoryMap,
+    votes: &HashMap<String, u32>,
+) {
     let _ = writeln!(out, "\n## {}", one_line(&map.title));
     for (r, release) in map.releases.iter().enumerate() {
         let _ = writeln!(
@@ -46,7 +61,7 @@ fn write_map(out: &mut String, board: &BoardSnapshot, map: &StoryMap) {
                 let _ = writeln!(out, "\n##### {}\n", one_line(&step.name));
                 for id in &step.cells[r] {
                     if let Some(story) = board.items.get(id) {
-                        write_story(out, story);
+                        write_story(out, story, votes.get(id).copied());
                     }
                 }
             }
@@ -65,7 +80,9 @@ fn totals(t: &Totals) -> String {
     s
 }
 
-fn write_story(out: &mut String, story: &ItemSnapshot) {
+/// One story: its title, then its facts ("3 pt · Feature · Done · 4 votes"); `votes` is
+/// `None` for a story no revealed dot vote included.
+fn write_story(out: &mut String, story: &ItemSnapshot, votes: Option<u32>) {
     let f = &story.story;
     let mut facts = Vec::new();
     if let Some(e) = f.estimate {
@@ -85,6 +102,9 @@ fn write_story(out: &mut String, story: &ItemSnapshot) {
     }
     if let Some(p) = f.persona.as_deref().filter(|p| !p.trim().is_empty()) {
         facts.push(format!("for {}", one_line(p)));
+    }
+    if let Some(n) = votes {
+        facts.push(votes_phrase(n));
     }
     let _ = writeln!(
         out,

@@ -12,7 +12,10 @@
 //! # Layout
 //!
 //! - this file: [`Format`], [`ImportError`], [`slug`].
-//! - `markdown`: [`markdown`], every story map as an ordered backlog.
+//! - `markdown`: [`markdown`], every story map as an ordered backlog (with each story's
+//!   dots).
+//! - `results`: the Markdown's "Results" (dots, fist to five and dissent, impact/effort per
+//!   note) and "Decisions" (the decision log) sections.
 //! - `jira_csv`: [`jira_csv`], the stories as rows Jira's CSV importer reads.
 //! - `board_json`: [`board_json`] and [`parse_board_json`]/[`restore_board`], the whole board.
 //! - `csv_reader`: a strict CSV reader that reports line and column.
@@ -26,6 +29,7 @@ mod import_csv;
 mod jira_csv;
 mod markdown;
 mod outline;
+mod results;
 
 pub use board_json::{
     BOARD_FORMAT_VERSION, BoardExport, MAX_BOARD_ITEMS, MAX_JSON_BYTES, board_json,
