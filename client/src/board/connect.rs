@@ -161,6 +161,10 @@ pub async fn connect(
             }
         }),
         on_role_changed: Box::new(role::reload),
+        on_round: Box::new({
+            let handle = handle.clone();
+            move |news| handle.with(move |s| super::rounds::on_news(s, news))
+        }),
     };
     let conn = Connection::start(board, board_id, &guest, events, &store, !role.may_edit())?;
     let presence_conn = conn.clone();

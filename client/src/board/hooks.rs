@@ -13,6 +13,8 @@
 //! - `storyMaps()`: every story map (`StoryMap` JSON: activities, steps, cells, releases,
 //!   totals) with `screen`: its layout in client coordinates (see [`super::storymap::hooks`])
 //! - `setCamera(x, y, zoom)`: shows world point `(x, y)` at the centre at `zoom`
+//! - `rounds()`: `{open: [RoundView], active, story, results: {id: RoundResult},
+//!   decisions: [Decision], votes: {item: dots}}` (see [`super::rounds`])
 //! - `setStoryFilter({tag, type, persona})`: the story-map filter (for the filter bar's tests)
 
 use std::rc::{Rc, Weak};
@@ -95,6 +97,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         })
     });
     set(&hooks, "selection", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| to_js(&super::rounds::hook_json(s)))
+    });
+    set(&hooks, "rounds", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
     let f =

@@ -126,6 +126,12 @@ fn down(s: &mut State, e: &Event) {
     if may_edit && hit.is_none() && map_drag::press(s, world, at) {
         return;
     }
+    // A dot vote: a click on one of its items is a dot (Shift or Alt: one fewer).
+    if let Some(id) = &hit
+        && super::rounds::click_item(s, id, e.shift_key() || e.alt_key())
+    {
+        return;
+    }
     match hit {
         Some(id) => {
             if !s.selection.contains(&id) {

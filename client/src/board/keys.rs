@@ -9,7 +9,7 @@ use web_sys::{Event, KeyboardEvent};
 
 use super::input::Tool;
 use super::{
-    Page, State, actions, arrange, clipboard, editor, help, story_panel, storymap, toolbar,
+    Page, State, actions, arrange, clipboard, editor, help, rounds, story_panel, storymap, toolbar,
 };
 use crate::dom::{self, Listener};
 
@@ -50,6 +50,10 @@ pub enum Action {
     Collapse,
     /// Open or close the story panel (the selected note's estimate, type, status...).
     StoryDetails,
+    /// The Vote dialog: start a round on the selection (owners and editors).
+    Vote,
+    /// Open or close the results and decision log panel.
+    Decisions,
 }
 
 impl Action {
@@ -67,6 +71,7 @@ impl Action {
                 | Action::Help
                 | Action::Escape
                 | Action::Collapse
+                | Action::Decisions
         )
     }
 }
@@ -126,6 +131,33 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Space+drag, middle drag, wheel", "Pan"),
     ("Ctrl+wheel, pinch, + / -", "Zoom"),
     ("Shift+1 / Shift+0", "Zoom to fit / zoom to 100%"),
+    (
+        "V",
+        "Vote: start a round (dot vote, fist to five, planning poker, impact/effort) on the \
+         selection, a selected frame's notes, or the whole board",
+    ),
+    (
+        "Click / Shift+click or Alt+click",
+        "During a dot vote: a dot on an item of the round / take one off",
+    ),
+    (
+        "D / Shift+D",
+        "During a dot vote: a dot on each selected item / take one off",
+    ),
+    ("0 – 5", "During a fist to five: show that many fingers"),
+    (
+        "1 – 9, 0",
+        "During planning poker: pick the card with that key (shown on the card)",
+    ),
+    (", / .", "During planning poker: previous / next story"),
+    (
+        "Tab",
+        "Reach the round bar's cards, pickers, Reveal and Cancel",
+    ),
+    (
+        "L",
+        "Results and decision log: spreads, Accept, Re-run, dissent, Record decision",
+    ),
     ("?", "This help"),
 ];
 
@@ -173,6 +205,8 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "m" | "M" => Action::NewStoryMap,
         "e" | "E" => Action::Collapse,
         "i" | "I" => Action::StoryDetails,
+        "v" | "V" => Action::Vote,
+        "l" | "L" => Action::Decisions,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -258,6 +292,8 @@ pub fn run(s: &mut State, action: Action) {
         }
         Action::Collapse => storymap::actions::toggle_selected(s),
         Action::StoryDetails => story_panel::toggle(s),
+        Action::Vote => rounds::open_vote_dialog(s),
+        Action::Decisions => rounds::toggle_panel(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];
@@ -355,6 +391,11 @@ fn key_down(s: &mut State, e: &KeyboardEvent) {
         return;
     }
     let ctrl = e.ctrl_key() || e.meta_key();
+    // An open round's keys (cards, dots, poker's stories) come before the board's.
+    if !ctrl && !e.alt_key() && rounds::key(s, &e.key()) {
+        e.prevent_default();
+        return;
+    }
     if let Some(action) = action(&e.key(), &e.code(), ctrl, e.shift_key(), e.alt_key()) {
         e.prevent_default();
         run(s, action);
@@ -413,6 +454,9 @@ mod tests {
         assert_eq!(a("m", "KeyM", false, false), Some(Action::NewStoryMap));
         assert_eq!(a("E", "KeyE", false, true), Some(Action::Collapse));
         assert_eq!(a("i", "KeyI", false, false), Some(Action::StoryDetails));
+        assert_eq!(a("v", "KeyV", false, false), Some(Action::Vote));
+        assert_eq!(a("V", "KeyV", true, false), Some(Action::Paste));
+        assert_eq!(a("l", "KeyL", false, false), Some(Action::Decisions));
         assert_eq!(action("z", "KeyZ", true, false, true), None);
     }
 

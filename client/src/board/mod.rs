@@ -29,6 +29,7 @@ mod paint;
 mod peers;
 mod render;
 mod role;
+mod rounds;
 mod scene;
 mod share;
 mod stats;
@@ -122,6 +123,8 @@ pub struct State {
     /// The person's role on this board ([`State::may_edit`]): a viewer until the server (or,
     /// offline, the last thing it said) tells more.
     pub role: huddle_shared::access::Role,
+    /// Rounds: the open ones as the server shows them to this person, results, decisions.
+    pub rounds: rounds::Rounds,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -254,6 +257,7 @@ fn frame(page: &Page) {
     let start = stats::now();
     let state = &mut *s;
     state.catch_up();
+    rounds::catch_up(state);
     if state.scene.len() > 0 {
         state.loaded = true;
     }
@@ -293,6 +297,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
 
     let board = Board::new();
     let changes = Changes::observe(&board);
+    let rounds = rounds::Rounds::observe(&board);
     let undo = board.undo_manager(|| js_sys::Date::now() as u64);
     let guest = Guest::load();
     let page: Page = Rc::new_cyclic(|me| {
@@ -332,6 +337,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             story_panel: None,
             map_filter: None,
             role: huddle_shared::access::Role::Viewer,
+            rounds,
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -350,6 +356,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     help::install(&page)?;
     hooks::install(&page)?;
     story_panel::install(&page, &parts.stage)?;
+    rounds::install(&page, &parts.stage)?;
     menu::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);

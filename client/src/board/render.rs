@@ -46,6 +46,7 @@ pub fn draw(s: &mut State) -> bool {
         editor,
         presence,
         maps,
+        rounds,
         ..
     } = s;
     let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
@@ -137,6 +138,8 @@ pub fn draw(s: &mut State) -> bool {
     arrows(
         ctx, scene, view, cam.zoom, selection, dragged, offset, resized,
     );
+
+    super::rounds::draw(ctx, rounds, scene, visible, cam.zoom);
 
     // Our selection, and the resize handle of a single selected item.
     let z = cam.zoom;

@@ -30,6 +30,8 @@ pub struct Panel {
     persona: HtmlInputElement,
     description: HtmlTextAreaElement,
     error: Element,
+    /// Dissent from the note's latest fist to five (what would change people's minds).
+    dissent: Element,
     /// The note the panel shows, if any.
     showing: Option<String>,
     /// Opened with `I` or the toolbar (and not closed since).
@@ -129,6 +131,12 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         ],
         None,
     )?;
+    let dissent = child(
+        &root,
+        "div",
+        &[("id", "story-dissent"), ("class", "story-dissent")],
+        None,
+    )?;
     let weak = std::rc::Rc::downgrade(page);
     Listener::new(&close, "click", move |_| {
         if let Some(page) = weak.upgrade()
@@ -155,6 +163,7 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         persona,
         description,
         error,
+        dissent,
         showing: None,
         open: false,
     });
@@ -191,6 +200,10 @@ pub fn refresh(s: &mut State) {
     let fields = note
         .as_ref()
         .and_then(|id| s.board.story_fields(&s.board.doc().transact(), id).ok());
+    let dissent = note
+        .as_deref()
+        .map(|id| super::rounds::dissent_on(s, id))
+        .unwrap_or_default();
     let Some(panel) = s.story_panel.as_mut() else {
         return;
     };
@@ -205,6 +218,7 @@ pub fn refresh(s: &mut State) {
     }
     panel.showing = Some(id);
     panel.root.set_hidden(false);
+    show_dissent(&panel.dissent, &dissent);
     let focused = panel.root.owner_document().and_then(|d| d.active_element());
     let is_focused = |el: &Element| !switched && focused.as_ref() == Some(el);
     if !is_focused(&panel.estimate) {
@@ -229,6 +243,22 @@ pub fn refresh(s: &mut State) {
         panel
             .description
             .set_value(fields.description.as_deref().unwrap_or_default());
+    }
+}
+
+/// The dissent of the note's latest fist to five, named unless the round was anonymous.
+fn show_dissent(el: &Element, dissent: &[huddle_shared::rounds::Dissent]) {
+    el.set_text_content(None);
+    if dissent.is_empty() {
+        return;
+    }
+    let _ = child(el, "h3", &[], Some("Dissent"));
+    for d in dissent {
+        let text = match &d.name {
+            Some(name) => format!("{name}: {}", d.text),
+            None => d.text.clone(),
+        };
+        let _ = child(el, "p", &[], Some(&text));
     }
 }
 

@@ -49,6 +49,18 @@ const BUTTONS: &[(&str, &str, &str, Action)] = &[
         Action::StoryDetails,
     ),
     (
+        "vote",
+        "Vote",
+        "Start a round: vote, fist to five, poker (V)",
+        Action::Vote,
+    ),
+    (
+        "decisions",
+        "Decisions",
+        "Results and decision log (L)",
+        Action::Decisions,
+    ),
+    (
         "connect",
         "Arrow",
         "Arrow between two items (C)",

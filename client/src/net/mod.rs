@@ -70,6 +70,16 @@ impl Status {
     }
 }
 
+/// What the connection hears about rounds.
+#[derive(Debug)]
+pub enum RoundNews {
+    /// This connection said `Hello` (again, after a reconnect): what the page knew about
+    /// open rounds is stale; the server sends them afresh.
+    Hello,
+    /// Something the server said about rounds.
+    Event(huddle_shared::rounds::Event),
+}
+
 /// What the connection tells the view. Called with no borrow held, so they may call back in.
 pub struct Events {
     pub on_status: Box<dyn Fn(Status)>,
@@ -83,6 +93,8 @@ pub struct Events {
     pub on_unsent: Box<dyn Fn()>,
     /// The server closed the connection because our role changed (code 4001).
     pub on_role_changed: Box<dyn Fn()>,
+    /// Round news (see [`RoundNews`]), one at a time, in order.
+    pub on_round: Box<dyn Fn(RoundNews)>,
 }
 
 /// Close code of a connection whose person's role on the board changed (the server's
@@ -217,6 +229,12 @@ impl Connection {
         self.shared.session.borrow().peers()
     }
 
+    /// Sends a round request (see `huddle_shared::rounds::Command`); its number, which the
+    /// answer repeats, or `None` when the connection is not up.
+    pub fn send_round(&self, cmd: huddle_shared::rounds::Command) -> Option<u64> {
+        self.shared.session.borrow_mut().send_round(cmd)
+    }
+
     /// Sends the local edits made since the last call, then asks the server to confirm they
     /// are saved. Call after every local transaction.
     pub fn flush_local(&self) {
@@ -340,6 +358,9 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
     }
     if outcome.unsent {
         (shared.events.on_unsent)();
+    }
+    for news in outcome.rounds {
+        (shared.events.on_round)(news);
     }
     shared.emit_status(outcome.status);
 }

@@ -5,13 +5,14 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use huddle_shared::model::{Board, REMOTE_ORIGIN};
+use huddle_shared::rounds::{self, Command};
 use huddle_shared::wire::{self, HuddleMessage, Message};
 use huddle_shared::yrs::sync::Awareness;
 use huddle_shared::yrs::{ReadTxn, Transact};
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
-use super::{Socket, Status};
+use super::{RoundNews, Socket, Status};
 use crate::dom::{self, js_error, log_error};
 
 /// First reconnect delay: quick enough that a server restart goes unnoticed.
@@ -59,6 +60,11 @@ pub(super) struct Session {
     /// The person may not change this board (a viewer or commenter): nothing of the local
     /// copy is sent, and the server's sync step 1 is answered with an empty update.
     pub read_only: bool,
+    /// Number of the last round request sent (each request's answer repeats it).
+    round_req: u64,
+    /// The current socket said `Hello` (after answering the server's sync step 1), so it
+    /// gets round events and may send round requests.
+    said_hello: bool,
 }
 
 /// What handling a frame did that the view must hear about (once nothing is borrowed).
@@ -72,6 +78,8 @@ pub(super) struct Outcome {
     /// Read-only, and the local copy holds edits the server does not have (made before the
     /// role dropped, or offline): they stay here, unsent.
     pub unsent: bool,
+    /// Round news, in the order it came (a new `Hello`, the server's round events).
+    pub rounds: Vec<RoundNews>,
 }
 
 impl Session {
@@ -96,6 +104,8 @@ impl Session {
             last_heartbeat: 0.0,
             status: Status::Offline,
             read_only: false,
+            round_req: 0,
+            said_hello: false,
         }
     }
 
@@ -114,6 +124,7 @@ impl Session {
         self.last_received = now;
         self.last_heartbeat = now;
         self.answered = false;
+        self.said_hello = false;
         // Whatever is still queued goes out in our answer to the server's step 1.
         let mut queue = lock(&self.local_updates);
         if !queue.is_empty() {
@@ -190,6 +201,7 @@ impl Session {
                     .any(|(client, clock)| *clock > state_vector.get(client));
                 self.send(&wire::encode_sync_step2(&EMPTY_UPDATE));
                 self.unsaved = false;
+                self.say_hello(outcome);
             }
             Message::SyncStep1(state_vector) => {
                 let diff = self.board.doc().transact().encode_diff_v1(&state_vector);
@@ -200,6 +212,7 @@ impl Session {
                 if std::mem::take(&mut self.unsaved) {
                     outcome.status = self.request_save().or(outcome.status);
                 }
+                self.say_hello(outcome);
             }
             // An empty update (the usual answer to a heartbeat) changes nothing.
             Message::SyncStep2(update) | Message::Update(update) if update == EMPTY_UPDATE => {}
@@ -225,9 +238,40 @@ impl Session {
                     outcome.status = self.set_status(Status::Saved).or(outcome.status);
                 }
             }
-            Message::Huddle(HuddleMessage::SaveRequest { .. } | HuddleMessage::RoundRequest(_)) => {}
-            Message::Huddle(HuddleMessage::RoundEvent(_)) => {} // rounds: not yet
+            Message::Huddle(HuddleMessage::SaveRequest { .. } | HuddleMessage::RoundRequest(_)) => {
+            }
+            Message::Huddle(HuddleMessage::RoundEvent(event)) => {
+                outcome.rounds.push(RoundNews::Event(event));
+            }
         }
+    }
+
+    /// Once per socket, after the sync handshake: "I speak rounds" (the server then sends
+    /// the open rounds and their progress).
+    fn say_hello(&mut self, outcome: &mut Outcome) {
+        if self.said_hello {
+            return;
+        }
+        self.said_hello = true;
+        self.send_round_now(Command::Hello);
+        outcome.rounds.push(RoundNews::Hello);
+    }
+
+    /// Sends a round request; its number, or `None` when not connected (nothing is queued:
+    /// a vote cast while offline would be a surprise when it lands later).
+    pub fn send_round(&mut self, cmd: Command) -> Option<u64> {
+        if !self.is_open() || !self.said_hello {
+            return None;
+        }
+        Some(self.send_round_now(cmd))
+    }
+
+    fn send_round_now(&mut self, cmd: Command) -> u64 {
+        self.round_req += 1;
+        let req = self.round_req;
+        let message = HuddleMessage::RoundRequest(rounds::Request { req, cmd });
+        self.send(&wire::encode_huddle(&message));
+        req
     }
 
     /// Sends the queued local updates and a `SaveRequest` covering them.

@@ -1,0 +1,632 @@
+//! The side panel (`#rounds-panel`, `L` or the toolbar's *Decisions*): a revealed round's
+//! result as the document holds it, and the board's decision log.
+//!
+//! - Dot votes: the items by votes. Fist to five: the whole spread and the dissent. Poker:
+//!   each story's spread, the lowest and highest cards marked (they speak first), and for
+//!   owners and editors an *Accept* per card, which writes the estimate into the story (one
+//!   local transaction, one undo step) and tells the server (`Command::Accept`).
+//!   Impact/effort: each note's median and range on both axes.
+//! - *Re-run* opens the same round again; *Record decision* fills the log form from it.
+//! - Whoever showed 0 to 2 in a fist to five is asked "What would change your mind?" once.
+//! - The log lists every decision (time in your zone, who, what, result, dissent, the entry
+//!   it corrects); owners and editors add one (`Command::Decide`).
+//!
+//! The forms are built once (what someone is typing survives every update); only the
+//! result and the log's list are rebuilt.
+
+use huddle_shared::model::StoryFields;
+use huddle_shared::rounds::{Command, Kind, RoundResult, Status};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+
+use super::{bar, clock};
+use crate::board::{Page, State, role};
+use crate::dom::{Listener, button_of, child};
+
+pub fn build(page: &Page, stage: &Element) -> Result<Element, JsValue> {
+    let panel = child(
+        stage,
+        "aside",
+        &[
+            ("id", "rounds-panel"),
+            ("class", "rounds-panel"),
+            ("aria-label", "Results and decisions"),
+            ("hidden", ""),
+        ],
+        None,
+    )?;
+    let head = child(&panel, "div", &[("class", "story-head")], None)?;
+    child(&head, "h2", &[], Some("Results"))?;
+    child(
+        &head,
+        "button",
+        &[
+            ("type", "button"),
+            ("data-act", "close"),
+            ("title", "Close (L)"),
+            ("aria-label", "Close the results panel"),
+        ],
+        Some("×"),
+    )?;
+    child(&panel, "div", &[("id", "round-result")], None)?;
+    let dissent = child(
+        &panel,
+        "div",
+        &[
+            ("id", "dissent-box"),
+            ("class", "dissent-box"),
+            ("hidden", ""),
+        ],
+        None,
+    )?;
+    let label = child(
+        &dissent,
+        "label",
+        &[("for", "dissent-text")],
+        Some("What would change your mind?"),
+    )?;
+    let _ = label;
+    child(
+        &dissent,
+        "textarea",
+        &[("id", "dissent-text"), ("rows", "3"), ("maxlength", "500")],
+        None,
+    )?;
+    child(
+        &dissent,
+        "button",
+        &[
+            ("type", "button"),
+            ("data-act", "dissent"),
+            ("id", "dissent-send"),
+        ],
+        Some("Send"),
+    )?;
+    child(&panel, "h2", &[], Some("Decision log"))?;
+    child(
+        &panel,
+        "ol",
+        &[("id", "decision-list"), ("class", "decision-list")],
+        None,
+    )?;
+    let form = child(
+        &panel,
+        "div",
+        &[("id", "decision-form"), ("class", "decision-form edit")],
+        None,
+    )?;
+    child(
+        &form,
+        "label",
+        &[("for", "decision-text")],
+        Some("Record a decision"),
+    )?;
+    child(
+        &form,
+        "textarea",
+        &[
+            ("id", "decision-text"),
+            ("rows", "3"),
+            ("maxlength", "2000"),
+        ],
+        None,
+    )?;
+    let corrects = child(
+        &form,
+        "label",
+        &[("class", "vote-field")],
+        Some("Corrects entry # (optional)"),
+    )?;
+    child(
+        &corrects,
+        "input",
+        &[
+            ("id", "decision-corrects"),
+            ("type", "number"),
+            ("min", "1"),
+        ],
+        None,
+    )?;
+    child(
+        &form,
+        "button",
+        &[
+            ("type", "button"),
+            ("data-act", "decide"),
+            ("id", "decision-record"),
+        ],
+        Some("Record decision"),
+    )?;
+
+    let weak = std::rc::Rc::downgrade(page);
+    Listener::new(&panel, "click", move |e: Event| {
+        let Some(button) = button_of(&e) else {
+            return;
+        };
+        if let Some(page) = weak.upgrade()
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            clicked(&mut s, &button);
+        }
+    })?
+    .forever();
+    let weak = std::rc::Rc::downgrade(page);
+    Listener::new(&panel, "change", move |e: Event| {
+        let Some(select) = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+        else {
+            return;
+        };
+        if select.id() == "result-pick"
+            && let Some(page) = weak.upgrade()
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            s.rounds.shown = Some(select.value());
+            render(&mut s);
+        }
+    })?
+    .forever();
+    Ok(panel)
+}
+
+fn panel(s: &State) -> Option<Element> {
+    s.rounds.ui.as_ref().map(|u| u.panel.clone())
+}
+
+pub fn open(s: &mut State) {
+    if let Some(p) = panel(s) {
+        let _ = p.remove_attribute("hidden");
+    }
+}
+
+pub fn toggle(s: &mut State) {
+    if let Some(p) = panel(s) {
+        if p.has_attribute("hidden") {
+            let _ = p.remove_attribute("hidden");
+            render(s);
+        } else {
+            let _ = p.set_attribute("hidden", "");
+        }
+    }
+}
+
+fn value_of<T: JsCast>(s: &State, id: &str) -> Option<T> {
+    s.doc.get_element_by_id(id)?.dyn_into::<T>().ok()
+}
+
+fn clicked(s: &mut State, button: &Element) {
+    let shown = shown(s).map(|r| r.round.id.clone());
+    match button.get_attribute("data-act").as_deref() {
+        Some("close") => toggle(s),
+        Some("rerun") => {
+            if let Some(round) = shown {
+                super::send(s, Command::Rerun { round });
+            }
+        }
+        Some("accept") => {
+            if let (Some(round), Some(item), Some(card)) = (
+                shown,
+                button.get_attribute("data-item"),
+                button.get_attribute("data-card"),
+            ) {
+                accept(s, &round, &item, &card);
+            }
+        }
+        Some("record-from") => {
+            if let Some(text) = value_of::<HtmlTextAreaElement>(s, "decision-text")
+                && let Some(result) = shown.as_ref().and_then(|id| s.rounds.results.get(id))
+            {
+                let title = &result.round.settings.title;
+                let what = if title.is_empty() {
+                    result.round.settings.kind.label()
+                } else {
+                    title
+                };
+                text.set_value(&format!("{what}: "));
+                let _ = text.set_attribute("data-round", &result.round.id);
+                let _ = text.focus();
+            }
+        }
+        Some("decide") => decide(s),
+        Some("dissent") => {
+            let Some(field) = value_of::<HtmlTextAreaElement>(s, "dissent-text") else {
+                return;
+            };
+            let text = field.value().trim().to_owned();
+            let round = s
+                .rounds
+                .views
+                .values()
+                .find(|v| v.can_dissent)
+                .map(|v| v.round.id.clone());
+            if let (Some(round), false) = (round, text.is_empty()) {
+                if super::send(
+                    s,
+                    Command::Dissent {
+                        round: round.clone(),
+                        text,
+                    },
+                ) {
+                    field.set_value("");
+                    // Asked once: the server answers with a view that no longer asks.
+                    if let Some(v) = s.rounds.views.get_mut(&round) {
+                        v.can_dissent = false;
+                    }
+                    render(s);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Accepts `card` as `item`'s estimate: the story's estimate written in one local
+/// transaction (one undo step), then the server told.
+fn accept(s: &mut State, round: &str, item: &str, card: &str) {
+    let Some(points) = s
+        .rounds
+        .results
+        .get(round)
+        .and_then(|r| r.round.settings.scale.card(card))
+        .and_then(|c| c.points)
+    else {
+        role::notice(s, "That card has no points to accept.");
+        return;
+    };
+    let written = {
+        let mut txn = s.local_txn();
+        let fields = s.board.story_fields(&txn, item);
+        fields.and_then(|f| {
+            let fields = StoryFields {
+                estimate: Some(points),
+                ..f
+            };
+            s.board.set_story_fields(&mut txn, item, &fields)
+        })
+    };
+    match written {
+        Ok(()) => {
+            s.after_gesture();
+            super::send(
+                s,
+                Command::Accept {
+                    round: round.to_owned(),
+                    item: item.to_owned(),
+                    card: card.to_owned(),
+                },
+            );
+        }
+        Err(err) => role::notice(s, &format!("Could not write the estimate: {err}")),
+    }
+}
+
+fn decide(s: &mut State) {
+    let Some(field) = value_of::<HtmlTextAreaElement>(s, "decision-text") else {
+        return;
+    };
+    let text = field.value().trim().to_owned();
+    if text.is_empty() {
+        role::notice(s, "Write what was decided first.");
+        return;
+    }
+    let round = field.get_attribute("data-round");
+    let corrects_field = value_of::<HtmlInputElement>(s, "decision-corrects");
+    let number = corrects_field
+        .as_ref()
+        .map(|f| f.value())
+        .unwrap_or_default();
+    let corrects = match number.trim() {
+        "" => None,
+        n => match s
+            .rounds
+            .decisions
+            .iter()
+            .find(|d| number_of(&d.id) == n.trim_start_matches('0'))
+        {
+            Some(d) => Some(d.id.clone()),
+            None => {
+                role::notice(s, &format!("There is no decision #{n} to correct."));
+                return;
+            }
+        },
+    };
+    if super::send(
+        s,
+        Command::Decide {
+            text,
+            round,
+            corrects,
+        },
+    ) {
+        field.set_value("");
+        let _ = field.remove_attribute("data-round");
+        if let Some(f) = corrects_field {
+            f.set_value("");
+        }
+    }
+}
+
+/// A decision's number as people say it: its id without the zero padding.
+fn number_of(id: &str) -> &str {
+    let n = id.trim_start_matches('0');
+    if n.is_empty() { "0" } else { n }
+}
+
+fn shown(s: &State) -> Option<&RoundResult> {
+    let r = &s.rounds;
+    r.shown
+        .as_ref()
+        .and_then(|id| r.results.get(id))
+        .filter(|res| res.round.status == Status::Revealed)
+        .or_else(|| r.latest())
+}
+
+/// Rebuilds the result and the log's list.
+pub fn render(s: &mut State) {
+    let Some(p) = panel(s) else {
+        return;
+    };
+    if let Ok(Some(box_)) = p.query_selector("#round-result") {
+        box_.set_text_content(None);
+        let _ = result(s, &box_);
+    }
+    if let Ok(Some(list)) = p.query_selector("#decision-list") {
+        list.set_text_content(None);
+        let _ = log(s, &list);
+    }
+    let asks = s.rounds.views.values().any(|v| v.can_dissent);
+    if let Ok(Some(d)) = p.query_selector("#dissent-box") {
+        let _ = if asks {
+            d.remove_attribute("hidden")
+        } else {
+            d.set_attribute("hidden", "")
+        };
+    }
+}
+
+fn result(s: &State, box_: &Element) -> Result<(), JsValue> {
+    let Some(res) = shown(s) else {
+        child(
+            box_,
+            "p",
+            &[("class", "muted")],
+            Some("No round has been revealed yet."),
+        )?;
+        return Ok(());
+    };
+    let mut revealed: Vec<&RoundResult> = s
+        .rounds
+        .results
+        .values()
+        .filter(|r| r.round.status == Status::Revealed)
+        .collect();
+    revealed.sort_by_key(|r| std::cmp::Reverse(r.round.closed_at.unwrap_or(r.round.opened_at)));
+    if revealed.len() > 1 {
+        let pick = child(
+            box_,
+            "select",
+            &[("id", "result-pick"), ("aria-label", "Which round")],
+            None,
+        )?;
+        for r in &revealed {
+            let label = format!(
+                "{} {} · {}",
+                r.round.settings.kind.label(),
+                r.round.settings.title,
+                clock::local(r.round.closed_at.unwrap_or(r.round.opened_at))
+            );
+            let mut attrs = vec![("value", r.round.id.as_str())];
+            if r.round.id == res.round.id {
+                attrs.push(("selected", ""));
+            }
+            child(&pick, "option", &attrs, Some(&label))?;
+        }
+    }
+    let round = &res.round;
+    let _ = box_.set_attribute("data-round", &round.id);
+    let _ = box_.set_attribute("data-kind", bar::kind_name(round.settings.kind));
+    let mut head = round.settings.kind.label().to_owned();
+    if !round.settings.title.is_empty() {
+        head = format!("{head}: {}", round.settings.title);
+    }
+    child(box_, "h3", &[], Some(&head))?;
+    let closed = round.closed_at.map(clock::local).unwrap_or_default();
+    let mut who = format!("{} voted, revealed {closed}", res.voters);
+    if res.by_deadline {
+        who.push_str(" (at its deadline)");
+    }
+    if !res.participants.is_empty() {
+        who = format!("{who}: {}", res.participants.join(", "));
+    }
+    child(box_, "p", &[("class", "muted")], Some(&who))?;
+    let list = child(box_, "ul", &[("class", "result-items")], None)?;
+    let mut items: Vec<(&String, &huddle_shared::rounds::ItemResult)> = res.items.iter().collect();
+    if round.settings.kind == Kind::Dots {
+        items.sort_by_key(|(_, r)| std::cmp::Reverse(r.votes));
+    } else {
+        items.sort_by_key(|(id, _)| round.targets.iter().position(|t| t == *id));
+    }
+    for (id, r) in items {
+        let li = child(&list, "li", &[("data-item", id)], None)?;
+        child(
+            &li,
+            "span",
+            &[("class", "result-name")],
+            Some(&bar::item_text(s, id)),
+        )?;
+        match round.settings.kind {
+            Kind::Dots => {
+                child(
+                    &li,
+                    "span",
+                    &[("class", "result-votes")],
+                    Some(&format!("{} dots", r.votes)),
+                )?;
+            }
+            Kind::FistToFive => spread(&li, r, &[])?,
+            Kind::Poker => {
+                let outliers: Vec<&str> = [r.low.as_deref(), r.high.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                spread(&li, r, &outliers)?;
+                if let Some(card) = res.accepted.get(id) {
+                    child(
+                        &li,
+                        "span",
+                        &[("class", "result-accepted")],
+                        Some(&format!("Accepted: {card}")),
+                    )?;
+                }
+                if s.may_edit() {
+                    for card in r.spread.keys() {
+                        let has_points = round
+                            .settings
+                            .scale
+                            .card(card)
+                            .is_some_and(|c| c.points.is_some());
+                        if has_points {
+                            child(
+                                &li,
+                                "button",
+                                &[
+                                    ("type", "button"),
+                                    ("data-act", "accept"),
+                                    ("data-item", id),
+                                    ("data-card", card),
+                                    ("class", "accept"),
+                                ],
+                                Some(&format!("Accept {card}")),
+                            )?;
+                        }
+                    }
+                }
+            }
+            Kind::ImpactEffort => {
+                for (axis, stat) in [("Impact", r.impact), ("Effort", r.effort)] {
+                    if let Some(st) = stat {
+                        let text = format!("{axis} {} ({}–{})", st.median, st.min, st.max);
+                        child(&li, "span", &[("class", "result-stat")], Some(&text))?;
+                    }
+                }
+            }
+        }
+    }
+    if !res.dissent.is_empty() {
+        child(
+            box_,
+            "h4",
+            &[],
+            Some("Dissent: what would change their mind"),
+        )?;
+        let ul = child(box_, "ul", &[("class", "dissent-list")], None)?;
+        for d in &res.dissent {
+            let text = match &d.name {
+                Some(name) => format!("{name}: {}", d.text),
+                None => d.text.clone(),
+            };
+            child(&ul, "li", &[], Some(&text))?;
+        }
+    }
+    if s.may_edit() {
+        let row = child(box_, "div", &[("class", "result-actions")], None)?;
+        child(
+            &row,
+            "button",
+            &[
+                ("type", "button"),
+                ("data-act", "rerun"),
+                ("id", "round-rerun"),
+            ],
+            Some("Re-run"),
+        )?;
+        child(
+            &row,
+            "button",
+            &[
+                ("type", "button"),
+                ("data-act", "record-from"),
+                ("id", "record-from"),
+            ],
+            Some("Record decision…"),
+        )?;
+    }
+    Ok(())
+}
+
+/// How many chose each value, the outliers marked.
+fn spread(
+    li: &Element,
+    r: &huddle_shared::rounds::ItemResult,
+    outliers: &[&str],
+) -> Result<(), JsValue> {
+    let row = child(li, "span", &[("class", "result-spread")], None)?;
+    for (value, n) in &r.spread {
+        let class = if outliers.contains(&value.as_str()) {
+            "spread outlier"
+        } else {
+            "spread"
+        };
+        let shown = if value == "coffee" { "☕" } else { value };
+        child(
+            &row,
+            "span",
+            &[("class", class), ("data-value", value)],
+            Some(&format!("{shown}: {n}")),
+        )?;
+    }
+    Ok(())
+}
+
+fn log(s: &State, list: &Element) -> Result<(), JsValue> {
+    if s.rounds.decisions.is_empty() {
+        child(
+            list,
+            "li",
+            &[("class", "muted")],
+            Some("No decision recorded yet."),
+        )?;
+    }
+    for d in s.rounds.decisions.iter().rev() {
+        let li = child(list, "li", &[("data-decision", &d.id)], None)?;
+        let head = format!("#{} · {} · {}", number_of(&d.id), clock::local(d.at), d.by);
+        child(&li, "div", &[("class", "muted")], Some(&head))?;
+        child(&li, "div", &[("class", "decision-text")], Some(&d.text))?;
+        if !d.result.is_empty() {
+            child(&li, "div", &[("class", "decision-result")], Some(&d.result))?;
+        }
+        if !d.participants.is_empty() {
+            child(
+                &li,
+                "div",
+                &[("class", "muted")],
+                Some(&format!("With {}", d.participants.join(", "))),
+            )?;
+        } else if d.voters > 0 {
+            child(
+                &li,
+                "div",
+                &[("class", "muted")],
+                Some(&format!("{} took part", d.voters)),
+            )?;
+        }
+        for dissent in &d.dissent {
+            let text = match &dissent.name {
+                Some(name) => format!("Dissent, {name}: {}", dissent.text),
+                None => format!("Dissent: {}", dissent.text),
+            };
+            child(&li, "div", &[("class", "decision-dissent")], Some(&text))?;
+        }
+        if let Some(old) = &d.corrects {
+            child(
+                &li,
+                "div",
+                &[("class", "muted")],
+                Some(&format!("Corrects #{}", number_of(old))),
+            )?;
+        }
+    }
+    Ok(())
+}
