@@ -13,7 +13,7 @@ use crate::rounds::{Decision, RoundResult};
 pub struct BoardSnapshot {
     pub meta: MetaSnapshot,
     pub items: BTreeMap<String, ItemSnapshot>,
-    /// Results of revealed (and cancelled) rounds, by round id.
+    /// Results of revealed rounds, by round id (a cancelled round leaves none).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rounds: BTreeMap<String, RoundResult>,
     /// The decision log, oldest first.
