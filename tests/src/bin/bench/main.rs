@@ -4,7 +4,7 @@
 //!
 //! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client`,
 //! `storymap`, `disk` (the default run: these five) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
-//! `w3`, `w4`, `w5`, `w6`, `w7`, `w8` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
+//! `w3`, `w4`, `w5`, `w6`, `w7`, `w8`, and issue 12's `vote` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
 //! `--server`, `--compare`, `--baseline-bin PATH`, `--huddle-arg ARG`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
 //! remaining scenarios have run.
@@ -30,6 +30,9 @@ Scenarios:
   w1 .. w8                      issue 5's load scenarios, run only when named:
                                 w1 hot room, w2 big room, w3 many rooms, w4 cold load,
                                 w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
+  vote                          issue 12: a dot vote of 200 people on 100 notes in W1's
+                                room (three runs: W1 alone, with the 200 present, voting;
+                                --secs sets W1's window, the vote scales to fit)
 Options of the load scenarios:
   --secs N          sending window instead of the scenario's default
   --full            w3 at 1,000 boards x 5 clients (default 200 x 5)

@@ -43,6 +43,7 @@ pub fn run_w5(session: &mut Session) -> anyhow::Result<bool> {
         // Only Huddle has "saved" (the others would get a message they do not know).
         save_every: session.server.is_huddle().then_some(SAVE_EVERY),
         restart_after: None,
+        vote: None,
         apply: Apply::Now,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;

@@ -41,6 +41,7 @@ pub fn run_w2(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: false,
         save_every: None,
         restart_after: None,
+        vote: None,
         apply: Apply::Later,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;

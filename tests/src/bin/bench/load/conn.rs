@@ -118,6 +118,20 @@ pub async fn connect(
     framing: &Framing,
     slow: bool,
 ) -> anyhow::Result<Ws> {
+    connect_as(addr, path, framing, slow, &[]).await
+}
+
+/// [`connect`] with extra request headers: a person's `Cookie` (the voters of the `vote`
+/// scenario are each their own person, as each browser is).
+pub async fn connect_as(
+    addr: SocketAddr,
+    path: &str,
+    framing: &Framing,
+    slow: bool,
+    headers: &[(&str, &str)],
+) -> anyhow::Result<Ws> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
     if !addr.ip().is_loopback() {
         anyhow::bail!("the load generator only talks to loopback addresses");
     }
@@ -135,9 +149,15 @@ pub async fn connect(
     let config = WebSocketConfig::default()
         .read_buffer_size(if slow { SLOW_BUFFER } else { READ_BUFFER })
         .write_buffer_size(0);
-    let url = format!("ws://{addr}{path}");
+    let mut request = format!("ws://{addr}{path}").into_client_request()?;
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            HeaderName::from_bytes(name.as_bytes())?,
+            HeaderValue::from_str(value)?,
+        );
+    }
     let (stream, _) =
-        tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
+        tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
     Ok(Ws {
         stream,
         framing: framing.clone(),

@@ -93,6 +93,7 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: false,
         save_every: None,
         restart_after: None,
+        vote: None,
         apply: Apply::Now,
     };
     let board = board_id(0);

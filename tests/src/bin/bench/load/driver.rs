@@ -21,6 +21,7 @@ use super::restart;
 use super::seed;
 use super::server::Server;
 use super::verify::{self, Verdict};
+use super::vote;
 pub use super::workload::{Workload, board_id, expected_deliveries};
 use super::{ysweet, yws};
 
@@ -112,6 +113,8 @@ pub struct Run {
     pub counters: Vec<(&'static str, f64)>,
     /// What W6's kill and restart found.
     pub restart: Option<restart::Restarted>,
+    /// What the voters and the facilitator saw (the `vote` scenario).
+    pub vote: Option<vote::Outcome>,
     pub verdict: Verdict,
     /// The server's data directory, stopped and kept until the run is dropped (W8 reads the
     /// soaked board from it); `None` only while the run is being assembled.
@@ -162,6 +165,7 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
         let (start_ns, slow_closed_at_ns) = (window.start_ns, window.slow_closed_at_ns);
         let generator_lag = window.generator_lag;
         let (counters, restart) = (std::mem::take(&mut window.counters), window.restart.take());
+        let vote = window.vote.take();
         anyhow::Ok(Run {
             workload: w.clone(),
             server: kind,
@@ -175,6 +179,7 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
             generator_lag,
             counters,
             restart,
+            vote,
             verdict,
             data: None,
         })
@@ -195,6 +200,7 @@ struct Window {
     generator: (Reading, Reading),
     counters: Vec<(&'static str, f64)>,
     restart: Option<restart::Restarted>,
+    vote: Option<vote::Outcome>,
 }
 
 type Driven = (Vec<Outcome>, Arc<Shared>, Option<IdleMemory>, Window);
@@ -269,6 +275,19 @@ async fn drive(
         });
     }
 
+    // The vote's people join the first board (they close by themselves when sending ends).
+    let voting = match w.vote {
+        Some(plan) => {
+            progress(
+                w,
+                &format!("{} voters and the facilitator joining", plan.voters),
+            );
+            let board = board_id(0);
+            Some(vote::Room::join(plan, w.duration, server, &board, &shared).await?)
+        }
+        None => None,
+    };
+
     // Send for the duration.
     progress(w, &format!("sending for {} s", w.duration.as_secs()));
     let start = tokio::time::Instant::now() + START_DELAY;
@@ -324,6 +343,10 @@ async fn drive(
         "participants to stop",
     )
     .await?;
+    let vote = match voting {
+        Some(room) => Some(room.finish().await?),
+        None => None,
+    };
     let mut lag = probe.await.unwrap_or_default();
 
     // Drain: wait until every receiver holds every edit sent to its board.
@@ -360,6 +383,7 @@ async fn drive(
         generator: (generator_start, generator_end),
         counters,
         restart: restarted,
+        vote,
     };
     Ok((outcomes, shared, memory, window))
 }

@@ -45,6 +45,7 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: true,
         save_every: None,
         restart_after: None,
+        vote: None,
         apply: Apply::Now,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;

@@ -45,8 +45,13 @@
 //!   `taskset`, boards on disk, markdown.
 //! - [`hot_room`] (W1, W7), [`big_room`] (W2), [`many_rooms`] (W3), [`cold_join`] (W4),
 //!   [`big_board`] (W5), [`restart`] (W6), [`drag_soak`] (W8): the scenarios.
+//! - `vote` (issue 12): a dot vote of 200 people on 100 notes in W1's room, against W1 alone
+//!   in the same invocation: [`ballots`] (what each voter casts, when), [`voter`] and
+//!   [`facilitator`] (their connections), [`vote`] (the group the driver adds to a run),
+//!   [`vote_report`] (the scenario and its figures).
 
 mod admin;
+mod ballots;
 mod baseline;
 mod big_board;
 mod big_room;
@@ -54,6 +59,7 @@ mod cold_join;
 mod conn;
 mod drag_soak;
 mod driver;
+mod facilitator;
 mod hot_room;
 mod latency;
 mod ledger;
@@ -70,6 +76,9 @@ mod restart;
 mod seed;
 mod server;
 mod verify;
+mod vote;
+mod vote_report;
+mod voter;
 mod workload;
 mod ysweet;
 mod yws;
@@ -78,7 +87,7 @@ pub use options::Options;
 use options::ServerKind;
 
 /// The load scenarios (they run in the order they are named).
-pub const SCENARIOS: [&str; 8] = ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"];
+pub const SCENARIOS: [&str; 9] = ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "vote"];
 
 /// State shared by the load scenarios of one invocation.
 pub struct Session {
@@ -183,6 +192,7 @@ impl Session {
             "w4" => cold_join::run_w4(self),
             "w7" => hot_room::run_w7(self),
             "w8" => drag_soak::run_w8(self),
+            "vote" => vote_report::run_vote(self),
             other => anyhow::bail!("{other:?} is not a load scenario"),
         }
     }

@@ -47,6 +47,12 @@ pub struct Stats {
     /// The participant's own edits sent back to it by the server (y-websocket sends every
     /// update to every connection of the room, its sender's included); not deliveries.
     pub echoes: u64,
+    /// Live updates the server itself wrote (since issue 12: a revealed round's result in
+    /// the board's `rounds` map); not edits of anyone's, not timed as such.
+    pub server_writes: u64,
+    /// When the first of those arrived (ledger time): the `vote` scenario's reveal reaching
+    /// this participant.
+    pub results_at_ns: Option<u64>,
     /// The first few errors in full.
     pub errors: Vec<String>,
     pub error_count: u64,
@@ -228,6 +234,11 @@ impl Replica {
             .iter()
             .map(|(c, clock)| (*c, *clock))
             .collect();
+        // A writer that is none of the participants: the server, writing a round's result.
+        let stranger = firsts.iter().any(|(c, _)| {
+            c.get() != crate::fixtures::FIXTURE_CLIENT && self.member(c.get(), ledger).is_none()
+        });
+        let results_before = stranger.then(|| self.results());
         // Per client, the end of the clocks this update inserted.
         let (ends, pending) = {
             let mut txn = self.board.doc().transact_mut_with(REMOTE);
@@ -248,6 +259,14 @@ impl Replica {
                 continue;
             }
             let Some(member) = self.member(client.get(), ledger) else {
+                if results_before
+                    .as_ref()
+                    .is_some_and(|before| *before != self.results())
+                {
+                    self.stats.server_writes += 1;
+                    self.stats.results_at_ns.get_or_insert(at_ns);
+                    continue;
+                }
                 self.stats.error(format!(
                     "live update from client {} who is not in this board",
                     client.get()
@@ -391,6 +410,11 @@ impl Replica {
                     .push(micros_between(sent, at_ns));
             }
         }
+    }
+
+    /// The round results in the board (written by the server only).
+    fn results(&self) -> std::collections::BTreeMap<String, huddle_shared::rounds::RoundResult> {
+        self.board.round_results(&self.board.doc().transact())
     }
 
     /// Offset in the room of the participant using `client`, if it is in this board.

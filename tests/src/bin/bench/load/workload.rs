@@ -28,6 +28,9 @@ pub struct Workload {
     /// Kills the server (SIGKILL) this long into the sending window and restarts it on the
     /// same data directory (W6, see [`restart`]).
     pub restart_after: Option<Duration>,
+    /// Voters and a facilitator in the first board, voting while the run sends (the `vote`
+    /// scenario, see [`vote`](super::vote)).
+    pub vote: Option<super::vote::Plan>,
     /// When receivers integrate live updates (W2's big room: after the run).
     pub apply: Apply,
 }
