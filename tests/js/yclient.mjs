@@ -14,6 +14,11 @@
 //
 // Environment: HUDDLE_KEY, if set, is passed as the `key` URL parameter
 // (`params: { key }`): a share link's key, or the server's admin key.
+//
+// Every binary frame the peer receives is recorded as it came (for the rounds
+// secrecy tests: `dump_received`), and Huddle's round events in it are decoded
+// (`wait_for_round_event`); `send_round` sends a raw round request, which a
+// stock client never does.
 // Exit code 0 on success; on any error or timeout a message goes to stderr
 // and the exit code is 1.
 
@@ -39,6 +44,59 @@ console.warn = (...args) => {
   const at = text.indexOf('Permission denied')
   if (at >= 0) denials.push(text.slice(text.indexOf('\n', at) + 1))
   toStderr(...args)
+}
+
+// Huddle's custom message type and its round sub-kinds (shared/src/wire/message.rs).
+const MSG_HUDDLE = 100
+const HUDDLE_ROUND_REQUEST = 2
+const HUDDLE_ROUND_EVENT = 3
+
+// Every binary frame received (copies, in order) and the round events in them.
+const received = []
+const roundEvents = []
+
+/** The round events in one frame (a frame may hold several messages). */
+function roundEventsIn (bytes) {
+  const out = []
+  const dec = decoding.createDecoder(bytes)
+  try {
+    while (decoding.hasContent(dec)) {
+      const type = decoding.readVarUint(dec)
+      if (type === 0) { // sync: step, payload
+        decoding.readVarUint(dec)
+        decoding.readVarUint8Array(dec)
+      } else if (type === 1) { // awareness
+        decoding.readVarUint8Array(dec)
+      } else if (type === 2) { // auth: kind, reason
+        decoding.readVarUint(dec)
+        decoding.readVarString(dec)
+      } else if (type === 3) { // query awareness
+      } else if (type === MSG_HUDDLE) {
+        const body = decoding.createDecoder(decoding.readVarUint8Array(dec))
+        if (decoding.readVarUint(body) === HUDDLE_ROUND_EVENT) {
+          out.push(JSON.parse(new TextDecoder().decode(decoding.readVarUint8Array(body))))
+        }
+      } else {
+        break
+      }
+    }
+  } catch (e) {
+    console.error('yclient: unreadable frame:', e && e.message)
+  }
+  return out
+}
+
+/** The `ws` WebSocket, recording what it receives before y-websocket reads it. */
+class RecordingWebSocket extends WebSocket {
+  constructor (...args) {
+    super(...args)
+    this.addEventListener('message', (ev) => {
+      if (typeof ev.data === 'string') return
+      const bytes = new Uint8Array(ev.data).slice()
+      received.push(bytes)
+      roundEvents.push(...roundEventsIn(bytes))
+    })
+  }
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
@@ -155,7 +213,7 @@ async function main () {
   const provider = new WebsocketProvider(url, board, doc, {
     disableBc: true,
     params,
-    WebSocketPolyfill: WebSocket
+    WebSocketPolyfill: RecordingWebSocket
   })
   provider.on('status', (e) => debug('status', e.status))
   provider.on('sync', (s) => debug('sync', s))
@@ -365,6 +423,45 @@ async function main () {
       const n = need(s, 'count', 'number')
       await waitUntil(() => others().length === n, timeoutOf(s),
         () => `${others().length} other awareness states, want ${n}`)
+    },
+
+    // Sends `request` (a round request: {"req": 1, "op": "hello"}) as Huddle's
+    // custom message, as a page would.
+    async send_round (s) {
+      if (!s.request || typeof s.request !== 'object') throw new StepError('send_round needs "request"')
+      await waitSynced(timeoutOf(s))
+      const body = encoding.createEncoder()
+      encoding.writeVarUint(body, HUDDLE_ROUND_REQUEST)
+      encoding.writeVarUint8Array(body, new TextEncoder().encode(JSON.stringify(s.request)))
+      const enc = encoding.createEncoder()
+      encoding.writeVarUint(enc, MSG_HUDDLE)
+      encoding.writeVarUint8Array(enc, encoding.toUint8Array(body))
+      provider.ws.send(encoding.toUint8Array(enc))
+    },
+
+    // Waits for a round event whose fields include every field of `match`
+    // ({"ev": "ack", "req": 1}).
+    async wait_for_round_event (s) {
+      const want = s.match
+      if (!want || typeof want !== 'object') throw new StepError('wait_for_round_event needs "match"')
+      const fits = (e) => Object.keys(want).every((k) => deepEqual(e[k], want[k]))
+      await waitUntil(() => roundEvents.some(fits), timeoutOf(s),
+        () => `no round event like ${JSON.stringify(want)} in ${JSON.stringify(roundEvents)}`)
+    },
+
+    // Waits until root map `map` (e.g. "rounds") has at least `size` entries.
+    async wait_for_map_size (s) {
+      const name = need(s, 'map', 'string')
+      const size = need(s, 'size', 'number')
+      const map = doc.getMap(name)
+      await waitUntil(() => map.size >= size, timeoutOf(s),
+        () => `map ${name} has ${map.size} entries, want ${size}`)
+    },
+
+    // Prints {"frames": [hex, ...], "events": [...]}: every frame received so
+    // far, and the round events among them.
+    async dump_received () {
+      emit({ frames: received.map((b) => Buffer.from(b).toString('hex')), events: roundEvents })
     },
 
     async dump_awareness () {

@@ -18,6 +18,8 @@
 //!   and hand-crafted update v1 bytes.
 //! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
 //!   checks that the room (a [`Pair`] of good clients) and the server survived.
+//! - [`rounds`]: people with roles on a board, their tabs speaking rounds and recording every
+//!   byte they receive, and the search of those bytes for secrets (the rounds tests).
 //!
 //! [`Board`]: huddle_shared::model::Board
 //! [`Pair`]: refusal::Pair
@@ -29,6 +31,7 @@ pub mod http;
 pub mod js;
 pub mod person;
 pub mod refusal;
+pub mod rounds;
 pub mod server;
 pub mod visitor;
 
