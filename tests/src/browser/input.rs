@@ -170,6 +170,8 @@ fn key_code(key: &str) -> anyhow::Result<(String, u32)> {
         "?" => Some(("Slash", 191)),
         "[" => Some(("BracketLeft", 219)),
         "]" => Some(("BracketRight", 221)),
+        "," => Some(("Comma", 188)),
+        "." => Some(("Period", 190)),
         _ => None,
     };
     if let Some((code, vk)) = named {

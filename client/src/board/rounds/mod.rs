@@ -12,9 +12,10 @@
 //! - `ballot`: what a click, a key or a card does to the person's own ballot (pure);
 //! - `start`: the Vote dialog (`V`): kind, budget and cap, deck, anonymous, deadline, title;
 //! - `bar`: the open round's bar: progress, your dots, the deadline, Reveal and Cancel, the
-//!   card picker, poker's story stepper, impact/effort pickers;
+//!   story stepper for poker; `picker`: its cards and impact/effort pickers;
 //! - `panel`: the side panel (`L`): the latest results (spreads, outliers, Accept, Re-run,
-//!   dissent) and the decision log (Record decision);
+//!   dissent) and the decision log (Record decision); `result`: the result itself, and
+//!   poker's Accept;
 //! - `paint`: count badges, your own dots and the dissent mark on the canvas;
 //! - `clock`: times in the person's own time zone.
 
@@ -23,6 +24,8 @@ mod bar;
 mod clock;
 mod paint;
 mod panel;
+mod picker;
+mod result;
 mod start;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -11,16 +11,15 @@
 //! - The log lists every decision (time in your zone, who, what, result, dissent, the entry
 //!   it corrects); owners and editors add one (`Command::Decide`).
 //!
-//! The forms are built once (what someone is typing survives every update); only the
+//! `result` draws the result itself. The forms are built once (what someone is typing survives every update); only the
 //! result and the log's list are rebuilt.
 
-use huddle_shared::model::StoryFields;
-use huddle_shared::rounds::{Command, Kind, RoundResult, Status};
+use huddle_shared::rounds::{Command, RoundResult, Status};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
-use super::{bar, clock};
+use super::clock;
 use crate::board::{Page, State, role};
 use crate::dom::{Listener, button_of, child};
 
@@ -211,7 +210,7 @@ fn clicked(s: &mut State, button: &Element) {
                 button.get_attribute("data-item"),
                 button.get_attribute("data-card"),
             ) {
-                accept(s, &round, &item, &card);
+                super::result::accept(s, &round, &item, &card);
             }
         }
         Some("record-from") => {
@@ -259,46 +258,6 @@ fn clicked(s: &mut State, button: &Element) {
             }
         }
         _ => {}
-    }
-}
-
-/// Accepts `card` as `item`'s estimate: the story's estimate written in one local
-/// transaction (one undo step), then the server told.
-fn accept(s: &mut State, round: &str, item: &str, card: &str) {
-    let Some(points) = s
-        .rounds
-        .results
-        .get(round)
-        .and_then(|r| r.round.settings.scale.card(card))
-        .and_then(|c| c.points)
-    else {
-        role::notice(s, "That card has no points to accept.");
-        return;
-    };
-    let written = {
-        let mut txn = s.local_txn();
-        let fields = s.board.story_fields(&txn, item);
-        fields.and_then(|f| {
-            let fields = StoryFields {
-                estimate: Some(points),
-                ..f
-            };
-            s.board.set_story_fields(&mut txn, item, &fields)
-        })
-    };
-    match written {
-        Ok(()) => {
-            s.after_gesture();
-            super::send(
-                s,
-                Command::Accept {
-                    round: round.to_owned(),
-                    item: item.to_owned(),
-                    card: card.to_owned(),
-                },
-            );
-        }
-        Err(err) => role::notice(s, &format!("Could not write the estimate: {err}")),
     }
 }
 
@@ -354,7 +313,7 @@ fn number_of(id: &str) -> &str {
     if n.is_empty() { "0" } else { n }
 }
 
-fn shown(s: &State) -> Option<&RoundResult> {
+pub(super) fn shown(s: &State) -> Option<&RoundResult> {
     let r = &s.rounds;
     r.shown
         .as_ref()
@@ -370,7 +329,7 @@ pub fn render(s: &mut State) {
     };
     if let Ok(Some(box_)) = p.query_selector("#round-result") {
         box_.set_text_content(None);
-        let _ = result(s, &box_);
+        let _ = super::result::render(s, &box_);
     }
     if let Ok(Some(list)) = p.query_selector("#decision-list") {
         list.set_text_content(None);
@@ -384,200 +343,6 @@ pub fn render(s: &mut State) {
             d.set_attribute("hidden", "")
         };
     }
-}
-
-fn result(s: &State, box_: &Element) -> Result<(), JsValue> {
-    let Some(res) = shown(s) else {
-        child(
-            box_,
-            "p",
-            &[("class", "muted")],
-            Some("No round has been revealed yet."),
-        )?;
-        return Ok(());
-    };
-    let mut revealed: Vec<&RoundResult> = s
-        .rounds
-        .results
-        .values()
-        .filter(|r| r.round.status == Status::Revealed)
-        .collect();
-    revealed.sort_by_key(|r| std::cmp::Reverse(r.round.closed_at.unwrap_or(r.round.opened_at)));
-    if revealed.len() > 1 {
-        let pick = child(
-            box_,
-            "select",
-            &[("id", "result-pick"), ("aria-label", "Which round")],
-            None,
-        )?;
-        for r in &revealed {
-            let label = format!(
-                "{} {} · {}",
-                r.round.settings.kind.label(),
-                r.round.settings.title,
-                clock::local(r.round.closed_at.unwrap_or(r.round.opened_at))
-            );
-            let mut attrs = vec![("value", r.round.id.as_str())];
-            if r.round.id == res.round.id {
-                attrs.push(("selected", ""));
-            }
-            child(&pick, "option", &attrs, Some(&label))?;
-        }
-    }
-    let round = &res.round;
-    let _ = box_.set_attribute("data-round", &round.id);
-    let _ = box_.set_attribute("data-kind", bar::kind_name(round.settings.kind));
-    let mut head = round.settings.kind.label().to_owned();
-    if !round.settings.title.is_empty() {
-        head = format!("{head}: {}", round.settings.title);
-    }
-    child(box_, "h3", &[], Some(&head))?;
-    let closed = round.closed_at.map(clock::local).unwrap_or_default();
-    let mut who = format!("{} voted, revealed {closed}", res.voters);
-    if res.by_deadline {
-        who.push_str(" (at its deadline)");
-    }
-    if !res.participants.is_empty() {
-        who = format!("{who}: {}", res.participants.join(", "));
-    }
-    child(box_, "p", &[("class", "muted")], Some(&who))?;
-    let list = child(box_, "ul", &[("class", "result-items")], None)?;
-    let mut items: Vec<(&String, &huddle_shared::rounds::ItemResult)> = res.items.iter().collect();
-    if round.settings.kind == Kind::Dots {
-        items.sort_by_key(|(_, r)| std::cmp::Reverse(r.votes));
-    } else {
-        items.sort_by_key(|(id, _)| round.targets.iter().position(|t| t == *id));
-    }
-    for (id, r) in items {
-        let li = child(&list, "li", &[("data-item", id)], None)?;
-        child(
-            &li,
-            "span",
-            &[("class", "result-name")],
-            Some(&bar::item_text(s, id)),
-        )?;
-        match round.settings.kind {
-            Kind::Dots => {
-                child(
-                    &li,
-                    "span",
-                    &[("class", "result-votes")],
-                    Some(&format!("{} dots", r.votes)),
-                )?;
-            }
-            Kind::FistToFive => spread(&li, r, &[])?,
-            Kind::Poker => {
-                let outliers: Vec<&str> = [r.low.as_deref(), r.high.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                spread(&li, r, &outliers)?;
-                if let Some(card) = res.accepted.get(id) {
-                    child(
-                        &li,
-                        "span",
-                        &[("class", "result-accepted")],
-                        Some(&format!("Accepted: {card}")),
-                    )?;
-                }
-                if s.may_edit() {
-                    for card in r.spread.keys() {
-                        let has_points = round
-                            .settings
-                            .scale
-                            .card(card)
-                            .is_some_and(|c| c.points.is_some());
-                        if has_points {
-                            child(
-                                &li,
-                                "button",
-                                &[
-                                    ("type", "button"),
-                                    ("data-act", "accept"),
-                                    ("data-item", id),
-                                    ("data-card", card),
-                                    ("class", "accept"),
-                                ],
-                                Some(&format!("Accept {card}")),
-                            )?;
-                        }
-                    }
-                }
-            }
-            Kind::ImpactEffort => {
-                for (axis, stat) in [("Impact", r.impact), ("Effort", r.effort)] {
-                    if let Some(st) = stat {
-                        let text = format!("{axis} {} ({}–{})", st.median, st.min, st.max);
-                        child(&li, "span", &[("class", "result-stat")], Some(&text))?;
-                    }
-                }
-            }
-        }
-    }
-    if !res.dissent.is_empty() {
-        child(
-            box_,
-            "h4",
-            &[],
-            Some("Dissent: what would change their mind"),
-        )?;
-        let ul = child(box_, "ul", &[("class", "dissent-list")], None)?;
-        for d in &res.dissent {
-            let text = match &d.name {
-                Some(name) => format!("{name}: {}", d.text),
-                None => d.text.clone(),
-            };
-            child(&ul, "li", &[], Some(&text))?;
-        }
-    }
-    if s.may_edit() {
-        let row = child(box_, "div", &[("class", "result-actions")], None)?;
-        child(
-            &row,
-            "button",
-            &[
-                ("type", "button"),
-                ("data-act", "rerun"),
-                ("id", "round-rerun"),
-            ],
-            Some("Re-run"),
-        )?;
-        child(
-            &row,
-            "button",
-            &[
-                ("type", "button"),
-                ("data-act", "record-from"),
-                ("id", "record-from"),
-            ],
-            Some("Record decision…"),
-        )?;
-    }
-    Ok(())
-}
-
-/// How many chose each value, the outliers marked.
-fn spread(
-    li: &Element,
-    r: &huddle_shared::rounds::ItemResult,
-    outliers: &[&str],
-) -> Result<(), JsValue> {
-    let row = child(li, "span", &[("class", "result-spread")], None)?;
-    for (value, n) in &r.spread {
-        let class = if outliers.contains(&value.as_str()) {
-            "spread outlier"
-        } else {
-            "spread"
-        };
-        let shown = if value == "coffee" { "☕" } else { value };
-        child(
-            &row,
-            "span",
-            &[("class", class), ("data-value", value)],
-            Some(&format!("{shown}: {n}")),
-        )?;
-    }
-    Ok(())
 }
 
 fn log(s: &State, list: &Element) -> Result<(), JsValue> {
