@@ -230,6 +230,16 @@ async fn reveal(
     Ok(())
 }
 
+/// An impact/effort `Stat` as (median, min, max, n).
+fn stat(v: &Value) -> Option<(f64, u64, u64, u64)> {
+    Some((
+        v["median"].as_f64()?,
+        v["min"].as_u64()?,
+        v["max"].as_u64()?,
+        v["n"].as_u64()?,
+    ))
+}
+
 /// The value of column `name` in the CSV row whose line contains `needle`.
 fn csv_field(csv: &str, needle: &str, name: &str) -> anyhow::Result<String> {
     let split = |line: &str| -> Vec<String> {
@@ -326,11 +336,12 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
         targets == six,
         "the round is on {targets:?}, not the six notes"
     );
-    // Ann: three on idea 1. Ben: one on idea 1, two on idea 2. Cat: one each on ideas 3, 4
-    // and 5, after taking back a second dot on idea 4 with Shift+click.
+    // Ann: three on idea 1. Ben: one on idea 1, two on idea 2 (the second from the bar's
+    // list). Cat: one each on ideas 3, 4 and 5, after taking back a second dot on idea 4
+    // with Shift+click.
     let plan: [(&Person, &[(usize, u8)]); 3] = [
         (&ann, &[(0, 0), (0, 0), (0, 0)]),
-        (&ben, &[(0, 0), (1, 0), (1, 0)]),
+        (&ben, &[(0, 0), (1, 0)]),
         (
             &cat,
             &[(2, 0), (3, 0), (3, 0), (3, modifiers::SHIFT), (4, 0)],
@@ -339,6 +350,17 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
     for (p, clicks) in plan {
         for &(i, mods) in clicks {
             click_note(p, &notes[i], mods).await?;
+        }
+        if p.name == "Ben" {
+            p.wait("one dot left", &format!("{}?.left === 1", view(&dots)))
+                .await?;
+            p.page.click("#round-dot-list summary").await?;
+            p.page
+                .click(&format!(
+                    "#round-dot-list [data-dot=add][data-item={}]",
+                    json!(notes[1])
+                ))
+                .await?;
         }
         p.wait(
             "all three dots used",
@@ -474,7 +496,14 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
         )
         .await?;
     }
-    // The card's panel lists it.
+    // The proposal is marked, and the card's panel lists the dissent.
+    for p in everyone {
+        p.wait(
+            "the proposal marked for dissent",
+            &format!("huddle.rounds().dissented.includes({})", json!(proposal)),
+        )
+        .await?;
+    }
     click_note(&ben, &proposal, 0).await?;
     ben.page.press("i", 0).await?;
     ben.wait(
@@ -635,7 +664,60 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
     .await?;
     ann.wait_saved().await?;
 
-    // The Jira CSV export carries it.
+    // ---- Impact/effort on ideas 5 and 6: each person scores idea 5 with the pickers. -------
+    for p in everyone {
+        p.page.eval(CAMERA).await?;
+    }
+    click_note(&ann, &notes[4], 0).await?;
+    click_note(&ann, &notes[5], modifiers::SHIFT).await?;
+    ann.wait("ideas 5 and 6 selected", "huddle.selection().length === 2")
+        .await?;
+    let scored = open_round(&ann, &everyone, "impact_effort", "Worth it?").await?;
+    for (p, impact, effort) in [(&ann, 5, 1), (&ben, 4, 2), (&cat, 3, 3)] {
+        for (axis, value) in [("impact", impact), ("effort", effort)] {
+            p.page
+                .eval(&format!(
+                    "(() => {{ const s = document.querySelector('#round-scores [data-item={}][data-axis={axis}]');
+                        s.value = '{value}'; s.dispatchEvent(new Event('change', {{ bubbles: true }}));
+                        return true; }})()",
+                    json!(notes[4])
+                ))
+                .await?;
+            p.wait(
+                "the score kept",
+                &format!(
+                    "{}?.mine[{}]?.score?.{axis} === {value}",
+                    view(&scored),
+                    json!(notes[4])
+                ),
+            )
+            .await?;
+        }
+    }
+    ensure!(
+        dan.page
+            .eval("document.querySelectorAll('#round-scores select').length")
+            .await?
+            == 0,
+        "a viewer is offered score pickers"
+    );
+    reveal(&ann, &everyone, &scored, 3).await?;
+    let idea5 = cat
+        .page
+        .eval(&format!("{}.items[{}]", result(&scored), json!(notes[4])))
+        .await?;
+    ensure!(
+        stat(&idea5["impact"]) == Some((4.0, 3, 5, 3))
+            && stat(&idea5["effort"]) == Some((2.0, 1, 3, 3)),
+        "impact/effort result {idea5}"
+    );
+    dan.wait(
+        "the medians in the panel",
+        "document.querySelector('#round-result').innerText.includes('Impact 4 (3–5)')",
+    )
+    .await?;
+
+    // The Jira CSV export carries the estimates.
     let csv = http::get(
         server.addr(),
         &format!("/api/boards/{board}/export?format=csv"),
@@ -654,7 +736,7 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
     }
 
     // Dan never cast a ballot: every result counts three voters.
-    for id in [&dots, &fist, &poker] {
+    for id in [&dots, &fist, &poker, &scored] {
         let voters = dan.page.eval(&format!("{}.voters", result(id))).await?;
         ensure!(voters == 3, "round {id} counts {voters} voters");
     }

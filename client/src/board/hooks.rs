@@ -14,7 +14,8 @@
 //!   totals) with `screen`: its layout in client coordinates (see [`super::storymap::hooks`])
 //! - `setCamera(x, y, zoom)`: shows world point `(x, y)` at the centre at `zoom`
 //! - `rounds()`: `{open: [RoundView], active, story, results: {id: RoundResult},
-//!   decisions: [Decision], votes: {item: dots}}` (see [`super::rounds`])
+//!   decisions: [Decision], votes: {item: dots}, dissented: [notes marked for dissent]}`
+//!   (see [`super::rounds`])
 //! - `setStoryFilter({tag, type, persona})`: the story-map filter (for the filter bar's tests)
 
 use std::rc::{Rc, Weak};

@@ -152,7 +152,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     (", / .", "During planning poker: previous / next story"),
     (
         "Tab",
-        "Reach the round bar's cards, pickers, Reveal and Cancel",
+        "Reach the round bar's cards, pickers, dot list (\"Vote from a list\"), Reveal and Cancel",
     ),
     (
         "L",

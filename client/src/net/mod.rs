@@ -71,6 +71,8 @@ impl Status {
 }
 
 /// What the connection hears about rounds.
+// Passed along once per event, never stored in bulk: not boxed, as `wire::Message` is not.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum RoundNews {
     /// This connection said `Hello` (again, after a reconnect): what the page knew about

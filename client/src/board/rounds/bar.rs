@@ -102,6 +102,13 @@ fn clicked(s: &mut State, button: &Element) {
     };
     let round = view.round.id.clone();
     let item = current_item(&s.rounds, view);
+    if let (Some(how), Some(item)) = (
+        button.get_attribute("data-dot"),
+        button.get_attribute("data-item"),
+    ) {
+        super::click_item(s, &item, how == "remove");
+        return;
+    }
     if let Some(card) = button.get_attribute("data-card") {
         let choice = match view.round.settings.kind {
             Kind::FistToFive => card.parse::<u8>().ok().map(Choice::Fist),
@@ -213,10 +220,19 @@ pub fn render(s: &mut State) {
         .active_element()
         .filter(|el| bar.contains(Some(el)))
         .and_then(|el| el.get_attribute("data-key"));
+    // The dot list stays open across updates.
+    let list_open = bar
+        .query_selector("#round-dot-list[open]")
+        .ok()
+        .flatten()
+        .is_some();
     bar.set_text_content(None);
     let _ = bar.remove_attribute("hidden");
     let _ = bar.set_attribute("data-kind", kind_name(view.round.settings.kind));
     let _ = fill(s, &bar, &view);
+    if list_open && let Ok(Some(list)) = bar.query_selector("#round-dot-list") {
+        let _ = list.set_attribute("open", "");
+    }
     if let Some(key) = focused
         && let Ok(Some(el)) = bar.query_selector(&format!("[data-key=\"{key}\"]"))
         && let Ok(el) = el.dyn_into::<HtmlElement>()
@@ -320,6 +336,7 @@ fn fill(s: &State, bar: &Element, view: &RoundView) -> Result<(), JsValue> {
                     "Take all my dots back",
                 )?;
             }
+            super::picker::dot_list(s, bar, view)?;
         }
         Kind::FistToFive | Kind::Poker => super::picker::cards(s, bar, view)?,
         Kind::ImpactEffort => super::picker::scores(s, bar, view)?,

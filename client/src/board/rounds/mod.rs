@@ -194,7 +194,12 @@ fn on_event(s: &mut State, event: Event) {
                 r.shown = Some(id.clone());
                 panel::open(s);
             }
-            s.rounds.views.insert(id, view);
+            // A closed round is kept only while it asks this person for their dissent.
+            if open || view.can_dissent {
+                s.rounds.views.insert(id, view);
+            } else {
+                s.rounds.views.remove(&id);
+            }
         }
         Event::Progress { round, voted, of } => {
             if let Some(view) = r.views.get_mut(&round) {
@@ -406,5 +411,6 @@ pub fn hook_json(s: &State) -> serde_json::Value {
         "results": s.rounds.results,
         "decisions": s.rounds.decisions,
         "votes": s.rounds.votes,
+        "dissented": s.rounds.dissented,
     })
 }

@@ -37,7 +37,7 @@ pub fn draw(
         };
         let [x, y] = item.pos;
         let [w, h] = item.size;
-        if let Some(view) = active.filter(|v| v.round.targets.iter().any(|t| *t == item.id)) {
+        if let Some(view) = active.filter(|v| v.round.targets.contains(&item.id)) {
             ctx.set_stroke_style_str(TARGET_LINE);
             ctx.set_line_width(2.0 / z);
             let dash = js_sys::Array::of2(&(6.0 / z).into(), &(4.0 / z).into());

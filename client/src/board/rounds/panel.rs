@@ -240,21 +240,20 @@ fn clicked(s: &mut State, button: &Element) {
                 .values()
                 .find(|v| v.can_dissent)
                 .map(|v| v.round.id.clone());
-            if let (Some(round), false) = (round, text.is_empty()) {
-                if super::send(
-                    s,
-                    Command::Dissent {
-                        round: round.clone(),
-                        text,
-                    },
-                ) {
-                    field.set_value("");
-                    // Asked once: the server answers with a view that no longer asks.
-                    if let Some(v) = s.rounds.views.get_mut(&round) {
-                        v.can_dissent = false;
-                    }
-                    render(s);
+            let Some(round) = round.filter(|_| !text.is_empty()) else {
+                return;
+            };
+            let cmd = Command::Dissent {
+                round: round.clone(),
+                text,
+            };
+            if super::send(s, cmd) {
+                field.set_value("");
+                // Asked once: the prompt goes (a refusal is shown in the notice).
+                if let Some(v) = s.rounds.views.get_mut(&round) {
+                    v.can_dissent = false;
                 }
+                render(s);
             }
         }
         _ => {}

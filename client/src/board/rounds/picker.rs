@@ -1,6 +1,7 @@
 //! The bar's pickers: the cards of fist to five (0 to 5) and poker (the deck with "?" and
 //! coffee), each labelled with the digit key that picks it, for the one item the bar is on;
-//! and impact/effort's two 1-5 pickers per note. Which one is chosen comes from the
+//! impact/effort's two 1-5 pickers per note; and, for dot votes, the round's items as a list
+//! with a button to add and one to take back a dot each (the keyboard's way to vote). Which one is chosen comes from the
 //! person's own ballot, as the server last confirmed it (or as just cast).
 
 use huddle_shared::rounds::{Choice, Kind, RoundView};
@@ -146,6 +147,49 @@ pub fn scores(s: &State, bar: &Element, view: &RoundView) -> Result<(), JsValue>
                 }
                 child(&select, "option", &attrs, Some(&v))?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// Dot votes: every item of the round with your dots on it and buttons to add or take back
+/// one, folded away (clicking the items on the canvas is quicker with a pointer).
+pub fn dot_list(s: &State, bar: &Element, view: &RoundView) -> Result<(), JsValue> {
+    let list = child(
+        bar,
+        "details",
+        &[("id", "round-dot-list"), ("class", "round-scores")],
+        None,
+    )?;
+    child(
+        &list,
+        "summary",
+        &[("data-key", "dot-list")],
+        Some("Vote from a list"),
+    )?;
+    for item in &view.round.targets {
+        let row = child(&list, "div", &[("class", "round-score")], None)?;
+        let text = item_text(s, item);
+        child(&row, "span", &[], Some(&text))?;
+        let mine = ballot::dots_on(view, item).to_string();
+        child(&row, "output", &[("data-item", item)], Some(&mine))?;
+        for (how, label, sign) in [
+            ("add", "Add a dot to", "+"),
+            ("remove", "Take a dot off", "−"),
+        ] {
+            let title = format!("{label} {text}");
+            let key = format!("dot-{how}-{item}");
+            button(
+                &row,
+                &[
+                    ("data-dot", how),
+                    ("data-item", item),
+                    ("data-key", &key),
+                    ("title", &title),
+                    ("aria-label", &title),
+                ],
+                sign,
+            )?;
         }
     }
     Ok(())
