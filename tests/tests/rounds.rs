@@ -246,6 +246,9 @@ async fn a_person_is_one_voter_however_many_tabs() -> anyhow::Result<()> {
     let first = team.tab(&server, &cleo).await?;
     let second = team.tab(&server, &cleo).await?;
     let dans = team.tab(&server, &dan).await?;
+    // A viewer present is not someone who may vote.
+    let vic = team.member(&server, "viewer", "Vic Viewer").await?;
+    let _vics = team.tab(&server, &vic).await?;
     ensure!(first.cast(&round, dots([(a, 3)])).await? == Answer::Ack(None));
     ensure!(second.cast(&round, dots([(b, 2)])).await? == Answer::Ack(None));
     // The first tab is shown the ballot the second cast: it is the person's, not the tab's.
@@ -255,7 +258,7 @@ async fn a_person_is_one_voter_however_many_tabs() -> anyhow::Result<()> {
         .context("the first tab was not shown the second tab's ballot")?;
     ensure!(dans.cast(&round, dots([(a, 1)])).await? == Answer::Ack(None));
     let (voted, of) = owner.wait_voted(&round, 2).await?;
-    // Present and may vote: Olga, Cleo (two tabs), Dan.
+    // Present and may vote: Olga, Cleo (two tabs), Dan; not Vic, a viewer.
     ensure!(
         of == 3,
         "{voted} of {of}: a person with two tabs counted twice?"

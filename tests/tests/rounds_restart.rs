@@ -235,3 +235,74 @@ async fn a_round_with_a_deadline_closes_itself_across_a_restart() -> anyhow::Res
     );
     Ok(())
 }
+
+/// An acknowledged reveal survives `kill -9` right after it: the result is in the document
+/// when the server is back, and the round is no longer open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledged_reveal_survives_kill_9() -> anyhow::Result<()> {
+    let (mut server, _data) = TestServer::start()?;
+    let mut team = Team::start(&server, "Olga Owner").await?;
+    let owner = team.tab(&server, &team.owner).await?;
+    let a = add_notes(&owner, &["a"]).await?.remove(0);
+    let round = owner.open(Settings::new(Kind::Dots), &[&a]).await?;
+    ensure!(owner.cast(&round, dots([(a.as_str(), 3)])).await? == Answer::Ack(None));
+    owner.reveal(&round).await?;
+    server.kill9();
+    drop(owner);
+    server.restart()?;
+    team.owner.come_back(&server);
+
+    wait_no_open_round(&team.owner, &team.board).await?;
+    let tab = team.tab(&server, &team.owner).await?;
+    let result = tab.wait_result(&round).await?;
+    ensure!(
+        result.round.status == Status::Revealed && result.items[&a].votes == 3,
+        "{result:?}"
+    );
+    let again = tab.cast(&round, dots([(a.as_str(), 1)])).await?;
+    ensure!(
+        matches!(again, Answer::Refused(_)),
+        "a ballot in a revealed round after a restart: {again:?}"
+    );
+    Ok(())
+}
+
+/// In an anonymous round a person's ballot is filed under a salted hash of their id: after a
+/// restart their new ballot still replaces the old one (one voter), and their tab is shown it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_ballot_is_still_replaced_after_a_restart() -> anyhow::Result<()> {
+    let (mut server, _data) = TestServer::start()?;
+    let mut team = Team::start(&server, "Olga Owner").await?;
+    let mut cleo = team.member(&server, "commenter", "Cleo Commenter").await?;
+    let owner = team.tab(&server, &team.owner).await?;
+    let notes = add_notes(&owner, &["a", "b"]).await?;
+    let (a, b) = (notes[0].as_str(), notes[1].as_str());
+    let settings = Settings {
+        anonymous: true,
+        ..Settings::new(Kind::Dots)
+    };
+    let round = owner.open(settings, &[a, b]).await?;
+    let cleos = team.tab(&server, &cleo).await?;
+    ensure!(cleos.cast(&round, dots([(a, 3)])).await? == Answer::Ack(None));
+    drop((owner, cleos));
+    take_down(&mut server, Down::Graceful)?;
+    team.owner.come_back(&server);
+    cleo.come_back(&server);
+
+    let cleos = team.tab(&server, &cleo).await?;
+    cleos
+        .wait_view(&round, |v| v.mine == dots([(a, 3)]))
+        .await
+        .context("Cleo's anonymous ballot is not hers after the restart")?;
+    ensure!(cleos.cast(&round, dots([(b, 1)])).await? == Answer::Ack(None));
+    let owner = team.tab(&server, &team.owner).await?;
+    let (voted, _) = owner.wait_voted(&round, 1).await?;
+    ensure!(voted == 1);
+    owner.reveal(&round).await?;
+    let result = owner.wait_result(&round).await?;
+    ensure!(
+        result.voters == 1 && result.items[a].votes == 0 && result.items[b].votes == 1,
+        "the ballot before the restart still counts: {result:?}"
+    );
+    Ok(())
+}

@@ -288,9 +288,22 @@ impl Tab {
 
     /// Waits until `round`'s result is in this tab's replica.
     pub async fn wait_result(&self, round: &str) -> anyhow::Result<RoundResult> {
-        self.wait(|_| self.results().contains_key(round))
-            .await
-            .with_context(|| format!("no result of {round} in the document"))?;
+        self.wait_result_where(round, |_| true).await
+    }
+
+    /// Waits until `round`'s result in this tab's replica satisfies `pred`.
+    pub async fn wait_result_where(
+        &self,
+        round: &str,
+        pred: impl Fn(&RoundResult) -> bool,
+    ) -> anyhow::Result<RoundResult> {
+        let fits = || self.results().get(round).is_some_and(&pred);
+        self.wait(|_| fits()).await.with_context(|| {
+            format!(
+                "waiting for the result of {round} in the document; it is {:?}",
+                self.results().get(round)
+            )
+        })?;
         self.results().remove(round).context("vanished")
     }
 
