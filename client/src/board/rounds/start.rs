@@ -268,12 +268,12 @@ fn targets(s: &State, kind: Kind) -> (Vec<String>, Scope, Option<[f64; 4]>) {
     if s.selection.len() == 1
         && let Some(item) = s.selection.iter().next().and_then(|id| s.scene.get(id))
         && item.kind == ItemKind::Frame
-        && kind != Kind::Dots
     {
         one_frame = Some((item.id.clone(), item.rect()));
     }
     let (ids, scope): (Vec<String>, Scope) = if let Some((frame, _)) = &one_frame {
-        let contents = crate::board::actions::with_frame_contents(s, &s.selection);
+        let mut contents = crate::board::actions::with_frame_contents(s, &s.selection);
+        contents.retain(|id| id != frame);
         (contents, Scope::Frame(frame.clone()))
     } else if !s.selection.is_empty() {
         (s.selection.iter().cloned().collect(), Scope::Selection)
