@@ -18,7 +18,7 @@ use huddle_shared::model::NewNote;
 use huddle_shared::rounds::{Ballot, Choice};
 use serde_json::Value;
 
-pub use leaks::{Secret, find_secrets, split_at};
+pub use leaks::{Secret, ballot_secrets, find_secrets, labelled, sources, split_at};
 pub use tab::{Answer, Tab};
 
 use crate::server::TestServer;
@@ -109,6 +109,38 @@ pub async fn named(server: &TestServer, name: &str) -> anyhow::Result<Visitor> {
         res.body
     );
     Ok(person)
+}
+
+/// A person's identity as secrets: their name and person id.
+pub fn identity(name: &str, who: &Visitor) -> Vec<Secret> {
+    vec![
+        Secret::text(format!("{name}'s name"), name),
+        Secret::text(format!("{name}'s person id"), &who.id),
+    ]
+}
+
+/// Every HTTP answer about `board` that someone may ask for (the board, its open rounds, its
+/// decisions, every export, its access list, the board list), as `who`, labelled by request.
+pub async fn board_answers(who: &Visitor, board: &str) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for path in [
+        format!("/api/boards/{board}"),
+        format!("/api/boards/{board}/rounds"),
+        format!("/api/boards/{board}/decisions"),
+        format!("/api/boards/{board}/export.json"),
+        format!("/api/boards/{board}/export?format=json"),
+        format!("/api/boards/{board}/export?format=markdown"),
+        format!("/api/boards/{board}/export?format=csv"),
+        format!("/api/boards/{board}/access"),
+        "/api/boards".to_owned(),
+    ] {
+        let res = who.call("GET", &path, None).await?;
+        out.push((
+            format!("GET {path} as {} ({})", who.id, res.status),
+            res.body.into_bytes(),
+        ));
+    }
+    Ok(out)
 }
 
 /// Adds notes with `texts` on `tab`'s replica, waits until the server has them; their ids.

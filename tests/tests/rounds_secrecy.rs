@@ -12,12 +12,11 @@
 use anyhow::{Context, ensure};
 use huddle_shared::rounds::{Ballot, Command, Event, Kind, Scale, Settings};
 use huddle_tests::js;
-use huddle_tests::rounds::leaks::labelled;
 use huddle_tests::rounds::{
-    Answer, Secret, Tab, Team, add_notes, cards, dots, find_secrets, js_frames, split_at,
+    Answer, Secret, Tab, Team, add_notes, ballot_secrets, board_answers, cards, dots, find_secrets,
+    identity, js_frames, labelled, sources, split_at,
 };
 use huddle_tests::server::TestServer;
-use huddle_tests::visitor::Visitor;
 use serde_json::json;
 
 /// The text of the note the facilitator adds right before the reveal.
@@ -25,52 +24,6 @@ const REVEAL_MARKER: &str = "MARK-BEFORE-REVEAL-4qz";
 
 /// A custom deck whose labels occur nowhere else.
 const DECK: [&str; 8] = ["Q7x", "K9z", "J3w", "P5v", "M2q", "R8t", "W4k", "Z6y"];
-
-/// Every HTTP answer about the board that `who` may ask for, by path.
-async fn http_answers(who: &Visitor, board: &str) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    for path in [
-        format!("/api/boards/{board}"),
-        format!("/api/boards/{board}/rounds"),
-        format!("/api/boards/{board}/decisions"),
-        format!("/api/boards/{board}/export.json"),
-        format!("/api/boards/{board}/export?format=json"),
-        format!("/api/boards/{board}/export?format=markdown"),
-        format!("/api/boards/{board}/export?format=csv"),
-        format!("/api/boards/{board}/access"),
-        "/api/boards".to_owned(),
-    ] {
-        let res = who.call("GET", &path, None).await?;
-        out.push((
-            format!("GET {path} as {} ({})", who.id, res.status),
-            res.body.into_bytes(),
-        ));
-    }
-    Ok(out)
-}
-
-fn as_sources(answers: &[(String, Vec<u8>)]) -> Vec<(String, &[u8])> {
-    answers
-        .iter()
-        .map(|(l, b)| (l.clone(), b.as_slice()))
-        .collect()
-}
-
-/// The secrets a ballot holds: each of its choices.
-fn choices(whose: &str, ballot: &Ballot) -> Vec<Secret> {
-    ballot
-        .values()
-        .flat_map(|c| Secret::choice(whose, c))
-        .collect()
-}
-
-/// A person's identity as secrets: their name and person id.
-fn identity(name: &str, who: &Visitor) -> Vec<Secret> {
-    vec![
-        Secret::text(format!("{name}'s name"), name),
-        Secret::text(format!("{name}'s person id"), &who.id),
-    ]
-}
 
 /// The facilitator's recording with the marker put where she asked for the reveal: she added
 /// the marker note herself, so the server does not echo it to her.
@@ -155,12 +108,12 @@ async fn no_one_receives_another_persons_ballot_before_the_reveal() -> anyhow::R
         ("the JS peer", &js_ballot),
     ]
     .iter()
-    .flat_map(|(who, b)| choices(who, b))
+    .flat_map(|(who, b)| ballot_secrets(who, b))
     .collect();
     for who in [&team.owner, &cleo, &dan] {
-        let answers = http_answers(who, &team.board).await?;
+        let answers = board_answers(who, &team.board).await?;
         ensure_none(
-            find_secrets(as_sources(&answers), &everyone),
+            find_secrets(sources(&answers), &everyone),
             "a ballot in an HTTP answer during the open round",
         )?;
     }
@@ -182,7 +135,7 @@ async fn no_one_receives_another_persons_ballot_before_the_reveal() -> anyhow::R
             {
                 let mut s = [cleo_who.clone(), dan_who.clone()].concat();
                 for b in [&cleo_ballot, &dan_ballot, &js_ballot] {
-                    s.extend(choices("another person", b));
+                    s.extend(ballot_secrets("another person", b));
                 }
                 s
             },
@@ -190,21 +143,21 @@ async fn no_one_receives_another_persons_ballot_before_the_reveal() -> anyhow::R
         ("Cleo", cleo_tab.frames(), &cleo_ballot, {
             let mut s = dan_who.clone();
             for b in [&fay_ballot, &dan_ballot, &js_ballot] {
-                s.extend(choices("another person", b));
+                s.extend(ballot_secrets("another person", b));
             }
             s
         }),
         ("Dan", dan_tab.frames(), &dan_ballot, {
             let mut s = cleo_who.clone();
             for b in [&fay_ballot, &cleo_ballot, &js_ballot] {
-                s.extend(choices("another person", b));
+                s.extend(ballot_secrets("another person", b));
             }
             s
         }),
         ("the stock JS client", js_recording, &js_ballot, {
             let mut s = [cleo_who.clone(), dan_who.clone()].concat();
             for b in [&fay_ballot, &cleo_ballot, &dan_ballot] {
-                s.extend(choices("another person", b));
+                s.extend(ballot_secrets("another person", b));
             }
             s
         }),
@@ -215,7 +168,11 @@ async fn no_one_receives_another_persons_ballot_before_the_reveal() -> anyhow::R
     for (who, frames, own, secrets) in &recorders {
         let (before, after) = split_at(frames, REVEAL_MARKER);
         ensure!(!after.is_empty(), "{who} never received the marker note");
-        ensure_found(before, &choices(who, own), &format!("{who}'s own ballot"))?;
+        ensure_found(
+            before,
+            &ballot_secrets(who, own),
+            &format!("{who}'s own ballot"),
+        )?;
         ensure_none(
             find_secrets(labelled(who, before), secrets),
             &format!("{who} received another person's ballot before the reveal"),
@@ -304,12 +261,12 @@ async fn an_anonymous_round_never_names_its_voters() -> anyhow::Result<()> {
     fay_tab.wait_voted(&round, 3).await?;
     let all_dots: Vec<Secret> = voters
         .iter()
-        .flat_map(|(name, _, b)| choices(name, b))
+        .flat_map(|(name, _, b)| ballot_secrets(name, b))
         .collect();
     for who in [&team.owner, &cleo, &dan] {
-        let answers = http_answers(who, &team.board).await?;
+        let answers = board_answers(who, &team.board).await?;
         ensure_none(
-            find_secrets(as_sources(&answers), &all_dots),
+            find_secrets(sources(&answers), &all_dots),
             "a ballot in an HTTP answer during the open round",
         )?;
     }
@@ -366,14 +323,18 @@ async fn an_anonymous_round_never_names_its_voters() -> anyhow::Result<()> {
         let others: Vec<Secret> = voters
             .iter()
             .filter(|(name, ..)| name != who)
-            .flat_map(|(name, _, b)| choices(name, b))
+            .flat_map(|(name, _, b)| ballot_secrets(name, b))
             .collect();
         ensure_none(
             find_secrets(labelled(who, before), &others),
             &format!("{who} received another person's dots before the reveal"),
         )?;
         if let Some(own) = own {
-            ensure_found(before, &choices(who, own), &format!("{who}'s own ballot"))?;
+            ensure_found(
+                before,
+                &ballot_secrets(who, own),
+                &format!("{who}'s own ballot"),
+            )?;
         }
         // Not before, not after: no other voter's name or id, no one's dots once revealed.
         let other_names: Vec<Secret> = voters
@@ -393,14 +354,14 @@ async fn an_anonymous_round_never_names_its_voters() -> anyhow::Result<()> {
     // HTTP after the reveal and the decision; /access lists the board's people by right, so
     // it is left out of the names check.
     for who in [&team.owner, &cleo, &dan] {
-        let answers: Vec<_> = http_answers(who, &team.board)
+        let answers: Vec<_> = board_answers(who, &team.board)
             .await?
             .into_iter()
             .filter(|(path, _)| !path.contains("/access"))
             .collect();
         ensure_none(
             find_secrets(
-                as_sources(&answers),
+                sources(&answers),
                 &[names.clone(), all_dots.clone()].concat(),
             ),
             "an HTTP answer after an anonymous reveal",

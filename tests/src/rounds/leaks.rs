@@ -7,7 +7,7 @@
 //! events are JSON, exports are text), so a byte search finds them; each needle is also
 //! searched JSON-escaped, in case something wraps JSON in a JSON string.
 
-use huddle_shared::rounds::Choice;
+use huddle_shared::rounds::{Ballot, Choice};
 
 /// A value that must not reach someone, and what it is (for the failure message).
 #[derive(Debug, Clone)]
@@ -47,6 +47,14 @@ impl Secret {
         }
         out
     }
+}
+
+/// The secrets a ballot holds: each of its choices.
+pub fn ballot_secrets(whose: &str, ballot: &Ballot) -> Vec<Secret> {
+    ballot
+        .values()
+        .flat_map(|c| Secret::choice(whose, c))
+        .collect()
 }
 
 /// Where each of `secrets` occurs in `sources` (a label and its bytes): one line per hit,
@@ -91,6 +99,14 @@ pub fn labelled<'a>(who: &str, frames: &'a [Vec<u8>]) -> Vec<(String, &'a [u8])>
         .iter()
         .enumerate()
         .map(|(n, f)| (format!("{who}'s frame {n}"), f.as_slice()))
+        .collect()
+}
+
+/// Labelled answers (HTTP bodies) as sources for [`find_secrets`].
+pub fn sources(answers: &[(String, Vec<u8>)]) -> Vec<(String, &[u8])> {
+    answers
+        .iter()
+        .map(|(l, b)| (l.clone(), b.as_slice()))
         .collect()
 }
 
