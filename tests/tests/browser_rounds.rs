@@ -536,6 +536,52 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
     let decision = dan.page.eval("huddle.rounds().decisions[0]").await?;
     ensure!(decision["round"] == json!(fist), "decision {decision}");
 
+    // After talking, Ann re-runs it: a new round on the same proposal; this time nobody is
+    // at 2 or below, so the latest result has no dissent and the mark goes.
+    ann.page.click("#round-rerun").await?;
+    let again = ann
+        .wait(
+            "the re-run",
+            &format!(
+                "(() => {{ const a = huddle.rounds().active; return a !== {} && a; }})()",
+                json!(fist)
+            ),
+        )
+        .await?
+        .as_str()
+        .context("re-run id")?
+        .to_owned();
+    let rerun_of = ann
+        .page
+        .eval(&format!("{}.round.rerun_of", view(&again)))
+        .await?;
+    ensure!(rerun_of == json!(fist), "the re-run runs {rerun_of}");
+    for (p, key) in [(&ann, "4"), (&ben, "5"), (&cat, "3")] {
+        p.wait(
+            "the re-run",
+            &format!("huddle.rounds().active === {}", json!(again)),
+        )
+        .await?;
+        p.page.press(key, 0).await?;
+        p.wait(
+            "the card picked",
+            &format!(
+                "{}?.mine[{}]?.fist === {key}",
+                view(&again),
+                json!(proposal)
+            ),
+        )
+        .await?;
+    }
+    reveal(&ann, &everyone, &again, 3).await?;
+    for p in everyone {
+        p.wait(
+            "the dissent mark to go",
+            &format!("!huddle.rounds().dissented.includes({})", json!(proposal)),
+        )
+        .await?;
+    }
+
     // ---- Planning poker on two stories of a story map; Ann accepts 5 and 2. ---------------
     for p in everyone {
         look_at_map(p).await?;
