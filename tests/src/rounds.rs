@@ -215,7 +215,7 @@ pub fn js_frames(dump: &Value) -> anyhow::Result<Vec<Vec<u8>>> {
 }
 
 fn from_hex(hex: &str) -> anyhow::Result<Vec<u8>> {
-    ensure!(hex.len() % 2 == 0, "odd hex length");
+    ensure!(hex.len().is_multiple_of(2), "odd hex length");
     (0..hex.len())
         .step_by(2)
         .map(|i| {
