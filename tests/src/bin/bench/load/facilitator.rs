@@ -130,12 +130,11 @@ pub async fn run(seat: Seat, script: Script, vote: Arc<VoteShared>) -> Facilitat
                     Err(close) => { out.close = Some(close); break true; }
                 }
             }
-            seen = conn.next(&vote.run) => {
-                let seen = match seen {
+            seen = conn.next(&vote.run, out.round.as_deref()) => {
+                let (at, seen) = match seen {
                     Ok(seen) => seen,
                     Err(close) => { out.close = Some(close); break true; }
                 };
-                let at = ledger.now_ns();
                 for s in seen {
                     match s {
                         Seen::Step1 => if let Err(close) = conn.answer_step1().await {
@@ -147,12 +146,10 @@ pub async fn run(seat: Seat, script: Script, vote: Arc<VoteShared>) -> Facilitat
                                 Err(e) => out.error = Some(format!("facilitator: {e}")),
                             }
                         },
-                        Seen::Update(update) => {
-                            if let (Some(id), None) = (&out.round, &out.result)
-                                && let Some(result) = result_in(&update, id)
-                            {
+                        Seen::Result(update) => {
+                            if let (Some(id), None) = (&out.round, &out.result) {
                                 out.result_at_ns = Some(at);
-                                out.result = Some(result);
+                                out.result = result_in(&update, id);
                             }
                         }
                         Seen::Event(event) => match *event {

@@ -130,3 +130,58 @@ fn update_ahead(mode: Apply) {
     b.on_frame(&later, ledger.now_ns(), &ledger).expect("apply");
     assert_eq!(b.stats.error_count, 1);
 }
+
+/// The server's write of a revealed round's result (issue 12), as the room makes it: by the
+/// server's own client, on a replica of the same board.
+fn result_write(state: &[u8], round: &str) -> Vec<u8> {
+    use huddle_shared::rounds::{self, Kind, Round, Scope, Settings, Status};
+    let server = Board::with_client_id(42);
+    let update = wire::decode_update(state).expect("state");
+    server
+        .doc()
+        .transact_mut()
+        .apply_update(update)
+        .expect("apply");
+    let round = Round {
+        id: round.to_owned(),
+        settings: Settings::new(Kind::Dots),
+        targets: vec!["n1".into()],
+        scope: Scope::Selection,
+        area: None,
+        opened_by: "bench".into(),
+        opened_at: 1,
+        status: Status::Revealed,
+        closed_at: Some(2),
+        rerun_of: None,
+    };
+    let result = rounds::tally(&round, &[], false);
+    let mut txn = server.transact_mut();
+    server.write_round_result(&mut txn, &result);
+    wire::encode_update(&txn.encode_update_v1())
+}
+
+#[test]
+fn the_servers_result_write_is_counted_and_timed_and_a_strangers_edit_is_not() {
+    for mode in MODES {
+        let (ledger, _, mut b) = pair(mode);
+        let (_, state) = board_with_notes(3);
+        let frame = result_write(&state, "round-1");
+        b.on_frame(&frame, 7_000, &ledger).expect("apply");
+        b.settle().expect("settle");
+        assert_eq!(b.stats.server_writes, 1, "{mode:?}");
+        assert_eq!(b.stats.results_at_ns, Some(7_000));
+        assert!(b.stats.errors.is_empty(), "{:?}", b.stats.errors);
+        let results = b.board.round_results(&b.board.doc().transact());
+        assert!(results.contains_key("round-1"));
+        // Someone outside the board moving a note is still an error.
+        let mut stranger = Replica::new(5, 5..6, Apply::Now);
+        stranger
+            .on_frame(&wire::encode_sync_step2(&state), 0, &Ledger::new(6))
+            .expect("seed");
+        let outsider = stranger.edit(false, &Ledger::new(6)).expect("edit");
+        b.on_frame(&outsider, 8_000, &ledger).expect("apply");
+        b.settle().expect("settle");
+        assert_eq!(b.stats.server_writes, 1);
+        assert_eq!(b.stats.error_count, 1, "{mode:?}");
+    }
+}

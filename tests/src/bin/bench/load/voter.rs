@@ -83,8 +83,9 @@ pub enum Seen {
     Synced(Vec<u8>),
     /// Boxed: a round's view is large, and most frames are not events.
     Event(Box<Event>),
-    /// A live update not written by one of W1's participants: the server's own writes.
-    Update(Vec<u8>),
+    /// A live update not written by one of W1's participants that names the round: the
+    /// server's write of its result (the bytes are checked later, see [`result_in`]).
+    Result(Vec<u8>),
 }
 
 /// A connection that speaks rounds.
@@ -151,20 +152,36 @@ impl RoundConn {
         self.send(wire::encode_sync_step2(&nothing)).await
     }
 
-    /// Reads the next frame: what in it matters here (W1's moves and cursors are skipped by
-    /// their headers). Cancel-safe: nothing is sent here.
-    pub async fn next(&mut self, shared: &Shared) -> Result<Vec<Seen>, Close> {
+    /// Reads the next frame: when it arrived (ledger time, before any decoding) and what in
+    /// it matters here. W1's moves and cursors are skipped by their headers; an update by
+    /// anyone else is the result of `round` if its bytes name the round (a byte search: the
+    /// 200 voters share one core, and decoding the result's JSON in each before the next
+    /// could read its socket would time the generator, not the server). Cancel-safe:
+    /// nothing is sent here.
+    pub async fn next(
+        &mut self,
+        shared: &Shared,
+        round: Option<&str>,
+    ) -> Result<(u64, Vec<Seen>), Close> {
         let frame = match conn::next(&mut self.ws).await {
             Incoming::Frame(frame) => frame,
             Incoming::Closed(close) => return Err(close),
-            Incoming::Other => return Ok(Vec::new()),
+            Incoming::Other => return Ok((shared.ledger.now_ns(), Vec::new())),
+        };
+        let at = shared.ledger.now_ns();
+        let names_round = |bytes: &[u8]| {
+            round.is_some_and(|id| bytes.windows(id.len()).any(|w| w == id.as_bytes()))
         };
         match light::read(&frame) {
             Some(Light::Update { client, .. }) if shared.ledger.participant(client).is_some() => {
-                return Ok(Vec::new());
+                return Ok((at, Vec::new()));
             }
-            Some(Light::Awareness(_)) => return Ok(Vec::new()),
-            _ => {}
+            Some(Light::Update { payload, .. }) => {
+                let seen = names_round(payload).then(|| Seen::Result(payload.to_vec()));
+                return Ok((at, seen.into_iter().collect()));
+            }
+            Some(Light::Awareness(_)) => return Ok((at, Vec::new())),
+            None => {}
         }
         let messages = wire::decode_frame(&frame, &wire::Limits::default()).map_err(|e| Close {
             code: 0,
@@ -175,14 +192,14 @@ impl RoundConn {
             match message {
                 Message::SyncStep1(_) => seen.push(Seen::Step1),
                 Message::SyncStep2(update) => seen.push(Seen::Synced(update)),
-                Message::Update(update) => seen.push(Seen::Update(update)),
+                Message::Update(update) if names_round(&update) => seen.push(Seen::Result(update)),
                 Message::Huddle(HuddleMessage::RoundEvent(event)) => {
                     seen.push(Seen::Event(Box::new(event)))
                 }
                 _ => {}
             }
         }
-        Ok(seen)
+        Ok((at, seen))
     }
 
     pub async fn close(mut self) {
@@ -218,6 +235,8 @@ pub async fn run(index: usize, seat: Seat, vote: Arc<VoteShared>) -> VoterOutcom
     let mut round: Option<(String, Casts, Instant)> = None;
     let mut next_cast = 0;
     let mut cast_reqs: HashMap<u64, u64> = HashMap::new();
+    // The update taken for the result, checked once the run is over.
+    let mut result: Option<Vec<u8>> = None;
     let ended = loop {
         let due = round
             .as_ref()
@@ -238,23 +257,21 @@ pub async fn run(index: usize, seat: Seat, vote: Arc<VoteShared>) -> VoterOutcom
                 }
                 next_cast += 1;
             }
-            seen = conn.next(&vote.run) => {
-                let seen = match seen {
+            seen = conn.next(&vote.run, round.as_ref().map(|r| r.0.as_str())) => {
+                let (at, seen) = match seen {
                     Ok(seen) => seen,
                     Err(close) => { out.close = Some(close); break true; }
                 };
-                let at = ledger.now_ns();
                 for s in seen {
                     match s {
                         Seen::Step1 => if let Err(close) = conn.answer_step1().await {
                             out.close = Some(close);
                         },
                         Seen::Synced(_) => synced = true,
-                        Seen::Update(update) => {
-                            if let (Some((id, _, _)), None) = (&round, out.result_at_ns)
-                                && result_in(&update, id).is_some()
-                            {
+                        Seen::Result(update) => {
+                            if out.result_at_ns.is_none() {
                                 out.result_at_ns = Some(at);
+                                result = Some(update);
                             }
                         }
                         Seen::Event(event) => match *event {
@@ -300,6 +317,13 @@ pub async fn run(index: usize, seat: Seat, vote: Arc<VoteShared>) -> VoterOutcom
         vote.ended.fetch_add(1, Relaxed);
     }
     conn.close().await;
+    if let (Some(update), Some((id, _, _))) = (&result, &round)
+        && result_in(update, id).is_none()
+    {
+        out.error = Some(format!(
+            "voter {index}: the update taken for the result of round {id} does not hold it"
+        ));
+    }
     out
 }
 
