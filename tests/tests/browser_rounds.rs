@@ -35,6 +35,8 @@ const STORIES: [&str; 2] = ["Pay by card at checkout", "Refund a payment"];
 /// `setCamera` arguments: the middle of the three rows, small enough that the round bar at
 /// the top and the results panel at the right cover no note.
 const CAMERA: &str = "huddle.setCamera(-15, 100, 0.6)";
+/// The dot vote's deadline, as Ann (in New York) picks it: far enough not to close the round.
+const DEADLINE: &str = "2030-01-01T10:00";
 
 /// A fresh browser (a new person) on `url`, once the board is connected.
 async fn person_at(name: &'static str, url: &str) -> anyhow::Result<Person> {
@@ -84,6 +86,7 @@ async fn open_round(
     everyone: &[&Person],
     kind: &str,
     title: &str,
+    deadline: Option<&str>,
 ) -> anyhow::Result<String> {
     let before = facilitator.page.eval("huddle.rounds().active").await?;
     facilitator.page.press("v", 0).await?;
@@ -102,6 +105,16 @@ async fn open_round(
         ))
         .await?;
     facilitator.page.type_into("#vote-title", title).await?;
+    if let Some(deadline) = deadline {
+        // A `datetime-local` field takes no typed characters over CDP: set it as a picker does.
+        facilitator
+            .page
+            .eval(&format!(
+                "document.querySelector('#vote-deadline').value = {}; true",
+                json!(deadline)
+            ))
+            .await?;
+    }
     facilitator.page.click("#vote-start").await?;
     let id = facilitator
         .wait(
@@ -325,9 +338,37 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
         "a viewer is offered Vote: {vote_button}"
     );
 
+    // Ann is in New York, Ben in Tokyo: each sees the deadline in their own time.
+    for (p, zone) in [(&ann, "America/New_York"), (&ben, "Asia/Tokyo")] {
+        p.page
+            .call(
+                "Emulation.setTimezoneOverride",
+                json!({ "timezoneId": zone }),
+            )
+            .await?;
+    }
+
     // ---- A dot vote on the whole board (nothing selected): three dots each. ----------------
-    let dots = open_round(&ann, &everyone, "dots", "What next?").await?;
+    let dots = open_round(&ann, &everyone, "dots", "What next?", Some(DEADLINE)).await?;
     let round = ann.page.eval(&format!("{}.round", view(&dots))).await?;
+    // 10:00 in New York on 1 January 2030 is 15:00 UTC, and midnight on the 2nd in Tokyo.
+    ensure!(
+        round["settings"]["deadline"] == json!(1_893_510_000_000u64),
+        "deadline {} (UTC ms)",
+        round["settings"]["deadline"]
+    );
+    let shown = ben
+        .page
+        .eval(
+            "(() => { const d = new Date(1893510000000);
+                return [document.querySelector('#round-deadline')?.textContent,
+                        'Closes ' + d.toLocaleString(), d.getDate(), d.getHours()]; })()",
+        )
+        .await?;
+    ensure!(
+        shown[0] == shown[1] && shown[2] == 2 && shown[3] == 0,
+        "Ben's bar shows the deadline as {shown}"
+    );
     let mut targets: Vec<String> = serde_json::from_value(round["targets"].clone())?;
     targets.sort();
     let mut six = notes.clone();
@@ -438,7 +479,7 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
         &format!("huddle.selection()[0] === {}", json!(proposal)),
     )
     .await?;
-    let fist = open_round(&ann, &everyone, "fist_to_five", "Ship the beta?").await?;
+    let fist = open_round(&ann, &everyone, "fist_to_five", "Ship the beta?", None).await?;
     for (p, key) in [(&ann, "4"), (&ben, "5"), (&cat, "1")] {
         p.page.press(key, 0).await?;
         p.wait(
@@ -590,7 +631,7 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
     click_story(&ann, &stories[1], modifiers::SHIFT).await?;
     ann.wait("both stories selected", "huddle.selection().length === 2")
         .await?;
-    let poker = open_round(&ann, &everyone, "poker", "Estimate").await?;
+    let poker = open_round(&ann, &everyone, "poker", "Estimate", None).await?;
     let order: Vec<String> = serde_json::from_value(
         ann.page
             .eval(&format!("{}.round.targets", view(&poker)))
@@ -718,7 +759,7 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
     click_note(&ann, &notes[5], modifiers::SHIFT).await?;
     ann.wait("ideas 5 and 6 selected", "huddle.selection().length === 2")
         .await?;
-    let scored = open_round(&ann, &everyone, "impact_effort", "Worth it?").await?;
+    let scored = open_round(&ann, &everyone, "impact_effort", "Worth it?", None).await?;
     for (p, impact, effort) in [(&ann, 5, 1), (&ben, 4, 2), (&cat, 3, 3)] {
         for (axis, value) in [("impact", impact), ("effort", effort)] {
             p.page
