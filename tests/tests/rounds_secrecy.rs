@@ -160,14 +160,14 @@ async fn no_one_receives_another_persons_ballot_before_the_reveal() -> anyhow::R
             .collect();
         let (before, after) = split_at(frames, REVEAL_MARKER);
         ensure!(!after.is_empty(), "{who} never received the marker note");
+        ensure_none(
+            find_secrets(labelled(who, before), &secrets),
+            &format!("{who} received another person's ballot before the reveal"),
+        )?;
         ensure_found(
             before,
             &ballot_secrets(who, own),
             &format!("{who}'s own ballot"),
-        )?;
-        ensure_none(
-            find_secrets(labelled(who, before), &secrets),
-            &format!("{who} received another person's ballot before the reveal"),
         )?;
         // A named round's result names everyone's cards: the search finds them after.
         ensure_found(after, &secrets, "the revealed ballots")?;
