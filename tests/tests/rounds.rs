@@ -128,6 +128,14 @@ async fn ballots_and_requests_that_break_the_rules_are_refused_with_a_reason() -
         cleo_tab.cast(&editors, dots([(a, 1)])).await?,
         "a ballot in a cancelled round",
     )?;
+    cleo_tab
+        .wait_event(|e| matches!(e, Event::Closed { round, status: Status::Cancelled } if *round == editors))
+        .await?;
+    ensure!(
+        !cleo_tab.results().contains_key(&editors),
+        "a cancelled round left a result: {:?}",
+        cleo_tab.results()
+    );
 
     // A valid ballot goes through, then the reveal closes the ballots.
     let answer = cleo_tab.cast(&round, dots([(a, 2), (b, 1)])).await?;

@@ -306,3 +306,56 @@ async fn an_anonymous_ballot_is_still_replaced_after_a_restart() -> anyhow::Resu
     );
     Ok(())
 }
+
+/// Fist to five: who may still write dissent survives a restart (kill -9): the person at 1
+/// is asked again when they come back, once, and their dissent lands in the result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_may_write_dissent_survives_kill_9() -> anyhow::Result<()> {
+    let (mut server, _data) = TestServer::start()?;
+    let mut team = Team::start(&server, "Olga Owner").await?;
+    let mut cleo = team.member(&server, "commenter", "Cleo Commenter").await?;
+    let owner = team.tab(&server, &team.owner).await?;
+    let p = add_notes(&owner, &["proposal"]).await?.remove(0);
+    let round = owner
+        .open(Settings::new(Kind::FistToFive), &[p.as_str()])
+        .await?;
+    let cleos = team.tab(&server, &cleo).await?;
+    let fist =
+        |n| huddle_tests::rounds::ballot([(p.as_str(), huddle_shared::rounds::Choice::Fist(n))]);
+    ensure!(cleos.cast(&round, fist(1)).await? == Answer::Ack(None));
+    ensure!(owner.cast(&round, fist(5)).await? == Answer::Ack(None));
+    owner.reveal(&round).await?;
+    cleos.wait_view(&round, |v| v.can_dissent).await?;
+    drop((owner, cleos));
+    server.kill9();
+    server.restart()?;
+    team.owner.come_back(&server);
+    cleo.come_back(&server);
+
+    let cleos = team.tab(&server, &cleo).await?;
+    cleos
+        .wait_view(&round, |v| v.can_dissent)
+        .await
+        .context("Cleo is no longer asked for her dissent after the restart")?;
+    let dissent = |text: &str| huddle_shared::rounds::Command::Dissent {
+        round: round.clone(),
+        text: text.to_owned(),
+    };
+    cleos.ack(dissent("Show me the numbers")).await?;
+    let again = cleos.ask(dissent("Twice")).await?;
+    ensure!(
+        matches!(again, Answer::Refused(_)),
+        "a second dissent: {again:?}"
+    );
+    let result = cleos
+        .wait_result_where(&round, |r| !r.dissent.is_empty())
+        .await?;
+    ensure!(
+        result.dissent.len() == 1
+            && result.dissent[0].text == "Show me the numbers"
+            && result.dissent[0].name.as_deref() == Some("Cleo Commenter"),
+        "{:?}",
+        result.dissent
+    );
+    Ok(())
+}
