@@ -4,7 +4,7 @@
 //! one voter however many tabs they use; a ballot may change until the reveal.
 
 use anyhow::{Context, ensure};
-use huddle_shared::rounds::{Choice, Command, Event, Kind, RoundError, Settings, Status};
+use huddle_shared::rounds::{Choice, Command, Event, Kind, RoundError, Scale, Settings, Status};
 use huddle_tests::rounds::{Answer, Team, add_notes, dots, now_ms, refusal};
 use huddle_tests::server::TestServer;
 
@@ -70,6 +70,47 @@ async fn ballots_and_requests_that_break_the_rules_are_refused_with_a_reason() -
     for (ballot, error) in broken {
         let what = format!("{ballot:?}");
         let reason = refusal(cleo_tab.cast(&round, ballot).await?, &what)?;
+        ensure!(
+            reason == error.to_string(),
+            "{what}: refused with {reason:?}, not {error}"
+        );
+    }
+    // Rounds that break the rules are not opened, each with its reason.
+    let fist_to_five = Settings::new(Kind::FistToFive);
+    let bad_deck = Settings {
+        scale: Scale::Custom(vec!["only one".into()]),
+        ..Settings::new(Kind::Poker)
+    };
+    let bad_opens = [
+        (dot_vote(3, None), vec![], RoundError::NoTargets),
+        (dot_vote(0, None), vec![a], RoundError::BadBudget),
+        (dot_vote(3, Some(0)), vec![a], RoundError::BadCap),
+        (
+            dot_vote(3, None),
+            vec![a, a],
+            RoundError::DuplicateTarget(a.into()),
+        ),
+        (
+            dot_vote(3, None),
+            vec!["no-such-item"],
+            RoundError::WrongItem("no-such-item".into(), "Dot vote"),
+        ),
+        (
+            fist_to_five,
+            vec![a, b],
+            RoundError::OneTarget("Fist to five"),
+        ),
+        (bad_deck, vec![a], RoundError::BadScale),
+    ];
+    for (settings, targets, error) in bad_opens {
+        let open = Command::Open {
+            settings,
+            targets: targets.iter().map(|t| (*t).to_owned()).collect(),
+            scope: Default::default(),
+            area: None,
+        };
+        let what = format!("{open:?}");
+        let reason = refusal(owner.ask(open).await?, &what)?;
         ensure!(
             reason == error.to_string(),
             "{what}: refused with {reason:?}, not {error}"
