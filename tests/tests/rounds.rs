@@ -240,7 +240,7 @@ async fn ballots_after_the_deadline_are_refused() -> anyhow::Result<()> {
         "{reason:?}"
     );
 
-    let deadline = now_ms() + 1_500;
+    let deadline = now_ms() + 3_000; // time for a join and a ballot on a busy machine
     let soon = Settings {
         deadline: Some(deadline),
         ..dot_vote(3, None)
