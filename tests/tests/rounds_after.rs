@@ -312,15 +312,28 @@ async fn results_and_decisions_written_by_a_client_are_put_back() -> anyhow::Res
         "the forger was not told its write was refused"
     );
     owner.save().await?;
-    for (who, tab) in [("the forger", &forger), ("the owner", &owner)] {
-        let results = tab.results();
-        let decisions = tab.board.decisions(&tab.board.doc().transact());
-        ensure!(
-            results.len() == 1 && results[&round] == real && decisions.is_empty(),
-            "{who} has {results:?} and {decisions:?}"
-        );
-    }
-    Ok(())
+    let put_back = |when: &str| -> anyhow::Result<()> {
+        for (who, tab) in [("the forger", &forger), ("the owner", &owner)] {
+            let results = tab.results();
+            let decisions = tab.board.decisions(&tab.board.doc().transact());
+            ensure!(
+                results.len() == 1 && results[&round] == real && decisions.is_empty(),
+                "after {when}, {who} has {results:?} and {decisions:?}"
+            );
+        }
+        Ok(())
+    };
+    put_back("a forged result and decision")?;
+    // Deleting the real result is put back too.
+    forger.edit(|board, txn| board.reset_results(txn, &[], &[]));
+    forger.save().await?;
+    owner.save().await?;
+    ensure!(
+        forger.denials().len() >= 2,
+        "the forger was not told its deletion was refused: {:?}",
+        forger.denials()
+    );
+    put_back("a deleted result")
 }
 
 /// Round ids belong to their board: a person on two boards cannot cast into, reveal or
