@@ -395,13 +395,22 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
         if p.name == "Ben" {
             p.wait("one dot left", &format!("{}?.left === 1", view(&dots)))
                 .await?;
-            p.page.click("#round-dot-list summary").await?;
-            p.page
-                .click(&format!(
-                    "#round-dot-list [data-dot=add][data-item={}]",
-                    json!(notes[1])
-                ))
-                .await?;
+            // From the keyboard: open the list, then press its + for idea 2.
+            let plus = format!(
+                "#round-dot-list [data-dot=add][data-item={}]",
+                json!(notes[1])
+            );
+            for target in ["#round-dot-list summary", plus.as_str()] {
+                p.page
+                    .eval(&format!(
+                        "document.querySelector({}).focus(); true",
+                        json!(target)
+                    ))
+                    .await?;
+                // Space presses a focused button (the driver's Enter sends no character,
+                // so the browser would not activate anything with it).
+                p.page.press(" ", 0).await?;
+            }
         }
         p.wait(
             "all three dots used",
@@ -412,7 +421,16 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
             .page
             .eval("document.querySelector('#round-left')?.textContent")
             .await?;
-        ensure!(left == "0 of 3 dots left", "{}: {left}", p.name);
+        if left != "0 of 3 dots left" {
+            let state = p
+                .page
+                .eval(&format!(
+                    "[{}, document.querySelector('#notice')?.textContent]",
+                    view(&dots)
+                ))
+                .await?;
+            anyhow::bail!("{}: {left}; view and notice: {state}", p.name);
+        }
     }
     let cat_mine = cat.page.eval(&format!("{}.mine", view(&dots))).await?;
     ensure!(

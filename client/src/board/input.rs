@@ -342,6 +342,12 @@ fn double_click(s: &mut State, e: &Event) {
     {
         return;
     }
+    // During a dot vote a quick second click on an item is a second dot, not an edit.
+    if let Some(id) = &hit
+        && s.rounds.dot_round().is_some_and(|v| v.round.targets.contains(id))
+    {
+        return;
+    }
     let frame_body = hit
         .as_deref()
         .and_then(|id| s.scene.get(id))

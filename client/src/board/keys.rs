@@ -380,8 +380,10 @@ fn key_down(s: &mut State, e: &KeyboardEvent) {
         if tag == "INPUT" || tag == "TEXTAREA" || tag == "SELECT" {
             return;
         }
-        // Space and Enter on a focused button press it.
-        if (tag == "BUTTON" || tag == "A") && (e.key() == " " || e.key() == "Enter") {
+        // Space and Enter on a focused button press it (and open a focused `<summary>`).
+        if (tag == "BUTTON" || tag == "A" || tag == "SUMMARY")
+            && (e.key() == " " || e.key() == "Enter")
+        {
             return;
         }
     }

@@ -58,6 +58,10 @@ pub struct Rounds {
     pub story: usize,
     /// Requests not answered yet, by number: what to undo if refused.
     pending: HashMap<u64, Pending>,
+    /// The server's latest view of a round, held back while this page has casts in flight
+    /// for it: a view answering an earlier cast must not undo a later click. Applied once
+    /// the last of them is answered.
+    held: HashMap<String, RoundView>,
     /// Revealed (and cancelled) results from the document, by round id.
     pub results: BTreeMap<String, RoundResult>,
     /// The decision log from the document, oldest first.
@@ -101,6 +105,7 @@ impl Rounds {
             active: None,
             story: 0,
             pending: HashMap::new(),
+            held: HashMap::new(),
             results: BTreeMap::new(),
             decisions: Vec::new(),
             votes: HashMap::new(),
@@ -108,6 +113,33 @@ impl Rounds {
             shown: None,
             stale,
             ui: None,
+        }
+    }
+
+    /// Whether casts in `round` are waiting for their answer.
+    fn casting(&self, round: &str) -> bool {
+        self.pending
+            .values()
+            .any(|p| matches!(p, Pending::Cast { round: r, .. } if r == round))
+    }
+
+    /// A cast in `round` was answered (`refused`: with the ballot from before it). Once no
+    /// other cast is in flight, the page shows the server's latest view if one came, or else
+    /// undoes a refused cast; while others are in flight, their answers will tell.
+    fn settle(&mut self, round: &str, refused: Option<Ballot>) {
+        if self.casting(round) {
+            return;
+        }
+        let held = self.held.remove(round);
+        let Some(view) = self.views.get_mut(round) else {
+            return;
+        };
+        if let Some(latest) = held {
+            view.mine = latest.mine;
+            view.left = latest.left;
+        } else if let Some(before) = refused {
+            view.left = view.round.budget_left(&before);
+            view.mine = before;
         }
     }
 
@@ -155,6 +187,7 @@ pub fn on_news(s: &mut State, news: RoundNews) {
         RoundNews::Hello => {
             s.rounds.views.clear();
             s.rounds.pending.clear();
+            s.rounds.held.clear();
         }
         RoundNews::Event(event) => on_event(s, event),
     }
@@ -166,16 +199,18 @@ fn on_event(s: &mut State, event: Event) {
     let r = &mut s.rounds;
     match event {
         Event::Ack { req, .. } => {
-            r.pending.remove(&req);
+            if let Some(Pending::Cast { round, .. }) = r.pending.remove(&req) {
+                r.settle(&round, None);
+            }
         }
         Event::Refused { req, reason } => {
-            if let Some(Pending::Cast { round, before }) = r.pending.remove(&req)
-                && let Some(view) = r.views.get_mut(&round)
-            {
-                view.left = view.round.budget_left(&before);
-                view.mine = before;
+            if let Some(Pending::Cast { round, before }) = r.pending.remove(&req) {
+                r.settle(&round, Some(before));
             }
             role::notice(s, &reason);
+        }
+        Event::Round(view) if r.casting(&view.round.id) => {
+            r.held.insert(view.round.id.clone(), view);
         }
         Event::Round(view) => {
             let id = view.round.id.clone();
