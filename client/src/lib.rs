@@ -25,11 +25,14 @@
 //!   one transaction), `arrange` (the Arrange menu: sort, cluster, tidy, align, distribute),
 //!   `storymap` (story maps laid out per viewer: drawing, controls, drags and drops of parts
 //!   and stories), `story_panel` (a story's fields), `map_filter` (the map's filter bar),
+//!   `rounds` (votes, fist to five, poker, impact/effort: the Vote dialog, the round bar,
+//!   results, the decision log, badges on the canvas), `role` (what the person may do),
 //!   `menu` (export and import), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
 //!   elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
 //!   `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;
-//!   `net::session` holds the sync state: answers to the server, local updates, saves, status.
+//!   `net::session` holds the sync state: answers to the server, local updates, saves, status,
+//!   and numbers the page's round requests (after it said `Hello` on each connection).
 //! - `offline`: the board kept in IndexedDB (restored before connecting, every update
 //!   appended, compacted now and then) and the recently opened boards; `static/sw.js`, the
 //!   service worker, keeps the app itself so that a board opens without a network.
