@@ -7,8 +7,9 @@
 //!
 //! # Layout
 //!
-//! - this file: [`Rounds`], the page's knowledge of rounds; the connection's news; sending
-//!   requests (numbered by the connection) and what their answers do;
+//! - this file: the connection's news; sending requests (numbered by the connection); what a
+//!   click, a key or a pick does;
+//! - `state`: [`Rounds`], the page's knowledge of rounds and of the requests in flight;
 //! - `ballot`: what a click, a key or a card does to the person's own ballot (pure);
 //! - `start`: the Vote dialog (`V`): kind, budget and cap, deck, anonymous, deadline, title;
 //! - `bar`: the open round's bar: progress, your dots, the deadline, Reveal and Cancel, the
@@ -27,149 +28,21 @@ mod panel;
 mod picker;
 mod result;
 mod start;
+mod state;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
-use huddle_shared::model::{Board, votes};
-use huddle_shared::rounds::{
-    Ballot, Choice, Command, Decision, Event, Kind, RoundResult, RoundView, Status,
-};
-use huddle_shared::yrs::{DeepObservable, Transact};
+use huddle_shared::model::votes;
+use huddle_shared::rounds::{Ballot, Choice, Command, Event, Kind, Status};
+use huddle_shared::yrs::Transact;
 use wasm_bindgen::prelude::*;
 
 use super::{Page, State, role};
 use crate::net::RoundNews;
 
 pub use paint::draw;
-
-/// Key of our observers on the document's `rounds` and `decisions` maps.
-const OBSERVER_KEY: &str = "huddle-rounds";
-
-/// Everything the page knows about rounds.
-pub struct Rounds {
-    /// Open rounds as the server last showed them to this person (their own ballot inside),
-    /// and revealed fist-to-five rounds still asking this person for their dissent.
-    pub views: BTreeMap<String, RoundView>,
-    /// The open round the bar shows (the latest opened, unless the person picked one).
-    pub active: Option<String>,
-    /// Poker over several stories: the place of the story the bar shows.
-    pub story: usize,
-    /// Requests not answered yet, by number: what to undo if refused.
-    pending: HashMap<u64, Pending>,
-    /// The server's latest view of a round, held back while this page has casts in flight
-    /// for it: a view answering an earlier cast must not undo a later click. Applied once
-    /// the last of them is answered.
-    held: HashMap<String, RoundView>,
-    /// Revealed (and cancelled) results from the document, by round id.
-    pub results: BTreeMap<String, RoundResult>,
-    /// The decision log from the document, oldest first.
-    pub decisions: Vec<Decision>,
-    /// Dots per item from each item's latest revealed dot vote (the count badges).
-    pub votes: HashMap<String, u32>,
-    /// Notes whose latest fist-to-five result holds dissent (marked on the canvas).
-    pub dissented: HashSet<String>,
-    /// The result the side panel shows (the latest revealed unless the person picked one).
-    pub shown: Option<String>,
-    /// The document's `rounds` or `decisions` map changed since the last read.
-    stale: Arc<AtomicBool>,
-    ui: Option<Ui>,
-}
-
-/// What a request was, for undoing what the page showed early when the server says no.
-enum Pending {
-    Cast { round: String, before: Ballot },
-    Other,
-}
-
-/// The elements rounds live in.
-struct Ui {
-    bar: web_sys::Element,
-    dialog: web_sys::Element,
-    panel: web_sys::Element,
-}
-
-impl Rounds {
-    /// Starts watching the board's results and decision log.
-    pub fn observe(board: &Board) -> Rounds {
-        let stale = Arc::new(AtomicBool::new(true));
-        for root in board.results_roots() {
-            let flag = stale.clone();
-            root.observe_deep(OBSERVER_KEY, move |_, _| {
-                flag.store(true, Ordering::Relaxed)
-            });
-        }
-        Rounds {
-            views: BTreeMap::new(),
-            active: None,
-            story: 0,
-            pending: HashMap::new(),
-            held: HashMap::new(),
-            results: BTreeMap::new(),
-            decisions: Vec::new(),
-            votes: HashMap::new(),
-            dissented: HashSet::new(),
-            shown: None,
-            stale,
-            ui: None,
-        }
-    }
-
-    /// Whether casts in `round` are waiting for their answer.
-    fn casting(&self, round: &str) -> bool {
-        self.pending
-            .values()
-            .any(|p| matches!(p, Pending::Cast { round: r, .. } if r == round))
-    }
-
-    /// A cast in `round` was answered (`refused`: with the ballot from before it). Once no
-    /// other cast is in flight, the page shows the server's latest view if one came, or else
-    /// undoes a refused cast; while others are in flight, their answers will tell.
-    fn settle(&mut self, round: &str, refused: Option<Ballot>) {
-        if self.casting(round) {
-            return;
-        }
-        let held = self.held.remove(round);
-        let Some(view) = self.views.get_mut(round) else {
-            return;
-        };
-        if let Some(latest) = held {
-            view.mine = latest.mine;
-            view.left = latest.left;
-        } else if let Some(before) = refused {
-            view.left = view.round.budget_left(&before);
-            view.mine = before;
-        }
-    }
-
-    /// The open round the bar shows.
-    pub fn active_view(&self) -> Option<&RoundView> {
-        self.active
-            .as_ref()
-            .and_then(|id| self.views.get(id))
-            .filter(|v| v.round.status == Status::Open)
-    }
-
-    /// The active round, if it is a dot vote this person may vote in.
-    pub fn dot_round(&self) -> Option<&RoundView> {
-        self.active_view()
-            .filter(|v| v.can_vote && v.round.settings.kind == Kind::Dots)
-    }
-
-    /// The latest revealed result (by closing time).
-    pub fn latest(&self) -> Option<&RoundResult> {
-        self.results
-            .values()
-            .filter(|r| r.round.status == Status::Revealed)
-            .max_by_key(|r| {
-                (
-                    r.round.closed_at.unwrap_or(r.round.opened_at),
-                    r.round.id.clone(),
-                )
-            })
-    }
-}
+pub use state::Rounds;
+use state::Ui;
 
 /// Builds the bar, the Vote dialog and the side panel into `stage`.
 pub fn install(page: &Page, stage: &web_sys::Element) -> Result<(), JsValue> {
@@ -198,21 +71,15 @@ pub fn on_news(s: &mut State, news: RoundNews) {
 fn on_event(s: &mut State, event: Event) {
     let r = &mut s.rounds;
     match event {
-        Event::Ack { req, .. } => {
-            if let Some(Pending::Cast { round, .. }) = r.pending.remove(&req) {
-                r.settle(&round, None);
-            }
-        }
+        Event::Ack { req, .. } => r.answered(req, false),
         Event::Refused { req, reason } => {
-            if let Some(Pending::Cast { round, before }) = r.pending.remove(&req) {
-                r.settle(&round, Some(before));
-            }
+            r.answered(req, true);
             role::notice(s, &reason);
         }
-        Event::Round(view) if r.casting(&view.round.id) => {
-            r.held.insert(view.round.id.clone(), view);
-        }
         Event::Round(view) => {
+            let Some(view) = r.hold(view) else {
+                return;
+            };
             let id = view.round.id.clone();
             let open = view.round.status == Status::Open;
             let newer = r
@@ -243,6 +110,7 @@ fn on_event(s: &mut State, event: Event) {
             }
         }
         Event::Closed { round, status } => {
+            r.held.remove(&round);
             let asks = r.views.get(&round).is_some_and(|v| v.can_dissent);
             if !asks {
                 r.views.remove(&round);
@@ -269,16 +137,17 @@ fn on_event(s: &mut State, event: Event) {
 /// Sends `cmd`; `false` (and a notice) when the connection is not up.
 pub fn send(s: &mut State, cmd: Command) -> bool {
     let cast = match &cmd {
-        Command::Cast { round, .. } => s.rounds.views.get(round).map(|v| Pending::Cast {
-            round: round.clone(),
-            before: v.mine.clone(),
-        }),
+        Command::Cast { round, .. } => s
+            .rounds
+            .views
+            .get(round)
+            .map(|v| (round.clone(), v.mine.clone())),
         _ => None,
     };
     let req = s.conn.as_ref().and_then(|c| c.send_round(cmd));
     match req {
         Some(req) => {
-            s.rounds.pending.insert(req, cast.unwrap_or(Pending::Other));
+            s.rounds.sent(req, cast);
             true
         }
         None => {
@@ -304,11 +173,8 @@ pub fn cast(s: &mut State, round: &str, ballot: Ballot) {
         round: round.to_owned(),
         ballot: ballot.clone(),
     };
-    if send(s, cmd)
-        && let Some(view) = s.rounds.views.get_mut(round)
-    {
-        view.left = view.round.budget_left(&ballot);
-        view.mine = ballot;
+    if send(s, cmd) {
+        s.rounds.show_cast(round, ballot);
     }
     refresh(s);
     s.request_frame();
@@ -449,3 +315,6 @@ pub fn hook_json(s: &State) -> serde_json::Value {
         "dissented": s.rounds.dissented,
     })
 }
+
+#[cfg(test)]
+mod tests;
