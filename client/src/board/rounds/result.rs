@@ -176,6 +176,7 @@ pub fn render(s: &State, box_: &Element) -> Result<(), JsValue> {
                     if let Some(st) = stat {
                         let text = format!("{axis} {} ({}–{})", st.median, st.min, st.max);
                         child(&li, "span", &[("class", "result-stat")], Some(&text))?;
+                        range_bar(&li, st)?;
                     }
                 }
             }
@@ -244,5 +245,33 @@ fn spread(
             Some(&format!("{shown}: {n}")),
         )?;
     }
+    Ok(())
+}
+
+/// The spread of 1-to-5 scores as a bar: the range from the lowest to the highest score,
+/// and a mark at the median, so disagreement shows at a glance.
+fn range_bar(li: &Element, st: huddle_shared::rounds::Stat) -> Result<(), JsValue> {
+    let at = |v: f64| ((v - 1.0) / 4.0 * 100.0).clamp(0.0, 100.0);
+    let (low, high) = (at(f64::from(st.min)), at(f64::from(st.max)));
+    let bar = child(
+        li,
+        "span",
+        &[("class", "range"), ("aria-hidden", "true")],
+        None,
+    )?;
+    let span = format!("left:{low:.0}%;width:{:.0}%", (high - low).max(2.0));
+    child(
+        &bar,
+        "span",
+        &[("class", "range-span"), ("style", &span)],
+        None,
+    )?;
+    let median = format!("left:{:.0}%", at(st.median));
+    child(
+        &bar,
+        "span",
+        &[("class", "range-median"), ("style", &median)],
+        None,
+    )?;
     Ok(())
 }
