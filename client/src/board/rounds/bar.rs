@@ -327,11 +327,13 @@ fn fill(s: &State, bar: &Element, view: &RoundView) -> Result<(), JsValue> {
     }
     match settings.kind {
         Kind::Dots => {
-            let hint = "Click an item of the round to put a dot on it (D on the selection); Shift+click or Alt+click takes one off (Shift+D).";
-            child(bar, "p", &[("class", "round-hint")], Some(hint))?;
+            let hint = "Click an item: a dot (D: the selection). Shift+click or Alt+click: one \
+                        off (Shift+D).";
+            let tools = child(bar, "div", &[("class", "round-tools")], None)?;
+            child(&tools, "span", &[("class", "round-hint")], Some(hint))?;
             if !view.mine.is_empty() {
                 button(
-                    bar,
+                    &tools,
                     &[("data-round", "withdraw"), ("data-key", "withdraw")],
                     "Take all my dots back",
                 )?;

@@ -134,9 +134,11 @@ pub fn render(s: &State, box_: &Element) -> Result<(), JsValue> {
             }
             Kind::FistToFive => spread(&li, r, &[])?,
             Kind::Poker => {
+                // When everyone agrees, nobody is an outlier.
                 let outliers: Vec<&str> = [r.low.as_deref(), r.high.as_deref()]
                     .into_iter()
                     .flatten()
+                    .filter(|_| r.low != r.high)
                     .collect();
                 spread(&li, r, &outliers)?;
                 if let Some(card) = res.accepted.get(id) {
@@ -175,8 +177,9 @@ pub fn render(s: &State, box_: &Element) -> Result<(), JsValue> {
                 for (axis, stat) in [("Impact", r.impact), ("Effort", r.effort)] {
                     if let Some(st) = stat {
                         let text = format!("{axis} {} ({}–{})", st.median, st.min, st.max);
-                        child(&li, "span", &[("class", "result-stat")], Some(&text))?;
-                        range_bar(&li, st)?;
+                        let row = child(&li, "span", &[("class", "result-stat")], None)?;
+                        child(&row, "span", &[], Some(&text))?;
+                        range_bar(&row, st)?;
                     }
                 }
             }

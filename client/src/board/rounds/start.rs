@@ -244,6 +244,13 @@ pub fn show(s: &mut State) {
     if let Some(error) = el::<Element>(s, "vote-error") {
         error.set_text_content(None);
     }
+    // What is decided and when it closes belong to one round; the kind and its settings
+    // are kept for the next.
+    for id in ["vote-title", "vote-deadline"] {
+        if let Some(field) = el::<HtmlInputElement>(s, id) {
+            field.set_value("");
+        }
+    }
     show_fields(s);
     if let Some(kind) = el::<HtmlElement>(s, "vote-kind") {
         let _ = kind.focus();
