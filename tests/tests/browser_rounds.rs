@@ -348,6 +348,17 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
             .await?;
     }
 
+    // Cat, a commenter, may vote but not start a round: `V` does nothing for her, as every
+    // shortcut that would change the board.
+    cat.page.press("v", 0).await?;
+    ensure!(
+        cat.page
+            .eval("document.querySelector('#vote-dialog').hidden")
+            .await?
+            == true,
+        "a commenter got the Vote dialog"
+    );
+
     // ---- A dot vote on the whole board (nothing selected): three dots each. ----------------
     let dots = open_round(&ann, &everyone, "dots", "What next?", Some(DEADLINE)).await?;
     let round = ann.page.eval(&format!("{}.round", view(&dots))).await?;
