@@ -50,3 +50,8 @@ fn json_import() {
 fn access() {
     replay("access", fuzz_checks::access);
 }
+
+#[test]
+fn rounds() {
+    replay("rounds", fuzz_checks::rounds);
+}

@@ -21,13 +21,14 @@ use crate::Workspace;
 use crate::cmd::{self, step};
 
 /// Every target, in the order they run.
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 7] = [
     "wire_frame",
     "update_validator",
     "awareness",
     "csv_import",
     "json_import",
     "access",
+    "rounds",
 ];
 
 /// Seconds per target by default: the issue asks for at least ten minutes each.

@@ -155,6 +155,20 @@ fn main() -> std::io::Result<()> {
     let mut two = wire::encode_huddle(&wire::HuddleMessage::SaveRequest { seq: 7 });
     two.extend_from_slice(&wire::encode_awareness_query());
     write(&dir, "wire_frame", "save-and-query", &two)?;
+    for (name, json) in [
+        ("hello", r#"{"req":1,"op":"hello"}"#),
+        ("open-dots", r#"{"req":2,"op":"open","settings":{"kind":"dots","budget":3,"cap":1},"targets":["a","b"]}"#),
+        ("open-poker", r#"{"req":3,"op":"open","settings":{"kind":"poker","scale":"t_shirt"},"targets":["s"]}"#),
+        ("cast-dots", r#"{"req":4,"op":"cast","round":"r","ballot":{"a":{"dots":2},"b":{"dots":1}}}"#),
+        ("cast-fist", r#"{"req":5,"op":"cast","round":"r","ballot":{"p":{"fist":1}}}"#),
+        ("decide", r#"{"req":6,"op":"decide","text":"Ship it","round":"r","corrects":"000001"}"#),
+    ] {
+        write(&dir, "rounds", name, json.as_bytes())?;
+        let request = huddle_shared::rounds::Request::decode(json.as_bytes())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let frame = wire::encode_huddle(&wire::HuddleMessage::RoundRequest(request));
+        write(&dir, "wire_frame", &format!("round-{name}"), &frame)?;
+    }
     let person = access::person_id([7; access::PERSON_ID_BYTES]);
     let cookie = format!(
         "theme=dark; {}={}",

@@ -192,3 +192,78 @@ pub fn access(data: &[u8]) {
     );
     assert_eq!(access::verify_person(b"another secret", &cookie), None);
 }
+
+/// Round requests from a page (`rounds`): decoding never panics, a decoded request encodes
+/// back to itself, and a ballot the rules accept tallies within its budget and scale.
+pub fn rounds(data: &[u8]) {
+    use huddle_shared::model::ItemKind;
+    use huddle_shared::rounds::{self, Command, Kind, Request, Round, Scope, Settings, Status};
+    let _ = rounds::Event::decode(data);
+    let Ok(request) = Request::decode(data) else {
+        return;
+    };
+    assert_eq!(Request::decode(&request.encode()).as_ref(), Ok(&request));
+    let round = |settings: Settings, targets: Vec<String>| Round {
+        id: "r".into(),
+        settings,
+        targets,
+        scope: Scope::Board,
+        area: None,
+        opened_by: "fuzz".into(),
+        opened_at: 1,
+        status: Status::Open,
+        closed_at: None,
+        rerun_of: None,
+    };
+    match request.cmd {
+        Command::Open {
+            settings,
+            targets,
+            area,
+            ..
+        } => {
+            let kinds: Vec<_> = targets
+                .iter()
+                .map(|t| (t.clone(), Some(ItemKind::Note)))
+                .collect();
+            if Round::check_new(&settings, &kinds, area, 0).is_ok() {
+                let r = round(settings, targets);
+                let _ = r.settings.scale.cards();
+                let result = rounds::tally(&r, &[], false);
+                assert_eq!(result.voters, 0);
+            }
+        }
+        Command::Cast { ballot, .. } => {
+            let targets: Vec<String> = ballot.keys().cloned().collect();
+            for kind in [
+                Kind::Dots,
+                Kind::FistToFive,
+                Kind::Poker,
+                Kind::ImpactEffort,
+            ] {
+                let mut settings = Settings::new(kind);
+                settings.anonymous = true;
+                let r = round(settings, targets.clone());
+                if r.check_ballot(&ballot).is_err() {
+                    continue;
+                }
+                let result = rounds::tally(&r, &[("secret voter".into(), ballot.clone())], false);
+                let shown = format!("{result:?}");
+                assert!(
+                    !shown.contains("secret voter"),
+                    "an anonymous result names its voter"
+                );
+                if kind == Kind::Dots {
+                    let total: u64 = result.items.values().map(|i| u64::from(i.votes)).sum();
+                    assert!(total <= u64::from(r.settings.budget));
+                    assert_eq!(
+                        r.budget_left(&ballot).map(u64::from),
+                        Some(u64::from(r.settings.budget) - total)
+                    );
+                }
+                let _ = result.summary(|id| id.to_owned());
+            }
+        }
+        _ => {}
+    }
+}
