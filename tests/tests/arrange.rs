@@ -270,3 +270,90 @@ async fn cluster_a_frames_notes_by_tag_inside_the_frame() -> anyhow::Result<()> 
     a.assert_no_errors()?;
     b.assert_no_errors()
 }
+
+/// Sort by votes: after a dot vote is revealed (run on the wire by the admin), the menu's
+/// "Sort by votes" lays the selected notes out most dots first; notes without dots go last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sort_by_votes_puts_the_most_dotted_notes_first() -> anyhow::Result<()> {
+    use huddle_shared::rounds::{Choice, Kind, Settings};
+    use huddle_tests::rounds::tab::Tab;
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = http::create_board(server.addr(), "Votes").await?;
+    let a = Person::join("A", &server, &board).await?;
+    let one = a
+        .note(a.canvas_point(-320.0, -150.0).await?, "1", "yellow")
+        .await?;
+    let three = a
+        .note(a.canvas_point(-20.0, -150.0).await?, "1", "yellow")
+        .await?;
+    let none = a
+        .note(a.canvas_point(280.0, -150.0).await?, "1", "yellow")
+        .await?;
+    let two = a
+        .note(a.canvas_point(-180.0, 110.0).await?, "1", "yellow")
+        .await?;
+    let scattered = a.positions().await?;
+
+    // The admin's tab, once the server has all four notes.
+    let tab = loop {
+        let tab = Tab::join(&server.ws_url(&board), &[]).await?;
+        let count = tab
+            .board
+            .item_count(&yrs::Transact::transact(tab.board.doc()));
+        if count == 4 {
+            break tab;
+        }
+        tab.close().await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    tab.hello().await?;
+    let mut settings = Settings::new(Kind::Dots);
+    settings.budget = 6;
+    let round = tab
+        .open(
+            settings,
+            &[one.as_str(), three.as_str(), none.as_str(), two.as_str()],
+        )
+        .await?;
+    let ballot = [(&one, 1), (&three, 3), (&two, 2)]
+        .into_iter()
+        .map(|(id, n)| (id.clone(), Choice::Dots(n)))
+        .collect();
+    tab.cast(&round, ballot).await?;
+    tab.reveal(&round).await?;
+    a.wait(
+        "the result to reach the page",
+        &format!("Object.keys(huddle.snapshot().rounds || {{}}).includes('{round}')"),
+    )
+    .await?;
+
+    a.page.press("a", modifiers::CTRL).await?;
+    a.wait("all four selected", "huddle.selection().length === 4")
+        .await?;
+    a.page.click("[data-action=arrange]").await?;
+    a.wait(
+        "the Arrange menu to open",
+        "!document.querySelector('#arrange-menu').hidden",
+    )
+    .await?;
+    a.page.click("[data-arrange=sort-votes]").await?;
+    let left = scattered
+        .values()
+        .map(|p| p[0])
+        .fold(f64::INFINITY, f64::min);
+    let top = scattered
+        .values()
+        .map(|p| p[1])
+        .fold(f64::INFINITY, f64::min);
+    let step = DEFAULT_NOTE_SIZE[0] + GAP;
+    let sorted = Positions::from([
+        (three.clone(), [left, top]),
+        (two.clone(), [left + step, top]),
+        (one.clone(), [left, top + step]),
+        (none.clone(), [left + step, top + step]),
+    ]);
+    a.wait_positions("the sort by votes", &sorted).await?;
+    tab.close().await;
+    a.assert_no_errors()
+}

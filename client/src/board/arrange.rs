@@ -39,6 +39,12 @@ pub const ENTRIES: &[(&str, &str, Option<&str>, Op)] = &[
     ),
     ("sort-text", "Sort by text", None, Op::Sort(SortKey::Text)),
     (
+        "sort-votes",
+        "Sort by votes",
+        None,
+        Op::Sort(SortKey::Votes),
+    ),
+    (
         "cluster-tag",
         "Cluster by tag",
         None,
