@@ -41,6 +41,56 @@ pub(super) struct Rounds {
 struct OpenRound {
     stored: StoredRound,
     ballots: HashMap<String, StoredBallot>,
+    /// Voter keys of people seen in this round (an anonymous round's key is a hash: made
+    /// once per person, not once per count).
+    keys: HashMap<Arc<str>, String>,
+    /// The counts last sent to everyone: a cast that changes neither (a change of mind)
+    /// sends no progress.
+    sent: (u32, u32),
+}
+
+fn voter_key<'a>(
+    keys: &'a mut HashMap<Arc<str>, String>,
+    stored: &StoredRound,
+    person: &Arc<str>,
+) -> &'a str {
+    keys.entry(person.clone())
+        .or_insert_with(|| stored.voter_key(person))
+}
+
+impl OpenRound {
+    fn new(stored: StoredRound, ballots: HashMap<String, StoredBallot>) -> OpenRound {
+        OpenRound {
+            stored,
+            ballots,
+            keys: HashMap::new(),
+            sent: (0, 0),
+        }
+    }
+
+    fn voter_key(&mut self, person: &Arc<str>) -> &str {
+        voter_key(&mut self.keys, &self.stored, person)
+    }
+
+    /// People who voted, and of how many: voters plus those present who may vote.
+    fn counts(&mut self, conns: &HashMap<ConnId, super::Conn>) -> (u32, u32) {
+        let mut present: HashSet<&str> = HashSet::new();
+        let mut not_yet = 0;
+        for c in conns.values() {
+            if c.member.role.may_comment()
+                && present.insert(&c.member.person)
+                && !self.ballots.contains_key(voter_key(
+                    &mut self.keys,
+                    &self.stored,
+                    &c.member.person,
+                ))
+            {
+                not_yet += 1;
+            }
+        }
+        let voted = self.ballots.len() as u32;
+        (voted, voted + not_yet)
+    }
 }
 
 /// A refusal's reason, sent to the person.
@@ -58,7 +108,7 @@ impl Rounds {
         for stored in store.rounds(id)? {
             if stored.round.status == Status::Open {
                 let ballots = store.ballots(id, &stored.round.id)?.into_iter().collect();
-                open.insert(stored.round.id.clone(), OpenRound { stored, ballots });
+                open.insert(stored.round.id.clone(), OpenRound::new(stored, ballots));
             } else {
                 closed.insert(stored.round.id.clone(), stored);
             }
@@ -252,13 +302,9 @@ impl Room {
             may_dissent: Vec::new(),
         };
         self.store_round(&stored)?;
-        self.rounds.open.insert(
-            id.clone(),
-            OpenRound {
-                stored,
-                ballots: HashMap::new(),
-            },
-        );
+        self.rounds
+            .open
+            .insert(id.clone(), OpenRound::new(stored, HashMap::new()));
         for conn in self.rounds.listeners.clone() {
             self.send_view(conn, &id);
         }
@@ -301,7 +347,9 @@ impl Room {
             .store
             .put_ballot(&self.id, round, &voter, &stored)
             .map_err(|e| self.storage_failed(e))?;
-        let open = self.rounds.open.get_mut(round).expect("checked above");
+        let Some(open) = self.rounds.open.get_mut(round) else {
+            return Ok(None); // unreachable: nothing closes a round between the lines above
+        };
         if stored.ballot.is_empty() {
             open.ballots.remove(&voter);
         } else {
@@ -621,13 +669,14 @@ impl Room {
             return;
         };
         let (person, role) = (c.member.person.clone(), c.member.role);
-        let view = if let Some(open) = self.rounds.open.get(round) {
+        let view = if let Some(open) = self.rounds.open.get_mut(round) {
+            let (voted, of) = open.counts(&self.conns);
+            let key = open.voter_key(&person).to_owned();
             let mine = open
                 .ballots
-                .get(&open.stored.voter_key(&person))
+                .get(&key)
                 .map(|b| b.ballot.clone())
                 .unwrap_or_default();
-            let (voted, of) = self.counts(open);
             RoundView {
                 left: open.stored.round.budget_left(&mine),
                 round: open.stored.round.clone(),
@@ -653,23 +702,16 @@ impl Room {
         self.send(conn, event_frame(&Event::Round(view)));
     }
 
-    /// People who voted, and of how many: voters plus those present who may vote.
-    fn counts(&self, open: &OpenRound) -> (u32, u32) {
-        let mut of: HashSet<String> = open.ballots.keys().cloned().collect();
-        let mut present: HashSet<&str> = HashSet::new();
-        for c in self.conns.values() {
-            if c.member.role.may_comment() && present.insert(&c.member.person) {
-                of.insert(open.stored.voter_key(&c.member.person));
-            }
-        }
-        (open.ballots.len() as u32, of.len() as u32)
-    }
-
+    /// Sends everyone the counts, if they changed since last sent.
     fn send_progress(&mut self, round: &str) {
-        let Some(open) = self.rounds.open.get(round) else {
+        let Some(open) = self.rounds.open.get_mut(round) else {
             return;
         };
-        let (voted, of) = self.counts(open);
+        let (voted, of) = open.counts(&self.conns);
+        if open.sent == (voted, of) {
+            return;
+        }
+        open.sent = (voted, of);
         let frame = event_frame(&Event::Progress {
             round: round.to_owned(),
             voted,
