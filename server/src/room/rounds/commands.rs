@@ -1,269 +1,21 @@
-//! Rounds in the room: the one task that owns the board also holds its rounds' ballots.
-//!
-//! Every request is checked against the sender's role and the rules of
-//! [`huddle_shared::rounds`], stored, and acknowledged only once it is on disk. Until a reveal
-//! the room sends a person nothing but their own ballot and the count of voters: the ballots
-//! live here and in the store, never in the document. The reveal tallies them, writes the
-//! result into the document (so it syncs, exports and works offline) and forgets the ballots.
-//! Round messages go only to connections that said hello (a stock client never gets one).
+//! Each round request's rules and effects. Every command checks the sender's role first,
+//! stores what it changes, then tells the people concerned; the caller acknowledges it once
+//! the store has it on disk.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
 
-use bytes::Bytes;
 use huddle_shared::access::Role;
 use huddle_shared::model::{Board, ItemKind};
-use huddle_shared::rounds::{
-    self, Ballot, Choice, Command, Decision, Event, Kind, Request, Round, RoundView, Status,
-};
-use huddle_shared::wire::{self, HuddleMessage};
+use huddle_shared::rounds::{self, Ballot, Choice, Decision, Event, Kind, Round, Status};
 use yrs::{Transact, TransactionMut};
 
-use super::{ConnId, Room};
-use crate::store::{StoreError, StoredBallot, StoredRound, now_ms};
-
-/// A room's rounds.
-pub(super) struct Rounds {
-    /// Connections that said hello.
-    listeners: HashSet<ConnId>,
-    /// Open rounds and their ballots, by voter key.
-    open: BTreeMap<String, OpenRound>,
-    /// Revealed and cancelled rounds (for dissent, accept and re-run).
-    closed: HashMap<String, StoredRound>,
-    /// The decision log, oldest first.
-    decisions: Vec<Decision>,
-    /// Set when a transaction writes the document's `rounds` or `decisions` map; only the
-    /// server may, so after a client's update it means the client did and it is put back.
-    touched: Arc<AtomicBool>,
-}
-
-struct OpenRound {
-    stored: StoredRound,
-    ballots: HashMap<String, StoredBallot>,
-    /// Voter keys of people seen in this round (an anonymous round's key is a hash: made
-    /// once per person, not once per count).
-    keys: HashMap<Arc<str>, String>,
-    /// The counts last sent to everyone: a cast that changes neither (a change of mind)
-    /// sends no progress.
-    sent: (u32, u32),
-}
-
-fn voter_key<'a>(
-    keys: &'a mut HashMap<Arc<str>, String>,
-    stored: &StoredRound,
-    person: &Arc<str>,
-) -> &'a str {
-    keys.entry(person.clone())
-        .or_insert_with(|| stored.voter_key(person))
-}
-
-impl OpenRound {
-    fn new(stored: StoredRound, ballots: HashMap<String, StoredBallot>) -> OpenRound {
-        OpenRound {
-            stored,
-            ballots,
-            keys: HashMap::new(),
-            sent: (0, 0),
-        }
-    }
-
-    fn voter_key(&mut self, person: &Arc<str>) -> &str {
-        voter_key(&mut self.keys, &self.stored, person)
-    }
-
-    /// People who voted, and of how many: voters plus those present who may vote.
-    fn counts(&mut self, conns: &HashMap<ConnId, super::Conn>) -> (u32, u32) {
-        let mut present: HashSet<&str> = HashSet::new();
-        let mut not_yet = 0;
-        for c in conns.values() {
-            if c.member.role.may_comment()
-                && present.insert(&c.member.person)
-                && !self.ballots.contains_key(voter_key(
-                    &mut self.keys,
-                    &self.stored,
-                    &c.member.person,
-                ))
-            {
-                not_yet += 1;
-            }
-        }
-        let voted = self.ballots.len() as u32;
-        (voted, voted + not_yet)
-    }
-}
-
-/// A refusal's reason, sent to the person.
-type Refusal = String;
-
-impl Rounds {
-    /// The board's rounds from the store, watching the document's result maps.
-    pub(super) fn load(
-        board: &Board,
-        store: &crate::store::Store,
-        id: &str,
-    ) -> Result<Rounds, StoreError> {
-        let mut open = BTreeMap::new();
-        let mut closed = HashMap::new();
-        for stored in store.rounds(id)? {
-            if stored.round.status == Status::Open {
-                let ballots = store.ballots(id, &stored.round.id)?.into_iter().collect();
-                open.insert(stored.round.id.clone(), OpenRound::new(stored, ballots));
-            } else {
-                closed.insert(stored.round.id.clone(), stored);
-            }
-        }
-        let mut decisions = store.decisions(id)?;
-        decisions.sort_by(|a, b| a.id.cmp(&b.id));
-        let touched = Arc::new(AtomicBool::new(false));
-        for root in board.results_roots() {
-            let touched = touched.clone();
-            yrs::Observable::observe(root, "huddle-results-watch", move |_, _| {
-                touched.store(true, Ordering::Relaxed)
-            });
-        }
-        Ok(Rounds {
-            listeners: HashSet::new(),
-            open,
-            closed,
-            decisions,
-            touched,
-        })
-    }
-
-    pub(super) fn left(&mut self, conn: ConnId) {
-        self.listeners.remove(&conn);
-    }
-
-    /// Open rounds whose deadline is at or before `now`.
-    fn due(&self, now: u64) -> Vec<String> {
-        self.open
-            .values()
-            .filter(|r| r.stored.round.settings.deadline.is_some_and(|d| d <= now))
-            .map(|r| r.stored.round.id.clone())
-            .collect()
-    }
-}
-
-fn event_frame(event: &Event) -> Bytes {
-    Bytes::from(wire::encode_huddle(&HuddleMessage::RoundEvent(
-        event.clone(),
-    )))
-}
-
-fn random_hex(bytes: usize) -> String {
-    (0..bytes)
-        .map(|_| format!("{:02x}", fastrand::u8(..)))
-        .collect()
-}
+use super::{OpenRound, Refusal, event_frame, random_hex};
+use crate::room::{ConnId, Room};
+use crate::store::{StoredBallot, StoredRound, now_ms};
 
 impl Room {
-    /// Handles a round request from `conn` and answers it (after the store has it on disk).
-    pub(super) fn round_request(&mut self, conn: ConnId, request: Request) {
-        let Some(c) = self.conns.get(&conn) else {
-            return;
-        };
-        let (person, role, name) = (
-            c.member.person.clone(),
-            c.member.role,
-            c.member.name.clone(),
-        );
-        let req = request.req;
-        let outcome = match request.cmd {
-            Command::Hello => {
-                self.rounds.listeners.insert(conn);
-                self.send_views(conn);
-                Ok(None)
-            }
-            Command::Open {
-                settings,
-                targets,
-                scope,
-                area,
-            } => self.open_round(role, &name, settings, targets, scope, area, None),
-            Command::Cast { round, ballot } => self.cast(&person, role, &name, &round, ballot),
-            Command::Reveal { round } => self.close_round(role, &round, Status::Revealed, false),
-            Command::Cancel { round } => self.close_round(role, &round, Status::Cancelled, false),
-            Command::Rerun { round } => self.rerun(role, &name, &round),
-            Command::Dissent { round, text } => self.dissent(&person, role, &name, &round, &text),
-            Command::Accept { round, item, card } => self.accept(role, &round, &item, &card),
-            Command::Decide {
-                text,
-                round,
-                corrects,
-            } => self.decide(role, &name, &text, round.as_deref(), corrects.as_deref()),
-        };
-        match outcome {
-            Ok(id) => self.send_when_durable(conn, event_frame(&Event::Ack { req, id })),
-            Err(reason) => self.send(conn, event_frame(&Event::Refused { req, reason })),
-        }
-    }
-
-    /// Closes the open rounds whose deadline has passed (on every tick, and at load).
-    pub(super) fn close_due_rounds(&mut self) {
-        for id in self.rounds.due(now_ms()) {
-            if let Err(e) = self.close_round(Role::Owner, &id, Status::Revealed, true) {
-                tracing::error!(board = %self.id, round = %id, "cannot close a round at its deadline: {e}");
-            }
-        }
-    }
-
-    /// After a client's update: if it wrote the result maps, they are put back from the
-    /// server's copy, the write counts as refused and the client is told.
-    pub(super) fn keep_results(&mut self, conn: ConnId) {
-        if !self.rounds.touched.swap(false, Ordering::Relaxed) || self.stop.is_some() {
-            return;
-        }
-        self.ctx
-            .metrics
-            .refused_writes
-            .fetch_add(1, Ordering::Relaxed);
-        self.deny(
-            conn,
-            "round results and decisions are the server's to write; they were put back",
-        );
-        let results: Vec<_> = self
-            .rounds
-            .closed
-            .values()
-            .filter_map(|r| r.result.clone())
-            .collect();
-        let decisions = self.rounds.decisions.clone();
-        self.write_results(|board, txn| {
-            board.reset_results(txn, &results.iter().collect::<Vec<_>>(), &decisions)
-        });
-    }
-
-    /// Writes into the document as the server (results, decisions, moved notes), stores the
-    /// update and sends it to everyone.
-    fn write_results(&mut self, write: impl FnOnce(&Board, &mut TransactionMut)) {
-        self.full_sync = None;
-        let update = {
-            let mut txn = self.board.transact_mut();
-            write(&self.board, &mut txn);
-            txn.encode_update_v1()
-        };
-        self.rounds.touched.store(false, Ordering::Relaxed);
-        if update != super::EMPTY_UPDATE {
-            self.commit(None, &update, None);
-        }
-    }
-
-    fn store_round(&mut self, stored: &StoredRound) -> Result<(), Refusal> {
-        self.ctx
-            .store
-            .put_round(&self.id, stored)
-            .map_err(|e| self.storage_failed(e))
-    }
-
-    fn storage_failed(&mut self, e: StoreError) -> Refusal {
-        tracing::error!(board = %self.id, "cannot store a round: {e}");
-        self.stop = Some((crate::outbox::code::INTERNAL, "storage failure; reconnect"));
-        "the server could not store it; try again".to_owned()
-    }
-
     #[allow(clippy::too_many_arguments)]
-    fn open_round(
+    pub(super) fn open_round(
         &mut self,
         role: Role,
         name: &str,
@@ -311,7 +63,7 @@ impl Room {
         Ok(Some(id))
     }
 
-    fn cast(
+    pub(super) fn cast(
         &mut self,
         person: &str,
         role: Role,
@@ -364,7 +116,7 @@ impl Room {
         Ok(None)
     }
 
-    fn not_open(&self, round: &str) -> Refusal {
+    pub(super) fn not_open(&self, round: &str) -> Refusal {
         match self.rounds.closed.get(round).map(|r| r.round.status) {
             Some(Status::Revealed) => "this round was revealed; ballots are closed".into(),
             Some(Status::Cancelled) => "this round was cancelled".into(),
@@ -372,7 +124,7 @@ impl Room {
         }
     }
 
-    fn close_round(
+    pub(super) fn close_round(
         &mut self,
         role: Role,
         round: &str,
@@ -445,7 +197,12 @@ impl Room {
         Ok(None)
     }
 
-    fn rerun(&mut self, role: Role, name: &str, round: &str) -> Result<Option<String>, Refusal> {
+    pub(super) fn rerun(
+        &mut self,
+        role: Role,
+        name: &str,
+        round: &str,
+    ) -> Result<Option<String>, Refusal> {
         facilitates(role)?;
         let old = match (self.rounds.closed.get(round), self.rounds.open.get(round)) {
             (Some(r), _) => r.round.clone(),
@@ -472,7 +229,7 @@ impl Room {
         )
     }
 
-    fn dissent(
+    pub(super) fn dissent(
         &mut self,
         person: &str,
         role: Role,
@@ -517,7 +274,7 @@ impl Room {
         Ok(None)
     }
 
-    fn accept(
+    pub(super) fn accept(
         &mut self,
         role: Role,
         round: &str,
@@ -553,7 +310,7 @@ impl Room {
         Ok(None)
     }
 
-    fn decide(
+    pub(super) fn decide(
         &mut self,
         role: Role,
         name: &str,
@@ -618,108 +375,6 @@ impl Room {
         self.rounds.decisions.push(decision.clone());
         self.write_results(|board, txn| board.write_decision(txn, &decision));
         Ok(Some(id))
-    }
-
-    // ---- what each person is sent ----------------------------------------------------------
-
-    fn listeners_of(&self, person: &str) -> Vec<ConnId> {
-        self.rounds
-            .listeners
-            .iter()
-            .copied()
-            .filter(|c| {
-                self.conns
-                    .get(c)
-                    .is_some_and(|c| &*c.member.person == person)
-            })
-            .collect()
-    }
-
-    /// Sends a connection that said hello every open round, and the revealed ones asking it
-    /// for dissent.
-    fn send_views(&mut self, conn: ConnId) {
-        let open: Vec<String> = self.rounds.open.keys().cloned().collect();
-        for id in open {
-            self.send_view(conn, &id);
-        }
-        let asking: Vec<String> = self
-            .rounds
-            .closed
-            .keys()
-            .filter(|id| self.may_dissent(conn, id))
-            .cloned()
-            .collect();
-        for id in asking {
-            self.send_view(conn, &id);
-        }
-    }
-
-    fn may_dissent(&self, conn: ConnId, round: &str) -> bool {
-        let (Some(c), Some(stored)) = (self.conns.get(&conn), self.rounds.closed.get(round)) else {
-            return false;
-        };
-        stored
-            .may_dissent
-            .contains(&stored.voter_key(&c.member.person))
-    }
-
-    /// Sends `conn` its person's view of `round`: theirs and the counts, nobody else's.
-    fn send_view(&mut self, conn: ConnId, round: &str) {
-        let Some(c) = self.conns.get(&conn) else {
-            return;
-        };
-        let (person, role) = (c.member.person.clone(), c.member.role);
-        let view = if let Some(open) = self.rounds.open.get_mut(round) {
-            let (voted, of) = open.counts(&self.conns);
-            let key = open.voter_key(&person).to_owned();
-            let mine = open
-                .ballots
-                .get(&key)
-                .map(|b| b.ballot.clone())
-                .unwrap_or_default();
-            RoundView {
-                left: open.stored.round.budget_left(&mine),
-                round: open.stored.round.clone(),
-                voted,
-                of,
-                mine,
-                can_vote: role.may_comment(),
-                can_dissent: false,
-            }
-        } else if let Some(stored) = self.rounds.closed.get(round) {
-            RoundView {
-                round: stored.round.clone(),
-                voted: stored.result.as_ref().map_or(0, |r| r.voters),
-                of: 0,
-                mine: Ballot::new(),
-                left: None,
-                can_vote: false,
-                can_dissent: self.may_dissent(conn, round),
-            }
-        } else {
-            return;
-        };
-        self.send(conn, event_frame(&Event::Round(view)));
-    }
-
-    /// Sends everyone the counts, if they changed since last sent.
-    fn send_progress(&mut self, round: &str) {
-        let Some(open) = self.rounds.open.get_mut(round) else {
-            return;
-        };
-        let (voted, of) = open.counts(&self.conns);
-        if open.sent == (voted, of) {
-            return;
-        }
-        open.sent = (voted, of);
-        let frame = event_frame(&Event::Progress {
-            round: round.to_owned(),
-            voted,
-            of,
-        });
-        for conn in self.rounds.listeners.clone() {
-            self.send(conn, frame.clone());
-        }
     }
 }
 
