@@ -15,6 +15,11 @@ use super::{ItemKind, ModelError};
 use crate::rank;
 
 impl Board {
+    /// The template the board was made from, if any (`meta.template`).
+    pub fn template<T: yrs::ReadTxn>(&self, txn: &T) -> Option<String> {
+        super::values::read_string(txn, &self.meta, keys::TEMPLATE)
+    }
+
     /// Records the template the board was made from (`meta.template`).
     pub fn set_template(&self, txn: &mut TransactionMut, template: &str) {
         self.meta.insert(txn, keys::TEMPLATE, template);

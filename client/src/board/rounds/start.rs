@@ -264,6 +264,29 @@ fn hide(s: &State) {
     let _ = s.canvas.focus();
 }
 
+/// On a board made from the impact/effort template, the matrix: the box around its four
+/// quadrant frames (the reveal places each note at the team's medians in it).
+fn matrix_area(s: &State) -> Option<[f64; 4]> {
+    let txn = huddle_shared::yrs::Transact::transact(s.board.doc());
+    let matrix = huddle_shared::templates::Template::ImpactEffort.name();
+    if s.board.template(&txn).as_deref() != Some(matrix) {
+        return None;
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for frame in s.scene.items().filter(|i| i.kind == ItemKind::Frame) {
+        x0 = x0.min(frame.pos[0]);
+        y0 = y0.min(frame.pos[1]);
+        x1 = x1.max(frame.pos[0] + frame.size[0]);
+        y1 = y1.max(frame.pos[1] + frame.size[1]);
+    }
+    (x1 > x0 && y1 > y0).then_some([x0, y0, x1 - x0, y1 - y0])
+}
+
 /// What a round of `kind` would be on now: its items (top to bottom, left to right, the
 /// order poker steps through them), its scope, and for impact/effort the matrix's area.
 fn targets(s: &State, kind: Kind) -> (Vec<String>, Scope, Option<[f64; 4]>) {
@@ -301,9 +324,12 @@ fn targets(s: &State, kind: Kind) -> (Vec<String>, Scope, Option<[f64; 4]>) {
         })
         .collect();
     items.sort_by(|a, b| a.1[1].total_cmp(&b.1[1]).then(a.1[0].total_cmp(&b.1[0])));
-    let area = one_frame
-        .filter(|_| kind == Kind::ImpactEffort)
-        .map(|(_, r)| [r[0], r[1], r[2], r[3]]);
+    let area = (kind == Kind::ImpactEffort)
+        .then(|| match &one_frame {
+            Some((_, r)) => Some([r[0], r[1], r[2], r[3]]),
+            None => matrix_area(s),
+        })
+        .flatten();
     (
         items.into_iter().map(|(id, _)| id.clone()).collect(),
         scope,
