@@ -385,3 +385,33 @@ async fn a_ballot_may_change_until_the_reveal() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// A board holds at most `MAX_OPEN_ROUNDS` open rounds (each is stored): one more is refused
+/// with the reason, and closing one makes room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_rounds_per_board_are_capped() -> anyhow::Result<()> {
+    use huddle_shared::rounds::MAX_OPEN_ROUNDS;
+    let (server, _data) = TestServer::start()?;
+    let team = Team::start(&server, "Olga Owner").await?;
+    let owner = team.tab(&server, &team.owner).await?;
+    let notes = add_notes(&owner, &["a"]).await?;
+    let mut rounds = Vec::new();
+    for _ in 0..MAX_OPEN_ROUNDS {
+        rounds.push(owner.open(dot_vote(3, None), &[&notes[0]]).await?);
+    }
+    let open = Command::Open {
+        settings: dot_vote(3, None),
+        targets: notes.clone(),
+        scope: Default::default(),
+        area: None,
+    };
+    let reason = owner.refused(open.clone()).await?;
+    ensure!(reason == RoundError::TooManyOpen.to_string(), "{reason}");
+    owner
+        .ack(Command::Cancel {
+            round: rounds[0].clone(),
+        })
+        .await?;
+    owner.ack(open).await?.context("a new round's id")?;
+    Ok(())
+}

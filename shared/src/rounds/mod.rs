@@ -32,6 +32,9 @@ pub use tally::{Decision, Dissent, ItemResult, NamedBallot, RoundResult, Stat, t
 pub const DEFAULT_BUDGET: u32 = 3;
 /// Largest budget or cap: more dots than this is not a vote but a survey.
 pub const MAX_BUDGET: u32 = 100;
+/// Rounds open at once on one board: a session runs one or two; a few async ones may wait for
+/// their deadlines. More is a client opening rounds in a loop (each is stored).
+pub const MAX_OPEN_ROUNDS: usize = 20;
 /// Items in one round: a big backlog refinement has a few hundred stories.
 pub const MAX_TARGETS: usize = 500;
 /// Longest what-is-being-decided line, dissent sentence, custom card label and decision.
@@ -290,6 +293,8 @@ pub enum RoundError {
     BadScore,
     #[error("this round is not open")]
     NotOpen,
+    #[error("{MAX_OPEN_ROUNDS} rounds are open on this board; reveal or cancel one first")]
+    TooManyOpen,
 }
 
 impl Round {

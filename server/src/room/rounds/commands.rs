@@ -26,6 +26,9 @@ impl Room {
         rerun_of: Option<String>,
     ) -> Result<Option<String>, Refusal> {
         facilitates(role)?;
+        if self.rounds.open.len() >= rounds::MAX_OPEN_ROUNDS {
+            return Err(rounds::RoundError::TooManyOpen.to_string());
+        }
         let now = now_ms();
         let kinds: Vec<(String, Option<ItemKind>)> = {
             let txn = self.board.doc().transact();
