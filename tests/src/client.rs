@@ -27,6 +27,8 @@ pub struct Client {
     out: mpsc::UnboundedSender<WsMessage>,
     state: watch::Receiver<State>,
     next_save: AtomicU64,
+    /// Every binary frame received, as received, if asked for ([`Client::connect_recording`]).
+    frames: Option<Arc<Mutex<Vec<Vec<u8>>>>>,
     reader: JoinHandle<()>,
     writer: JoinHandle<()>,
 }
@@ -44,6 +46,8 @@ pub struct State {
     pub closed: Option<(u16, String)>,
     /// Reasons of the server's "permission denied" messages (a refused write or presence).
     pub denials: Vec<String>,
+    /// Every round event, in order (the server sends them after a round `Hello`).
+    pub round_events: Vec<huddle_shared::rounds::Event>,
 }
 
 impl Client {
@@ -63,6 +67,25 @@ impl Client {
         board: Board,
         headers: &[(&str, &str)],
     ) -> anyhow::Result<Client> {
+        Self::open(url, board, headers, false).await
+    }
+
+    /// [`Client::connect_as`], keeping every binary frame received ([`Client::frames`]): for
+    /// tests that search what a connection was sent.
+    pub async fn connect_recording(
+        url: &str,
+        board: Board,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<Client> {
+        Self::open(url, board, headers, true).await
+    }
+
+    async fn open(
+        url: &str,
+        board: Board,
+        headers: &[(&str, &str)],
+        record: bool,
+    ) -> anyhow::Result<Client> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
         let mut request = url.into_client_request()?;
@@ -79,6 +102,7 @@ impl Client {
         let (out, mut outgoing) = mpsc::unbounded_channel::<WsMessage>();
         let (state_tx, state) = watch::channel(State::default());
         let awareness = Arc::new(Mutex::new(Awareness::new(board.doc().clone())));
+        let frames = record.then(|| Arc::new(Mutex::new(Vec::new())));
 
         let writer = tokio::spawn(async move {
             while let Some(msg) = outgoing.recv().await {
@@ -94,10 +118,14 @@ impl Client {
 
         let reader = {
             let (board, awareness, out) = (board.clone(), awareness.clone(), out.clone());
+            let frames = frames.clone();
             tokio::spawn(async move {
                 while let Some(msg) = stream.next().await {
                     match msg {
                         Ok(WsMessage::Binary(frame)) => {
+                            if let Some(frames) = &frames {
+                                lock(frames).push(frame.to_vec());
+                            }
                             if let Err(e) =
                                 handle_frame(&board, &awareness, &out, &state_tx, &frame)
                             {
@@ -134,6 +162,7 @@ impl Client {
             out,
             state,
             next_save: AtomicU64::new(1),
+            frames,
             reader,
             writer,
         })
@@ -222,6 +251,14 @@ impl Client {
 
     pub fn state(&self) -> State {
         self.state.borrow().clone()
+    }
+
+    /// Every binary frame received so far, as received (empty unless recording).
+    pub fn frames(&self) -> Vec<Vec<u8>> {
+        self.frames
+            .as_ref()
+            .map(|f| lock(f).clone())
+            .unwrap_or_default()
     }
 
     pub async fn wait_synced(&self) -> anyhow::Result<()> {
@@ -368,10 +405,17 @@ fn handle_frame(
                 state.send_modify(|s| s.saved = s.saved.max(seq))
             }
             Message::Auth(Some(reason)) => state.send_modify(|s| s.denials.push(reason)),
+            Message::Huddle(HuddleMessage::RoundEvent(event)) => {
+                state.send_modify(|s| s.round_events.push(event))
+            }
             Message::AwarenessQuery | Message::Auth(None) | Message::Huddle(_) => {}
         }
     }
     Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn apply(board: &Board, update: &[u8]) -> anyhow::Result<()> {

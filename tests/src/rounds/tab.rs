@@ -1,31 +1,19 @@
-//! One tab of a person at a board, speaking rounds: a y-websocket connection with a [`Board`]
-//! replica that also sends round requests (`HuddleMessage::RoundRequest`), keeps every round
-//! event the server sends, and records every byte it receives, for the secrecy tests.
-//!
-//! [`crate::client::Client`] drops Huddle's messages it does not need; rounds need them all,
-//! and the secrecy tests need the frames exactly as they came, so this is its own connection.
+//! One tab of a person at a board, speaking rounds: a [`Client`] (a y-websocket connection
+//! with a [`Board`] replica, recording every frame it receives, for the secrecy tests) that also
+//! sends round requests (`HuddleMessage::RoundRequest`) and reads the round events it kept.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
-use futures_util::{SinkExt, StreamExt};
 use huddle_shared::model::Board;
 use huddle_shared::rounds::{
     Ballot, Command, Event, Request, RoundResult, RoundView, Scope, Settings,
 };
-use huddle_shared::wire::{self, HuddleMessage, Message};
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use yrs::{ReadTxn, Transact, TransactionMut};
+use huddle_shared::wire::{self, HuddleMessage};
+use yrs::{Transact, TransactionMut};
 
-use crate::client::WAIT;
-
-/// Origin of transactions that apply the server's updates.
-const REMOTE: &str = "remote";
+use crate::client::{Client, State};
 
 /// How the server answered a request.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,105 +24,23 @@ pub enum Answer {
     Refused(String),
 }
 
-/// What the reader has seen so far (the frames themselves are in [`Tab::frames`]).
-#[derive(Debug, Clone, Default)]
-struct Seen {
-    synced: bool,
-    saved: u64,
-    /// Every round event, in order.
-    events: Vec<Event>,
-    /// Updates applied (to wait for document changes).
-    applied: u64,
-    closed: Option<(u16, String)>,
-    denials: Vec<String>,
-}
-
 /// A connection of one person, speaking rounds.
 pub struct Tab {
     pub board: Board,
-    out: mpsc::UnboundedSender<WsMessage>,
-    seen: watch::Receiver<Seen>,
-    /// Every binary frame received, as received, in order.
-    frames: Arc<Mutex<Vec<Vec<u8>>>>,
+    client: Client,
     next_req: AtomicU64,
-    next_save: AtomicU64,
-    reader: JoinHandle<()>,
-    writer: JoinHandle<()>,
 }
 
 impl Tab {
     /// Connects to `url` with `headers` (a person's cookie), and waits for the initial sync.
     pub async fn join(url: &str, headers: &[(&str, &str)]) -> anyhow::Result<Tab> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
-        let mut request = url.into_client_request()?;
-        for (name, value) in headers {
-            request.headers_mut().insert(
-                HeaderName::from_bytes(name.as_bytes())?,
-                HeaderValue::from_str(value)?,
-            );
-        }
-        let (ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .with_context(|| format!("connect {url}"))?;
-        let (mut sink, mut stream) = ws.split();
-        let (out, mut outgoing) = mpsc::unbounded_channel::<WsMessage>();
-        let (seen_tx, seen) = watch::channel(Seen::default());
-        let board = Board::new();
-        let frames = Arc::new(Mutex::new(Vec::new()));
-        let writer = tokio::spawn(async move {
-            while let Some(msg) = outgoing.recv().await {
-                if sink.send(msg).await.is_err() {
-                    break;
-                }
-            }
-            let _ = sink.close().await;
-        });
-        let sv = board.doc().transact().state_vector();
-        let _ = out.send(WsMessage::Binary(wire::encode_sync_step1(&sv).into()));
-        let reader = {
-            let (board, out, frames) = (board.clone(), out.clone(), frames.clone());
-            tokio::spawn(async move {
-                while let Some(msg) = stream.next().await {
-                    let closed = match msg {
-                        Ok(WsMessage::Binary(frame)) => {
-                            lock(&frames).push(frame.to_vec());
-                            match handle_frame(&board, &out, &seen_tx, &frame) {
-                                Ok(()) => None,
-                                Err(e) => Some((0, format!("bad frame from server: {e}"))),
-                            }
-                        }
-                        Ok(WsMessage::Close(frame)) => Some(
-                            frame
-                                .map(|f| (u16::from(f.code), f.reason.to_string()))
-                                .unwrap_or((1005, String::new())),
-                        ),
-                        Ok(_) => None,
-                        Err(e) => Some((0, e.to_string())),
-                    };
-                    if let Some(closed) = closed {
-                        seen_tx.send_modify(|s| s.closed = Some(closed));
-                        return;
-                    }
-                }
-                seen_tx.send_modify(|s| {
-                    s.closed
-                        .get_or_insert((1006, "ended without a close frame".into()));
-                });
-            })
-        };
-        let tab = Tab {
-            board,
-            out,
-            seen,
-            frames,
+        let client = Client::connect_recording(url, Board::new(), headers).await?;
+        client.wait_synced().await?;
+        Ok(Tab {
+            board: client.board.clone(),
+            client,
             next_req: AtomicU64::new(1),
-            next_save: AtomicU64::new(1),
-            reader,
-            writer,
-        };
-        tab.wait(|s| s.synced).await.context("initial sync")?;
-        Ok(tab)
+        })
     }
 
     /// Sends a request as it is and returns its number (for requests a page would not send).
@@ -146,7 +52,7 @@ impl Tab {
 
     pub fn send_request(&self, request: &Request) {
         let frame = wire::encode_huddle(&HuddleMessage::RoundRequest(request.clone()));
-        let _ = self.out.send(WsMessage::Binary(frame.into()));
+        self.client.send_raw(frame);
     }
 
     /// Sends `cmd` and waits for the server's answer.
@@ -159,8 +65,8 @@ impl Tab {
 
     /// The answer to request `req`, once it came.
     pub async fn answer(&self, req: u64) -> anyhow::Result<Answer> {
-        let find = |s: &Seen| {
-            s.events.iter().find_map(|e| match e {
+        let find = |s: &State| {
+            s.round_events.iter().find_map(|e| match e {
                 Event::Ack { req: r, id } if *r == req => Some(Answer::Ack(id.clone())),
                 Event::Refused { req: r, reason } if *r == req => {
                     Some(Answer::Refused(reason.clone()))
@@ -220,23 +126,23 @@ impl Tab {
 
     /// Every round event received so far.
     pub fn events(&self) -> Vec<Event> {
-        self.seen.borrow().events.clone()
+        self.client.state().round_events
     }
 
     /// Waits for a round event that satisfies `pred` (among all received so far).
     pub async fn wait_event(&self, pred: impl Fn(&Event) -> bool) -> anyhow::Result<Event> {
         let seen = self
-            .wait(|s| s.events.iter().any(&pred))
+            .wait(|s| s.round_events.iter().any(&pred))
             .await
             .with_context(|| format!("waiting for a round event; got {:?}", self.events()))?;
-        seen.events.into_iter().find(pred).context("vanished")
+        seen.round_events.into_iter().find(pred).context("vanished")
     }
 
     /// The latest view of `round` this tab was sent.
     pub fn view(&self, round: &str) -> Option<RoundView> {
-        self.seen
-            .borrow()
-            .events
+        self.client
+            .state()
+            .round_events
             .iter()
             .rev()
             .find_map(|e| match e {
@@ -251,8 +157,8 @@ impl Tab {
         round: &str,
         pred: impl Fn(&RoundView) -> bool,
     ) -> anyhow::Result<RoundView> {
-        let latest = |s: &Seen| {
-            s.events.iter().rev().find_map(|e| match e {
+        let latest = |s: &State| {
+            s.round_events.iter().rev().find_map(|e| match e {
                 Event::Round(v) if v.round.id == round => Some(v.clone()),
                 _ => None,
             })
@@ -265,7 +171,7 @@ impl Tab {
 
     /// The latest `(voted, of)` this tab was told of `round` (by a view or a progress event).
     pub fn progress(&self, round: &str) -> Option<(u32, u32)> {
-        latest_progress(&self.seen.borrow(), round)
+        latest_progress(&self.client.state(), round)
     }
 
     /// Waits until the latest count of `round` says `voted` people voted.
@@ -309,72 +215,41 @@ impl Tab {
 
     /// Makes a local change in one transaction and sends it to the server.
     pub fn edit<R>(&self, f: impl FnOnce(&Board, &mut TransactionMut) -> R) -> R {
-        let (result, update) = {
-            let mut txn = self.board.transact_mut();
-            let result = f(&self.board, &mut txn);
-            (result, txn.encode_update_v1())
-        };
-        let _ = self
-            .out
-            .send(WsMessage::Binary(wire::encode_update(&update).into()));
-        result
+        self.client.edit(f)
     }
 
     /// Waits until the server confirms everything sent so far is handled and on disk.
     pub async fn save(&self) -> anyhow::Result<()> {
-        let seq = self.next_save.fetch_add(1, SeqCst);
-        let frame = wire::encode_huddle(&HuddleMessage::SaveRequest { seq });
-        let _ = self.out.send(WsMessage::Binary(frame.into()));
-        self.wait(|s| s.saved >= seq)
-            .await
-            .context("waiting for 'saved'")
-            .map(drop)
+        self.client.save().await
     }
 
     /// Every frame received so far, as received.
     pub fn frames(&self) -> Vec<Vec<u8>> {
-        lock(&self.frames).clone()
+        self.client.frames()
     }
 
     /// The server's "permission denied" reasons so far.
     pub fn denials(&self) -> Vec<String> {
-        self.seen.borrow().denials.clone()
+        self.client.state().denials
     }
 
-    async fn wait(&self, pred: impl Fn(&Seen) -> bool) -> anyhow::Result<Seen> {
-        let mut rx = self.seen.clone();
-        let seen = tokio::time::timeout(WAIT, rx.wait_for(|s| pred(s) || s.closed.is_some()))
-            .await
-            .context("timed out")?
-            .map_err(|_| anyhow::anyhow!("reader stopped"))?
-            .clone();
-        if !pred(&seen) {
-            bail!("connection closed: {:?}", seen.closed);
-        }
-        Ok(seen)
+    async fn wait(&self, pred: impl Fn(&State) -> bool) -> anyhow::Result<State> {
+        self.client.wait_state_for(pred).await
     }
 
     /// Closes the connection politely.
     pub async fn close(self) {
-        let _ = self.out.send(WsMessage::Close(None));
-        drop(self.out);
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.writer).await;
-        self.reader.abort();
+        self.client.close().await
     }
 
     /// Drops the connection without a close handshake (a crashed tab).
     pub fn abort(self) {
-        self.reader.abort();
-        self.writer.abort();
+        self.client.abort()
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn latest_progress(seen: &Seen, round: &str) -> Option<(u32, u32)> {
-    seen.events.iter().rev().find_map(|e| match e {
+fn latest_progress(seen: &State, round: &str) -> Option<(u32, u32)> {
+    seen.round_events.iter().rev().find_map(|e| match e {
         Event::Progress {
             round: r,
             voted,
@@ -383,49 +258,4 @@ fn latest_progress(seen: &Seen, round: &str) -> Option<(u32, u32)> {
         Event::Round(v) if v.round.id == round => Some((v.voted, v.of)),
         _ => None,
     })
-}
-
-fn handle_frame(
-    board: &Board,
-    out: &mpsc::UnboundedSender<WsMessage>,
-    seen: &watch::Sender<Seen>,
-    frame: &[u8],
-) -> anyhow::Result<()> {
-    for message in wire::decode_frame(frame, &wire::Limits::default())? {
-        match message {
-            Message::SyncStep1(sv) => {
-                let update = board.doc().transact().encode_state_as_update_v1(&sv);
-                let _ = out.send(WsMessage::Binary(wire::encode_sync_step2(&update).into()));
-            }
-            Message::SyncStep2(update) => {
-                apply(board, &update)?;
-                seen.send_modify(|s| {
-                    s.synced = true;
-                    s.applied += 1;
-                });
-            }
-            Message::Update(update) => {
-                apply(board, &update)?;
-                seen.send_modify(|s| s.applied += 1);
-            }
-            Message::Huddle(HuddleMessage::RoundEvent(event)) => {
-                seen.send_modify(|s| s.events.push(event))
-            }
-            Message::Huddle(HuddleMessage::Saved { seq }) => {
-                seen.send_modify(|s| s.saved = s.saved.max(seq))
-            }
-            Message::Auth(Some(reason)) => seen.send_modify(|s| s.denials.push(reason)),
-            Message::Awareness(_)
-            | Message::AwarenessQuery
-            | Message::Auth(None)
-            | Message::Huddle(_) => {}
-        }
-    }
-    Ok(())
-}
-
-fn apply(board: &Board, update: &[u8]) -> anyhow::Result<()> {
-    let update = wire::decode_update(update)?;
-    board.doc().transact_mut_with(REMOTE).apply_update(update)?;
-    Ok(())
 }
