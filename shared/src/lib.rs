@@ -21,6 +21,10 @@
 //!   retrospective).
 //! - [`rounds`]: dot votes, fist to five, planning poker, impact/effort scoring: the rules a
 //!   ballot must meet, the tally at the reveal, the decision log, and their messages.
+//! - [`facilitation`]: the facilitator and its rotation, the agenda and the server's timer,
+//!   private writing, locks and the contribution balance: plain values, rules and messages.
+//! - [`raci`]: RACI matrices as plain values: letters, the rules a row must meet (one A, at
+//!   least one R) and the geometry pages draw them with.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
@@ -29,9 +33,11 @@
 pub mod access;
 pub mod arrange;
 pub mod export;
+pub mod facilitation;
 pub mod ids;
 pub mod model;
 pub mod people;
+pub mod raci;
 pub mod rank;
 pub mod rounds;
 pub mod storymap;

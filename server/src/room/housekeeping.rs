@@ -26,6 +26,7 @@ impl Room {
         }
         self.write_meta();
         self.close_due_rounds();
+        self.facilitation_tick();
         // Keep the cached full sync only while joins keep using it.
         match &mut self.full_sync {
             Some(cached) if cached.used => cached.used = false,

@@ -47,6 +47,7 @@ use crate::store::{BoardMeta, StoreError};
 
 mod awareness;
 mod context;
+mod facilitation;
 mod fanout;
 mod gate;
 mod handle;
@@ -196,6 +197,8 @@ struct Room {
     full_sync: Option<FullSync>,
     /// The board's rounds, their ballots and its decision log.
     rounds: rounds::Rounds,
+    /// Who facilitates, the agenda and timer, private notes, locks, the contribution counts.
+    facilitation: facilitation::Facilitation,
 }
 
 struct FullSync {
@@ -281,6 +284,7 @@ impl Room {
         let board = Board::from_doc(loaded.doc);
         let awareness = Awareness::new(board.doc().clone());
         let rounds = rounds::Rounds::load(&board, &ctx.store, &id)?;
+        let facilitation = facilitation::Facilitation::load(&board, &ctx.store, &id)?;
         let mut meta = loaded.meta;
         // The document's title is the board's as it was loaded (releases before issue 11 let
         // any client write it and copied it to the list): from here on only Rename changes it.
@@ -312,6 +316,7 @@ impl Room {
             // (handling the buffered commands below may already change it).
             full_sync: FullSync::worth_keeping(loaded.fresh),
             rounds,
+            facilitation,
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -477,9 +482,16 @@ impl Room {
                 }
                 Message::Auth(_) => {}
                 Message::Huddle(HuddleMessage::SaveRequest { seq }) => self.save_request(conn, seq),
-                Message::Huddle(HuddleMessage::Saved { .. } | HuddleMessage::RoundEvent(_)) => {}
+                Message::Huddle(
+                    HuddleMessage::Saved { .. }
+                    | HuddleMessage::RoundEvent(_)
+                    | HuddleMessage::FacilitationEvent(_),
+                ) => {}
                 Message::Huddle(HuddleMessage::RoundRequest(request)) => {
                     self.round_request(conn, request)
+                }
+                Message::Huddle(HuddleMessage::FacilitationRequest(request)) => {
+                    self.facilitation_request(conn, request)
                 }
             }
         }
@@ -545,6 +557,7 @@ impl Room {
         self.commit(Some(conn), &payload, frame);
         self.keep_title(conn);
         self.keep_results(conn);
+        self.keep_facilitation(conn);
     }
 
     /// The title is the owner's to change, through the API ([`Room::rename`]); the page never
@@ -587,6 +600,23 @@ impl Room {
             .updates_sent
             .fetch_add(sent as u64, std::sync::atomic::Ordering::Relaxed);
         self.maybe_compact();
+    }
+
+    /// Writes into the document as the server (results, decisions, moved notes, the
+    /// facilitation state), stores the update and sends it to everyone.
+    fn write_server(&mut self, write: impl FnOnce(&Board, &mut yrs::TransactionMut)) {
+        self.full_sync = None;
+        let update = {
+            let mut txn = self.board.transact_mut();
+            write(&self.board, &mut txn);
+            txn.encode_update_v1()
+        };
+        // The server's own write is not a client's: the watches on its maps forget it.
+        self.rounds.forget_touch();
+        self.facilitation.forget_touch();
+        if update != EMPTY_UPDATE {
+            self.commit(None, &update, None);
+        }
     }
 
     /// The board's new title, written by the server into its document (the owner renamed it

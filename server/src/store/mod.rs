@@ -33,12 +33,14 @@ use yrs::{ReadTxn, StateVector, Transact};
 use crate::metrics::Metrics;
 
 pub mod access;
+pub mod facilitation;
 pub mod rounds;
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 pub use access::{Grant, Links, Profile, Secrets};
+pub use facilitation::StoredFacilitation;
 pub use rounds::{StoredBallot, StoredRound};
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +130,7 @@ struct Inner {
     log: sled::Tree,
     access: access::AccessTrees,
     rounds: rounds::RoundTrees,
+    facilitation: facilitation::FacilitationTrees,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -189,6 +192,7 @@ impl Store {
         let log = db.open_tree("log")?;
         let access = Store::access_trees(&db)?;
         let rounds = Store::round_trees(&db)?;
+        let facilitation = Store::facilitation_trees(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -198,6 +202,7 @@ impl Store {
                 log,
                 access,
                 rounds,
+                facilitation,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -282,6 +287,7 @@ impl Store {
         self.inner.log.apply_batch(batch)?;
         self.delete_access(board)?;
         self.delete_rounds(board)?;
+        self.delete_facilitation(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)

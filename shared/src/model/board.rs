@@ -24,6 +24,9 @@ pub struct Board {
     /// Round results and the decision log: the server's to write (see `results`).
     pub(super) rounds: MapRef,
     pub(super) decisions: MapRef,
+    /// Facilitation's public state and the locks: the server's to write (see `facilitation`).
+    pub(super) facilitation: MapRef,
+    pub(super) locks: MapRef,
 }
 
 /// A note to create. `Default` gives an empty yellow note at the origin.
@@ -77,12 +80,16 @@ impl Board {
         let items = doc.get_or_insert_map(keys::ITEMS);
         let rounds = doc.get_or_insert_map(keys::ROUNDS);
         let decisions = doc.get_or_insert_map(keys::DECISIONS);
+        let facilitation = doc.get_or_insert_map(keys::FACILITATION);
+        let locks = doc.get_or_insert_map(keys::LOCKS);
         Board {
             doc,
             meta,
             items,
             rounds,
             decisions,
+            facilitation,
+            locks,
         }
     }
 
@@ -300,6 +307,8 @@ impl Board {
             items,
             rounds: self.round_results(txn),
             decisions: self.decisions(txn),
+            facilitation: self.facilitation(txn),
+            locks: self.locks(txn),
         }
     }
 

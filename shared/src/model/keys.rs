@@ -64,3 +64,43 @@ pub const ROUNDS: &str = "rounds";
 /// Root map: decision id -> a decision log entry as a JSON string
 /// ([`crate::rounds::Decision`]), written only by the server; never changed once written.
 pub const DECISIONS: &str = "decisions";
+
+/// Root map: the public facilitation state ([`crate::facilitation::Public`]), one JSON string
+/// per field, written only by the server.
+pub const FACILITATION: &str = "facilitation";
+/// `facilitation.facilitator`: who holds the role ([`crate::facilitation::PersonRef`]).
+pub const FACILITATOR: &str = "facilitator";
+/// `facilitation.history`: the latest turns ([`crate::facilitation::Turn`]), oldest first.
+pub const HISTORY: &str = "history";
+/// `facilitation.agenda`: the agenda and its running step.
+pub const AGENDA: &str = "agenda";
+/// `facilitation.timer`: the server's timer.
+pub const TIMER: &str = "timer";
+/// `facilitation.private`: present while private writing is on.
+pub const PRIVATE: &str = "private";
+/// `facilitation.balance_public`: the contribution balance is shown to everyone.
+pub const BALANCE_PUBLIC: &str = "balance_public";
+/// Root map: locked item id -> [`crate::facilitation::Lock`] as a JSON string, written only by
+/// the server.
+pub const LOCKS: &str = "locks";
+
+/// `raci.rows`: a nested `Y.Map` of a RACI matrix, linked item id -> fractional rank string
+/// (see [`crate::raci`]); adding a row writes one key, so concurrent adds never collide.
+pub const RACI_ROWS: &str = "rows";
+/// `raci.cols`: a nested `Y.Map`, column id -> ONE map value (`kind`, `person`, `label`,
+/// `rank`), so a rename or a move replaces the column whole.
+pub const RACI_COLS: &str = "cols";
+/// `raci.cells`: a nested `Y.Map`, `"{row}|{col}"` -> `"R"`, `"A"`, `"C"` or `"I"` (absent:
+/// empty). One key per cell, so concurrent edits of one cell converge last-writer-wins and
+/// edits of different cells never conflict.
+pub const RACI_CELLS: &str = "cells";
+/// Between a row's item id and a column id in a [`RACI_CELLS`] key (ids never hold it).
+pub const RACI_CELL_SEP: char = '|';
+/// `col.kind`: `person` or `role`.
+pub const COL_KIND: &str = "kind";
+/// `col.person`: a person column's person id.
+pub const COL_PERSON: &str = "person";
+/// `col.label`: what the column's header shows.
+pub const COL_LABEL: &str = "label";
+/// `col.rank`: fractional rank among the columns.
+pub const COL_RANK: &str = "rank";

@@ -24,6 +24,8 @@
 //! - `tags`: [`hashtags`], the `#tags` of a note's text, and [`Board::retag`].
 //! - `results`: round results and the decision log, the server's to write
 //!   ([`crate::rounds`]); [`votes`] and [`latest_result`] read them.
+//! - `raci`: RACI matrices ([`crate::raci`]): create one, add and remove rows and columns,
+//!   set cells, and read one back as a plain [`crate::raci::Raci`].
 //! - `undo`: transaction origins ([`LOCAL_ORIGIN`], ...), an [`UndoManager`] that undoes
 //!   only local changes, and [`Board::undo`]/[`Board::redo`], which repair what a yrs undo
 //!   cannot restore.
@@ -31,8 +33,10 @@
 mod batch;
 mod board;
 mod clip;
+mod facilitation;
 mod items;
 mod keys;
+mod raci;
 mod restore;
 mod results;
 mod snapshot;
@@ -48,6 +52,7 @@ pub use clip::{
     MAX_CLIP_TEXT_CHARS,
 };
 pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
+pub use raci::NewRaci;
 pub use results::{latest_result, votes};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
 pub use story::{
@@ -82,6 +87,8 @@ pub enum ItemKind {
     Step,
     /// A horizontal release slice of a story map (placed by rank in its map).
     Release,
+    /// A RACI matrix (see [`crate::raci`]): rows linked to notes, columns, lettered cells.
+    Raci,
     Other(String),
 }
 
@@ -104,6 +111,7 @@ impl ItemKind {
             ItemKind::Activity => "activity",
             ItemKind::Step => "step",
             ItemKind::Release => "release",
+            ItemKind::Raci => "raci",
             ItemKind::Other(s) => s,
         }
     }
@@ -120,6 +128,7 @@ impl From<String> for ItemKind {
             "activity" => ItemKind::Activity,
             "step" => ItemKind::Step,
             "release" => ItemKind::Release,
+            "raci" => ItemKind::Raci,
             _ => ItemKind::Other(s),
         }
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ItemKind, Place, Point, Size, StoryFields};
+use crate::facilitation::{Lock, Public};
 use crate::rounds::{Decision, RoundResult};
 
 /// A whole board as plain values. Items are keyed by id in sorted order, so two equal boards
@@ -19,6 +20,12 @@ pub struct BoardSnapshot {
     /// The decision log, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<Decision>,
+    /// The facilitator, its history, the agenda and timer (server-written).
+    #[serde(default, skip_serializing_if = "Public::is_default")]
+    pub facilitation: Public,
+    /// Locked items, by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub locks: BTreeMap<String, Lock>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +63,10 @@ pub struct ItemSnapshot {
     /// A note's story fields (all absent on a plain sticky note).
     #[serde(flatten)]
     pub story: StoryFields,
+    /// RACI matrices only: rows, columns and cells (row labels are read from the linked
+    /// items, see [`crate::raci`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raci: Option<crate::raci::Raci>,
 }
 
 impl BoardSnapshot {

@@ -15,7 +15,7 @@ use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 
 use super::lib0::{ReadError, Reader, write_var_buf, write_var_u64};
 use super::validate::{self, InvalidUpdate};
-use crate::rounds;
+use crate::{facilitation, rounds};
 
 pub const MSG_SYNC: u64 = 0;
 pub const MSG_AWARENESS: u64 = 1;
@@ -40,6 +40,10 @@ const HUDDLE_SAVED: u64 = 1;
 const HUDDLE_ROUND_REQUEST: u64 = 2;
 /// Rounds, version 1: the server's [`rounds::Event`] as JSON.
 const HUDDLE_ROUND_EVENT: u64 = 3;
+/// Huddle message kind: a facilitation request (JSON, [`facilitation::Request`]).
+const HUDDLE_FACILITATION_REQUEST: u64 = 4;
+/// Huddle message kind: a facilitation event (JSON, [`facilitation::Event`]).
+const HUDDLE_FACILITATION_EVENT: u64 = 5;
 
 /// Largest client id Yjs produces (53 bits, a safe JavaScript integer); yrs asserts it.
 const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
@@ -101,6 +105,11 @@ pub enum HuddleMessage {
     RoundRequest(rounds::Request),
     /// Server -> client: an answer or news about rounds.
     RoundEvent(rounds::Event),
+    /// Client -> server: a command about facilitation (role, agenda, timer, private writing,
+    /// locks, balance).
+    FacilitationRequest(facilitation::Request),
+    /// Server -> client: an answer, the server's clock, one's own private notes, the balance.
+    FacilitationEvent(facilitation::Event),
 }
 
 /// Why a frame was refused. The `Display` text is sent as the WebSocket close reason.
@@ -137,6 +146,8 @@ pub enum WireError {
     Undecodable(String),
     #[error("{0}")]
     Round(#[from] rounds::ProtocolError),
+    #[error("{0}")]
+    Facilitation(#[from] facilitation::ProtocolError),
 }
 
 /// Decodes every message in `frame`.
@@ -198,6 +209,12 @@ fn decode_message(r: &mut Reader, limits: &Limits) -> Result<Message, WireError>
                 HUDDLE_ROUND_EVENT => {
                     HuddleMessage::RoundEvent(rounds::Event::decode(body.read_var_buf()?)?)
                 }
+                HUDDLE_FACILITATION_REQUEST => HuddleMessage::FacilitationRequest(
+                    facilitation::Request::decode(body.read_var_buf()?)?,
+                ),
+                HUDDLE_FACILITATION_EVENT => HuddleMessage::FacilitationEvent(
+                    facilitation::Event::decode(body.read_var_buf()?)?,
+                ),
                 other => return Err(WireError::UnknownHuddleType(other)),
             };
             if !body.is_empty() {
@@ -342,6 +359,14 @@ pub fn encode_huddle(msg: &HuddleMessage) -> Vec<u8> {
         }
         HuddleMessage::RoundEvent(event) => {
             write_var_u64(&mut body, HUDDLE_ROUND_EVENT);
+            write_var_buf(&mut body, &event.encode());
+        }
+        HuddleMessage::FacilitationRequest(req) => {
+            write_var_u64(&mut body, HUDDLE_FACILITATION_REQUEST);
+            write_var_buf(&mut body, &req.encode());
+        }
+        HuddleMessage::FacilitationEvent(event) => {
+            write_var_u64(&mut body, HUDDLE_FACILITATION_EVENT);
             write_var_buf(&mut body, &event.encode());
         }
     }

@@ -142,6 +142,11 @@ impl Rounds {
         self.listeners.remove(&conn);
     }
 
+    /// Forgets a write to the result maps (the server's own).
+    pub(super) fn forget_touch(&self) {
+        self.touched.store(false, Ordering::Relaxed);
+    }
+
     /// Open rounds whose deadline is at or before `now`.
     fn due(&self, now: u64) -> Vec<String> {
         self.open
@@ -176,6 +181,20 @@ impl Room {
             c.member.name.clone(),
         );
         let req = request.req;
+        // Starting and ending rounds is the facilitator's alone: they run them with an
+        // owner's authority (a commenter may be handed the role); anyone else is refused.
+        let runs = matches!(
+            request.cmd,
+            Command::Open { .. }
+                | Command::Reveal { .. }
+                | Command::Cancel { .. }
+                | Command::Rerun { .. }
+        );
+        if runs && !self.facilitates(&person, role) {
+            let reason = self.not_facilitator("starts and ends rounds");
+            return self.send(conn, event_frame(&Event::Refused { req, reason }));
+        }
+        let role = if runs { Role::Owner } else { role };
         let outcome = match request.cmd {
             Command::Hello => {
                 self.rounds.listeners.insert(conn);
@@ -241,19 +260,9 @@ impl Room {
         });
     }
 
-    /// Writes into the document as the server (results, decisions, moved notes), stores the
-    /// update and sends it to everyone.
+    /// Writes into the document as the server (results, decisions, moved notes).
     fn write_results(&mut self, write: impl FnOnce(&Board, &mut TransactionMut)) {
-        self.full_sync = None;
-        let update = {
-            let mut txn = self.board.transact_mut();
-            write(&self.board, &mut txn);
-            txn.encode_update_v1()
-        };
-        self.rounds.touched.store(false, Ordering::Relaxed);
-        if update != super::EMPTY_UPDATE {
-            self.commit(None, &update, None);
-        }
+        self.write_server(write);
     }
 
     fn store_round(&mut self, stored: &StoredRound) -> Result<(), Refusal> {
@@ -263,7 +272,7 @@ impl Room {
             .map_err(|e| self.storage_failed(e))
     }
 
-    fn storage_failed(&mut self, e: StoreError) -> Refusal {
+    pub(super) fn storage_failed(&mut self, e: StoreError) -> Refusal {
         tracing::error!(board = %self.id, "cannot store a round: {e}");
         self.stop = Some((crate::outbox::code::INTERNAL, "storage failure; reconnect"));
         "the server could not store it; try again".to_owned()
