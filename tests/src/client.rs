@@ -48,6 +48,8 @@ pub struct State {
     pub denials: Vec<String>,
     /// Every round event, in order (the server sends them after a round `Hello`).
     pub round_events: Vec<huddle_shared::rounds::Event>,
+    /// Every facilitation event, in order (sent after a facilitation `Hello`).
+    pub fac_events: Vec<huddle_shared::facilitation::Event>,
 }
 
 impl Client {
@@ -407,6 +409,9 @@ fn handle_frame(
             Message::Auth(Some(reason)) => state.send_modify(|s| s.denials.push(reason)),
             Message::Huddle(HuddleMessage::RoundEvent(event)) => {
                 state.send_modify(|s| s.round_events.push(event))
+            }
+            Message::Huddle(HuddleMessage::FacilitationEvent(event)) => {
+                state.send_modify(|s| s.fac_events.push(event))
             }
             Message::AwarenessQuery | Message::Auth(None) | Message::Huddle(_) => {}
         }
