@@ -161,8 +161,10 @@ impl<'a> Pen<'a> {
         let ctx = self.ctx;
         let z = self.zoom;
         match item.kind {
-            // Story maps are painted from their layout, not as items of their own.
+            // Story maps are painted from their layout, not as items of their own; RACI
+            // matrices by `super::raci`, which reads their rows' linked items too.
             ItemKind::Connector
+            | ItemKind::Raci
             | ItemKind::StoryMap
             | ItemKind::Activity
             | ItemKind::Step

@@ -383,6 +383,7 @@ mod tests {
             to: None,
             place: None,
             story: Default::default(),
+            raci: None,
         })
     }
 

@@ -4,6 +4,7 @@
 //! The order is exactly [`StoryMap::stories_in_order`], so the Markdown reads like the map
 //! from top-left to bottom-right, slice by slice: the order a team would build it in.
 //!
+//! The board's RACI matrices follow the maps, a table each (`raci`).
 //! A story the team dot-voted on says so ("4 votes", from its latest revealed dot vote).
 //! After the maps come the board's round results and its decision log (`results`), when it
 //! has any.
@@ -28,6 +29,7 @@ pub fn markdown(board: &BoardSnapshot) -> String {
     for map in &maps {
         write_map(&mut out, board, map, &votes);
     }
+    super::raci::write_racis(&mut out, board);
     write_results(&mut out, board);
     write_decisions(&mut out, &board.decisions);
     out

@@ -21,6 +21,8 @@
 //! - `csv_reader`: a strict CSV reader that reports line and column.
 //! - `import_csv`: [`parse_backlog`] (Jira, Trello, Huddle CSV -> [`Backlog`]) and
 //!   [`write_backlog`] (a backlog -> a new story map).
+//! - `raci`: RACI matrices as Markdown tables (part of the Markdown backlog) and as
+//!   [`raci_csv`], one CSV per matrix.
 //! - `outline`: [`Outline`], a map as plain values without ids, to compare two maps.
 
 mod board_json;
@@ -29,6 +31,7 @@ mod import_csv;
 mod jira_csv;
 mod markdown;
 mod outline;
+mod raci;
 mod results;
 
 pub use board_json::{
@@ -42,6 +45,7 @@ pub use import_csv::{
 pub use jira_csv::jira_csv;
 pub use markdown::markdown;
 pub use outline::{Outline, OutlineStory};
+pub use raci::{raci_csv, raci_matrices};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -56,9 +56,14 @@ pub(super) fn default_size(kind: &ItemKind) -> Size {
 pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
     let kind = read_kind(txn, item);
     let is_connector = kind == ItemKind::Connector;
+    // A matrix's size follows from its rows and columns (see `crate::raci::geometry`).
+    let raci = (kind == ItemKind::Raci).then(|| super::raci::read_raci(txn, item));
     ItemSnapshot {
         pos: read_pair(txn, item, keys::POS).unwrap_or([0.0, 0.0]),
-        size: read_pair(txn, item, keys::SIZE).unwrap_or(default_size(&kind)),
+        size: match &raci {
+            Some(r) => crate::raci::geometry::size(r.rows.len(), r.cols.len()),
+            None => read_pair(txn, item, keys::SIZE).unwrap_or(default_size(&kind)),
+        },
         text: match item.get(txn, keys::TEXT) {
             Some(Out::YText(text)) => text.get_string(txn),
             Some(Out::Any(Any::String(s))) => s.to_string(),
@@ -78,6 +83,7 @@ pub(super) fn read_item<T: ReadTxn>(txn: &T, item: &MapRef) -> ItemSnapshot {
             .flatten(),
         place: super::story::read_place(txn, item),
         story: super::story::read_story(txn, item),
+        raci,
         kind,
     }
 }

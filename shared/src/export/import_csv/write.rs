@@ -81,6 +81,7 @@ pub fn write_backlog(
                 rank,
             }),
             story: story.fields.clone(),
+            raci: None,
         };
         board.restore_item(txn, &crate::ids::new_item_id(), &item)?;
     }
