@@ -6,6 +6,7 @@
 //!   (owners);
 //! - [`access`]: the share links and who holds which role (owners);
 //! - [`me`]: the caller's own name and colour.
+//! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
 
@@ -30,6 +31,7 @@ use crate::transfer::{self, NewBoardError};
 
 pub mod access;
 pub mod me;
+mod raci;
 mod rounds;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
@@ -87,6 +89,8 @@ struct Created {
 #[derive(Deserialize)]
 struct ExportQuery {
     format: Option<String>,
+    /// `format=raci-csv` only: which RACI matrix (an item id); see [`raci`].
+    matrix: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -376,7 +380,8 @@ async fn export_json(
         .into_response())
 }
 
-/// `GET /api/boards/{id}/export?format=markdown|csv|json`, as a download.
+/// `GET /api/boards/{id}/export?format=markdown|csv|json`, as a download (and
+/// `format=raci-csv`, one RACI matrix: see [`raci`]).
 async fn export(
     Path(id): Path<String>,
     query: Result<Query<ExportQuery>, QueryRejection>,
@@ -387,6 +392,10 @@ async fn export(
     let format = query.format.ok_or_else(|| {
         ApiError::BadRequest("format=markdown, format=csv or format=json is required".into())
     })?;
+    if format == raci::FORMAT {
+        let snapshot = snapshot(&state, &id, &person).await?;
+        return raci::csv(&snapshot, query.matrix.as_deref());
+    }
     let format = transfer::parse_format(&format)?;
     let snapshot = snapshot(&state, &id, &person).await?;
     let download = transfer::download(&snapshot, format);
