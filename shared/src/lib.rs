@@ -25,6 +25,8 @@
 //!   private writing, locks and the contribution balance: plain values, rules and messages.
 //! - [`raci`]: RACI matrices as plain values: letters, the rules a row must meet (one A, at
 //!   least one R) and the geometry pages draw them with.
+//! - [`locks`]: locked items and maps locked for placement: whether an update would change
+//!   them, told from its bytes before yrs applies it (an index of the locked blocks).
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
@@ -35,6 +37,7 @@ pub mod arrange;
 pub mod export;
 pub mod facilitation;
 pub mod ids;
+pub mod locks;
 pub mod model;
 pub mod people;
 pub mod raci;

@@ -35,7 +35,7 @@ mod board;
 mod clip;
 mod facilitation;
 mod items;
-mod keys;
+pub(crate) mod keys;
 mod raci;
 mod restore;
 mod results;

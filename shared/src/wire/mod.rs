@@ -8,6 +8,7 @@
 pub mod lib0;
 mod message;
 pub mod validate;
+pub mod visit;
 
 pub use lib0::ReadError;
 pub use message::{

@@ -36,6 +36,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use std::fmt;
 use thiserror::Error;
 
+use super::visit::{ContentKind, Id, ItemStruct, NoVisit, ParentRef, Struct, Visit};
+
 /// Default [`Limits::max_depth`]: real documents nest values a handful of levels deep; 64 is
 /// generous for them and far from what yrs's recursive decoders can survive.
 pub const DEFAULT_MAX_DEPTH: usize = 64;
@@ -238,11 +240,54 @@ pub fn validate_update_v1(
     update: &[u8],
     limits: &Limits,
 ) -> std::result::Result<UpdateSummary, InvalidUpdate> {
-    let mut walker = Walker::new(update, limits, None);
+    walk_update_v1(update, limits, &mut NoVisit)
+}
+
+/// [`validate_update_v1`], reporting each struct and delete range to `visit` as it is read
+/// (see [`super::visit`]). Same checks, same cost plus the visitor's.
+pub fn walk_update_v1<'a, V: Visit<'a>>(
+    update: &'a [u8],
+    limits: &Limits,
+    visit: &mut V,
+) -> std::result::Result<UpdateSummary, InvalidUpdate> {
+    let mut walker = Walker::new(update, limits, None, visit);
     walker.structs()?;
     walker.delete_set()?;
     walker.summary.trailing_bytes = walker.r.left();
     Ok(walker.summary)
+}
+
+/// For `Any` content (an [`ItemStruct::raw`] of [`ContentKind::Any`]) holding exactly one
+/// value that is a map: calls `f` with each value under `key` (every one, should the key be
+/// written twice), `Some` for a string and `None` for anything else; returns whether the
+/// content was one map. Content that was not validated may be refused.
+pub fn any_map_strings<'a>(
+    any_content: &'a [u8],
+    key: &str,
+    mut f: impl FnMut(Option<&'a str>),
+) -> std::result::Result<bool, InvalidUpdate> {
+    let limits = Limits::default();
+    let mut nothing = NoVisit;
+    let mut walker = Walker::new(any_content, &limits, None, &mut nothing);
+    if walker.r.var_u64("Any content values")? != 1 || walker.r.byte("Any tag")? != ANY_MAP {
+        return Ok(false);
+    }
+    let entries = walker
+        .r
+        .count("Any map entries", u64::MAX, MIN_ANY_ENTRY_BYTES)?;
+    for _ in 0..entries {
+        let name = walker.r.string("Any map key")?;
+        if name != key {
+            walker.any()?;
+        } else if walker.r.buf.get(walker.r.pos) == Some(&ANY_STRING) {
+            walker.r.pos += 1;
+            f(Some(walker.r.string("Any string")?));
+        } else {
+            walker.any()?;
+            f(None);
+        }
+    }
+    Ok(true)
 }
 
 /// What `update` (validated as by [`validate_update_v1`] with `limits`) needs from the
@@ -251,7 +296,8 @@ pub fn dependencies(
     update: &[u8],
     limits: &Limits,
 ) -> std::result::Result<Dependencies, InvalidUpdate> {
-    let mut walker = Walker::new(update, limits, Some(Dependencies::default()));
+    let mut nothing = NoVisit;
+    let mut walker = Walker::new(update, limits, Some(Dependencies::default()), &mut nothing);
     walker.structs()?;
     walker.delete_set()?;
     Ok(walker.deps.unwrap_or_default())
@@ -472,7 +518,7 @@ struct Frame {
     is_map: bool,
 }
 
-struct Walker<'a> {
+struct Walker<'a, 'v, V> {
     r: Reader<'a>,
     max_depth: usize,
     /// Whether Skip structs are accepted ([`Limits::skips`]).
@@ -481,10 +527,17 @@ struct Walker<'a> {
     summary: UpdateSummary,
     /// Recorded by [`dependencies`] only, with the block being read (client, clock).
     deps: Option<Dependencies>,
+    /// Told of each struct and delete range ([`walk_update_v1`]); [`NoVisit`] otherwise.
+    visit: &'v mut V,
 }
 
-impl<'a> Walker<'a> {
-    fn new(update: &'a [u8], limits: &Limits, deps: Option<Dependencies>) -> Self {
+impl<'a, 'v, V: Visit<'a>> Walker<'a, 'v, V> {
+    fn new(
+        update: &'a [u8],
+        limits: &Limits,
+        deps: Option<Dependencies>,
+        visit: &'v mut V,
+    ) -> Self {
         Walker {
             r: Reader {
                 buf: update,
@@ -495,6 +548,7 @@ impl<'a> Walker<'a> {
             frames: [Frame::default(); MAX_SUPPORTED_DEPTH],
             summary: UpdateSummary::default(),
             deps,
+            visit,
         }
     }
 
@@ -542,15 +596,20 @@ impl<'a> Walker<'a> {
         let offset = self.r.pos;
         let info = self.r.byte("block info")?;
         self.summary.structs += 1;
+        let id = Id::new(at.0, at.1);
         match info {
             INFO_GC => {
                 self.summary.gcs += 1;
-                self.nonzero_len("GC length")
+                let len = self.nonzero_len("GC length")?;
+                self.visit.structure(Struct::Gc { id, len });
+                Ok(len)
             }
             INFO_SKIP if !self.skips => Err(InvalidUpdate::Skip { offset }),
             INFO_SKIP => {
                 self.summary.skips += 1;
-                self.nonzero_len("skip length")
+                let len = self.nonzero_len("skip length")?;
+                self.visit.structure(Struct::Skip { id, len });
+                Ok(len)
             }
             _ => {
                 self.summary.items += 1;
@@ -572,40 +631,57 @@ impl<'a> Walker<'a> {
         if !(CONTENT_DELETED..=CONTENT_DOC).contains(&content_ref) {
             return Err(InvalidUpdate::UnknownContent { info, offset });
         }
-        if info & HAS_ORIGIN != 0 {
-            self.id("left origin", at)?;
-        }
-        if info & HAS_RIGHT_ORIGIN != 0 {
-            self.id("right origin", at)?;
-        }
+        let origin = if info & HAS_ORIGIN != 0 {
+            Some(self.id("left origin", at)?)
+        } else {
+            None
+        };
+        let right_origin = if info & HAS_RIGHT_ORIGIN != 0 {
+            Some(self.id("right origin", at)?)
+        } else {
+            None
+        };
+        let mut parent = ParentRef::Inferred;
+        let mut parent_sub = None;
         if info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0 {
-            self.parent(at)?;
+            parent = self.parent(at)?;
             if info & HAS_PARENT_SUB != 0 {
-                self.r.string("parent sub key")?;
+                parent_sub = Some(self.r.string("parent sub key")?);
             }
         }
-        self.content(content_ref)
+        let start = self.r.pos;
+        let len = self.content(content_ref)?;
+        self.visit.structure(Struct::Item(ItemStruct {
+            id: Id::new(at.0, at.1),
+            len,
+            origin,
+            right_origin,
+            parent,
+            parent_sub,
+            content: content_kind(content_ref),
+            raw: self.r.buf.get(start..self.r.pos).unwrap_or_default(),
+        }));
+        Ok(len)
     }
 
     /// An ID the item at `at` refers to.
-    fn id(&mut self, what: &'static str, at: (u64, u32)) -> Result<()> {
+    fn id(&mut self, what: &'static str, at: (u64, u32)) -> Result<Id> {
         let client = self.r.var_max(what, MAX_CLIENT_ID)?;
         let clock = self.r.var_u32(what)?;
         if let Some(deps) = &mut self.deps {
             deps.reference(at, (client, clock));
         }
-        Ok(())
+        Ok(Id::new(client, clock))
     }
 
     /// yrs treats parent info 1 as "root type name follows" and anything else as "ID follows";
     /// Yjs only writes 0 or 1, so anything else is refused.
-    fn parent(&mut self, at: (u64, u32)) -> Result<()> {
+    fn parent(&mut self, at: (u64, u32)) -> Result<ParentRef<'a>> {
         if self.r.var_max("parent info", 1)? == 1 {
-            self.r.string("root type name")?;
+            Ok(ParentRef::Root(self.r.string("root type name")?))
         } else {
-            self.id("parent id", at)?;
+            Ok(ParentRef::Id(self.id("parent id", at)?))
         }
-        Ok(())
     }
 
     /// `ItemContent::decode`; returns the item's length in clock units (`len_utf16`).
@@ -757,7 +833,8 @@ impl<'a> Walker<'a> {
                 .count("delete ranges", u32::MAX.into(), MIN_DS_RANGE_BYTES)?;
             for _ in 0..ranges {
                 self.summary.delete_ranges += 1;
-                let end = self.delete_range()?;
+                let (clock, end) = self.delete_range()?;
+                self.visit.delete_range(client, clock, end - clock);
                 if let Some(deps) = &mut self.deps
                     && end > 0
                 {
@@ -769,15 +846,32 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    /// One delete range; the clock after it.
-    fn delete_range(&mut self) -> Result<u32> {
+    /// One delete range; its first clock and the clock after it.
+    fn delete_range(&mut self) -> Result<(u32, u32)> {
         let offset = self.r.pos;
         let clock = self.r.var_u32("delete range clock")?;
         let len = self.r.var_u32("delete range length")?;
         // yrs computes `clock..(clock + len)`, which panics on overflow in debug builds.
-        clock
-            .checked_add(len)
-            .ok_or(InvalidUpdate::RangeOverflow { offset, clock, len })
+        let end =
+            clock
+                .checked_add(len)
+                .ok_or(InvalidUpdate::RangeOverflow { offset, clock, len })?;
+        Ok((clock, end))
+    }
+}
+
+/// The kind of a content ref already checked to be in `CONTENT_DELETED..=CONTENT_DOC`.
+fn content_kind(content_ref: u8) -> ContentKind {
+    match content_ref {
+        CONTENT_DELETED => ContentKind::Deleted,
+        CONTENT_JSON => ContentKind::Json,
+        CONTENT_BINARY => ContentKind::Binary,
+        CONTENT_STRING => ContentKind::String,
+        CONTENT_EMBED => ContentKind::Embed,
+        CONTENT_FORMAT => ContentKind::Format,
+        CONTENT_TYPE => ContentKind::Type,
+        CONTENT_ANY => ContentKind::Any,
+        _ => ContentKind::Doc,
     }
 }
 
@@ -1048,6 +1142,85 @@ mod tests {
             Ok(2)
         );
     }
+    /// The walk reports what it reads: a new note's map under the root `items` with its id
+    /// as key, its fields under that map, typed text hung on its left neighbour, and the
+    /// delete range of a deletion.
+    #[test]
+    fn the_walk_reports_structs_and_delete_ranges() {
+        use crate::wire::visit::{ContentKind, ItemStruct, ParentRef, Struct, Visit};
+        use yrs::{ReadTxn, Transact};
+        #[derive(Default)]
+        struct Seen<'a> {
+            items: Vec<ItemStruct<'a>>,
+            deletes: Vec<(u64, u32, u32)>,
+        }
+        impl<'a> Visit<'a> for Seen<'a> {
+            fn structure(&mut self, s: Struct<'a>) {
+                if let Struct::Item(item) = s {
+                    self.items.push(item);
+                }
+            }
+            fn delete_range(&mut self, client: u64, clock: u32, len: u32) {
+                self.deletes.push((client, clock, len));
+            }
+        }
+        let board = crate::model::Board::with_client_id(5);
+        let id = {
+            let mut txn = board.transact_mut();
+            board.create_note(&mut txn, Default::default()).unwrap()
+        };
+        let created = board
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        let mut seen = Seen::default();
+        let summary = walk_update_v1(&created, &Limits::default(), &mut seen).unwrap();
+        assert_eq!(
+            summary,
+            validate_update_v1(&created, &Limits::default()).unwrap()
+        );
+        assert_eq!(seen.items.len(), summary.items);
+        let note = seen
+            .items
+            .iter()
+            .find(|i| i.parent == ParentRef::Root(crate::model::keys::ITEMS))
+            .expect("the note's map");
+        assert_eq!(note.parent_sub, Some(id.as_str()));
+        assert_eq!(note.content, ContentKind::Type);
+        assert!(
+            seen.items
+                .iter()
+                .any(|i| i.parent == ParentRef::Id(note.id) && i.content == ContentKind::Any)
+        );
+
+        let before = board.doc().transact().state_vector();
+        {
+            let mut txn = board.transact_mut();
+            board.insert_text(&mut txn, &id, 0, "ab").unwrap();
+        }
+        let typed = board.doc().transact().encode_state_as_update_v1(&before);
+        let before = board.doc().transact().state_vector();
+        {
+            let mut txn = board.transact_mut();
+            board.insert_text(&mut txn, &id, 2, "c").unwrap();
+            board.delete_text(&mut txn, &id, 0, 1).unwrap();
+        }
+        let more = board.doc().transact().encode_state_as_update_v1(&before);
+        let mut seen = Seen::default();
+        walk_update_v1(&typed, &Limits::default(), &mut seen).unwrap();
+        let ab = seen.items[0];
+        assert_eq!(
+            (ab.len, ab.content, ab.origin),
+            (2, ContentKind::String, None)
+        );
+        let mut seen = Seen::default();
+        walk_update_v1(&more, &Limits::default(), &mut seen).unwrap();
+        let c = seen.items[0];
+        assert_eq!(c.origin, Some(Id::new(5, ab.id.clock + 1)));
+        assert_eq!(c.parent, ParentRef::Inferred);
+        assert_eq!(seen.deletes, vec![(5, ab.id.clock, 1)]);
+    }
+
     use yrs::updates::decoder::Decode;
 
     fn validate(bytes: &[u8]) -> Result<UpdateSummary> {
