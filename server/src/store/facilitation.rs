@@ -27,6 +27,10 @@ pub struct StoredFacilitation {
     /// Locked items, by id.
     #[serde(default)]
     pub locks: BTreeMap<String, Lock>,
+    /// Ids of the latest private-writing sessions that ended: a note written in one by
+    /// someone offline at the end is published when they come back (room's `private`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ended_private: Vec<String>,
 }
 
 fn key(parts: &[&str]) -> Vec<u8> {

@@ -165,6 +165,51 @@ impl Board {
         Ok(id)
     }
 
+    /// Creates a sticky note under `id` (a private note published with the id its author's
+    /// page gave it); an id already on the board is refused, and so is an empty one.
+    pub fn create_note_with_id(
+        &self,
+        txn: &mut TransactionMut,
+        id: &str,
+        note: NewNote,
+    ) -> Result<(), ModelError> {
+        check_point(note.pos)?;
+        let size = note.size.unwrap_or(DEFAULT_NOTE_SIZE);
+        check_size(size)?;
+        if id.is_empty() || self.items.get(txn, id).is_some() {
+            return Err(ModelError::BadField {
+                field: "id",
+                reason: format!("{id:?} is empty or already on the board"),
+            });
+        }
+        let z = match note.z {
+            Some(z) => z,
+            None => rank::after(self.top_z(txn).as_deref()),
+        };
+        self.write_item_as(
+            txn,
+            id.to_owned(),
+            ItemFields {
+                kind: ItemKind::Note.as_str(),
+                pos: Some(note.pos),
+                size: Some(size),
+                text: &note.text,
+                color: note.color.name(),
+                tags: &note.tags,
+                author: &note.author,
+                created_at: note.created_at,
+                z,
+                ends: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Whether the board has an item (of any kind) with this id.
+    pub fn has_item<T: ReadTxn>(&self, txn: &T, id: &str) -> bool {
+        self.items.get(txn, id).is_some()
+    }
+
     /// Moves an item. Callers write the final position of a drag, not every frame of it.
     pub fn move_item(
         &self,

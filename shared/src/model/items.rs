@@ -47,7 +47,17 @@ pub(super) struct ItemFields<'a> {
 impl Board {
     /// Writes a new item under a fresh id and returns the id. Callers validate first.
     pub(super) fn write_item(&self, txn: &mut TransactionMut, fields: ItemFields) -> String {
-        let id = ids::new_item_id();
+        self.write_item_as(txn, ids::new_item_id(), fields)
+    }
+
+    /// Writes a new item under `id`, chosen by the caller (a private note keeps the id its
+    /// author's page gave it). Callers validate first and make sure the id is free.
+    pub(super) fn write_item_as(
+        &self,
+        txn: &mut TransactionMut,
+        id: String,
+        fields: ItemFields,
+    ) -> String {
         let item: MapRef = self.items.insert(txn, id.as_str(), MapPrelim::default());
         item.insert(txn, keys::KIND, fields.kind);
         if let Some(pos) = fields.pos {
