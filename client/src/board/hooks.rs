@@ -16,6 +16,8 @@
 //! - `rounds()`: `{open: [RoundView], active, story, results: {id: RoundResult},
 //!   decisions: [Decision], votes: {item: dots}, dissented: [notes marked for dissent]}`
 //!   (see [`super::rounds`])
+//! - `facilitation()`: `{public: Public, locks, facilitates, offsetMs, clockKnown,
+//!   timerLeftMs, balance: {since, people} | null, pending}` (see [`super::facilitation`])
 //! - `setStoryFilter({tag, type, persona})`: the story-map filter (for the filter bar's tests)
 
 use std::rc::{Rc, Weak};
@@ -104,6 +106,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         read(&w, |s| to_js(&super::rounds::hook_json(s)))
     });
     set(&hooks, "rounds", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| to_js(&super::facilitation::hook_json(s)))
+    });
+    set(&hooks, "facilitation", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
     let f =

@@ -9,7 +9,8 @@ use web_sys::{Event, KeyboardEvent};
 
 use super::input::Tool;
 use super::{
-    Page, State, actions, arrange, clipboard, editor, help, rounds, story_panel, storymap, toolbar,
+    Page, State, actions, arrange, clipboard, editor, facilitation, help, rounds, story_panel,
+    storymap, toolbar,
 };
 use crate::dom::{self, Listener};
 
@@ -54,6 +55,8 @@ pub enum Action {
     Vote,
     /// Open or close the results and decision log panel.
     Decisions,
+    /// Open or close the facilitator panel (role, agenda, timer, balance).
+    Facilitate,
 }
 
 impl Action {
@@ -72,6 +75,7 @@ impl Action {
                 | Action::Escape
                 | Action::Collapse
                 | Action::Decisions
+                | Action::Facilitate
         )
     }
 }
@@ -158,6 +162,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "L",
         "Results and decision log: spreads, Accept, Re-run, dissent, Record decision",
     ),
+    (
+        "G",
+        "Facilitator panel: who facilitates (hand on, rotate, take the role), the agenda, the \
+         timer, the contribution balance, the history",
+    ),
     ("?", "This help"),
 ];
 
@@ -207,6 +216,7 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "i" | "I" => Action::StoryDetails,
         "v" | "V" => Action::Vote,
         "l" | "L" => Action::Decisions,
+        "g" | "G" => Action::Facilitate,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -294,6 +304,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::StoryDetails => story_panel::toggle(s),
         Action::Vote => rounds::open_vote_dialog(s),
         Action::Decisions => rounds::toggle_panel(s),
+        Action::Facilitate => facilitation::toggle_panel(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];
@@ -459,6 +470,7 @@ mod tests {
         assert_eq!(a("v", "KeyV", false, false), Some(Action::Vote));
         assert_eq!(a("V", "KeyV", true, false), Some(Action::Paste));
         assert_eq!(a("l", "KeyL", false, false), Some(Action::Decisions));
+        assert_eq!(a("G", "KeyG", false, true), Some(Action::Facilitate));
         assert_eq!(action("z", "KeyZ", true, false, true), None);
     }
 

@@ -15,6 +15,7 @@ mod clipboard;
 mod connect;
 mod connector;
 mod editor;
+mod facilitation;
 mod gesture;
 mod grid;
 mod help;
@@ -125,6 +126,9 @@ pub struct State {
     pub role: huddle_shared::access::Role,
     /// Rounds: the open ones as the server shows them to this person, results, decisions.
     pub rounds: rounds::Rounds,
+    /// Facilitation: the facilitator, agenda, timer (the document's), the server's clock
+    /// offset, the balance.
+    pub facilitation: facilitation::Facilitation,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -258,6 +262,7 @@ fn frame(page: &Page) {
     let state = &mut *s;
     state.catch_up();
     rounds::catch_up(state);
+    facilitation::catch_up(state);
     if state.scene.len() > 0 {
         state.loaded = true;
     }
@@ -298,6 +303,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let board = Board::new();
     let changes = Changes::observe(&board);
     let rounds = rounds::Rounds::observe(&board);
+    let facilitation = facilitation::Facilitation::observe(&board);
     let undo = board.undo_manager(|| js_sys::Date::now() as u64);
     let guest = Guest::load();
     let page: Page = Rc::new_cyclic(|me| {
@@ -338,6 +344,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             map_filter: None,
             role: huddle_shared::access::Role::Viewer,
             rounds,
+            facilitation,
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -357,6 +364,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     hooks::install(&page)?;
     story_panel::install(&page, &parts.stage)?;
     rounds::install(&page, &parts.stage)?;
+    facilitation::install(&page, &parts.stage)?;
     menu::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);

@@ -61,6 +61,12 @@ const BUTTONS: &[(&str, &str, &str, Action)] = &[
         Action::Decisions,
     ),
     (
+        "facilitate",
+        "Facilitate",
+        "Facilitator panel: role, agenda, timer, contribution balance (G)",
+        Action::Facilitate,
+    ),
+    (
         "connect",
         "Arrow",
         "Arrow between two items (C)",

@@ -82,6 +82,20 @@ pub enum RoundNews {
     Event(huddle_shared::rounds::Event),
 }
 
+/// What the connection hears about facilitation.
+#[derive(Debug)]
+pub enum FacilitationNews {
+    /// This connection said facilitation's `Hello` (again, after a reconnect) at `at`
+    /// (`Date.now()` ms, request number `req`): the server answers with its clock, the
+    /// person's private notes and the balance.
+    Hello { req: u64, at: f64 },
+    /// Something the server said about facilitation, received at `at` (`Date.now()` ms).
+    Event {
+        event: huddle_shared::facilitation::Event,
+        at: f64,
+    },
+}
+
 /// What the connection tells the view. Called with no borrow held, so they may call back in.
 pub struct Events {
     pub on_status: Box<dyn Fn(Status)>,
@@ -97,6 +111,8 @@ pub struct Events {
     pub on_role_changed: Box<dyn Fn()>,
     /// Round news (see [`RoundNews`]), one at a time, in order.
     pub on_round: Box<dyn Fn(RoundNews)>,
+    /// Facilitation news (see [`FacilitationNews`]), one at a time, in order.
+    pub on_facilitation: Box<dyn Fn(FacilitationNews)>,
 }
 
 /// Close code of a connection whose person's role on the board changed (the server's
@@ -237,6 +253,12 @@ impl Connection {
         self.shared.session.borrow_mut().send_round(cmd)
     }
 
+    /// Sends a facilitation request (see `huddle_shared::facilitation::Command`); its
+    /// number, which the answer repeats, or `None` when the connection is not up.
+    pub fn send_facilitation(&self, cmd: huddle_shared::facilitation::Command) -> Option<u64> {
+        self.shared.session.borrow_mut().send_facilitation(cmd)
+    }
+
     /// Sends the local edits made since the last call, then asks the server to confirm they
     /// are saved. Call after every local transaction.
     pub fn flush_local(&self) {
@@ -363,6 +385,9 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
     }
     for news in outcome.rounds {
         (shared.events.on_round)(news);
+    }
+    for news in outcome.facilitation {
+        (shared.events.on_facilitation)(news);
     }
     shared.emit_status(outcome.status);
 }

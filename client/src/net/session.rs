@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use huddle_shared::facilitation;
 use huddle_shared::model::{Board, REMOTE_ORIGIN};
 use huddle_shared::rounds::{self, Command};
 use huddle_shared::wire::{self, HuddleMessage, Message};
@@ -12,7 +13,7 @@ use huddle_shared::yrs::{ReadTxn, Transact};
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
-use super::{RoundNews, Socket, Status};
+use super::{FacilitationNews, RoundNews, Socket, Status};
 use crate::dom::{self, js_error, log_error};
 
 /// First reconnect delay: quick enough that a server restart goes unnoticed.
@@ -62,6 +63,8 @@ pub(super) struct Session {
     pub read_only: bool,
     /// Number of the last round request sent (each request's answer repeats it).
     round_req: u64,
+    /// Number of the last facilitation request sent (its own sequence, like rounds').
+    facilitation_req: u64,
     /// The current socket said `Hello` (after answering the server's sync step 1), so it
     /// gets round events and may send round requests.
     said_hello: bool,
@@ -80,6 +83,8 @@ pub(super) struct Outcome {
     pub unsent: bool,
     /// Round news, in the order it came (a new `Hello`, the server's round events).
     pub rounds: Vec<RoundNews>,
+    /// Facilitation news, in the order it came (a new `Hello`, the server's events).
+    pub facilitation: Vec<FacilitationNews>,
 }
 
 impl Session {
@@ -105,6 +110,7 @@ impl Session {
             status: Status::Offline,
             read_only: false,
             round_req: 0,
+            facilitation_req: 0,
             said_hello: false,
         }
     }
@@ -238,7 +244,16 @@ impl Session {
                     outcome.status = self.set_status(Status::Saved).or(outcome.status);
                 }
             }
-            Message::Huddle(HuddleMessage::SaveRequest { .. } | HuddleMessage::RoundRequest(_)) => {
+            Message::Huddle(
+                HuddleMessage::SaveRequest { .. }
+                | HuddleMessage::RoundRequest(_)
+                | HuddleMessage::FacilitationRequest(_),
+            ) => {}
+            Message::Huddle(HuddleMessage::FacilitationEvent(event)) => {
+                outcome.facilitation.push(FacilitationNews::Event {
+                    event,
+                    at: js_sys::Date::now(),
+                });
             }
             Message::Huddle(HuddleMessage::RoundEvent(event)) => {
                 outcome.rounds.push(RoundNews::Event(event));
@@ -247,7 +262,8 @@ impl Session {
     }
 
     /// Once per socket, after the sync handshake: "I speak rounds" (the server then sends
-    /// the open rounds and their progress).
+    /// the open rounds and their progress) and "I speak facilitation" (its clock, my
+    /// private notes, the balance).
     fn say_hello(&mut self, outcome: &mut Outcome) {
         if self.said_hello {
             return;
@@ -255,6 +271,28 @@ impl Session {
         self.said_hello = true;
         self.send_round_now(Command::Hello);
         outcome.rounds.push(RoundNews::Hello);
+        let at = js_sys::Date::now();
+        let req = self.send_facilitation_now(facilitation::Command::Hello);
+        outcome
+            .facilitation
+            .push(FacilitationNews::Hello { req, at });
+    }
+
+    /// Sends a facilitation request; its number, or `None` when not connected (nothing is
+    /// queued, as for rounds).
+    pub fn send_facilitation(&mut self, cmd: facilitation::Command) -> Option<u64> {
+        if !self.is_open() || !self.said_hello {
+            return None;
+        }
+        Some(self.send_facilitation_now(cmd))
+    }
+
+    fn send_facilitation_now(&mut self, cmd: facilitation::Command) -> u64 {
+        self.facilitation_req += 1;
+        let req = self.facilitation_req;
+        let message = HuddleMessage::FacilitationRequest(facilitation::Request { req, cmd });
+        self.send(&wire::encode_huddle(&message));
+        req
     }
 
     /// Sends a round request; its number, or `None` when not connected (nothing is queued:

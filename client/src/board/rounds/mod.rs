@@ -249,10 +249,18 @@ pub fn pick(s: &mut State, round: &str, item: &str, choice: Choice) {
     }
 }
 
-/// Opens the Vote dialog (owners and editors).
+/// Opens the Vote dialog (the facilitator: the server refuses rounds from anyone else).
 pub fn open_vote_dialog(s: &mut State) {
     if !s.may_edit() {
         role::notice(s, "Only the board's owner and editors start rounds.");
+        return;
+    }
+    if !super::facilitation::facilitates(s) {
+        let who = super::facilitation::facilitator_name(s);
+        role::notice(
+            s,
+            &format!("Only the facilitator starts rounds: ask {who} (G shows the panel)."),
+        );
         return;
     }
     start::show(s);

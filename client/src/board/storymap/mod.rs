@@ -62,6 +62,8 @@ impl Default for Maps {
                 items: BTreeMap::new(),
                 rounds: BTreeMap::new(),
                 decisions: Vec::new(),
+                facilitation: Default::default(),
+                locks: BTreeMap::new(),
             },
             view: ViewOptions::default(),
             laid: Vec::new(),

@@ -1,0 +1,412 @@
+//! The agenda in the facilitator panel. Everyone sees the steps (kind, title, minutes) with
+//! the running one marked. The facilitator edits a draft (kind from `StepKind::ALL`, title,
+//! minutes; add, remove, move up and down), sends it with *Save agenda* (`agenda_set`), and
+//! runs it with *Start* (the first step), *Next* and *Stop*. The draft stays in the page
+//! until the document holds new steps (then the editor shows those).
+
+use huddle_shared::facilitation::{Command, MAX_MINUTES, MAX_STEPS, Step, StepKind};
+use huddle_shared::rounds::Scope;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+
+use super::{facilitates, panel};
+use crate::board::{State, role};
+use crate::dom::child;
+
+/// Minutes of a step added with "+ Step".
+const NEW_STEP_MINUTES: u32 = 5;
+
+/// Where a kind is named in the editor's `<select>` (its serde name).
+pub fn kind_value(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::WritePrivately => "write_privately",
+        StepKind::Cluster => "cluster",
+        StepKind::DotVote => "dot_vote",
+        StepKind::Discuss => "discuss",
+        StepKind::Estimate => "estimate",
+        StepKind::Decide => "decide",
+        StepKind::Free => "free",
+    }
+}
+
+fn kind_of(value: &str) -> Option<StepKind> {
+    StepKind::ALL.into_iter().find(|k| kind_value(*k) == value)
+}
+
+fn new_step(kind: StepKind) -> Step {
+    Step {
+        kind,
+        title: String::new(),
+        minutes: NEW_STEP_MINUTES,
+        targets: Vec::new(),
+        scope: Scope::default(),
+        settings: None,
+    }
+}
+
+/// The steps the editor shows: the draft, or else the document's.
+fn steps(s: &State) -> Vec<Step> {
+    let f = &s.facilitation;
+    f.draft
+        .clone()
+        .unwrap_or_else(|| f.public.agenda.steps.clone())
+}
+
+fn draft(s: &mut State) -> &mut Vec<Step> {
+    let f = &mut s.facilitation;
+    f.draft.get_or_insert_with(|| f.public.agenda.steps.clone())
+}
+
+/// A field of the editor changed: the draft follows (no redraw, so typing goes on).
+pub fn edited(s: &mut State, field: &Element) {
+    let (Some(i), Some(what)) = (
+        field
+            .get_attribute("data-i")
+            .and_then(|i| i.parse::<usize>().ok()),
+        field.get_attribute("data-field"),
+    ) else {
+        return;
+    };
+    let value = if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
+        input.value()
+    } else if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
+        select.value()
+    } else {
+        return;
+    };
+    let Some(step) = draft(s).get_mut(i) else {
+        return;
+    };
+    match what.as_str() {
+        "kind" => {
+            if let Some(kind) = kind_of(&value) {
+                step.kind = kind;
+            }
+        }
+        "title" => step.title = value,
+        "minutes" => {
+            if let Ok(m) = value.trim().parse::<u32>() {
+                step.minutes = m.clamp(1, MAX_MINUTES);
+            }
+        }
+        _ => {}
+    }
+    if let Some(note) = s.doc.get_element_by_id("fac-agenda-unsaved") {
+        let _ = note.remove_attribute("hidden");
+    }
+}
+
+/// A click on one of the agenda's buttons; `false` if `act` is not the agenda's.
+pub fn clicked(s: &mut State, act: &str, button: &Element) -> bool {
+    let i = button
+        .get_attribute("data-i")
+        .and_then(|i| i.parse::<usize>().ok());
+    match (act, i) {
+        ("agenda-add", _) => {
+            if steps(s).len() >= MAX_STEPS {
+                role::notice(s, "An agenda has at most 30 steps.");
+                return true;
+            }
+            draft(s).push(new_step(StepKind::Discuss));
+            reshaped(s);
+        }
+        ("step-remove", Some(i)) => {
+            let d = draft(s);
+            if i < d.len() {
+                d.remove(i);
+            }
+            reshaped(s);
+        }
+        ("step-up", Some(i)) | ("step-down", Some(i)) => {
+            let j = if act == "step-up" {
+                i.checked_sub(1)
+            } else {
+                Some(i + 1)
+            };
+            let d = draft(s);
+            if let Some(j) = j.filter(|j| *j < d.len() && i < d.len()) {
+                d.swap(i, j);
+            }
+            reshaped(s);
+        }
+        ("agenda-save", _) => {
+            let steps = steps(s);
+            if let Some(bad) = steps.iter().find_map(|st| st.check().err()) {
+                role::notice(s, &bad);
+                return true;
+            }
+            super::send(s, Command::AgendaSet { steps });
+        }
+        ("agenda-start", _) => {
+            super::send(s, Command::AgendaStart { step: 0 });
+        }
+        ("step-start", Some(step)) => {
+            super::send(s, Command::AgendaStart { step });
+        }
+        ("agenda-next", _) => {
+            super::send(s, Command::AgendaNext);
+        }
+        ("agenda-stop", _) => {
+            super::send(s, Command::AgendaStop);
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn reshaped(s: &mut State) {
+    s.facilitation.draft_version += 1;
+    render(s);
+}
+
+/// Redraws the agenda when the document's agenda, the draft's shape or the role changed.
+pub fn render(s: &mut State) {
+    let fac = facilitates(s);
+    let agenda = s.facilitation.public.agenda.clone();
+    let key = serde_json::json!([fac, agenda, s.facilitation.draft_version]).to_string();
+    if !panel::changed(s, "fac-agenda", key) {
+        return;
+    }
+    let Some(box_) = panel::section(s, "fac-agenda") else {
+        return;
+    };
+    box_.set_text_content(None);
+    let result = if fac {
+        editor(s, &box_)
+    } else {
+        list(s, &box_)
+    };
+    if let Err(err) = result {
+        crate::dom::log_error("could not draw the agenda", &err);
+    }
+}
+
+/// The agenda as everyone sees it.
+fn list(s: &State, box_: &Element) -> Result<(), JsValue> {
+    let agenda = &s.facilitation.public.agenda;
+    if agenda.steps.is_empty() {
+        child(box_, "p", &[("class", "muted")], Some("No agenda yet."))?;
+        return Ok(());
+    }
+    let ol = child(
+        box_,
+        "ol",
+        &[("id", "fac-steps"), ("class", "fac-steps")],
+        None,
+    )?;
+    for (i, step) in agenda.steps.iter().enumerate() {
+        let current = agenda.current == Some(i);
+        let li = child(
+            &ol,
+            "li",
+            &[
+                ("data-step", &i.to_string()),
+                (
+                    "class",
+                    if current {
+                        "fac-step current"
+                    } else {
+                        "fac-step"
+                    },
+                ),
+            ],
+            None,
+        )?;
+        child(
+            &li,
+            "span",
+            &[("class", "fac-step-title")],
+            Some(step.shown_title()),
+        )?;
+        let meta = format!("{} · {} min", step.kind.label(), step.minutes);
+        child(&li, "span", &[("class", "muted")], Some(&meta))?;
+        if current {
+            child(&li, "span", &[("class", "fac-now")], Some("now"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The facilitator's editor and Start / Next / Stop.
+fn editor(s: &State, box_: &Element) -> Result<(), JsValue> {
+    let agenda = &s.facilitation.public.agenda;
+    let steps = steps(s);
+    let ol = child(
+        box_,
+        "ol",
+        &[("id", "fac-steps"), ("class", "fac-steps editing")],
+        None,
+    )?;
+    for (i, step) in steps.iter().enumerate() {
+        let n = i.to_string();
+        let current = agenda.current == Some(i) && s.facilitation.draft.is_none();
+        let li = child(
+            &ol,
+            "li",
+            &[
+                ("data-step", &n),
+                (
+                    "class",
+                    if current {
+                        "fac-step current"
+                    } else {
+                        "fac-step"
+                    },
+                ),
+            ],
+            None,
+        )?;
+        let select = child(
+            &li,
+            "select",
+            &[
+                ("data-i", &n),
+                ("data-field", "kind"),
+                ("class", "fac-kind"),
+                ("aria-label", "Kind of step"),
+                (
+                    "title",
+                    "What the step is for (starting it arms what it needs)",
+                ),
+            ],
+            None,
+        )?;
+        for kind in StepKind::ALL {
+            let value = kind_value(kind);
+            let opt = child(&select, "option", &[("value", value)], Some(kind.label()))?;
+            if kind == step.kind {
+                opt.set_attribute("selected", "")?;
+            }
+        }
+        child(
+            &li,
+            "input",
+            &[
+                ("data-i", &n),
+                ("data-field", "title"),
+                ("class", "fac-title"),
+                ("type", "text"),
+                ("maxlength", "200"),
+                ("placeholder", step.kind.label()),
+                ("value", &step.title),
+                ("aria-label", "Title"),
+                ("title", "The step's title (empty: its kind)"),
+            ],
+            None,
+        )?;
+        child(
+            &li,
+            "input",
+            &[
+                ("data-i", &n),
+                ("data-field", "minutes"),
+                ("class", "fac-minutes"),
+                ("type", "number"),
+                ("min", "1"),
+                ("max", "480"),
+                ("value", &step.minutes.to_string()),
+                ("aria-label", "Minutes"),
+                ("title", "The step's timebox in minutes"),
+            ],
+            None,
+        )?;
+        let tools = child(&li, "span", &[("class", "fac-step-tools")], None)?;
+        for (act, label, title) in [
+            ("step-up", "↑", "Move the step up"),
+            ("step-down", "↓", "Move the step down"),
+            ("step-remove", "×", "Remove the step"),
+            (
+                "step-start",
+                "▶",
+                "Start this step now (save the agenda first)",
+            ),
+        ] {
+            child(
+                &tools,
+                "button",
+                &[
+                    ("type", "button"),
+                    ("data-act", act),
+                    ("data-i", &n),
+                    ("title", title),
+                    ("aria-label", title),
+                ],
+                Some(label),
+            )?;
+        }
+        if current {
+            child(&li, "span", &[("class", "fac-now")], Some("now"))?;
+        }
+    }
+    let row = child(box_, "div", &[("class", "result-actions")], None)?;
+    for (act, label, title) in [
+        ("agenda-add", "+ Step", "Add a step to the agenda"),
+        (
+            "agenda-save",
+            "Save agenda",
+            "Send the agenda to everyone (stops it if it runs)",
+        ),
+    ] {
+        button(&row, act, label, title)?;
+    }
+    let run = child(box_, "div", &[("class", "result-actions")], None)?;
+    let running = agenda.current.is_some();
+    for (act, label, title) in [
+        (
+            "agenda-start",
+            "Start",
+            "Start the agenda's first step and its timer",
+        ),
+        ("agenda-next", "Next", "End this step and start the next"),
+        ("agenda-stop", "Stop", "End this step and stop the agenda"),
+    ] {
+        let b = button(&run, act, label, title)?;
+        let off = match act {
+            "agenda-start" => agenda.steps.is_empty(),
+            _ => !running,
+        };
+        if off {
+            b.set_attribute("disabled", "")?;
+        }
+    }
+    let unsaved = child(
+        box_,
+        "p",
+        &[("class", "muted"), ("id", "fac-agenda-unsaved")],
+        Some("Changes not saved yet."),
+    )?;
+    if s.facilitation.draft.is_none() {
+        unsaved.set_attribute("hidden", "")?;
+    }
+    Ok(())
+}
+
+fn button(parent: &Element, act: &str, label: &str, title: &str) -> Result<Element, JsValue> {
+    child(
+        parent,
+        "button",
+        &[
+            ("type", "button"),
+            ("data-act", act),
+            ("id", &format!("fac-{act}")),
+            ("title", title),
+        ],
+        Some(label),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_values_are_the_wire_names() {
+        for kind in StepKind::ALL {
+            let json = serde_json::to_string(&kind).expect("a kind serialises");
+            assert_eq!(json, format!("\"{}\"", kind_value(kind)));
+            assert_eq!(kind_of(kind_value(kind)), Some(kind));
+        }
+        assert_eq!(kind_of("nap"), None);
+    }
+}
