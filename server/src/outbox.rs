@@ -30,6 +30,9 @@ pub mod code {
     /// The person's role on the board changed or was removed: reconnect to continue with the
     /// new role (a removed person's reconnection is refused with HTTP 404).
     pub const ROLE_CHANGED: u16 = 4001;
+    /// An update touched an item the facilitator locked: it was refused, and the client
+    /// (which keeps the change in its own copy) resyncs from the server's copy.
+    pub const LOCKED: u16 = 4009;
     /// The board was deleted.
     pub const BOARD_DELETED: u16 = 4404;
 }
@@ -42,9 +45,23 @@ const MAX_REASON_BYTES: usize = 123;
 pub struct Closer {
     token: CancellationToken,
     reason: OnceLock<(u16, String)>,
+    /// Send what is already queued before the close frame (the message that says why).
+    drain: std::sync::atomic::AtomicBool,
 }
 
 impl Closer {
+    /// Closes after the frames already queued have been sent (within the close's grace
+    /// period): for a refusal whose explanation was queued just before.
+    pub fn close_after_queued(&self, code: u16, reason: &str) {
+        self.drain.store(true, Relaxed);
+        self.close(code, reason);
+    }
+
+    /// Whether queued frames go out before the close frame.
+    pub fn drains(&self) -> bool {
+        self.drain.load(Relaxed)
+    }
+
     pub fn close(&self, code: u16, reason: &str) {
         let mut end = reason.len().min(MAX_REASON_BYTES);
         while !reason.is_char_boundary(end) {

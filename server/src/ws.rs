@@ -382,6 +382,13 @@ async fn write_loop(
         reason: reason.into(),
     }));
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        if closer.drains() {
+            while let Ok(frame) = outbound.try_recv() {
+                if sink.feed(WsMessage::Binary(frame)).await.is_err() {
+                    break;
+                }
+            }
+        }
         let _ = sink.send(close).await;
         let _ = sink.close().await;
     })

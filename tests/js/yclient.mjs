@@ -298,6 +298,10 @@ async function main () {
 
     async flush (s) { await flush(timeoutOf(s)) },
 
+    // The server refused our changes for good (a locked item): do not wait for it to take
+    // them before exiting.
+    async forget_changes () { localChanges = false },
+
     async create_note (s) {
       const id = need(s, 'id', 'string')
       const x = need(s, 'x', 'number')

@@ -516,6 +516,19 @@ impl Room {
         if let Some(missing) = missing {
             return self.reject(conn, &format!("update refused: {missing}; resync"));
         }
+        if let Some(reason) = self.locked_refusal(conn, &payload) {
+            // Refused whole: nothing of it is applied, stored or forwarded. The sender keeps
+            // it in its own copy, so it is closed to resync (the page reloads the board).
+            self.ctx
+                .metrics
+                .refused_writes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.deny(conn, &reason);
+            if let Some(c) = self.conns.get(&conn) {
+                c.outbox.closer.close_after_queued(code::LOCKED, &reason);
+            }
+            return self.remove(vec![(conn, None)]);
+        }
         self.full_sync = None; // the board is about to change
         let doc = self.board.doc();
         let applied = catch_unwind(AssertUnwindSafe(|| {
@@ -589,6 +602,7 @@ impl Room {
             return;
         }
         self.next_seq += 1;
+        self.locks_applied(payload);
         self.written_mark = self.ctx.store.written();
         self.log_len += 1;
         self.log_bytes += payload.len() as u64;
