@@ -238,12 +238,15 @@ pub struct Timer {
 }
 
 impl Timer {
+    /// Times saturate rather than overflow: a clock or length near `u64::MAX` is nonsense,
+    /// but it must not take the room down.
     pub fn start(label: String, secs: u64, sound: bool, now: u64) -> Timer {
+        let ms = secs.saturating_mul(1000);
         Timer {
             label,
-            total_ms: secs * 1000,
-            ends_at: Some(now + secs * 1000),
-            left_ms: secs * 1000,
+            total_ms: ms,
+            ends_at: Some(now.saturating_add(ms)),
+            left_ms: ms,
             sound,
             version: 1,
         }
@@ -264,26 +267,26 @@ impl Timer {
     pub fn pause(&mut self, now: u64) {
         if let Some(end) = self.ends_at.take() {
             self.left_ms = end.saturating_sub(now);
-            self.version += 1;
+            self.version = self.version.wrapping_add(1);
         }
     }
 
     pub fn resume(&mut self, now: u64) {
         if self.ends_at.is_none() {
-            self.ends_at = Some(now + self.left_ms);
-            self.version += 1;
+            self.ends_at = Some(now.saturating_add(self.left_ms));
+            self.version = self.version.wrapping_add(1);
         }
     }
 
     /// Adds `secs` (to a timer that ran out, too: it runs again).
     pub fn extend(&mut self, secs: u64, now: u64) {
-        let add = secs * 1000;
-        self.total_ms += add;
+        let add = secs.saturating_mul(1000);
+        self.total_ms = self.total_ms.saturating_add(add);
         match &mut self.ends_at {
-            Some(end) => *end = (*end).max(now) + add,
-            None => self.left_ms += add,
+            Some(end) => *end = (*end).max(now).saturating_add(add),
+            None => self.left_ms = self.left_ms.saturating_add(add),
         }
-        self.version += 1;
+        self.version = self.version.wrapping_add(1);
     }
 }
 

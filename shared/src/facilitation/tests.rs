@@ -60,6 +60,24 @@ fn timer_pauses_resumes_and_extends_on_the_servers_clock() {
 }
 
 #[test]
+fn timer_arithmetic_saturates_instead_of_overflowing() {
+    let mut t = Timer::start("Huge".into(), u64::MAX, false, u64::MAX - 5);
+    assert_eq!(t.ends_at, Some(u64::MAX));
+    assert_eq!(t.total_ms, u64::MAX);
+    t.extend(u64::MAX, u64::MAX);
+    assert_eq!(t.left(0), u64::MAX);
+    t.pause(1);
+    assert_eq!(t.left_ms, u64::MAX - 1);
+    t.extend(10, 0);
+    assert_eq!(t.left_ms, u64::MAX);
+    t.resume(u64::MAX);
+    assert_eq!(t.left(u64::MAX), 0);
+    t.version = u64::MAX;
+    t.pause(u64::MAX);
+    assert_eq!(t.version, 0);
+}
+
+#[test]
 fn quiet_people_rank_first() {
     let mut people = vec![
         Contribution {
