@@ -38,7 +38,11 @@ pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> 
     }
     let id = s.selection.iter().next()?;
     let slot = s.scene.slot_of(id)?;
-    let item = s.scene.slot(slot).filter(|i| i.is_free())?;
+    // A RACI matrix's size follows from its rows and columns: it has no handle.
+    let item = s
+        .scene
+        .slot(slot)
+        .filter(|i| i.is_free() && i.kind != ItemKind::Raci)?;
     let h = HANDLE_PX / s.camera.zoom;
     let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
     let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
@@ -53,6 +57,8 @@ pub fn hover(s: &mut State, world: [f64; 2]) {
         "crosshair"
     } else if on_handle(s, world).is_some() {
         "nwse-resize"
+    } else if hit_item(s, world).is_some_and(|id| super::raci::clickable(s, &id, world)) {
+        "pointer"
     } else if hit_item(s, world).is_some() || hit_connector(s, world).is_some() {
         "move"
     } else if let Some((_, spot)) = super::storymap::drag::spot_at(s, world) {

@@ -126,6 +126,12 @@ fn down(s: &mut State, e: &Event) {
     if may_edit && hit.is_none() && map_drag::press(s, world, at) {
         return;
     }
+    // A RACI matrix's cells, headers and "+"/"×" controls.
+    if let Some(id) = &hit
+        && super::raci::click(s, id, world)
+    {
+        return;
+    }
     // A dot vote: a click on one of its items is a dot (Shift or Alt: one fewer).
     if let Some(id) = &hit
         && super::rounds::click_item(s, id, e.shift_key() || e.alt_key())
@@ -339,6 +345,12 @@ fn double_click(s: &mut State, e: &Event) {
     let world = s.camera.to_world(at);
     let hit = hit_item(s, world);
     if hit.is_none() && (map_drag::double_click(s, world) || map_drag::double_click_cell(s, world))
+    {
+        return;
+    }
+    // A quick second click on a RACI cell is the next letter, not an edit of the title.
+    if let Some(id) = &hit
+        && super::raci::swallows_double_click(s, id, world)
     {
         return;
     }

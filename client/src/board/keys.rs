@@ -55,6 +55,8 @@ pub enum Action {
     Vote,
     /// Open or close the results and decision log panel.
     Decisions,
+    /// A RACI matrix of the selected notes, with the board's people as columns.
+    NewRaci,
     /// Open or close the facilitator panel (role, agenda, timer, balance).
     Facilitate,
 }
@@ -304,6 +306,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::StoryDetails => story_panel::toggle(s),
         Action::Vote => rounds::open_vote_dialog(s),
         Action::Decisions => rounds::toggle_panel(s),
+        Action::NewRaci => super::raci::create(s),
         Action::Facilitate => facilitation::toggle_panel(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);

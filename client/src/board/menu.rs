@@ -8,6 +8,8 @@
 //! created, and a bad file's error (which names the line and column) is shown in words and
 //! nothing is created.
 //!
+//! RACI matrices export as one CSV each (`[data-export-raci]`).
+//!
 //! Ids the tests use: `#board-menu-button`, `#board-menu`, `[data-export=markdown|csv|json]`,
 //! `[data-import=csv|json]`, `#import-file`, `#board-menu-message`.
 
@@ -85,6 +87,17 @@ pub fn install(page: &Page, side: &Element) -> Result<(), JsValue> {
             Some(label),
         )?;
     }
+    // RACI matrices: one CSV each (the Markdown backlog has them as tables).
+    child(
+        &menu,
+        "button",
+        &[
+            ("type", "button"),
+            ("role", "menuitem"),
+            ("data-export-raci", "csv"),
+        ],
+        Some("Export RACI matrices (CSV)"),
+    )?;
     for (format, label, _) in IMPORTS {
         child(
             &menu,
@@ -158,7 +171,11 @@ pub fn install(page: &Page, side: &Element) -> Result<(), JsValue> {
             return;
         };
         open(false);
-        if let Some(format) = item
+        if item.has_attribute("data-export-raci") {
+            if let Some(page) = weak.upgrade() {
+                export_raci(&page.borrow(), &msg);
+            }
+        } else if let Some(format) = item
             .get_attribute("data-export")
             .and_then(|f| Format::parse(&f))
         {
@@ -205,6 +222,34 @@ fn export(s: &State, format: Format, message: &Element) {
         Ok(()) => say(message, &format!("Saved {name}.")),
         Err(err) => fail(message, "Export failed", &err),
     }
+}
+
+/// Saves each RACI matrix of the page's copy of the board as a CSV file of its own.
+fn export_raci(s: &State, message: &Element) {
+    let snapshot = s.board.snapshot(&s.board.doc().transact());
+    let matrices = huddle_shared::export::raci_matrices(&snapshot);
+    if matrices.is_empty() {
+        say(message, "This board has no RACI matrix.");
+        return;
+    }
+    let stem = if snapshot.meta.title.trim().is_empty() {
+        s.id.clone()
+    } else {
+        slug(&snapshot.meta.title)
+    };
+    let mut names = Vec::new();
+    for (id, title) in &matrices {
+        let Some(csv) = huddle_shared::export::raci_csv(&snapshot, id) else {
+            continue;
+        };
+        let name = format!("{stem}-{}.csv", slug(title));
+        if let Err(err) = download(&csv, Format::Csv.content_type(), &name) {
+            fail(message, "Export failed", &err);
+            return;
+        }
+        names.push(name);
+    }
+    say(message, &format!("Saved {}.", names.join(", ")));
 }
 
 /// Uploads a chosen file to the import API and opens the new board.

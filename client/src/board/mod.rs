@@ -28,6 +28,7 @@ mod map_filter;
 mod menu;
 mod paint;
 mod peers;
+mod raci;
 mod render;
 mod role;
 mod rounds;
@@ -362,6 +363,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     toolbar::install(&page, &parts)?;
     help::install(&page)?;
     hooks::install(&page)?;
+    raci::install_or_log(&page);
     story_panel::install(&page, &parts.stage)?;
     rounds::install(&page, &parts.stage)?;
     facilitation::install(&page, &parts.stage)?;

@@ -49,6 +49,7 @@ pub fn text_style(kind: &ItemKind) -> &'static TextStyle {
     match kind {
         ItemKind::Text => &LABEL,
         ItemKind::Frame
+        | ItemKind::Raci
         | ItemKind::StoryMap
         | ItemKind::Activity
         | ItemKind::Step
@@ -64,6 +65,13 @@ pub fn text_box(kind: &ItemKind, pos: [f64; 2], size: [f64; 2]) -> [f64; 4] {
     match kind {
         ItemKind::Frame => [pos[0], pos[1], size[0], FRAME_TITLE.min(size[1])],
         ItemKind::StoryMap => [pos[0], pos[1], size[0], HEADER_HEIGHT - GAP],
+        // A RACI matrix's title band (its rows and cells are drawn by `super::raci`).
+        ItemKind::Raci => [
+            pos[0],
+            pos[1],
+            size[0],
+            huddle_shared::raci::geometry::TITLE_H,
+        ],
         ItemKind::Release => [pos[0], pos[1], LABEL_WIDTH, TITLE.line + 2.0 * TITLE.pad],
         _ => [pos[0], pos[1], size[0], size[1]],
     }
@@ -261,7 +269,11 @@ pub fn batched(pen: &Pen, scene: &Scene, visible: &[u32], skip: Option<&[u32]>) 
     ctx.set_stroke_style_str(FRAME_LINE);
     ctx.set_line_width(1.0 / pen.zoom);
     for slot in visible.iter().filter(|s| shown(s)) {
-        if let Some(item) = scene.slot(*slot).filter(|i| i.kind == ItemKind::Frame) {
+        // RACI matrices are outlined like frames this far out (their letters are unreadable).
+        if let Some(item) = scene
+            .slot(*slot)
+            .filter(|i| matches!(i.kind, ItemKind::Frame | ItemKind::Raci))
+        {
             ctx.fill_rect(item.pos[0], item.pos[1], item.size[0], item.size[1]);
             ctx.stroke_rect(item.pos[0], item.pos[1], item.size[0], item.size[1]);
         }

@@ -47,6 +47,7 @@ pub fn draw(s: &mut State) -> bool {
         presence,
         maps,
         rounds,
+        board,
         ..
     } = s;
     let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
@@ -104,6 +105,10 @@ pub fn draw(s: &mut State) -> bool {
             if dragged.is_some_and(|d| d.binary_search(&slot).is_ok()) {
                 continue;
             }
+            let editing = editing == Some(slot);
+            if super::raci::draw_slot(ctx, cam.zoom, board, scene, slot, [0.0; 2], editing) {
+                continue;
+            }
             let Some(item) = scene.slot_mut(slot) else {
                 continue;
             };
@@ -112,12 +117,15 @@ pub fn draw(s: &mut State) -> bool {
                 _ => item.size,
             };
             let pos = item.pos;
-            pen.item(item, pos, size, editing == Some(slot));
+            pen.item(item, pos, size, editing);
         }
     }
     // Dragged items on top, where the pointer has them.
     if let Some(dragged) = dragged {
         for &slot in dragged.iter() {
+            if super::raci::draw_slot(ctx, cam.zoom, board, scene, slot, offset, false) {
+                continue;
+            }
             if let Some(item) = scene.slot_mut(slot) {
                 let pos = [item.pos[0] + offset[0], item.pos[1] + offset[1]];
                 let size = item.size;
@@ -163,7 +171,7 @@ pub fn draw(s: &mut State) -> bool {
             _ => item.size,
         };
         ctx.stroke_rect(pos[0], pos[1], size[0], size[1]);
-        if selection.len() == 1 && item.is_free() {
+        if selection.len() == 1 && item.is_free() && item.kind != ItemKind::Raci {
             let h = HANDLE_PX / z;
             ctx.set_fill_style_str("#ffffff");
             ctx.fill_rect(pos[0] + size[0] - h / 2.0, pos[1] + size[1] - h / 2.0, h, h);

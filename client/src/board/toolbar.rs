@@ -55,6 +55,12 @@ const BUTTONS: &[(&str, &str, &str, Action)] = &[
         Action::Vote,
     ),
     (
+        "new-raci",
+        "RACI",
+        "RACI matrix of the selected notes, the board's people as columns",
+        Action::NewRaci,
+    ),
+    (
         "decisions",
         "Decisions",
         "Results and decision log (L)",
