@@ -18,6 +18,8 @@
 //!   and hand-crafted update v1 bytes.
 //! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
 //!   checks that the room (a [`Pair`] of good clients) and the server survived.
+//! - [`facilitation`]: facilitation requests on any connection (answers awaited), the public
+//!   state read from the connection's replica, the balance and clock events it kept.
 //! - [`rounds`]: people with roles on a board, their tabs speaking rounds and recording every
 //!   byte they receive, and the search of those bytes for secrets (the rounds tests).
 //!
@@ -27,6 +29,7 @@
 pub mod browser;
 pub mod client;
 pub mod crafted;
+pub mod facilitation;
 pub mod http;
 pub mod js;
 pub mod person;

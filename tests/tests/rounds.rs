@@ -4,7 +4,9 @@
 //! one voter however many tabs they use; a ballot may change until the reveal.
 
 use anyhow::{Context, ensure};
+use huddle_shared::facilitation::Command as facilitation_cmd;
 use huddle_shared::rounds::{Choice, Command, Event, Kind, RoundError, Scale, Settings, Status};
+use huddle_tests::facilitation;
 use huddle_tests::rounds::{Answer, Team, add_notes, dots, now_ms, refusal};
 use huddle_tests::server::TestServer;
 
@@ -17,7 +19,8 @@ fn dot_vote(budget: u32, cap: Option<u32>) -> Settings {
 }
 
 /// Every rule a ballot can break, each refused with its reason and nothing changed; a viewer
-/// cannot vote; commenters and viewers cannot open, reveal or cancel; nothing can be cast in
+/// cannot vote; only the facilitator opens, reveals or cancels (an editor once handed the
+/// role, not before; commenters and viewers never here); nothing can be cast in
 /// a revealed or cancelled round, or in one that does not exist.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ballots_and_requests_that_break_the_rules_are_refused_with_a_reason() -> anyhow::Result<()>
@@ -125,7 +128,7 @@ async fn ballots_and_requests_that_break_the_rules_are_refused_with_a_reason() -
         reason.contains("viewer"),
         "a viewer's ballot refused with {reason:?}"
     );
-    // Running rounds is for the owner and editors.
+    // Running rounds is for the facilitator (the owner, until handed on).
     for (who, tab) in [("commenter", &cleo_tab), ("viewer", &vic_tab)] {
         let open = Command::Open {
             settings: dot_vote(3, None),
@@ -158,13 +161,26 @@ async fn ballots_and_requests_that_break_the_rules_are_refused_with_a_reason() -
         cleo_tab.view(&round)
     );
 
-    // An editor runs rounds: opens one and cancels it; nothing can be cast in it then.
+    // An editor runs rounds once handed the facilitator role: opens one and cancels it;
+    // nothing can be cast in it then. The owner claims the role back.
+    let open_one = Command::Open {
+        settings: dot_vote(1, None),
+        targets: vec![a.to_owned()],
+        scope: Default::default(),
+        area: None,
+    };
+    refusal(
+        ed_tab.ask(open_one).await?,
+        "an editor who does not facilitate opens a round",
+    )?;
+    facilitation::hand(&owner, &ed).await?;
     let editors = ed_tab.open(dot_vote(1, None), &[a]).await?;
     ed_tab
         .ack(Command::Cancel {
             round: editors.clone(),
         })
         .await?;
+    facilitation::ack(&owner, facilitation_cmd::Claim).await?;
     refusal(
         cleo_tab.cast(&editors, dots([(a, 1)])).await?,
         "a ballot in a cancelled round",

@@ -568,6 +568,7 @@ impl Room {
             .updates_received
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.commit(Some(conn), &payload, frame);
+        self.count_update(conn); // the contribution balance: an edit, and the notes it created
         self.keep_title(conn);
         self.keep_results(conn);
         self.keep_facilitation(conn);

@@ -223,6 +223,11 @@ impl Tab {
         self.client.save().await
     }
 
+    /// The connection itself (to speak facilitation on it: [`crate::facilitation`]).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Every frame received so far, as received.
     pub fn frames(&self) -> Vec<Vec<u8>> {
         self.client.frames()

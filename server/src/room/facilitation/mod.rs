@@ -81,7 +81,7 @@ impl Facilitation {
         Ok(Facilitation {
             listeners: HashSet::new(),
             private: PrivateState::load(store, id)?,
-            balance: Balance::default(),
+            balance: Balance::watch(board),
             locks: LockState::new(&stored.locks),
             stored,
             touched,
@@ -95,6 +95,7 @@ impl Facilitation {
     /// Forgets a write to the facilitation maps (the server's own).
     pub(super) fn forget_touch(&self) {
         self.touched.store(false, Ordering::Relaxed);
+        self.balance.forget(); // items the server added are no client's notes
     }
 
     pub(super) fn public(&self) -> &huddle_shared::facilitation::Public {

@@ -15,7 +15,7 @@ use crate::store::{StoredBallot, StoredRound, now_ms};
 
 impl Room {
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn open_round(
+    pub(in crate::room) fn open_round(
         &mut self,
         role: Role,
         name: &str,
@@ -102,6 +102,7 @@ impl Room {
             .store
             .put_ballot(&self.id, round, &voter, &stored)
             .map_err(|e| self.storage_failed(e))?;
+        self.count_ballot(person, name, &stored.ballot); // the contribution balance
         let Some(open) = self.rounds.open.get_mut(round) else {
             return Ok(None); // unreachable: nothing closes a round between the lines above
         };
@@ -127,7 +128,7 @@ impl Room {
         }
     }
 
-    pub(super) fn close_round(
+    pub(in crate::room) fn close_round(
         &mut self,
         role: Role,
         round: &str,
@@ -271,6 +272,7 @@ impl Room {
         let stored = stored.clone();
         self.store_round(&stored)?;
         self.write_results(|board, txn| board.write_round_result(txn, &result));
+        self.count_dissent(person, name); // the contribution balance
         for conn in self.listeners_of(person) {
             self.send_view(conn, round);
         }
