@@ -64,7 +64,8 @@ pub enum Command {
     TimerExtend {
         secs: u32,
     },
-    /// Ends the timer early (and the agenda step it timed, if any).
+    /// Ends the timer early: only the timer (an agenda step it timed runs on until the
+    /// facilitator moves on).
     TimerEnd,
     /// Turns private writing on.
     PrivateStart,
