@@ -140,6 +140,7 @@ impl Room {
     /// After a client's update was applied and stored: one edit for its sender, and the notes
     /// it created.
     pub(in crate::room) fn count_update(&mut self, conn: ConnId) {
+        // On the write path: no allocation and no transaction unless the update added items.
         let added = self.facilitation.balance.take_added();
         if self.stop.is_some() {
             return;
@@ -147,20 +148,18 @@ impl Room {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        let (person, name) = (c.member.person.clone(), c.member.name.clone());
+        let (person, name) = (&c.member.person, &c.member.name);
         let now = now_ms();
-        let notes: Vec<String> = {
-            let txn = self.board.doc().transact();
-            added
-                .into_iter()
-                .filter(|id| self.board.kind_of(&txn, id) == Some(ItemKind::Note))
-                .collect()
-        };
         let balance = &mut self.facilitation.balance;
-        balance.count(&person, &name, now, |c| c.edits += 1);
-        let tally = balance.tally(&person, &name);
-        for id in notes {
-            if !tally.notes.iter().any(|(_, n)| *n == id) {
+        balance.count(person, name, now, |c| c.edits += 1);
+        if added.is_empty() {
+            return;
+        }
+        let txn = self.board.doc().transact();
+        let tally = balance.tally(person, name);
+        for id in added {
+            let note = self.board.kind_of(&txn, &id) == Some(ItemKind::Note);
+            if note && !tally.notes.iter().any(|(_, n)| *n == id) {
                 tally.notes.push((now, id));
             }
         }
