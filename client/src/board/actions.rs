@@ -88,6 +88,10 @@ fn centred(world: [f64; 2], size: [f64; 2]) -> [f64; 2] {
 
 /// Creates a note of the current colour centred on `world` and opens it for typing.
 pub fn create_note(s: &mut State, world: [f64; 2]) -> Option<String> {
+    // While private writing is on, the note is this person's alone (not in the document).
+    if super::facilitation::private::create(s, world) {
+        return None;
+    }
     let size = huddle_shared::model::DEFAULT_NOTE_SIZE;
     let note = NewNote {
         pos: centred(world, size),

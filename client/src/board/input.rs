@@ -100,6 +100,10 @@ fn down(s: &mut State, e: &Event) {
     }
     let world = s.camera.to_world(at);
     let toggle = e.shift_key() || e.ctrl_key() || e.meta_key();
+    // The person's private notes lie above the board.
+    if super::facilitation::private::press(s, world) {
+        return;
+    }
     // A viewer selects and looks around; nothing they press moves or changes anything.
     let may_edit = s.may_edit();
     if let Tool::Connect { from } = s.tool.clone()
@@ -212,6 +216,9 @@ fn moved(s: &mut State, e: &Event) {
     if let Some(p) = &s.presence {
         p.set_cursor(Some(world));
     }
+    if super::facilitation::private::pointer_moved(s, world) {
+        return;
+    }
     match &mut s.gesture {
         Gesture::Idle => return hover(s, world),
         Gesture::Pinch { .. } | Gesture::MapButton(..) => return,
@@ -295,6 +302,9 @@ fn up(s: &mut State, e: &Event) {
         let _ = s.canvas.release_pointer_capture(e.pointer_id());
         touch::up(s, e);
     }
+    if super::facilitation::private::release(s) {
+        return;
+    }
     match std::mem::replace(&mut s.gesture, Gesture::Idle) {
         Gesture::Drag {
             ids,
@@ -335,14 +345,15 @@ fn double_click(s: &mut State, e: &Event) {
     let Some(e) = e.dyn_ref::<web_sys::MouseEvent>() else {
         return;
     };
-    if !s.may_edit() {
-        return;
-    }
     let at = [
         e.client_x() as f64 - s.canvas_at[0],
         e.client_y() as f64 - s.canvas_at[1],
     ];
     let world = s.camera.to_world(at);
+    // A private note (its author may be a commenter) opens for typing.
+    if super::facilitation::private::double_click(s, world) || !s.may_edit() {
+        return;
+    }
     let hit = hit_item(s, world);
     if hit.is_none() && (map_drag::double_click(s, world) || map_drag::double_click_cell(s, world))
     {

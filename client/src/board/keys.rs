@@ -251,6 +251,10 @@ fn alt_action(code: &str, shift: bool) -> Option<Action> {
 
 /// Does `action` on the board (nothing, if it changes the board and the person may not).
 pub fn run(s: &mut State, action: Action) {
+    // Private writing: new notes are private, and a selected private note takes the keys.
+    if super::facilitation::private::intercept(s, action) {
+        return;
+    }
     if action.changes_board() && !s.may_edit() {
         return;
     }

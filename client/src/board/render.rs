@@ -48,6 +48,7 @@ pub fn draw(s: &mut State) -> bool {
         maps,
         rounds,
         board,
+        facilitation,
         ..
     } = s;
     let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
@@ -148,6 +149,7 @@ pub fn draw(s: &mut State) -> bool {
     );
 
     super::rounds::draw(ctx, rounds, scene, visible, cam.zoom);
+    super::facilitation::private::draw(ctx, facilitation, &cam);
 
     // Our selection, and the resize handle of a single selected item.
     let z = cam.zoom;

@@ -24,7 +24,7 @@
 mod agenda;
 mod balance;
 mod panel;
-mod private;
+pub mod private;
 mod state;
 mod timer;
 
@@ -144,6 +144,7 @@ pub fn catch_up(s: &mut State) {
 
 /// Redraws the panel and the timer badge from what the page knows now.
 pub fn refresh(s: &mut State) {
+    private::refresh(s);
     panel::render(s);
     timer::render(s);
 }
@@ -171,5 +172,6 @@ pub fn hook_json(s: &State) -> serde_json::Value {
             "people": people,
         })),
         "pending": f.pending.len(),
+        "private": private::hook_json(s),
     })
 }

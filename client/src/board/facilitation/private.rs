@@ -1,12 +1,476 @@
-//! Private notes on the page: the person's own notes written while private writing is on,
-//! as the server last sent them (`Event::Private`, all of them each time). The private
-//! writing work fills this in; the channel calls [`on_private`].
+//! Private notes on the page: while private writing is on (`Public::private` in the
+//! document), a new note is this person's alone. The page keeps it here and in
+//! `localStorage` (so a note written offline survives a reload), sends it to the server with
+//! `private_put` (debounced while typing), and draws it with a dashed border and a lock; it is
+//! never written into the document by the page. At the end the server publishes every held
+//! note into the document, where its author put it.
+//!
+//! What the page holds is reconciled with the server's `private` event (all of the person's
+//! notes, each time): the server's list wins for notes with nothing unsent, so a note deleted
+//! in another tab goes, and one written there appears. A note that is in the document is
+//! published and dropped here. After each (re)connect every held note is sent again (puts
+//! replace, so this is harmless); a note from a session that ended while the page was away
+//! carries that session's id and the server publishes it straight away.
+//!
+//! # Layout
+//!
+//! - this file: the notes, reconciling and sending, the hooks the board calls (creation,
+//!   keys, pointer, paint);
+//! - `paint`: drawing private notes on the canvas;
+//! - `field`: the text field laid over a private note while it is edited;
+//! - `keep`: the copy in `localStorage`.
 
-use huddle_shared::facilitation::PrivateNote;
+mod field;
+mod keep;
+mod paint;
+
+use std::collections::{BTreeMap, HashMap};
+
+use huddle_shared::facilitation::{Command, PrivateNote};
+use huddle_shared::model::DEFAULT_NOTE_SIZE;
+use huddle_shared::yrs::Transact;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
 use crate::board::State;
+use crate::board::keys::Action;
+use crate::dom;
 
-/// The server sent this person's own private notes (all of them, replacing what was shown).
+pub use paint::draw;
+
+/// Typing pauses this long (ms) before the note is sent: a put per keystroke would be a
+/// frame per keystroke for nothing, and the server keeps only the latest.
+const SEND_AFTER_MS: i32 = 400;
+/// What a refusal of a private-note request is called (see `state::what`).
+const WHAT: &str = "Private writing";
+
+/// One private note as the page holds it.
+#[derive(Debug, Clone)]
+struct Local {
+    note: PrivateNote,
+    /// Changed since last sent (or never sent: written offline).
+    dirty: bool,
+}
+
+/// A private note being dragged.
+#[derive(Debug, Clone)]
+struct Drag {
+    id: String,
+    /// Where the press was (world units) and the note's position then.
+    start: [f64; 2],
+    from: [f64; 2],
+    moved: bool,
+}
+
+/// This person's private notes, as the page knows them.
+#[derive(Default)]
+pub struct Private {
+    notes: BTreeMap<String, Local>,
+    /// Read from `localStorage` yet (done on first use, when the board id is known).
+    loaded: bool,
+    /// The session the page saw last (to notice private writing ending).
+    session_seen: Option<String>,
+    /// The hello the page answered last (each new one resends every note).
+    hello_seen: Option<f64>,
+    /// The private note selected (the document's selection is cleared meanwhile).
+    selected: Option<String>,
+    drag: Option<Drag>,
+    field: Option<field::Field>,
+    /// The pending debounced send (`setTimeout` handle).
+    timer: Option<i32>,
+    /// Requests in flight: number -> note id (to tell a note the server has not answered for
+    /// from one it dropped).
+    flights: HashMap<u64, String>,
+}
+
+/// Whether private writing is on now.
+pub fn on(s: &State) -> bool {
+    s.facilitation.public.private.is_some()
+}
+
+fn load(s: &mut State) {
+    let p = &mut s.facilitation.private;
+    if p.loaded {
+        return;
+    }
+    p.loaded = true;
+    for note in keep::read(&s.id) {
+        p.notes.insert(note.id.clone(), Local { note, dirty: true });
+    }
+}
+
+fn save(s: &State) {
+    let notes: Vec<&PrivateNote> = s
+        .facilitation
+        .private
+        .notes
+        .values()
+        .map(|l| &l.note)
+        .collect();
+    keep::write(&s.id, &notes);
+}
+
+/// Whether a request about note `id` is still unanswered.
+fn in_flight(s: &State, id: &str) -> bool {
+    s.facilitation
+        .private
+        .flights
+        .iter()
+        .any(|(req, n)| n == id && s.facilitation.pending.contains_key(req))
+}
+
+/// The server sent this person's own private notes (all of them, replacing what was shown,
+/// except what the page has not sent yet or is waiting to hear about).
 pub fn on_private(s: &mut State, notes: Vec<PrivateNote>) {
-    let _ = (s, notes);
+    load(s);
+    let pending = s.facilitation.pending.clone();
+    s.facilitation
+        .private
+        .flights
+        .retain(|req, _| pending.contains_key(req));
+    let server: BTreeMap<String, PrivateNote> =
+        notes.into_iter().map(|n| (n.id.clone(), n)).collect();
+    let ids: Vec<String> = s.facilitation.private.notes.keys().cloned().collect();
+    for id in ids {
+        let busy = in_flight(s, &id) || s.facilitation.private.field_id() == Some(id.as_str());
+        let p = &mut s.facilitation.private;
+        let Some(local) = p.notes.get_mut(&id) else {
+            continue;
+        };
+        if local.dirty || busy {
+            continue;
+        }
+        match server.get(&id) {
+            Some(theirs) => local.note = theirs.clone(),
+            // Deleted in another tab, refused, or published: the server holds it no more.
+            None => {
+                p.notes.remove(&id);
+            }
+        }
+    }
+    let p = &mut s.facilitation.private;
+    for (id, note) in server {
+        p.notes
+            .entry(id)
+            .or_insert(Local { note, dirty: false });
+    }
+    save(s);
+    s.request_frame();
+}
+
+impl Private {
+    fn field_id(&self) -> Option<&str> {
+        self.field.as_ref().map(|f| f.id.as_str())
+    }
+}
+
+/// After the facilitation state changed (a hello, an event, the document's maps): resend
+/// after a reconnect, notice the end of private writing, drop what is published, send what
+/// is unsent.
+pub fn refresh(s: &mut State) {
+    load(s);
+    let hello = s.facilitation.hello_at;
+    let session = s.facilitation.public.private.as_ref().map(|p| p.session.clone());
+    let p = &mut s.facilitation.private;
+    let new_hello = hello.is_some() && hello != p.hello_seen;
+    if new_hello {
+        p.hello_seen = hello;
+    }
+    // Private writing ended: what the server did not publish goes again, with its session's
+    // id (the server publishes a note of an ended session straight away).
+    let ended = session != p.session_seen && session.is_none();
+    p.session_seen = session;
+    if new_hello || ended {
+        p.notes.values_mut().for_each(|l| l.dirty = true);
+    }
+    if ended {
+        field::close(s);
+    }
+    drop_published(s);
+    if s.facilitation.private.timer.is_none() {
+        send_dirty(s);
+    }
+}
+
+/// Drops the notes that are in the document (published).
+fn drop_published(s: &mut State) {
+    let published: Vec<String> = {
+        let txn = s.board.doc().transact();
+        s.facilitation
+            .private
+            .notes
+            .keys()
+            .filter(|id| s.board.has_item(&txn, id))
+            .cloned()
+            .collect()
+    };
+    if published.is_empty() {
+        return;
+    }
+    for id in &published {
+        s.facilitation.private.notes.remove(id);
+        if s.facilitation.private.selected.as_ref() == Some(id) {
+            s.facilitation.private.selected = None;
+        }
+    }
+    if published
+        .iter()
+        .any(|id| s.facilitation.private.field_id() == Some(id.as_str()))
+    {
+        field::close(s);
+    }
+    save(s);
+    s.request_frame();
+}
+
+/// Sends every note changed since it was last sent (nothing when offline: they wait).
+fn send_dirty(s: &mut State) {
+    let dirty: Vec<PrivateNote> = s
+        .facilitation
+        .private
+        .notes
+        .values()
+        .filter(|l| l.dirty)
+        .map(|l| l.note.clone())
+        .collect();
+    for note in dirty {
+        let id = note.id.clone();
+        let Some(req) = s
+            .conn
+            .as_ref()
+            .and_then(|c| c.send_facilitation(Command::PrivatePut { note }))
+        else {
+            return;
+        };
+        s.facilitation.pending.insert(req, WHAT);
+        let p = &mut s.facilitation.private;
+        p.flights.insert(req, id.clone());
+        if let Some(l) = p.notes.get_mut(&id) {
+            l.dirty = false;
+        }
+    }
+}
+
+/// Marks note `id` changed and sends it after a pause (or at once, with `now`).
+fn changed(s: &mut State, id: &str, now: bool) {
+    if let Some(l) = s.facilitation.private.notes.get_mut(id) {
+        l.dirty = true;
+    }
+    save(s);
+    s.request_frame();
+    if let (Some(t), Ok(w)) = (s.facilitation.private.timer.take(), dom::window()) {
+        w.clear_timeout_with_handle(t);
+    }
+    if now {
+        return send_dirty(s);
+    }
+    let weak = s.page().map(|p| std::rc::Rc::downgrade(&p));
+    let later = Closure::once_into_js(move || {
+        if let Some(page) = weak.and_then(|w| w.upgrade())
+            && let Ok(mut s) = page.try_borrow_mut()
+        {
+            s.facilitation.private.timer = None;
+            send_dirty(&mut s);
+        }
+    });
+    if let Ok(w) = dom::window()
+        && let Ok(t) = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            later.unchecked_ref(),
+            SEND_AFTER_MS,
+        )
+    {
+        s.facilitation.private.timer = Some(t);
+    }
+}
+
+/// A random id for a new note (as `shared::ids` makes item ids: 16 base-62 characters).
+fn new_id() -> String {
+    huddle_shared::ids::new_item_id()
+}
+
+/// Creates a private note centred on `world` and opens it for typing, if private writing is
+/// on and this person may write (a commenter may: it is their note until the end). `false`:
+/// the board's own note creation goes on.
+pub fn create(s: &mut State, world: [f64; 2]) -> bool {
+    let Some(session) = s.facilitation.public.private.as_ref().map(|p| p.session.clone()) else {
+        return false;
+    };
+    if !s.role.may_comment() {
+        return false;
+    }
+    load(s);
+    let size = DEFAULT_NOTE_SIZE;
+    let note = PrivateNote {
+        id: new_id(),
+        pos: [world[0] - size[0] / 2.0, world[1] - size[1] / 2.0],
+        size,
+        color: s.color.name().to_owned(),
+        text: String::new(),
+        session,
+    };
+    let id = note.id.clone();
+    s.facilitation
+        .private
+        .notes
+        .insert(id.clone(), Local { note, dirty: true });
+    s.set_selection(Default::default());
+    s.facilitation.private.selected = Some(id.clone());
+    changed(s, &id, true);
+    field::open(s, &id);
+    true
+}
+
+/// A keyboard action: a new note while private writing is on, and Delete, Enter, Escape
+/// and the arrows on a selected private note. `true`: handled here.
+pub fn intercept(s: &mut State, action: Action) -> bool {
+    if action == Action::NewNote {
+        if !on(s) || !s.role.may_comment() {
+            return false;
+        }
+        let c = s.camera.viewport(s.size);
+        return create(s, [c.x, c.y]);
+    }
+    let Some(id) = s.facilitation.private.selected.clone() else {
+        return false;
+    };
+    if !s.facilitation.private.notes.contains_key(&id) {
+        s.facilitation.private.selected = None;
+        return false;
+    }
+    match action {
+        Action::Delete => delete(s, &id),
+        Action::Edit => field::open(s, &id),
+        Action::Escape => {
+            s.facilitation.private.selected = None;
+            s.request_frame();
+        }
+        Action::Nudge(dx, dy) => {
+            if let Some(l) = s.facilitation.private.notes.get_mut(&id) {
+                l.note.pos = [l.note.pos[0] + dx, l.note.pos[1] + dy];
+            }
+            changed(s, &id, false);
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Deletes this person's private note `id` (here and on the server).
+fn delete(s: &mut State, id: &str) {
+    field::close(s);
+    s.facilitation.private.notes.remove(id);
+    s.facilitation.private.selected = None;
+    save(s);
+    let cmd = Command::PrivateDelete { id: id.to_owned() };
+    if let Some(req) = s.conn.as_ref().and_then(|c| c.send_facilitation(cmd)) {
+        s.facilitation.pending.insert(req, WHAT);
+    }
+    s.request_frame();
+}
+
+/// The private note under `world` (the top one: the last drawn).
+fn hit(s: &State, world: [f64; 2]) -> Option<String> {
+    s.facilitation
+        .private
+        .notes
+        .values()
+        .rev()
+        .find(|l| {
+            let [x, y] = l.note.pos;
+            let [w, h] = l.note.size;
+            world[0] >= x && world[0] <= x + w && world[1] >= y && world[1] <= y + h
+        })
+        .map(|l| l.note.id.clone())
+}
+
+/// A press on the canvas: on a private note it selects it and starts dragging it (`true`);
+/// elsewhere it unselects it and the board handles the press.
+pub fn press(s: &mut State, world: [f64; 2]) -> bool {
+    let Some(id) = hit(s, world) else {
+        if s.facilitation.private.selected.take().is_some() {
+            s.request_frame();
+        }
+        field::close(s);
+        return false;
+    };
+    if s.facilitation.private.field_id() != Some(id.as_str()) {
+        field::close(s);
+    }
+    s.set_selection(Default::default());
+    let from = s.facilitation.private.notes[&id].note.pos;
+    let p = &mut s.facilitation.private;
+    p.selected = Some(id.clone());
+    p.drag = Some(Drag {
+        id,
+        start: world,
+        from,
+        moved: false,
+    });
+    s.request_frame();
+    true
+}
+
+/// The pointer moved: a private note being dragged follows it (`true`); hovering one shows
+/// whose it is.
+pub fn pointer_moved(s: &mut State, world: [f64; 2]) -> bool {
+    let Some(drag) = s.facilitation.private.drag.as_mut() else {
+        let title = hit(s, world).map(|_| "Only you see this note until private writing ends");
+        paint::hover_title(s, title);
+        return false;
+    };
+    let pos = [
+        drag.from[0] + world[0] - drag.start[0],
+        drag.from[1] + world[1] - drag.start[1],
+    ];
+    drag.moved |= pos != drag.from;
+    let id = drag.id.clone();
+    if let Some(l) = s.facilitation.private.notes.get_mut(&id) {
+        l.note.pos = pos;
+    }
+    s.request_frame();
+    true
+}
+
+/// The press ended: a dragged private note is sent where it was dropped (`true`).
+pub fn release(s: &mut State) -> bool {
+    let Some(drag) = s.facilitation.private.drag.take() else {
+        return false;
+    };
+    if drag.moved {
+        changed(s, &drag.id, true);
+    }
+    true
+}
+
+/// A double click on a private note edits its text (`true`).
+pub fn double_click(s: &mut State, world: [f64; 2]) -> bool {
+    match hit(s, world) {
+        Some(id) => {
+            field::open(s, &id);
+            true
+        }
+        None => false,
+    }
+}
+
+/// For `window.huddle.facilitation().private`: the held notes (id, text, pos, session,
+/// unsent) and the selected one.
+pub fn hook_json(s: &State) -> serde_json::Value {
+    let p = &s.facilitation.private;
+    let notes: Vec<serde_json::Value> = p
+        .notes
+        .values()
+        .map(|l| {
+            serde_json::json!({
+                "id": l.note.id,
+                "text": l.note.text,
+                "pos": l.note.pos,
+                "size": l.note.size,
+                "color": l.note.color,
+                "session": l.note.session,
+                "unsent": l.dirty,
+            })
+        })
+        .collect();
+    serde_json::json!({ "notes": notes, "selected": p.selected, "editing": p.field_id() })
 }

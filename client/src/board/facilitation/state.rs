@@ -43,6 +43,8 @@ pub struct Facilitation {
     /// Bumped when the draft's shape changes (a step added, removed or moved): the editor is
     /// rebuilt then, and not while someone types into it.
     pub(super) draft_version: u64,
+    /// This person's private notes (see `super::private`).
+    pub(super) private: super::private::Private,
 }
 
 impl Facilitation {
@@ -68,6 +70,7 @@ impl Facilitation {
             rang: None,
             draft: None,
             draft_version: 0,
+            private: Default::default(),
         }
     }
 
