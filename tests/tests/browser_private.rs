@@ -34,9 +34,9 @@ async fn ack(client: &Client, req: u64, cmd: Command) -> anyhow::Result<()> {
     client.send_raw(frame);
     let state = client
         .wait_state_for(|s| {
-            s.fac_events.iter().any(|e| {
-                matches!(e, Event::Ack { req: r } | Event::Refused { req: r, .. } if *r == req)
-            })
+            s.fac_events.iter().any(
+                |e| matches!(e, Event::Ack { req: r } | Event::Refused { req: r, .. } if *r == req),
+            )
         })
         .await?;
     match state.fac_events.iter().find_map(|e| match e {
@@ -171,10 +171,7 @@ async fn private_notes_stay_on_their_authors_page_until_the_end() -> anyhow::Res
         ))
         .await?;
     let xy = |v: &Value| -> anyhow::Result<[f64; 2]> {
-        Ok([
-            v[0].as_f64().context("x")?,
-            v[1].as_f64().context("y")?,
-        ])
+        Ok([v[0].as_f64().context("x")?, v[1].as_f64().context("y")?])
     };
     ann.page.drag(xy(&at[0])?, xy(&at[1])?).await?;
     let ann_pos = ann
@@ -227,8 +224,11 @@ async fn private_notes_stay_on_their_authors_page_until_the_end() -> anyhow::Res
 
     // ---- A second session: Cat writes while offline, and the session ends without her. ----
     ack(&fay, 4, Command::PrivateStart).await?;
-    cat.wait("private writing again", "!!huddle.facilitation().public.private")
-        .await?;
+    cat.wait(
+        "private writing again",
+        "!!huddle.facilitation().public.private",
+    )
+    .await?;
     cat.page.set_offline(true).await?;
     cat.wait(
         "the page to notice it is offline",

@@ -189,7 +189,9 @@ async fn no_one_receives_another_persons_private_notes_before_the_end() -> anyho
     let (server, _data) = TestServer::start()?;
     let team = Team::start(&server, "Fay Facilitator").await?;
     let dan = team.member(&server, "editor", "Dan Editwright").await?;
-    let cleo = team.member(&server, "commenter", "Cleo Commentsworth").await?;
+    let cleo = team
+        .member(&server, "commenter", "Cleo Commentsworth")
+        .await?;
     let vic = team.member(&server, "viewer", "Vic Lookonly").await?;
     let leo = team.member(&server, "commenter", "Leo Latecomer").await?;
     let fay_tab = Tab::open(&server, &team, &team.owner).await?;
@@ -268,7 +270,9 @@ async fn no_one_receives_another_persons_private_notes_before_the_end() -> anyho
 
     // A viewer may not write privately; an id already on the board is refused.
     let vic_note = private_note("vicPriv1", "VIC-PRIVATE", [0.0, 0.0]);
-    vic_tab.refused(Command::PrivatePut { note: vic_note }).await?;
+    vic_tab
+        .refused(Command::PrivatePut { note: vic_note })
+        .await?;
     let on_board = add_notes_tab(&fay_tab, "a public note").await?;
     let clash = private_note(&on_board, "CLASH", [0.0, 0.0]);
     dan_tab.refused(Command::PrivatePut { note: clash }).await?;
@@ -326,7 +330,10 @@ async fn no_one_receives_another_persons_private_notes_before_the_end() -> anyho
 
     // Who recorded what, and their own note (none for the viewer and the stock client).
     let mut fay_frames = fay_tab.frames();
-    fay_frames.insert(fay_cut.min(fay_frames.len()), END_MARKER.as_bytes().to_vec());
+    fay_frames.insert(
+        fay_cut.min(fay_frames.len()),
+        END_MARKER.as_bytes().to_vec(),
+    );
     let recorders: [(&str, Vec<Vec<u8>>, Option<&PrivateNote>); 6] = [
         ("Fay (facilitator)", fay_frames, Some(&fay_note)),
         ("Dan (editor)", dan_tab.frames(), Some(&dan_note)),
@@ -401,7 +408,9 @@ async fn add_notes_tab(tab: &Tab, text: &str) -> anyhow::Result<String> {
 async fn notes_survive_a_restart_and_an_offline_author_publishes_later() -> anyhow::Result<()> {
     let (mut server, _data) = TestServer::start()?;
     let team = Team::start(&server, "Fay Facilitator").await?;
-    let cleo = team.member(&server, "commenter", "Cleo Commentsworth").await?;
+    let cleo = team
+        .member(&server, "commenter", "Cleo Commentsworth")
+        .await?;
     let fay_tab = Tab::open(&server, &team, &team.owner).await?;
     let cleo_tab = Tab::open(&server, &team, &cleo).await?;
     fay_tab.ack(Command::PrivateStart).await?;
@@ -448,7 +457,9 @@ async fn notes_survive_a_restart_and_an_offline_author_publishes_later() -> anyh
         session: "0123456789abcdef".into(),
         ..private_note("cleoForged1", "CLEO-FORGED", [0.0, 0.0])
     };
-    cleo_tab.refused(Command::PrivatePut { note: forged }).await?;
+    cleo_tab
+        .refused(Command::PrivatePut { note: forged })
+        .await?;
     ensure!(!fay_tab.snapshot().items.contains_key("cleoForged1"));
 
     // And the published notes are on disk: a restart keeps them.

@@ -16,11 +16,13 @@
 //!
 //! - this file: the notes, reconciling and sending, the hooks the board calls (creation,
 //!   keys, pointer, paint);
+//! - `input`: keys, presses, drags and double clicks on private notes;
 //! - `paint`: drawing private notes on the canvas;
 //! - `field`: the text field laid over a private note while it is edited;
 //! - `keep`: the copy in `localStorage`.
 
 mod field;
+mod input;
 mod keep;
 mod paint;
 
@@ -33,9 +35,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::board::State;
-use crate::board::keys::Action;
 use crate::dom;
 
+pub use input::{double_click, intercept, pointer_moved, press, release};
 pub use paint::draw;
 
 /// Typing pauses this long (ms) before the note is sent: a put per keystroke would be a
@@ -54,7 +56,7 @@ struct Local {
 
 /// A private note being dragged.
 #[derive(Debug, Clone)]
-struct Drag {
+pub(super) struct Drag {
     id: String,
     /// Where the press was (world units) and the note's position then.
     start: [f64; 2],
@@ -150,9 +152,7 @@ pub fn on_private(s: &mut State, notes: Vec<PrivateNote>) {
     }
     let p = &mut s.facilitation.private;
     for (id, note) in server {
-        p.notes
-            .entry(id)
-            .or_insert(Local { note, dirty: false });
+        p.notes.entry(id).or_insert(Local { note, dirty: false });
     }
     save(s);
     s.request_frame();
@@ -170,7 +170,12 @@ impl Private {
 pub fn refresh(s: &mut State) {
     load(s);
     let hello = s.facilitation.hello_at;
-    let session = s.facilitation.public.private.as_ref().map(|p| p.session.clone());
+    let session = s
+        .facilitation
+        .public
+        .private
+        .as_ref()
+        .map(|p| p.session.clone());
     let p = &mut s.facilitation.private;
     let new_hello = hello.is_some() && hello != p.hello_seen;
     if new_hello {
@@ -292,7 +297,13 @@ fn new_id() -> String {
 /// on and this person may write (a commenter may: it is their note until the end). `false`:
 /// the board's own note creation goes on.
 pub fn create(s: &mut State, world: [f64; 2]) -> bool {
-    let Some(session) = s.facilitation.public.private.as_ref().map(|p| p.session.clone()) else {
+    let Some(session) = s
+        .facilitation
+        .public
+        .private
+        .as_ref()
+        .map(|p| p.session.clone())
+    else {
         return false;
     };
     if !s.role.may_comment() {
@@ -318,139 +329,6 @@ pub fn create(s: &mut State, world: [f64; 2]) -> bool {
     changed(s, &id, true);
     field::open(s, &id);
     true
-}
-
-/// A keyboard action: a new note while private writing is on, and Delete, Enter, Escape
-/// and the arrows on a selected private note. `true`: handled here.
-pub fn intercept(s: &mut State, action: Action) -> bool {
-    if action == Action::NewNote {
-        if !on(s) || !s.role.may_comment() {
-            return false;
-        }
-        let c = s.camera.viewport(s.size);
-        return create(s, [c.x, c.y]);
-    }
-    let Some(id) = s.facilitation.private.selected.clone() else {
-        return false;
-    };
-    if !s.facilitation.private.notes.contains_key(&id) {
-        s.facilitation.private.selected = None;
-        return false;
-    }
-    match action {
-        Action::Delete => delete(s, &id),
-        Action::Edit => field::open(s, &id),
-        Action::Escape => {
-            s.facilitation.private.selected = None;
-            s.request_frame();
-        }
-        Action::Nudge(dx, dy) => {
-            if let Some(l) = s.facilitation.private.notes.get_mut(&id) {
-                l.note.pos = [l.note.pos[0] + dx, l.note.pos[1] + dy];
-            }
-            changed(s, &id, false);
-        }
-        _ => return false,
-    }
-    true
-}
-
-/// Deletes this person's private note `id` (here and on the server).
-fn delete(s: &mut State, id: &str) {
-    field::close(s);
-    s.facilitation.private.notes.remove(id);
-    s.facilitation.private.selected = None;
-    save(s);
-    let cmd = Command::PrivateDelete { id: id.to_owned() };
-    if let Some(req) = s.conn.as_ref().and_then(|c| c.send_facilitation(cmd)) {
-        s.facilitation.pending.insert(req, WHAT);
-    }
-    s.request_frame();
-}
-
-/// The private note under `world` (the top one: the last drawn).
-fn hit(s: &State, world: [f64; 2]) -> Option<String> {
-    s.facilitation
-        .private
-        .notes
-        .values()
-        .rev()
-        .find(|l| {
-            let [x, y] = l.note.pos;
-            let [w, h] = l.note.size;
-            world[0] >= x && world[0] <= x + w && world[1] >= y && world[1] <= y + h
-        })
-        .map(|l| l.note.id.clone())
-}
-
-/// A press on the canvas: on a private note it selects it and starts dragging it (`true`);
-/// elsewhere it unselects it and the board handles the press.
-pub fn press(s: &mut State, world: [f64; 2]) -> bool {
-    let Some(id) = hit(s, world) else {
-        if s.facilitation.private.selected.take().is_some() {
-            s.request_frame();
-        }
-        field::close(s);
-        return false;
-    };
-    if s.facilitation.private.field_id() != Some(id.as_str()) {
-        field::close(s);
-    }
-    s.set_selection(Default::default());
-    let from = s.facilitation.private.notes[&id].note.pos;
-    let p = &mut s.facilitation.private;
-    p.selected = Some(id.clone());
-    p.drag = Some(Drag {
-        id,
-        start: world,
-        from,
-        moved: false,
-    });
-    s.request_frame();
-    true
-}
-
-/// The pointer moved: a private note being dragged follows it (`true`); hovering one shows
-/// whose it is.
-pub fn pointer_moved(s: &mut State, world: [f64; 2]) -> bool {
-    let Some(drag) = s.facilitation.private.drag.as_mut() else {
-        let title = hit(s, world).map(|_| "Only you see this note until private writing ends");
-        paint::hover_title(s, title);
-        return false;
-    };
-    let pos = [
-        drag.from[0] + world[0] - drag.start[0],
-        drag.from[1] + world[1] - drag.start[1],
-    ];
-    drag.moved |= pos != drag.from;
-    let id = drag.id.clone();
-    if let Some(l) = s.facilitation.private.notes.get_mut(&id) {
-        l.note.pos = pos;
-    }
-    s.request_frame();
-    true
-}
-
-/// The press ended: a dragged private note is sent where it was dropped (`true`).
-pub fn release(s: &mut State) -> bool {
-    let Some(drag) = s.facilitation.private.drag.take() else {
-        return false;
-    };
-    if drag.moved {
-        changed(s, &drag.id, true);
-    }
-    true
-}
-
-/// A double click on a private note edits its text (`true`).
-pub fn double_click(s: &mut State, world: [f64; 2]) -> bool {
-    match hit(s, world) {
-        Some(id) => {
-            field::open(s, &id);
-            true
-        }
-        None => false,
-    }
 }
 
 /// For `window.huddle.facilitation().private`: the held notes (id, text, pos, session,

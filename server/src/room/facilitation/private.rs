@@ -155,7 +155,10 @@ impl Room {
                 for note in held.notes.values() {
                     let fresh = new_note(note, &held.name, now);
                     // An id someone took meanwhile (only by crafting it): a fresh id instead.
-                    if board.create_note_with_id(txn, &note.id, fresh.clone()).is_err() {
+                    if board
+                        .create_note_with_id(txn, &note.id, fresh.clone())
+                        .is_err()
+                    {
                         let _ = board.create_note(txn, fresh);
                     }
                     published.push((person.clone(), note.id.clone()));
@@ -182,10 +185,17 @@ impl Room {
             return Err("viewers do not write notes".into());
         }
         note.check()?;
-        if self.board.has_item(&yrs::Transact::transact(self.board.doc()), &note.id) {
+        if self
+            .board
+            .has_item(&yrs::Transact::transact(self.board.doc()), &note.id)
+        {
             return Err("a note with that id is already on the board".into());
         }
-        if self.facilitation.private.held_by_other(&from.person, &note.id) {
+        if self
+            .facilitation
+            .private
+            .held_by_other(&from.person, &note.id)
+        {
             return Err("that note id is taken".into());
         }
         let ended = &self.facilitation.stored.ended_private;

@@ -28,11 +28,22 @@ pub struct Field {
 
 /// Starts editing private note `id` (ends any other edit first).
 pub fn open(s: &mut State, id: &str) {
-    if s.facilitation.private.field.as_ref().is_some_and(|f| f.id == id) {
+    if s.facilitation
+        .private
+        .field
+        .as_ref()
+        .is_some_and(|f| f.id == id)
+    {
         return;
     }
     close(s);
-    let Some(text) = s.facilitation.private.notes.get(id).map(|l| l.note.text.clone()) else {
+    let Some(text) = s
+        .facilitation
+        .private
+        .notes
+        .get(id)
+        .map(|l| l.note.text.clone())
+    else {
         return;
     };
     let el = match element(
@@ -67,7 +78,11 @@ pub fn open(s: &mut State, id: &str) {
             }
         })
     };
-    let listeners = match (on("input", on_input), on("keydown", on_key), on("blur", |s, _| close(s))) {
+    let listeners = match (
+        on("input", on_input),
+        on("keydown", on_key),
+        on("blur", |s, _| close(s)),
+    ) {
         (Ok(a), Ok(b), Ok(c)) => [a, b, c],
         _ => {
             el.remove();
