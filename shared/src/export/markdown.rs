@@ -7,7 +7,7 @@
 //! The board's RACI matrices follow the maps, a table each (`raci`).
 //! A story the team dot-voted on says so ("4 votes", from its latest revealed dot vote).
 //! After the maps come the board's round results and its decision log (`results`), when it
-//! has any.
+//! has any, then who facilitated it and what is locked (`facilitation`).
 
 use std::fmt::Write;
 
@@ -32,6 +32,7 @@ pub fn markdown(board: &BoardSnapshot) -> String {
     super::raci::write_racis(&mut out, board);
     write_results(&mut out, board);
     write_decisions(&mut out, &board.decisions);
+    super::facilitation::write_facilitation(&mut out, board);
     out
 }
 

@@ -27,6 +27,7 @@
 
 mod board_json;
 mod csv_reader;
+mod facilitation;
 mod import_csv;
 mod jira_csv;
 mod markdown;
