@@ -55,3 +55,13 @@ fn access() {
 fn rounds() {
     replay("rounds", fuzz_checks::rounds);
 }
+
+#[test]
+fn facilitation() {
+    replay("facilitation", fuzz_checks::facilitation);
+}
+
+#[test]
+fn locks() {
+    replay("locks", fuzz_checks::locks);
+}

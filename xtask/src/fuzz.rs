@@ -21,7 +21,7 @@ use crate::Workspace;
 use crate::cmd::{self, step};
 
 /// Every target, in the order they run.
-pub const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 9] = [
     "wire_frame",
     "update_validator",
     "awareness",
@@ -29,6 +29,8 @@ pub const TARGETS: [&str; 7] = [
     "json_import",
     "access",
     "rounds",
+    "facilitation",
+    "locks",
 ];
 
 /// Seconds per target by default: the issue asks for at least ten minutes each.

@@ -7,6 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "../../tests/fuzz_checks/mod.rs"]
+mod fuzz_checks;
+
 use huddle_shared::access;
 use huddle_shared::export::Format;
 use huddle_shared::model::{Board, NewNote};
@@ -14,7 +17,7 @@ use huddle_shared::templates::Template;
 use huddle_shared::wire;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::updates::encoder::Encode;
-use yrs::{ReadTxn, StateVector, Transact};
+use yrs::{ReadTxn, StateVector, Transact, TransactionMut};
 
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let dir = dir.join(target);
@@ -81,6 +84,95 @@ fn awareness_update(states: &[(u64, &str)]) -> AwarenessUpdate {
         );
     }
     update
+}
+
+/// Real edits of the `locks` target's board, made by a replica of it (as a page would): some
+/// touch a locked item or the map locked for placement, some do not.
+fn lock_seeds(dir: &Path) -> std::io::Result<()> {
+    use fuzz_checks::locks::LockBoard;
+    type Edit = Box<dyn Fn(&Board, &mut TransactionMut, &LockBoard)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        (
+            "move-locked",
+            Box::new(|b, t, l| drop(b.move_item(t, &l.locked, [5.0, 6.0]))),
+        ),
+        (
+            "move-free",
+            Box::new(|b, t, l| drop(b.move_item(t, &l.free, [5.0, 6.0]))),
+        ),
+        (
+            "type-locked",
+            Box::new(|b, t, l| drop(b.insert_text(t, &l.locked, 3, "x"))),
+        ),
+        (
+            "type-free",
+            Box::new(|b, t, l| drop(b.insert_text(t, &l.free, 3, "x"))),
+        ),
+        (
+            "type-inside",
+            Box::new(|b, t, l| drop(b.insert_text(t, &l.inside, 0, "x"))),
+        ),
+        (
+            "untype-locked",
+            Box::new(|b, t, l| drop(b.delete_text(t, &l.locked, 1, 3))),
+        ),
+        (
+            "delete-locked",
+            Box::new(|b, t, l| drop(b.delete_item(t, &l.locked))),
+        ),
+        (
+            "delete-free",
+            Box::new(|b, t, l| drop(b.delete_item(t, &l.free))),
+        ),
+        (
+            "delete-activity",
+            Box::new(|b, t, l| drop(b.delete_item(t, &l.activity))),
+        ),
+        (
+            "delete-inside",
+            Box::new(|b, t, l| drop(b.delete_item(t, &l.inside))),
+        ),
+        (
+            "create-note",
+            Box::new(|b, t, _| drop(b.create_note(t, NewNote::default()))),
+        ),
+        (
+            "place-in",
+            Box::new(|b, t, l| drop(b.place_story(t, &l.loose, &l.step, None, None))),
+        ),
+        (
+            "place-other",
+            Box::new(|b, t, l| drop(b.place_story(t, &l.loose, &l.other_step, None, None))),
+        ),
+        (
+            "place-out",
+            Box::new(|b, t, l| drop(b.place_story(t, &l.inside, &l.other_step, None, None))),
+        ),
+        (
+            "place-outside-in",
+            Box::new(|b, t, l| drop(b.place_story(t, &l.outside, &l.step, None, None))),
+        ),
+        (
+            "unplace-inside",
+            Box::new(|b, t, l| drop(b.unplace_story(t, &l.inside, [0.0, 0.0]))),
+        ),
+        (
+            "move-map",
+            Box::new(|b, t, l| drop(b.move_item(t, &l.map, [9.0, 9.0]))),
+        ),
+    ];
+    let board = LockBoard::get();
+    for (name, edit) in &edits {
+        let replica = board.replica(fuzz_checks::locks::LOCK_BOARD_CLIENT + 1);
+        let before = replica.doc().transact().state_vector();
+        {
+            let mut txn = replica.transact_mut();
+            edit(&replica, &mut txn, board);
+        }
+        let update = replica.doc().transact().encode_state_as_update_v1(&before);
+        write(dir, "locks", name, &update)?;
+    }
+    Ok(())
 }
 
 fn main() -> std::io::Result<()> {
@@ -157,11 +249,26 @@ fn main() -> std::io::Result<()> {
     write(&dir, "wire_frame", "save-and-query", &two)?;
     for (name, json) in [
         ("hello", r#"{"req":1,"op":"hello"}"#),
-        ("open-dots", r#"{"req":2,"op":"open","settings":{"kind":"dots","budget":3,"cap":1},"targets":["a","b"]}"#),
-        ("open-poker", r#"{"req":3,"op":"open","settings":{"kind":"poker","scale":"t_shirt"},"targets":["s"]}"#),
-        ("cast-dots", r#"{"req":4,"op":"cast","round":"r","ballot":{"a":{"dots":2},"b":{"dots":1}}}"#),
-        ("cast-fist", r#"{"req":5,"op":"cast","round":"r","ballot":{"p":{"fist":1}}}"#),
-        ("decide", r#"{"req":6,"op":"decide","text":"Ship it","round":"r","corrects":"000001"}"#),
+        (
+            "open-dots",
+            r#"{"req":2,"op":"open","settings":{"kind":"dots","budget":3,"cap":1},"targets":["a","b"]}"#,
+        ),
+        (
+            "open-poker",
+            r#"{"req":3,"op":"open","settings":{"kind":"poker","scale":"t_shirt"},"targets":["s"]}"#,
+        ),
+        (
+            "cast-dots",
+            r#"{"req":4,"op":"cast","round":"r","ballot":{"a":{"dots":2},"b":{"dots":1}}}"#,
+        ),
+        (
+            "cast-fist",
+            r#"{"req":5,"op":"cast","round":"r","ballot":{"p":{"fist":1}}}"#,
+        ),
+        (
+            "decide",
+            r#"{"req":6,"op":"decide","text":"Ship it","round":"r","corrects":"000001"}"#,
+        ),
     ] {
         write(&dir, "rounds", name, json.as_bytes())?;
         let request = huddle_shared::rounds::Request::decode(json.as_bytes())
@@ -169,6 +276,60 @@ fn main() -> std::io::Result<()> {
         let frame = wire::encode_huddle(&wire::HuddleMessage::RoundRequest(request));
         write(&dir, "wire_frame", &format!("round-{name}"), &frame)?;
     }
+    for (name, json) in [
+        ("hello", r#"{"req":1,"op":"hello"}"#),
+        (
+            "hand",
+            r#"{"req":2,"op":"hand","to":"AAAAAAAAAAAAAAAAAAAAAA"}"#,
+        ),
+        ("rotate", r#"{"req":3,"op":"rotate"}"#),
+        (
+            "agenda",
+            r#"{"req":4,"op":"agenda_set","steps":[{"kind":"write_privately","minutes":5},{"kind":"dot_vote","title":"Vote","minutes":3,"targets":["a","b"],"settings":{"kind":"dots","budget":3}},{"kind":"estimate","minutes":10,"scope":"board"}]}"#,
+        ),
+        ("agenda-start", r#"{"req":5,"op":"agenda_start","step":1}"#),
+        (
+            "timer",
+            r#"{"req":1764800000000,"op":"timer_start","secs":300,"label":"Write","sound":true}"#,
+        ),
+        (
+            "extend",
+            r#"{"req":18446744073709551615,"op":"timer_extend","secs":60}"#,
+        ),
+        (
+            "private-put",
+            r#"{"req":7,"op":"private_put","note":{"id":"n1","pos":[10.5,-20],"size":[160,120],"color":"yellow","text":"an idea","session":"s"}}"#,
+        ),
+        (
+            "private-delete",
+            r#"{"req":8,"op":"private_delete","id":"n1"}"#,
+        ),
+        (
+            "lock",
+            r#"{"req":9,"op":"lock","items":["a","b"],"placement":true}"#,
+        ),
+        ("unlock", r#"{"req":10,"op":"unlock","items":["a"]}"#),
+        (
+            "share",
+            r#"{"req":11,"op":"share_balance","everyone":true}"#,
+        ),
+        (
+            "ev-refused",
+            r#"{"ev":"refused","req":3,"reason":"not the facilitator"}"#,
+        ),
+        ("ev-clock", r#"{"ev":"clock","now":1764800000000}"#),
+        (
+            "ev-private",
+            r#"{"ev":"private","notes":[{"id":"n1","pos":[1,2],"text":"x"}]}"#,
+        ),
+        (
+            "ev-balance",
+            r#"{"ev":"balance","since":0,"people":[{"person":"p","name":"Ana","notes":1,"words":4,"edits":2,"ballots":0,"dissent":0,"comments":0,"present":true}]}"#,
+        ),
+    ] {
+        write(&dir, "facilitation", name, json.as_bytes())?;
+    }
+    lock_seeds(&dir)?;
     let person = access::person_id([7; access::PERSON_ID_BYTES]);
     let cookie = format!(
         "theme=dark; {}={}",

@@ -5,6 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod facilitation;
+pub mod locks;
+
+
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -266,4 +270,14 @@ pub fn rounds(data: &[u8]) {
         }
         _ => {}
     }
+}
+
+/// Facilitation requests and events (see `facilitation::check`).
+pub fn facilitation(data: &[u8]) {
+    facilitation::check(data);
+}
+
+/// The lock index on untrusted updates (see `locks::check`).
+pub fn locks(data: &[u8]) {
+    locks::check(data);
 }
