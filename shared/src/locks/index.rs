@@ -18,6 +18,9 @@ struct Run {
     /// The clock after the run.
     end: u32,
     owner: Owner,
+    /// Its blocks are deleted already: deleting them again changes nothing. Every update a
+    /// page sends in sync step 2 carries the document's whole delete set.
+    deleted: bool,
 }
 
 /// What the server keeps to check updates against a board's locks: built once from the
@@ -140,6 +143,12 @@ impl LockIndex {
     /// Adds what `update_v1` brought, once the board has applied it (whoever sent it:
     /// call it for every applied update, checked or not, so that the index stays complete
     /// and knows the board's clocks). O(update × log index).
+    ///
+    /// Pass what the applying transaction encodes (`txn.encode_update_v1()` after
+    /// `apply_update`), not the bytes received: it also holds the map values that yrs
+    /// deleted because a new value replaced them, so the index knows they are gone and a
+    /// page that deletes them again (as sync step 2 does) is not refused. Received bytes are
+    /// safe too, only stricter.
     pub fn extend(&mut self, update_v1: &[u8]) -> Result<(), LockError> {
         self.add(update_v1, false)
     }
@@ -184,7 +193,44 @@ impl LockIndex {
             let known = self.known.entry(b.start.client).or_default();
             *known = (*known).max(b.end);
         }
+        for &(client, clock, len) in &blocks.deletes {
+            self.mark_deleted(client, clock, clock.saturating_add(len));
+        }
         Ok(())
+    }
+
+    /// Marks `start..end` of `client` deleted, splitting the runs it cuts.
+    fn mark_deleted(&mut self, client: u64, start: u32, end: u32) {
+        let Some(runs) = self.runs.get_mut(&client) else {
+            return;
+        };
+        let first = runs.partition_point(|r| r.end <= start);
+        let last = first + runs[first..].partition_point(|r| r.start < end);
+        if runs[first..last].iter().all(|r| r.deleted) {
+            return;
+        }
+        let mut pieces = Vec::with_capacity(last - first + 2);
+        for r in &runs[first..last] {
+            let cut = |from: u32, to: u32, deleted: bool| Run {
+                start: from,
+                end: to,
+                owner: r.owner,
+                deleted,
+            };
+            if r.deleted {
+                pieces.push(*r);
+                continue;
+            }
+            let (from, to) = (r.start.max(start), r.end.min(end));
+            if r.start < from {
+                pieces.push(cut(r.start, from, false));
+            }
+            pieces.push(cut(from, to, true));
+            if to < r.end {
+                pieces.push(cut(to, r.end, false));
+            }
+        }
+        runs.splice(first..last, pieces);
     }
 
     /// The map locked for placement that `Any` content (a place value) names, if any.
@@ -208,6 +254,7 @@ impl LockIndex {
         runs.get(first..)?
             .iter()
             .take_while(|r| r.start < end)
+            .filter(|r| !r.deleted)
             .find_map(|r| {
                 r.owner
                     .lock
@@ -238,10 +285,18 @@ impl LockIndex {
     /// update overlapping what the index has) is inserted where it fits, minus the overlap.
     fn push_run(&mut self, client: u64, start: u32, end: u32, owner: Owner) {
         let runs = self.runs.entry(client).or_default();
+        let run = Run {
+            start,
+            end,
+            owner,
+            deleted: false,
+        };
         match runs.last_mut() {
-            None => runs.push(Run { start, end, owner }),
-            Some(last) if last.end == start && last.owner == owner => last.end = end,
-            Some(last) if last.end <= start => runs.push(Run { start, end, owner }),
+            None => runs.push(run),
+            Some(last) if last.end == start && last.owner == owner && !last.deleted => {
+                last.end = end
+            }
+            Some(last) if last.end <= start => runs.push(run),
             Some(_) => {
                 let i = runs.partition_point(|r| r.start < start);
                 let start = match i.checked_sub(1).and_then(|p| runs.get(p)) {
@@ -250,7 +305,7 @@ impl LockIndex {
                 };
                 let end = runs.get(i).map_or(end, |next| end.min(next.start));
                 if start < end {
-                    runs.insert(i, Run { start, end, owner });
+                    runs.insert(i, Run { start, end, ..run });
                 }
             }
         }
