@@ -10,7 +10,7 @@ use huddle_shared::yrs::Transact;
 
 use super::camera::{Camera, clamp_zoom};
 use super::scene::intersects;
-use super::{State, clipboard, editor, storymap};
+use super::{State, clipboard, editor, locks, storymap};
 use crate::dom::{self, log_error};
 
 /// Zoom factor of one zoom-in / zoom-out key press.
@@ -164,6 +164,9 @@ pub fn free_moves(s: &State, ids: &[String], offset: [f64; 2]) -> Vec<(String, [
 /// Moves `ids` by `offset` in one transaction; `to_front` also raises them (keeping their
 /// order among themselves).
 pub fn move_by(s: &mut State, ids: &[String], offset: [f64; 2], to_front: bool) {
+    if !locks::may_move(s, ids.iter().map(String::as_str)) {
+        return;
+    }
     let moves = free_moves(s, ids, offset);
     let result = {
         let mut txn = s.local_txn();
@@ -190,6 +193,9 @@ pub fn move_by(s: &mut State, ids: &[String], offset: [f64; 2], to_front: bool) 
 }
 
 pub fn resize(s: &mut State, id: &str, size: [f64; 2]) {
+    if !locks::may_change(s, id) {
+        return;
+    }
     let result = s.board.resize_item(&mut s.local_txn(), id, size);
     if let Err(err) = result {
         log_error("could not resize", &dom::js_error(err));
@@ -203,6 +209,9 @@ pub fn delete_selection(s: &mut State) {
         return;
     }
     let ids: Vec<String> = s.selection.iter().cloned().collect();
+    if !locks::may_move(s, ids.iter().map(String::as_str)) {
+        return;
+    }
     {
         let mut txn = s.local_txn();
         let rest = storymap::actions::delete_parts(s, &mut txn, &ids);
@@ -215,7 +224,7 @@ pub fn delete_selection(s: &mut State) {
 /// Sets the colour of new notes and of the selection.
 pub fn recolor(s: &mut State, color: Color) {
     s.color = color;
-    if !s.selection.is_empty() {
+    if !s.selection.is_empty() && locks::may_change_all(s, s.selection.iter().map(String::as_str)) {
         let ids: Vec<String> = s.selection.iter().cloned().collect();
         s.board.recolor_items(&mut s.local_txn(), &ids, color);
         s.after_gesture();
@@ -224,7 +233,7 @@ pub fn recolor(s: &mut State, color: Color) {
 
 /// Raises (`front`) or lowers the selection to the top or bottom of the stack.
 pub fn restack(s: &mut State, front: bool) {
-    if s.selection.is_empty() {
+    if s.selection.is_empty() || !locks::may_change_all(s, s.selection.iter().map(String::as_str)) {
         return;
     }
     let ids: Vec<String> = s.selection.iter().cloned().collect();

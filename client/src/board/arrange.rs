@@ -215,6 +215,12 @@ pub fn run(s: &mut State, op: Op) {
     let Some(target) = target(s) else {
         return;
     };
+    // What moves: the selection, or a selected frame's contents (not the frame).
+    let mut moved = super::actions::with_frame_contents(s, &s.selection.clone());
+    moved.retain(|id| !matches!(&target, Target::Frame(f) if f == id));
+    if !super::locks::may_move(s, moved.iter().map(String::as_str)) {
+        return;
+    }
     let author = s.author();
     let result = s
         .board

@@ -161,6 +161,10 @@ pub async fn connect(
             }
         }),
         on_role_changed: Box::new(role::reload),
+        on_locked: Box::new({
+            let weak = Rc::downgrade(page);
+            move || super::locks::on_refused(&weak)
+        }),
         on_round: Box::new({
             let handle = handle.clone();
             move |news| handle.with(move |s| super::rounds::on_news(s, news))

@@ -32,6 +32,9 @@ pub fn open(s: &mut State, id: &str) {
     if !s.may_edit() || s.editor.as_ref().is_some_and(|e| e.id == id) {
         return;
     }
+    if !super::locks::may_change(s, id) {
+        return;
+    }
     close(s);
     s.catch_up();
     let Some((text, kind)) = s.scene.get(id).map(|i| (i.text.clone(), i.kind.clone())) else {
@@ -94,7 +97,10 @@ pub fn close(s: &mut State) {
         return;
     };
     editor.el.remove();
-    let result = {
+    // Locked while it was open: its tags are not ours to store any more.
+    let result = if super::locks::is_blocked(s, &editor.id) {
+        Ok(false)
+    } else {
         let mut txn = s.local_txn();
         s.board.retag(&mut txn, &editor.id)
     };

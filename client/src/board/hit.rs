@@ -51,6 +51,7 @@ pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> 
 
 /// The pointer's look over the canvas when no button is down: what a press would do.
 pub fn hover(s: &mut State, world: [f64; 2]) {
+    super::locks::hover(s, world);
     let cursor = if s.space {
         "grab"
     } else if s.tool != Tool::Select {

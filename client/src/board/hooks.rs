@@ -114,6 +114,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     set(&hooks, "facilitation", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| to_js(&super::locks::hook_json(s)))
+    });
+    set(&hooks, "locks", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
     let f =
         Closure::<dyn Fn() -> JsValue>::new(move || read(&w, |s| JsValue::from_str(s.role.name())));
     set(&hooks, "role", f.into_js_value())?;

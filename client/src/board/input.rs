@@ -115,6 +115,9 @@ fn down(s: &mut State, e: &Event) {
 
     // The resize handle of a single selected item.
     if may_edit && let Some((id, slot, size)) = on_handle(s, world) {
+        if !super::locks::may_change(s, &id) {
+            return;
+        }
         s.gesture = Gesture::Resize {
             id,
             slot,
@@ -130,8 +133,9 @@ fn down(s: &mut State, e: &Event) {
     if may_edit && hit.is_none() && map_drag::press(s, world, at) {
         return;
     }
-    // A RACI matrix's cells, headers and "+"/"×" controls.
+    // A RACI matrix's cells, headers and "+"/"×" controls (not while it is locked).
     if let Some(id) = &hit
+        && !super::locks::is_blocked(s, id)
         && super::raci::click(s, id, world)
     {
         return;
@@ -161,7 +165,9 @@ fn down(s: &mut State, e: &Event) {
             s.set_selection(selection);
             if may_edit && s.selection.contains(&id) {
                 let ids = actions::with_frame_contents(s, &s.selection.clone());
-                s.gesture = Gesture::drag(s, world, at, ids, collapse_to);
+                if super::locks::may_move(s, ids.iter().map(String::as_str)) {
+                    s.gesture = Gesture::drag(s, world, at, ids, collapse_to);
+                }
             }
         }
         None if touch::pan_instead(s, e, at) => {

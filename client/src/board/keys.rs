@@ -55,10 +55,13 @@ pub enum Action {
     Vote,
     /// Open or close the results and decision log panel.
     Decisions,
-    /// A RACI matrix of the selected notes, with the board's people as columns.
-    NewRaci,
     /// Open or close the facilitator panel (role, agenda, timer, balance).
     Facilitate,
+    /// A RACI matrix of the selected notes, with the board's people as columns.
+    NewRaci,
+    /// Lock the selection, or unlock it if all of it is locked (facilitator and owners; the
+    /// server checks).
+    Lock,
 }
 
 impl Action {
@@ -78,6 +81,7 @@ impl Action {
                 | Action::Collapse
                 | Action::Decisions
                 | Action::Facilitate
+                | Action::Lock
         )
     }
 }
@@ -169,6 +173,11 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Facilitator panel: who facilitates (hand on, rotate, take the role), the agenda, the \
          timer, the contribution balance, the history",
     ),
+    (
+        "Ctrl+Shift+L",
+        "Lock the selection (a story map: its backbone) so only the facilitator and owners can \
+         change it; again to unlock",
+    ),
     ("?", "This help"),
 ];
 
@@ -186,6 +195,7 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
             "c" => Some(Action::Copy),
             "v" => Some(Action::Paste),
             "d" => Some(Action::Duplicate),
+            "l" if shift => Some(Action::Lock),
             _ => None,
         };
     }
@@ -310,8 +320,9 @@ pub fn run(s: &mut State, action: Action) {
         Action::StoryDetails => story_panel::toggle(s),
         Action::Vote => rounds::open_vote_dialog(s),
         Action::Decisions => rounds::toggle_panel(s),
-        Action::NewRaci => super::raci::create(s),
         Action::Facilitate => facilitation::toggle_panel(s),
+        Action::NewRaci => super::raci::create(s),
+        Action::Lock => super::locks::toggle_selection(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];
@@ -478,6 +489,8 @@ mod tests {
         assert_eq!(a("V", "KeyV", true, false), Some(Action::Paste));
         assert_eq!(a("l", "KeyL", false, false), Some(Action::Decisions));
         assert_eq!(a("G", "KeyG", false, true), Some(Action::Facilitate));
+        assert_eq!(a("L", "KeyL", true, true), Some(Action::Lock));
+        assert_eq!(a("l", "KeyL", true, false), None);
         assert_eq!(action("z", "KeyZ", true, false, true), None);
     }
 

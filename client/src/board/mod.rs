@@ -24,6 +24,7 @@ mod hooks;
 mod input;
 mod keys;
 mod layout;
+mod locks;
 mod map_filter;
 mod menu;
 mod paint;
@@ -130,6 +131,8 @@ pub struct State {
     /// Facilitation: the facilitator, agenda, timer (the document's), the server's clock
     /// offset, the balance.
     pub facilitation: facilitation::Facilitation,
+    /// Locks as this page last saw them, and the Lock / Unlock buttons.
+    pub locks: locks::Seen,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -264,6 +267,7 @@ fn frame(page: &Page) {
     state.catch_up();
     rounds::catch_up(state);
     facilitation::catch_up(state);
+    locks::catch_up(state);
     if state.scene.len() > 0 {
         state.loaded = true;
     }
@@ -346,6 +350,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             role: huddle_shared::access::Role::Viewer,
             rounds,
             facilitation,
+            locks: locks::Seen::default(),
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -367,6 +372,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     story_panel::install(&page, &parts.stage)?;
     rounds::install(&page, &parts.stage)?;
     facilitation::install(&page, &parts.stage)?;
+    locks::install(&page)?;
     menu::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);

@@ -149,6 +149,7 @@ pub fn draw(s: &mut State) -> bool {
     );
 
     super::rounds::draw(ctx, rounds, scene, visible, cam.zoom);
+    super::locks::draw(ctx, &facilitation.locks, scene, maps, cam.zoom, view);
     super::facilitation::private::draw(ctx, facilitation, &cam);
 
     // Our selection, and the resize handle of a single selected item.

@@ -315,6 +315,12 @@ fn write(s: &mut State) {
     let Some(id) = panel.showing.clone() else {
         return;
     };
+    if !super::locks::may_change(s, &id) {
+        return;
+    }
+    let Some(panel) = s.story_panel.as_ref() else {
+        return;
+    };
     let fields = match read(panel) {
         Ok(fields) => fields,
         Err(message) => {

@@ -15,7 +15,8 @@
 //! - Read-only (a viewer or commenter): no local update is ever sent; the server's step 1 is
 //!   answered with an empty update, and whether the local copy holds edits the server lacks
 //!   is reported (`Events::on_unsent`). A refusal from the server (y-protocols "permission
-//!   denied") is reported with its reason; a close with code 4001 (our role changed) too.
+//!   denied") is reported with its reason; a close with code 4001 (our role changed) too,
+//!   and one with code 4009 (a change of ours touched a locked item: `Events::on_locked`).
 //! - Offline copy: a board restored from IndexedDB (`offline::LocalStore::restored`) asks
 //!   for a save after the first sync, whose step 2 carries the edits made offline; after each
 //!   frame and each local flush the store writes the new updates to IndexedDB.
@@ -109,6 +110,9 @@ pub struct Events {
     pub on_unsent: Box<dyn Fn()>,
     /// The server closed the connection because our role changed (code 4001).
     pub on_role_changed: Box<dyn Fn()>,
+    /// The server closed the connection because something we sent would change a locked
+    /// item (code 4009): the local copy holds a change it will never take.
+    pub on_locked: Box<dyn Fn()>,
     /// Round news (see [`RoundNews`]), one at a time, in order.
     pub on_round: Box<dyn Fn(RoundNews)>,
     /// Facilitation news (see [`FacilitationNews`]), one at a time, in order.
@@ -118,6 +122,9 @@ pub struct Events {
 /// Close code of a connection whose person's role on the board changed (the server's
 /// `code::ROLE_CHANGED`).
 const ROLE_CHANGED: u16 = 4001;
+/// Close code of a connection that sent a change to a locked item (the server's
+/// `code::LOCKED`).
+const LOCKED: u16 = 4009;
 
 /// A handle on the board's connection (cheap to clone).
 #[derive(Clone)]
@@ -320,6 +327,9 @@ fn open_socket(shared: &Rc<Shared>, url: &str, generation: u64) -> Result<Socket
         if let Some(shared) = weak.upgrade() {
             if code == Some(ROLE_CHANGED) {
                 (shared.events.on_role_changed)();
+            }
+            if code == Some(LOCKED) {
+                (shared.events.on_locked)();
             }
             closed(&shared, generation);
         }

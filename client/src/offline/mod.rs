@@ -83,6 +83,8 @@ struct Inner {
     timer: Closure<dyn FnMut()>,
     timer_id: Cell<Option<i32>>,
     listeners: RefCell<Vec<Listener>>,
+    /// The copy was dropped ([`LocalStore::discard`]): nothing is written any more.
+    discarded: Cell<bool>,
 }
 
 /// Which rows this session wrote and which it adopted from others.
@@ -111,6 +113,26 @@ impl LocalStore {
         if let Some(inner) = &self.inner {
             inner.persist();
         }
+    }
+
+    /// Drops the board's copy in this browser (every session's rows and states) and stops
+    /// writing it, for a page whose copy holds a change the server will never take (a
+    /// change to a locked item): it reloads and starts afresh from the server. Resolves when
+    /// the deletion is done.
+    pub async fn discard(&self) -> Result<(), JsValue> {
+        let Some(inner) = &self.inner else {
+            return Ok(());
+        };
+        inner.discarded.set(true);
+        lock(&inner.queue).clear();
+        let txn = idb::transaction(&inner.db, IdbTransactionMode::Readwrite)?;
+        let range = idb::board_range(&inner.board_id)?;
+        txn.object_store(idb::STATES)?.delete(&range)?;
+        let done = idb::request(&txn.object_store(idb::UPDATES)?.delete(&range)?);
+        // See `Inner::write`: committed now, so it completes even if the page goes.
+        #[allow(deprecated)]
+        let _ = txn.commit();
+        done.await.map(|_| ())
     }
 }
 
@@ -177,6 +199,7 @@ pub async fn open(board: &Board, board_id: &str) -> Result<LocalStore, JsValue> 
             }),
             timer_id: Cell::new(None),
             listeners: RefCell::default(),
+            discarded: Cell::new(false),
         }
     });
     if let Err(err) = inner.watch_page() {
@@ -252,7 +275,7 @@ impl Inner {
     /// Appends the queued updates, in one transaction, committed at once.
     fn persist(&self) {
         let updates = std::mem::take(&mut *lock(&self.queue));
-        if updates.is_empty() {
+        if updates.is_empty() || self.discarded.get() {
             return;
         }
         let mut rows = self.rows.borrow_mut();
@@ -277,6 +300,9 @@ impl Inner {
 
     /// One transaction: the document as our state; the rows it covers deleted.
     fn compact(&self) {
+        if self.discarded.get() {
+            return;
+        }
         self.persist();
         let (state, title) = {
             let txn = self.board.doc().transact();

@@ -13,7 +13,7 @@ use huddle_shared::model::ItemKind;
 use huddle_shared::storymap::{DropTarget, GAP, Rect};
 
 use super::super::input::Gesture;
-use super::super::{State, actions as board_actions, editor};
+use super::super::{State, actions as board_actions, editor, locks};
 use super::chrome::{self, Spot};
 use super::{Laid, actions};
 use crate::dom::{self, log_error};
@@ -69,6 +69,9 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
         // Buttons act on release, like buttons: the new part's name editor then keeps the
         // focus (a press would hand it to the canvas right after).
         Spot::AddActivity | Spot::AddStep(_) | Spot::AddRelease => {
+            if !locks::may_change(s, &map) {
+                return true;
+            }
             s.gesture = Gesture::MapButton(map, spot);
             return true;
         }
@@ -79,6 +82,9 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
         }
         Spot::Title => {
             s.set_selection(BTreeSet::from([map.clone()]));
+            if !locks::may_change(s, &map) {
+                return true;
+            }
             // Its stories are dragged along so the whole map is seen moving (only the map's
             // origin is written on the drop: the stories follow from the layout).
             let mut ids = vec![map.clone()];
@@ -103,6 +109,9 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
         return false;
     };
     s.set_selection(BTreeSet::from([id.clone()]));
+    if !locks::may_change(s, &id) {
+        return true;
+    }
     s.gesture = Gesture::MapPart(PartDrag {
         map,
         kind,
@@ -142,7 +151,7 @@ pub fn double_click(s: &mut State, world: [f64; 2]) -> bool {
 /// A double-click at `world` in an empty part of a cell: a new story there, open for typing.
 pub fn double_click_cell(s: &mut State, world: [f64; 2]) -> bool {
     let Some((
-        _,
+        laid,
         DropTarget::Story {
             step,
             release,
@@ -152,6 +161,9 @@ pub fn double_click_cell(s: &mut State, world: [f64; 2]) -> bool {
     else {
         return false;
     };
+    if !locks::may_place_into(s, &laid.map.id) {
+        return true;
+    }
     actions::create_story(s, &step, release.as_deref(), index);
     true
 }
@@ -257,10 +269,14 @@ pub fn drop(s: &mut State, ids: &[String], offset: [f64; 2], pointer: [f64; 2]) 
         .filter(|id| s.scene.get(id).is_some_and(|i| i.kind == ItemKind::Note))
         .cloned()
         .collect();
-    let target = notes
-        .first()
-        .and_then(|m| s.maps.story_target(pointer, m))
-        .map(|(_, t)| t);
+    let over = notes.first().and_then(|m| s.maps.story_target(pointer, m));
+    if over
+        .as_ref()
+        .is_some_and(|(laid, _)| !locks::may_place_into(s, &laid.map.id))
+    {
+        return;
+    }
+    let target = over.map(|(_, t)| t);
     // Only stories the user picked leave their map (not ones a frame happened to hold).
     // Dropped on a map but not in a cell (its title, a card): stories stay where they are.
     let over_map = s.maps.at(pointer).is_some();
