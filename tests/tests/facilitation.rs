@@ -431,7 +431,7 @@ async fn an_agenda_step_opens_a_round_and_the_next_step_reveals_it() -> anyhow::
     let answer = cleos.cast(&round, dots([(a, 2), (b, 1)])).await?;
     ensure!(answer == Answer::Ack(None), "{answer:?}");
     ensure!(
-        cleos.results().get(&round).is_none(),
+        !cleos.results().contains_key(&round),
         "a result before the step ended"
     );
 
@@ -567,5 +567,27 @@ async fn the_balance_ranks_the_quiet_first_and_counts_a_stock_clients_notes() ->
     );
     let answer = ask(&quinns, Command::ShareBalance { everyone: false }).await?;
     ensure!(answer.is_err(), "Quinn unshared the balance: {answer:?}");
+
+    // Once an agenda starts, the session is the agenda's: what came before no longer counts
+    // (counts are kept per second: a second apart, nothing of before is in the window).
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    ack(
+        &owner,
+        Command::AgendaSet {
+            steps: vec![step(StepKind::Discuss, "Talk", 5)],
+        },
+    )
+    .await?;
+    ack(&owner, Command::AgendaStart { step: 0 }).await?;
+    let started = wait_public(&quinns, |p| p.agenda.started_at.is_some())
+        .await?
+        .agenda
+        .started_at;
+    let (since, people) =
+        wait_balance(&owner, |people| people.iter().all(|p| p.weight() == 0)).await?;
+    ensure!(
+        Some(since) == started && people.len() == 3 && people.iter().all(|p| p.present),
+        "the session's balance (since {since}, agenda started {started:?}): {people:?}"
+    );
     Ok(())
 }
