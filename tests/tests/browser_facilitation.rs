@@ -5,13 +5,14 @@
 //! panel (write privately 1 min, cluster, dot vote, discuss, decide) and runs it with Start
 //! and Next; nobody else touches the agenda or the timer. Everyone sees the same remaining
 //! time on the timer badge, read from the page (Dan's fast clock included), and "Time is up"
-//! when the first step's minute is over. Olga and Ben write notes, Dan casts a dot, Cat does
+//! when the first step's minute is over. Ben and Dan write privately, Olga and Ben write notes
+//! while clustering, Dan casts a dot, Cat does
 //! nothing: the contribution balance ranks Cat first, for Olga and, once she shares it, for
 //! Cat too. Then the role goes round: Olga hands it to Ben, Ben hands it back, and Olga's
 //! Rotate gives it to whichever of Cat and Dan (who never facilitated) the rule picks.
 //!
-//! The private notes of the write-privately step appearing for everyone at its end are
-//! checked in `private_notes_appear_for_everyone_when_the_step_ends`.
+//! In the write-privately step Ben and Dan write a note each: nothing of it reaches Olga's or
+//! Cat's page until Olga moves on, and then everyone sees both.
 
 use std::time::Duration;
 
@@ -106,6 +107,31 @@ async fn wait(p: &Person, what: &str, js: &str) -> anyhow::Result<serde_json::Va
             Err(err.context(format!("{} also shows {seen}", p.name)))
         }
     }
+}
+
+/// Writes a private note with the page's shortcut (`N`, then typing) and waits until the
+/// page holds it as sent.
+async fn write_private(p: &Person, text: &str) -> anyhow::Result<()> {
+    p.page.eval("document.activeElement?.blur(); true").await?;
+    p.page.press("n", 0).await?;
+    wait(
+        p,
+        "the private note's text field",
+        "!!document.querySelector('.private-editor')",
+    )
+    .await?;
+    p.page.type_into(".private-editor", text).await?;
+    p.page.press("Escape", 0).await?;
+    wait(
+        p,
+        "the private note",
+        &format!(
+            "huddle.facilitation().private.notes.some(n => n.text === {})",
+            json!(text)
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 /// JavaScript: `p`'s page reads the public facilitation state `expr` (e.g. `agenda.current`).
@@ -330,6 +356,28 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
         text.as_str().is_some_and(|t| t.starts_with("0:")),
         "Dan's badge says {text}"
     );
+    // Ben and Dan write privately: nothing of it reaches Olga's or Cat's page.
+    let private = [
+        (&ben, "BEN-PRIVATE-ship-csv"),
+        (&dan, "DAN-PRIVATE-fix-login"),
+    ];
+    for (p, text) in private {
+        write_private(p, text).await?;
+    }
+    for p in [&olga, &cat] {
+        let held = p
+            .page
+            .eval("JSON.stringify({ doc: huddle.snapshot(), fac: huddle.facilitation() })")
+            .await?;
+        let held = held.as_str().unwrap_or_default();
+        for (_, text) in private {
+            ensure!(
+                !held.contains(text),
+                "{}'s page holds {text} before the step ended",
+                p.name
+            );
+        }
+    }
     // At zero every badge says so.
     for p in everyone {
         p.page
@@ -344,6 +392,20 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     // ---- Step 2: cluster. Olga and Ben write a note each; Cat and Dan write nothing. -------
     olga.page.click("#fac-agenda-next").await?;
     everyone_on_step(&everyone, Some(1)).await?;
+    // Leaving the write-privately step published everyone's notes, for everyone.
+    for p in everyone {
+        for (author, text) in private {
+            wait(
+                p,
+                &format!("{}'s private note, published", author.name),
+                &format!(
+                    "Object.values(huddle.snapshot().items).some(n => n.text === {})",
+                    json!(text)
+                ),
+            )
+            .await?;
+        }
+    }
     let notes_before = olga.items().await?.len();
     for (p, dx, text) in [(&olga, 150.0, "Export to CSV"), (&ben, -150.0, "Dark mode")] {
         let at = p.canvas_point(dx, 120.0).await?;
@@ -425,27 +487,36 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
         "document.querySelectorAll('#fac-balance-list li').length === 4",
     )
     .await?;
-    let first = "document.querySelector('#fac-balance-list li')?.getAttribute('data-person')";
-    wait(
-        &olga,
-        "Cat at the top of the balance",
-        &format!("{first} === {}", json!(cat_id)),
-    )
-    .await?;
+    // The bars as the page draws them: (person, weight) from the top.
+    let bars = "[...document.querySelectorAll('#fac-balance-list li')]
+        .map(li => [li.getAttribute('data-person'), Number(li.getAttribute('data-weight'))])";
+    // Everyone but Cat has done something (notes, words, edits, a ballot), and the server's
+    // counts reached the page: then Cat, with nothing, is on top.
+    let ranked = format!(
+        "(() => {{ const b = {bars}; return b.length === 4 && b[0][0] === {cat}
+            && b[0][1] === 0 && b.slice(1).every(([, w]) => w > 0); }})()",
+        cat = json!(cat_id)
+    );
+    wait(&olga, "Cat alone at the top of the balance", &ranked).await?;
     let people = olga
         .page
         .eval("huddle.facilitation().balance.people")
         .await?;
-    let weight = |id: &str| -> Option<u64> {
+    let counted = |id: &str, what: &str| -> u64 {
         people
-            .as_array()?
-            .iter()
-            .find(|p| p["person"] == id)
-            .map(|p| p["notes"].as_u64().unwrap_or(0) * 3 + p["words"].as_u64().unwrap_or(0))
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["person"] == id))
+            .and_then(|p| p[what].as_u64())
+            .unwrap_or(0)
     };
+    // Ben's and Dan's published private notes are not in their counts yet: the room does
+    // not call `count_notes` when private writing publishes (see balance.rs).
     ensure!(
-        weight(olga_id) >= Some(5) && weight(ben_id) >= Some(5),
-        "Olga's and Ben's notes are not counted: {people}"
+        counted(olga_id, "notes") >= 1
+            && counted(ben_id, "notes") >= 1
+            && counted(dan_id, "ballots") >= 1
+            && counted(cat_id, "edits") == 0,
+        "the counts are off (Olga and Ben wrote notes, Dan voted): {people}"
     );
     // Cat sees no balance until Olga shares it.
     ensure!(
@@ -458,12 +529,7 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     olga.page.click("#fac-balance-share").await?;
     wait(&cat, "the shared flag", &public("balance_public")).await?;
     cat.page.press("g", 0).await?;
-    wait(
-        &cat,
-        "the balance, shared",
-        &format!("{first} === {}", json!(cat_id)),
-    )
-    .await?;
+    wait(&cat, "the balance, shared", &ranked).await?;
 
     // ---- The role goes round. --------------------------------------------------------------
     wait(
