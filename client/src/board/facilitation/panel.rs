@@ -216,6 +216,14 @@ pub fn present(s: &State) -> Vec<PersonRef> {
     people
 }
 
+/// Four times a second (the timer's tick): while the panel is open, the people present may
+/// have changed (awareness tells the board, not us), so the role section looks again.
+pub fn tick(s: &mut State) {
+    if panel(s).is_some_and(|p| !p.has_attribute("hidden")) {
+        let _ = role_section(s);
+    }
+}
+
 /// Redraws the sections whose content changed.
 pub fn render(s: &mut State) {
     if s.facilitation.ui.is_none() {
@@ -240,6 +248,12 @@ fn role_section(s: &mut State) -> Result<(), JsValue> {
     let Some(box_) = section(s, "fac-role") else {
         return Ok(());
     };
+    // The person's pick survives a rebuild (someone came or went meanwhile).
+    let picked = s
+        .doc
+        .get_element_by_id("fac-hand-to")
+        .and_then(|e| e.dyn_into::<HtmlSelectElement>().ok())
+        .map(|sel| sel.value());
     box_.set_text_content(None);
     let line = child(&box_, "p", &[("class", "fac-who")], None)?;
     child(&line, "span", &[], Some("Facilitator: "))?;
@@ -258,7 +272,10 @@ fn role_section(s: &mut State) -> Result<(), JsValue> {
         )?;
         child(&select, "option", &[("value", "")], Some("Hand to…"))?;
         for p in &others {
-            child(&select, "option", &[("value", &p.id)], Some(&p.name))?;
+            let option = child(&select, "option", &[("value", &p.id)], Some(&p.name))?;
+            if picked.as_deref() == Some(p.id.as_str()) {
+                option.set_attribute("selected", "")?;
+            }
         }
         child(
             &row,

@@ -316,7 +316,8 @@ fn tone() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Redraws the badge every [`TICK_MS`] for as long as the page lives.
+/// Redraws the badge (and lets the panel look at who is present) every [`TICK_MS`] for as
+/// long as the page lives.
 pub fn start_ticking(page: &Page) -> Result<(), JsValue> {
     let weak = std::rc::Rc::downgrade(page);
     let tick = Closure::<dyn FnMut()>::new(move || {
@@ -324,6 +325,7 @@ pub fn start_ticking(page: &Page) -> Result<(), JsValue> {
             && let Ok(mut s) = page.try_borrow_mut()
         {
             render(&mut s);
+            panel::tick(&mut s);
         }
     });
     dom::window()?.set_interval_with_callback_and_timeout_and_arguments_0(
