@@ -1,7 +1,8 @@
 //! Private writing in real browsers: two Chromiums, two people (an editor and a commenter)
 //! write notes with the page's shortcut (`N`, then typing) while the facilitator (the owner,
 //! over the wire) has private writing on. Each page draws its own note as private and holds
-//! nothing of the other's; at the end both pages show both notes, under their authors' names.
+//! nothing of the other's. The owner hands the facilitator role to the editor, who ends private
+//! writing with the page's button; both pages then show both notes, under their authors' names.
 //! Then a second session: the commenter writes a note while offline, the session ends without
 //! her, and when her page is back online the note is published.
 
@@ -198,8 +199,28 @@ async fn private_notes_stay_on_their_authors_page_until_the_end() -> anyhow::Res
     let fay_doc = serde_json::to_string(&fay.snapshot())?;
     ensure!(!fay_doc.contains(ann_text) && !fay_doc.contains(cat_text));
 
+    // Both pages say private writing is on; only the facilitator's offers to end it. Fay
+    // hands the role to Ann, who ends it with the bar's button.
+    for p in [&ann, &cat] {
+        p.wait(
+            "the private-writing bar",
+            "document.querySelector('.private-bar')?.textContent.includes('1 note only you see')
+                && getComputedStyle(document.querySelector('.private-bar')).display === 'flex'",
+        )
+        .await?;
+    }
+    let end_shown = "getComputedStyle(document.querySelector('.private-end')).display !== 'none'";
+    ensure!(
+        cat.page.eval(end_shown).await? == false,
+        "Cat is offered End"
+    );
+    let ann_person: Value = ann.page.eval("huddle.me().id").await?;
+    let to = ann_person.as_str().context("no id")?.to_owned();
+    ack(&fay, 3, Command::Hand { to }).await?;
+    ann.wait("Ann to be offered End", end_shown).await?;
+
     // The end: both notes appear on both pages, where their authors put them.
-    ack(&fay, 3, Command::PrivateEnd).await?;
+    ann.page.click(".private-end").await?;
     for p in [&ann, &cat] {
         p.wait(
             "both notes to be published",
@@ -211,8 +232,9 @@ async fn private_notes_stay_on_their_authors_page_until_the_end() -> anyhow::Res
         )
         .await?;
         p.wait(
-            "the private notes to be gone from the page",
-            "huddle.facilitation().private.notes.length === 0 && !huddle.facilitation().public.private",
+            "the private notes and the bar to be gone from the page",
+            "huddle.facilitation().private.notes.length === 0 && !huddle.facilitation().public.private
+                && getComputedStyle(document.querySelector('.private-bar')).display === 'none'",
         )
         .await?;
     }
@@ -223,7 +245,8 @@ async fn private_notes_stay_on_their_authors_page_until_the_end() -> anyhow::Res
     ensure!(pos == ann_pos, "published at {pos}, dragged to {ann_pos}");
 
     // ---- A second session: Cat writes while offline, and the session ends without her. ----
-    ack(&fay, 4, Command::PrivateStart).await?;
+    ack(&fay, 4, Command::Claim).await?;
+    ack(&fay, 5, Command::PrivateStart).await?;
     cat.wait(
         "private writing again",
         "!!huddle.facilitation().public.private",
@@ -237,7 +260,7 @@ async fn private_notes_stay_on_their_authors_page_until_the_end() -> anyhow::Res
     .await?;
     let offline_text = "CAT-OFFLINE-idea-t6R";
     let offline_id = write_private(&cat, offline_text).await?;
-    ack(&fay, 5, Command::PrivateEnd).await?;
+    ack(&fay, 6, Command::PrivateEnd).await?;
     ensure!(
         !serde_json::to_string(&fay.snapshot())?.contains(offline_text),
         "a note written offline reached the server"

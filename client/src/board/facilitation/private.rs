@@ -18,9 +18,11 @@
 //!   keys, pointer, paint);
 //! - `input`: keys, presses, drags and double clicks on private notes;
 //! - `paint`: drawing private notes on the canvas;
+//! - `bar`: the line that says private writing is on (and the facilitator's End button);
 //! - `field`: the text field laid over a private note while it is edited;
 //! - `keep`: the copy in `localStorage`.
 
+mod bar;
 mod field;
 mod input;
 mod keep;
@@ -78,6 +80,7 @@ pub struct Private {
     selected: Option<String>,
     drag: Option<Drag>,
     field: Option<field::Field>,
+    bar: Option<bar::Bar>,
     /// The pending debounced send (`setTimeout` handle).
     timer: Option<i32>,
     /// Requests in flight: number -> note id (to tell a note the server has not answered for
@@ -101,7 +104,8 @@ fn load(s: &mut State) {
     }
 }
 
-fn save(s: &State) {
+/// Keeps the notes in `localStorage` and shows their count in the bar (after every change).
+fn save(s: &mut State) {
     let notes: Vec<&PrivateNote> = s
         .facilitation
         .private
@@ -110,6 +114,7 @@ fn save(s: &State) {
         .map(|l| &l.note)
         .collect();
     keep::write(&s.id, &notes);
+    bar::render(s);
 }
 
 /// Whether a request about note `id` is still unanswered.
@@ -195,6 +200,7 @@ pub fn refresh(s: &mut State) {
     if s.facilitation.private.timer.is_none() {
         send_dirty(s);
     }
+    bar::render(s);
 }
 
 /// Drops the notes that are in the document (published).
