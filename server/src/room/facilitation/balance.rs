@@ -125,6 +125,32 @@ impl Balance {
         what(tally.seconds.entry(now / 1000).or_default());
     }
 
+    /// Each person who contributed at or after `since` (ms): their tally, their counts in
+    /// that window (by whole seconds: an edit in the second `since` falls in counts) and the
+    /// ids of the notes they created in it.
+    fn since(&self, since: u64) -> Vec<(&Arc<str>, &Tally, Counts, Vec<&str>)> {
+        let first_second = since / 1000;
+        let mut out = Vec::new();
+        for (person, tally) in &self.people {
+            let mut sum = Counts::default();
+            for counts in tally.seconds.range(first_second..).map(|(_, c)| c) {
+                sum.edits += counts.edits;
+                sum.ballots += counts.ballots;
+                sum.dissent += counts.dissent;
+            }
+            let notes: Vec<&str> = tally
+                .notes
+                .iter()
+                .filter(|(at, _)| *at >= since)
+                .map(|(_, id)| id.as_str())
+                .collect();
+            if !notes.is_empty() || sum.edits + sum.ballots + sum.dissent > 0 {
+                out.push((person, tally, sum, notes));
+            }
+        }
+        out
+    }
+
     /// Drops what is older than any window the balance may still be asked for.
     fn prune(&mut self, keep_from: u64) {
         let second = keep_from / 1000;
@@ -284,23 +310,7 @@ impl Room {
             entry.present = true;
         }
         let txn = self.board.doc().transact();
-        let first_second = since / 1000;
-        for (person, tally) in &self.facilitation.balance.people {
-            let mut sum = Counts::default();
-            for counts in tally.seconds.range(first_second..).map(|(_, c)| c) {
-                sum.edits += counts.edits;
-                sum.ballots += counts.ballots;
-                sum.dissent += counts.dissent;
-            }
-            let notes: Vec<&str> = tally
-                .notes
-                .iter()
-                .filter(|(at, _)| *at >= since)
-                .map(|(_, id)| id.as_str())
-                .collect();
-            if notes.is_empty() && sum.edits + sum.ballots + sum.dissent == 0 {
-                continue;
-            }
+        for (person, tally, sum, notes) in self.facilitation.balance.since(since) {
             let words: u32 = notes
                 .iter()
                 .filter_map(|id| self.board.text(&txn, id).ok())
@@ -320,5 +330,76 @@ impl Room {
         let mut people: Vec<Contribution> = out.into_values().collect();
         rank_quiet(&mut people);
         (since, people)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(balance: &Balance, since: u64) -> Vec<(String, u32, u32, u32, usize)> {
+        let mut out: Vec<_> = balance
+            .since(since)
+            .into_iter()
+            .map(|(p, _, c, notes)| (p.to_string(), c.edits, c.ballots, c.dissent, notes.len()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn counts_fall_in_the_window_by_second_and_old_ones_are_dropped() {
+        let board = Board::new();
+        let mut balance = Balance::watch(&board);
+        balance.count("ann", "Ann", 1_500, |c| c.edits += 1);
+        balance.count("ann", "Ann", 1_900, |c| c.edits += 1);
+        balance.count("ann", "Ann", 5_000, |c| c.ballots += 1);
+        balance.count("bob", "Bob", 7_200, |c| c.dissent += 1);
+        balance.tally("bob", "Bob").notes.push((7_300, "n1".into()));
+        assert_eq!(
+            counts(&balance, 0),
+            [("ann".into(), 2, 1, 0, 0), ("bob".into(), 0, 0, 1, 1)]
+        );
+        // From 1.999 s: the whole second 1 still counts; from 2 s it does not.
+        assert_eq!(counts(&balance, 1_999)[0], ("ann".into(), 2, 1, 0, 0));
+        assert_eq!(counts(&balance, 2_000)[0], ("ann".into(), 0, 1, 0, 0));
+        // Notes count by the millisecond.
+        assert_eq!(counts(&balance, 7_301), [("bob".into(), 0, 0, 1, 0)]);
+        // Nobody contributed from 8 s on.
+        assert!(counts(&balance, 8_000).is_empty());
+        balance.prune(6_000);
+        assert_eq!(counts(&balance, 0), [("bob".into(), 0, 0, 1, 1)]);
+        assert_eq!(
+            balance.people.len(),
+            1,
+            "Ann had nothing left and is forgotten"
+        );
+    }
+
+    #[test]
+    fn the_observer_records_the_keys_a_transaction_adds_and_forget_drops_them() {
+        let board = Board::new();
+        let balance = Balance::watch(&board);
+        let id = {
+            let mut txn = board.transact_mut();
+            board
+                .create_note(&mut txn, huddle_shared::model::NewNote::default())
+                .unwrap()
+        };
+        assert_eq!(balance.take_added(), std::slice::from_ref(&id));
+        assert!(balance.take_added().is_empty());
+        {
+            let mut txn = board.transact_mut();
+            board.move_item(&mut txn, &id, [5.0, 5.0]).unwrap();
+        }
+        assert!(balance.take_added().is_empty(), "a move adds no key");
+        {
+            let mut txn = board.transact_mut();
+            board
+                .create_note(&mut txn, huddle_shared::model::NewNote::default())
+                .unwrap();
+        }
+        balance.forget();
+        assert!(balance.take_added().is_empty());
     }
 }
