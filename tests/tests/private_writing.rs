@@ -151,6 +151,9 @@ fn private_note(id: &str, text: &str, pos: [f64; 2]) -> PrivateNote {
     }
 }
 
+/// Who recorded, every frame they received, and their own private note (if any).
+type Recording<'a> = (&'a str, Vec<Vec<u8>>, Option<&'a PrivateNote>);
+
 /// The secrets of a note: its text and its id.
 fn secrets(who: &str, note: &PrivateNote) -> Vec<Secret> {
     vec![
@@ -334,7 +337,7 @@ async fn no_one_receives_another_persons_private_notes_before_the_end() -> anyho
         fay_cut.min(fay_frames.len()),
         END_MARKER.as_bytes().to_vec(),
     );
-    let recorders: [(&str, Vec<Vec<u8>>, Option<&PrivateNote>); 6] = [
+    let recorders: [Recording; 6] = [
         ("Fay (facilitator)", fay_frames, Some(&fay_note)),
         ("Dan (editor)", dan_tab.frames(), Some(&dan_note)),
         ("Cleo (commenter)", cleo_tab.frames(), Some(&cleo_note)),
