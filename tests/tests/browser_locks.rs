@@ -271,6 +271,12 @@ async fn a_change_made_offline_to_a_note_locked_meanwhile_is_dropped_with_a_relo
     )
     .await?;
     ben.wait("the board page to connect", READY).await?;
+    ben.wait(
+        "the reloaded page to say why",
+        "(() => { const n = document.querySelector('#notice');
+            return !n.hidden && n.textContent.includes('locked item was not saved'); })()",
+    )
+    .await?;
     ben.wait("the lock", &locked(&note)).await?;
     ben.wait("the note where the server has it", &at(&note, start))
         .await?;

@@ -35,9 +35,10 @@ use huddle_shared::access::Role;
 use huddle_shared::facilitation::{Command, Lock};
 
 use super::gesture::Gesture;
-use super::{State, facilitation, role};
+use wasm_bindgen::JsValue;
 
-pub use bar::install;
+use super::{Page, State, facilitation, role};
+
 pub use paint::{draw, hover};
 pub use refused::on_refused;
 
@@ -49,6 +50,13 @@ pub struct Seen {
     bar: Option<bar::Bar>,
     /// A refusal (4009) is being handled: the page is about to reload.
     pub(super) reloading: bool,
+}
+
+/// Builds the lock buttons; if the page was just reloaded after a refusal, says why.
+pub fn install(page: &Page) -> Result<(), JsValue> {
+    bar::install(page)?;
+    refused::after(&page.borrow());
+    Ok(())
 }
 
 /// Whether this person may change locked items: the facilitator (or, while nobody holds the
