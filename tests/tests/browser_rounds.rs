@@ -66,6 +66,34 @@ fn note(client: &Client, text: &str, pos: [f64; 2]) -> String {
     })
 }
 
+/// The owner's connection hands the facilitator role to person `to`; fails unless the
+/// server acknowledges it.
+async fn hand_role(owner: &Client, to: &str) -> anyhow::Result<()> {
+    use huddle_shared::facilitation::{Command, Event, Request};
+    use huddle_shared::wire::{self, HuddleMessage};
+    for (req, cmd) in [
+        (1, Command::Hello),
+        (2, Command::Hand { to: to.to_owned() }),
+    ] {
+        let request = HuddleMessage::FacilitationRequest(Request { req, cmd });
+        owner.send_raw(wire::encode_huddle(&request));
+        let state = owner
+            .wait_state_for(|s| {
+                s.fac_events.iter().any(|e| {
+                    matches!(e, Event::Ack { req: r } | Event::Refused { req: r, .. } if *r == req)
+                })
+            })
+            .await?;
+        if let Some(reason) = state.fac_events.iter().find_map(|e| match e {
+            Event::Refused { req: r, reason } if *r == req => Some(reason.clone()),
+            _ => None,
+        }) {
+            anyhow::bail!("handing the role was refused: {reason}");
+        }
+    }
+    Ok(())
+}
+
 /// JavaScript: the view person's page has of round `id` (`undefined` if none).
 fn view(id: &str) -> String {
     format!(
@@ -320,6 +348,14 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
     let cat = person_at("Cat", &link("commenter")?).await?;
     let dan = person_at("Dan", &link("viewer")?).await?;
     let everyone = [&ann, &ben, &cat, &dan];
+    // Only the facilitator runs rounds: the owner hands Ann the role.
+    let ann_id = ann.page.eval("huddle.me().id").await?;
+    hand_role(&writer, ann_id.as_str().context("Ann's id")?).await?;
+    ann.wait(
+        "Ann to facilitate",
+        "huddle.facilitation().facilitates === true",
+    )
+    .await?;
     for p in everyone {
         p.wait(
             "the six notes",

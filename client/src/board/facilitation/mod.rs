@@ -137,9 +137,14 @@ pub fn catch_up(s: &mut State) {
         // Someone (or we, acknowledged) set new steps: the editor shows them.
         f.draft = None;
     }
+    let handed_on = f.public.facilitator != public.facilitator;
     f.public = public;
     f.locks = locks;
     refresh(s);
+    if handed_on {
+        // The round bar's Reveal and Cancel, and Re-run, follow the role.
+        super::rounds::refresh(s);
+    }
 }
 
 /// Redraws the panel and the timer badge from what the page knows now.

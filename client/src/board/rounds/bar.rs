@@ -302,7 +302,8 @@ fn fill(s: &State, bar: &Element, view: &RoundView) -> Result<(), JsValue> {
             &format!("Next open round ({open})"),
         )?;
     }
-    if s.may_edit() {
+    // Revealing and cancelling are the facilitator's (the server refuses anyone else).
+    if crate::board::facilitation::facilitates(s) {
         button(
             &head,
             &[

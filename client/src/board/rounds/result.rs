@@ -203,16 +203,19 @@ pub fn render(s: &State, box_: &Element) -> Result<(), JsValue> {
     }
     if s.may_edit() {
         let row = child(box_, "div", &[("class", "result-actions")], None)?;
-        child(
-            &row,
-            "button",
-            &[
-                ("type", "button"),
-                ("data-act", "rerun"),
-                ("id", "round-rerun"),
-            ],
-            Some("Re-run"),
-        )?;
+        // Opening a round again is the facilitator's (the server refuses anyone else).
+        if crate::board::facilitation::facilitates(s) {
+            child(
+                &row,
+                "button",
+                &[
+                    ("type", "button"),
+                    ("data-act", "rerun"),
+                    ("id", "round-rerun"),
+                ],
+                Some("Re-run"),
+            )?;
+        }
         child(
             &row,
             "button",
