@@ -2,7 +2,12 @@
 //! the running one marked. The facilitator edits a draft (kind from `StepKind::ALL`, title,
 //! minutes; add, remove, move up and down), sends it with *Save agenda* (`agenda_set`), and
 //! runs it with *Start* (the first step), *Next* and *Stop*. The draft stays in the page
-//! until the document holds new steps (then the editor shows those).
+//! until the document holds new steps (then the editor shows those). A dot-vote or estimate
+//! step is on every note (or story) on the board when it starts, or on the items that were
+//! selected when the facilitator pressed its *Use selection*.
+//!
+//! This file: the draft and what the editor's fields and buttons do, and the list everyone
+//! sees; `editor`: the facilitator's editor.
 
 use huddle_shared::facilitation::{Command, MAX_MINUTES, MAX_STEPS, Step, StepKind};
 use huddle_shared::rounds::Scope;
@@ -13,6 +18,8 @@ use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 use super::{facilitates, panel};
 use crate::board::{State, role};
 use crate::dom::child;
+
+mod editor;
 
 /// Minutes of a step added with "+ Step".
 const NEW_STEP_MINUTES: u32 = 5;
@@ -46,7 +53,7 @@ fn new_step(kind: StepKind) -> Step {
 }
 
 /// The steps the editor shows: the draft, or else the document's.
-fn steps(s: &State) -> Vec<Step> {
+pub(super) fn steps(s: &State) -> Vec<Step> {
     let f = &s.facilitation;
     f.draft
         .clone()
@@ -130,6 +137,13 @@ pub fn clicked(s: &mut State, act: &str, button: &Element) -> bool {
             }
             reshaped(s);
         }
+        ("step-targets", Some(i)) => {
+            let selection: Vec<String> = s.selection.iter().cloned().collect();
+            if let Some(step) = draft(s).get_mut(i) {
+                step.targets = selection;
+            }
+            reshaped(s);
+        }
         ("agenda-save", _) => {
             let steps = steps(s);
             if let Some(bad) = steps.iter().find_map(|st| st.check().err()) {
@@ -173,7 +187,7 @@ pub fn render(s: &mut State) {
     };
     box_.set_text_content(None);
     let result = if fac {
-        editor(s, &box_)
+        editor::draw(s, &box_)
     } else {
         list(s, &box_)
     };
@@ -226,174 +240,6 @@ fn list(s: &State, box_: &Element) -> Result<(), JsValue> {
         }
     }
     Ok(())
-}
-
-/// The facilitator's editor and Start / Next / Stop.
-fn editor(s: &State, box_: &Element) -> Result<(), JsValue> {
-    let agenda = &s.facilitation.public.agenda;
-    let steps = steps(s);
-    let ol = child(
-        box_,
-        "ol",
-        &[("id", "fac-steps"), ("class", "fac-steps editing")],
-        None,
-    )?;
-    for (i, step) in steps.iter().enumerate() {
-        let n = i.to_string();
-        let current = agenda.current == Some(i) && s.facilitation.draft.is_none();
-        let li = child(
-            &ol,
-            "li",
-            &[
-                ("data-step", &n),
-                (
-                    "class",
-                    if current {
-                        "fac-step current"
-                    } else {
-                        "fac-step"
-                    },
-                ),
-            ],
-            None,
-        )?;
-        let select = child(
-            &li,
-            "select",
-            &[
-                ("data-i", &n),
-                ("data-field", "kind"),
-                ("class", "fac-kind"),
-                ("aria-label", "Kind of step"),
-                (
-                    "title",
-                    "What the step is for (starting it arms what it needs)",
-                ),
-            ],
-            None,
-        )?;
-        for kind in StepKind::ALL {
-            let value = kind_value(kind);
-            let opt = child(&select, "option", &[("value", value)], Some(kind.label()))?;
-            if kind == step.kind {
-                opt.set_attribute("selected", "")?;
-            }
-        }
-        child(
-            &li,
-            "input",
-            &[
-                ("data-i", &n),
-                ("data-field", "title"),
-                ("class", "fac-title"),
-                ("type", "text"),
-                ("maxlength", "200"),
-                ("placeholder", step.kind.label()),
-                ("value", &step.title),
-                ("aria-label", "Title"),
-                ("title", "The step's title (empty: its kind)"),
-            ],
-            None,
-        )?;
-        child(
-            &li,
-            "input",
-            &[
-                ("data-i", &n),
-                ("data-field", "minutes"),
-                ("class", "fac-minutes"),
-                ("type", "number"),
-                ("min", "1"),
-                ("max", "480"),
-                ("value", &step.minutes.to_string()),
-                ("aria-label", "Minutes"),
-                ("title", "The step's timebox in minutes"),
-            ],
-            None,
-        )?;
-        let tools = child(&li, "span", &[("class", "fac-step-tools")], None)?;
-        for (act, label, title) in [
-            ("step-up", "↑", "Move the step up"),
-            ("step-down", "↓", "Move the step down"),
-            ("step-remove", "×", "Remove the step"),
-            (
-                "step-start",
-                "▶",
-                "Start this step now (save the agenda first)",
-            ),
-        ] {
-            child(
-                &tools,
-                "button",
-                &[
-                    ("type", "button"),
-                    ("data-act", act),
-                    ("data-i", &n),
-                    ("title", title),
-                    ("aria-label", title),
-                ],
-                Some(label),
-            )?;
-        }
-        if current {
-            child(&li, "span", &[("class", "fac-now")], Some("now"))?;
-        }
-    }
-    let row = child(box_, "div", &[("class", "result-actions")], None)?;
-    for (act, label, title) in [
-        ("agenda-add", "+ Step", "Add a step to the agenda"),
-        (
-            "agenda-save",
-            "Save agenda",
-            "Send the agenda to everyone (stops it if it runs)",
-        ),
-    ] {
-        button(&row, act, label, title)?;
-    }
-    let run = child(box_, "div", &[("class", "result-actions")], None)?;
-    let running = agenda.current.is_some();
-    for (act, label, title) in [
-        (
-            "agenda-start",
-            "Start",
-            "Start the agenda's first step and its timer",
-        ),
-        ("agenda-next", "Next", "End this step and start the next"),
-        ("agenda-stop", "Stop", "End this step and stop the agenda"),
-    ] {
-        let b = button(&run, act, label, title)?;
-        let off = match act {
-            "agenda-start" => agenda.steps.is_empty(),
-            _ => !running,
-        };
-        if off {
-            b.set_attribute("disabled", "")?;
-        }
-    }
-    let unsaved = child(
-        box_,
-        "p",
-        &[("class", "muted"), ("id", "fac-agenda-unsaved")],
-        Some("Changes not saved yet."),
-    )?;
-    if s.facilitation.draft.is_none() {
-        unsaved.set_attribute("hidden", "")?;
-    }
-    Ok(())
-}
-
-fn button(parent: &Element, act: &str, label: &str, title: &str) -> Result<Element, JsValue> {
-    child(
-        parent,
-        "button",
-        &[
-            ("type", "button"),
-            ("data-act", act),
-            ("id", &format!("fac-{act}")),
-            ("title", title),
-        ],
-        Some(label),
-    )
 }
 
 #[cfg(test)]
