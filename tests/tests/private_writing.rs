@@ -406,7 +406,8 @@ async fn add_notes_tab(tab: &Tab, text: &str) -> anyhow::Result<String> {
 
 /// Notes survive a restart of the server in the middle of private writing and are published
 /// at the end; a note written in the ended session by someone who was away is published
-/// straight away when they send it; a made-up session is refused.
+/// straight away when they send it; a made-up session, or someone who was not there, is
+/// refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notes_survive_a_restart_and_an_offline_author_publishes_later() -> anyhow::Result<()> {
     let (mut server, _data) = TestServer::start()?;
@@ -455,6 +456,17 @@ async fn notes_survive_a_restart_and_an_offline_author_publishes_later() -> anyh
             note: offline.clone(),
         })
         .await?;
+    // Someone who was not there while it was on cannot use the ended session's id (it is in
+    // the document for all to read) to put notes on the board.
+    let dora = team.member(&server, "commenter", "Dora Afterwards").await?;
+    let dora_tab = Tab::open(&server, &team, &dora).await?;
+    let sneaky = PrivateNote {
+        session: session.clone(),
+        ..private_note("doraSneaky3Hw", "DORA-SNEAKY", [0.0, 0.0])
+    };
+    dora_tab
+        .refused(Command::PrivatePut { note: sneaky })
+        .await?;
     // A session that never was is refused: a commenter cannot create notes this way.
     let forged = PrivateNote {
         session: "0123456789abcdef".into(),
@@ -463,7 +475,8 @@ async fn notes_survive_a_restart_and_an_offline_author_publishes_later() -> anyh
     cleo_tab
         .refused(Command::PrivatePut { note: forged })
         .await?;
-    ensure!(!fay_tab.snapshot().items.contains_key("cleoForged1"));
+    let items = fay_tab.snapshot().items;
+    ensure!(!items.contains_key("cleoForged1") && !items.contains_key("doraSneaky3Hw"));
 
     // And the published notes are on disk: a restart keeps them.
     server.restart()?;

@@ -27,10 +27,22 @@ pub struct StoredFacilitation {
     /// Locked items, by id.
     #[serde(default)]
     pub locks: BTreeMap<String, Lock>,
-    /// Ids of the latest private-writing sessions that ended: a note written in one by
-    /// someone offline at the end is published when they come back (room's `private`).
+    /// The latest private-writing sessions that ended: a note written in one by someone who
+    /// took part, offline at the end, is published when they come back (room's `private`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ended_private: Vec<String>,
+    pub ended_private: Vec<EndedPrivate>,
+    /// Who took part in the private writing going on now (person ids): only they may publish
+    /// a note of it after it ends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_people: Vec<String>,
+}
+
+/// A private-writing session that ended, and who took part in it (present when it started,
+/// said hello or wrote while it was on).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EndedPrivate {
+    pub session: String,
+    pub people: Vec<String>,
 }
 
 fn key(parts: &[&str]) -> Vec<u8> {

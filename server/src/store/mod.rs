@@ -40,7 +40,7 @@ pub mod rounds;
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 pub use access::{Grant, Links, Profile, Secrets};
-pub use facilitation::StoredFacilitation;
+pub use facilitation::{EndedPrivate, StoredFacilitation};
 pub use rounds::{StoredBallot, StoredRound};
 
 #[derive(Debug, thiserror::Error)]

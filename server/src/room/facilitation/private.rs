@@ -9,8 +9,10 @@
 //!
 //! A person who was offline at the end still has notes their page kept; the page sends them
 //! again with the ended session's id and they go straight into the document. To tell an ended
-//! session from a made-up one (a commenter may not create notes any other way), the store
-//! keeps the ids of the last [`ENDED_KEPT`] sessions.
+//! session from a made-up one, and a person who took part in it from one who did not (a
+//! commenter may not create notes any other way, and the session's id is in the document for
+//! all to read), the store keeps the last [`ENDED_KEPT`] sessions with who took part: those
+//! present when it started, and those who said hello or wrote while it was on.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,7 +21,7 @@ use huddle_shared::model::{Board, Color, NewNote};
 
 use super::{Refusal, Sender};
 use crate::room::Room;
-use crate::store::{Store, StoreError, now_ms};
+use crate::store::{EndedPrivate, Store, StoreError, now_ms};
 
 /// Ended sessions remembered for late publishing: a team runs a few a day, so 50 covers
 /// anyone who comes back within weeks; an older session's notes are refused.
@@ -100,6 +102,24 @@ impl Room {
     pub(super) fn private_hello(&mut self, from: &Sender) {
         let notes = self.facilitation.private.notes_of(&from.person);
         self.send_facilitation(from.conn, &Event::Private { notes });
+        // A page that joins while private writing is on takes part (it may write offline).
+        if let Err(e) = self.private_takes_part(from) {
+            tracing::error!(board = %self.id, "cannot store who takes part in private writing: {e}");
+        }
+    }
+
+    /// Counts `from` among those who take part in the private writing going on (if any): only
+    /// they may publish a note of it after it ends. Stored when someone new joins.
+    fn private_takes_part(&mut self, from: &Sender) -> Result<(), StoreError> {
+        let stored = &mut self.facilitation.stored;
+        if stored.public.private.is_none()
+            || !from.role.may_comment()
+            || stored.private_people.iter().any(|p| *p == *from.person)
+        {
+            return Ok(());
+        }
+        stored.private_people.push(from.person.to_string());
+        self.ctx.store.put_facilitation(&self.id, stored)
     }
 
     /// Sends `person`'s notes to each of their connections that said hello.
@@ -132,7 +152,17 @@ impl Room {
             return Ok(());
         }
         tracing::debug!(board = %self.id, by = %by.person, "private writing starts");
-        self.facilitation.stored.public.private = Some(PrivateWriting {
+        let mut present: Vec<String> = self
+            .conns
+            .values()
+            .filter(|c| c.member.role.may_comment())
+            .map(|c| c.member.person.to_string())
+            .collect();
+        present.sort();
+        present.dedup();
+        let stored = &mut self.facilitation.stored;
+        stored.private_people = present;
+        stored.public.private = Some(PrivateWriting {
             session: random_session(),
             since: now_ms(),
         });
@@ -169,10 +199,14 @@ impl Room {
         if let Err(e) = self.ctx.store.delete_private_notes(&self.id, gone) {
             return Err(self.storage_failed(e));
         }
-        let ended_list = &mut self.facilitation.stored.ended_private;
-        ended_list.push(ended.session);
-        let over = ended_list.len().saturating_sub(ENDED_KEPT);
-        ended_list.drain(..over);
+        let stored = &mut self.facilitation.stored;
+        let people = std::mem::take(&mut stored.private_people);
+        stored.ended_private.push(EndedPrivate {
+            session: ended.session,
+            people,
+        });
+        let over = stored.ended_private.len().saturating_sub(ENDED_KEPT);
+        stored.ended_private.drain(..over);
         self.publish_facilitation()?;
         for (conn, _, _) in self.facilitation_listeners() {
             self.send_facilitation(conn, &Event::Private { notes: Vec::new() });
@@ -199,7 +233,10 @@ impl Room {
             return Err("that note id is taken".into());
         }
         let ended = &self.facilitation.stored.ended_private;
-        if !note.session.is_empty() && ended.contains(&note.session) {
+        if let Some(ended) = ended.iter().find(|e| e.session == note.session) {
+            if !ended.people.iter().any(|p| *p == *from.person) {
+                return Err("you did not take part in that private writing".into());
+            }
             return self.private_publish_late(from, note);
         }
         let Some(current) = &self.facilitation.stored.public.private else {
@@ -221,11 +258,12 @@ impl Room {
                 "at most {MAX_PRIVATE_NOTES} private notes each; publish some first"
             ));
         }
-        if let Err(e) = self
-            .ctx
-            .store
-            .put_private_note(&self.id, &from.person, &note)
-        {
+        let stored = self.private_takes_part(from).and_then(|()| {
+            self.ctx
+                .store
+                .put_private_note(&self.id, &from.person, &note)
+        });
+        if let Err(e) = stored {
             return Err(self.storage_failed(e));
         }
         let held = self
