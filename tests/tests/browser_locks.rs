@@ -5,7 +5,9 @@
 //! note stays where it was in both documents; Olga can still move it. Then the race the page
 //! cannot stop: Ben moves the note while offline, Olga locks it meanwhile, and when Ben comes
 //! back the server refuses his change (close 4009); his page drops its offline copy, reloads
-//! and shows the note where the server has it.
+//! and shows the note where the server has it. Last, a story map: locked for placement from
+//! the Lock bar, it takes no story from Ben; with only its backbone locked it does, while its
+//! activity still stays put.
 
 use anyhow::{Context, ensure};
 use huddle_tests::browser::{self, Browser, modifiers};
@@ -292,5 +294,190 @@ async fn a_change_made_offline_to_a_note_locked_meanwhile_is_dropped_with_a_relo
         "Ben's page reloaded again: the refused change is still in its copy"
     );
     ensure!(pos(&ben, &note).await? == start);
+    Ok(())
+}
+
+/// JavaScript: the middle of the story map's cell under its first real step, in its first
+/// real release (page coordinates).
+const CELL: &str = "(() => { const s = huddle.storyMaps()[0].screen;
+    const step = s.steps.find(p => p.id).rect; const row = s.releases.find(p => p.id).rect;
+    return [step.x + step.w / 2, row.y + row.h / 2]; })()";
+
+/// Drags note `id` on `p`'s canvas into the story map's cell.
+async fn drag_into_cell(p: &Person, id: &str) -> anyhow::Result<()> {
+    let from = p.item_center(id).await?;
+    let to: [f64; 2] = serde_json::from_value(p.page.eval(CELL).await?)?;
+    p.page.drag(from, to).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_story_map_locked_for_placement_takes_no_story_until_only_its_backbone_is_locked()
+-> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let (olga, board) = owner(&server).await?;
+    let ben = editor(&server, &olga, &board).await?;
+    for p in [&olga, &ben] {
+        p.page.eval("huddle.setCamera(0, 0, 0.6)").await?;
+    }
+    // Two free notes on the left, then a story map (M) in the middle of Olga's view.
+    let mut notes = Vec::new();
+    for dy in [-120.0, 120.0] {
+        let id = olga
+            .create_note(olga.canvas_point(-330.0, dy).await?)
+            .await?;
+        olga.end_edit().await?;
+        notes.push(id);
+    }
+    olga.page.press("m", 0).await?;
+    olga.end_edit().await?;
+    for p in [&olga, &ben] {
+        p.wait(
+            "the story map",
+            "huddle.storyMaps().length === 1 && huddle.storyMaps()[0].screen.steps.some(s => s.id)",
+        )
+        .await?;
+        for id in &notes {
+            p.wait(
+                "the notes",
+                &format!("!!huddle.snapshot().items[{}]", json!(id)),
+            )
+            .await?;
+        }
+    }
+    let map = olga.page.eval("huddle.storyMaps()[0].id").await?;
+    let map = map.as_str().context("map id")?.to_owned();
+    let backbone: Vec<String> = serde_json::from_value(
+        olga.page
+            .eval(
+                "(() => { const s = huddle.storyMaps()[0].screen;
+                    return [...s.activities, ...s.steps, ...s.releases]
+                        .map(p => p.id).filter(id => id); })()",
+            )
+            .await?,
+    )?;
+    ensure!(backbone.len() == 3, "backbone {backbone:?}");
+
+    // Olga selects the map by its title row and locks it for placement from the bar.
+    let title = olga
+        .page
+        .eval("(() => { const t = huddle.storyMaps()[0].screen.title; return [t.x + 20, t.y + t.h / 2]; })()")
+        .await?;
+    olga.page
+        .click_at(serde_json::from_value(title)?, 0)
+        .await?;
+    olga.wait(
+        "the map selected",
+        &format!("huddle.selection()[0] === {}", json!(map)),
+    )
+    .await?;
+    olga.wait(
+        "the map's lock buttons",
+        "!document.querySelector('#lock-bar').hidden \
+         && !document.querySelector('[data-lock=placement]').hidden",
+    )
+    .await?;
+    olga.page.click("[data-lock=placement]").await?;
+    for p in [&olga, &ben] {
+        p.wait(
+            "the placement lock",
+            &format!("huddle.locks().locks[{}]?.placement === true", json!(map)),
+        )
+        .await?;
+        for id in &backbone {
+            p.wait("the backbone's padlocks", &locked(id)).await?;
+        }
+    }
+
+    // Ben cannot place a story into it: the note stays free, and he is told why (by his page:
+    // nothing was sent, refused and reloaded).
+    ben.page.eval("window.__sameLoad = true").await?;
+    drag_into_cell(&ben, &notes[0]).await?;
+    ben.wait(
+        "the locked notice",
+        "(() => { const n = document.querySelector('#notice');
+            return !n.hidden && n.textContent.startsWith('Locked by'); })()",
+    )
+    .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    for p in [&olga, &ben] {
+        let place = p
+            .page
+            .eval(&format!(
+                "huddle.snapshot().items[{}].place",
+                json!(notes[0])
+            ))
+            .await?;
+        ensure!(place.is_null(), "{} has the note placed: {place}", p.name);
+    }
+
+    ensure!(
+        ben.page.eval("window.__sameLoad === true").await? == true,
+        "Ben's page reloaded"
+    );
+
+    // Olga keeps only the backbone locked; now Ben's story goes into the cell.
+    olga.page.click("[data-lock=backbone]").await?;
+    ben.wait(
+        "the placement lock to go",
+        &format!("huddle.locks().locks[{}]?.placement === false", json!(map)),
+    )
+    .await?;
+    drag_into_cell(&ben, &notes[1]).await?;
+    for p in [&olga, &ben] {
+        p.wait(
+            "the story in the map",
+            &format!(
+                "huddle.snapshot().items[{}].place?.map === {}",
+                json!(notes[1]),
+                json!(map)
+            ),
+        )
+        .await?;
+    }
+    // The backbone itself stays put for Ben: dragging the activity card does nothing but say
+    // who locked it.
+    let card = ben
+        .page
+        .eval("(() => { const r = huddle.storyMaps()[0].screen.activities.find(p => p.id).rect; return [r.x + r.w / 2, r.y + r.h / 2]; })()")
+        .await?;
+    let card: [f64; 2] = serde_json::from_value(card)?;
+    let rank_before = olga
+        .page
+        .eval(&format!(
+            "JSON.stringify(huddle.snapshot().items[{}])",
+            json!(backbone[0])
+        ))
+        .await?;
+    ben.page
+        .eval("document.querySelector('#notice').hidden = true")
+        .await?;
+    ben.page.drag(card, [card[0] + 300.0, card[1]]).await?;
+    ben.wait(
+        "the locked notice for the activity",
+        "(() => { const n = document.querySelector('#notice');
+            return !n.hidden && n.textContent.startsWith('Locked by'); })()",
+    )
+    .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    for p in [&olga, &ben] {
+        let now = p
+            .page
+            .eval(&format!(
+                "JSON.stringify(huddle.snapshot().items[{}])",
+                json!(backbone[0])
+            ))
+            .await?;
+        ensure!(
+            now == rank_before,
+            "{} has the locked activity moved",
+            p.name
+        );
+    }
+    ensure!(
+        ben.page.eval("window.__sameLoad === true").await? == true,
+        "Ben's page reloaded"
+    );
+    olga.assert_no_errors()?;
     Ok(())
 }
