@@ -327,6 +327,19 @@ async fn no_one_receives_another_persons_private_notes_before_the_end() -> anyho
         tab.wait_private(|n| n.is_empty()).await?;
     }
     ensure!(fay_tab.snapshot().items.contains_key(&marker_id));
+    // The server wrote the notes, yet the contribution balance (the facilitator's) counts each
+    // for its author.
+    let counted = |e: &Event| match e {
+        Event::Balance { people, .. } => published
+            .iter()
+            .all(|(_, author)| people.iter().any(|c| c.name == *author && c.notes >= 1)),
+        _ => false,
+    };
+    fay_tab
+        .client
+        .wait_state_for(|s| s.fac_events.iter().any(counted))
+        .await
+        .context("the balance does not count the published private notes for their authors")?;
     let dump = js_peer.await??;
     let js_dump = dump.last().context("the JS peer printed nothing")?;
     let js_recording = js_frames(js_dump)?;

@@ -176,7 +176,8 @@ impl Room {
             return Ok(());
         };
         let people = std::mem::take(&mut self.facilitation.private.people);
-        let mut published: Vec<(String, String)> = Vec::new();
+        // (person, note id held, id on the board): the same unless the held id was taken.
+        let mut published: Vec<(String, String, String)> = Vec::new();
         let mut people: Vec<(String, Held)> = people.into_iter().collect();
         people.sort_by(|a, b| a.0.cmp(&b.0));
         let now = now_ms();
@@ -185,28 +186,35 @@ impl Room {
                 for note in held.notes.values() {
                     let fresh = new_note(note, &held.name, now);
                     // An id someone took meanwhile (only by crafting it): a fresh id instead.
-                    if board
-                        .create_note_with_id(txn, &note.id, fresh.clone())
-                        .is_err()
-                    {
-                        let _ = board.create_note(txn, fresh);
-                    }
-                    published.push((person.clone(), note.id.clone()));
+                    let on_board = match board.create_note_with_id(txn, &note.id, fresh.clone()) {
+                        Ok(()) => note.id.clone(),
+                        Err(_) => board.create_note(txn, fresh).unwrap_or_default(),
+                    };
+                    published.push((person.clone(), note.id.clone(), on_board));
                 }
             }
         });
-        let gone = published.iter().map(|(p, n)| (p.as_str(), n.as_str()));
+        let gone = published.iter().map(|(p, n, _)| (p.as_str(), n.as_str()));
         if let Err(e) = self.ctx.store.delete_private_notes(&self.id, gone) {
             return Err(self.storage_failed(e));
         }
         let stored = &mut self.facilitation.stored;
-        let people = std::mem::take(&mut stored.private_people);
+        let took_part = std::mem::take(&mut stored.private_people);
         stored.ended_private.push(EndedPrivate {
             session: ended.session,
-            people,
+            people: took_part,
         });
         let over = stored.ended_private.len().saturating_sub(ENDED_KEPT);
         stored.ended_private.drain(..over);
+        // The server wrote the notes, so the balance counts them for their authors here.
+        for (person, held) in &people {
+            let ids: Vec<String> = published
+                .iter()
+                .filter(|(p, _, id)| p == person && !id.is_empty())
+                .map(|(_, _, id)| id.clone())
+                .collect();
+            self.count_notes(person, &held.name, &ids);
+        }
         self.publish_facilitation()?;
         for (conn, _, _) in self.facilitation_listeners() {
             self.send_facilitation(conn, &Event::Private { notes: Vec::new() });
@@ -286,7 +294,9 @@ impl Room {
         self.write_server(|board: &Board, txn: &mut yrs::TransactionMut| {
             outcome = board.create_note_with_id(txn, &note.id, fresh);
         });
-        outcome.map_err(|e| format!("the note could not be published: {e}"))
+        outcome.map_err(|e| format!("the note could not be published: {e}"))?;
+        self.count_notes(&from.person, &from.name, std::slice::from_ref(&note.id));
+        Ok(())
     }
 
     pub(super) fn private_delete(&mut self, from: &Sender, id: &str) -> Result<(), Refusal> {
