@@ -188,6 +188,7 @@ impl State {
 
     pub fn selection_changed(&mut self) {
         arrange::show(self);
+        locks::selection_changed(self);
         if let Some(p) = &self.presence {
             let ids: Vec<String> = self.selection.iter().cloned().collect();
             p.set_selection(&ids);

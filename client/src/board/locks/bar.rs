@@ -4,8 +4,8 @@
 //! "Lock for placement" (the same, and no story may be placed into, moved within or taken
 //! out of the map) and "Unlock".
 //!
-//! The bar is redrawn at each frame from the selection and the locks, but the DOM is only
-//! touched when what it shows changed. Its look is `.lock-bar` in style.css. Ids the tests use: `#lock-bar`,
+//! The bar is worked out again when the selection, the locks or the person's right to lock
+//! change, and the DOM is only touched when what it shows changed. Its look is `.lock-bar` in style.css. Ids the tests use: `#lock-bar`,
 //! `[data-lock=lock|unlock|backbone|placement]`.
 
 use wasm_bindgen::JsCast;

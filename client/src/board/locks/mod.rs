@@ -14,8 +14,9 @@
 //! placed into it, moved within it, taken out of it or deleted, though their text may be
 //! edited. A map locked without placement still takes stories into its cells.
 //!
-//! When the locks change, a gesture on a newly locked item is dropped, its editor closed,
-//! and this page's undo history cleared (an undo could otherwise change a locked item).
+//! When a lock arrives (or the person stops facilitating), a gesture on a locked item is
+//! dropped, its editor closed, and this page's undo history cleared (an undo could otherwise
+//! change a locked item).
 //!
 //! # Layout
 //!
@@ -46,6 +47,8 @@ pub use refused::on_refused;
 #[derive(Debug, Default)]
 pub struct Seen {
     locks: BTreeMap<String, Lock>,
+    /// Whether this person could change locked items at the last frame.
+    privileged: bool,
     /// The Lock / Unlock buttons, once built.
     bar: Option<bar::Bar>,
     /// A refusal (4009) is being handled: the page is about to reload.
@@ -241,11 +244,13 @@ pub fn unlock_selection(s: &mut State) {
     }
 }
 
-/// At each frame, before drawing: shows the lock buttons the selection calls for, and when a
-/// lock arrived, stops what this person was doing to the newly locked item.
+/// At each frame, before drawing: when the locks or this person's right to change locked
+/// items changed, updates the lock buttons, and if a lock now applies to this person, stops
+/// what they were doing to the locked item. (Cheap when nothing changed: a frame compares
+/// the few locks, nothing more.)
 pub fn catch_up(s: &mut State) {
-    bar::show(s);
-    if s.locks.locks == s.facilitation.locks {
+    let privileged = privileged(s);
+    if s.locks.locks == s.facilitation.locks && s.locks.privileged == privileged {
         return;
     }
     let added = s
@@ -253,14 +258,23 @@ pub fn catch_up(s: &mut State) {
         .locks
         .iter()
         .any(|(id, lock)| s.locks.locks.get(id) != Some(lock));
+    let demoted = s.locks.privileged && !privileged && !s.facilitation.locks.is_empty();
     s.locks.locks = s.facilitation.locks.clone();
-    if added && !privileged(s) {
+    s.locks.privileged = privileged;
+    if (added || demoted) && !privileged {
         stop_on_locked(s);
     }
+    bar::show(s);
 }
 
-/// A lock arrived: the gesture or edit on a locked item ends, and undo forgets this page's
-/// steps (undoing one could change a locked item, which the server would refuse).
+/// The selection changed: the lock buttons follow it.
+pub fn selection_changed(s: &mut State) {
+    bar::show(s);
+}
+
+/// A lock arrived (or this person no longer facilitates): the gesture or edit on a locked
+/// item ends, and undo forgets this page's steps (undoing one could change a locked item,
+/// which the server would refuse).
 fn stop_on_locked(s: &mut State) {
     let locked = |id: &str| s.facilitation.locks.contains_key(id);
     let gesture_locked = match &s.gesture {
