@@ -27,8 +27,10 @@ mod field;
 mod input;
 mod keep;
 mod paint;
+#[cfg(test)]
+mod tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use huddle_shared::facilitation::{Command, PrivateNote};
 use huddle_shared::model::DEFAULT_NOTE_SIZE;
@@ -117,50 +119,47 @@ fn save(s: &mut State) {
     bar::render(s);
 }
 
-/// Whether a request about note `id` is still unanswered.
-fn in_flight(s: &State, id: &str) -> bool {
-    s.facilitation
-        .private
-        .flights
-        .iter()
-        .any(|(req, n)| n == id && s.facilitation.pending.contains_key(req))
-}
-
 /// The server sent this person's own private notes (all of them, replacing what was shown,
 /// except what the page has not sent yet or is waiting to hear about).
 pub fn on_private(s: &mut State, notes: Vec<PrivateNote>) {
     load(s);
-    let pending = s.facilitation.pending.clone();
-    s.facilitation
-        .private
-        .flights
-        .retain(|req, _| pending.contains_key(req));
-    let server: BTreeMap<String, PrivateNote> =
-        notes.into_iter().map(|n| (n.id.clone(), n)).collect();
-    let ids: Vec<String> = s.facilitation.private.notes.keys().cloned().collect();
-    for id in ids {
-        let busy = in_flight(s, &id) || s.facilitation.private.field_id() == Some(id.as_str());
-        let p = &mut s.facilitation.private;
-        let Some(local) = p.notes.get_mut(&id) else {
-            continue;
-        };
-        if local.dirty || busy {
-            continue;
-        }
-        match server.get(&id) {
-            Some(theirs) => local.note = theirs.clone(),
-            // Deleted in another tab, refused, or published: the server holds it no more.
-            None => {
-                p.notes.remove(&id);
-            }
-        }
-    }
+    let pending = &s.facilitation.pending;
     let p = &mut s.facilitation.private;
-    for (id, note) in server {
-        p.notes.entry(id).or_insert(Local { note, dirty: false });
-    }
+    p.flights.retain(|req, _| pending.contains_key(req));
+    let editing = p.field.as_ref().map(|f| f.id.clone());
+    let busy: HashSet<String> = p.flights.values().cloned().chain(editing).collect();
+    reconcile(&mut p.notes, notes, &busy);
     save(s);
     s.request_frame();
+}
+
+/// Takes in the server's list of the person's notes: for a note with nothing unsent and no
+/// answer awaited (`busy`: in flight or being typed), the server's copy wins, and one the
+/// server no longer holds (deleted in another tab, refused, published) goes; notes the page
+/// did not know (written in another tab) come in. Unsent and busy notes stay as they are.
+fn reconcile(
+    local: &mut BTreeMap<String, Local>,
+    server: Vec<PrivateNote>,
+    busy: &HashSet<String>,
+) {
+    let mut server: BTreeMap<String, PrivateNote> =
+        server.into_iter().map(|n| (n.id.clone(), n)).collect();
+    local.retain(|id, l| {
+        let theirs = server.remove(id);
+        if l.dirty || busy.contains(id) {
+            return true;
+        }
+        match theirs {
+            Some(note) => {
+                l.note = note;
+                true
+            }
+            None => false,
+        }
+    });
+    for (id, note) in server {
+        local.insert(id, Local { note, dirty: false });
+    }
 }
 
 impl Private {
