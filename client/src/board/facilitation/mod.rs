@@ -19,7 +19,8 @@
 //!   history; `agenda`: the agenda editor and Start / Next / Stop; `timer`: the countdown
 //!   badge everyone sees, its sound and the facilitator's timer controls; `balance`: the
 //!   contribution bars;
-//! - `private`: private notes (the private-writing work fills it).
+//! - `private`: private notes: written while private writing is on, kept by the page and the
+//!   server for their author alone, drawn with a lock, published by the server at the end.
 
 mod agenda;
 mod balance;
