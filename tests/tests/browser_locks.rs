@@ -7,7 +7,7 @@
 //! back the server refuses his change (close 4009); his page drops its offline copy, reloads
 //! and shows the note where the server has it. Last, a story map: locked for placement from
 //! the Lock bar, it takes no story from Ben; with only its backbone locked it does, while its
-//! activity still stays put.
+//! activity still stays put; locked for placement again, the story cannot be taken out.
 
 use anyhow::{Context, ensure};
 use huddle_tests::browser::{self, Browser, modifiers};
@@ -473,6 +473,48 @@ async fn a_story_map_locked_for_placement_takes_no_story_until_only_its_backbone
             "{} has the locked activity moved",
             p.name
         );
+    }
+    ensure!(
+        ben.page.eval("window.__sameLoad === true").await? == true,
+        "Ben's page reloaded"
+    );
+
+    // Locked for placement again: the story that went in cannot be taken out by Ben.
+    olga.page.click("[data-lock=placement]").await?;
+    ben.wait(
+        "the placement lock",
+        &format!("huddle.locks().locks[{}]?.placement === true", json!(map)),
+    )
+    .await?;
+    let story = ben
+        .page
+        .eval(&format!(
+            "(() => {{ const r = huddle.storyMaps()[0].screen.stories.find(s => s.id === {}).rect;
+                return [r.x + r.w / 2, r.y + r.h / 2]; }})()",
+            json!(notes[1])
+        ))
+        .await?;
+    let story: [f64; 2] = serde_json::from_value(story)?;
+    ben.page
+        .eval("document.querySelector('#notice').hidden = true")
+        .await?;
+    ben.page.drag(story, [story[0] - 400.0, story[1]]).await?;
+    ben.wait(
+        "the locked notice for the story",
+        "(() => { const n = document.querySelector('#notice');
+            return !n.hidden && n.textContent.startsWith('Locked by'); })()",
+    )
+    .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    for p in [&olga, &ben] {
+        let place = p
+            .page
+            .eval(&format!(
+                "huddle.snapshot().items[{}].place?.map",
+                json!(notes[1])
+            ))
+            .await?;
+        ensure!(place == json!(map), "{} has the story out: {place}", p.name);
     }
     ensure!(
         ben.page.eval("window.__sameLoad === true").await? == true,

@@ -113,7 +113,7 @@ fn placement_lock<'a>(s: &'a State, id: &str) -> Option<&'a Lock> {
         .filter(|(_, l)| l.placement)
         .find(|(map, _)| {
             s.maps.get(map).is_some_and(|laid| {
-                laid.layout.stories.iter().any(|(story, _)| story == id)
+                laid.layout.story_rect(id).is_some()
                     || laid.layout.hidden.iter().any(|story| story == id)
             })
         })
