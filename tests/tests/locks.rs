@@ -42,7 +42,7 @@ async fn ask(client: &Client, req: u64, cmd: Command) -> anyhow::Result<Result<(
             })
         })
         .await?;
-    Ok(state
+    state
         .fac_events
         .iter()
         .find_map(|e| match e {
@@ -50,7 +50,7 @@ async fn ask(client: &Client, req: u64, cmd: Command) -> anyhow::Result<Result<(
             Event::Refused { req: r, reason } if *r == req => Some(Err(reason.clone())),
             _ => None,
         })
-        .context("answer vanished")?)
+        .context("answer vanished")
 }
 
 fn note(text: &str, x: f64) -> NewNote {

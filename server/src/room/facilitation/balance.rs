@@ -193,7 +193,6 @@ impl Room {
 
     /// Notes the server wrote for `person` (their private notes, published): for private
     /// writing to call when it publishes, since the server's own writes are not counted.
-    #[allow(dead_code)] // not called yet: private writing publishes without it for now
     pub(in crate::room) fn count_notes(&mut self, person: &str, name: &str, ids: &[String]) {
         let now = now_ms();
         let tally = self.facilitation.balance.tally(person, name);
