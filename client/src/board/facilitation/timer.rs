@@ -251,11 +251,13 @@ pub fn render(s: &mut State) {
         (_, Some(step)) => step,
         _ => "Timer".to_owned(),
     };
-    let secs_attr = secs.to_string();
-    if badge.get_attribute("data-left-secs").as_deref() != Some(secs_attr.as_str())
+    // The DOM is touched only when what it shows changes (a second went, paused, relabelled).
+    let shown_now = format!("{secs}|{}|{label}|{text}", timer.running());
+    if badge.get_attribute("data-shown").as_deref() != Some(shown_now.as_str())
         || badge.has_attribute("hidden")
     {
-        let _ = badge.set_attribute("data-left-secs", &secs_attr);
+        let _ = badge.set_attribute("data-shown", &shown_now);
+        let _ = badge.set_attribute("data-left-secs", &secs.to_string());
         let _ = badge.set_attribute(
             "data-running",
             if timer.running() { "true" } else { "false" },
