@@ -113,7 +113,8 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Enter", "Edit the selected note"),
     (
         "Escape",
-        "Stop editing, put the tool away, clear the selection, close help",
+        "Stop editing, put the tool away, clear the selection, close help or the facilitator \
+         panel",
     ),
     (
         "Click, Shift+click, drag on empty canvas",
@@ -298,6 +299,8 @@ pub fn run(s: &mut State, action: Action) {
                 arrange::close(s);
             } else if help::is_open(s) {
                 help::toggle(s);
+            } else if facilitation::is_open(s) {
+                facilitation::toggle_panel(s);
             } else if s.tool != Tool::Select {
                 s.tool = Tool::Select;
                 toolbar::show_tool(s);

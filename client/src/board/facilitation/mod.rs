@@ -155,6 +155,11 @@ pub fn refresh(s: &mut State) {
     timer::render(s);
 }
 
+/// Whether the facilitator panel is open (Escape closes it).
+pub fn is_open(s: &State) -> bool {
+    panel::panel(s).is_some_and(|p| !p.has_attribute("hidden"))
+}
+
 /// Opens or closes the facilitator panel.
 pub fn toggle_panel(s: &mut State) {
     panel::toggle(s);
