@@ -6,7 +6,8 @@
 //! - Olga writes a five-step agenda in the facilitator panel (write privately 1 min, cluster,
 //!   dot vote, discuss, decide) and runs it with Start and Next; nobody else touches the
 //!   agenda or the timer. Everyone sees the same remaining time on the timer badge, read from
-//!   the page (Dan's fast clock included), and "Time is up" when the first minute is over.
+//!   the page (Dan's fast clock included), and "Time is up" when the first minute is over,
+//!   with one tone.
 //! - In the write-privately step Ben and Dan write a note each: nothing of it reaches Olga's
 //!   or Cat's page until Olga moves on, and then everyone sees both.
 //! - Olga and Ben write notes while clustering, the dot-vote step opens a round in which Dan
@@ -42,6 +43,11 @@ const MINUTE_AND_SLACK: Duration = Duration::from_secs(90);
 /// The timer badge's remaining seconds, as shown (`data-left-secs` holds what the text says).
 const SHOWN_SECS: &str =
     "Number(document.querySelector('#fac-timer')?.getAttribute('data-left-secs'))";
+
+/// Counts the tones the page plays (`window.tones`): each starts an oscillator.
+const COUNT_TONES: &str = "(() => { window.tones = 0; const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args) { window.tones += 1;
+        return start.apply(this, args); }; })();";
 
 /// A fresh browser (a new person) on `url`, once the board is connected.
 async fn person_at(name: &'static str, url: &str) -> anyhow::Result<Person> {
@@ -231,7 +237,8 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
         .call(
             "Page.addScriptToEvaluateOnNewDocument",
             json!({ "source": format!(
-                "(() => {{ const real = Date.now; Date.now = () => real.call(Date) + {DAN_CLOCK_AHEAD_MS}; }})()"
+                "(() => {{ const real = Date.now; Date.now = () => real.call(Date) + {DAN_CLOCK_AHEAD_MS}; }})();
+                 {COUNT_TONES}"
             ) }),
         )
         .await?;
@@ -399,6 +406,18 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
             .await
             .with_context(|| format!("{}'s badge never said time is up", p.name))?;
     }
+    // The step's timer asks for sound: Dan's page played its tone, once.
+    ensure!(
+        dan.page
+            .eval("huddle.facilitation().public.timer.sound")
+            .await?
+            == true,
+        "an agenda step's timer without sound"
+    );
+    wait(&dan, "the tone", "window.tones === 1").await?;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let tones = dan.page.eval("window.tones").await?;
+    ensure!(tones == 1, "Dan's page played {tones} tones at zero");
 
     // ---- Step 2: cluster. Olga and Ben write a note each; Cat and Dan write nothing. -------
     olga.page.click("#fac-agenda-next").await?;
