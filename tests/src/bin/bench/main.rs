@@ -4,7 +4,7 @@
 //!
 //! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client`,
 //! `storymap`, `disk` (the default run: these five) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
-//! `w3`, `w4`, `w5`, `w6`, `w7`, `w8`, and issue 12's `vote` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
+//! `w3`, `w4`, `w5`, `w6`, `w7`, `w8`, issue 12's `vote` and issue 13's `locks` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
 //! `--server`, `--compare`, `--baseline-bin PATH`, `--huddle-arg ARG`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
 //! remaining scenarios have run.
@@ -33,6 +33,11 @@ Scenarios:
   vote                          issue 12: a dot vote of 200 people on 100 notes in W1's
                                 room (three runs: W1 alone, with the 200 present, voting;
                                 --secs sets W1's window, the vote scales to fit)
+  locks                         issue 13: W1, then W5, on a board with a story map's
+                                backbone (10 activities x 5 steps, 3 releases), run
+                                unlocked, locked, unlocked, locked (editors writing, the
+                                backbone locked by the admin); note-move p99 locked /
+                                unlocked against the 1.2x goal (--secs sets each window)
 Options of the load scenarios:
   --secs N          sending window instead of the scenario's default
   --full            w3 at 1,000 boards x 5 clients (default 200 x 5)

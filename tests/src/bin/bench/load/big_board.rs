@@ -25,8 +25,9 @@ const SECS: u64 = 20;
 /// The W5 target for p99 (ms).
 const P99_MS: f64 = 10.0;
 
-pub fn run_w5(session: &mut Session) -> anyhow::Result<bool> {
-    let w = Workload {
+/// W5's workload (also run by the `locks` scenario, with a story map's backbone added).
+pub(super) fn w5(session: &Session) -> Workload {
+    Workload {
         name: "w5",
         title: "big-board writes (1,000 moves/s against a 10,000-note board, storage on)",
         boards: 1,
@@ -44,8 +45,13 @@ pub fn run_w5(session: &mut Session) -> anyhow::Result<bool> {
         save_every: session.server.is_huddle().then_some(SAVE_EVERY),
         restart_after: None,
         vote: None,
+        locks: None,
         apply: Apply::Now,
-    };
+    }
+}
+
+pub fn run_w5(session: &mut Session) -> anyhow::Result<bool> {
+    let w = w5(session);
     let run = driver::run(&w, &session.pinning, session.server)?;
     let lat = report::print_run(&run);
     session.record(&run, &lat);

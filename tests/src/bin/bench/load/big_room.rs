@@ -42,6 +42,7 @@ pub fn run_w2(session: &mut Session) -> anyhow::Result<bool> {
         save_every: None,
         restart_after: None,
         vote: None,
+        locks: None,
         apply: Apply::Later,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;

@@ -94,6 +94,7 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         save_every: None,
         restart_after: None,
         vote: None,
+        locks: None,
         apply: Apply::Now,
     };
     let board = board_id(0);

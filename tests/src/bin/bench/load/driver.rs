@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use super::admin;
 use super::latency::Summary;
 use super::ledger::Ledger;
+use super::locks;
 use super::options::ServerKind;
 use super::participant::{self, Outcome, Phase, Shared, Spec};
 use super::pin::Pinning;
@@ -115,6 +116,8 @@ pub struct Run {
     pub restart: Option<restart::Restarted>,
     /// What the voters and the facilitator saw (the `vote` scenario).
     pub vote: Option<vote::Outcome>,
+    /// How the story map's backbone was locked, or shown unlocked (the `locks` scenario).
+    pub locks: Option<locks::Outcome>,
     pub verdict: Verdict,
     /// The server's data directory, stopped and kept until the run is dropped (W8 reads the
     /// soaked board from it); `None` only while the run is being assembled.
@@ -131,7 +134,9 @@ pub const COUNTERS: [&str; 3] = [
 pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<Run> {
     let data = DataDir::new();
     let ids: Vec<String> = (0..w.boards).map(board_id).collect();
-    if kind.is_huddle() {
+    if kind.is_huddle() && w.locks.is_some() {
+        locks::seed(data.path(), &ids, w.notes_per_board).context("seeding the boards")?;
+    } else if kind.is_huddle() {
         seed::boards(data.path(), &ids, w.notes_per_board).context("seeding the boards")?;
     } else {
         // The reference servers' stores are not written beforehand: seeded over the wire in
@@ -166,6 +171,7 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
         let generator_lag = window.generator_lag;
         let (counters, restart) = (std::mem::take(&mut window.counters), window.restart.take());
         let vote = window.vote.take();
+        let locks = window.locks.take();
         anyhow::Ok(Run {
             workload: w.clone(),
             server: kind,
@@ -180,6 +186,7 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
             counters,
             restart,
             vote,
+            locks,
             verdict,
             data: None,
         })
@@ -201,6 +208,7 @@ struct Window {
     counters: Vec<(&'static str, f64)>,
     restart: Option<restart::Restarted>,
     vote: Option<vote::Outcome>,
+    locks: Option<locks::Outcome>,
 }
 
 type Driven = (Vec<Outcome>, Arc<Shared>, Option<IdleMemory>, Window);
@@ -211,7 +219,12 @@ async fn drive(
     data: &std::path::Path,
     pinning: &Pinning,
 ) -> anyhow::Result<Driven> {
-    let specs = w.specs(server);
+    let mut specs = w.specs(server);
+    // The `locks` scenario: the backbone locked (or not) and the participants made editors.
+    let locked = match w.locks {
+        Some(plan) => Some(locks::prepare(plan, server, &mut specs).await?),
+        None => None,
+    };
     let (phase_tx, phase) = watch::channel(Phase::Join);
     let (addr_tx, addr) = watch::channel(Some(server.addr()));
     let shared = Arc::new(Shared {
@@ -384,6 +397,7 @@ async fn drive(
         counters,
         restart: restarted,
         vote,
+        locks: locked,
     };
     Ok((outcomes, shared, memory, window))
 }

@@ -39,6 +39,7 @@ pub(super) fn w1(session: &Session) -> Workload {
         save_every: None,
         restart_after: None,
         vote: None,
+        locks: None,
         apply: Apply::Now,
     }
 }

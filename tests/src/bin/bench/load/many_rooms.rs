@@ -46,6 +46,7 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
         save_every: None,
         restart_after: None,
         vote: None,
+        locks: None,
         apply: Apply::Now,
     };
     let run = driver::run(&w, &session.pinning, session.server)?;

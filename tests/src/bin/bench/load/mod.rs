@@ -49,6 +49,10 @@
 //!   in the same invocation: [`ballots`] (what each voter casts, when), [`voter`] and
 //!   [`facilitator`] (their connections), [`vote`] (the group the driver adds to a run),
 //!   [`vote_report`] (the scenario and its figures).
+//! - `locks` (issue 13): W1 and W5 on a board with a story map's backbone, unlocked and locked
+//!   in turn in the same invocation, for what checking updates against locks costs the write
+//!   path: [`locks`] (the board, the lock and the proof it held), [`locks_report`] (the
+//!   scenario and the p99 ratio).
 
 mod admin;
 mod ballots;
@@ -64,6 +68,8 @@ mod hot_room;
 mod latency;
 mod ledger;
 mod light;
+mod locks;
+mod locks_report;
 mod many_rooms;
 mod options;
 mod participant;
@@ -87,7 +93,9 @@ pub use options::Options;
 use options::ServerKind;
 
 /// The load scenarios (they run in the order they are named).
-pub const SCENARIOS: [&str; 9] = ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "vote"];
+pub const SCENARIOS: [&str; 10] = [
+    "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "vote", "locks",
+];
 
 /// State shared by the load scenarios of one invocation.
 pub struct Session {
@@ -193,6 +201,7 @@ impl Session {
             "w7" => hot_room::run_w7(self),
             "w8" => drag_soak::run_w8(self),
             "vote" => vote_report::run_vote(self),
+            "locks" => locks_report::run_locks(self),
             other => anyhow::bail!("{other:?} is not a load scenario"),
         }
     }

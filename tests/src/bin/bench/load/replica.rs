@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use huddle_shared::model::Board;
+use huddle_shared::model::{Board, ItemKind};
 use huddle_shared::wire::{self, HuddleMessage, Message};
 use yrs::block::ClientID;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
@@ -22,6 +22,9 @@ const REMOTE: &str = "remote";
 const MAX_ERRORS_KEPT: usize = 5;
 /// Board coordinates a note is moved within (the seeded boards are about 22,000 wide).
 const BOARD_EXTENT: f64 = 20_000.0;
+/// Draws before an edit gives up finding a note: the boards are notes but for a story map's
+/// few dozen parts (the `locks` scenario), so one draw almost always is.
+const NOTE_DRAWS: usize = 64;
 
 /// What one participant measured and found.
 #[derive(Debug, Default)]
@@ -450,9 +453,14 @@ impl Replica {
         if self.item_ids.is_empty() {
             anyhow::bail!("the board has no notes to edit");
         }
-        let id = &self.item_ids[self.rng.usize(..self.item_ids.len())];
         let update = {
             let mut txn = self.board.transact_mut();
+            // Notes only: a story map's parts on the board (the `locks` scenario) may be
+            // locked, and the workloads are people moving notes.
+            let id = (0..NOTE_DRAWS)
+                .map(|_| &self.item_ids[self.rng.usize(..self.item_ids.len())])
+                .find(|id| self.board.kind_of(&txn, id) == Some(ItemKind::Note))
+                .ok_or_else(|| anyhow::anyhow!("no note among {NOTE_DRAWS} items drawn"))?;
             if text {
                 self.board.insert_text(&mut txn, id, 0, "x")?;
             } else {

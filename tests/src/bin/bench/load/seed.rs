@@ -11,10 +11,15 @@ use crate::fixtures::board_with_notes;
 
 /// Stores a board of `notes` notes under each id, as a compacted snapshot (no log tail).
 pub fn boards(dir: &Path, ids: &[String], notes: usize) -> anyhow::Result<()> {
-    let store = Store::open(dir, Arc::default())?;
     let (_, state) = board_with_notes(notes);
+    store(dir, ids, &state)
+}
+
+/// Stores the board `state` (a full update) under each id, as a compacted snapshot.
+pub fn store(dir: &Path, ids: &[String], state: &[u8]) -> anyhow::Result<()> {
+    let store = Store::open(dir, Arc::default())?;
     for id in ids {
-        store.append(id, 0, &state)?;
+        store.append(id, 0, state)?;
         store.compact(id, 0)?;
         store.put_meta(
             id,

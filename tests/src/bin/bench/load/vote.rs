@@ -194,7 +194,7 @@ impl Room {
 }
 
 /// The key of `board`'s editor link, asked as the admin.
-async fn editor_key(server: &Server, board: &str) -> anyhow::Result<String> {
+pub(super) async fn editor_key(server: &Server, board: &str) -> anyhow::Result<String> {
     let res =
         huddle_tests::http::get(server.addr(), &format!("/api/boards/{board}/access")).await?;
     if res.status != 200 {

@@ -78,7 +78,7 @@ pub fn run_vote(session: &mut Session) -> anyhow::Result<bool> {
 
 /// The 1-minute load average (`/proc/loadavg`): the machine is shared, and a busy one shows
 /// in every latency here.
-fn load_average() -> String {
+pub(super) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|s| s.split_whitespace().next().map(str::to_owned))
@@ -324,7 +324,7 @@ fn print_moves(
 
 /// The median over the seconds of sending of each second's note-move p99 (by when the move
 /// was sent): a tail that is steady counts, one burst of outside load does not.
-fn median_second_p99(run: &Run) -> f64 {
+pub(super) fn median_second_p99(run: &Run) -> f64 {
     let start_ms = run.start_ns / 1_000_000;
     let mut seconds: Vec<Vec<u32>> = Vec::new();
     for o in &run.outcomes {

@@ -31,6 +31,9 @@ pub struct Workload {
     /// Voters and a facilitator in the first board, voting while the run sends (the `vote`
     /// scenario, see [`vote`](super::vote)).
     pub vote: Option<super::vote::Plan>,
+    /// A story map's backbone on every board, locked or not, and the participants as editors
+    /// (the `locks` scenario, see [`locks`](super::locks)).
+    pub locks: Option<super::locks::Plan>,
     /// When receivers integrate live updates (W2's big room: after the run).
     pub apply: Apply,
 }
