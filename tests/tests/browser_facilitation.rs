@@ -143,6 +143,14 @@ async fn write_private(p: &Person, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// JavaScript: the view a page has of open round `id`.
+fn round_view(id: &str) -> String {
+    format!(
+        "huddle.rounds().open.find(v => v.round.id === {})",
+        json!(id)
+    )
+}
+
 /// JavaScript: `p`'s page reads the public facilitation state `expr` (e.g. `agenda.current`).
 fn public(expr: &str) -> String {
     format!("huddle.facilitation().public.{expr}")
@@ -374,6 +382,9 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
         text.as_str().is_some_and(|t| t.starts_with("0:")),
         "Dan's badge says {text}"
     );
+    // What the facilitator sees (for people to look at; nothing is compared).
+    let shot = huddle_tests::workspace_root().join("tests/artifacts/facilitation-agenda.png");
+    olga.page.screenshot(&shot).await?;
     // Ben and Dan write privately: nothing of it reaches Olga's or Cat's page.
     let private = [
         (&ben, "BEN-PRIVATE-ship-csv"),
@@ -483,6 +494,14 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
         "huddle.rounds().open[0]?.left === huddle.rounds().open[0]?.round.settings.budget - 1",
     )
     .await?;
+    // The server took it: Olga's bar counts one voter (the page shows a dot at once, before
+    // the server's answer).
+    wait(
+        &olga,
+        "one ballot in the round",
+        &format!("{}?.voted === 1", round_view(&round)),
+    )
+    .await?;
 
     // ---- Steps 4 and 5: discuss, decide; then the agenda is over. --------------------------
     olga.page.click("#fac-agenda-next").await?;
@@ -528,27 +547,21 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
         cat = json!(cat_id)
     );
     wait(&olga, "Cat alone at the top of the balance", &ranked).await?;
-    let people = olga
-        .page
-        .eval("huddle.facilitation().balance.people")
-        .await?;
-    let counted = |id: &str, what: &str| -> u64 {
-        people
-            .as_array()
-            .and_then(|ps| ps.iter().find(|p| p["person"] == id))
-            .and_then(|p| p[what].as_u64())
-            .unwrap_or(0)
-    };
-    // Published private notes count for their authors: Ben wrote two notes, Dan one.
-    ensure!(
-        counted(olga_id, "notes") >= 1
-            && counted(ben_id, "notes") >= 2
-            && counted(dan_id, "notes") >= 1
-            && counted(dan_id, "ballots") >= 1
-            && counted(cat_id, "edits") == 0,
-        "the counts are off (Olga and Ben wrote notes, Ben and Dan private ones, Dan voted): \
-         {people}"
+    // The counts behind the bars, once the server's latest reached the page (it pushes them
+    // about once a second when they change): Olga and Ben wrote notes while clustering, Ben
+    // and Dan private ones (published notes count for their authors), Dan voted.
+    let counts = format!(
+        "(() => {{ const ps = huddle.facilitation().balance?.people ?? [];
+            const c = (id, what) => ps.find(p => p.person === id)?.[what] ?? 0;
+            return c({olga}, 'notes') >= 1 && c({olga}, 'words') >= 3
+                && c({ben}, 'notes') >= 2 && c({dan}, 'notes') >= 1
+                && c({dan}, 'ballots') >= 1 && c({cat}, 'edits') === 0; }})()",
+        olga = json!(olga_id),
+        ben = json!(ben_id),
+        dan = json!(dan_id),
+        cat = json!(cat_id),
     );
+    wait(&olga, "the balance's counts", &counts).await?;
     // Cat sees no balance until Olga shares it.
     ensure!(
         cat.page
@@ -561,6 +574,8 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     wait(&cat, "the shared flag", &public("balance_public")).await?;
     cat.page.press("g", 0).await?;
     wait(&cat, "the balance, shared", &ranked).await?;
+    let shot = huddle_tests::workspace_root().join("tests/artifacts/facilitation-balance.png");
+    cat.page.screenshot(&shot).await?;
 
     // ---- A standalone timer: start, pause, +1 min, resume, a reload, end. ------------------
     set_field(&olga, "#fac-timer-minutes", "2").await?;

@@ -233,7 +233,12 @@ fn list(s: &State, box_: &Element) -> Result<(), JsValue> {
             &[("class", "fac-step-title")],
             Some(step.shown_title()),
         )?;
-        let meta = format!("{} · {} min", step.kind.label(), step.minutes);
+        // The kind is said once: as the title when the step has none.
+        let meta = if step.title.trim().is_empty() {
+            format!("{} min", step.minutes)
+        } else {
+            format!("{} · {} min", step.kind.label(), step.minutes)
+        };
         child(&li, "span", &[("class", "muted")], Some(&meta))?;
         if current {
             child(&li, "span", &[("class", "fac-now")], Some("now"))?;
