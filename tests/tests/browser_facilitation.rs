@@ -179,7 +179,7 @@ async fn set_field(p: &Person, selector: &str, value: &str) -> anyhow::Result<()
 async fn everyone_on_step(everyone: &[&Person], step: Option<usize>) -> anyhow::Result<()> {
     for p in everyone {
         wait(
-            &p,
+            p,
             &format!("agenda step {step:?}"),
             &format!("({}) === {}", public("agenda.current ?? null"), json!(step)),
         )
@@ -272,7 +272,7 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     // Until the role is handed on, the owner facilitates; the others see who does.
     for p in everyone {
         wait(
-            &p,
+            p,
             "the server's clock",
             "huddle.facilitation().clockKnown === true",
         )
@@ -324,7 +324,7 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     olga.page.click("#fac-agenda-save").await?;
     for p in everyone {
         wait(
-            &p,
+            p,
             "the agenda",
             &format!("{}.length === 5", public("agenda.steps")),
         )
@@ -361,7 +361,7 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     everyone_on_step(&everyone, Some(0)).await?;
     for p in everyone {
         wait(
-            &p,
+            p,
             "the timer badge",
             &format!("!document.querySelector('#fac-timer').hidden && {SHOWN_SECS} > 0"),
         )
@@ -457,7 +457,7 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     }
     for p in everyone {
         wait(
-            &p,
+            p,
             "the two new notes",
             &format!(
                 "Object.keys(huddle.snapshot().items).length === {}",
@@ -650,7 +650,7 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     olga.page.click("#fac-hand").await?;
     for p in everyone {
         wait(
-            &p,
+            p,
             "Ben facilitating",
             &format!("{} === {}", public("facilitator?.id"), json!(ben_id)),
         )
@@ -711,7 +711,7 @@ async fn the_facilitator_runs_a_five_step_agenda_for_four_people() -> anyhow::Re
     olga.page.click("#fac-rotate").await?;
     for p in everyone {
         wait(
-            &p,
+            p,
             "the role rotated",
             &format!("{} === {}", public("facilitator?.id"), json!(expected)),
         )
