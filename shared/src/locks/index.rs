@@ -132,8 +132,19 @@ impl LockIndex {
                 return Ok(self.touches(map as u32));
             }
         }
+        // A page's sync step 2 carries the board's whole delete set, grouped by client and
+        // sorted: walk each client's runs forward from where the last range left off.
+        let mut runs: (Option<u64>, &[Run]) = (None, &[]);
+        let (mut from, mut last_start) = (0, 0);
         for &(client, clock, len) in &blocks.deletes {
-            if let Some(n) = self.deleted_lock(client, clock, clock.saturating_add(len)) {
+            if runs.0 != Some(client) || clock < last_start {
+                let of_client = self.runs.get(&client).map_or(&[][..], Vec::as_slice);
+                runs = (Some(client), of_client);
+                from = 0;
+            }
+            last_start = clock;
+            from = first_ending_after(runs.1, from, clock);
+            if let Some(n) = self.deleted_lock(&runs.1[from..], clock.saturating_add(len)) {
                 return Ok(self.touches(n));
             }
         }
@@ -246,13 +257,11 @@ impl LockIndex {
         Ok(found)
     }
 
-    /// A lock that deleting `start..end` of `client` would touch: a locked item's block, or
-    /// an item's own or `place` value while the item sits in a map locked for placement.
-    fn deleted_lock(&self, client: u64, start: u32, end: u32) -> Option<u32> {
-        let runs = self.runs.get(&client)?;
-        let first = runs.partition_point(|r| r.end <= start);
-        runs.get(first..)?
-            .iter()
+    /// A lock that deleting up to `end` from the start of `runs` (those ending after the
+    /// range's start) would touch: a live block of a locked item, or an item's own or
+    /// `place` value while the item sits in a map locked for placement.
+    fn deleted_lock(&self, runs: &[Run], end: u32) -> Option<u32> {
+        runs.iter()
             .take_while(|r| r.start < end)
             .filter(|r| !r.deleted)
             .find_map(|r| {
@@ -310,6 +319,22 @@ impl LockIndex {
             }
         }
     }
+}
+
+/// The first of `runs` at or after `from` that ends after `clock`, galloping forward from
+/// `from` (sorted delete ranges mostly land near one another).
+fn first_ending_after(runs: &[Run], from: usize, clock: u32) -> usize {
+    let ends_before = |i: usize| runs.get(i).is_some_and(|r| r.end <= clock);
+    if !ends_before(from) {
+        return from.min(runs.len());
+    }
+    let mut step = 1;
+    while ends_before(from + step) {
+        step *= 2;
+    }
+    let lo = from + step / 2;
+    let hi = (from + step + 1).min(runs.len());
+    lo + runs[lo..hi].partition_point(|r| r.end <= clock)
 }
 
 /// Whether `id` is in one of the sorted delete ranges (client, clock, length).

@@ -216,3 +216,24 @@ fn blocks_naming_each_other_in_a_circle_are_refused() {
         Err(LockError::Cycle { .. })
     ));
 }
+
+#[test]
+fn delete_ranges_out_of_order_are_all_checked() {
+    let f = Fixture::new();
+    let (_, last) = last_block(&f.server);
+    let last = u8::try_from(last)
+        .ok()
+        .filter(|&c| c < 0x7F)
+        .expect("a one-byte clock");
+    // No blocks; deletes the free note's last value, then clock 0: the locked note's map.
+    #[rustfmt::skip]
+    let update = [0, 1, SERVER as u8, 2, last, 1, 0, 1];
+    let probe = replica(&f.server, 99);
+    apply(&probe, &update);
+    assert_eq!(
+        item_json(&probe, &f.locked),
+        None,
+        "the locked note is gone"
+    );
+    assert_eq!(f.index.check(&update), Ok(f.touches()));
+}
