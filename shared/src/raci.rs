@@ -299,8 +299,8 @@ pub mod geometry {
     pub const ROW_H: f64 = 40.0;
     /// The row labels' column: room for ~28 characters of a story title.
     pub const LABEL_W: f64 = 280.0;
-    /// One letter column: room for a short name in the header.
-    pub const COL_W: f64 = 96.0;
+    /// One letter column: room for a name or a role like "Design lead" in the header.
+    pub const COL_W: f64 = 120.0;
     /// The "+" column after the last column (adds a role column).
     pub const ADD_W: f64 = 40.0;
     /// The strip under the last row ("+ rows from the selection").

@@ -313,6 +313,60 @@ impl Board {
     }
 }
 
+/// Whether `raci` may be written back as an item of `kind` (board import): a matrix, within
+/// the bounds, with valid ranks and column names. Rows may name notes that are gone: a
+/// matrix keeps such rows (see [`crate::raci`]).
+pub(super) fn check_raci(kind: &ItemKind, raci: &Raci) -> Result<(), ModelError> {
+    let bad = |reason: String| ModelError::BadField {
+        field: "raci",
+        reason,
+    };
+    if *kind != ItemKind::Raci {
+        return Err(bad(format!("a {} item has no RACI matrix", kind.as_str())));
+    }
+    if raci.rows.len() > MAX_RACI_ROWS || raci.cols.len() > MAX_RACI_COLS {
+        return Err(too_many());
+    }
+    let ranks = raci
+        .rows
+        .iter()
+        .map(|r| &r.rank)
+        .chain(raci.cols.iter().map(|c| &c.rank));
+    if let Some(r) = ranks.into_iter().find(|r| !rank::is_valid(r)) {
+        return Err(bad(format!("{r:?} is not a rank")));
+    }
+    for col in &raci.cols {
+        check_col(&NewCol {
+            kind: col.kind,
+            person: col.person.clone(),
+            label: col.label.clone(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes `raci` (checked by [`check_raci`]) into a fresh matrix item's map, keeping its row
+/// and column ids, so cells still meet their rows.
+pub(super) fn write_raci(txn: &mut TransactionMut, item: &MapRef, raci: &Raci) {
+    let rows: MapRef = item.insert(txn, keys::RACI_ROWS, MapPrelim::default());
+    let cols: MapRef = item.insert(txn, keys::RACI_COLS, MapPrelim::default());
+    let cells: MapRef = item.insert(txn, keys::RACI_CELLS, MapPrelim::default());
+    for col in &raci.cols {
+        let new = NewCol {
+            kind: col.kind,
+            person: col.person.clone(),
+            label: col.label.clone(),
+        };
+        cols.insert(txn, col.id.as_str(), col_value(&new, &col.rank));
+    }
+    for row in &raci.rows {
+        rows.insert(txn, row.item.as_str(), row.rank.as_str());
+        for (col, letter) in &row.cells {
+            cells.insert(txn, cell_key(&row.item, col), letter.as_str());
+        }
+    }
+}
+
 /// A matrix item's rows, columns and cells; anything malformed is skipped.
 pub(super) fn read_raci<T: ReadTxn>(txn: &T, item: &MapRef) -> Raci {
     let part = |key: &str| match item.get(txn, key) {
@@ -564,6 +618,47 @@ mod tests {
             "the note is not a row yet"
         );
         assert_eq!(board.raci(&txn, &n[0]), None);
+    }
+
+    #[test]
+    fn a_matrix_survives_a_json_export_and_import() {
+        let board = Board::with_client_id(1);
+        let n = notes(&board, &["a", "b"]);
+        let m = {
+            let mut txn = board.transact_mut();
+            let m = board
+                .create_raci(
+                    &mut txn,
+                    NewRaci {
+                        rows: n.clone(),
+                        cols: vec![NewCol::person("p1", "Ann"), NewCol::role("QA")],
+                        ..NewRaci::default()
+                    },
+                )
+                .expect("matrix");
+            let col = board.raci(&txn, &m).expect("read").cols[1].id.clone();
+            board
+                .set_raci_cell(&mut txn, &m, &n[1], &col, Some(Letter::A))
+                .expect("cell");
+            board.delete_item(&mut txn, &n[0]).expect("delete");
+            m
+        };
+        let before = board.snapshot(&board.doc().transact());
+        let json = crate::export::board_json(&before);
+        let parsed = crate::export::parse_board_json(&json).expect("parse");
+        let copy = Board::with_client_id(2);
+        {
+            let mut txn = copy.transact_mut();
+            crate::export::restore_board(&copy, &mut txn, &parsed, "T", 0.0).expect("restore");
+        }
+        let after = copy.snapshot(&copy.doc().transact());
+        assert_eq!(after.items[&m], before.items[&m]);
+        assert_eq!(after.items[&m].raci.as_ref().map(|r| r.rows.len()), Some(2));
+
+        let mut bad = before.items[&m].clone();
+        bad.kind = ItemKind::Note;
+        let mut txn = copy.transact_mut();
+        assert!(copy.restore_item(&mut txn, "x", &bad).is_err());
     }
 
     #[test]

@@ -61,6 +61,9 @@ impl Board {
         if let Some(e) = item.story.estimate {
             super::story::check_estimate(e)?;
         }
+        if let Some(raci) = &item.raci {
+            super::raci::check_raci(&item.kind, raci)?;
+        }
         let map: MapRef = self.items.insert(txn, id, MapPrelim::default());
         map.insert(txn, keys::KIND, item.kind.as_str());
         if connector {
@@ -86,6 +89,9 @@ impl Board {
         if !item.story.is_empty() {
             // Checked above that this is a note, so the only refusal left is a field's length.
             self.set_story_fields(txn, id, &item.story)?;
+        }
+        if let Some(raci) = &item.raci {
+            super::raci::write_raci(txn, &map, raci);
         }
         Ok(())
     }
