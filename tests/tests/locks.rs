@@ -15,6 +15,7 @@ use huddle_tests::rounds::Team;
 use huddle_tests::server::TestServer;
 use huddle_tests::visitor::Visitor;
 use serde_json::json;
+use yrs::{ReadTxn, Transact};
 
 /// The close code for an update that touched a locked item.
 const LOCKED: u16 = 4009;
@@ -252,5 +253,60 @@ async fn a_locked_backbone_takes_stories_unless_locked_for_placement() -> anyhow
     ensure!(editor.closed().await?.0 == LOCKED, "a story was placed into a map locked for placement");
     owner.save().await?;
     ensure!(owner.snapshot().items[&story2].place.is_none(), "the refused placement arrived");
+    Ok(())
+}
+
+/// Two of the facilitator's tabs move a locked note concurrently: yrs drops one of the two
+/// positions itself when it applies the second, a deletion that is in no received update.
+/// An editor who then opens the board repeats that deletion in its sync step 2; it must
+/// count as nothing new, not as a change to the locked note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_facilitator_edits_of_a_locked_note_do_not_lock_out_editors() -> anyhow::Result<()> {
+    let (server, _data) = TestServer::start()?;
+    let team = Team::start(&server, "Olga Owner").await?;
+    let ed = team.member(&server, "editor", "Ed Editor").await?;
+    let owner = facilitation_tab(&server, &team, &team.owner).await?;
+    let locked = owner.edit(|b, txn| b.create_note(txn, note("locked", 0.0)))?;
+    owner.save().await?;
+    ask(&owner, 1, Command::Lock { items: vec![locked.clone()], placement: false })
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    // A second tab of hers, offline, with the board as it is now.
+    let offline = Board::new();
+    {
+        let state = owner
+            .board
+            .doc()
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        let update = yrs::updates::decoder::Decode::decode_v1(&state)?;
+        offline.doc().transact_mut().apply_update(update)?;
+    }
+    offline.move_item(&mut offline.transact_mut(), &locked, [5.0, 5.0])?;
+    // An editor's edit first makes the server build its lock index.
+    let editor = facilitation_tab(&server, &team, &ed).await?;
+    let free = editor.edit(|b, txn| b.create_note(txn, note("free", 300.0)))?;
+    editor.save().await?;
+    owner.edit(|b, txn| b.move_item(txn, &locked, [9.0, 9.0]))?;
+    owner.save().await?;
+    let second = Client::connect_as(
+        &server.ws_url_bare(&team.board),
+        offline,
+        &[("Cookie", &team.owner.cookie)],
+    )
+    .await?;
+    second.wait_synced().await?;
+    second.save().await?;
+    owner.save().await?;
+    // A fresh editor tab syncs (its step 2 carries the board's delete set) and edits.
+    let fresh = facilitation_tab(&server, &team, &ed).await?;
+    fresh.edit(|b, txn| b.move_item(txn, &free, [1.0, 2.0]))?;
+    fresh.save().await?;
+    ensure!(
+        fresh.state().closed.is_none() && fresh.state().denials.is_empty(),
+        "a fresh editor was refused: {:?} {:?}",
+        fresh.state().closed,
+        fresh.state().denials
+    );
     Ok(())
 }

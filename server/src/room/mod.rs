@@ -530,6 +530,10 @@ impl Room {
             return self.remove(vec![(conn, None)]);
         }
         self.full_sync = None; // the board is about to change
+        // While a lock index exists, it learns what the transaction did (yrs deletes a
+        // replaced map value itself; that deletion is not in the received bytes).
+        let indexing = self.indexes_locks();
+        let mut integrated = None;
         let doc = self.board.doc();
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut();
@@ -542,7 +546,12 @@ impl Room {
             match applied {
                 Err(e) => Err((e.to_string(), changed)),
                 Ok(()) if pending => Err(("it needs changes the board does not have".into(), true)),
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    if indexing {
+                        integrated = Some(txn.encode_update_v1());
+                    }
+                    Ok(())
+                }
             }
         }));
         match applied {
@@ -568,6 +577,9 @@ impl Room {
             .updates_received
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.commit(Some(conn), &payload, frame);
+        if let Some(integrated) = integrated {
+            self.locks_applied(&integrated);
+        }
         self.count_update(conn); // the contribution balance: an edit, and the notes it created
         self.keep_title(conn);
         self.keep_results(conn);
@@ -603,7 +615,6 @@ impl Room {
             return;
         }
         self.next_seq += 1;
-        self.locks_applied(payload);
         self.written_mark = self.ctx.store.written();
         self.log_len += 1;
         self.log_bytes += payload.len() as u64;
@@ -631,6 +642,7 @@ impl Room {
         self.facilitation.forget_touch();
         if update != EMPTY_UPDATE {
             self.commit(None, &update, None);
+            self.locks_applied(&update);
         }
     }
 
@@ -645,6 +657,7 @@ impl Room {
             txn.encode_update_v1()
         };
         self.commit(None, &update, None);
+        self.locks_applied(&update);
         self.write_meta();
     }
 

@@ -147,7 +147,13 @@ impl Room {
         self.facilitation.locks.index.as_ref()
     }
 
-    /// After any update the room applied (a client's or its own): keeps the index complete.
+    /// Whether applied updates must be shown to the lock index (one exists).
+    pub(in crate::room) fn indexes_locks(&self) -> bool {
+        self.facilitation.locks.index.is_some()
+    }
+
+    /// After any update the room applied (a client's or its own), as the
+    /// applying transaction encoded it: keeps the index complete.
     pub(in crate::room) fn locks_applied(&mut self, payload: &[u8]) {
         let state = &mut self.facilitation.locks;
         if let Some(index) = &mut state.index
