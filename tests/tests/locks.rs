@@ -272,16 +272,7 @@ async fn concurrent_facilitator_edits_of_a_locked_note_do_not_lock_out_editors()
         .await?
         .map_err(anyhow::Error::msg)?;
     // A second tab of hers, offline, with the board as it is now.
-    let offline = Board::new();
-    {
-        let state = owner
-            .board
-            .doc()
-            .transact()
-            .encode_state_as_update_v1(&yrs::StateVector::default());
-        let update = yrs::updates::decoder::Decode::decode_v1(&state)?;
-        offline.doc().transact_mut().apply_update(update)?;
-    }
+    let offline = replica_of(&owner.board)?;
     offline.move_item(&mut offline.transact_mut(), &locked, [5.0, 5.0])?;
     // An editor's edit first makes the server build its lock index.
     let editor = facilitation_tab(&server, &team, &ed).await?;
@@ -298,8 +289,16 @@ async fn concurrent_facilitator_edits_of_a_locked_note_do_not_lock_out_editors()
     second.wait_synced().await?;
     second.save().await?;
     owner.save().await?;
-    // A fresh editor tab syncs (its step 2 carries the board's delete set) and edits.
-    let fresh = facilitation_tab(&server, &team, &ed).await?;
+    // An editor who comes back with a copy of the board as it is now: its step 2 carries
+    // the board's delete set, the dropped position included.
+    let copy = replica_of(&owner.board)?;
+    let fresh = Client::connect_as(
+        &server.ws_url_bare(&team.board),
+        copy,
+        &[("Cookie", &ed.cookie)],
+    )
+    .await?;
+    fresh.wait_synced().await?;
     fresh.edit(|b, txn| b.move_item(txn, &free, [1.0, 2.0]))?;
     fresh.save().await?;
     ensure!(
@@ -309,4 +308,16 @@ async fn concurrent_facilitator_edits_of_a_locked_note_do_not_lock_out_editors()
         fresh.state().denials
     );
     Ok(())
+}
+
+/// A new replica holding everything `board` holds (a tab that was here before).
+fn replica_of(board: &Board) -> anyhow::Result<Board> {
+    let state = board
+        .doc()
+        .transact()
+        .encode_state_as_update_v1(&yrs::StateVector::default());
+    let copy = Board::new();
+    let update = yrs::updates::decoder::Decode::decode_v1(&state)?;
+    copy.doc().transact_mut().apply_update(update)?;
+    Ok(copy)
 }
