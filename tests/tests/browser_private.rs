@@ -244,6 +244,31 @@ async fn private_notes_stay_on_their_authors_page_until_the_end() -> anyhow::Res
         .await?;
     ensure!(pos == ann_pos, "published at {pos}, dragged to {ann_pos}");
 
+    // Without an agenda: the facilitator's panel starts and ends private writing.
+    ann.page.press("g", 0).await?;
+    ann.wait(
+        "the panel's Start private writing",
+        "document.querySelector('#fac-private')?.textContent === 'Start private writing'",
+    )
+    .await?;
+    ann.page.click("#fac-private").await?;
+    cat.wait(
+        "private writing to be on again",
+        "!!huddle.facilitation().public.private",
+    )
+    .await?;
+    ann.wait(
+        "the panel's End private writing",
+        "document.querySelector('#fac-private')?.textContent === 'End private writing'",
+    )
+    .await?;
+    ann.page.click("#fac-private").await?;
+    cat.wait(
+        "private writing to be off again",
+        "!huddle.facilitation().public.private",
+    )
+    .await?;
+
     // ---- A second session: Cat writes while offline, and the session ends without her. ----
     ack(&fay, 4, Command::Claim).await?;
     ack(&fay, 5, Command::PrivateStart).await?;

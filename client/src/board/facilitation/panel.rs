@@ -1,6 +1,7 @@
 //! The facilitator panel (`#facilitation-panel`, `G` or the toolbar's *Facilitate*): who
 //! facilitates; for the facilitator "Hand to..." the people present and *Rotate* (to whoever
-//! present facilitated least recently); *Take the role* for owners who do not hold it; the
+//! present facilitated least recently), *Start/End private writing*; *Take the role* for
+//! owners who do not hold it; the
 //! agenda (`agenda`), the timer's controls (`timer`), the contribution balance (`balance`)
 //! and the history of facilitators, newest first, in the person's own time zone.
 //!
@@ -176,6 +177,12 @@ fn clicked(s: &mut State, button: &Element) {
         "claim" => {
             super::send(s, Command::Claim);
         }
+        "private-start" => {
+            super::send(s, Command::PrivateStart);
+        }
+        "private-end" => {
+            super::send(s, Command::PrivateEnd);
+        }
         _ => {
             if !timer::clicked(s, &act) && !agenda::clicked(s, &act, button) {
                 balance::clicked(s, &act);
@@ -241,7 +248,8 @@ fn role_section(s: &mut State) -> Result<(), JsValue> {
     let owner = s.role == Role::Owner;
     let others: Vec<PersonRef> = present(s).into_iter().filter(|p| p.id != me(s)).collect();
     let name = facilitator_name(s);
-    let key = serde_json::json!([name, fac, owner, others]).to_string();
+    let private_on = s.facilitation.public.private.is_some();
+    let key = serde_json::json!([name, fac, owner, others, private_on]).to_string();
     if !changed(s, "fac-role", key) {
         return Ok(());
     }
@@ -301,6 +309,32 @@ fn role_section(s: &mut State) -> Result<(), JsValue> {
                 ),
             ],
             Some("Rotate"),
+        )?;
+        // Private writing without an agenda step: on and off here.
+        let (act, label, title) = if private_on {
+            (
+                "private-end",
+                "End private writing",
+                "Publish everyone's private notes on the board, all at once",
+            )
+        } else {
+            (
+                "private-start",
+                "Start private writing",
+                "From now on, new notes are their author's alone until you end it",
+            )
+        };
+        let row = child(&box_, "div", &[("class", "result-actions")], None)?;
+        child(
+            &row,
+            "button",
+            &[
+                ("type", "button"),
+                ("data-act", act),
+                ("id", "fac-private"),
+                ("title", title),
+            ],
+            Some(label),
         )?;
     }
     if owner && !matches!(&s.facilitation.public.facilitator, Some(p) if p.id == me(s)) {
