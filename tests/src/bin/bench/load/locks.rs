@@ -80,7 +80,7 @@ pub fn seed(dir: &Path, ids: &[String], notes: usize) -> anyhow::Result<()> {
 }
 
 /// The fixture board of `notes` notes with the backbone added.
-fn with_backbone(notes: usize) -> anyhow::Result<Board> {
+pub(super) fn with_backbone(notes: usize) -> anyhow::Result<Board> {
     let (board, _) = board_with_notes(notes);
     {
         let mut txn = board.transact_mut();
@@ -238,7 +238,7 @@ async fn probe(
 }
 
 /// The backbone's ids: the story map first, then its activities, steps and slices.
-fn backbone_of(board: &Board) -> Vec<String> {
+pub(super) fn backbone_of(board: &Board) -> Vec<String> {
     let txn = board.doc().transact();
     let rank = |kind: Option<ItemKind>| match kind {
         Some(ItemKind::StoryMap) => Some(0),

@@ -15,7 +15,7 @@ use super::locks::{self, Plan};
 use super::options::ServerKind;
 use super::report::{self, Latencies};
 use super::vote_report::{load_average, median_second_p99};
-use super::{big_board, hot_room};
+use super::{big_board, hot_room, locks_check};
 
 /// Unlocked then locked, this many times: alternating spreads a drift of the shared machine's
 /// load over both conditions instead of pinning it on one.
@@ -72,6 +72,7 @@ fn compare(session: &Session, base: Workload) -> anyhow::Result<bool> {
         runs.push(Measured { run, lat, load });
     }
     print_comparison(&base, &runs);
+    locks_check::print_cost(base.notes_per_board)?;
     Ok(passed)
 }
 

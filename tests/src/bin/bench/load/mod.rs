@@ -52,7 +52,7 @@
 //! - `locks` (issue 13): W1 and W5 on a board with a story map's backbone, unlocked and locked
 //!   in turn in the same invocation, for what checking updates against locks costs the write
 //!   path: [`locks`] (the board, the lock and the proof it held), [`locks_report`] (the
-//!   scenario and the p99 ratio).
+//!   scenario and the p99 ratio), [`locks_check`] (the check's own cost, in-process).
 
 mod admin;
 mod ballots;
@@ -69,6 +69,7 @@ mod latency;
 mod ledger;
 mod light;
 mod locks;
+mod locks_check;
 mod locks_report;
 mod many_rooms;
 mod options;
