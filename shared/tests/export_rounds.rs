@@ -207,7 +207,7 @@ fn markdown_carries_votes_results_and_decisions() {
     let md = Format::Markdown.export(&snapshot(&decided()));
     // Dots on the stories of the map, from the dot vote; stories outside it have none.
     assert!(
-        md.contains("- **Search by name #search** (3 pt · Feature · Done · #search · for Shopper · 6 votes)\n"),
+        md.contains("- **Search by name #search** (SHOP-7 · 3 pt · Feature · Done · #search · for Shopper · 6 votes)\n"),
         "{md}"
     );
     assert!(
@@ -313,19 +313,19 @@ fn csv_carries_votes_in_their_own_column_and_imports_back() {
     let csv = Format::Csv.export(&board);
     let lines: Vec<&str> = csv.lines().collect();
     assert!(
-        lines[0].ends_with(",Map Steps,Map Slices,Votes,Labels,Labels"),
+        lines[0].ends_with(",Map Steps,Map Slices,Issue key,Votes,Labels,Labels"),
         "{}",
         lines[0]
     );
-    // Each story row: ... Rank, Map Steps, Map Slices, Votes, Labels, Labels.
+    // Each story row: ... Rank, Map Steps, Map Slices, Issue key, Votes, Labels, Labels.
     for row in [
-        "Results show as I type.\",3,Done,MVP,Search,1,,Browse,1,Shopper,3,,,6,search,\n",
-        "\n5,Story,Pay by card #pay #mvp,\"Visa, Mastercard\",8,To Do,MVP,Card,1,,Pay,2,,5,,,1,pay,mvp\n",
+        "Results show as I type.\",3,Done,MVP,Search,1,,Browse,1,Shopper,3,,,SHOP-7,6,search,\n",
+        "\n5,Story,Pay by card,\"Visa, Mastercard\",8,To Do,MVP,Card,1,,Pay,2,,5,,,,1,pay,mvp\n",
         // Voted on with no dots, and not voted on at all, read differently.
-        "\n4,Spike,\"Search, \"\"fuzzy\"\" matching\",,5,In Progress,MVP,Search,1,,Browse,1,,4,,,0,,\n",
-        "\n6,Tech debt,Filter by price,,2,To Do,Release 2,Filter,2,,Browse,1,,6,,,,,\n",
+        "\n4,Spike,\"Search, \"\"fuzzy\"\" matching\",,5,In Progress,MVP,Search,1,,Browse,1,,4,,,,0,,\n",
+        "\n6,Tech debt,Filter by price,,2,To Do,Release 2,Filter,2,,Browse,1,,6,,,,,,\n",
         // Epic rows carry no votes.
-        "\nRelease 2\nLater\",,,\n2,Epic,Pay,",
+        "\nRelease 2\nLater\",,,,\n2,Epic,Pay,",
     ] {
         assert!(csv.contains(row), "{row:?} not in\n{csv}");
     }

@@ -189,6 +189,7 @@ async fn a_csv_export_imports_back_into_an_equal_map() -> anyhow::Result<()> {
                     description: Some(format!("line one\nline two of {i}")),
                     estimate: Some(i as f64 + 0.5),
                     story_type: Some(StoryType::ALL[i % 4]),
+                    issue_key: (i % 2 == 0).then(|| format!("SHOP-{i}")),
                     ..StoryFields::default()
                 },
             )?;
@@ -235,6 +236,109 @@ async fn a_csv_export_imports_back_into_an_equal_map() -> anyhow::Result<()> {
     assert_eq!(res.json()?["title"], "Shop");
     let copy = export_board(&server, res.json()?["id"].as_str().context("id")?).await?;
     assert_eq!(copy.items, original.items);
+    Ok(())
+}
+
+/// A Jira Cloud export (its own column names, issue keys, labels in repeated columns).
+const JIRA_EXPORT: &str = "\
+Issue id,Issue key,Issue Type,Summary,Custom field (Story Points),Labels,Labels,Fix versions,Status,Parent,Description
+10001,PAY-1,Epic,Checkout,,,,,To Do,,
+10002,PAY-2,Story,Pay with saved card,5,payments,mvp,MVP,In Progress,10001,Use the card on file
+10003,PAY-3,Story,Fix #rounding of totals,2,bug,,MVP,To Do,10001,
+10004,PAY-4,Story,Receipt by email,3,,,,Done,10001,
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jira_issue_keys_survive_an_import_and_go_back_with_tag_free_summaries()
+-> anyhow::Result<()> {
+    let (server, _data) = TestServer::start()?;
+    let res = http::post_text(
+        server.addr(),
+        "/api/boards/import?format=csv&title=From%20Jira",
+        JIRA_EXPORT,
+    )
+    .await?;
+    ensure!(
+        res.status == 201,
+        "import answered {}: {}",
+        res.status,
+        res.body
+    );
+    let id = res.json()?["id"].as_str().context("id")?.to_owned();
+    let board = export_board(&server, &id).await?;
+    let stories: Vec<(String, Option<String>)> = board
+        .items
+        .values()
+        .filter(|i| i.place.is_some() && i.story.estimate.is_some())
+        .map(|i| (i.text.clone(), i.story.issue_key.clone()))
+        .collect();
+    let key_of = |text: &str| {
+        stories
+            .iter()
+            .find(|(t, _)| t == text)
+            .and_then(|(_, k)| k.clone())
+    };
+    // On the board, the labels are the note's #tags; the key is a story field.
+    assert_eq!(
+        key_of("Pay with saved card #payments #mvp").as_deref(),
+        Some("PAY-2")
+    );
+    assert_eq!(
+        key_of("Fix #rounding of totals #bug").as_deref(),
+        Some("PAY-3")
+    );
+    assert_eq!(key_of("Receipt by email").as_deref(), Some("PAY-4"));
+
+    // Back to Jira: the same keys, in `Issue key`; summaries without the labels' tags.
+    let csv = export(&server, &id, "csv").await?;
+    assert_eq!(csv.status, 200);
+    let mut rows = csv::Reader::from_reader(csv.body.as_bytes());
+    let header = rows.headers()?.clone();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (key, summary) = (
+        col("Issue key").context("no Issue key column")?,
+        col("Summary").context("no Summary")?,
+    );
+    let mut back = Vec::new();
+    for row in rows.records() {
+        let row = row?;
+        if &row[col("Issue Type").context("type")?] != "Epic" {
+            back.push((row[summary].to_owned(), row[key].to_owned()));
+        }
+    }
+    back.sort();
+    assert_eq!(
+        back,
+        [
+            ("Fix rounding of totals".to_owned(), "PAY-3".to_owned()),
+            ("Pay with saved card".to_owned(), "PAY-2".to_owned()),
+            ("Receipt by email".to_owned(), "PAY-4".to_owned()),
+        ]
+    );
+    // ...and that file is Huddle's own round trip too: an equal map, keys included. The one
+    // difference is documented: a tag inside a title comes back at its end (the Summary had
+    // only the word; the label is added as a #tag).
+    let res = http::post_text(server.addr(), "/api/boards/import?format=csv", &csv.body).await?;
+    ensure!(
+        res.status == 201,
+        "re-import answered {}: {}",
+        res.status,
+        res.body
+    );
+    let again = export_board(&server, res.json()?["id"].as_str().context("id")?).await?;
+    let outline = |b: &BoardSnapshot| Outline::all(b).into_iter().next();
+    let (mut a, mut b) = (
+        outline(&board).context("map")?,
+        outline(&again).context("map")?,
+    );
+    a.title.clear();
+    b.title.clear();
+    for story in &mut a.stories {
+        if story.title == "Fix #rounding of totals #bug" {
+            story.title = "Fix rounding of totals #rounding #bug".into();
+        }
+    }
+    assert_eq!(a, b);
     Ok(())
 }
 

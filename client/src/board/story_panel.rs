@@ -11,7 +11,7 @@
 //! panel, except the field that has the focus: what someone is typing is never overwritten.
 //!
 //! Ids the tests use: `#story-panel`, `#story-estimate`, `#story-type`, `#story-status`,
-//! `#story-persona`, `#story-description`, `#story-error`.
+//! `#story-persona`, `#story-issue-key`, `#story-description`, `#story-error`.
 
 use huddle_shared::model::{ItemKind, MAX_ESTIMATE, Status, StoryFields, StoryType};
 use huddle_shared::yrs::Transact;
@@ -28,6 +28,8 @@ pub struct Panel {
     story_type: HtmlSelectElement,
     status: HtmlSelectElement,
     persona: HtmlInputElement,
+    /// The issue tracker's key (Jira's `PAY-12`): kept from an import, exported back.
+    issue_key: HtmlInputElement,
     description: HtmlTextAreaElement,
     error: Element,
     /// Dissent from the note's latest fist to five (what would change people's minds).
@@ -115,6 +117,17 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         ],
         None,
     )?)?;
+    let issue_key: HtmlInputElement = typed(child(
+        &field("Issue key")?,
+        "input",
+        &[
+            ("id", "story-issue-key"),
+            ("type", "text"),
+            ("maxlength", "64"),
+            ("placeholder", "e.g. PAY-12, from Jira (optional)"),
+        ],
+        None,
+    )?)?;
     let description: HtmlTextAreaElement = typed(child(
         &field("Description")?,
         "textarea",
@@ -161,6 +174,7 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         story_type,
         status,
         persona,
+        issue_key,
         description,
         error,
         dissent,
@@ -239,6 +253,11 @@ pub fn refresh(s: &mut State) {
             .persona
             .set_value(fields.persona.as_deref().unwrap_or_default());
     }
+    if !is_focused(&panel.issue_key) {
+        panel
+            .issue_key
+            .set_value(fields.issue_key.as_deref().unwrap_or_default());
+    }
     if !is_focused(&panel.description) {
         panel
             .description
@@ -298,7 +317,14 @@ fn read(panel: &Panel) -> Result<StoryFields, String> {
         let value = value.trim().to_owned();
         (!value.is_empty()).then_some(value)
     };
+    let issue_key = text(panel.issue_key.value());
+    if let Some(key) = &issue_key
+        && let Err(e) = huddle_shared::model::check_issue_key(key)
+    {
+        return Err(format!("The {e}."));
+    }
     Ok(StoryFields {
+        issue_key,
         description: text(panel.description.value()),
         estimate,
         status: Status::parse(&panel.status.value()),

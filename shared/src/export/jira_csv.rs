@@ -5,8 +5,9 @@
 //! - `Issue Id`: a number unique in the file; epics' ids are what stories' `Parent` names.
 //! - `Issue Type`: `Epic` for activities; `Story` for features, else the type's label
 //!   (`Bug`, `Tech debt`, `Spike`), which the importer's value mapping turns into issue types.
-//! - `Summary` (the note's text on one line), `Description`, `Story Points`, `Status`
-//!   (`To Do`, `In Progress`, `Done`).
+//! - `Summary` (the note's text on one line, without the `#tags` that the `Labels` columns
+//!   carry: see [`without_tags`]), `Description`, `Story Points`, `Status` (`To Do`,
+//!   `In Progress`, `Done`).
 //! - `Fix Version`: the release slice; empty for "Unscheduled".
 //! - `Component`: the step (Jira has no "step"; components are the closest per-issue tag).
 //! - `Step Order`: the step's place in its activity (1, 2, ...), for Huddle's own import: a
@@ -25,6 +26,9 @@
 //!   release slices, in order, one per line. They carry what no story row can, steps and
 //!   slices that hold no story yet, so Huddle's own import gives back an equal map. Jira
 //!   ignores them unless mapped.
+//! - `Issue key`, only when a story of the file has one (it was imported from Jira, or typed
+//!   into the story panel): map it to Jira's "Issue key" so that the importer updates those
+//!   issues instead of creating copies. Epic rows leave it empty.
 //! - `Votes`, only when the team dot-voted on a story of the file: the dots from the story's
 //!   latest revealed dot vote (empty for a story no vote included, and on epic rows). Jira's
 //!   importer skips a column left unmapped, or maps it to a number custom field; Huddle's own
@@ -32,7 +36,7 @@
 //! - `Labels`, repeated once per tag: Jira's importer takes several columns of the same
 //!   name as several values of a multi-value field.
 
-use crate::model::{BoardSnapshot, StoryType};
+use crate::model::{BoardSnapshot, StoryType, without_tags};
 use crate::storymap::StoryMap;
 
 use super::markdown::number;
@@ -61,6 +65,8 @@ pub(super) const COLUMNS: [&str; WIDTH] = [
 const WIDTH: usize = 16;
 /// The column of dots, written after [`COLUMNS`] when any story was voted on.
 const VOTES: &str = "Votes";
+/// The column of issue keys, written after [`COLUMNS`] when any story has one.
+const ISSUE_KEY: &str = "Issue key";
 
 /// The Jira issue type written for epics (activities).
 pub(super) const EPIC: &str = "Epic";
@@ -71,7 +77,7 @@ pub(super) const STORY: &str = "Story";
 pub fn jira_csv(board: &BoardSnapshot) -> String {
     let maps = StoryMap::all(board);
     let mut epics: Vec<[String; WIDTH]> = Vec::new();
-    let mut stories: Vec<([String; WIDTH], Option<u32>, &[String])> = Vec::new();
+    let mut stories: Vec<([String; WIDTH], Option<&str>, Option<u32>, &[String])> = Vec::new();
     let votes = board.votes();
     let mut next_id = 1;
     for map in &maps {
@@ -118,7 +124,7 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
                 StoryType::Feature => STORY.into(),
                 other => other.label().into(),
             };
-            row[2] = one_line(&story.text);
+            row[2] = one_line(&without_tags(&story.text, &story.tags));
             row[3] = f.description.clone().unwrap_or_default();
             row[4] = f.estimate.map(number).unwrap_or_default();
             row[5] = f.status.unwrap_or_default().label().into();
@@ -133,30 +139,39 @@ pub fn jira_csv(board: &BoardSnapshot) -> String {
                 row[11] = id.clone();
             }
             row[12] = f.persona.clone().unwrap_or_default();
-            stories.push((row, votes.get(story_id).copied(), &story.tags));
+            let key = f.issue_key.as_deref();
+            stories.push((row, key, votes.get(story_id).copied(), &story.tags));
         }
     }
-    let labels = stories.iter().map(|(_, _, t)| t.len()).max().unwrap_or(0);
-    let voted = stories.iter().any(|(_, v, _)| v.is_some());
+    let labels = stories
+        .iter()
+        .map(|(_, _, _, t)| t.len())
+        .max()
+        .unwrap_or(0);
+    let keyed = stories.iter().any(|(_, k, _, _)| k.is_some());
+    let voted = stories.iter().any(|(_, _, v, _)| v.is_some());
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = COLUMNS
         .iter()
         .copied()
+        .chain(keyed.then_some(ISSUE_KEY))
         .chain(voted.then_some(VOTES))
         .chain(std::iter::repeat_n("Labels", labels));
     // Writing to a Vec cannot fail, and every row has the header's length.
     let _ = writer.write_record(header);
     let rows = epics
         .into_iter()
-        .map(|row| (row, None, &[][..]))
+        .map(|row| (row, None, None, &[][..]))
         .chain(stories);
-    for (rank, (mut row, dots, tags)) in rows.enumerate() {
+    for (rank, (mut row, key, dots, tags)) in rows.enumerate() {
         row[13] = (rank + 1).to_string();
+        let key = keyed.then(|| key.unwrap_or_default());
         let dots = voted.then(|| dots.map(|n| n.to_string()).unwrap_or_default());
         let padded = (0..labels).map(|i| tags.get(i).map_or("", String::as_str));
         let _ = writer.write_record(
             row.iter()
                 .map(String::as_str)
+                .chain(key)
                 .chain(dots.as_deref())
                 .chain(padded),
         );

@@ -83,11 +83,14 @@ fn totals(t: &Totals) -> String {
     s
 }
 
-/// One story: its title, then its facts ("3 pt · Feature · Done · 4 votes"); `votes` is
-/// `None` for a story no revealed dot vote included.
+/// One story: its title, then its facts ("PAY-2 · 3 pt · Feature · Done · 4 votes"); `votes`
+/// is `None` for a story no revealed dot vote included.
 fn write_story(out: &mut String, story: &ItemSnapshot, votes: Option<u32>) {
     let f = &story.story;
     let mut facts = Vec::new();
+    if let Some(key) = &f.issue_key {
+        facts.push(key.clone());
+    }
     if let Some(e) = f.estimate {
         facts.push(format!("{} pt", number(e)));
     }

@@ -32,6 +32,7 @@ pub struct OutlineStory {
     pub status: Status,
     pub story_type: StoryType,
     pub persona: Option<String>,
+    pub issue_key: Option<String>,
 }
 
 impl Outline {
@@ -55,6 +56,7 @@ impl Outline {
                     status: f.status.unwrap_or_default(),
                     story_type: f.kind(),
                     persona: nonempty(&f.persona),
+                    issue_key: f.issue_key.clone(),
                 })
             })
             .collect();

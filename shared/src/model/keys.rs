@@ -57,6 +57,9 @@ pub const STATUS: &str = "status";
 pub const STORY_TYPE: &str = "type";
 /// `item.persona`: who the story is for, a plain string.
 pub const PERSONA: &str = "persona";
+/// `item.issue_key`: the key of the issue tracker's issue the story came from (Jira's `PAY-12`),
+/// a plain string, so an export updates that issue instead of creating a copy.
+pub const ISSUE_KEY: &str = "issue_key";
 
 /// Root map: round id -> the round's result as a JSON string ([`crate::rounds::RoundResult`]),
 /// written only by the server at the reveal (one value, so a result is replaced whole).

@@ -56,9 +56,10 @@ pub use raci::NewRaci;
 pub use results::{latest_result, votes};
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
 pub use story::{
-    MAX_ESTIMATE, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields, StoryType, check_estimate,
+    MAX_ESTIMATE, MAX_ISSUE_KEY_CHARS, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields,
+    StoryType, check_estimate, check_issue_key,
 };
-pub use tags::{MAX_TAG_CHARS, MAX_TAGS, hashtags};
+pub use tags::{MAX_TAG_CHARS, MAX_TAGS, hashtags, without_tags};
 pub use undo::{LOCAL_ORIGIN, REMOTE_ORIGIN, RESTORE_ORIGIN, UNDO_CAPTURE_MS, UndoManager};
 
 use serde::{Deserialize, Serialize};

@@ -131,6 +131,10 @@ pub struct StoryFields {
     pub story_type: Option<StoryType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persona: Option<String>,
+    /// The issue tracker's key of the story (Jira's `PAY-12`), kept from an import so that
+    /// exporting back updates that issue; see [`check_issue_key`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_key: Option<String>,
 }
 
 impl StoryFields {
@@ -213,6 +217,7 @@ pub(super) fn read_story<T: ReadTxn>(txn: &T, item: &MapRef) -> StoryFields {
         status: read_string(txn, item, keys::STATUS).and_then(|s| Status::parse(&s)),
         story_type: read_string(txn, item, keys::STORY_TYPE).and_then(|s| StoryType::parse(&s)),
         persona: read_string(txn, item, keys::PERSONA),
+        issue_key: read_string(txn, item, keys::ISSUE_KEY).filter(|k| check_issue_key(k).is_ok()),
     }
 }
 
@@ -224,6 +229,29 @@ fn check_text(field: &'static str, value: &str) -> Result<(), ModelError> {
         });
     }
     Ok(())
+}
+
+/// Longest issue key accepted, in characters (Jira's project keys are at most 255 characters
+/// in theory, 10 in practice; a number follows).
+pub const MAX_ISSUE_KEY_CHARS: usize = 64;
+
+/// Checks an issue key: 1 to [`MAX_ISSUE_KEY_CHARS`] characters, none of them whitespace or a
+/// control character (Jira's keys are `PROJECT-123`; other trackers differ, so the shape is
+/// not checked further).
+pub fn check_issue_key(key: &str) -> Result<(), ModelError> {
+    let reason = if key.is_empty() {
+        "is empty"
+    } else if key.chars().count() > MAX_ISSUE_KEY_CHARS {
+        "is longer than 64 characters"
+    } else if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        "contains a space or a control character"
+    } else {
+        return Ok(());
+    };
+    Err(ModelError::BadField {
+        field: "issue key",
+        reason: reason.into(),
+    })
 }
 
 /// Checks an estimate from a user: finite, not negative, at most [`MAX_ESTIMATE`].
@@ -256,6 +284,9 @@ impl Board {
         }
         if let Some(e) = fields.estimate {
             check_estimate(e)?;
+        }
+        if let Some(k) = &fields.issue_key {
+            check_issue_key(k)?;
         }
         let current = read_story(txn, &item);
         let mut put = |key: &str, old: Option<Any>, new: Option<Any>| {
@@ -295,6 +326,11 @@ impl Board {
             keys::PERSONA,
             string(&current.persona),
             string(&fields.persona),
+        );
+        put(
+            keys::ISSUE_KEY,
+            string(&current.issue_key),
+            string(&fields.issue_key),
         );
         Ok(())
     }
@@ -387,6 +423,7 @@ mod tests {
             status: Some(Status::InProgress),
             story_type: Some(StoryType::TechDebt),
             persona: Some("Admin".into()),
+            issue_key: Some("PAY-12".into()),
         };
         board.set_story_fields(&mut txn, &id, &fields).expect("set");
         assert_eq!(board.story_fields(&txn, &id).expect("read"), fields);
@@ -405,6 +442,21 @@ mod tests {
                 ..StoryFields::default()
             };
             assert!(board.set_story_fields(&mut txn, &id, &f).is_err());
+        }
+        for bad in [
+            "",
+            "PAY 12",
+            "PAY-1\n",
+            &"K".repeat(MAX_ISSUE_KEY_CHARS + 1),
+        ] {
+            let f = StoryFields {
+                issue_key: Some(bad.to_owned()),
+                ..StoryFields::default()
+            };
+            assert!(
+                board.set_story_fields(&mut txn, &id, &f).is_err(),
+                "{bad:?}"
+            );
         }
         let frame = board
             .create_frame(&mut txn, [0.0, 0.0], None, "f", "", 0.0)

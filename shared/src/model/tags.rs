@@ -24,6 +24,24 @@ fn is_tag_char(c: char) -> bool {
 pub fn hashtags(text: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
+    for span in tag_spans(text) {
+        let tag = &text[span.clone()][1..];
+        let folded = tag.to_lowercase();
+        if !seen.contains(&folded) {
+            seen.push(folded);
+            tags.push(tag.to_owned());
+            if tags.len() == MAX_TAGS {
+                break;
+            }
+        }
+    }
+    tags
+}
+
+/// Where the `#tag` tokens of `text` are, `#` included (the rules of [`hashtags`], without
+/// its deduplication and limit).
+fn tag_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
     let mut prev: Option<char> = None;
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
@@ -46,16 +64,36 @@ pub fn hashtags(text: &str) -> Vec<String> {
         if !tag.chars().any(char::is_alphanumeric) || tag.chars().count() > MAX_TAG_CHARS {
             continue;
         }
-        let folded = tag.to_lowercase();
-        if !seen.contains(&folded) {
-            seen.push(folded);
-            tags.push(tag.to_owned());
-            if tags.len() == MAX_TAGS {
-                break;
-            }
-        }
+        spans.push(at..start + tag.len());
     }
-    tags
+    spans
+}
+
+/// `text` without the `#tags` in `tags` (ignoring case), for a tracker that carries them as
+/// labels: the run of such tags at the end goes (`Pay with saved card #payments #mvp` ->
+/// `Pay with saved card`); one inside a sentence keeps its word and loses the `#` (`Fix
+/// #login bug` -> `Fix login bug`). Other `#words` stay as written.
+pub fn without_tags(text: &str, tags: &[String]) -> String {
+    let carried = |span: &std::ops::Range<usize>| {
+        let tag = &text[span.start + 1..span.end];
+        tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+    };
+    let spans: Vec<_> = tag_spans(text).into_iter().filter(carried).collect();
+    // The trailing run: from the end, tags separated by nothing but whitespace.
+    let mut tail = text.trim_end().len();
+    let mut cut = spans.len();
+    while cut > 0 && spans[cut - 1].end == tail {
+        cut -= 1;
+        tail = text[..spans[cut].start].trim_end().len();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in &spans[..cut] {
+        out.push_str(&text[at..span.start]);
+        at = span.start + 1; // keep the word, drop the `#`
+    }
+    out.push_str(&text[at..tail]);
+    out
 }
 
 impl Board {
@@ -88,6 +126,30 @@ mod tests {
         );
         assert_eq!(hashtags("#a-b-c- and (#x) #y."), ["a-b-c", "x", "y"]);
         assert_eq!(hashtags("##double #"), ["double"]);
+    }
+
+    #[test]
+    fn takes_carried_tags_out_of_a_title() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            without_tags(
+                "Pay with saved card #payments #mvp",
+                &tags(&["payments", "mvp"])
+            ),
+            "Pay with saved card"
+        );
+        assert_eq!(
+            without_tags("Fix #Login bug #p1\n", &tags(&["login", "P1"])),
+            "Fix Login bug"
+        );
+        // A `#word` that is not carried as a label stays, and so does what follows it.
+        assert_eq!(
+            without_tags("Ship C# client #later #mvp", &tags(&["mvp"])),
+            "Ship C# client #later"
+        );
+        assert_eq!(without_tags("#mvp", &tags(&["mvp"])), "");
+        assert_eq!(without_tags("no tags", &tags(&[])), "no tags");
+        assert_eq!(without_tags("#bug- end", &tags(&["bug"])), "bug- end");
     }
 
     #[test]

@@ -207,10 +207,14 @@ pub fn release_summary(name: &str, totals: &Totals) -> String {
     s
 }
 
-/// A story's badges: estimate, type (unless a plain feature), status, persona.
+/// A story's badges: its issue key (from Jira), estimate, type (unless a plain feature),
+/// status, persona.
 pub fn badges(story: &ItemSnapshot) -> Vec<String> {
     let f = &story.story;
     let mut out = Vec::new();
+    if let Some(key) = &f.issue_key {
+        out.push(key.clone());
+    }
     if let Some(e) = f.estimate {
         out.push(with_unit(e));
     }

@@ -130,12 +130,22 @@ pub(super) fn jira(header: &Header, rows: &[Row], b: &mut Builder) -> Result<(),
                     )
                 })?,
         };
+        let key = match cell(row, issue_key) {
+            "" => None,
+            k => {
+                crate::model::check_issue_key(k).map_err(|e| {
+                    ImportError::at(row.line, col(issue_key), format!("Issue key: {e}"))
+                })?;
+                Some(k.to_owned())
+            }
+        };
         let fields = StoryFields {
             description: Some(cell(row, description).to_owned()).filter(|d| !d.is_empty()),
             estimate,
             status: Some(parse_status(cell(row, status))).filter(|s| *s != Status::Todo),
             story_type: Some(parse_type(&t)).filter(|t| *t != StoryType::Feature),
             persona: Some(cell(row, persona).to_owned()).filter(|p| !p.is_empty()),
+            issue_key: key,
         };
         let story = BacklogStory {
             line: row.line,
