@@ -209,6 +209,19 @@ fn labels_show_points_and_tech_debt_share() {
         .unwrap();
     f.place(&id, None);
     assert_eq!(f.scene.get(&id).unwrap().badges, ["3 pts", "Bug", "@Admin"]);
+    // A story from Jira shows its issue key first.
+    let fields = StoryFields {
+        issue_key: Some("PAY-12".into()),
+        ..f.board.story_fields(&f.board.transact_mut(), &id).unwrap()
+    };
+    f.board
+        .set_story_fields(&mut f.board.transact_mut(), &id, &fields)
+        .unwrap();
+    f.place(&id, None);
+    assert_eq!(
+        f.scene.get(&id).unwrap().badges,
+        ["PAY-12", "3 pts", "Bug", "@Admin"]
+    );
 }
 
 #[test]
