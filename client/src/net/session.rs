@@ -247,7 +247,9 @@ impl Session {
             Message::Huddle(
                 HuddleMessage::SaveRequest { .. }
                 | HuddleMessage::RoundRequest(_)
-                | HuddleMessage::FacilitationRequest(_),
+                | HuddleMessage::FacilitationRequest(_)
+                | HuddleMessage::CommentRequest(_)
+                | HuddleMessage::CommentEvent(_),
             ) => {}
             Message::Huddle(HuddleMessage::FacilitationEvent(event)) => {
                 outcome.facilitation.push(FacilitationNews::Event {
