@@ -84,6 +84,8 @@ impl Action {
                 | Action::Decisions
                 | Action::Facilitate
                 | Action::Lock
+                // Comments are not the document's: commenters write them.
+                | Action::Comment
         )
     }
 }

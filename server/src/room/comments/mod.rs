@@ -97,6 +97,8 @@ impl Room {
                     let reason = "the server could not store it; try again".to_owned();
                     return self.send(conn, event_frame(&Event::Refused { req, reason }));
                 }
+                // The room unloads only once what it wrote is durable.
+                self.written_mark = self.ctx.store.written();
                 if matches!(request.cmd, Command::Start { .. } | Command::Reply { .. }) {
                     self.count_comment(&actor.id, &actor.name); // the contribution balance
                 }
