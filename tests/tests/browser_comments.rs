@@ -3,14 +3,19 @@
 //! thread with `Shift+C`, mentions the owner through `@` completion and posts; Bo replies in
 //! his panel; Ann edits her comment in place; Bo resolves the thread. Each step reaches the
 //! other page and the wire client as the server holds it (author, mention, edit, resolve).
-//! Then Ann goes offline, replies, and the reply arrives exactly once after she is back.
+//! Then Ann goes offline, replies, and the reply arrives exactly once after she is back. A
+//! stock JavaScript Yjs client is on the board throughout: it syncs, and receives no comment
+//! message (it never said hello) and none of the comments' text.
 
 use anyhow::{Context, ensure};
 use huddle_shared::comments::Thread;
+use huddle_shared::model::{Board, NewNote};
+use huddle_shared::wire::{self, HuddleMessage, Message};
 use huddle_tests::browser::{self, Browser, modifiers};
 use huddle_tests::comments::{self as com, hello, threads, wait_thread};
+use huddle_tests::js;
 use huddle_tests::person::{Person, READY};
-use huddle_tests::rounds::named;
+use huddle_tests::rounds::{js_frames, named};
 use huddle_tests::server::TestServer;
 use serde_json::{Value, json};
 
@@ -67,6 +72,19 @@ async fn a_thread_with_a_mention_a_reply_an_edit_a_resolve_and_an_offline_reply(
     };
     let wire = owner.join(&board, None).await?;
     hello(&wire).await?;
+    // The stock client records everything until the owner's end marker (the board's one note).
+    let editor_key = links["editor"]
+        .as_str()
+        .and_then(|l| l.split("key=").nth(1))
+        .context("no editor key")?
+        .to_owned();
+    let script = json!([
+        {"op": "wait_synced"},
+        {"op": "wait_for_map_size", "map": "items", "size": 1, "timeout_ms": 90000},
+        {"op": "dump_received"},
+    ]);
+    let (base, b) = (server.ws_base(), board.clone());
+    let js_peer = tokio::spawn(async move { js::run(&base, &b, Some(&editor_key), script).await });
     let ann = person_at("Ann", &link("commenter")?).await?;
     let bo = person_at("Bo", &link("editor")?).await?;
     let (ann_id, ann_name) = me(&ann).await?;
@@ -210,6 +228,40 @@ async fn a_thread_with_a_mention_a_reply_an_edit_a_resolve_and_an_offline_reply(
     ensure!(listed.matches(offline).count() == 1, "{listed}");
     bo.wait("the offline reply on Bo's page", &shows(&t.id, offline))
         .await?;
+
+    // The end marker: the stock client synced it, and got nothing of the comments.
+    let marker = wire.edit(|board: &Board, txn| {
+        board.create_note(
+            txn,
+            NewNote {
+                text: "END-MARKER".into(),
+                ..NewNote::default()
+            },
+        )
+    })?;
+    wire.save().await?;
+    let dump = js_peer.await??;
+    let dump = dump.last().context("the JS peer printed nothing")?;
+    let frames = js_frames(dump)?;
+    ensure!(
+        frames
+            .iter()
+            .any(|f| f.windows(marker.len()).any(|w| w == marker.as_bytes())),
+        "the stock client did not sync the marker"
+    );
+    for f in &frames {
+        let huddle = wire::decode_frame(f, &wire::Limits::default()).is_ok_and(|ms| {
+            ms.iter()
+                .any(|m| matches!(m, Message::Huddle(HuddleMessage::CommentEvent(_))))
+        });
+        ensure!(!huddle, "the stock client got a comment event");
+        for text in ["Three points", offline, "under five points"] {
+            ensure!(
+                !f.windows(text.len()).any(|w| w == text.as_bytes()),
+                "the stock client received {text:?}"
+            );
+        }
+    }
     ann.assert_no_errors()?;
     bo.assert_no_errors()?;
     Ok(())
