@@ -62,7 +62,8 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
             args.data.display()
         );
     }
-    let snapshot = store.load_snapshot(&args.board)?;
+    let mut snapshot = store.load_snapshot(&args.board)?;
+    snapshot.comments = store.comment_threads(&args.board)?;
     let body = format.export(&snapshot);
     match &args.out {
         Some(path) => std::fs::write(path, body)

@@ -23,6 +23,8 @@
 //!   ballot must meet, the tally at the reveal, the decision log, and their messages.
 //! - [`facilitation`]: the facilitator and its rotation, the agenda and the server's timer,
 //!   private writing, locks and the contribution balance: plain values, rules and messages.
+//! - [`comments`]: comment threads on items and points: who may write, edit, delete and
+//!   resolve, `@name` mentions, and their messages (the server holds them, not the document).
 //! - [`raci`]: RACI matrices as plain values: letters, the rules a row must meet (one A, at
 //!   least one R) and the geometry pages draw them with.
 //! - [`locks`]: locked items and maps locked for placement: whether an update would change
@@ -34,6 +36,7 @@
 
 pub mod access;
 pub mod arrange;
+pub mod comments;
 pub mod export;
 pub mod facilitation;
 pub mod ids;

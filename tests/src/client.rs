@@ -50,6 +50,8 @@ pub struct State {
     pub round_events: Vec<huddle_shared::rounds::Event>,
     /// Every facilitation event, in order (sent after a facilitation `Hello`).
     pub fac_events: Vec<huddle_shared::facilitation::Event>,
+    /// Every comment event, in order (sent after a comment `Hello`).
+    pub comment_events: Vec<huddle_shared::comments::Event>,
 }
 
 impl Client {
@@ -412,6 +414,9 @@ fn handle_frame(
             }
             Message::Huddle(HuddleMessage::FacilitationEvent(event)) => {
                 state.send_modify(|s| s.fac_events.push(event))
+            }
+            Message::Huddle(HuddleMessage::CommentEvent(event)) => {
+                state.send_modify(|s| s.comment_events.push(event))
             }
             Message::AwarenessQuery | Message::Auth(None) | Message::Huddle(_) => {}
         }

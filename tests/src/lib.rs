@@ -18,6 +18,8 @@
 //!   and hand-crafted update v1 bytes.
 //! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
 //!   checks that the room (a [`Pair`] of good clients) and the server survived.
+//! - [`comments`]: comment requests on any connection (answers awaited) and the threads it
+//!   was told.
 //! - [`facilitation`]: facilitation requests on any connection (answers awaited), the public
 //!   state read from the connection's replica, the balance and clock events it kept.
 //! - [`rounds`]: people with roles on a board, their tabs speaking rounds and recording every
@@ -28,6 +30,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod comments;
 pub mod crafted;
 pub mod facilitation;
 pub mod http;

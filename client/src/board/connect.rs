@@ -173,6 +173,10 @@ pub async fn connect(
             let handle = handle.clone();
             move |news| handle.with(move |s| super::facilitation::on_news(s, news))
         }),
+        on_comment: Box::new({
+            let handle = handle.clone();
+            move |news| handle.with(move |s| super::comments::on_news(s, news))
+        }),
     };
     let conn = Connection::start(board, board_id, &guest, events, &store, !role.may_edit())?;
     let presence_conn = conn.clone();

@@ -41,6 +41,8 @@ pub enum Action {
     NewText,
     /// Connect the two selected items, or pick the connector tool.
     Connect,
+    /// Comment on the selected item (or the middle of the view): the comments panel.
+    Comment,
     Color(usize),
     /// Sort, cluster, tidy, align or distribute the selection (or a selected frame's
     /// contents).
@@ -82,6 +84,8 @@ impl Action {
                 | Action::Decisions
                 | Action::Facilitate
                 | Action::Lock
+                // Comments are not the document's: commenters write them.
+                | Action::Comment
         )
     }
 }
@@ -109,6 +113,12 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     (
         "C",
         "Arrow between the two selected items (or pick the arrow tool)",
+    ),
+    (
+        "Shift+C",
+        "Comment on the selected item (or the middle of the view); the comments panel lists \
+         threads: open, mine, mentions me. In a comment: @ completes names, Tab takes one, \
+         Ctrl+Enter posts",
     ),
     ("Enter", "Edit the selected note"),
     (
@@ -223,6 +233,7 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "n" | "N" => Action::NewNote,
         "f" | "F" => Action::NewFrame,
         "t" | "T" => Action::NewText,
+        "C" if shift => Action::Comment,
         "c" | "C" => Action::Connect,
         "m" | "M" => Action::NewStoryMap,
         "e" | "E" => Action::Collapse,
@@ -301,6 +312,8 @@ pub fn run(s: &mut State, action: Action) {
                 help::toggle(s);
             } else if facilitation::is_open(s) {
                 facilitation::toggle_panel(s);
+            } else if super::comments::is_open(s) {
+                super::comments::toggle_panel(s);
             } else if s.tool != Tool::Select {
                 s.tool = Tool::Select;
                 toolbar::show_tool(s);
@@ -324,6 +337,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::Vote => rounds::open_vote_dialog(s),
         Action::Decisions => rounds::toggle_panel(s),
         Action::Facilitate => facilitation::toggle_panel(s),
+        Action::Comment => super::comments::comment_on_selection(s),
         Action::NewRaci => super::raci::create(s),
         Action::Lock => super::locks::toggle_selection(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
@@ -492,6 +506,8 @@ mod tests {
         assert_eq!(a("V", "KeyV", true, false), Some(Action::Paste));
         assert_eq!(a("l", "KeyL", false, false), Some(Action::Decisions));
         assert_eq!(a("G", "KeyG", false, true), Some(Action::Facilitate));
+        assert_eq!(a("C", "KeyC", false, true), Some(Action::Comment));
+        assert_eq!(a("c", "KeyC", false, false), Some(Action::Connect));
         assert_eq!(a("L", "KeyL", true, true), Some(Action::Lock));
         assert_eq!(a("l", "KeyL", true, false), None);
         assert_eq!(action("z", "KeyZ", true, false, true), None);

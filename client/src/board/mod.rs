@@ -12,6 +12,7 @@ mod actions;
 mod arrange;
 mod camera;
 mod clipboard;
+mod comments;
 mod connect;
 mod connector;
 mod editor;
@@ -133,6 +134,8 @@ pub struct State {
     pub facilitation: facilitation::Facilitation,
     /// Locks as this page last saw them, and the Lock / Unlock buttons.
     pub locks: locks::Seen,
+    /// Comment threads as the server tells them, the queue of unsent ones, the panel.
+    pub comments: comments::Comments,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -269,6 +272,7 @@ fn frame(page: &Page) {
     rounds::catch_up(state);
     facilitation::catch_up(state);
     locks::catch_up(state);
+    comments::catch_up(state);
     if state.scene.len() > 0 {
         state.loaded = true;
     }
@@ -352,6 +356,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             rounds,
             facilitation,
             locks: locks::Seen::default(),
+            comments: comments::Comments::default(),
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -374,6 +379,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     rounds::install(&page, &parts.stage)?;
     facilitation::install(&page, &parts.stage)?;
     locks::install(&page)?;
+    comments::install(&page, &parts.stage)?;
     menu::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);

@@ -49,6 +49,7 @@ pub fn draw(s: &mut State) -> bool {
         rounds,
         board,
         facilitation,
+        comments,
         ..
     } = s;
     let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
@@ -151,6 +152,7 @@ pub fn draw(s: &mut State) -> bool {
     super::rounds::draw(ctx, rounds, scene, visible, cam.zoom);
     super::locks::draw(ctx, &facilitation.locks, scene, maps, cam.zoom, view);
     super::facilitation::private::draw(ctx, facilitation, &cam);
+    super::comments::draw(ctx, comments, scene, cam.zoom);
 
     // Our selection, and the resize handle of a single selected item.
     let z = cam.zoom;

@@ -73,6 +73,12 @@ const BUTTONS: &[(&str, &str, &str, Action)] = &[
         Action::Facilitate,
     ),
     (
+        "comments",
+        "Comments",
+        "Comment on the selection; threads: open, mine, mentions me (Shift+C)",
+        Action::Comment,
+    ),
+    (
         "connect",
         "Arrow",
         "Arrow between two items (C)",

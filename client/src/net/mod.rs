@@ -97,6 +97,16 @@ pub enum FacilitationNews {
     },
 }
 
+/// What the connection hears about comments.
+#[derive(Debug)]
+pub enum CommentNews {
+    /// This connection said comments' `Hello` (again, after a reconnect): the server sends
+    /// every thread afresh; what the page queued may be sent now.
+    Hello,
+    /// Something the server said about comments.
+    Event(huddle_shared::comments::Event),
+}
+
 /// What the connection tells the view. Called with no borrow held, so they may call back in.
 pub struct Events {
     pub on_status: Box<dyn Fn(Status)>,
@@ -117,6 +127,8 @@ pub struct Events {
     pub on_round: Box<dyn Fn(RoundNews)>,
     /// Facilitation news (see [`FacilitationNews`]), one at a time, in order.
     pub on_facilitation: Box<dyn Fn(FacilitationNews)>,
+    /// Comment news (see [`CommentNews`]), one at a time, in order.
+    pub on_comment: Box<dyn Fn(CommentNews)>,
 }
 
 /// Close code of a connection whose person's role on the board changed (the server's
@@ -266,6 +278,12 @@ impl Connection {
         self.shared.session.borrow_mut().send_facilitation(cmd)
     }
 
+    /// Sends a comment request (see `huddle_shared::comments::Command`); its number, which
+    /// the answer repeats, or `None` when the connection is not up (the page keeps it).
+    pub fn send_comment(&self, cmd: huddle_shared::comments::Command) -> Option<u64> {
+        self.shared.session.borrow_mut().send_comment(cmd)
+    }
+
     /// Sends the local edits made since the last call, then asks the server to confirm they
     /// are saved. Call after every local transaction.
     pub fn flush_local(&self) {
@@ -398,6 +416,9 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
     }
     for news in outcome.facilitation {
         (shared.events.on_facilitation)(news);
+    }
+    for news in outcome.comments {
+        (shared.events.on_comment)(news);
     }
     shared.emit_status(outcome.status);
 }

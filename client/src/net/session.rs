@@ -4,16 +4,16 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use huddle_shared::facilitation;
 use huddle_shared::model::{Board, REMOTE_ORIGIN};
 use huddle_shared::rounds::{self, Command};
 use huddle_shared::wire::{self, HuddleMessage, Message};
 use huddle_shared::yrs::sync::Awareness;
 use huddle_shared::yrs::{ReadTxn, Transact};
+use huddle_shared::{comments, facilitation};
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
-use super::{FacilitationNews, RoundNews, Socket, Status};
+use super::{CommentNews, FacilitationNews, RoundNews, Socket, Status};
 use crate::dom::{self, js_error, log_error};
 
 /// First reconnect delay: quick enough that a server restart goes unnoticed.
@@ -65,6 +65,8 @@ pub(super) struct Session {
     round_req: u64,
     /// Number of the last facilitation request sent (its own sequence, like rounds').
     facilitation_req: u64,
+    /// Number of the last comment request sent (its own sequence).
+    comment_req: u64,
     /// The current socket said `Hello` (after answering the server's sync step 1), so it
     /// gets round events and may send round requests.
     said_hello: bool,
@@ -85,6 +87,8 @@ pub(super) struct Outcome {
     pub rounds: Vec<RoundNews>,
     /// Facilitation news, in the order it came (a new `Hello`, the server's events).
     pub facilitation: Vec<FacilitationNews>,
+    /// Comment news, in the order it came (a new `Hello`, the server's events).
+    pub comments: Vec<CommentNews>,
 }
 
 impl Session {
@@ -111,6 +115,7 @@ impl Session {
             read_only: false,
             round_req: 0,
             facilitation_req: 0,
+            comment_req: 0,
             said_hello: false,
         }
     }
@@ -247,8 +252,12 @@ impl Session {
             Message::Huddle(
                 HuddleMessage::SaveRequest { .. }
                 | HuddleMessage::RoundRequest(_)
-                | HuddleMessage::FacilitationRequest(_),
+                | HuddleMessage::FacilitationRequest(_)
+                | HuddleMessage::CommentRequest(_),
             ) => {}
+            Message::Huddle(HuddleMessage::CommentEvent(event)) => {
+                outcome.comments.push(CommentNews::Event(event));
+            }
             Message::Huddle(HuddleMessage::FacilitationEvent(event)) => {
                 outcome.facilitation.push(FacilitationNews::Event {
                     event,
@@ -276,6 +285,25 @@ impl Session {
         outcome
             .facilitation
             .push(FacilitationNews::Hello { req, at });
+        self.send_comment_now(comments::Command::Hello);
+        outcome.comments.push(CommentNews::Hello);
+    }
+
+    /// Sends a comment request; its number, or `None` when not connected (the page keeps
+    /// the comment and sends it again after the next hello).
+    pub fn send_comment(&mut self, cmd: comments::Command) -> Option<u64> {
+        if !self.is_open() || !self.said_hello {
+            return None;
+        }
+        Some(self.send_comment_now(cmd))
+    }
+
+    fn send_comment_now(&mut self, cmd: comments::Command) -> u64 {
+        self.comment_req += 1;
+        let req = self.comment_req;
+        let message = HuddleMessage::CommentRequest(comments::Request { req, cmd });
+        self.send(&wire::encode_huddle(&message));
+        req
     }
 
     /// Sends a facilitation request; its number, or `None` when not connected (nothing is

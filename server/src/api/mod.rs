@@ -6,6 +6,7 @@
 //!   (owners);
 //! - [`access`]: the share links and who holds which role (owners);
 //! - [`me`]: the caller's own name and colour.
+//! - `comments`: the board's comment threads (any role).
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
@@ -30,6 +31,7 @@ use crate::store::{BoardMeta, now_ms};
 use crate::transfer::{self, NewBoardError};
 
 pub mod access;
+mod comments;
 pub mod me;
 mod raci;
 mod rounds;
@@ -58,6 +60,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/boards/{id}/export", get(export))
         .route("/boards/{id}/decisions", get(rounds::decisions))
         .route("/boards/{id}/rounds", get(rounds::open_rounds))
+        .route("/boards/{id}/comments", get(comments::threads))
         .route("/boards/{id}/access", get(access::show))
         .route("/boards/{id}/links/{role}/rotate", post(access::rotate))
         .route(
@@ -357,14 +360,18 @@ async fn snapshot(state: &AppState, id: &str, person: &Person) -> Result<BoardSn
         Some(room) => room.export().await.ok(),
         None => None,
     };
-    match live {
-        Some(snapshot) => Ok(snapshot),
-        None => {
-            let store = state.store.clone();
-            let id = id.to_owned();
-            Ok(tokio::task::spawn_blocking(move || store.load_snapshot(&id)).await??)
-        }
-    }
+    let store = state.store.clone();
+    let id = id.to_owned();
+    // Comment threads are the store's, not the document's: filled in for every export.
+    Ok(tokio::task::spawn_blocking(move || {
+        let mut snapshot = match live {
+            Some(snapshot) => snapshot,
+            None => store.load_snapshot(&id)?,
+        };
+        snapshot.comments = store.comment_threads(&id)?;
+        Ok::<_, crate::store::StoreError>(snapshot)
+    })
+    .await??)
 }
 
 async fn export_json(

@@ -100,6 +100,7 @@ impl Room {
             self.pending_saves.retain(|p| p.conn != id);
             self.rounds.left(id);
             self.facilitation.left(id);
+            self.comments.left(id);
             if let Some((code, reason)) = close {
                 if code == code::TRY_AGAIN {
                     self.ctx

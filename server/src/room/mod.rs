@@ -13,6 +13,7 @@
 //! - `housekeeping`: the tick (compactions, metadata, idleness) and the compaction policy;
 //! - `rounds`: dot votes, fist to five, poker, impact/effort and the decision log: ballots
 //!   held here until the reveal, results written into the document;
+//! - `comments`: comment threads, held here and in the store, sent to everyone live;
 //! - `gate`: the check every incoming message passes first, by the sender's role and person
 //!   (a viewer's writes, presence that claims to be someone else);
 //! - `handle` ([`RoomHandle`]): how connections and the API talk to a room; `context`
@@ -46,6 +47,7 @@ use crate::outbox::{Outbox, code};
 use crate::store::{BoardMeta, StoreError};
 
 mod awareness;
+mod comments;
 mod context;
 mod facilitation;
 mod fanout;
@@ -199,6 +201,8 @@ struct Room {
     rounds: rounds::Rounds,
     /// Who facilitates, the agenda and timer, private notes, locks, the contribution counts.
     facilitation: facilitation::Facilitation,
+    /// The board's comment threads.
+    comments: comments::Comments,
 }
 
 struct FullSync {
@@ -285,6 +289,7 @@ impl Room {
         let awareness = Awareness::new(board.doc().clone());
         let rounds = rounds::Rounds::load(&board, &ctx.store, &id)?;
         let facilitation = facilitation::Facilitation::load(&board, &ctx.store, &id)?;
+        let comments = comments::Comments::load(&ctx.store, &id)?;
         let mut meta = loaded.meta;
         // The document's title is the board's as it was loaded (releases before issue 11 let
         // any client write it and copied it to the list): from here on only Rename changes it.
@@ -317,6 +322,7 @@ impl Room {
             full_sync: FullSync::worth_keeping(loaded.fresh),
             rounds,
             facilitation,
+            comments,
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -485,13 +491,17 @@ impl Room {
                 Message::Huddle(
                     HuddleMessage::Saved { .. }
                     | HuddleMessage::RoundEvent(_)
-                    | HuddleMessage::FacilitationEvent(_),
+                    | HuddleMessage::FacilitationEvent(_)
+                    | HuddleMessage::CommentEvent(_),
                 ) => {}
                 Message::Huddle(HuddleMessage::RoundRequest(request)) => {
                     self.round_request(conn, request)
                 }
                 Message::Huddle(HuddleMessage::FacilitationRequest(request)) => {
                     self.facilitation_request(conn, request)
+                }
+                Message::Huddle(HuddleMessage::CommentRequest(request)) => {
+                    self.comment_request(conn, request)
                 }
             }
         }

@@ -33,6 +33,7 @@ use yrs::{ReadTxn, StateVector, Transact};
 use crate::metrics::Metrics;
 
 pub mod access;
+pub mod comments;
 pub mod facilitation;
 pub mod rounds;
 
@@ -131,6 +132,7 @@ struct Inner {
     access: access::AccessTrees,
     rounds: rounds::RoundTrees,
     facilitation: facilitation::FacilitationTrees,
+    comments: sled::Tree,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -193,6 +195,7 @@ impl Store {
         let access = Store::access_trees(&db)?;
         let rounds = Store::round_trees(&db)?;
         let facilitation = Store::facilitation_trees(&db)?;
+        let comments = Store::comment_tree(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -203,6 +206,7 @@ impl Store {
                 access,
                 rounds,
                 facilitation,
+                comments,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -288,6 +292,7 @@ impl Store {
         self.delete_access(board)?;
         self.delete_rounds(board)?;
         self.delete_facilitation(board)?;
+        self.delete_comments(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)

@@ -33,6 +33,7 @@ pub fn markdown(board: &BoardSnapshot) -> String {
     write_results(&mut out, board);
     write_decisions(&mut out, &board.decisions);
     super::facilitation::write_facilitation(&mut out, board);
+    super::comments::write_comments(&mut out, board);
     out
 }
 

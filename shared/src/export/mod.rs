@@ -16,6 +16,8 @@
 //!   dots).
 //! - `results`: the Markdown's "Results" (dots, fist to five and dissent, impact/effort per
 //!   note) and "Decisions" (the decision log) sections.
+//! - `comments`: the Markdown's "Comments" section (each thread with its item, replies,
+//!   mentions and whether it is resolved).
 //! - `jira_csv`: [`jira_csv`], the stories as rows Jira's CSV importer reads.
 //! - `board_json`: [`board_json`] and [`parse_board_json`]/[`restore_board`], the whole board.
 //! - `csv_reader`: a strict CSV reader that reports line and column.
@@ -26,6 +28,7 @@
 //! - `outline`: [`Outline`], a map as plain values without ids, to compare two maps.
 
 mod board_json;
+mod comments;
 mod csv_reader;
 mod facilitation;
 mod import_csv;

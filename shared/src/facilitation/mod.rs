@@ -370,7 +370,7 @@ pub struct Contribution {
     pub ballots: u32,
     /// Dissent written.
     pub dissent: u32,
-    /// Comments written (once comments exist).
+    /// Comments written: threads started and replies.
     pub comments: u32,
     /// In the room now.
     pub present: bool,

@@ -354,6 +354,7 @@ impl Board {
             decisions: self.decisions(txn),
             facilitation: self.facilitation(txn),
             locks: self.locks(txn),
+            comments: Vec::new(),
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ItemKind, Place, Point, Size, StoryFields};
+use crate::comments::Thread;
 use crate::facilitation::{Lock, Public};
 use crate::rounds::{Decision, RoundResult};
 
@@ -26,6 +27,10 @@ pub struct BoardSnapshot {
     /// Locked items, by id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub locks: BTreeMap<String, Lock>,
+    /// Comment threads, oldest first: held by the server, not the document, so a snapshot
+    /// read from the document has none; the server fills them in for exports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comments: Vec<Thread>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 
 use super::lib0::{ReadError, Reader, write_var_buf, write_var_u64};
 use super::validate::{self, InvalidUpdate};
-use crate::{facilitation, rounds};
+use crate::{comments, facilitation, rounds};
 
 pub const MSG_SYNC: u64 = 0;
 pub const MSG_AWARENESS: u64 = 1;
@@ -44,6 +44,10 @@ const HUDDLE_ROUND_EVENT: u64 = 3;
 const HUDDLE_FACILITATION_REQUEST: u64 = 4;
 /// Huddle message kind: a facilitation event (JSON, [`facilitation::Event`]).
 const HUDDLE_FACILITATION_EVENT: u64 = 5;
+/// Huddle message kind: a comment request (JSON, [`comments::Request`]).
+const HUDDLE_COMMENT_REQUEST: u64 = 6;
+/// Huddle message kind: a comment event (JSON, [`comments::Event`]).
+const HUDDLE_COMMENT_EVENT: u64 = 7;
 
 /// Largest client id Yjs produces (53 bits, a safe JavaScript integer); yrs asserts it.
 const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
@@ -110,6 +114,10 @@ pub enum HuddleMessage {
     FacilitationRequest(facilitation::Request),
     /// Server -> client: an answer, the server's clock, one's own private notes, the balance.
     FacilitationEvent(facilitation::Event),
+    /// Client -> server: a command about comments (start, reply, edit, delete, resolve).
+    CommentRequest(comments::Request),
+    /// Server -> client: an answer, the threads, a changed thread, the people to mention.
+    CommentEvent(comments::Event),
 }
 
 /// Why a frame was refused. The `Display` text is sent as the WebSocket close reason.
@@ -148,6 +156,8 @@ pub enum WireError {
     Round(#[from] rounds::ProtocolError),
     #[error("{0}")]
     Facilitation(#[from] facilitation::ProtocolError),
+    #[error("{0}")]
+    Comment(#[from] comments::ProtocolError),
 }
 
 /// Decodes every message in `frame`.
@@ -215,6 +225,12 @@ fn decode_message(r: &mut Reader, limits: &Limits) -> Result<Message, WireError>
                 HUDDLE_FACILITATION_EVENT => HuddleMessage::FacilitationEvent(
                     facilitation::Event::decode(body.read_var_buf()?)?,
                 ),
+                HUDDLE_COMMENT_REQUEST => {
+                    HuddleMessage::CommentRequest(comments::Request::decode(body.read_var_buf()?)?)
+                }
+                HUDDLE_COMMENT_EVENT => {
+                    HuddleMessage::CommentEvent(comments::Event::decode(body.read_var_buf()?)?)
+                }
                 other => return Err(WireError::UnknownHuddleType(other)),
             };
             if !body.is_empty() {
@@ -367,6 +383,14 @@ pub fn encode_huddle(msg: &HuddleMessage) -> Vec<u8> {
         }
         HuddleMessage::FacilitationEvent(event) => {
             write_var_u64(&mut body, HUDDLE_FACILITATION_EVENT);
+            write_var_buf(&mut body, &event.encode());
+        }
+        HuddleMessage::CommentRequest(req) => {
+            write_var_u64(&mut body, HUDDLE_COMMENT_REQUEST);
+            write_var_buf(&mut body, &req.encode());
+        }
+        HuddleMessage::CommentEvent(event) => {
+            write_var_u64(&mut body, HUDDLE_COMMENT_EVENT);
             write_var_buf(&mut body, &event.encode());
         }
     }

@@ -64,6 +64,7 @@ impl Default for Maps {
                 decisions: Vec::new(),
                 facilitation: Default::default(),
                 locks: BTreeMap::new(),
+                comments: Vec::new(),
             },
             view: ViewOptions::default(),
             laid: Vec::new(),

@@ -13,7 +13,8 @@
 //! - words: the words of the notes they created, read from the document when the balance is
 //!   computed (so as the notes read now, whoever edited them since);
 //! - edits: their applied updates; ballots: their accepted casts (each change of mind counts
-//!   once more); dissent: dissent they wrote; comments: 0 until comments exist.
+//!   once more); dissent: dissent they wrote; comments: threads started and replies written
+//!   ([`Room::count_comment`], called by the room's `comments`).
 //!
 //! The session is the agenda's, from its first step's start ([`Agenda::started_at`], kept
 //! until the agenda is replaced), or else the last [`BALANCE_WINDOW_MS`]. Counts are kept per
@@ -72,6 +73,7 @@ struct Counts {
     edits: u32,
     ballots: u32,
     dissent: u32,
+    comments: u32,
 }
 
 impl Balance {
@@ -137,6 +139,7 @@ impl Balance {
                 sum.edits += counts.edits;
                 sum.ballots += counts.ballots;
                 sum.dissent += counts.dissent;
+                sum.comments += counts.comments;
             }
             let notes: Vec<&str> = tally
                 .notes
@@ -144,7 +147,7 @@ impl Balance {
                 .filter(|(at, _)| *at >= since)
                 .map(|(_, id)| id.as_str())
                 .collect();
-            if !notes.is_empty() || sum.edits + sum.ballots + sum.dissent > 0 {
+            if !notes.is_empty() || sum.edits + sum.ballots + sum.dissent + sum.comments > 0 {
                 out.push((person, tally, sum, notes));
             }
         }
@@ -219,6 +222,14 @@ impl Room {
         self.facilitation
             .balance
             .count(person, name, now, |c| c.dissent += 1);
+    }
+
+    /// A comment `person` wrote (a new thread or a reply; edits do not count).
+    pub(in crate::room) fn count_comment(&mut self, person: &str, name: &str) {
+        let now = now_ms();
+        self.facilitation
+            .balance
+            .count(person, name, now, |c| c.comments += 1);
     }
 
     /// The facilitator shows the balance to everyone (`true`) or to themselves only.
@@ -325,6 +336,7 @@ impl Room {
             entry.edits = sum.edits;
             entry.ballots = sum.ballots;
             entry.dissent = sum.dissent;
+            entry.comments = sum.comments;
         }
         let mut people: Vec<Contribution> = out.into_values().collect();
         rank_quiet(&mut people);
