@@ -100,6 +100,7 @@ impl Room {
             self.pending_saves.retain(|p| p.conn != id);
             self.rounds.left(id);
             self.facilitation.left(id);
+            self.since_left(&conn.member.person);
             if let Some((code, reason)) = close {
                 if code == code::TRY_AGAIN {
                     self.ctx

@@ -1,5 +1,6 @@
 //! Storage in sled: per board an append-only log of updates plus a compacted snapshot, and
-//! beside them who may do what ([`access`]: people, grants, share links, the server's secrets).
+//! beside them who may do what ([`access`]: people, grants, share links, the server's secrets)
+//! and what each person has seen of each board ([`since`]).
 //!
 //! Board trees (board ids never contain `/`, so prefixes cannot collide):
 //! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
@@ -35,6 +36,7 @@ use crate::metrics::Metrics;
 pub mod access;
 pub mod facilitation;
 pub mod rounds;
+pub mod since;
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
@@ -131,6 +133,7 @@ struct Inner {
     access: access::AccessTrees,
     rounds: rounds::RoundTrees,
     facilitation: facilitation::FacilitationTrees,
+    since: since::SinceTrees,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -193,6 +196,7 @@ impl Store {
         let access = Store::access_trees(&db)?;
         let rounds = Store::round_trees(&db)?;
         let facilitation = Store::facilitation_trees(&db)?;
+        let since = Store::since_trees(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -203,6 +207,7 @@ impl Store {
                 access,
                 rounds,
                 facilitation,
+                since,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -288,6 +293,7 @@ impl Store {
         self.delete_access(board)?;
         self.delete_rounds(board)?;
         self.delete_facilitation(board)?;
+        self.delete_since(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)

@@ -8,7 +8,6 @@
 pub mod facilitation;
 pub mod locks;
 
-
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
