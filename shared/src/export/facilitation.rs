@@ -20,13 +20,7 @@ pub(super) fn write_facilitation(out: &mut String, board: &BoardSnapshot) {
         out.push_str("\n| facilitator | from | to |\n|---|---|---|\n");
         for turn in history {
             let to = turn.to.map_or_else(|| "now".to_owned(), utc);
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                cell(&turn.name),
-                utc(turn.from),
-                to
-            );
+            let _ = writeln!(out, "| {} | {} | {} |", cell(&turn.name), utc(turn.from), to);
         }
     }
     if !board.locks.is_empty() {
@@ -38,11 +32,7 @@ pub(super) fn write_facilitation(out: &mut String, board: &BoardSnapshot) {
                 .map(|i| one_line(&i.text))
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| id.clone());
-            let placement = if lock.placement {
-                ", placement too"
-            } else {
-                ""
-            };
+            let placement = if lock.placement { ", placement too" } else { "" };
             let _ = writeln!(out, "- {what} (by {}{placement})", one_line(&lock.by));
         }
     }
@@ -70,10 +60,7 @@ mod tests {
         let mut snap = board.snapshot(&board.doc().transact());
         let mut out = String::new();
         write_facilitation(&mut out, &snap);
-        assert!(
-            out.is_empty(),
-            "a board without facilitation writes nothing"
-        );
+        assert!(out.is_empty(), "a board without facilitation writes nothing");
         snap.facilitation.facilitator = Some(PersonRef {
             id: "b".into(),
             name: "Bo | B".into(),
@@ -98,9 +85,6 @@ mod tests {
             out.contains("| Ana | 1970-01-01 00:00 UTC | 1970-01-01 01:00 UTC |"),
             "{out}"
         );
-        assert!(
-            out.contains("| Bo \\| B | 1970-01-01 01:00 UTC | now |"),
-            "{out}"
-        );
+        assert!(out.contains("| Bo \\| B | 1970-01-01 01:00 UTC | now |"), "{out}");
     }
 }

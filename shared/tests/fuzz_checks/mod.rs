@@ -8,6 +8,7 @@
 pub mod facilitation;
 pub mod locks;
 
+
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
