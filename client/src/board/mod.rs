@@ -35,6 +35,7 @@ mod role;
 mod rounds;
 mod scene;
 mod share;
+mod since;
 mod stats;
 mod story_panel;
 mod storymap;
@@ -133,6 +134,8 @@ pub struct State {
     pub facilitation: facilitation::Facilitation,
     /// Locks as this page last saw them, and the Lock / Unlock buttons.
     pub locks: locks::Seen,
+    /// What others changed since this person last looked, until marked seen.
+    pub since: since::Since,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -352,6 +355,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             rounds,
             facilitation,
             locks: locks::Seen::default(),
+            since: since::Since::default(),
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -374,6 +378,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     rounds::install(&page, &parts.stage)?;
     facilitation::install(&page, &parts.stage)?;
     locks::install(&page)?;
+    since::install(&page, &parts.stage)?;
     menu::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);

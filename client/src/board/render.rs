@@ -49,6 +49,7 @@ pub fn draw(s: &mut State) -> bool {
         rounds,
         board,
         facilitation,
+        since,
         ..
     } = s;
     let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
@@ -150,6 +151,7 @@ pub fn draw(s: &mut State) -> bool {
 
     super::rounds::draw(ctx, rounds, scene, visible, cam.zoom);
     super::locks::draw(ctx, &facilitation.locks, scene, maps, cam.zoom, view);
+    super::since::draw(ctx, since, scene, cam.zoom, view);
     super::facilitation::private::draw(ctx, facilitation, &cam);
 
     // Our selection, and the resize handle of a single selected item.
