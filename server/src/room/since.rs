@@ -164,8 +164,11 @@ impl Room {
             seq: self.since.next_seq,
             at: now_ms(),
         };
-        if let Err(e) = self.ctx.store.mark_seen(&self.id, person, mark) {
-            tracing::error!(board = %self.id, "cannot record what a person has seen: {e}");
+        match self.ctx.store.mark_seen(&self.id, person, mark) {
+            Ok(_) => self.ctx.store.request_flush(),
+            Err(e) => {
+                tracing::error!(board = %self.id, "cannot record what a person has seen: {e}")
+            }
         }
     }
 }
