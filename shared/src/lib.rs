@@ -29,6 +29,8 @@
 //!   least one R) and the geometry pages draw them with.
 //! - [`locks`]: locked items and maps locked for placement: whether an update would change
 //!   them, told from its bytes before yrs applies it (an index of the locked blocks).
+//! - [`since`]: "since you last looked": the change journal's entries, what a person has
+//!   seen, and the list of changes made from them.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
@@ -46,6 +48,7 @@ pub mod people;
 pub mod raci;
 pub mod rank;
 pub mod rounds;
+pub mod since;
 pub mod storymap;
 pub mod templates;
 pub mod wire;

@@ -13,6 +13,8 @@
 //! - `storyMaps()`: every story map (`StoryMap` JSON: activities, steps, cells, releases,
 //!   totals) with `screen`: its layout in client coordinates (see [`super::storymap::hooks`])
 //! - `setCamera(x, y, zoom)`: shows world point `(x, y)` at the centre at `zoom`
+//! - `since()`: `{outlined: [item id], current: item id | null, listed: n}` ("since you
+//!   last looked": the changed items outlined, the one centred last, the rows listed);
 //! - `rounds()`: `{open: [RoundView], active, story, results: {id: RoundResult},
 //!   decisions: [Decision], votes: {item: dots}, dissented: [notes marked for dissent]}`
 //!   (see [`super::rounds`])
@@ -118,6 +120,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         read(&w, |s| to_js(&super::locks::hook_json(s)))
     });
     set(&hooks, "locks", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| to_js(&super::since::hook_json(s)))
+    });
+    set(&hooks, "since", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
     let f =

@@ -64,6 +64,8 @@ pub enum Action {
     /// Lock the selection, or unlock it if all of it is locked (facilitator and owners; the
     /// server checks).
     Lock,
+    /// Centre the next (or previous) change since you last looked.
+    NextChange(bool),
 }
 
 impl Action {
@@ -86,6 +88,7 @@ impl Action {
                 | Action::Lock
                 // Comments are not the document's: commenters write them.
                 | Action::Comment
+                | Action::NextChange(_)
         )
     }
 }
@@ -189,6 +192,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Lock the selection (a story map: its backbone) so only the facilitator and owners can \
          change it; again to unlock",
     ),
+    (". / ,", "Next / previous change since you last looked (centres it)"),
     ("?", "This help"),
 ];
 
@@ -241,6 +245,8 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "v" | "V" => Action::Vote,
         "l" | "L" => Action::Decisions,
         "g" | "G" => Action::Facilitate,
+        "." => Action::NextChange(true),
+        "," => Action::NextChange(false),
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -340,6 +346,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::Comment => super::comments::comment_on_selection(s),
         Action::NewRaci => super::raci::create(s),
         Action::Lock => super::locks::toggle_selection(s),
+        Action::NextChange(forward) => super::since::step(s, forward),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];

@@ -36,6 +36,7 @@ mod role;
 mod rounds;
 mod scene;
 mod share;
+mod since;
 mod stats;
 mod story_panel;
 mod storymap;
@@ -136,6 +137,8 @@ pub struct State {
     pub locks: locks::Seen,
     /// Comment threads as the server tells them, the queue of unsent ones, the panel.
     pub comments: comments::Comments,
+    /// What others changed since this person last looked, until marked seen.
+    pub since: since::Since,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -357,6 +360,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             facilitation,
             locks: locks::Seen::default(),
             comments: comments::Comments::default(),
+            since: since::Since::default(),
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -380,6 +384,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     facilitation::install(&page, &parts.stage)?;
     locks::install(&page)?;
     comments::install(&page, &parts.stage)?;
+    since::install(&page, &parts.stage)?;
     menu::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);

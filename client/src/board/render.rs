@@ -50,6 +50,7 @@ pub fn draw(s: &mut State) -> bool {
         board,
         facilitation,
         comments,
+        since,
         ..
     } = s;
     let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
@@ -151,6 +152,7 @@ pub fn draw(s: &mut State) -> bool {
 
     super::rounds::draw(ctx, rounds, scene, visible, cam.zoom);
     super::locks::draw(ctx, &facilitation.locks, scene, maps, cam.zoom, view);
+    super::since::draw(ctx, since, scene, cam.zoom, view);
     super::facilitation::private::draw(ctx, facilitation, &cam);
     super::comments::draw(ctx, comments, scene, cam.zoom);
 

@@ -7,6 +7,7 @@
 //! - [`access`]: the share links and who holds which role (owners);
 //! - [`me`]: the caller's own name and colour.
 //! - `comments`: the board's comment threads (any role).
+//! - `since`: what changed since the caller last looked, and "mark all seen".
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
@@ -35,6 +36,7 @@ mod comments;
 pub mod me;
 mod raci;
 mod rounds;
+mod since;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
 /// a CSV backlog is refused above its smaller limit with a line and column). Bigger bodies
@@ -61,6 +63,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/boards/{id}/decisions", get(rounds::decisions))
         .route("/boards/{id}/rounds", get(rounds::open_rounds))
         .route("/boards/{id}/comments", get(comments::threads))
+        .route("/boards/{id}/since", get(since::show))
+        .route("/boards/{id}/seen", post(since::mark))
         .route("/boards/{id}/access", get(access::show))
         .route("/boards/{id}/links/{role}/rotate", post(access::rotate))
         .route(

@@ -101,6 +101,7 @@ impl Room {
             self.rounds.left(id);
             self.facilitation.left(id);
             self.comments.left(id);
+            self.since_left(&conn.member.person);
             if let Some((code, reason)) = close {
                 if code == code::TRY_AGAIN {
                     self.ctx

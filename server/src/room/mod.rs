@@ -14,6 +14,8 @@
 //! - `rounds`: dot votes, fist to five, poker, impact/effort and the decision log: ballots
 //!   held here until the reveal, results written into the document;
 //! - `comments`: comment threads, held here and in the store, sent to everyone live;
+//! - `since`: the change journal (who created, edited, moved or deleted which item) and
+//!   what each person has seen, for "since you last looked";
 //! - `gate`: the check every incoming message passes first, by the sender's role and person
 //!   (a viewer's writes, presence that claims to be someone else);
 //! - `handle` ([`RoomHandle`]): how connections and the API talk to a room; `context`
@@ -56,6 +58,7 @@ mod handle;
 mod housekeeping;
 pub mod loading;
 mod rounds;
+mod since;
 
 pub use context::RoomContext;
 pub use handle::{RoomClosed, RoomHandle};
@@ -203,6 +206,8 @@ struct Room {
     facilitation: facilitation::Facilitation,
     /// The board's comment threads.
     comments: comments::Comments,
+    /// The change journal and seen marks ("since you last looked").
+    since: since::Since,
 }
 
 struct FullSync {
@@ -290,6 +295,7 @@ impl Room {
         let rounds = rounds::Rounds::load(&board, &ctx.store, &id)?;
         let facilitation = facilitation::Facilitation::load(&board, &ctx.store, &id)?;
         let comments = comments::Comments::load(&ctx.store, &id)?;
+        let since = since::Since::load(&board, &ctx.store, &id)?;
         let mut meta = loaded.meta;
         // The document's title is the board's as it was loaded (releases before issue 11 let
         // any client write it and copied it to the list): from here on only Rename changes it.
@@ -323,6 +329,7 @@ impl Room {
             rounds,
             facilitation,
             comments,
+            since,
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -382,6 +389,9 @@ impl Room {
         let (code, reason) = self
             .stop
             .unwrap_or((code::GOING_AWAY, "board closed; reconnect"));
+        if self.deleted.is_none() {
+            self.since_all_seen();
+        }
         for (_, conn) in self.conns.drain() {
             conn.outbox.closer.close(code, reason);
         }
@@ -587,6 +597,7 @@ impl Room {
             .updates_received
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.commit(Some(conn), &payload, frame);
+        self.since_applied(conn); // the journal: which items this person changed, and how
         if let Some(integrated) = integrated {
             self.locks_applied(&integrated);
         }
@@ -650,6 +661,7 @@ impl Room {
         // The server's own write is not a client's: the watches on its maps forget it.
         self.rounds.forget_touch();
         self.facilitation.forget_touch();
+        self.since.forget();
         if update != EMPTY_UPDATE {
             self.commit(None, &update, None);
             self.locks_applied(&update);
@@ -666,6 +678,7 @@ impl Room {
             self.board.set_title(&mut txn, title);
             txn.encode_update_v1()
         };
+        self.since.forget();
         self.commit(None, &update, None);
         self.locks_applied(&update);
         self.write_meta();

@@ -1,5 +1,6 @@
 //! Storage in sled: per board an append-only log of updates plus a compacted snapshot, and
-//! beside them who may do what ([`access`]: people, grants, share links, the server's secrets).
+//! beside them who may do what ([`access`]: people, grants, share links, the server's secrets)
+//! and what each person has seen of each board ([`since`]).
 //!
 //! Board trees (board ids never contain `/`, so prefixes cannot collide):
 //! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
@@ -36,6 +37,7 @@ pub mod access;
 pub mod comments;
 pub mod facilitation;
 pub mod rounds;
+pub mod since;
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
@@ -133,6 +135,7 @@ struct Inner {
     rounds: rounds::RoundTrees,
     facilitation: facilitation::FacilitationTrees,
     comments: sled::Tree,
+    since: since::SinceTrees,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -196,6 +199,7 @@ impl Store {
         let rounds = Store::round_trees(&db)?;
         let facilitation = Store::facilitation_trees(&db)?;
         let comments = Store::comment_tree(&db)?;
+        let since = Store::since_trees(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -207,6 +211,7 @@ impl Store {
                 rounds,
                 facilitation,
                 comments,
+                since,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -293,6 +298,7 @@ impl Store {
         self.delete_rounds(board)?;
         self.delete_facilitation(board)?;
         self.delete_comments(board)?;
+        self.delete_since(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)

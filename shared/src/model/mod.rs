@@ -12,6 +12,8 @@
 //!   gone.
 //! - `batch`: edits of a selection in one transaction (move, delete with attached connectors,
 //!   restack, recolour) and what a frame holds.
+//! - `changes`: what a transaction did to each item (created, edited, moved, deleted), for
+//!   the "since you last looked" journal ([`crate::since`]).
 //! - `clip`: copy, paste and duplicate; [`Clip`], the clipboard format, parsed defensively.
 //! - `values`: how points, sizes and strings are written, and read back defensively.
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
@@ -32,6 +34,7 @@
 
 mod batch;
 mod board;
+mod changes;
 mod clip;
 mod facilitation;
 mod items;
@@ -47,6 +50,7 @@ mod undo;
 mod values;
 
 pub use board::{Board, NewNote, doc_options};
+pub use changes::ChangeSink;
 pub use clip::{
     CLIP_VERSION, Clip, ClipError, ClipItem, DUPLICATE_OFFSET, MAX_CLIP_BYTES, MAX_CLIP_ITEMS,
     MAX_CLIP_TEXT_CHARS,

@@ -18,6 +18,7 @@
 //! - [`client`]: the web client in headless Chromium: first frame, frame times, download.
 //! - [`storymap`]: a story map's relayout, a story's move, CSV export and import, big against
 //!   small.
+//! - [`since`]: issue 14's "since you last looked" report after 1,000 changes.
 //! - [`disk`]: one board's data directory under churn, against its snapshot.
 //! - [`load`]: the load generator and the W scenarios of issue 5.
 
@@ -27,6 +28,8 @@ Usage: bench [SCENARIO...] [OPTIONS]   (through `cargo xtask bench -- ...`)
 Scenarios:
   storage, cold-load, client,   the default run (all five)
   storymap, disk
+  since                         issue 14: \"since you last looked\" after 1,000 changes on a
+                                10,000-note board (run only when named)
   w1 .. w8                      issue 5's load scenarios, run only when named:
                                 w1 hot room, w2 big room, w3 many rooms, w4 cold load,
                                 w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
@@ -66,6 +69,7 @@ mod disk;
 mod fixtures;
 mod load;
 mod stats;
+mod since;
 mod storage;
 mod storymap;
 
@@ -87,7 +91,7 @@ fn main() -> anyhow::Result<()> {
         names.iter().map(String::as_str).collect()
     };
     for name in &chosen {
-        if !all.contains(name) && !load::SCENARIOS.contains(name) {
+        if !all.contains(name) && !load::SCENARIOS.contains(name) && *name != "since" {
             anyhow::bail!(
                 "unknown scenario {name:?}; known: {}, {}",
                 all.join(", "),
@@ -111,6 +115,7 @@ fn main() -> anyhow::Result<()> {
             "client" => client::run()?,
             "storymap" => storymap::run()?,
             "disk" => disk::run()?,
+            "since" => since::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);

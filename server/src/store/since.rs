@@ -1,0 +1,242 @@
+//! "Since you last looked" beside the boards ([`huddle_shared::since`]), in two trees:
+//!
+//! - `since_log`: `{board}/{seq: 8 bytes big-endian}` -> [`JournalEntry`] (JSON): the board's
+//!   change journal, written by its room as it applies updates (an entry is rewritten in
+//!   place when the same person changes the same item the same way again, see
+//!   `room::since`); at most [`MAX_JOURNAL`] entries are kept;
+//! - `since_seen`: `{board}/{person}` -> [`SeenMark`] (JSON): what each person has seen.
+//!   A dozen bytes per person and board, whatever the board's size: what was there when
+//!   they looked is not needed, because the journal says what a deleted item was called.
+//!
+//! Durable with the next group commit, like everything the rooms write.
+
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+
+use huddle_shared::since::{JournalEntry, MAX_JOURNAL, SeenMark};
+
+use super::{Store, StoreError, log_key, log_prefix, seq_of_log_key};
+
+/// The journal is trimmed when its newest sequence number crosses a multiple of this, so
+/// trimming costs one range scan per this many entries, not one per append.
+const TRIM_EVERY: u64 = 1024;
+
+pub(super) struct SinceTrees {
+    log: sled::Tree,
+    seen: sled::Tree,
+    /// Incremented on every write of a seen mark: a room that coalesces repeated changes
+    /// stops coalescing across it (a change after someone looked must be a new entry).
+    epoch: AtomicU64,
+}
+
+impl Store {
+    pub(super) fn since_trees(db: &sled::Db) -> Result<SinceTrees, StoreError> {
+        Ok(SinceTrees {
+            log: db.open_tree("since_log")?,
+            seen: db.open_tree("since_seen")?,
+            epoch: AtomicU64::new(0),
+        })
+    }
+
+    fn since_tree(&self) -> &SinceTrees {
+        &self.inner.since
+    }
+
+    /// The sequence number the board's next journal entry gets.
+    pub fn journal_tail(&self, board: &str) -> Result<u64, StoreError> {
+        let last = self
+            .since_tree()
+            .log
+            .scan_prefix(log_prefix(board))
+            .next_back()
+            .transpose()?;
+        Ok(last
+            .and_then(|(k, _)| seq_of_log_key(&k))
+            .map_or(0, |seq| seq + 1))
+    }
+
+    /// Writes journal entries (new ones, or ones rewritten under their old number).
+    pub fn journal(&self, board: &str, entries: &[(u64, JournalEntry)]) -> Result<(), StoreError> {
+        self.journal_keeping(board, entries, MAX_JOURNAL)
+    }
+
+    /// [`Store::journal`], keeping at most `keep` entries.
+    fn journal_keeping(
+        &self,
+        board: &str,
+        entries: &[(u64, JournalEntry)],
+        keep: u64,
+    ) -> Result<(), StoreError> {
+        let tree = &self.since_tree().log;
+        let mut batch = sled::Batch::default();
+        let mut trim = false;
+        for (seq, entry) in entries {
+            let json = serde_json::to_vec(entry).unwrap_or_default();
+            batch.insert(log_key(board, *seq), json);
+            trim |= seq % TRIM_EVERY == 0 && *seq >= keep;
+        }
+        tree.apply_batch(batch)?;
+        if let (true, Some((last, _))) = (trim, entries.iter().max_by_key(|(s, _)| *s)) {
+            let keep_from = log_key(board, last.saturating_sub(keep) + 1);
+            let mut old = sled::Batch::default();
+            for entry in tree.range(log_prefix(board)..keep_from) {
+                old.remove(entry?.0);
+            }
+            tree.apply_batch(old)?;
+        }
+        self.mark_written();
+        Ok(())
+    }
+
+    /// The journal from `from` on, oldest first, and whether entries before it (after
+    /// `from`) were dropped already.
+    pub fn journal_since(
+        &self,
+        board: &str,
+        from: u64,
+    ) -> Result<(Vec<JournalEntry>, bool), StoreError> {
+        let tree = &self.since_tree().log;
+        let end = {
+            let mut k = log_prefix(board);
+            k.extend_from_slice(&[0xff; 9]);
+            k
+        };
+        let mut out = Vec::new();
+        let mut first = None;
+        for entry in tree.range(log_key(board, from)..end) {
+            let (k, v) = entry?;
+            first.get_or_insert(seq_of_log_key(&k));
+            match serde_json::from_slice(&v) {
+                Ok(e) => out.push(e),
+                Err(e) => tracing::warn!(board, "skipping an unreadable journal entry: {e}"),
+            }
+        }
+        let oldest = tree
+            .scan_prefix(log_prefix(board))
+            .next()
+            .transpose()?
+            .and_then(|(k, _)| seq_of_log_key(&k));
+        let truncated = oldest.is_some_and(|oldest| oldest > from);
+        Ok((out, truncated))
+    }
+
+    /// What `person` has seen of `board`, if they ever had it open.
+    pub fn seen(&self, board: &str, person: &str) -> Result<Option<SeenMark>, StoreError> {
+        let value = self.since_tree().seen.get(seen_key(board, person))?;
+        Ok(value.and_then(|v| serde_json::from_slice(&v).ok()))
+    }
+
+    /// Records that `person` has seen `board` up to `mark` (never backwards: a second
+    /// device that saw less does not bring back what the first marked seen). Returns the
+    /// mark now stored.
+    pub fn mark_seen(
+        &self,
+        board: &str,
+        person: &str,
+        mark: SeenMark,
+    ) -> Result<SeenMark, StoreError> {
+        let mark = match self.seen(board, person)? {
+            Some(old) if old.seq > mark.seq => SeenMark {
+                seq: old.seq,
+                at: mark.at.max(old.at),
+            },
+            _ => mark,
+        };
+        let json = serde_json::to_vec(&mark).unwrap_or_default();
+        self.since_tree()
+            .seen
+            .insert(seen_key(board, person), json)?;
+        self.since_tree().epoch.fetch_add(1, SeqCst);
+        self.mark_written();
+        Ok(mark)
+    }
+
+    /// Changes whenever someone's seen mark is written (see [`SinceTrees::epoch`]).
+    pub fn seen_epoch(&self) -> u64 {
+        self.since_tree().epoch.load(SeqCst)
+    }
+
+    pub(super) fn delete_since(&self, board: &str) -> Result<(), StoreError> {
+        let trees = self.since_tree();
+        for tree in [&trees.log, &trees.seen] {
+            let mut batch = sled::Batch::default();
+            for entry in tree.scan_prefix(log_prefix(board)) {
+                batch.remove(entry?.0);
+            }
+            tree.apply_batch(batch)?;
+        }
+        Ok(())
+    }
+}
+
+fn seen_key(board: &str, person: &str) -> Vec<u8> {
+    let mut k = log_prefix(board);
+    k.extend_from_slice(person.as_bytes());
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use huddle_shared::since::ChangeKind;
+
+    use super::*;
+
+    fn entry(item: &str) -> JournalEntry {
+        JournalEntry {
+            at: 1,
+            person: "p".into(),
+            name: "P".into(),
+            item: item.into(),
+            kind: ChangeKind::Edited,
+            title: String::new(),
+            pos: None,
+        }
+    }
+
+    #[test]
+    fn the_journal_reads_back_from_a_position_and_seen_marks_never_go_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::default()).unwrap();
+        assert_eq!(store.journal_tail("b").unwrap(), 0);
+        let entries: Vec<_> = (0..5).map(|i| (i, entry(&format!("n{i}")))).collect();
+        store.journal("b", &entries).unwrap();
+        store.journal("b2", &[(0, entry("x"))]).unwrap();
+        assert_eq!(store.journal_tail("b").unwrap(), 5);
+        let (since, truncated) = store.journal_since("b", 3).unwrap();
+        assert_eq!(since, vec![entry("n3"), entry("n4")]);
+        assert!(!truncated);
+
+        assert_eq!(store.seen("b", "p").unwrap(), None);
+        let epoch = store.seen_epoch();
+        store
+            .mark_seen("b", "p", SeenMark { seq: 4, at: 10 })
+            .unwrap();
+        assert!(store.seen_epoch() > epoch);
+        let kept = store
+            .mark_seen("b", "p", SeenMark { seq: 2, at: 20 })
+            .unwrap();
+        assert_eq!(kept, SeenMark { seq: 4, at: 20 });
+        assert_eq!(store.seen("b", "p").unwrap(), Some(kept));
+
+        store.delete_since("b").unwrap();
+        assert_eq!(store.journal_tail("b").unwrap(), 0);
+        assert_eq!(store.seen("b", "p").unwrap(), None);
+        assert_eq!(store.journal_tail("b2").unwrap(), 1);
+    }
+
+    #[test]
+    fn the_journal_keeps_its_newest_entries_and_says_when_older_ones_are_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::default()).unwrap();
+        let keep = 1500;
+        let last = 2 * TRIM_EVERY;
+        let entries: Vec<_> = (0..=last).map(|i| (i, entry("n"))).collect();
+        store.journal_keeping("b", &entries, keep).unwrap();
+        let (all, truncated) = store.journal_since("b", 0).unwrap();
+        assert_eq!(all.len() as u64, keep);
+        assert!(truncated);
+        let (_, truncated) = store.journal_since("b", last - 10).unwrap();
+        assert!(!truncated);
+    }
+}
