@@ -29,6 +29,8 @@
 //!   them, told from its bytes before yrs applies it (an index of the locked blocks).
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
+//! - [`versions`]: version history's plain values: when an hourly version is due, which
+//!   versions retention keeps, what changed between two versions.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
 //!   ([`wire::validate`] walks an update before yrs sees it), and Huddle's custom messages.
 
@@ -45,6 +47,7 @@ pub mod rank;
 pub mod rounds;
 pub mod storymap;
 pub mod templates;
+pub mod versions;
 pub mod wire;
 
 pub use yrs;

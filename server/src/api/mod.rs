@@ -6,6 +6,8 @@
 //!   (owners);
 //! - [`access`]: the share links and who holds which role (owners);
 //! - [`me`]: the caller's own name and colour.
+//! - `versions`: version history: list, save a named version, open, restore (owners), copy
+//!   into a new board; and the test server's clock.
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
@@ -33,6 +35,7 @@ pub mod access;
 pub mod me;
 mod raci;
 mod rounds;
+mod versions;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
 /// a CSV backlog is refused above its smaller limit with a line and column). Bigger bodies
@@ -65,6 +68,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             put(access::set_role).delete(access::remove),
         )
         .route("/me", get(me::show).put(me::update))
+        .merge(versions::routes(state))
 }
 
 #[derive(Deserialize)]
@@ -79,7 +83,7 @@ struct NewBoard {
 }
 
 #[derive(Serialize)]
-struct Created {
+pub(crate) struct Created {
     id: String,
     url: String,
     title: String,
@@ -211,7 +215,7 @@ async fn create(
 
 /// Stores a new board (under `id`, or a fresh random id) owned by `person`; on disk when
 /// this returns.
-async fn store_new(
+pub(crate) async fn store_new(
     state: &AppState,
     person: &Person,
     new: &transfer::NewBoard,

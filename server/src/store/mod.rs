@@ -4,7 +4,8 @@
 //! Board trees (board ids never contain `/`, so prefixes cannot collide):
 //! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
 //!   update v1 holding the whole board at that point;
-//! - `log`: `{board}/{seq: 8 bytes big-endian}` -> one update as received from a client.
+//! - `log`: `{board}/{seq: 8 bytes big-endian}` -> one update as received from a client;
+//! - `version_heads`, `version_states`: the board's stored versions ([`versions`]).
 //!
 //! Snapshots live in their own tree so that a megabyte snapshot never shares a B-tree page
 //! with the small log entries appended beside it (sled rewrites a page as it grows, which made
@@ -35,6 +36,7 @@ use crate::metrics::Metrics;
 pub mod access;
 pub mod facilitation;
 pub mod rounds;
+pub mod versions;
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
@@ -131,6 +133,7 @@ struct Inner {
     access: access::AccessTrees,
     rounds: rounds::RoundTrees,
     facilitation: facilitation::FacilitationTrees,
+    versions: versions::VersionTrees,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -193,6 +196,7 @@ impl Store {
         let access = Store::access_trees(&db)?;
         let rounds = Store::round_trees(&db)?;
         let facilitation = Store::facilitation_trees(&db)?;
+        let versions = Store::version_trees(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -203,6 +207,7 @@ impl Store {
                 access,
                 rounds,
                 facilitation,
+                versions,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -288,6 +293,7 @@ impl Store {
         self.delete_access(board)?;
         self.delete_rounds(board)?;
         self.delete_facilitation(board)?;
+        self.delete_all_versions(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)
