@@ -234,10 +234,16 @@ async fn copy(
     Path((id, version)): Path<(String, u64)>,
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
-    body: Option<Json<Copy>>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     role(&state, &id, &person, None)?;
-    let Copy { title } = body.map(|Json(c)| c).unwrap_or_default();
+    // The body is optional: none (or an empty one) takes the default title.
+    let Copy { title } = if body.iter().all(u8::is_ascii_whitespace) {
+        Copy::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("expected {{\"title\": \"...\"}}: {e}")))?
+    };
     let (head, bytes) = read_version(&state, &id, version).await?;
     let board_id = id.clone();
     let new = tokio::task::spawn_blocking(move || {
