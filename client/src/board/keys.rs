@@ -62,6 +62,8 @@ pub enum Action {
     /// Lock the selection, or unlock it if all of it is locked (facilitator and owners; the
     /// server checks).
     Lock,
+    /// Open or close the version history panel.
+    History,
 }
 
 impl Action {
@@ -82,6 +84,7 @@ impl Action {
                 | Action::Decisions
                 | Action::Facilitate
                 | Action::Lock
+                | Action::History
         )
     }
 }
@@ -179,6 +182,15 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Lock the selection (a story map: its backbone) so only the facilitator and owners can \
          change it; again to unlock",
     ),
+    (
+        "H",
+        "Version history: versions with time, authors and changes; save one, open one \
+         read-only, restore (owners), copy to a new board",
+    ),
+    (
+        "Ctrl+Z (just after a restore)",
+        "Undo the restore (while \"Undo restore\" is offered, 30 seconds)",
+    ),
     ("?", "This help"),
 ];
 
@@ -230,6 +242,7 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "v" | "V" => Action::Vote,
         "l" | "L" => Action::Decisions,
         "g" | "G" => Action::Facilitate,
+        "h" | "H" => Action::History,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -270,6 +283,7 @@ pub fn run(s: &mut State, action: Action) {
         return;
     }
     match action {
+        Action::Undo if super::versions::undo_offered() => super::versions::undo_restore(),
         Action::Undo => actions::undo(s, false),
         Action::Redo => actions::undo(s, true),
         Action::Delete => actions::delete_selection(s),
@@ -301,6 +315,8 @@ pub fn run(s: &mut State, action: Action) {
                 help::toggle(s);
             } else if facilitation::is_open(s) {
                 facilitation::toggle_panel(s);
+            } else if super::versions::is_open() {
+                super::versions::toggle(s);
             } else if s.tool != Tool::Select {
                 s.tool = Tool::Select;
                 toolbar::show_tool(s);
@@ -326,6 +342,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::Facilitate => facilitation::toggle_panel(s),
         Action::NewRaci => super::raci::create(s),
         Action::Lock => super::locks::toggle_selection(s),
+        Action::History => super::versions::toggle(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];

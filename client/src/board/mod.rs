@@ -41,6 +41,7 @@ mod storymap;
 mod sync;
 mod toolbar;
 mod touch;
+mod versions;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -375,6 +376,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     facilitation::install(&page, &parts.stage)?;
     locks::install(&page)?;
     menu::install(&page, &parts.side)?;
+    versions::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);
     })?;
@@ -394,8 +396,14 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let board_id = board_id.to_owned();
     let status = parts.status.clone();
     let side = parts.side.clone();
+    // `?version=...`: a version of the board, read-only, instead of the live board.
+    let version = versions::readonly::requested();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(err) = connect::connect(&page, board, &board_id, status, side).await {
+        let opened = match version {
+            Some(v) => versions::readonly::open(page, board, board_id, v).await,
+            None => connect::connect(&page, board, &board_id, status, side).await,
+        };
+        if let Err(err) = opened {
             log_error("could not open the board", &err);
         }
     });

@@ -4,6 +4,7 @@
 //! - `POST /api/boards/{id}/versions` `{"name": "..."}`: saves a named version now (editors
 //!   and owners);
 //! - `GET  /api/boards/{id}/versions/{v}`: one version's head and board as JSON (any role);
+//! - `GET  /api/boards/{id}/versions/{v}/head`: its head alone (time, kind, authors, summary);
 //! - `GET  /api/boards/{id}/versions/{v}/state`: its whole state as a yrs update v1 (what the
 //!   page opens read-only);
 //! - `POST /api/boards/{id}/versions/{v}/restore`: makes the board what the version holds, as
@@ -46,6 +47,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/boards/{id}/versions", get(list).post(save))
         .route("/boards/{id}/versions/{version}", get(show))
+        .route("/boards/{id}/versions/{version}/head", get(head))
         .route("/boards/{id}/versions/{version}/state", get(state_bytes))
         .route("/boards/{id}/versions/{version}/restore", post(restore))
         .route("/test/clock", post(advance_clock))
@@ -186,6 +188,21 @@ async fn show(
     let board_id = id.clone();
     let board = tokio::task::spawn_blocking(move || snapshot_of(&board_id, &bytes)).await??;
     Ok(Json(Opened { head, board }))
+}
+
+/// `GET /api/boards/{id}/versions/{v}/head`.
+async fn head(
+    Path((id, version)): Path<(String, u64)>,
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+) -> Result<Json<VersionHead>, ApiError> {
+    role(&state, &id, &person, None)?;
+    let store = state.store.clone();
+    let board = id.clone();
+    tokio::task::spawn_blocking(move || store.version_head(&board, version))
+        .await??
+        .map(Json)
+        .ok_or_else(|| no_version(&id, version))
 }
 
 /// `GET /api/boards/{id}/versions/{v}/state`: an update v1 holding the whole version.
