@@ -140,6 +140,7 @@ pub async fn run(
             idle_unload: Duration::from_secs(args.idle_unload_secs),
             compact_after_updates: args.compact_after_updates.max(1),
             compact_after_bytes: crate::room::DEFAULT_COMPACT_AFTER_BYTES,
+            versions: args.versions.config(),
         }),
         store: store.clone(),
         rooms: Rooms::default(),

@@ -26,6 +26,12 @@ pub enum ApiError {
     TooLarge(String),
     #[error("the server is shutting down")]
     Unavailable,
+    /// Something other than a board is not there (a version, an API).
+    #[error("{0}")]
+    NotFound(String),
+    /// The server failed at something it reports in words (a room's answer).
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -34,7 +40,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::BadBoardId | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NoSuchBoard(_) | ApiError::NoSuchPerson(_) => StatusCode::NOT_FOUND,
+            ApiError::NoSuchBoard(_) | ApiError::NoSuchPerson(_) | ApiError::NotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::Internal(e) => {
+                tracing::error!("{e}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

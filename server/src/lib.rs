@@ -27,6 +27,8 @@
 //!   grants, share links and the server's secrets in their own trees; rounds, ballots and
 //!   decisions in theirs.
 //! - [`metrics`]: counters for `GET /metrics`.
+//! - [`versions`]: version history: its flags and clock, and taking a version (compressed,
+//!   summarised, pruned); the room takes them, `api::versions` serves them.
 
 pub mod api;
 pub mod app;
@@ -48,4 +50,5 @@ pub mod state;
 pub mod store;
 pub mod transfer;
 pub mod upgrade;
+pub mod versions;
 pub mod ws;

@@ -122,6 +122,21 @@ pub fn from_import(
     Ok(finish(&board, &title, now_ms))
 }
 
+/// A new board holding `snapshot`'s items under their own ids (a copy of a version).
+pub fn from_snapshot(
+    snapshot: &BoardSnapshot,
+    title: &str,
+    now_ms: u64,
+) -> Result<NewBoard, NewBoardError> {
+    let title = check_title(title)?;
+    let board = Board::new();
+    {
+        let mut txn = board.transact_mut();
+        restore_board(&board, &mut txn, snapshot, title, now_ms as f64)?;
+    }
+    Ok(finish(&board, title, now_ms))
+}
+
 fn finish(board: &Board, title: &str, now_ms: u64) -> NewBoard {
     let update = board
         .doc()

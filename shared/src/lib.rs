@@ -33,6 +33,8 @@
 //!   seen, and the list of changes made from them.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
+//! - [`versions`]: version history's plain values: when an hourly version is due, which
+//!   versions retention keeps, what changed between two versions.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
 //!   ([`wire::validate`] walks an update before yrs sees it), and Huddle's custom messages.
 
@@ -51,6 +53,7 @@ pub mod rounds;
 pub mod since;
 pub mod storymap;
 pub mod templates;
+pub mod versions;
 pub mod wire;
 
 pub use yrs;

@@ -66,6 +66,8 @@ pub enum Action {
     Lock,
     /// Centre the next (or previous) change since you last looked.
     NextChange(bool),
+    /// Open or close the version history panel.
+    History,
 }
 
 impl Action {
@@ -89,6 +91,7 @@ impl Action {
                 // Comments are not the document's: commenters write them.
                 | Action::Comment
                 | Action::NextChange(_)
+                | Action::History
         )
     }
 }
@@ -193,6 +196,15 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
          change it; again to unlock",
     ),
     (". / ,", "Next / previous change since you last looked (centres it)"),
+    (
+        "H",
+        "Version history: versions with time, authors and changes; save one, open one \
+         read-only, restore (owners), copy to a new board",
+    ),
+    (
+        "Ctrl+Z (just after a restore)",
+        "Undo the restore (while \"Undo restore\" is offered, 30 seconds)",
+    ),
     ("?", "This help"),
 ];
 
@@ -247,6 +259,7 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "g" | "G" => Action::Facilitate,
         "." => Action::NextChange(true),
         "," => Action::NextChange(false),
+        "h" | "H" => Action::History,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -287,6 +300,7 @@ pub fn run(s: &mut State, action: Action) {
         return;
     }
     match action {
+        Action::Undo if super::versions::undo_offered() => super::versions::undo_restore(),
         Action::Undo => actions::undo(s, false),
         Action::Redo => actions::undo(s, true),
         Action::Delete => actions::delete_selection(s),
@@ -320,6 +334,8 @@ pub fn run(s: &mut State, action: Action) {
                 facilitation::toggle_panel(s);
             } else if super::comments::is_open(s) {
                 super::comments::toggle_panel(s);
+            } else if super::versions::is_open() {
+                super::versions::toggle(s);
             } else if s.tool != Tool::Select {
                 s.tool = Tool::Select;
                 toolbar::show_tool(s);
@@ -347,6 +363,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::NewRaci => super::raci::create(s),
         Action::Lock => super::locks::toggle_selection(s),
         Action::NextChange(forward) => super::since::step(s, forward),
+        Action::History => super::versions::toggle(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];

@@ -43,6 +43,7 @@ mod storymap;
 mod sync;
 mod toolbar;
 mod touch;
+mod versions;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -386,6 +387,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     comments::install(&page, &parts.stage)?;
     since::install(&page, &parts.stage)?;
     menu::install(&page, &parts.side)?;
+    versions::install(&page, &parts.side)?;
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);
     })?;
@@ -405,8 +407,14 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let board_id = board_id.to_owned();
     let status = parts.status.clone();
     let side = parts.side.clone();
+    // `?version=...`: a version of the board, read-only, instead of the live board.
+    let version = versions::readonly::requested();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(err) = connect::connect(&page, board, &board_id, status, side).await {
+        let opened = match version {
+            Some(v) => versions::readonly::open(page, board, board_id, v).await,
+            None => connect::connect(&page, board, &board_id, status, side).await,
+        };
+        if let Err(err) = opened {
             log_error("could not open the board", &err);
         }
     });

@@ -8,6 +8,8 @@
 //! - [`me`]: the caller's own name and colour.
 //! - `comments`: the board's comment threads (any role).
 //! - `since`: what changed since the caller last looked, and "mark all seen".
+//! - `versions`: version history: list, save a named version, open, restore (owners), copy
+//!   into a new board; and the test server's clock.
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
@@ -37,6 +39,7 @@ pub mod me;
 mod raci;
 mod rounds;
 mod since;
+mod versions;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
 /// a CSV backlog is refused above its smaller limit with a line and column). Bigger bodies
@@ -72,6 +75,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             put(access::set_role).delete(access::remove),
         )
         .route("/me", get(me::show).put(me::update))
+        .merge(versions::routes(state))
 }
 
 #[derive(Deserialize)]
@@ -86,7 +90,7 @@ struct NewBoard {
 }
 
 #[derive(Serialize)]
-struct Created {
+pub(crate) struct Created {
     id: String,
     url: String,
     title: String,
@@ -218,7 +222,7 @@ async fn create(
 
 /// Stores a new board (under `id`, or a fresh random id) owned by `person`; on disk when
 /// this returns.
-async fn store_new(
+pub(crate) async fn store_new(
     state: &AppState,
     person: &Person,
     new: &transfer::NewBoard,

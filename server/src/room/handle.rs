@@ -89,6 +89,14 @@ impl RoomHandle {
         let _ = self.tx.send(Command::AccessChanged { person }).await;
     }
 
+    /// Sends a version history command (its reply comes on the command's own channel).
+    pub async fn versions(&self, cmd: super::versions::VersionCommand) -> Result<(), RoomClosed> {
+        self.tx
+            .send(Command::Versions(cmd))
+            .await
+            .map_err(|_| RoomClosed)
+    }
+
     /// Renames the board: the title in its document changes, as one update everybody gets.
     pub async fn rename(&self, title: String) -> Result<(), RoomClosed> {
         let (done, rx) = oneshot::channel();

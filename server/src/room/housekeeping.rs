@@ -27,6 +27,7 @@ impl Room {
         self.write_meta();
         self.close_due_rounds();
         self.facilitation_tick();
+        self.versions_tick();
         // Keep the cached full sync only while joins keep using it.
         match &mut self.full_sync {
             Some(cached) if cached.used => cached.used = false,
@@ -96,6 +97,8 @@ pub struct RoomConfig {
     pub compact_after_updates: u64,
     /// Log bytes that always justify a compaction, however big the board.
     pub compact_after_bytes: u64,
+    /// Version history: how often, how long kept, and its clock.
+    pub versions: crate::versions::VersionConfig,
 }
 
 impl RoomConfig {

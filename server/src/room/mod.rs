@@ -18,6 +18,7 @@
 //!   what each person has seen, for "since you last looked";
 //! - `gate`: the check every incoming message passes first, by the sender's role and person
 //!   (a viewer's writes, presence that claims to be someone else);
+//! - `versions`: version history: hourly and end-of-session versions, named ones, restores;
 //! - `handle` ([`RoomHandle`]): how connections and the API talk to a room; `context`
 //!   ([`RoomContext`]): what a room is given when it starts.
 //!
@@ -59,6 +60,7 @@ mod housekeeping;
 pub mod loading;
 mod rounds;
 mod since;
+pub mod versions;
 
 pub use context::RoomContext;
 pub use handle::{RoomClosed, RoomHandle};
@@ -121,6 +123,8 @@ pub enum Command {
         title: String,
         done: oneshot::Sender<()>,
     },
+    /// Version history: save a version now, restore one.
+    Versions(versions::VersionCommand),
 }
 
 /// An empty update v1: no structs, no deletions. Clients send it as sync step 2 when they
@@ -208,6 +212,8 @@ struct Room {
     comments: comments::Comments,
     /// The change journal and seen marks ("since you last looked").
     since: since::Since,
+    /// Who edited since the board's last version, and when versions are due.
+    versions: versions::RoomVersions,
 }
 
 struct FullSync {
@@ -275,7 +281,8 @@ pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, c
             | Command::Frame { .. }
             | Command::Leave { .. }
             | Command::AccessChanged { .. }
-            | Command::Rename { .. } => {}
+            | Command::Rename { .. }
+            | Command::Versions(_) => {}
         }
     }
     metrics
@@ -296,6 +303,7 @@ impl Room {
         let facilitation = facilitation::Facilitation::load(&board, &ctx.store, &id)?;
         let comments = comments::Comments::load(&ctx.store, &id)?;
         let since = since::Since::load(&board, &ctx.store, &id)?;
+        let versions = versions::RoomVersions::load(&ctx.store, &ctx.config.versions, &id)?;
         let mut meta = loaded.meta;
         // The document's title is the board's as it was loaded (releases before issue 11 let
         // any client write it and copied it to the list): from here on only Rename changes it.
@@ -330,6 +338,7 @@ impl Room {
             facilitation,
             comments,
             since,
+            versions,
         };
         // Connections that joined during the load are in; what they sent meanwhile is applied
         // before the server's own sync step 1 goes out, so that its state vector includes their
@@ -399,6 +408,10 @@ impl Room {
             return; // nothing of the board may be written any more
         }
         self.write_meta();
+        // The end of a session; not of a board whose memory may hold a refused update.
+        if matches!(self.stop, None | Some((code::GOING_AWAY, _))) {
+            self.versions_session_end();
+        }
         if self.log_len > 0 {
             // Fold the log into the snapshot so the next cold load is one read.
             let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
@@ -436,6 +449,7 @@ impl Room {
                 self.rename(&title);
                 let _ = done.send(());
             }
+            Command::Versions(cmd) => self.version_command(cmd),
         }
     }
 
@@ -640,6 +654,7 @@ impl Room {
         self.log_len += 1;
         self.log_bytes += payload.len() as u64;
         self.meta_dirty = true;
+        self.version_edited(from);
         let frame = frame.unwrap_or_else(|| Bytes::from(wire::encode_update(payload)));
         let sent = self.broadcast(from, frame);
         self.ctx

@@ -5,7 +5,8 @@
 //! Board trees (board ids never contain `/`, so prefixes cannot collide):
 //! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
 //!   update v1 holding the whole board at that point;
-//! - `log`: `{board}/{seq: 8 bytes big-endian}` -> one update as received from a client.
+//! - `log`: `{board}/{seq: 8 bytes big-endian}` -> one update as received from a client;
+//! - `version_heads`, `version_states`: the board's stored versions ([`versions`]).
 //!
 //! Snapshots live in their own tree so that a megabyte snapshot never shares a B-tree page
 //! with the small log entries appended beside it (sled rewrites a page as it grows, which made
@@ -38,6 +39,7 @@ pub mod comments;
 pub mod facilitation;
 pub mod rounds;
 pub mod since;
+pub mod versions;
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
@@ -136,6 +138,7 @@ struct Inner {
     facilitation: facilitation::FacilitationTrees,
     comments: sled::Tree,
     since: since::SinceTrees,
+    versions: versions::VersionTrees,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -200,6 +203,7 @@ impl Store {
         let facilitation = Store::facilitation_trees(&db)?;
         let comments = Store::comment_tree(&db)?;
         let since = Store::since_trees(&db)?;
+        let versions = Store::version_trees(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -212,6 +216,7 @@ impl Store {
                 facilitation,
                 comments,
                 since,
+                versions,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -299,6 +304,7 @@ impl Store {
         self.delete_facilitation(board)?;
         self.delete_comments(board)?;
         self.delete_since(board)?;
+        self.delete_all_versions(board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)

@@ -19,6 +19,8 @@
 //! - `snapshot`: [`BoardSnapshot`], the board as plain values.
 //! - `restore`: an item written back from its plain values under its own id (board
 //!   import), and the board's template name.
+//! - `rewind`: the board's items made what an earlier snapshot of it holds, as ordinary
+//!   changes (a version's restore).
 //! - `story`: a story's fields (description, estimate, status, type, persona) and [`Place`],
 //!   where a story or a map part sits in its story map.
 //! - `storymap`: story maps: create one, add and reorder activities, steps and release
@@ -42,6 +44,7 @@ pub(crate) mod keys;
 mod raci;
 mod restore;
 mod results;
+mod rewind;
 mod snapshot;
 mod story;
 mod storymap;
@@ -58,6 +61,7 @@ pub use clip::{
 pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use raci::NewRaci;
 pub use results::{latest_result, votes};
+pub use rewind::Rewound;
 pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
 pub use story::{
     MAX_ESTIMATE, MAX_ISSUE_KEY_CHARS, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields,

@@ -75,6 +75,7 @@ fn compaction(f: &mut Fixture) -> anyhow::Result<(Duration, usize)> {
         idle_unload: Duration::ZERO,
         compact_after_updates: DEFAULT_COMPACT_AFTER_UPDATES,
         compact_after_bytes: DEFAULT_COMPACT_AFTER_BYTES,
+        versions: Default::default(),
     };
     let (mut len, mut bytes) = (0u64, 0u64);
     for payload in &f.updates[MOVES_PER_ROUND * ROUNDS..] {
