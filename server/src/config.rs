@@ -138,6 +138,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub guard: crate::guard::GuardArgs,
+
+    #[command(flatten)]
+    pub notify: crate::notify::NotifyArgs,
 }
 
 impl ServeArgs {

@@ -22,6 +22,9 @@ pub enum ApiError {
     NoSuchPerson(String),
     #[error("{0}")]
     Conflict(String),
+    /// Something on a board the caller may see that does not exist (a webhook).
+    #[error("{0}")]
+    NotFound(String),
     #[error("{0}")]
     TooLarge(String),
     #[error("the server is shutting down")]
@@ -34,7 +37,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::BadBoardId | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NoSuchBoard(_) | ApiError::NoSuchPerson(_) => StatusCode::NOT_FOUND,
+            ApiError::NoSuchBoard(_) | ApiError::NoSuchPerson(_) | ApiError::NotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -27,6 +27,9 @@
 //!   least one R) and the geometry pages draw them with.
 //! - [`locks`]: locked items and maps locked for placement: whether an update would change
 //!   them, told from its bytes before yrs applies it (an index of the locked blocks).
+//! - [`notify`]: notifications as plain values: what happened on a board, the body each
+//!   kind of webhook receiver expects, the signature, the retry schedule, and which
+//!   addresses a webhook may not point at.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
@@ -39,6 +42,7 @@ pub mod facilitation;
 pub mod ids;
 pub mod locks;
 pub mod model;
+pub mod notify;
 pub mod people;
 pub mod raci;
 pub mod rank;

@@ -5,7 +5,8 @@
 //!   board), list (only the caller's boards), show, export (any role), rename and delete
 //!   (owners);
 //! - [`access`]: the share links and who holds which role (owners);
-//! - [`me`]: the caller's own name and colour.
+//! - [`me`]: the caller's own name and colour; [`inbox`]: their inbox;
+//! - `webhooks`: a board's webhooks and their delivery log (owners).
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
@@ -30,9 +31,11 @@ use crate::store::{BoardMeta, now_ms};
 use crate::transfer::{self, NewBoardError};
 
 pub mod access;
+pub mod inbox;
 pub mod me;
 mod raci;
 mod rounds;
+mod webhooks;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
 /// a CSV backlog is refused above its smaller limit with a line and column). Bigger bodies
@@ -65,6 +68,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             put(access::set_role).delete(access::remove),
         )
         .route("/me", get(me::show).put(me::update))
+        .merge(inbox::routes())
+        .merge(webhooks::routes())
 }
 
 #[derive(Deserialize)]

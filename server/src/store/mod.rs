@@ -34,6 +34,7 @@ use crate::metrics::Metrics;
 
 pub mod access;
 pub mod facilitation;
+pub mod notify;
 pub mod rounds;
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
@@ -288,6 +289,7 @@ impl Store {
         self.delete_access(board)?;
         self.delete_rounds(board)?;
         self.delete_facilitation(board)?;
+        self.notify_trees()?.delete_board(self, board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)
