@@ -54,11 +54,7 @@ fn to_locks(locks: &BTreeMap<String, Lock>) -> Locks {
 
 impl Room {
     /// May `from` lock, unlock and edit locked items: the facilitator and owners.
-    pub(in crate::room) fn may_unlock(
-        &self,
-        person: &str,
-        role: huddle_shared::access::Role,
-    ) -> bool {
+    pub(in crate::room) fn may_unlock(&self, person: &str, role: huddle_shared::access::Role) -> bool {
         role == huddle_shared::access::Role::Owner || self.facilitates(person, role)
     }
 
@@ -120,11 +116,7 @@ impl Room {
 
     /// Why the room refuses `conn`'s update `payload`, if it touches a locked item and the
     /// sender may not change those. Called before the update is applied.
-    pub(in crate::room) fn locked_refusal(
-        &mut self,
-        conn: ConnId,
-        payload: &[u8],
-    ) -> Option<String> {
+    pub(in crate::room) fn locked_refusal(&mut self, conn: ConnId, payload: &[u8]) -> Option<String> {
         if self.facilitation.locks.is_empty() {
             return None;
         }
@@ -178,3 +170,4 @@ impl Room {
         }
     }
 }
+
