@@ -242,3 +242,149 @@ impl Notifier {
             .unwrap_or(false)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use clap::Parser;
+    use huddle_shared::notify::{Topic, WebhookKind};
+
+    use super::*;
+    use crate::notify::NotifyArgs;
+    use crate::store::{BoardMeta, Store};
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        notify: NotifyArgs,
+    }
+
+    fn setup() -> (tempfile::TempDir, Store, Notifier) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::default()).unwrap();
+        let meta = BoardMeta {
+            title: "Checkout".into(),
+            created_at: 0,
+            updated_at: 0,
+        };
+        store.insert_board("b", &meta, &[0, 0]).unwrap();
+        for (person, role) in [
+            ("ana", Some(Role::Owner)),
+            ("ben", Some(Role::Editor)),
+            ("cy", Some(Role::Viewer)),
+            ("gone", None),
+        ] {
+            store.set_grant("b", person, Grant { role, at: 0 }).unwrap();
+        }
+        let args = Flags::parse_from(["huddle"]).notify;
+        let notifier =
+            Notifier::new(store.clone(), &args, Default::default(), Default::default()).unwrap();
+        (dir, store, notifier)
+    }
+
+    fn mention(recipients: &[&str]) -> What {
+        What::Mention {
+            thread: "t1".into(),
+            comment: "c1".into(),
+            author: "Ana".into(),
+            text: "@Ben @Cy can you check?".into(),
+            recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+            author_person: Some("ana".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn mentions_and_replies_reach_the_people_named_who_hold_a_role() {
+        let (_dir, _store, notifier) = setup();
+        notifier
+            .dispatch(notice(
+                "b",
+                mention(&["ben", "cy", "ana", "stranger", "gone"]),
+            ))
+            .unwrap();
+        let trees = notifier.trees();
+        for person in ["ben", "cy"] {
+            let inbox = trees.inbox(person).unwrap();
+            assert_eq!(inbox.len(), 1, "{person}");
+            assert_eq!(inbox[0].kind, InboxKind::Mention);
+            assert_eq!(inbox[0].target.as_deref(), Some("t1"));
+            assert_eq!(inbox[0].board_title, "Checkout");
+            assert_eq!(inbox[0].text, "Ana mentioned you: @Ben @Cy can you check?");
+        }
+        for person in ["ana", "stranger", "gone"] {
+            assert!(trees.inbox(person).unwrap().is_empty(), "{person}");
+        }
+        notifier
+            .dispatch(notice(
+                "b",
+                What::Reply {
+                    thread: "t1".into(),
+                    comment: "c2".into(),
+                    author: "Ben".into(),
+                    text: "Done".into(),
+                    recipients: vec!["ana".into(), "ben".into()],
+                    author_person: Some("ben".into()),
+                },
+            ))
+            .unwrap();
+        let ana = trees.inbox("ana").unwrap();
+        assert_eq!(ana.len(), 1);
+        assert_eq!(
+            (ana[0].kind, ana[0].text.as_str()),
+            (InboxKind::Reply, "Ben replied: Done")
+        );
+        assert_eq!(trees.inbox("ben").unwrap().len(), 1, "no reply to oneself");
+        // A deleted board's notices are dropped.
+        notifier
+            .dispatch(notice("nope", mention(&["ben"])))
+            .unwrap();
+        assert_eq!(trees.inbox("ben").unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_mention_goes_to_the_webhooks_that_chose_it_and_internal_targets_fail() {
+        let (_dir, store, notifier) = setup();
+        notifier.start("127.0.0.1:1".parse().unwrap());
+        let hook = |id: &str, events| Webhook {
+            id: id.into(),
+            kind: WebhookKind::Generic,
+            url: "http://192.168.0.10/hook".into(),
+            events,
+            secret: "s".into(),
+            created_at: 0,
+            created_by: "Ana".into(),
+        };
+        let trees = notifier.trees();
+        trees
+            .put_webhook(&store, "b", &hook("m", vec![Topic::Mention]))
+            .unwrap();
+        trees
+            .put_webhook(&store, "b", &hook("d", vec![Topic::Decision]))
+            .unwrap();
+        notifier.dispatch(notice("b", mention(&["ben"]))).unwrap();
+        let mut log = Vec::new();
+        for _ in 0..200 {
+            log = trees.deliveries("b").unwrap();
+            if log.iter().all(|d| d.status != DeliveryStatus::Pending) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(log.len(), 1, "{log:?}");
+        let d = &log[0];
+        assert_eq!((d.webhook.as_str(), d.event.as_str()), ("m", "mention"));
+        assert_eq!(d.status, DeliveryStatus::Failed);
+        assert_eq!(d.attempts, 1);
+        assert!(
+            d.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("--webhooks-allow-private"),
+            "{d:?}"
+        );
+        assert!(!d.body.contains("\"ana\""), "a person id in {}", d.body);
+        assert!(d.body.contains("http://127.0.0.1:1/b/b"), "{}", d.body);
+    }
+}

@@ -423,7 +423,7 @@ mod tests {
         let first = inbox[0].id.clone();
         assert_eq!(
             trees
-                .mark_read(&store, "ana", Some(&[first.clone()]))
+                .mark_read(&store, "ana", Some(std::slice::from_ref(&first)))
                 .unwrap(),
             1
         );
