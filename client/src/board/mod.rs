@@ -35,6 +35,7 @@ mod role;
 mod rounds;
 mod scene;
 mod share;
+mod webhooks;
 mod stats;
 mod story_panel;
 mod storymap;
