@@ -3,7 +3,9 @@
 //! decisions on one's boards) that opens a list of them, newest first. Clicking an entry
 //! marks it read (`POST /api/me/inbox/read`) and opens its board; "Mark all read" clears the
 //! count. The count is fetched when the page loads, every minute after that, and each time the
-//! list opens (`GET /api/me/inbox`). `Escape` closes the list; `Shift+I` opens it.
+//! list opens (`GET /api/me/inbox`). `Escape` closes the list; `Alt+I` opens and closes it
+//! (by the key's position, `KeyI`, as the board's Alt shortcuts: Alt+I types a character on a
+//! Mac; plain `I` is the board's story details).
 //!
 //! Ids the tests use: `#inbox-button`, `#inbox-count` (hidden at 0), `#inbox-panel`,
 //! `.inbox-entry[data-id]` (`.unread` until read), `#inbox-read-all`, `#inbox-empty`.
@@ -71,7 +73,7 @@ pub fn install(container: &Element) -> Result<(), JsValue> {
             ("id", "inbox-button"),
             (
                 "title",
-                "Inbox: mentions, replies, ballots and decisions (Shift+I)",
+                "Inbox: mentions, replies, ballots and decisions (Alt+I)",
             ),
             ("aria-haspopup", "dialog"),
         ],
@@ -112,7 +114,8 @@ pub fn install(container: &Element) -> Result<(), JsValue> {
         };
         if k.key() == "Escape" && !p.panel.hidden() {
             p.panel.set_hidden(true);
-        } else if k.key() == "I" && k.shift_key() && !k.ctrl_key() && !k.meta_key() && !typing(&e) {
+        } else if k.code() == "KeyI" && k.alt_key() && !k.ctrl_key() && !k.meta_key() && !typing(&e)
+        {
             e.prevent_default();
             toggle(&p);
         }
