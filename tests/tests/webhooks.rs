@@ -560,3 +560,67 @@ async fn internal_addresses_are_refused_unless_the_admin_allows_them() -> anyhow
     ensure!(listed["allow_private"] == false, "{listed}");
     Ok(())
 }
+
+/// A delivery still pending when the server stops is sent, under the same delivery id, when
+/// it starts again on the same data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_delivery_is_sent_after_a_restart() -> anyhow::Result<()> {
+    let data = DataDir::new();
+    let mut server = TestServer::start_on(
+        data.path(),
+        &[
+            "--webhooks-allow-private",
+            "--webhook-retry-ms",
+            "3000",
+            "--webhook-attempts",
+            "5",
+        ],
+    )?;
+    let down_addr = {
+        let probe = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        probe.local_addr()?
+    };
+    let mut team = Team::start(&server, "Olga Owner").await?;
+    let board = team.board.clone();
+    add_webhook(
+        &team.owner,
+        &board,
+        "generic",
+        &format!("http://{down_addr}/hook"),
+        &["decision.recorded"],
+    )
+    .await?;
+    let owner = team.tab(&server, &team.owner).await?;
+    owner
+        .ack(Command::Decide {
+            text: "Ship it".into(),
+            round: None,
+            corrects: None,
+        })
+        .await?;
+    let before = wait_log(&team.owner, &board, "the first try to fail", |d| {
+        d.len() == 1 && d[0]["attempts"] == 1 && d[0]["status"] == "pending"
+    })
+    .await?;
+    let id = before[0]["id"].as_str().context("id")?.to_owned();
+    owner.close().await;
+    ensure!(server.stop()? == 0, "the server did not stop cleanly");
+
+    // The receiver is back while the server is down; the next try comes after the restart.
+    let back = Receiver::start_on(down_addr).await?;
+    server.restart()?;
+    team.owner.come_back(&server);
+    let got = back
+        .wait_for("the decision after the restart", |got| !got.is_empty())
+        .await?;
+    ensure!(
+        got[0].header("x-huddle-delivery") == Some(id.as_str()),
+        "another delivery id: {got:#?}"
+    );
+    let after = wait_log(&team.owner, &board, "delivered after the restart", |d| {
+        d.len() == 1 && d[0]["status"] == "delivered"
+    })
+    .await?;
+    ensure!(after[0]["attempts"] == 2, "{after:#?}");
+    Ok(())
+}

@@ -1,7 +1,8 @@
 //! One delivery: try, and if the receiver is down or busy, wait (the backoff) and try again,
 //! until it accepts, refuses for good, or the tries run out. Every try is written to the
 //! board's delivery log. At shutdown a waiting delivery stops and stays pending in the log;
-//! the next start sends it again (receivers drop repeats by `X-Huddle-Delivery`).
+//! the next start sends it again, within the backoff's first wait (receivers drop repeats by
+//! `X-Huddle-Delivery`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -28,9 +29,11 @@ enum Outcome {
 
 pub(super) async fn run(notifier: Notifier, board: String, mut delivery: Delivery) {
     let shutdown = notifier.inner.shutdown.clone();
-    // A delivery resumed after a restart waits for the try it was waiting for.
+    // A delivery resumed after a restart waits for the try it was waiting for, but no longer
+    // than the first wait of the backoff: the restart may have been the receiver's trouble.
     if let Some(due) = delivery.next_try {
-        let wait = Duration::from_millis(due.saturating_sub(now_ms()));
+        let wait = Duration::from_millis(due.saturating_sub(now_ms()))
+            .min(notifier.inner.backoff.base);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.cancelled() => return,
@@ -51,9 +54,14 @@ pub(super) async fn run(notifier: Notifier, board: String, mut delivery: Deliver
                 return;
             }
         };
-        let outcome = {
-            let _turn = notifier.inner.sending.acquire().await;
-            attempt(&notifier, &hook, &delivery).await
+        // A try under way when the server stops is dropped: the delivery stays pending and
+        // is sent again at the next start, rather than hold up the shutdown.
+        let outcome = tokio::select! {
+            outcome = async {
+                let _turn = notifier.inner.sending.acquire().await;
+                attempt(&notifier, &hook, &delivery).await
+            } => outcome,
+            _ = shutdown.cancelled() => return,
         };
         delivery.attempts += 1;
         delivery.last_try = Some(now_ms());
