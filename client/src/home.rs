@@ -43,6 +43,8 @@ pub fn mount(root: &Element) -> Result<(), JsValue> {
     let tagline = "A shared whiteboard for backlog refinement.";
     child(&main, "p", &[("class", "tagline")], Some(tagline))?;
     mount_identity(&main)?;
+    let bar = child(&main, "div", &[("class", "home-inbox")], None)?;
+    crate::inbox::install(&bar)?;
 
     let form = element(&doc, "form", &[("id", "new-board")], None)?;
     let title: HtmlInputElement = typed(element(

@@ -27,7 +27,7 @@
 //!   and stories), `story_panel` (a story's fields), `map_filter` (the map's filter bar),
 //!   `rounds` (votes, fist to five, poker, impact/effort: the Vote dialog, the round bar,
 //!   results, the decision log, badges on the canvas), `role` (what the person may do),
-//!   `menu` (export and import), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
+//!   `menu` (export and import), `webhooks` (the owner's webhooks and delivery log), `keys` + `help` (shortcuts, the `?` dialog), `toolbar` (page
 //!   elements, buttons, colours), `clipboard`, `peers` (the presence seam, drawing others),
 //!   `stats` + `hooks` (`window.huddle` for tests and benchmarks).
 //! - `net`: the WebSocket connection: socket, handlers, reconnects with backoff, heartbeat;
@@ -38,6 +38,8 @@
 //!   service worker, keeps the app itself so that a board opens without a network.
 //! - `access`: who this browser is to the server (`/api/me`) and its role on a board
 //!   (`/api/boards/{id}`), remembered for offline use.
+//! - `inbox`: the person's inbox (mentions, replies, ballots, decisions): a badge with the
+//!   unread count and the list, on the home page and the board page.
 //! - `identity`: the person as the page draws it: the display name (asked once, kept by the
 //!   server) and colour, shared through awareness.
 //! - `presence`: others' cursors, selections, drags and views (parsed, tolerant), ours sent
@@ -52,6 +54,7 @@ mod dom;
 mod home;
 mod http;
 mod identity;
+mod inbox;
 mod net;
 mod offline;
 mod presence;

@@ -130,6 +130,12 @@ pub async fn run(
     let (store, people, new_admin_key) = open_store(&args, metrics.clone())?;
     let tracker = TaskTracker::new();
     let flusher = tokio::spawn(store.clone().run_flusher(shutdown.child_token()));
+    let notifier = crate::notify::Notifier::new(
+        store.clone(),
+        &args.notify,
+        shutdown.clone(),
+        tracker.clone(),
+    )?;
     let state = AppState {
         config: Arc::new(Config {
             max_frame_bytes: args.max_frame_bytes,
@@ -147,6 +153,7 @@ pub async fn run(
         people: Arc::new(people),
         guard: guard.clone(),
         metrics: metrics.clone(),
+        notifier: notifier.clone(),
         shutdown: shutdown.clone(),
         tracker: tracker.clone(),
         next_conn_id: Arc::new(AtomicU64::new(1)),
@@ -165,6 +172,7 @@ pub async fn run(
         print_admin_link(addr, &key);
     }
     on_ready(addr);
+    notifier.start(addr);
     tracker.spawn(crate::deadlines::run(state.clone(), shutdown.clone()));
 
     tokio::spawn(watch_signals(shutdown.clone()));

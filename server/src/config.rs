@@ -141,6 +141,7 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub versions: crate::versions::VersionArgs,
+    pub notify: crate::notify::NotifyArgs,
 }
 
 impl ServeArgs {

@@ -22,13 +22,13 @@ pub enum ApiError {
     NoSuchPerson(String),
     #[error("{0}")]
     Conflict(String),
+    /// Something other than a board is not there (a webhook, a version, an API).
+    #[error("{0}")]
+    NotFound(String),
     #[error("{0}")]
     TooLarge(String),
     #[error("the server is shutting down")]
     Unavailable,
-    /// Something other than a board is not there (a version, an API).
-    #[error("{0}")]
-    NotFound(String),
     /// The server failed at something it reports in words (a room's answer).
     #[error("{0}")]
     Internal(String),

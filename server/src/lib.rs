@@ -26,6 +26,8 @@
 //! - [`store`]: sled storage: update log, snapshots, group commit, compaction; people,
 //!   grants, share links and the server's secrets in their own trees; rounds, ballots and
 //!   decisions in theirs.
+//! - [`notify`]: a person's inbox and a board's webhooks: events reported without waiting,
+//!   written and delivered (with retries) by background tasks.
 //! - [`metrics`]: counters for `GET /metrics`.
 //! - [`versions`]: version history: its flags and clock, and taking a version (compressed,
 //!   summarised, pruned); the room takes them, `api::versions` serves them.
@@ -39,6 +41,7 @@ pub mod deadlines;
 pub mod error;
 pub mod guard;
 pub mod metrics;
+pub mod notify;
 pub mod outbox;
 pub mod people;
 pub mod random;

@@ -10,6 +10,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::guard::Guard;
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
 use crate::people::People;
 use crate::room::{RoomConfig, RoomContext};
 use crate::rooms::Rooms;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub people: Arc<People>,
     pub guard: Arc<Guard>,
     pub metrics: Arc<Metrics>,
+    /// Inbox entries and webhooks: rooms and the API report events to it.
+    pub notifier: Notifier,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
     pub next_conn_id: Arc<AtomicU64>,
@@ -38,6 +41,7 @@ impl AppState {
             rooms: self.rooms.clone(),
             shutdown: self.shutdown.clone(),
             tracker: self.tracker.clone(),
+            notifier: self.notifier.clone(),
         }
     }
 }

@@ -31,6 +31,9 @@
 //!   them, told from its bytes before yrs applies it (an index of the locked blocks).
 //! - [`since`]: "since you last looked": the change journal's entries, what a person has
 //!   seen, and the list of changes made from them.
+//! - [`notify`]: notifications as plain values: what happened on a board, the body each
+//!   kind of webhook receiver expects, the signature, the retry schedule, and which
+//!   addresses a webhook may not point at.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`versions`]: version history's plain values: when an hourly version is due, which
@@ -46,6 +49,7 @@ pub mod facilitation;
 pub mod ids;
 pub mod locks;
 pub mod model;
+pub mod notify;
 pub mod people;
 pub mod raci;
 pub mod rank;

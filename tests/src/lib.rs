@@ -16,6 +16,8 @@
 //!   the access tests.
 //! - [`crafted`]: frames for the bad-input tests: real note updates of an exact frame length,
 //!   and hand-crafted update v1 bytes.
+//! - [`receiver`]: a webhook receiver on 127.0.0.1 that keeps what it gets and answers
+//!   with the status a test sets.
 //! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
 //!   checks that the room (a [`Pair`] of good clients) and the server survived.
 //! - [`comments`]: comment requests on any connection (answers awaited) and the threads it
@@ -36,6 +38,7 @@ pub mod facilitation;
 pub mod http;
 pub mod js;
 pub mod person;
+pub mod receiver;
 pub mod refusal;
 pub mod rounds;
 pub mod server;

@@ -107,7 +107,9 @@ pub async fn connect(
     let admin = access::cached_me().is_some_and(|me| me.admin);
     if role.may_manage() || admin {
         share::install(page, &side)?;
+        super::webhooks::install(page, &side)?;
     }
+    crate::inbox::install(&side)?;
     // Restore the browser's copy first, then connect: the first sync sends what was edited
     // offline. Without IndexedDB (private windows...) the board still works online.
     let store = match offline::open(&board, board_id).await {

@@ -139,6 +139,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Delete / Backspace", "Delete the selection"),
     ("Arrow keys (Shift: x10)", "Nudge the selection"),
     ("1 – 8", "Colour of the selection and of new notes"),
+    ("Alt+I", "Open or close your inbox"),
     ("Ctrl+Z", "Undo"),
     ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
     ("Ctrl+A", "Select all"),

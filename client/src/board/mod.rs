@@ -37,6 +37,7 @@ mod rounds;
 mod scene;
 mod share;
 mod since;
+mod webhooks;
 mod stats;
 mod story_panel;
 mod storymap;

@@ -5,7 +5,8 @@
 //!   board), list (only the caller's boards), show, export (any role), rename and delete
 //!   (owners);
 //! - [`access`]: the share links and who holds which role (owners);
-//! - [`me`]: the caller's own name and colour.
+//! - [`me`]: the caller's own name and colour; [`inbox`]: their inbox;
+//! - `webhooks`: a board's webhooks and their delivery log (owners).
 //! - `comments`: the board's comment threads (any role).
 //! - `since`: what changed since the caller last looked, and "mark all seen".
 //! - `versions`: version history: list, save a named version, open, restore (owners), copy
@@ -35,11 +36,13 @@ use crate::transfer::{self, NewBoardError};
 
 pub mod access;
 mod comments;
+pub mod inbox;
 pub mod me;
 mod raci;
 mod rounds;
 mod since;
 mod versions;
+mod webhooks;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
 /// a CSV backlog is refused above its smaller limit with a line and column). Bigger bodies
@@ -76,6 +79,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/me", get(me::show).put(me::update))
         .merge(versions::routes(state))
+        .merge(inbox::routes())
+        .merge(webhooks::routes())
 }
 
 #[derive(Deserialize)]

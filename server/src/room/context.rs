@@ -7,6 +7,7 @@ use tokio_util::task::TaskTracker;
 
 use super::SharedRoomConfig;
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
 use crate::rooms::Rooms;
 use crate::store::Store;
 
@@ -19,4 +20,6 @@ pub struct RoomContext {
     pub rooms: Rooms,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
+    /// Decisions, reveals and rounds that need ballots are reported here (never waits).
+    pub notifier: Notifier,
 }

@@ -37,6 +37,7 @@ use crate::metrics::Metrics;
 pub mod access;
 pub mod comments;
 pub mod facilitation;
+pub mod notify;
 pub mod rounds;
 pub mod since;
 pub mod versions;
@@ -305,6 +306,7 @@ impl Store {
         self.delete_comments(board)?;
         self.delete_since(board)?;
         self.delete_all_versions(board)?;
+        self.notify_trees()?.delete_board(self, board)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)

@@ -185,6 +185,7 @@ impl Room {
         }
         let id = round.to_owned();
         self.rounds.closed.insert(id.clone(), stored);
+        self.notify_closed(&id);
         let frame = event_frame(&Event::Closed {
             round: id.clone(),
             status,

@@ -28,6 +28,7 @@ use super::{ConnId, Room};
 use crate::store::{StoreError, StoredBallot, StoredRound, now_ms};
 
 mod commands;
+mod notices;
 mod views;
 
 /// A room's rounds.
@@ -206,18 +207,43 @@ impl Room {
                 targets,
                 scope,
                 area,
-            } => self.open_round(role, &name, settings, targets, scope, area, None),
-            Command::Cast { round, ballot } => self.cast(&person, role, &name, &round, ballot),
+            } => {
+                let opened = self.open_round(role, &name, settings, targets, scope, area, None);
+                if let Ok(Some(id)) = &opened {
+                    self.notify_opened(id, &person);
+                }
+                opened
+            }
+            Command::Cast { round, ballot } => {
+                let cast = self.cast(&person, role, &name, &round, ballot);
+                if cast.is_ok() {
+                    self.notify_cast(&round, &person);
+                }
+                cast
+            }
             Command::Reveal { round } => self.close_round(role, &round, Status::Revealed, false),
             Command::Cancel { round } => self.close_round(role, &round, Status::Cancelled, false),
-            Command::Rerun { round } => self.rerun(role, &name, &round),
+            Command::Rerun { round } => {
+                let opened = self.rerun(role, &name, &round);
+                if let Ok(Some(id)) = &opened {
+                    self.notify_opened(id, &person);
+                }
+                opened
+            }
             Command::Dissent { round, text } => self.dissent(&person, role, &name, &round, &text),
             Command::Accept { round, item, card } => self.accept(role, &round, &item, &card),
             Command::Decide {
                 text,
                 round,
                 corrects,
-            } => self.decide(role, &name, &text, round.as_deref(), corrects.as_deref()),
+            } => {
+                let decided =
+                    self.decide(role, &name, &text, round.as_deref(), corrects.as_deref());
+                if let Ok(Some(id)) = &decided {
+                    self.notify_decided(id, &person);
+                }
+                decided
+            }
         };
         match outcome {
             Ok(id) => self.send_when_durable(conn, event_frame(&Event::Ack { req, id })),
