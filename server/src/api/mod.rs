@@ -7,6 +7,7 @@
 //! - [`access`]: the share links and who holds which role (owners);
 //! - [`me`]: the caller's own name and colour.
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
+//! - `pictures`: SVG, PNG and PDF pictures and the minutes (`export?format=png` ...).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
 
@@ -31,6 +32,7 @@ use crate::transfer::{self, NewBoardError};
 
 pub mod access;
 pub mod me;
+mod pictures;
 mod raci;
 mod rounds;
 
@@ -387,11 +389,15 @@ async fn export(
     query: Result<Query<ExportQuery>, QueryRejection>,
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
+    uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(bad_query)?;
     let format = query.format.ok_or_else(|| {
         ApiError::BadRequest("format=markdown, format=csv or format=json is required".into())
     })?;
+    if let Some(picture) = crate::pictures::Format::parse(&format) {
+        return pictures::export(&state, &id, &person, picture, &uri).await;
+    }
     if format == raci::FORMAT {
         let snapshot = snapshot(&state, &id, &person).await?;
         return raci::csv(&snapshot, query.matrix.as_deref());
