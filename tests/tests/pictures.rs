@@ -221,6 +221,23 @@ async fn pictures_show_the_board_as_drawn() -> anyhow::Result<()> {
     let cookie = team.owner.cookie.clone();
     let url = |q: &str| format!("/api/boards/{}/export?{q}", team.board);
 
+    // Kept for people to look at.
+    let artifacts = huddle_tests::workspace_root().join("target/artifacts/pictures");
+    std::fs::create_dir_all(&artifacts)?;
+    for (q, name) in [
+        ("format=svg", "board.svg"),
+        ("format=png", "board.png"),
+        ("format=png&scale=2", "board-2x.png"),
+        ("format=pdf", "board.pdf"),
+        ("format=minutes&since=0", "minutes.md"),
+        ("format=minutes-pdf&since=0", "minutes.pdf"),
+    ] {
+        std::fs::write(
+            artifacts.join(name),
+            get(addr, &url(q), &cookie).await?.body,
+        )?;
+    }
+
     // SVG: a real XML parser finds each note with its colour at its place, its text, its tag,
     // the frame titles, the arrow, the vote badge and the dissent mark.
     let svg = get(addr, &url("format=svg"), &cookie).await?;

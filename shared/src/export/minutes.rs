@@ -38,7 +38,7 @@ pub fn minutes(board: &BoardSnapshot, since: u64, now: u64) -> String {
         one_line(&board.meta.title)
     };
     let _ = writeln!(out, "# Minutes: {title}\n");
-    let _ = writeln!(out, "Session: {} to {} (UTC)", utc(since), utc(now));
+    let _ = writeln!(out, "Session: {} to {}", utc(since), utc(now));
 
     let in_session = |at: u64| at >= since && at <= now;
     let facilitators: Vec<&str> = board
