@@ -52,7 +52,7 @@ pub fn request(method: &str, content_type: &str, body: &str) -> Result<RequestIn
 }
 
 /// The server's `{"error": "..."}` message, or the status and body as they are.
-fn error_message(status: u16, body: &str) -> String {
+pub(crate) fn error_message(status: u16, body: &str) -> String {
     #[derive(serde::Deserialize)]
     struct ApiError {
         error: String,

@@ -37,6 +37,9 @@ fn open(data: &Path, curl: &str) -> anyhow::Result<Store> {
 
 /// `huddle export BOARD --format F [--out FILE]`.
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
+    if crate::pictures::Format::parse(&args.format).is_some() {
+        return picture(args);
+    }
     let format = transfer::parse_format(&args.format)?;
     if !is_valid_board_id(&args.board) {
         bail!(
@@ -72,6 +75,56 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
             let mut out = std::io::stdout().lock();
             out.write_all(body.as_bytes())?;
             out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// `huddle export BOARD --format svg|png|pdf|minutes|minutes-pdf [--scale S] [--frame ID]
+/// [--items A,B] [--since MS] [--out FILE]`: a picture or the minutes (see
+/// [`crate::pictures`]). Run by whoever may read the data directory, like the other exports.
+fn picture(args: &ExportArgs) -> anyhow::Result<()> {
+    use crate::pictures::{Request, render};
+    let request = Request::parse(&args.format, &args.picture).map_err(anyhow::Error::msg)?;
+    if !is_valid_board_id(&args.board) {
+        bail!("{:?} is not a board id", args.board);
+    }
+    if !args.data.is_dir() {
+        bail!("no data directory at {}", args.data.display());
+    }
+    let p = &args.picture;
+    let mut query = format!("format={}", args.format);
+    for (name, value) in [
+        ("scale", &p.scale),
+        ("frame", &p.frame),
+        ("items", &p.items),
+        ("since", &p.since),
+    ] {
+        if let Some(v) = value {
+            query.push_str(&format!("&{name}={}", percent_encode(v)));
+        }
+    }
+    let curl = format!(
+        "curl -o picture 'http://{ADDR}/api/boards/{}/export?{query}'",
+        args.board
+    );
+    let store = open(&args.data, &curl)?;
+    if store.board_meta(&args.board)?.is_none() {
+        bail!(
+            "no board with id {:?} in {}",
+            args.board,
+            args.data.display()
+        );
+    }
+    let snapshot = store.load_snapshot(&args.board)?;
+    let out = render(&snapshot, &request, now_ms())?;
+    match &args.out {
+        Some(path) => std::fs::write(path, &out.body)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&out.body)?;
+            stdout.flush()?;
         }
     }
     Ok(())

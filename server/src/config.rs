@@ -66,13 +66,17 @@ pub struct ExportArgs {
     /// The board's id (the last part of its URL, /b/ID).
     pub board: String,
 
-    /// markdown (an ordered backlog), csv (for Jira's CSV importer) or json (the whole board).
+    /// markdown (an ordered backlog), csv (for Jira's CSV importer) or json (the whole board);
+    /// svg, png or pdf (pictures), minutes or minutes-pdf.
     #[arg(long)]
     pub format: String,
 
     /// Write to this file instead of standard output.
-    #[arg(long)]
+    #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub picture: crate::pictures::PictureArgs,
 
     /// The server's data directory.
     #[arg(long, env = "HUDDLE_DATA", default_value = "./huddle-data")]

@@ -9,6 +9,8 @@
 //!   and the admin; [`sharing`]: roles on boards, share links and their keys; [`random`]:
 //!   unguessable ids and keys.
 //! - [`api`]: the HTTP API (`/api/boards...`, `/api/me`); [`error`]: its error type.
+//! - [`pictures`]: the board, a frame or the selection as SVG, PNG and PDF, and a session's
+//!   minutes as Markdown and PDF (rendered with an embedded font, off the rooms).
 //! - [`transfer`]: new boards from a template or an imported file, and exports as
 //!   downloads; shared by the API and the command line ([`cli`]).
 //! - [`guard`]: what keeps the server safe on a team's network: other sites' pages turned
@@ -44,6 +46,7 @@ pub mod metrics;
 pub mod notify;
 pub mod outbox;
 pub mod people;
+pub mod pictures;
 pub mod random;
 pub mod room;
 pub mod rooms;

@@ -202,6 +202,8 @@ pub fn install(page: &Page, side: &Element) -> Result<(), JsValue> {
         spawn_local(async move { import(chosen, format, &msg).await });
     })?
     .forever();
+    // Pictures and minutes, drawn by the server.
+    super::pictures::install(page, &menu, &message)?;
     Ok(())
 }
 

@@ -30,6 +30,7 @@ mod map_filter;
 mod menu;
 mod paint;
 mod peers;
+mod pictures;
 mod raci;
 mod render;
 mod role;

@@ -12,6 +12,7 @@
 //! - `versions`: version history: list, save a named version, open, restore (owners), copy
 //!   into a new board; and the test server's clock.
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
+//! - `pictures`: SVG, PNG and PDF pictures and the minutes (`export?format=png` ...).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
 
@@ -38,6 +39,7 @@ pub mod access;
 mod comments;
 pub mod inbox;
 pub mod me;
+mod pictures;
 mod raci;
 mod rounds;
 mod since;
@@ -407,11 +409,15 @@ async fn export(
     query: Result<Query<ExportQuery>, QueryRejection>,
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
+    uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(bad_query)?;
     let format = query.format.ok_or_else(|| {
         ApiError::BadRequest("format=markdown, format=csv or format=json is required".into())
     })?;
+    if let Some(picture) = crate::pictures::Format::parse(&format) {
+        return pictures::export(&state, &id, &person, picture, &uri).await;
+    }
     if format == raci::FORMAT {
         let snapshot = snapshot(&state, &id, &person).await?;
         return raci::csv(&snapshot, query.matrix.as_deref());

@@ -132,7 +132,7 @@ fn write_story(out: &mut String, story: &ItemSnapshot, votes: Option<u32>) {
 }
 
 /// Text on one line (titles can hold line breaks; a heading cannot).
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if joined.is_empty() {
         "(untitled)".into()

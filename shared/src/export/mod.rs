@@ -26,6 +26,8 @@
 //! - `raci`: RACI matrices as Markdown tables (part of the Markdown backlog) and as
 //!   [`raci_csv`], one CSV per matrix.
 //! - `outline`: [`Outline`], a map as plain values without ids, to compare two maps.
+//! - [`picture`]: the board, a frame or a selection as SVG (the server makes PNG and PDF of
+//!   it); [`minutes`]: a session's minutes as Markdown.
 
 mod board_json;
 mod comments;
@@ -34,7 +36,9 @@ mod facilitation;
 mod import_csv;
 mod jira_csv;
 mod markdown;
+pub mod minutes;
 mod outline;
+pub mod picture;
 mod raci;
 mod results;
 

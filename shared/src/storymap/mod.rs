@@ -16,7 +16,10 @@
 //! - this file: [`StoryMap`], [`Activity`], [`Step`], [`Release`], [`Totals`].
 //! - `layout`: [`MapLayout`], the grid on the canvas (rectangles for the renderer, hit
 //!   tests for drops) under per-viewer [`ViewOptions`] (collapsed parts, filter).
+//! - `labels`: the words a map shows (points, slice summaries, story badges), for the page
+//!   and the server's pictures alike.
 
+pub mod labels;
 mod layout;
 
 pub use layout::{

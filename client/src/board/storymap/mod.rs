@@ -25,8 +25,8 @@ pub mod paint;
 
 use std::collections::{BTreeMap, HashMap};
 
-use huddle_shared::model::{BoardSnapshot, ItemKind, ItemSnapshot, MetaSnapshot, StoryType};
-use huddle_shared::storymap::{DropTarget, Filter, MapLayout, Rect, StoryMap, Totals, ViewOptions};
+use huddle_shared::model::{BoardSnapshot, ItemKind, ItemSnapshot, MetaSnapshot};
+use huddle_shared::storymap::{DropTarget, Filter, MapLayout, Rect, StoryMap, ViewOptions};
 
 use super::scene::Drawn;
 
@@ -182,59 +182,8 @@ impl Maps {
     }
 }
 
-/// Story points as people write them: `5`, `0.5`, `13`.
-pub fn points(p: f64) -> String {
-    if p.fract() == 0.0 {
-        format!("{p:.0}")
-    } else {
-        format!("{}", (p * 10.0).round() / 10.0)
-    }
-}
-
-/// A number of story points with its unit: "1 pt", "0.5 pts", "13 pts".
-pub fn with_unit(p: f64) -> String {
-    let unit = if p == 1.0 { "pt" } else { "pts" };
-    format!("{} {unit}", points(p))
-}
-
-/// A release slice's label: "MVP - 21 pts - 24% tech debt" (the share only when there is
-/// any tech debt).
-pub fn release_summary(name: &str, totals: &Totals) -> String {
-    let mut s = format!("{name} - {}", with_unit(totals.points));
-    let share = totals.tech_debt_share();
-    if share > 0.0 {
-        s.push_str(&format!(" - {:.0}% tech debt", share * 100.0));
-    }
-    s
-}
-
-/// A story's badges: its issue key (from Jira), estimate, type (unless a plain feature),
-/// status, persona.
-pub fn badges(story: &ItemSnapshot) -> Vec<String> {
-    let f = &story.story;
-    let mut out = Vec::new();
-    if let Some(key) = &f.issue_key {
-        out.push(key.clone());
-    }
-    if let Some(e) = f.estimate {
-        out.push(with_unit(e));
-    }
-    if f.kind() != StoryType::Feature {
-        out.push(f.kind().label().to_owned());
-    }
-    if let Some(status) = f.status {
-        out.push(status.label().to_owned());
-    }
-    if let Some(persona) = f
-        .persona
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        out.push(format!("@{persona}"));
-    }
-    out
-}
+// The labels moved to `shared` so that the server's pictures say the same words.
+pub use huddle_shared::storymap::labels::{badges, release_summary, with_unit};
 
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,7 @@
 //! - [`since`]: issue 14's "since you last looked" report after 1,000 changes.
 //! - [`disk`]: one board's data directory under churn, against its snapshot.
 //! - [`load`]: the load generator and the W scenarios of issue 5.
+//! - [`pictures`]: issue 14's picture exports of a 10,000-note board (run when named).
 
 const USAGE: &str = "\
 Usage: bench [SCENARIO...] [OPTIONS]   (through `cargo xtask bench -- ...`)
@@ -36,6 +37,8 @@ Scenarios:
   vote                          issue 12: a dot vote of 200 people on 100 notes in W1's
                                 room (three runs: W1 alone, with the 200 present, voting;
                                 --secs sets W1's window, the vote scales to fit)
+  pictures                      issue 14: SVG, PNG and PDF export of a 10,000-note
+                                board against a 100-note one (in-process)
   locks                         issue 13: W1, then W5, on a board with a story map's
                                 backbone (10 activities x 5 steps, 3 releases), run
                                 unlocked, locked, unlocked, locked (editors writing, the
@@ -68,6 +71,7 @@ mod cold_load;
 mod disk;
 mod fixtures;
 mod load;
+mod pictures;
 mod stats;
 mod since;
 mod storage;
@@ -85,13 +89,15 @@ fn main() -> anyhow::Result<()> {
     }
     let (names, options) = load::Options::parse(&args)?;
     let all = ["storage", "cold-load", "client", "storymap", "disk"];
+    // Run only when named (not part of the default run).
+    let named_only = ["pictures", "since"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
         names.iter().map(String::as_str).collect()
     };
     for name in &chosen {
-        if !all.contains(name) && !load::SCENARIOS.contains(name) && *name != "since" {
+        if !all.contains(name) && !named_only.contains(name) && !load::SCENARIOS.contains(name) {
             anyhow::bail!(
                 "unknown scenario {name:?}; known: {}, {}",
                 all.join(", "),
@@ -116,6 +122,7 @@ fn main() -> anyhow::Result<()> {
             "storymap" => storymap::run()?,
             "disk" => disk::run()?,
             "since" => since::run()?,
+            "pictures" => pictures::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);
