@@ -145,6 +145,8 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub versions: crate::versions::VersionArgs,
+
+    #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
 }
 

@@ -258,6 +258,11 @@ impl Threads {
     }
 
     /// Every thread, oldest first (by its first comment), ties by id.
+    /// Thread `id`, if the board has it.
+    pub fn get(&self, id: &str) -> Option<&Thread> {
+        self.by_id.get(id)
+    }
+
     pub fn ordered(&self) -> Vec<&Thread> {
         let mut all: Vec<&Thread> = self.by_id.values().collect();
         all.sort_by_key(|t| (t.comments.first().map_or(0, |c| c.created_at), t.id.clone()));

@@ -268,6 +268,7 @@ mod tests {
             ],
             facilitation: Default::default(),
             locks: Default::default(),
+            comments: Vec::new(),
         };
         board.facilitation.history = vec![Turn {
             person: "p1".into(),

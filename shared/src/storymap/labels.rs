@@ -30,7 +30,8 @@ pub fn release_summary(name: &str, totals: &Totals) -> String {
     s
 }
 
-/// A story's badges: estimate, type (unless a plain feature), status, persona.
+/// A story's badges: its issue key (from Jira), estimate, type (unless a plain feature),
+/// status, persona.
 pub fn badges(story: &ItemSnapshot) -> Vec<String> {
     let f = &story.story;
     let mut out = Vec::new();

@@ -47,6 +47,7 @@ fn board(items: Vec<(&str, ItemSnapshot)>) -> BoardSnapshot {
         decisions: Vec::new(),
         facilitation: Default::default(),
         locks: Default::default(),
+        comments: Vec::new(),
     }
 }
 
