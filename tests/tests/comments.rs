@@ -312,3 +312,117 @@ async fn comments_survive_kill_9_after_acknowledgement_and_resending_duplicates_
     .await?;
     Ok(())
 }
+
+/// Entries of `who`'s inbox (`GET /api/me/inbox`) as (kind, text), waiting until `want`
+/// holds (the notifier writes them in the background).
+async fn inbox_until(
+    who: &huddle_tests::visitor::Visitor,
+    want: impl Fn(&[(String, String)]) -> bool,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let res = who.call("GET", "/api/me/inbox", None).await?;
+        ensure!(res.status == 200, "inbox: {} {}", res.status, res.body);
+        let body: serde_json::Value = serde_json::from_str(&res.body)?;
+        let entries: Vec<(String, String)> = body["entries"]
+            .as_array()
+            .context("entries")?
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+                (s("kind"), s("text"))
+            })
+            .collect();
+        if want(&entries) || std::time::Instant::now() > deadline {
+            return Ok(entries);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Comments feed the rest of issue 14: a mention lands in the inbox of the one mentioned, a
+/// reply in the inbox of the thread's earlier writer (one entry each, never the author's
+/// own), and both are rows of "since you last looked" for someone who was away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_and_replies_reach_inboxes_and_the_since_list() -> anyhow::Result<()> {
+    let (server, _data) = TestServer::start()?;
+    let team = Team::start(&server, "Olga Owner").await?;
+    let ann = team.member(&server, "commenter", "Ann Lee").await?;
+    let bo = team.member(&server, "editor", "Bo").await?;
+    // Olga writes a note and leaves: what she saw is recorded.
+    let owner = team.owner.join(&team.board, None).await?;
+    let note = add_note(&owner, "Pay with saved card").await?;
+    owner.close().await;
+    let since_path = format!("/api/boards/{}/since", team.board);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let res = team.owner.call("GET", &since_path, None).await?;
+        let body: serde_json::Value = serde_json::from_str(&res.body)?;
+        if body["first_visit"] == false {
+            break;
+        }
+        ensure!(std::time::Instant::now() < deadline, "no seen mark: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let a = ann.join(&team.board, None).await?;
+    let b = bo.join(&team.board, None).await?;
+    hello(&a).await?;
+    hello(&b).await?;
+    ack(
+        &a,
+        start_on(&note, "t1", "c1", "@Bo is this a small story?"),
+    )
+    .await?;
+    ack(&b, reply("t1", "c2", "Yes, about 3 points")).await?;
+
+    let bos = inbox_until(&bo, |e| e.iter().any(|(k, _)| k == "mention")).await?;
+    ensure!(
+        bos.iter()
+            .any(|(k, t)| k == "mention" && t.contains("Ann Lee")),
+        "Bo's inbox: {bos:?}"
+    );
+    ensure!(
+        !bos.iter().any(|(k, _)| k == "reply"),
+        "Bo got his own reply: {bos:?}"
+    );
+    let anns = inbox_until(&ann, |e| e.iter().any(|(k, _)| k == "reply")).await?;
+    ensure!(
+        anns.iter().any(|(k, t)| k == "reply" && t.contains("Bo")),
+        "Ann's inbox: {anns:?}"
+    );
+    ensure!(
+        !anns.iter().any(|(k, _)| k == "mention"),
+        "Ann was not mentioned: {anns:?}"
+    );
+
+    // Olga, back: both comments are in her list, by their authors, on the note.
+    let res = team.owner.call("GET", &since_path, None).await?;
+    let body: serde_json::Value = serde_json::from_str(&res.body)?;
+    let mut comments: Vec<(String, String)> = body["changes"]
+        .as_array()
+        .context("changes")?
+        .iter()
+        .filter(|c| c["kinds"] == serde_json::json!(["comment"]))
+        .map(|c| {
+            ensure!(c["item"] == note.as_str(), "not on the note: {c}");
+            Ok((
+                c["by"][0].as_str().unwrap_or_default().to_owned(),
+                c["title"].as_str().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    comments.sort();
+    ensure!(
+        comments
+            == [
+                (
+                    "Ann Lee".to_owned(),
+                    "@Bo is this a small story?".to_owned()
+                ),
+                ("Bo".to_owned(), "Yes, about 3 points".to_owned()),
+            ],
+        "since: {body}"
+    );
+    Ok(())
+}

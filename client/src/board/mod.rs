@@ -38,7 +38,6 @@ mod rounds;
 mod scene;
 mod share;
 mod since;
-mod webhooks;
 mod stats;
 mod story_panel;
 mod storymap;
@@ -46,6 +45,7 @@ mod sync;
 mod toolbar;
 mod touch;
 mod versions;
+mod webhooks;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;

@@ -9,6 +9,7 @@ use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use huddle_shared::comments::Anchor;
 use huddle_shared::rounds::Status;
 use huddle_shared::since::{self, Change, ChangeKind, SeenMark, SinceReport};
 use serde::Deserialize;
@@ -115,6 +116,28 @@ pub fn report(store: &Store, board: &str, person: &str) -> Result<SinceReport, S
             });
         }
     }
+    // Comments others wrote since (one's own are not news); the page centres an item's
+    // thread on the item, a point's thread on the point.
+    for thread in store.comment_threads(board)? {
+        for comment in &thread.comments {
+            if comment.created_at <= seen.at || comment.deleted || comment.author == person {
+                continue;
+            }
+            let pos = match &thread.anchor {
+                Anchor::Point { pos } => Some(*pos),
+                Anchor::Item { .. } => None,
+            };
+            others.push(Change {
+                kinds: vec![ChangeKind::Comment],
+                item: thread.anchor.item().map(str::to_owned),
+                by: vec![comment.name.clone()],
+                people: vec![comment.author.clone()],
+                title: comment_title(&comment.text),
+                pos,
+                at: comment.created_at,
+            });
+        }
+    }
     Ok(SinceReport {
         first_visit: false,
         since: Some(seen.at),
@@ -122,4 +145,14 @@ pub fn report(store: &Store, board: &str, person: &str) -> Result<SinceReport, S
         truncated,
         changes: since::merge(items, others),
     })
+}
+
+/// A comment's first line, shortened, as the list shows it.
+fn comment_title(text: &str) -> String {
+    const MAX: usize = 80;
+    let line = text.lines().next().unwrap_or_default().trim();
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
 }

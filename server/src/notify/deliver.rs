@@ -32,8 +32,8 @@ pub(super) async fn run(notifier: Notifier, board: String, mut delivery: Deliver
     // A delivery resumed after a restart waits for the try it was waiting for, but no longer
     // than the first wait of the backoff: the restart may have been the receiver's trouble.
     if let Some(due) = delivery.next_try {
-        let wait = Duration::from_millis(due.saturating_sub(now_ms()))
-            .min(notifier.inner.backoff.base);
+        let wait =
+            Duration::from_millis(due.saturating_sub(now_ms())).min(notifier.inner.backoff.base);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.cancelled() => return,

@@ -115,7 +115,7 @@ fn line(s: &State, c: &Change, current: bool) -> panel::Line {
             ChangeKind::RoundOpened => "opened a round:",
             ChangeKind::RoundRevealed => "revealed a round:",
             ChangeKind::Decision => "recorded a decision:",
-            ChangeKind::Comment => "commented on",
+            ChangeKind::Comment => "commented:",
         })
         .collect();
     let title = current_title(s, c);

@@ -72,8 +72,8 @@ mod disk;
 mod fixtures;
 mod load;
 mod pictures;
-mod stats;
 mod since;
+mod stats;
 mod storage;
 mod storymap;
 
