@@ -8,7 +8,7 @@
 //! message (it never said hello) and none of the comments' text.
 
 use anyhow::{Context, ensure};
-use huddle_shared::comments::Thread;
+use huddle_shared::comments::{Anchor, Thread};
 use huddle_shared::model::{Board, NewNote};
 use huddle_shared::wire::{self, HuddleMessage, Message};
 use huddle_tests::browser::{self, Browser, modifiers};
@@ -130,11 +130,27 @@ async fn a_thread_with_a_mention_a_reply_an_edit_a_resolve_and_an_offline_reply(
     );
     ensure!(first.mentions == [owner.id.clone()], "{first:?}");
 
-    // Bo sees it in his panel and replies there.
-    bo.page.eval("document.activeElement?.blur(); true").await?;
-    bo.page.press("C", modifiers::SHIFT).await?;
+    // Bo presses the thread's pin on his canvas: his panel opens with that thread.
+    let Anchor::Point { pos } = t.anchor.clone() else {
+        anyhow::bail!("the thread is not on a point: {:?}", t.anchor);
+    };
+    bo.wait(
+        "the thread to reach Bo's page",
+        &format!(
+            "huddle.comments().threads.some(t => t.id === {})",
+            json!(t.id)
+        ),
+    )
+    .await?;
+    let pin = bo.to_client(pos).await?;
+    bo.page.click_at(pin, 0).await?;
     bo.wait("Ann's thread in Bo's panel", &shows(&t.id, "Is this small"))
         .await?;
+    bo.wait(
+        "the panel to say it shows the pin's threads",
+        "!!document.querySelector('#comment-list .comment-only')",
+    )
+    .await?;
     let reply_box = format!("[data-thread=\"{}\"] .comment-reply", t.id);
     bo.page.type_into(&reply_box, "Three points").await?;
     bo.page

@@ -188,12 +188,35 @@ async fn a_thread_with_a_mention_a_reply_an_edit_and_a_resolve_reaches_everyone(
         "{json}"
     );
 
+    // The note is deleted: its thread stays, readable, and the export says what it was on.
+    owner.edit(|board: &Board, txn| board.delete_item(txn, &note))?;
+    owner.save().await?;
+    let res = vic
+        .call("GET", &format!("/api/boards/{}/comments", team.board), None)
+        .await?;
+    let listed = res.json()?;
+    ensure!(
+        listed[0]["comments"][0]["text"] == "@Bo @Olga Owner is this a small story?",
+        "{listed}"
+    );
+    let md = vic
+        .call(
+            "GET",
+            &format!("/api/boards/{}/export?format=markdown", team.board),
+            None,
+        )
+        .await?;
+    ensure!(md.body.contains("On a deleted item (open)"), "{}", md.body);
+
     // The connection that never said hello got none of it, and still syncs.
     ensure!(
         !got_comment_events(&quiet),
         "a connection that did not say hello got comments"
     );
-    ensure!(quiet.snapshot().items.contains_key(&note));
+    quiet
+        .wait_until(|snap| !snap.items.contains_key(&note))
+        .await
+        .context("the quiet client did not sync the deletion")?;
     Ok(())
 }
 

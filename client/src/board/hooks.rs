@@ -134,6 +134,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
 
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| to_js(&super::comments::hook_json(s)))
+    });
+    set(&hooks, "comments", f.into_js_value())?;
+
+    let w = Rc::downgrade(page);
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
             to_js(&json!({"id": s.guest.id, "name": s.guest.name, "color": s.guest.color}))
         })

@@ -104,6 +104,10 @@ fn down(s: &mut State, e: &Event) {
     if super::facilitation::private::press(s, world) {
         return;
     }
+    // A comment pin opens its threads.
+    if super::comments::pin_press(s, world) {
+        return;
+    }
     // A viewer selects and looks around; nothing they press moves or changes anything.
     let may_edit = s.may_edit();
     if let Tool::Connect { from } = s.tool.clone()

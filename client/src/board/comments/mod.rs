@@ -57,6 +57,8 @@ pub struct Comments {
     pub editing: Option<(String, String)>,
     /// The comment whose Delete was pressed once (a second press deletes).
     pub deleting: Option<String>,
+    /// A pin was pressed: the panel shows only its threads (until a filter is chosen).
+    pub only: Option<Vec<String>>,
     /// Threads whose item was gone at the last look (greyed); a change redraws the panel.
     gone: BTreeSet<String>,
     ui: Option<panel::Ui>,
@@ -187,7 +189,33 @@ pub fn comment_on_selection(s: &mut State) {
         }
     };
     s.comments.compose = Some(anchor);
+    s.comments.only = None;
     panel::open(s);
+}
+
+/// What `huddle.comments()` shows tests: the threads as the page knows them, and how many
+/// requests wait for the server.
+pub fn hook_json(s: &State) -> serde_json::Value {
+    serde_json::json!({
+        "threads": s.comments.threads.values().collect::<Vec<_>>(),
+        "waiting": s.comments.waiting(),
+    })
+}
+
+/// A press on the canvas at `world`: on a pin, the panel opens with that pin's threads
+/// (and its item selected); `true` if it was on one.
+pub fn pin_press(s: &mut State, world: [f64; 2]) -> bool {
+    let Some(pin) = paint::pin_at(&s.comments, &s.scene, world, s.camera.zoom) else {
+        return false;
+    };
+    let threads: Vec<String> = pin.threads.iter().map(|t| (*t).to_owned()).collect();
+    let item = pin.item.map(str::to_owned);
+    s.comments.only = Some(threads);
+    if let Some(item) = item {
+        s.set_selection([item].into_iter().collect());
+    }
+    panel::open(s);
+    true
 }
 
 /// Toggles the side panel.

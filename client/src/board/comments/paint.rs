@@ -15,22 +15,52 @@ const PIN_R: f64 = 10.0;
 const PIN_FILL: &str = "#7c3aed";
 const PIN_TEXT: &str = "white";
 
-/// Where pins go (world coordinates) and how many open threads each stands for.
-pub fn pins(comments: &Comments, scene: &Scene) -> Vec<([f64; 2], usize)> {
-    let mut on_items: BTreeMap<&str, usize> = BTreeMap::new();
+/// Where pins go (world coordinates), the open threads each stands for, and the item it
+/// is on (if any).
+pub fn pins<'a>(comments: &'a Comments, scene: &Scene) -> Vec<Pin<'a>> {
+    let mut on_items: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut out = Vec::new();
     for t in comments.threads.values().filter(|t| t.is_open()) {
         match &t.anchor {
-            Anchor::Item { item } => *on_items.entry(item).or_default() += 1,
-            Anchor::Point { pos } => out.push((*pos, 1)),
+            Anchor::Item { item } => on_items.entry(item).or_default().push(&t.id),
+            Anchor::Point { pos } => out.push(Pin {
+                at: *pos,
+                threads: vec![&t.id],
+                item: None,
+            }),
         }
     }
-    for (id, n) in on_items {
+    for (id, threads) in on_items {
         if let Some(item) = scene.get(id).filter(|i| !i.is_connector()) {
-            out.push((item.pos, n));
+            out.push(Pin {
+                at: item.pos,
+                threads,
+                item: Some(id),
+            });
         }
     }
     out
+}
+
+/// One pin on the canvas.
+pub struct Pin<'a> {
+    pub at: [f64; 2],
+    pub threads: Vec<&'a str>,
+    pub item: Option<&'a str>,
+}
+
+/// The pin under `world` at `zoom`, if any.
+pub fn pin_at<'a>(
+    comments: &'a Comments,
+    scene: &Scene,
+    world: [f64; 2],
+    zoom: f64,
+) -> Option<Pin<'a>> {
+    let r = PIN_R / zoom.max(0.01);
+    pins(comments, scene).into_iter().find(|p| {
+        let (dx, dy) = (p.at[0] - world[0], p.at[1] - world[1]);
+        dx * dx + dy * dy <= r * r
+    })
 }
 
 pub fn draw(ctx: &CanvasRenderingContext2d, comments: &Comments, scene: &Scene, zoom: f64) {
@@ -42,7 +72,8 @@ pub fn draw(ctx: &CanvasRenderingContext2d, comments: &Comments, scene: &Scene, 
     ctx.set_text_baseline("middle");
     ctx.set_text_align("center");
     ctx.set_font(&format!("bold {}px system-ui, sans-serif", 11.0 / z));
-    for ([x, y], n) in pins(comments, scene) {
+    for pin in pins(comments, scene) {
+        let ([x, y], n) = (pin.at, pin.threads.len());
         ctx.set_fill_style_str(PIN_FILL);
         ctx.begin_path();
         let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);

@@ -236,6 +236,9 @@ fn local_time(ms: u64) -> String {
 }
 
 fn shown(s: &State, t: &Thread) -> bool {
+    if let Some(only) = &s.comments.only {
+        return only.contains(&t.id);
+    }
     let me = &s.guest.id;
     match s.comments.filter {
         Filter::Open => t.is_open(),
@@ -300,6 +303,15 @@ fn render(s: &State) -> Result<(), JsValue> {
         }
     }
     ui.list.set_text_content(None);
+    if s.comments.only.is_some() {
+        let note = "The threads of the pin you pressed; choose a filter to see the others.";
+        child(
+            &ui.list,
+            "p",
+            &[("class", "muted comment-only")],
+            Some(note),
+        )?;
+    }
     let mut threads: Vec<&Thread> = s
         .comments
         .threads
@@ -483,12 +495,16 @@ fn clicked(s: &mut State, button: &Element) {
     let thread = attr_up(button, "data-thread");
     let comment = attr_up(button, "data-comment");
     match (act.as_str(), thread, comment) {
-        ("close", ..) => toggle(s),
+        ("close", ..) => {
+            s.comments.only = None;
+            toggle(s);
+        }
         ("filter", ..) => {
             let name = button.get_attribute("data-filter").unwrap_or_default();
             if let Some((f, ..)) = FILTERS.iter().find(|(_, n, _)| *n == name) {
                 s.comments.filter = *f;
             }
+            s.comments.only = None;
             refresh(s);
         }
         ("cancel-new", ..) => {
