@@ -182,7 +182,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Lock the selection (a story map: its backbone) so only the facilitator and owners can \
          change it; again to unlock",
     ),
-    (". / ,", "Next / previous change since you last looked (centres it)"),
+    (
+        ". / ,",
+        "Next / previous change since you last looked (centres it)",
+    ),
     ("?", "This help"),
 ];
 

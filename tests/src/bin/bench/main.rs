@@ -68,8 +68,8 @@ mod cold_load;
 mod disk;
 mod fixtures;
 mod load;
-mod stats;
 mod since;
+mod stats;
 mod storage;
 mod storymap;
 
