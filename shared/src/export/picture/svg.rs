@@ -21,8 +21,8 @@ pub fn num(v: f64) -> String {
     }
 }
 
-/// `text` with XML's special characters escaped (and control characters, which XML 1.0
-/// forbids, dropped).
+/// `text` with XML's special characters escaped (and the characters XML 1.0 forbids:
+/// control characters and U+FFFE/U+FFFF, dropped).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -32,7 +32,7 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\t' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -224,6 +224,9 @@ mod tests {
         assert_eq!(num(-0.001), "0");
         assert_eq!(num(f64::NAN), "0");
         assert_eq!(num(2.345), "2.35");
-        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            escape("a<b & \"c\"\u{1}\u{FFFF}"),
+            "a&lt;b &amp; &quot;c&quot;"
+        );
     }
 }
