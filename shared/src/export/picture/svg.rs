@@ -71,10 +71,10 @@ impl Svg {
     /// Starts a picture of the world rectangle `view` (`[x, y, w, h]`), `w` x `h` CSS px.
     pub fn new(view: [f64; 4], family: &str) -> Svg {
         let mut out = String::with_capacity(4096);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
-             viewBox=\"{x} {y} {w} {h}\" font-family=\"{family}\">\n",
+             viewBox=\"{x} {y} {w} {h}\" font-family=\"{family}\">",
             x = num(view[0]),
             y = num(view[1]),
             w = num(view[2]),
