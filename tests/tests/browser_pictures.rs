@@ -273,6 +273,41 @@ async fn the_servers_png_matches_chromiums_drawing() -> anyhow::Result<()> {
         MAX_DIFFERENT * 100.0,
         dir.display()
     );
+    // The board menu's "Picture of this frame (PNG)": the frame in the middle of the view,
+    // downloaded under the server's file name.
+    let downloads = tempfile::tempdir()?;
+    person.page.allow_downloads(downloads.path()).await?;
+    person.page.click("#board-menu-button").await?;
+    person.page.click("[data-picture=frame-png]").await?;
+    person
+        .wait(
+            "the menu to say the picture was saved",
+            "document.querySelector('#board-menu-message')?.textContent.startsWith('Saved')",
+        )
+        .await?;
+    let file = downloads.path().join(format!(
+        "pictures-frame-{}.png",
+        huddle_shared::export::slug(&frame)
+    ));
+    let deadline = std::time::Instant::now() + huddle_tests::client::WAIT;
+    let saved = loop {
+        match std::fs::read(&file) {
+            Ok(bytes) if bytes.starts_with(b"\x89PNG") => break Image::decode(&bytes)?,
+            _ if std::time::Instant::now() > deadline => anyhow::bail!(
+                "no {} in {:?}",
+                file.display(),
+                std::fs::read_dir(downloads.path())?.collect::<Vec<_>>()
+            ),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    };
+    ensure!(
+        (saved.w, saved.h) == (FRAME[2] as u32, FRAME[3] as u32),
+        "the menu's PNG is {} x {}",
+        saved.w,
+        saved.h
+    );
+
     // Not trivially equal by being blank: both show the notes' colours at a note.
     let blue = [0x90, 0xca, 0xf9];
     let at = ((50.0 * ratio) as u32, (180.0 * ratio) as u32);

@@ -21,8 +21,8 @@ pub fn num(v: f64) -> String {
     }
 }
 
-/// `text` with XML's special characters escaped (and control characters, which XML 1.0
-/// forbids, dropped).
+/// `text` with XML's special characters escaped (and the characters XML 1.0 forbids:
+/// control characters and U+FFFE/U+FFFF, dropped).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -32,7 +32,7 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\t' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -71,10 +71,10 @@ impl Svg {
     /// Starts a picture of the world rectangle `view` (`[x, y, w, h]`), `w` x `h` CSS px.
     pub fn new(view: [f64; 4], family: &str) -> Svg {
         let mut out = String::with_capacity(4096);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
-             viewBox=\"{x} {y} {w} {h}\" font-family=\"{family}\">\n",
+             viewBox=\"{x} {y} {w} {h}\" font-family=\"{family}\">",
             x = num(view[0]),
             y = num(view[1]),
             w = num(view[2]),
@@ -224,6 +224,9 @@ mod tests {
         assert_eq!(num(-0.001), "0");
         assert_eq!(num(f64::NAN), "0");
         assert_eq!(num(2.345), "2.35");
-        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            escape("a<b & \"c\"\u{1}\u{FFFF}"),
+            "a&lt;b &amp; &quot;c&quot;"
+        );
     }
 }

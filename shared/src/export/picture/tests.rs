@@ -157,3 +157,66 @@ fn hostile_text_stays_text() {
     assert!(!p.svg.contains("<script>"));
     assert!(!p.svg.contains('\u{0}'));
 }
+
+#[test]
+fn a_story_map_shows_its_grid_totals_and_badges() {
+    use crate::model::{Board, NewNote, StoryFields, StoryType};
+    use yrs::Transact;
+    let board = Board::with_client_id(1);
+    let story = {
+        let mut txn = board.transact_mut();
+        let map = board
+            .create_story_map(&mut txn, [0.0, 0.0], "Checkout", "", 0.0)
+            .unwrap();
+        let activity = board
+            .add_activity(&mut txn, &map, None, "Pay", "", 0.0)
+            .unwrap();
+        let step = board
+            .add_step(&mut txn, &activity, None, "Card", "", 0.0)
+            .unwrap();
+        let mvp = board
+            .add_release(&mut txn, &map, None, "MVP", "", 0.0)
+            .unwrap();
+        let id = board
+            .create_note(
+                &mut txn,
+                NewNote {
+                    text: "Saved card".into(),
+                    ..NewNote::default()
+                },
+            )
+            .unwrap();
+        let fields = StoryFields {
+            estimate: Some(5.0),
+            story_type: Some(StoryType::Bug),
+            ..StoryFields::default()
+        };
+        board.set_story_fields(&mut txn, &id, &fields).unwrap();
+        board
+            .place_story(&mut txn, &id, &step, Some(&mvp), None)
+            .unwrap();
+        id
+    };
+    let snapshot = board.snapshot(&board.doc().transact());
+    let p = render(&snapshot, &Scope::Board, &Mono).unwrap();
+    for want in [
+        ">Checkout - 5 pts<",
+        ">Pay<",
+        ">Card<",
+        ">MVP<",
+        ">5 pts<",
+        ">Bug<",
+        ">Saved card<",
+    ] {
+        assert!(p.svg.contains(want), "{want} missing from {}", p.svg);
+    }
+    // The story is drawn in its cell, not at its own (default) place.
+    let layout = crate::storymap::StoryMap::all(&snapshot)
+        .into_iter()
+        .map(|m| crate::storymap::MapLayout::compute(&m, &snapshot, &Default::default()))
+        .next()
+        .unwrap();
+    let cell = layout.story_rect(&story).unwrap();
+    let at = format!("x=\"{}\" y=\"{}\"", num(cell.x), num(cell.y));
+    assert!(p.svg.contains(&at), "no shape at the story's cell {at}");
+}
