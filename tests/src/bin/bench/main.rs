@@ -27,6 +27,8 @@ Usage: bench [SCENARIO...] [OPTIONS]   (through `cargo xtask bench -- ...`)
 Scenarios:
   storage, cold-load, client,   the default run (all five)
   storymap, disk
+  versions                      issue 14's version storage and opening (10,000 notes), run only
+                                when named
   w1 .. w8                      issue 5's load scenarios, run only when named:
                                 w1 hot room, w2 big room, w3 many rooms, w4 cold load,
                                 w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
@@ -68,6 +70,7 @@ mod load;
 mod stats;
 mod storage;
 mod storymap;
+mod versions;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -87,7 +90,7 @@ fn main() -> anyhow::Result<()> {
         names.iter().map(String::as_str).collect()
     };
     for name in &chosen {
-        if !all.contains(name) && !load::SCENARIOS.contains(name) {
+        if !all.contains(name) && !load::SCENARIOS.contains(name) && *name != "versions" {
             anyhow::bail!(
                 "unknown scenario {name:?}; known: {}, {}",
                 all.join(", "),
@@ -111,6 +114,7 @@ fn main() -> anyhow::Result<()> {
             "client" => client::run()?,
             "storymap" => storymap::run()?,
             "disk" => disk::run()?,
+            "versions" => versions::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);
