@@ -61,7 +61,8 @@ pub fn run() -> anyhow::Result<()> {
                 name: None,
                 authors: Vec::new(),
                 state,
-                at: (hour as u64 + 1) * 3_600_000,
+                // Real times: retention must keep all of them (it prunes by the clock).
+                at: config.clock.now_ms() + hour as u64 * 3_600_000,
             },
         )?;
         takes.push(started.elapsed());
