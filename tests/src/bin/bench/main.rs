@@ -31,6 +31,8 @@ Scenarios:
   storymap, disk
   since                         issue 14: \"since you last looked\" after 1,000 changes on a
                                 10,000-note board (run only when named)
+  versions                      issue 14's version storage and opening (10,000 notes), run only
+                                when named
   w1 .. w8                      issue 5's load scenarios, run only when named:
                                 w1 hot room, w2 big room, w3 many rooms, w4 cold load,
                                 w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
@@ -76,6 +78,7 @@ mod since;
 mod stats;
 mod storage;
 mod storymap;
+mod versions;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -90,7 +93,7 @@ fn main() -> anyhow::Result<()> {
     let (names, options) = load::Options::parse(&args)?;
     let all = ["storage", "cold-load", "client", "storymap", "disk"];
     // Run only when named (not part of the default run).
-    let named_only = ["pictures", "since"];
+    let named_only = ["pictures", "since", "versions"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -123,6 +126,7 @@ fn main() -> anyhow::Result<()> {
             "disk" => disk::run()?,
             "since" => since::run()?,
             "pictures" => pictures::run()?,
+            "versions" => versions::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);
