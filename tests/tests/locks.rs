@@ -21,7 +21,11 @@ use yrs::{ReadTxn, Transact};
 const LOCKED: u16 = 4009;
 
 /// A connection of `person` that speaks facilitation.
-async fn facilitation_tab(server: &TestServer, team: &Team, person: &Visitor) -> anyhow::Result<Client> {
+async fn facilitation_tab(
+    server: &TestServer,
+    team: &Team,
+    person: &Visitor,
+) -> anyhow::Result<Client> {
     let client = Client::connect_as(
         &server.ws_url_bare(&team.board),
         Board::new(),
@@ -38,9 +42,9 @@ async fn ask(client: &Client, req: u64, cmd: Command) -> anyhow::Result<Result<(
     client.send_raw(frame);
     let state = client
         .wait_state_for(|s| {
-            s.fac_events.iter().any(|e| {
-                matches!(e, Event::Ack { req: r } | Event::Refused { req: r, .. } if *r == req)
-            })
+            s.fac_events.iter().any(
+                |e| matches!(e, Event::Ack { req: r } | Event::Refused { req: r, .. } if *r == req),
+            )
         })
         .await?;
     state
@@ -78,17 +82,35 @@ async fn locked_items_refuse_other_peoples_updates() -> anyhow::Result<()> {
     let ed = team.member(&server, "editor", "Ed Editor").await?;
     let owner = facilitation_tab(&server, &team, &team.owner).await?;
     let (locked, free) = owner.edit(|b, txn| -> anyhow::Result<_> {
-        Ok((b.create_note(txn, note("locked", 0.0))?, b.create_note(txn, note("free", 300.0))?))
+        Ok((
+            b.create_note(txn, note("locked", 0.0))?,
+            b.create_note(txn, note("free", 300.0))?,
+        ))
     })?;
     owner.save().await?;
 
     // An editor may not lock; the owner (the facilitator) may.
     let editor = facilitation_tab(&server, &team, &ed).await?;
-    let refused = ask(&editor, 1, Command::Lock { items: vec![locked.clone()], placement: false }).await?;
+    let refused = ask(
+        &editor,
+        1,
+        Command::Lock {
+            items: vec![locked.clone()],
+            placement: false,
+        },
+    )
+    .await?;
     ensure!(refused.is_err(), "an editor locked an item");
-    ask(&owner, 1, Command::Lock { items: vec![locked.clone()], placement: false })
-        .await?
-        .map_err(anyhow::Error::msg)?;
+    ask(
+        &owner,
+        1,
+        Command::Lock {
+            items: vec![locked.clone()],
+            placement: false,
+        },
+    )
+    .await?
+    .map_err(anyhow::Error::msg)?;
     editor
         .wait_until(|s| s.locks.contains_key(&locked))
         .await
@@ -131,7 +153,11 @@ async fn locked_items_refuse_other_peoples_updates() -> anyhow::Result<()> {
         ]),
     )
     .await?;
-    ensure!(out[0]["denials"] == json!([]), "an unlocked move was refused: {}", out[0]);
+    ensure!(
+        out[0]["denials"] == json!([]),
+        "an unlocked move was refused: {}",
+        out[0]
+    );
     owner
         .wait_until(|s| s.items.get(&free).is_some_and(|i| i.pos == [500.0, 50.0]))
         .await
@@ -142,37 +168,61 @@ async fn locked_items_refuse_other_peoples_updates() -> anyhow::Result<()> {
     type Edit = Box<dyn Fn(&Board, &mut yrs::TransactionMut)>;
     let (l, f) = (locked.clone(), free.clone());
     let edits: Vec<(&str, Edit)> = vec![
-        ("typing into it", Box::new({
-            let l = l.clone();
-            move |b, txn| drop(b.insert_text(txn, &l, 0, "X"))
-        })),
-        ("deleting it", Box::new({
-            let l = l.clone();
-            move |b, txn| drop(b.delete_item(txn, &l))
-        })),
-        ("resizing it", Box::new({
-            let l = l.clone();
-            move |b, txn| drop(b.resize_item(txn, &l, [400.0, 400.0]))
-        })),
-        ("moving it and the free note at once", Box::new({
-            let (l, f) = (l.clone(), f.clone());
-            move |b, txn| {
-                drop(b.move_item(txn, &f, [1.0, 1.0]));
-                drop(b.move_item(txn, &l, [2.0, 2.0]));
-            }
-        })),
+        (
+            "typing into it",
+            Box::new({
+                let l = l.clone();
+                move |b, txn| drop(b.insert_text(txn, &l, 0, "X"))
+            }),
+        ),
+        (
+            "deleting it",
+            Box::new({
+                let l = l.clone();
+                move |b, txn| drop(b.delete_item(txn, &l))
+            }),
+        ),
+        (
+            "resizing it",
+            Box::new({
+                let l = l.clone();
+                move |b, txn| drop(b.resize_item(txn, &l, [400.0, 400.0]))
+            }),
+        ),
+        (
+            "moving it and the free note at once",
+            Box::new({
+                let (l, f) = (l.clone(), f.clone());
+                move |b, txn| {
+                    drop(b.move_item(txn, &f, [1.0, 1.0]));
+                    drop(b.move_item(txn, &l, [2.0, 2.0]));
+                }
+            }),
+        ),
     ];
     for (what, edit) in &edits {
         let forger = facilitation_tab(&server, &team, &ed).await?;
         forger.edit(|b, txn| edit(b, txn));
-        let (code, reason) = forger.closed().await.with_context(|| format!("{what}: not closed"))?;
-        ensure!(code == LOCKED && reason.contains("locked"), "{what}: closed with {code} {reason}");
+        let (code, reason) = forger
+            .closed()
+            .await
+            .with_context(|| format!("{what}: not closed"))?;
+        ensure!(
+            code == LOCKED && reason.contains("locked"),
+            "{what}: closed with {code} {reason}"
+        );
     }
     owner.save().await?;
     let snap = owner.snapshot();
     let item = snap.items.get(&locked).context("the locked note is gone")?;
-    ensure!(item.text == "locked" && item.pos == [0.0, 0.0], "the locked note changed: {item:?}");
-    ensure!(snap.items[&free].pos == [500.0, 50.0], "the mixed update moved the free note");
+    ensure!(
+        item.text == "locked" && item.pos == [0.0, 0.0],
+        "the locked note changed: {item:?}"
+    );
+    ensure!(
+        snap.items[&free].pos == [500.0, 50.0],
+        "the mixed update moved the free note"
+    );
 
     // The facilitator may change a locked item; after that the index still knows the item
     // (a later editor's edit of the new text is refused).
@@ -180,21 +230,39 @@ async fn locked_items_refuse_other_peoples_updates() -> anyhow::Result<()> {
     owner.save().await?;
     let forger = facilitation_tab(&server, &team, &ed).await?;
     forger.edit(|b, txn| drop(b.insert_text(txn, &locked, 7, "?")));
-    ensure!(forger.closed().await?.0 == LOCKED, "an edit after the facilitator's went through");
+    ensure!(
+        forger.closed().await?.0 == LOCKED,
+        "an edit after the facilitator's went through"
+    );
 
     // On disk: after a restart the locked note is as the facilitator left it.
     ensure!(server.stop()? == 0, "unclean exit");
     server.restart()?;
     let stored = exported(&server, &team.board).await?;
-    let item = stored.items.get(&locked).context("the locked note is gone from disk")?;
-    ensure!(item.text == "locked!" && item.pos == [0.0, 0.0], "on disk: {item:?}");
-    ensure!(stored.locks.contains_key(&locked), "the lock is not on disk");
+    let item = stored
+        .items
+        .get(&locked)
+        .context("the locked note is gone from disk")?;
+    ensure!(
+        item.text == "locked!" && item.pos == [0.0, 0.0],
+        "on disk: {item:?}"
+    );
+    ensure!(
+        stored.locks.contains_key(&locked),
+        "the lock is not on disk"
+    );
 
     // Unlocked, the editor may move it.
     let owner = facilitation_tab(&server, &team, &team.owner).await?;
-    ask(&owner, 2, Command::Unlock { items: vec![locked.clone()] })
-        .await?
-        .map_err(anyhow::Error::msg)?;
+    ask(
+        &owner,
+        2,
+        Command::Unlock {
+            items: vec![locked.clone()],
+        },
+    )
+    .await?
+    .map_err(anyhow::Error::msg)?;
     let editor = facilitation_tab(&server, &team, &ed).await?;
     editor.wait_until(|s| s.locks.is_empty()).await?;
     editor.edit(|b, txn| b.move_item(txn, &locked, [7.0, 7.0]))?;
@@ -224,35 +292,63 @@ async fn a_locked_backbone_takes_stories_unless_locked_for_placement() -> anyhow
     })?;
     owner.save().await?;
     let backbone = vec![map.clone(), activity.clone(), step.clone()];
-    ask(&owner, 1, Command::Lock { items: backbone.clone(), placement: false })
-        .await?
-        .map_err(anyhow::Error::msg)?;
+    ask(
+        &owner,
+        1,
+        Command::Lock {
+            items: backbone.clone(),
+            placement: false,
+        },
+    )
+    .await?
+    .map_err(anyhow::Error::msg)?;
 
     let editor = facilitation_tab(&server, &team, &ed).await?;
     editor.wait_until(|s| s.locks.len() == 3).await?;
     // Renaming the step is refused...
     editor.edit(|b, txn| drop(b.rename_map_part(txn, &step, "Renamed")));
-    ensure!(editor.closed().await?.0 == LOCKED, "a locked step was renamed");
+    ensure!(
+        editor.closed().await?.0 == LOCKED,
+        "a locked step was renamed"
+    );
     // ...placing a story into its cell is not.
     let editor = facilitation_tab(&server, &team, &ed).await?;
     editor.wait_until(|s| s.locks.len() == 3).await?;
     editor.edit(|b, txn| b.place_story(txn, &story1, &step, None, None))?;
     editor.save().await?;
-    ensure!(editor.state().closed.is_none(), "placing a story was refused");
+    ensure!(
+        editor.state().closed.is_none(),
+        "placing a story was refused"
+    );
     owner
         .wait_until(|s| s.items[&story1].place.is_some())
         .await
         .context("the placement did not arrive")?;
 
     // Locked for placement: a second story may not go in.
-    ask(&owner, 2, Command::Lock { items: vec![map.clone()], placement: true })
-        .await?
-        .map_err(anyhow::Error::msg)?;
-    editor.wait_until(|s| s.locks.get(&map).is_some_and(|l| l.placement)).await?;
+    ask(
+        &owner,
+        2,
+        Command::Lock {
+            items: vec![map.clone()],
+            placement: true,
+        },
+    )
+    .await?
+    .map_err(anyhow::Error::msg)?;
+    editor
+        .wait_until(|s| s.locks.get(&map).is_some_and(|l| l.placement))
+        .await?;
     editor.edit(|b, txn| drop(b.place_story(txn, &story2, &step, None, None)));
-    ensure!(editor.closed().await?.0 == LOCKED, "a story was placed into a map locked for placement");
+    ensure!(
+        editor.closed().await?.0 == LOCKED,
+        "a story was placed into a map locked for placement"
+    );
     owner.save().await?;
-    ensure!(owner.snapshot().items[&story2].place.is_none(), "the refused placement arrived");
+    ensure!(
+        owner.snapshot().items[&story2].place.is_none(),
+        "the refused placement arrived"
+    );
     Ok(())
 }
 
@@ -261,16 +357,24 @@ async fn a_locked_backbone_takes_stories_unless_locked_for_placement() -> anyhow
 /// An editor who then opens the board repeats that deletion in its sync step 2; it must
 /// count as nothing new, not as a change to the locked note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_facilitator_edits_of_a_locked_note_do_not_lock_out_editors() -> anyhow::Result<()> {
+async fn concurrent_facilitator_edits_of_a_locked_note_do_not_lock_out_editors()
+-> anyhow::Result<()> {
     let (server, _data) = TestServer::start()?;
     let team = Team::start(&server, "Olga Owner").await?;
     let ed = team.member(&server, "editor", "Ed Editor").await?;
     let owner = facilitation_tab(&server, &team, &team.owner).await?;
     let locked = owner.edit(|b, txn| b.create_note(txn, note("locked", 0.0)))?;
     owner.save().await?;
-    ask(&owner, 1, Command::Lock { items: vec![locked.clone()], placement: false })
-        .await?
-        .map_err(anyhow::Error::msg)?;
+    ask(
+        &owner,
+        1,
+        Command::Lock {
+            items: vec![locked.clone()],
+            placement: false,
+        },
+    )
+    .await?
+    .map_err(anyhow::Error::msg)?;
     // A second tab of hers, offline, with the board as it is now.
     let offline = replica_of(&owner.board)?;
     offline.move_item(&mut offline.transact_mut(), &locked, [5.0, 5.0])?;
