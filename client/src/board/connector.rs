@@ -4,43 +4,14 @@
 
 use web_sys::CanvasRenderingContext2d;
 
-use super::camera::Rect;
-
 /// Arrowhead length and half-width, in screen pixels.
 const HEAD_PX: f64 = 12.0;
 const HEAD_HALF_PX: f64 = 5.0;
 /// How close (screen px) a click must be to an arrow to hit it.
 pub const HIT_PX: f64 = 6.0;
 
-fn centre(r: Rect) -> [f64; 2] {
-    [r[0] + r[2] / 2.0, r[1] + r[3] / 2.0]
-}
-
-/// Where the ray from the centre of `r` towards `to` leaves `r`.
-pub fn exit_point(r: Rect, to: [f64; 2]) -> [f64; 2] {
-    let c = centre(r);
-    let (dx, dy) = (to[0] - c[0], to[1] - c[1]);
-    if dx == 0.0 && dy == 0.0 {
-        return c;
-    }
-    let tx = if dx != 0.0 {
-        (r[2] / 2.0) / dx.abs()
-    } else {
-        f64::INFINITY
-    };
-    let ty = if dy != 0.0 {
-        (r[3] / 2.0) / dy.abs()
-    } else {
-        f64::INFINITY
-    };
-    let t = tx.min(ty).min(1.0);
-    [c[0] + dx * t, c[1] + dy * t]
-}
-
-/// The arrow from rectangle `a` to rectangle `b`: start and end points on their borders.
-pub fn segment(a: Rect, b: Rect) -> ([f64; 2], [f64; 2]) {
-    (exit_point(a, centre(b)), exit_point(b, centre(a)))
-}
+// Where an arrow starts and ends: the same geometry as the server's pictures.
+pub use huddle_shared::export::picture::segment;
 
 /// Distance from `p` to the segment `a`-`b`.
 pub fn distance(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
@@ -79,6 +50,7 @@ pub fn draw(ctx: &CanvasRenderingContext2d, a: [f64; 2], b: [f64; 2], zoom: f64)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use huddle_shared::export::picture::exit_point;
 
     #[test]
     fn clips_to_the_borders() {

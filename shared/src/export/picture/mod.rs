@@ -17,7 +17,8 @@
 //!
 //! - this file: [`Scope`], [`Measure`], [`Picture`], [`render`], [`pages`].
 //! - `scene`: which items are drawn where (story-map cells override a story's own place).
-//! - `paint`: notes, frames, labels, connectors, badges.
+//! - `paint`: notes, frames, labels, connectors (their geometry shared with the page),
+//!   badges.
 //! - `maps`: story maps: area, title with total, activity and step cards, release slices.
 //! - `svg`: the SVG writer.
 //! - `wrap`: greedy word wrap (shared with the page's canvas).
@@ -30,6 +31,7 @@ mod svg;
 mod tests;
 mod wrap;
 
+pub use paint::{exit_point, segment};
 pub use svg::{escape, num};
 pub use wrap::wrap;
 

@@ -212,7 +212,7 @@ fn centre(r: Rect) -> [f64; 2] {
 }
 
 /// Where the ray from the centre of `r` towards `to` leaves `r`.
-fn exit_point(r: Rect, to: [f64; 2]) -> [f64; 2] {
+pub fn exit_point(r: Rect, to: [f64; 2]) -> [f64; 2] {
     let c = centre(r);
     let (dx, dy) = (to[0] - c[0], to[1] - c[1]);
     if dx == 0.0 && dy == 0.0 {
@@ -232,7 +232,8 @@ fn exit_point(r: Rect, to: [f64; 2]) -> [f64; 2] {
     [c[0] + dx * t, c[1] + dy * t]
 }
 
-/// The arrow from rectangle `a` to rectangle `b`: start and end on their borders.
+/// The arrow from rectangle `a` to rectangle `b`: start and end on their borders (the page's
+/// canvas draws and hit-tests its arrows with this too).
 pub fn segment(a: Rect, b: Rect) -> ([f64; 2], [f64; 2]) {
     (exit_point(a, centre(b)), exit_point(b, centre(a)))
 }
