@@ -35,13 +35,13 @@ mod role;
 mod rounds;
 mod scene;
 mod share;
-mod webhooks;
 mod stats;
 mod story_panel;
 mod storymap;
 mod sync;
 mod toolbar;
 mod touch;
+mod webhooks;
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
