@@ -624,3 +624,102 @@ async fn a_pending_delivery_is_sent_after_a_restart() -> anyhow::Result<()> {
     ensure!(after[0]["attempts"] == 2, "{after:#?}");
     Ok(())
 }
+
+/// Measures (not a check: run it with `--ignored --nocapture`, numbers in BENCHMARKS.md) the
+/// time for a note to go from one person to another: first with no webhooks, then with ten
+/// webhooks whose receivers are down or silent and 2,000 deliveries being tried again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; see BENCHMARKS.md"]
+async fn bench_round_trips_while_webhooks_fail() -> anyhow::Result<()> {
+    const EDITS: usize = 1000;
+    // The backoff: BENCH_WEBHOOK_RETRY_MS, doubling up to BENCH_WEBHOOK_CAP_SECS (200 ms and
+    // 2 s by default: far more tries than the server's defaults, 10 s and 10 minutes, make).
+    let retry_ms = std::env::var("BENCH_WEBHOOK_RETRY_MS").unwrap_or_else(|_| "200".into());
+    let cap_secs = std::env::var("BENCH_WEBHOOK_CAP_SECS").unwrap_or_else(|_| "2".into());
+    eprintln!("backoff: {retry_ms} ms doubling up to {cap_secs} s");
+    let data = DataDir::new();
+    let server = TestServer::start_on(
+        data.path(),
+        &[
+            "--webhooks-allow-private",
+            "--webhook-retry-ms",
+            &retry_ms,
+            "--webhook-retry-cap-secs",
+            &cap_secs,
+            "--webhook-attempts",
+            "1000",
+        ],
+    )?;
+    let down_addr = {
+        let probe = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        probe.local_addr()?
+    };
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let team = Team::start(&server, "Olga Owner").await?;
+    let board = team.board.clone();
+    let ed = team.member(&server, "editor", "Ed Editor").await?;
+    let owner = team.tab(&server, &team.owner).await?;
+    let eds = team.tab(&server, &ed).await?;
+
+    let measure = |label: &'static str| {
+        let (owner, eds) = (&owner, &eds);
+        async move {
+            let mut times = Vec::with_capacity(EDITS);
+            for i in 0..EDITS {
+                let started = std::time::Instant::now();
+                let id = owner.edit(|b, txn| {
+                    b.create_note(
+                        txn,
+                        NewNote {
+                            pos: [i as f64, 0.0],
+                            ..NewNote::default()
+                        },
+                    )
+                })?;
+                eds.client()
+                    .wait_until(|s| s.items.contains_key(&id))
+                    .await?;
+                times.push(started.elapsed());
+            }
+            times.sort();
+            let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+            eprintln!(
+                "{label}: {EDITS} notes, round trip p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                at(0.5).as_secs_f64() * 1e3,
+                at(0.99).as_secs_f64() * 1e3,
+                at(1.0).as_secs_f64() * 1e3
+            );
+            anyhow::Ok(())
+        }
+    };
+    measure("no webhooks").await?;
+    for i in 0..10 {
+        let url = if i % 2 == 0 {
+            format!("http://{down_addr}/hook")
+        } else {
+            format!("http://{}/hook", silent.local_addr()?)
+        };
+        add_webhook(&team.owner, &board, "generic", &url, &ALL_EVENTS).await?;
+    }
+    for i in 0..200 {
+        owner
+            .ack(Command::Decide {
+                text: format!("decision {i}"),
+                round: None,
+                corrects: None,
+            })
+            .await?;
+    }
+    wait_log(&team.owner, &board, "deliveries being retried", |d| {
+        d.iter().any(|d| d["attempts"].as_u64().unwrap_or(0) >= 2)
+    })
+    .await?;
+    measure("10 failing webhooks, 2,000 deliveries retrying").await?;
+    let log = log(&team.owner, &board).await?;
+    let retried = log["deliveries"]
+        .as_array()
+        .map_or(0, |d| d.iter().filter(|d| d["status"] == "pending").count());
+    eprintln!("pending deliveries in the last 50 of the log afterwards: {retried}");
+    drop(silent);
+    Ok(())
+}

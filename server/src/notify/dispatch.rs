@@ -137,7 +137,7 @@ impl Notifier {
         };
         self.trees()
             .add_delivery(self.store(), &notice.board, &delivery)?;
-        self.inner.tracker.spawn(deliver::run(
+        self.spawn_delivery(deliver::run(
             self.clone(),
             notice.board.clone(),
             delivery.clone(),
@@ -161,9 +161,7 @@ impl Notifier {
         match self.trees().pending() {
             Ok(pending) => {
                 for (board, delivery) in pending {
-                    self.inner
-                        .tracker
-                        .spawn(deliver::run(self.clone(), board, delivery));
+                    self.spawn_delivery(deliver::run(self.clone(), board, delivery));
                 }
             }
             Err(e) => tracing::error!("cannot read pending webhook deliveries: {e}"),

@@ -4,7 +4,7 @@
 //! is a bounded channel and `try_send`, so a slow disk or a receiver that is down can never
 //! hold up a room. One background task (`dispatch`) takes each notice, writes the inbox
 //! entries of the people it concerns and queues a delivery to every webhook of the board
-//! subscribed to it; each delivery is its own task (`deliver`), which tries, waits with
+//! subscribed to it; each delivery is its own task (`deliver`, on a thread of its own), which tries, waits with
 //! backoff and tries again, recording every try in the board's delivery log. A delivery
 //! still pending when the server stops is sent again when it starts.
 //!
@@ -31,6 +31,7 @@ mod deliver;
 mod dispatch;
 pub mod target;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -51,7 +52,12 @@ use crate::store::{Store, StoreError, now_ms};
 const QUEUE: usize = 4096;
 
 /// Deliveries sent at the same time; the rest wait their turn (a waiting retry holds none).
-const PARALLEL_DELIVERIES: usize = 16;
+const PARALLEL_DELIVERIES: usize = 64;
+
+/// Deliveries sent to one webhook at the same time: a receiver that never answers holds at
+/// most this many of the [`PARALLEL_DELIVERIES`] (each for the [`TRY_TIMEOUT`]), so it cannot
+/// hold up the deliveries to other webhooks.
+const PARALLEL_PER_WEBHOOK: usize = 4;
 
 /// How long one try may take, connecting included.
 const TRY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -124,9 +130,14 @@ struct Inner {
     backoff: Backoff,
     client: reqwest::Client,
     /// Deliveries trying at this moment.
-    sending: Semaphore,
+    sending: Arc<Semaphore>,
+    /// Deliveries trying at this moment, per webhook (`{board}/{webhook}`); an entry goes
+    /// when no delivery holds or waits for it.
+    per_webhook: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    /// The runtime deliveries run on: one thread of their own (see [`Notifier::start`]).
+    senders: OnceLock<tokio::runtime::Handle>,
     dropped: AtomicU64,
 }
 
@@ -174,9 +185,11 @@ impl Notifier {
                     .map(|u| u.trim_end_matches('/').to_owned()),
                 backoff: args.backoff(),
                 client,
-                sending: Semaphore::new(PARALLEL_DELIVERIES),
+                sending: Arc::new(Semaphore::new(PARALLEL_DELIVERIES)),
+                per_webhook: Default::default(),
                 shutdown,
                 tracker,
+                senders: OnceLock::new(),
                 dropped: AtomicU64::new(0),
             }),
         })
@@ -193,6 +206,14 @@ impl Notifier {
             format!("http://{host}")
         });
         let _ = self.inner.public_url.set(url);
+        match self.sender_thread() {
+            Ok(handle) => {
+                let _ = self.inner.senders.set(handle);
+            }
+            Err(e) => tracing::warn!(
+                "no thread of their own for webhook deliveries ({e}); they share the rooms'"
+            ),
+        }
         let rx = self
             .inner
             .rx
@@ -205,6 +226,35 @@ impl Notifier {
                 .tracker
                 .spawn(dispatch::watch_grants(self.clone()));
             self.resume_pending();
+        }
+    }
+
+    /// A thread with its own runtime for the deliveries. Tries cost CPU (TLS, HTTP, the log);
+    /// on the rooms' runtime, thousands of them retrying would queue before the rooms' tasks
+    /// (tokio schedules its tasks in turn). On a thread of their own they get at most one
+    /// core's share, and the operating system shares the cores fairly with the rooms'
+    /// threads. It runs until shutdown; tasks still on it then are dropped.
+    fn sender_thread(&self) -> std::io::Result<tokio::runtime::Handle> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        let shutdown = self.inner.shutdown.clone();
+        std::thread::Builder::new()
+            .name("huddle-webhooks".into())
+            .spawn(move || runtime.block_on(shutdown.cancelled()))?;
+        Ok(handle)
+    }
+
+    /// Runs a delivery on the deliveries' thread (or here, if it could not be made).
+    fn spawn_delivery(&self, delivery: impl std::future::Future<Output = ()> + Send + 'static) {
+        match self.inner.senders.get() {
+            Some(handle) => {
+                self.inner.tracker.spawn_on(delivery, handle);
+            }
+            None => {
+                self.inner.tracker.spawn(delivery);
+            }
         }
     }
 
@@ -226,6 +276,30 @@ impl Notifier {
         if self.inner.tx.try_send(job).is_err() {
             let n = self.inner.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::warn!("notification queue full or closed: a notice was dropped ({n} so far)");
+        }
+    }
+
+    /// The turn of a delivery to `webhook` of `board` to try: one of the webhook's and one
+    /// of all. Held until dropped.
+    async fn turn(&self, board: &str, webhook: &str) -> Turn {
+        let key = format!("{board}/{webhook}");
+        let own = {
+            let mut map = self
+                .inner
+                .per_webhook
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            // Forget webhooks nobody holds or waits for (only the map's own reference).
+            map.retain(|_, s| Arc::strong_count(s) > 1);
+            map.entry(key)
+                .or_insert_with(|| Arc::new(Semaphore::new(PARALLEL_PER_WEBHOOK)))
+                .clone()
+        };
+        let own = own.acquire_owned().await.ok();
+        let all = self.inner.sending.clone().acquire_owned().await.ok();
+        Turn {
+            _own: own,
+            _all: all,
         }
     }
 
@@ -267,4 +341,10 @@ pub fn notice(board: &str, what: What) -> Notice {
         at: now_ms(),
         what,
     }
+}
+
+/// A delivery's turn to try (see [`Notifier::turn`]): permits given back when dropped.
+struct Turn {
+    _own: Option<tokio::sync::OwnedSemaphorePermit>,
+    _all: Option<tokio::sync::OwnedSemaphorePermit>,
 }
