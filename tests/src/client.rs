@@ -292,6 +292,27 @@ impl Client {
         Ok(state.closed.unwrap_or_default())
     }
 
+    /// Waits until the board holds item `id` (`true`) or no longer holds it (`false`),
+    /// without building a whole snapshot on every change (for measurements).
+    pub async fn wait_item(&self, id: &str, present: bool) -> anyhow::Result<()> {
+        let mut rx = self.state.clone();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if self.board.has_item(&self.board.doc().transact(), id) == present {
+                return Ok(());
+            }
+            if let Some(closed) = &rx.borrow().closed {
+                bail!("connection closed while waiting: {closed:?}");
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                bail!("timed out waiting for item {id} (present: {present})");
+            }
+        }
+    }
+
     /// Waits until the board satisfies `pred`.
     pub async fn wait_until(
         &self,
