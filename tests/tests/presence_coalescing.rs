@@ -1,6 +1,6 @@
-//! The room coalesces awareness: many clients moving their cursors far faster than the flush
-//! rate each receive a frame per flush (50 ms), not one per cursor move, and still end with
-//! everyone's last state.
+//! The room coalesces awareness when it is busy: many clients moving their cursors far faster
+//! than the flush rate each receive a frame per flush (50 ms), not one per cursor move, and
+//! still end with everyone's last state. A light room relays each change as it comes.
 
 use std::time::{Duration, Instant};
 
@@ -68,8 +68,11 @@ async fn cursor_storms_are_coalesced_and_nothing_is_lost() {
     }
     let elapsed = started.elapsed();
 
-    // Far fewer frames than moves: at most one per flush interval (plus slack for timers).
-    let flushes_possible = (elapsed.as_millis() / FLUSH.as_millis()) as u64 + 3;
+    // Far fewer frames than moves: at most one per flush interval (plus slack for timers),
+    // besides the changes relayed at once before the room knew it was busy (the budget of
+    // its first window).
+    let first_window = huddle_server::room::AWARENESS_BUDGET / CLIENTS as u64;
+    let flushes_possible = (elapsed.as_millis() / FLUSH.as_millis()) as u64 + 3 + first_window;
     let relayed_without_coalescing = sent_each * (CLIENTS as u64 - 1);
     for (i, client) in clients.iter().enumerate() {
         let received = client.state().applied - before[i];
@@ -93,6 +96,42 @@ async fn cursor_storms_are_coalesced_and_nothing_is_lost() {
     assert!(
         coalesced > sent_each,
         "the metric counts the folded moves: {coalesced}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_light_room_relays_each_change_as_it_comes() {
+    const MOVES: u64 = 10;
+    let (server, _data) = TestServer::start().expect("server");
+    let url = server.ws_url("light");
+    let mut clients = Vec::new();
+    for i in 0..3 {
+        let client = Client::join(&url).await.expect("join");
+        client.set_awareness(cursor(i, 0)).expect("announce");
+        clients.push(client);
+    }
+    for client in &clients {
+        client
+            .wait_peers(|p| p.len() == 2)
+            .await
+            .expect("everyone sees everyone");
+    }
+    tokio::time::sleep(FLUSH * 4).await;
+    let before = clients[1].state().applied;
+    // Ten moves back to back, far faster than a flush: a busy room would fold them into one
+    // frame; three people are a light room, so each move is a frame of its own.
+    for seq in 1..=MOVES {
+        clients[0].set_awareness(cursor(0, seq)).expect("move");
+    }
+    clients[1]
+        .wait_peers(|p| p.contains(&cursor(0, MOVES)))
+        .await
+        .expect("the last move arrives");
+    tokio::time::sleep(FLUSH * 2).await;
+    let received = clients[1].state().applied - before;
+    assert_eq!(
+        received, MOVES,
+        "one awareness frame per move in a light room"
     );
 }
 
