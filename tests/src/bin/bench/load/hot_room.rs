@@ -24,9 +24,13 @@ const W7_SECS: u64 = 60;
 pub(super) fn w1(session: &Session) -> Workload {
     Workload {
         name: "w1",
-        title: "hot room",
+        title: if session.options.clients.is_some() {
+            "hot room (scaled by --clients)"
+        } else {
+            "hot room"
+        },
         boards: 1,
-        clients_per_board: 50,
+        clients_per_board: session.options.clients.unwrap_or(50),
         notes_per_board: 1000,
         rates: Rates {
             moves: 10.0,

@@ -13,7 +13,8 @@ pub struct Options {
     /// `--full`: W3 at the full scale (1,000 boards x 5 clients) instead of 200 x 5.
     pub full: bool,
     /// `--clients N`: W2's room at N participants instead of 500 (to find where a 2-core
-    /// machine's generator or server saturates).
+    /// machine's generator or server saturates), W1's (and W7's) at N instead of 50 (cursor
+    /// latency in small rooms).
     pub clients: Option<usize>,
     /// `--no-pin`: do not pin the server and the generator to different cores.
     pub no_pin: bool,
