@@ -1,6 +1,7 @@
 //! A version opened read-only in a real browser (issue 14): `/b/{id}?version=...` shows the
 //! version's items with a banner, and nothing the person does edits it (not in the page,
-//! not on the server); the History panel (`H`) lists the board's versions.
+//! not on the server); the History panel (`H`) lists the board's versions; the owner restores
+//! one from it, everyone gets it, and Ctrl+Z undoes the restore.
 
 use std::time::Duration;
 
@@ -112,6 +113,89 @@ async fn a_version_opened_read_only_cannot_be_edited() -> anyhow::Result<()> {
             ),
         )
         .await?;
+    owner.assert_no_errors()?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_restores_from_history_and_ctrl_z_undoes_it() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = http::create_board(server.addr(), "Restore").await?;
+    let writer = Client::join(&server.ws_url(&board)).await?;
+    let a = writer.edit(|b, txn| b.create_note(txn, note("first", 0.0)))?;
+    writer.edit(|b, txn| b.create_note(txn, note("second", 200.0)))?;
+    writer.save().await?;
+    let res = http::post_json(
+        server.addr(),
+        &format!("/api/boards/{board}/versions"),
+        &json!({ "name": "Two notes" }),
+    )
+    .await?;
+    ensure!(res.status == 201, "save: {} {}", res.status, res.body);
+    let version = res.json()?["id"].as_u64().context("id")?;
+    // Later: "first" deleted, "third" added.
+    writer.edit(|b, txn| b.delete_item(txn, &a))?;
+    writer.edit(|b, txn| b.create_note(txn, note("third", 400.0)))?;
+    writer.save().await?;
+
+    let owner = Person::join("owner", &server, &board).await?;
+    let texts = |want: &[&str]| {
+        let mut want: Vec<String> = want.iter().map(|t| format!("\"{t}\"")).collect();
+        want.sort();
+        format!(
+            "JSON.stringify(Object.values(huddle.snapshot().items).map(i => i.text).sort()) \
+             === '[{}]'",
+            want.join(",")
+        )
+    };
+    owner
+        .wait("the live board", &texts(&["second", "third"]))
+        .await?;
+    // The page asks before restoring; this person says yes.
+    owner.page.eval("window.confirm = () => true").await?;
+    owner.page.press("h", 0).await?;
+    let button =
+        format!("#versions-panel li.version[data-version=\"{version}\"] [data-action=restore]");
+    owner
+        .wait(
+            "the version's Restore button",
+            &format!("!!document.querySelector('{button}')"),
+        )
+        .await?;
+    owner.page.click(&button).await?;
+    owner
+        .wait("the restored board", &texts(&["first", "second"]))
+        .await?;
+    owner
+        .wait(
+            "the offer to undo",
+            "!!document.querySelector('#undo-restore')",
+        )
+        .await?;
+    // Every connected client gets the restore, as a change of the board.
+    let has = |s: &huddle_shared::model::BoardSnapshot, text: &str| {
+        s.items.values().any(|i| i.text == text)
+    };
+    writer
+        .wait_until(|s| has(s, "first") && !has(s, "third"))
+        .await
+        .context("the other client gets the restore")?;
+
+    // Ctrl+Z right after brings the later state back, for everyone.
+    let canvas = owner.canvas_point(10.0, 10.0).await?;
+    owner.page.mouse_move(canvas).await?;
+    owner.page.press("z", browser::modifiers::CTRL).await?;
+    owner
+        .wait(
+            "the board as it was before the restore",
+            &texts(&["second", "third"]),
+        )
+        .await?;
+    writer
+        .wait_until(|s| !has(s, "first") && has(s, "third"))
+        .await
+        .context("the other client gets the undo")?;
     owner.assert_no_errors()?;
     Ok(())
 }
