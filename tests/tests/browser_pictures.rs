@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context, ensure};
 use huddle_shared::model::{Color, NewNote};
-use huddle_tests::browser;
+use huddle_tests::browser::{self, modifiers};
 use huddle_tests::client::Client;
 use huddle_tests::http;
 use huddle_tests::person::Person;
@@ -306,6 +306,39 @@ async fn the_servers_png_matches_chromiums_drawing() -> anyhow::Result<()> {
         "the menu's PNG is {} x {}",
         saved.w,
         saved.h
+    );
+
+    // Shift+P with nothing selected: a PNG of the whole board, its outcome in the notice.
+    person.page.press("Escape", 0).await?;
+    person.page.press("Escape", 0).await?;
+    person.page.press("P", modifiers::SHIFT).await?;
+    person
+        .wait(
+            "the notice to say the board's picture was saved",
+            "document.querySelector('#notice')?.textContent.startsWith('Saved')",
+        )
+        .await?;
+    let deadline = std::time::Instant::now() + huddle_tests::client::WAIT;
+    let board_png = loop {
+        let other = std::fs::read_dir(downloads.path())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p != &file && p.extension().is_some_and(|e| e == "png"));
+        match other.map(std::fs::read) {
+            Some(Ok(bytes)) if bytes.starts_with(b"\x89PNG") => break Image::decode(&bytes)?,
+            _ if std::time::Instant::now() > deadline => {
+                anyhow::bail!(
+                    "Shift+P saved no board PNG in {}",
+                    downloads.path().display()
+                )
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    };
+    ensure!(
+        board_png.w >= saved.w && board_png.h >= saved.h,
+        "the board's PNG ({} x {}) is smaller than its frame's",
+        board_png.w,
+        board_png.h
     );
 
     // Not trivially equal by being blank: both show the notes' colours at a note.

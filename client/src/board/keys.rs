@@ -68,6 +68,8 @@ pub enum Action {
     NextChange(bool),
     /// Open or close the version history panel.
     History,
+    /// Download a picture (PNG) of the selection, or of the whole board.
+    Picture,
 }
 
 impl Action {
@@ -92,6 +94,7 @@ impl Action {
                 | Action::Comment
                 | Action::NextChange(_)
                 | Action::History
+                | Action::Picture
         )
     }
 }
@@ -206,6 +209,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
          read-only, restore (owners), copy to a new board",
     ),
     (
+        "Shift+P",
+        "Picture (PNG) of the selection, or of the whole board; more in the board menu",
+    ),
+    (
         "Ctrl+Z (just after a restore)",
         "Undo the restore (while \"Undo restore\" is offered, 30 seconds)",
     ),
@@ -264,6 +271,7 @@ pub fn action(key: &str, code: &str, ctrl: bool, shift: bool, alt: bool) -> Opti
         "." => Action::NextChange(true),
         "," => Action::NextChange(false),
         "h" | "H" => Action::History,
+        "P" if shift => Action::Picture,
         _ if !shift && key.len() == 1 => {
             let digit = key.chars().next()?.to_digit(10)? as usize;
             if (1..=Color::ALL.len()).contains(&digit) {
@@ -368,6 +376,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::Lock => super::locks::toggle_selection(s),
         Action::NextChange(forward) => super::since::step(s, forward),
         Action::History => super::versions::toggle(s),
+        Action::Picture => super::pictures::shortcut(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
             let c = s.camera.viewport(s.size);
             let at = [c.x, c.y];
@@ -535,6 +544,8 @@ mod tests {
         assert_eq!(a("l", "KeyL", false, false), Some(Action::Decisions));
         assert_eq!(a("G", "KeyG", false, true), Some(Action::Facilitate));
         assert_eq!(a("C", "KeyC", false, true), Some(Action::Comment));
+        assert_eq!(a("P", "KeyP", false, true), Some(Action::Picture));
+        assert_eq!(a("p", "KeyP", false, false), None);
         assert_eq!(a("c", "KeyC", false, false), Some(Action::Connect));
         assert_eq!(a("L", "KeyL", true, true), Some(Action::Lock));
         assert_eq!(a("l", "KeyL", true, false), None);

@@ -152,19 +152,42 @@ pub fn install(page: &Page, menu: &HtmlElement, message: &HtmlElement) -> Result
             Err(why) => return say(&message, why),
         };
         let message = message.clone();
-        say(&message, "Drawing…");
-        spawn_local(async move {
-            match fetch_download(&url).await {
-                Ok(name) => say(&message, &format!("Saved {name}.")),
-                Err(err) => {
-                    let detail = err.as_string().unwrap_or_else(|| format!("{err:?}"));
-                    say(&message, &format!("No picture: {detail}"));
-                }
-            }
-        });
+        draw(url, move |text| say(&message, text));
     })?
     .forever();
     Ok(())
+}
+
+/// Shift+P: a PNG of the selection, else of the whole board, with its progress and outcome
+/// in the header's notice.
+pub fn shortcut(s: &State) {
+    let scope = if s.selection.is_empty() {
+        Scope::Board
+    } else {
+        Scope::Selection
+    };
+    let url = match url(s, scope, "png", 1) {
+        Ok(url) => url,
+        Err(why) => return super::role::notice(s, why),
+    };
+    let Ok(Some(notice)) = s.doc.query_selector("#notice") else {
+        return;
+    };
+    draw(url, move |text| super::role::notice_in(&notice, text));
+}
+
+/// Has the server draw `url` and saves the file, telling `report` how it goes.
+fn draw(url: String, report: impl Fn(&str) + 'static) {
+    report("Drawing…");
+    spawn_local(async move {
+        match fetch_download(&url).await {
+            Ok(name) => report(&format!("Saved {name}.")),
+            Err(err) => {
+                let detail = err.as_string().unwrap_or_else(|| format!("{err:?}"));
+                report(&format!("No picture: {detail}"));
+            }
+        }
+    });
 }
 
 /// The export URL for an entry, or why it cannot be drawn now.

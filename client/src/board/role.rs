@@ -91,9 +91,14 @@ pub fn no_access(s: &State) {
 
 /// A notice in the header: what the server refused, and why.
 pub fn notice(s: &State, text: &str) {
-    let Ok(Some(notice)) = s.doc.query_selector("#notice") else {
-        return;
-    };
+    if let Ok(Some(notice)) = s.doc.query_selector("#notice") {
+        notice_in(&notice, text);
+    }
+}
+
+/// Shows `text` in the header's notice element `notice` for a few seconds (for work that
+/// ends after the key press that started it).
+pub fn notice_in(notice: &Element, text: &str) {
     notice.set_text_content(Some(text));
     let _ = notice.remove_attribute("hidden");
     let clear = notice.clone();
