@@ -1,4 +1,5 @@
-//! The stock JavaScript Yjs peer (`tests/js/yclient.mjs`: npm `yjs` + `y-websocket`).
+//! The stock JavaScript Yjs peer (`tests/js/yclient.mjs`: npm `yjs` + `y-websocket`), and
+//! other Node.js scripts of `tests/js` (the Firefox driver, `firefox.mjs`).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -20,7 +21,12 @@ pub fn js_dir() -> PathBuf {
 fn ensure_installed() -> anyhow::Result<()> {
     static INSTALL: Mutex<bool> = Mutex::new(false);
     let mut done = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    if *done || js_dir().join("node_modules/yjs").exists() {
+    let modules = js_dir().join("node_modules");
+    if *done
+        || ["yjs", "puppeteer-core"]
+            .iter()
+            .all(|m| modules.join(m).exists())
+    {
         *done = true;
         return Ok(());
     }
@@ -68,6 +74,39 @@ pub async fn run(
     if !out.status.success() {
         bail!(
             "JS peer failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8(out.stdout)?
+        .lines()
+        .map(|l| serde_json::from_str(l).with_context(|| format!("bad JSON line {l:?}")))
+        .collect()
+}
+
+/// Runs `tests/js/{script}` with `args`, killed after `timeout`; returns the JSON lines it
+/// printed, or its stderr if it failed.
+pub async fn run_script(
+    script: &str,
+    args: &[&str],
+    timeout: std::time::Duration,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    ensure_installed()?;
+    let child = tokio::process::Command::new("node")
+        .arg(js_dir().join(script))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot run node")?;
+    let out = tokio::time::timeout(timeout, child.wait_with_output())
+        .await
+        .with_context(|| format!("{script} timed out after {timeout:?}"))??;
+    if !out.status.success() {
+        bail!(
+            "{script} failed ({}): {}",
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );

@@ -71,6 +71,36 @@ pub fn ensure_chromium() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Where Debian's `firefox-esr` package puts the browser.
+const DEBIAN_FIREFOX: &str = "/usr/bin/firefox-esr";
+
+/// The Firefox the Firefox tests drive (through WebDriver BiDi): `$HUDDLE_FIREFOX` if set,
+/// else Debian's `firefox-esr`, installed with apt when missing.
+pub fn ensure_firefox() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("HUDDLE_FIREFOX") {
+        let path = PathBuf::from(path);
+        if !path.exists() {
+            bail!(
+                "HUDDLE_FIREFOX is set to {}, which does not exist",
+                path.display()
+            );
+        }
+        return Ok(path);
+    }
+    let path = PathBuf::from(DEBIAN_FIREFOX);
+    if !path.exists() {
+        step("Firefox ESR is missing; installing it with apt...");
+        apt_install(&["firefox-esr"])?;
+        if !path.exists() {
+            bail!(
+                "apt installed firefox-esr but {} is still missing",
+                path.display()
+            );
+        }
+    }
+    Ok(path)
+}
+
 /// Installs Node.js and npm with apt if `npm` is not on the PATH.
 pub fn ensure_node() -> anyhow::Result<()> {
     if cmd::which("npm").is_none() || cmd::which("node").is_none() {

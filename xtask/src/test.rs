@@ -2,7 +2,8 @@
 //!
 //! The end-to-end tests in `tests/` find their tools through environment variables set here:
 //! `HUDDLE_BIN` (the debug server binary), `HUDDLE_ASSETS` (the built web client),
-//! `HUDDLE_CHROMIUM` (the browser) and `HUDDLE_JS_DIR` (the stock Yjs peer, with node_modules).
+//! `HUDDLE_CHROMIUM` and `HUDDLE_FIREFOX` (the browsers) and `HUDDLE_JS_DIR` (the stock Yjs
+//! peer and the Firefox driver, with node_modules).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -40,6 +41,7 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     let assets = client::build(ws, false)?;
     // (b) the browser.
     let chromium = deps::ensure_chromium()?;
+    let firefox = deps::ensure_firefox()?;
     // (c) the stock Yjs peer's packages.
     let js_dir = ws.root.join("tests").join("js");
     deps::ensure_node()?;
@@ -55,6 +57,7 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
         ("HUDDLE_BIN", server.into_os_string()),
         ("HUDDLE_ASSETS", assets.into_os_string()),
         ("HUDDLE_CHROMIUM", chromium.into_os_string()),
+        ("HUDDLE_FIREFOX", firefox.into_os_string()),
         ("HUDDLE_JS_DIR", js_dir.into_os_string()),
     ];
     step("running the tests...");

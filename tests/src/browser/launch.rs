@@ -73,6 +73,24 @@ pub fn chromium_bin() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Where Debian's `firefox-esr` package puts the browser.
+const DEBIAN_FIREFOX: &str = "/usr/bin/firefox-esr";
+
+/// The Firefox the Firefox tests drive: `$HUDDLE_FIREFOX`, else Debian's `firefox-esr`.
+pub fn firefox_bin() -> anyhow::Result<PathBuf> {
+    let path = std::env::var_os("HUDDLE_FIREFOX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEBIAN_FIREFOX));
+    if !path.exists() {
+        bail!(
+            "Firefox is missing ({} does not exist): run `cargo xtask test`, which installs it \
+             (or `apt-get install -y firefox-esr`, or set HUDDLE_FIREFOX)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
 /// Fails unless the web client is built (`cargo xtask build-client`) and, when it is the
 /// default `client/dist`, newer than its sources: like [`huddle_bin`], so that a plain
 /// `cargo test` never silently drives a stale client.

@@ -43,7 +43,7 @@ use cdp::Cdp;
 use urls::check_loopback;
 
 pub use input::modifiers;
-pub use launch::{chromium_bin, ensure_client_built};
+pub use launch::{chromium_bin, ensure_client_built, firefox_bin};
 pub use page::Page;
 
 /// A headless Chromium with a fresh profile. The process (and everything it started) is killed
