@@ -1,7 +1,7 @@
 // The board's end-to-end essentials in Firefox (issue 16): two people editing, presence, and
 // offline and back, in Debian's firefox-esr driven through WebDriver BiDi by puppeteer-core.
 //
-//   node firefox.mjs <firefox binary> <board page URL>
+//   node firefox.mjs <firefox binary> <board page URL> [screenshot.png]
 //
 // Person A opens the board through a TCP proxy on 127.0.0.1 that this script can cut (A's
 // "network"); person B opens it directly. Each has a fresh profile. Steps, each waited for:
@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
 
-const [firefox, pageUrl] = process.argv.slice(2);
+const [firefox, pageUrl, screenshot] = process.argv.slice(2);
 if (!firefox || !pageUrl) {
   console.error("usage: node firefox.mjs <firefox binary> <board page URL>");
   process.exit(2);
@@ -215,6 +215,11 @@ try {
     "B to see A's cursor",
     "huddle.peers().find(p => p.cursor) || false",
   );
+
+  // B's page as B sees it (A's note and cursor), to look at.
+  if (screenshot) {
+    await pageB.screenshot({ path: screenshot });
+  }
 
   // 3. Offline and back.
   cutOff = true;

@@ -21,9 +21,13 @@ async fn two_people_presence_and_offline_in_firefox() -> anyhow::Result<()> {
     let board = http::create_board(server.addr(), "Firefox").await?;
     let page_url = server.page_url(&board);
     let firefox = firefox.to_string_lossy();
+    let artifacts = huddle_tests::workspace_root().join("tests/artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    let shot = artifacts.join("firefox-two-people.png");
+    let _ = std::fs::remove_file(&shot);
     let lines = js::run_script(
         "firefox.mjs",
-        &[&firefox, &page_url],
+        &[&firefox, &page_url, &shot.to_string_lossy()],
         Duration::from_secs(240),
     )
     .await?;
@@ -37,6 +41,12 @@ async fn two_people_presence_and_offline_in_firefox() -> anyhow::Result<()> {
             seen[who]
         );
     }
+
+    ensure!(
+        std::fs::read(&shot)?.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        shot.display()
+    );
 
     let export = http::get(server.addr(), &format!("/api/boards/{board}/export.json"))
         .await?
