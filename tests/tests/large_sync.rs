@@ -57,8 +57,10 @@ async fn fill_board(server: &TestServer, board: &str) -> anyhow::Result<BoardSna
 }
 
 /// Opens a WebSocket to `board` on a raw TCP socket: the HTTP upgrade by hand, then sync step 1
-/// of an empty document as one masked binary frame.
-async fn raw_join(server: &TestServer, board: &str) -> anyhow::Result<TcpStream> {
+/// of an empty document as one masked binary frame; `pipelined` sends the frame in the same
+/// write as the request, before the 101 is read (the server must keep the bytes it read past
+/// the request).
+async fn raw_join(server: &TestServer, board: &str, pipelined: bool) -> anyhow::Result<TcpStream> {
     let url = server.ws_url(board);
     let addr = url
         .strip_prefix("ws://")
@@ -70,7 +72,18 @@ async fn raw_join(server: &TestServer, board: &str) -> anyhow::Result<TcpStream>
          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
         key = server.admin_key()
     );
-    socket.write_all(request.as_bytes()).await?;
+    let step1 = wire::encode_sync_step1(&StateVector::default());
+    ensure!(step1.len() < 126, "sync step 1 needs a longer header");
+    // FIN + binary; mask bit + length; a zero mask key leaves the payload as it is.
+    let mut frame = vec![0x80 | BINARY, 0x80 | step1.len() as u8, 0, 0, 0, 0];
+    frame.extend_from_slice(&step1);
+    if pipelined {
+        socket
+            .write_all(&[request.as_bytes(), &frame].concat())
+            .await?;
+    } else {
+        socket.write_all(request.as_bytes()).await?;
+    }
     // The response head, byte by byte so that no frame after it is consumed.
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
@@ -83,12 +96,9 @@ async fn raw_join(server: &TestServer, board: &str) -> anyhow::Result<TcpStream>
         "wrong Sec-WebSocket-Accept: {head}"
     );
 
-    let step1 = wire::encode_sync_step1(&StateVector::default());
-    ensure!(step1.len() < 126, "sync step 1 needs a longer header");
-    // FIN + binary; mask bit + length; a zero mask key leaves the payload as it is.
-    let mut frame = vec![0x80 | BINARY, 0x80 | step1.len() as u8, 0, 0, 0, 0];
-    frame.extend_from_slice(&step1);
-    socket.write_all(&frame).await?;
+    if !pipelined {
+        socket.write_all(&frame).await?;
+    }
     Ok(socket)
 }
 
@@ -133,8 +143,9 @@ async fn read_message(socket: &mut TcpStream) -> anyhow::Result<Vec<WireFrame>> 
 async fn sync_step2_frames(
     server: &TestServer,
     board: &str,
+    pipelined: bool,
 ) -> anyhow::Result<(Vec<WireFrame>, Vec<u8>)> {
-    let mut socket = raw_join(server, board).await?;
+    let mut socket = raw_join(server, board, pipelined).await?;
     loop {
         let frames = read_message(&mut socket).await?;
         let message: Vec<u8> = frames.iter().flat_map(|f| f.payload.clone()).collect();
@@ -159,7 +170,7 @@ async fn large_initial_sync_is_fragmented_on_the_wire() -> anyhow::Result<()> {
 
     // A binary frame, continuation frames, only the last one final, none larger than the
     // fragment size, and together the whole board.
-    let (frames, update) = tokio::time::timeout(WAIT, sync_step2_frames(&server, board))
+    let (frames, update) = tokio::time::timeout(WAIT, sync_step2_frames(&server, board, false))
         .await
         .context("timed out reading the sync step 2")??;
     let total: usize = frames.iter().map(|f| f.payload.len()).sum();
@@ -195,6 +206,24 @@ async fn large_initial_sync_is_fragmented_on_the_wire() -> anyhow::Result<()> {
         want,
         "the reassembled sync step 2 is not the board"
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_sent_with_the_upgrade_request_is_answered() -> anyhow::Result<()> {
+    let (server, _data) = TestServer::start()?;
+    let board = "pipelined";
+    let want = fill_board(&server, board).await?;
+    // The sync step 1 travels in the same segment as the HTTP request: hyper reads it with the
+    // request, and the connection must still see it, or no step 2 ever comes.
+    let (_, update) = tokio::time::timeout(WAIT, sync_step2_frames(&server, board, true))
+        .await
+        .context("no sync step 2 for a step 1 sent with the upgrade request")??;
+    let copy = Board::new();
+    copy.doc()
+        .transact_mut()
+        .apply_update(wire::decode_update(&update)?)?;
+    assert_eq!(copy.snapshot(&copy.doc().transact()), want);
     Ok(())
 }
 
