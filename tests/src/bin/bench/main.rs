@@ -4,7 +4,7 @@
 //!
 //! Usage: `bench [SCENARIO...] [OPTIONS]` with scenarios `storage`, `cold-load`, `client`,
 //! `storymap`, `disk` (the default run: these five) and the load scenarios of issue 5, run only when named: `w1`, `w2`,
-//! `w3`, `w4`, `w5`, `w6`, `w7`, `w8`, issue 12's `vote` and issue 13's `locks` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
+//! `w3`, `w4`, `w5`, `w6`, `w7`, `w8`, issue 14's `w8-versions`, issue 12's `vote` and issue 13's `locks` (options `--secs N`, `--full`, `--clients N`, `--no-pin`,
 //! `--server`, `--compare`, `--baseline-bin PATH`, `--huddle-arg ARG`; see [`load`]). A load scenario whose checks fail
 //! (a missing update, differing replicas, ...) makes the command exit non-zero after the
 //! remaining scenarios have run.
@@ -36,6 +36,10 @@ Scenarios:
   w1 .. w8                      issue 5's load scenarios, run only when named:
                                 w1 hot room, w2 big room, w3 many rooms, w4 cold load,
                                 w5 big-board writes, w6 restart, w7 slow reader, w8 drag soak
+  w8-versions                   issue 14: W8 against a server with a test clock, moved an
+                                hour forward every twelfth of the window (hourly versions
+                                while 20 clients drag), then its versions on disk: bytes per
+                                version against the snapshot, data dir, opening one
   vote                          issue 12: a dot vote of 200 people on 100 notes in W1's
                                 room (three runs: W1 alone, with the 200 present, voting;
                                 --secs sets W1's window, the vote scales to fit)

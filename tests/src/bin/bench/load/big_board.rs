@@ -44,6 +44,7 @@ pub(super) fn w5(session: &Session) -> Workload {
         // Only Huddle has "saved" (the others would get a message they do not know).
         save_every: session.server.is_huddle().then_some(SAVE_EVERY),
         restart_after: None,
+        clock_every: None,
         vote: None,
         locks: None,
         apply: Apply::Now,

@@ -41,6 +41,7 @@ pub fn run_w2(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: false,
         save_every: None,
         restart_after: None,
+        clock_every: None,
         vote: None,
         locks: None,
         apply: Apply::Later,

@@ -39,7 +39,7 @@ use crate::stats::{median, millis};
 /// The 20 dragging participants.
 const CLIENTS: usize = 20;
 /// W1's board.
-const NOTES: usize = 1000;
+pub(super) const NOTES: usize = 1000;
 /// Mean length of a drag: the 1-2 s. One document write per drag (on drop).
 const DRAG_SECS: f64 = 1.5;
 /// Awareness rate during a drag (the web client's pointer updates while dragging).
@@ -76,8 +76,9 @@ impl Stored {
     }
 }
 
-pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
-    let w = Workload {
+/// W8's workload (also `w8-versions`' one, see [`version_soak`](super::version_soak)).
+pub(super) fn w8(session: &Session) -> Workload {
+    Workload {
         name: "w8",
         title: "drag soak (20 clients dragging in a 1,000-note board; one write per drag)",
         boards: 1,
@@ -93,10 +94,15 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: false,
         save_every: None,
         restart_after: None,
+        clock_every: None,
         vote: None,
         locks: None,
         apply: Apply::Now,
-    };
+    }
+}
+
+pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
+    let w = w8(session);
     let board = board_id(0);
     let kind = session.server;
     // The starting point, stored the way this server keeps boards, in a directory of its own.
@@ -190,7 +196,7 @@ fn measure(dir: &Path, board: &str) -> anyhow::Result<Stored> {
 }
 
 /// Bytes of the files under `dir` (sled keeps a few files, no deep trees).
-fn dir_bytes(dir: &Path) -> u64 {
+pub(super) fn dir_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

@@ -22,6 +22,7 @@ use super::restart;
 use super::seed;
 use super::server::Server;
 use super::verify::{self, Verdict};
+use super::version_soak;
 use super::vote;
 pub use super::workload::{Workload, board_id, expected_deliveries};
 use super::{ysweet, yws};
@@ -149,7 +150,11 @@ pub fn run(w: &Workload, pinning: &Pinning, kind: ServerKind) -> anyhow::Result<
     }
     pinning.pin_generator()?;
     let result = (|| {
-        let mut server = Server::start_kind(kind, data.path(), pinning)?;
+        let extra: &[&str] = match w.clock_every {
+            Some(_) => &["--test-clock"],
+            None => &[],
+        };
+        let mut server = Server::start_kind_with(kind, data.path(), pinning, extra)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(pinning.generator_cores())
             .enable_all()
@@ -333,6 +338,9 @@ async fn drive(
         pid = server.pid();
         server_start = procstat::read(pid).context("the restarted server is gone")?;
         tokio::time::sleep(w.duration.saturating_sub(after)).await;
+        None
+    } else if let Some(every) = w.clock_every {
+        version_soak::move_clock(server, every, w.duration).await?;
         None
     } else {
         tokio::time::sleep(w.duration).await;

@@ -42,6 +42,7 @@ pub(super) fn w1(session: &Session) -> Workload {
         idle_memory: false,
         save_every: None,
         restart_after: None,
+        clock_every: None,
         vote: None,
         locks: None,
         apply: Apply::Now,

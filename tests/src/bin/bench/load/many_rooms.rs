@@ -45,6 +45,7 @@ pub fn run_w3(session: &mut Session) -> anyhow::Result<bool> {
         idle_memory: true,
         save_every: None,
         restart_after: None,
+        clock_every: None,
         vote: None,
         locks: None,
         apply: Apply::Now,

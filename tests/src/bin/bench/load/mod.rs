@@ -45,6 +45,8 @@
 //!   `taskset`, boards on disk, markdown.
 //! - [`hot_room`] (W1, W7), [`big_room`] (W2), [`many_rooms`] (W3), [`cold_join`] (W4),
 //!   [`big_board`] (W5), [`restart`] (W6), [`drag_soak`] (W8): the scenarios.
+//! - `w8-versions` (issue 14): W8 with the server's version clock moved an hour forward every
+//!   twelfth of the window, then its versions on disk: [`version_soak`].
 //! - `vote` (issue 12): a dot vote of 200 people on 100 notes in W1's room, against W1 alone
 //!   in the same invocation: [`ballots`] (what each voter casts, when), [`voter`] and
 //!   [`facilitator`] (their connections), [`vote`] (the group the driver adds to a run),
@@ -83,6 +85,7 @@ mod restart;
 mod seed;
 mod server;
 mod verify;
+mod version_soak;
 mod vote;
 mod vote_report;
 mod voter;
@@ -94,8 +97,18 @@ pub use options::Options;
 use options::ServerKind;
 
 /// The load scenarios (they run in the order they are named).
-pub const SCENARIOS: [&str; 10] = [
-    "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "vote", "locks",
+pub const SCENARIOS: [&str; 11] = [
+    "w1",
+    "w2",
+    "w3",
+    "w4",
+    "w5",
+    "w6",
+    "w7",
+    "w8",
+    "w8-versions",
+    "vote",
+    "locks",
 ];
 
 /// State shared by the load scenarios of one invocation.
@@ -201,6 +214,7 @@ impl Session {
             "w4" => cold_join::run_w4(self),
             "w7" => hot_room::run_w7(self),
             "w8" => drag_soak::run_w8(self),
+            "w8-versions" => version_soak::run_w8_versions(self),
             "vote" => vote_report::run_vote(self),
             "locks" => locks_report::run_locks(self),
             other => anyhow::bail!("{other:?} is not a load scenario"),

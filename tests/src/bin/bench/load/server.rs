@@ -61,9 +61,20 @@ pub struct Server {
 impl Server {
     /// Starts `kind` on `data`, under `taskset` if `pinning` pins.
     pub fn start_kind(kind: ServerKind, data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
+        Server::start_kind_with(kind, data, pinning, &[])
+    }
+
+    /// [`start_kind`](Server::start_kind), with `extra` flags for the current Huddle's `serve`
+    /// (a scenario's own, such as `--test-clock`; the other servers and the baseline get none).
+    pub fn start_kind_with(
+        kind: ServerKind,
+        data: &Path,
+        pinning: &Pinning,
+        extra: &[&str],
+    ) -> anyhow::Result<Server> {
         match kind {
             ServerKind::Huddle | ServerKind::HuddleBaseline => {
-                Server::start_huddle(kind, data, pinning)
+                Server::start_huddle(kind, data, pinning, extra)
             }
             ServerKind::YWebsocket
             | ServerKind::YSweet
@@ -86,7 +97,12 @@ impl Server {
     }
 
     /// Starts `huddle serve` from `kind`'s binary on `data`, under `taskset` if `pinning` pins.
-    fn start_huddle(kind: ServerKind, data: &Path, pinning: &Pinning) -> anyhow::Result<Server> {
+    fn start_huddle(
+        kind: ServerKind,
+        data: &Path,
+        pinning: &Pinning,
+        extra: &[&str],
+    ) -> anyhow::Result<Server> {
         let launch = LAUNCH.get_or_init(Launch::default);
         let (bin, args) = match kind {
             ServerKind::HuddleBaseline => (
@@ -96,7 +112,11 @@ impl Server {
                     .context("no baseline binary (--baseline-bin)")?,
                 Vec::new(),
             ),
-            _ => (huddle_bin(), launch.current_args.clone()),
+            _ => {
+                let mut args = launch.current_args.clone();
+                args.extend(extra.iter().map(|a| a.to_string()));
+                (huddle_bin(), args)
+            }
         };
         let (child, addr, printed) = spawn_huddle_bin(&bin, &pinning.server_wrapper(), data, &args)
             .with_context(|| format!("starting {}", bin.display()))?;

@@ -34,6 +34,10 @@ pub struct Workload {
     /// A story map's backbone on every board, locked or not, and the participants as editors
     /// (the `locks` scenario, see [`locks`](super::locks)).
     pub locks: Option<super::locks::Plan>,
+    /// Starts Huddle with `--test-clock` and moves its version clock an hour forward this
+    /// often while the run sends, so the room takes hourly versions (`w8-versions`, see
+    /// [`version_soak`](super::version_soak)).
+    pub clock_every: Option<Duration>,
     /// When receivers integrate live updates (W2's big room: after the run).
     pub apply: Apply,
 }
