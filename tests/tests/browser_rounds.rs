@@ -448,12 +448,17 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
                 json!(notes[1])
             );
             for target in ["#round-dot-list summary", plus.as_str()] {
-                p.page
-                    .eval(&format!(
-                        "document.querySelector({}).focus(); true",
+                // Focus it once it can take focus: the + is inside the list, which opens on
+                // the summary's activation a moment after the key (later on a busy machine).
+                p.wait(
+                    &format!("{target} to take focus"),
+                    &format!(
+                        "(() => {{ const e = document.querySelector({}); e?.focus(); \
+                         return !!e && document.activeElement === e; }})()",
                         json!(target)
-                    ))
-                    .await?;
+                    ),
+                )
+                .await?;
                 // Space presses a focused button (the driver's Enter sends no character,
                 // so the browser would not activate anything with it).
                 p.page.press(" ", 0).await?;
