@@ -53,7 +53,7 @@ Scenarios:
 Options of the load scenarios:
   --secs N          sending window instead of the scenario's default
   --full            w3 at 1,000 boards x 5 clients (default 200 x 5)
-  --clients N       w2's room at N participants (default 500)
+  --clients N       w2's room at N participants (default 500), w1's and w7's (default 50)
   --no-pin          do not pin the server and the generator to different cores
   --server LIST     huddle (default), y-websocket, y-sweet, hocuspocus (in memory: w1, w2,
                     w3, w5, w7), relay (the null relay, a baseline), comma-separated to
