@@ -95,6 +95,13 @@ fn main() -> anyhow::Result<()> {
         return load::relay::main();
     }
     let (names, options) = load::Options::parse(&args)?;
+    if std::env::var_os("HUDDLE_MAX_CONNECTIONS_PER_IP").is_none() {
+        // Every simulated person connects from 127.0.0.1, and W3 --full opens 5,000
+        // connections: lift the server's per-address limit (2,000 by default) for the servers
+        // started here. An older baseline binary ignores the variable.
+        // SAFETY: set before any thread is started.
+        unsafe { std::env::set_var("HUDDLE_MAX_CONNECTIONS_PER_IP", "0") };
+    }
     let all = ["storage", "cold-load", "client", "storymap", "disk"];
     // Run only when named (not part of the default run).
     let named_only = ["pictures", "since", "versions"];
