@@ -26,19 +26,7 @@ fn note(text: &str, x: f64) -> NewNote {
 async fn a_version_opened_read_only_cannot_be_edited() -> anyhow::Result<()> {
     browser::ensure_client_built()?;
     let (server, _data) = TestServer::start()?;
-    let board = http::create_board(server.addr(), "Read only").await?;
-    let writer = Client::join(&server.ws_url(&board)).await?;
-    let a = writer.edit(|b, txn| b.create_note(txn, note("first", 0.0)))?;
-    writer.edit(|b, txn| b.create_note(txn, note("second", 200.0)))?;
-    writer.save().await?;
-    let res = http::post_json(
-        server.addr(),
-        &format!("/api/boards/{board}/versions"),
-        &json!({ "name": "Two notes" }),
-    )
-    .await?;
-    ensure!(res.status == 201, "save: {} {}", res.status, res.body);
-    let version = res.json()?["id"].as_u64().context("id")?;
+    let (board, writer, a, version) = two_notes_and_a_version(&server, "Read only").await?;
     // Later the live board loses a note.
     writer.edit(|b, txn| b.delete_item(txn, &a))?;
     writer.save().await?;
@@ -121,19 +109,7 @@ async fn a_version_opened_read_only_cannot_be_edited() -> anyhow::Result<()> {
 async fn the_owner_restores_from_history_and_ctrl_z_undoes_it() -> anyhow::Result<()> {
     browser::ensure_client_built()?;
     let (server, _data) = TestServer::start()?;
-    let board = http::create_board(server.addr(), "Restore").await?;
-    let writer = Client::join(&server.ws_url(&board)).await?;
-    let a = writer.edit(|b, txn| b.create_note(txn, note("first", 0.0)))?;
-    writer.edit(|b, txn| b.create_note(txn, note("second", 200.0)))?;
-    writer.save().await?;
-    let res = http::post_json(
-        server.addr(),
-        &format!("/api/boards/{board}/versions"),
-        &json!({ "name": "Two notes" }),
-    )
-    .await?;
-    ensure!(res.status == 201, "save: {} {}", res.status, res.body);
-    let version = res.json()?["id"].as_u64().context("id")?;
+    let (board, writer, a, version) = two_notes_and_a_version(&server, "Restore").await?;
     // Later: "first" deleted, "third" added.
     writer.edit(|b, txn| b.delete_item(txn, &a))?;
     writer.edit(|b, txn| b.create_note(txn, note("third", 400.0)))?;
@@ -198,6 +174,28 @@ async fn the_owner_restores_from_history_and_ctrl_z_undoes_it() -> anyhow::Resul
         .context("the other client gets the undo")?;
     owner.assert_no_errors()?;
     Ok(())
+}
+
+/// A board titled `title` with notes "first" and "second", saved, and a version of it named
+/// "Two notes": (board, its writer, the id of "first", the version's id).
+async fn two_notes_and_a_version(
+    server: &TestServer,
+    title: &str,
+) -> anyhow::Result<(String, Client, String, u64)> {
+    let board = http::create_board(server.addr(), title).await?;
+    let writer = Client::join(&server.ws_url(&board)).await?;
+    let first = writer.edit(|b, txn| b.create_note(txn, note("first", 0.0)))?;
+    writer.edit(|b, txn| b.create_note(txn, note("second", 200.0)))?;
+    writer.save().await?;
+    let res = http::post_json(
+        server.addr(),
+        &format!("/api/boards/{board}/versions"),
+        &json!({ "name": "Two notes" }),
+    )
+    .await?;
+    ensure!(res.status == 201, "save: {} {}", res.status, res.body);
+    let version = res.json()?["id"].as_u64().context("id")?;
+    Ok((board, writer, first, version))
 }
 
 /// The id of the note whose text is `text` in the page.
