@@ -68,12 +68,22 @@ pub async fn run(
     let mut stdin = child.stdin.take().context("stdin")?;
     stdin.write_all(steps.to_string().as_bytes()).await?;
     drop(stdin);
-    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+    json_lines(child, "JS peer", std::time::Duration::from_secs(60)).await
+}
+
+/// Waits up to `timeout` for `child` (`what`) to end; returns the JSON lines it printed, or
+/// its stderr if it failed.
+async fn json_lines(
+    child: tokio::process::Child,
+    what: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let out = tokio::time::timeout(timeout, child.wait_with_output())
         .await
-        .context("JS peer timed out")??;
+        .with_context(|| format!("{what} timed out after {timeout:?}"))??;
     if !out.status.success() {
         bail!(
-            "JS peer failed ({}): {}",
+            "{what} failed ({}): {}",
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
@@ -101,18 +111,5 @@ pub async fn run_script(
         .kill_on_drop(true)
         .spawn()
         .context("cannot run node")?;
-    let out = tokio::time::timeout(timeout, child.wait_with_output())
-        .await
-        .with_context(|| format!("{script} timed out after {timeout:?}"))??;
-    if !out.status.success() {
-        bail!(
-            "{script} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    String::from_utf8(out.stdout)?
-        .lines()
-        .map(|l| serde_json::from_str(l).with_context(|| format!("bad JSON line {l:?}")))
-        .collect()
+    json_lines(child, script, timeout).await
 }
