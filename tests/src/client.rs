@@ -295,22 +295,11 @@ impl Client {
     /// Waits until the board holds item `id` (`true`) or no longer holds it (`false`),
     /// without building a whole snapshot on every change (for measurements).
     pub async fn wait_item(&self, id: &str, present: bool) -> anyhow::Result<()> {
-        let mut rx = self.state.clone();
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            if self.board.has_item(&self.board.doc().transact(), id) == present {
-                return Ok(());
-            }
-            if let Some(closed) = &rx.borrow().closed {
-                bail!("connection closed while waiting: {closed:?}");
-            }
-            if tokio::time::timeout_at(deadline, rx.changed())
-                .await
-                .is_err()
-            {
-                bail!("timed out waiting for item {id} (present: {present})");
-            }
-        }
+        self.wait_board(
+            || (self.board.has_item(&self.board.doc().transact(), id) == present).then_some(()),
+            || format!("timed out waiting for item {id} (present: {present})"),
+        )
+        .await
     }
 
     /// Waits until the board satisfies `pred`.
@@ -318,12 +307,30 @@ impl Client {
         &self,
         pred: impl Fn(&BoardSnapshot) -> bool,
     ) -> anyhow::Result<BoardSnapshot> {
+        self.wait_board(
+            || Some(self.snapshot()).filter(|s| pred(s)),
+            || {
+                format!(
+                    "timed out waiting for the board; it is {:?}",
+                    self.snapshot()
+                )
+            },
+        )
+        .await
+    }
+
+    /// Checks `done` after every change the connection receives until it gives a value;
+    /// fails with `timed_out`'s words after [`WAIT`], or if the connection closes.
+    async fn wait_board<T>(
+        &self,
+        done: impl Fn() -> Option<T>,
+        timed_out: impl Fn() -> String,
+    ) -> anyhow::Result<T> {
         let mut rx = self.state.clone();
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let snapshot = self.snapshot();
-            if pred(&snapshot) {
-                return Ok(snapshot);
+            if let Some(value) = done() {
+                return Ok(value);
             }
             if let Some(closed) = &rx.borrow().closed {
                 bail!("connection closed while waiting: {closed:?}");
@@ -332,7 +339,7 @@ impl Client {
                 .await
                 .is_err()
             {
-                bail!("timed out waiting for the board; it is {snapshot:?}");
+                bail!("{}", timed_out());
             }
         }
     }
