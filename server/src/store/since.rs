@@ -60,6 +60,13 @@ impl Store {
     }
 
     /// [`Store::journal`], keeping at most `keep` entries.
+    ///
+    /// Plain inserts and removes, never a `sled::Batch`: this runs on every edit, and sled
+    /// 0.34's `apply_batch` takes its global write lock and pins the log, so it waits for
+    /// the group commit's flush in progress. With a batch here, W3 (200 boards x 5 people,
+    /// a move a second each) ran at 0.45 cores and a p99 of 641 ms; with inserts, 0.19 cores
+    /// and 1.3 ms, the same as with no journal at all. The entries need no atomicity: each
+    /// stands alone, and a trim cut short leaves older entries for the next one.
     fn journal_keeping(
         &self,
         board: &str,
@@ -67,21 +74,17 @@ impl Store {
         keep: u64,
     ) -> Result<(), StoreError> {
         let tree = &self.since_tree().log;
-        let mut batch = sled::Batch::default();
         let mut trim = false;
         for (seq, entry) in entries {
             let json = serde_json::to_vec(entry).unwrap_or_default();
-            batch.insert(log_key(board, *seq), json);
+            tree.insert(log_key(board, *seq), json)?;
             trim |= seq % TRIM_EVERY == 0 && *seq >= keep;
         }
-        tree.apply_batch(batch)?;
         if let (true, Some((last, _))) = (trim, entries.iter().max_by_key(|(s, _)| *s)) {
             let keep_from = log_key(board, last.saturating_sub(keep) + 1);
-            let mut old = sled::Batch::default();
             for entry in tree.range(log_prefix(board)..keep_from) {
-                old.remove(entry?.0);
+                tree.remove(entry?.0)?;
             }
-            tree.apply_batch(old)?;
         }
         self.mark_written();
         Ok(())

@@ -102,6 +102,7 @@ fn main() -> anyhow::Result<()> {
         // SAFETY: set before any thread is started.
         unsafe { std::env::set_var("HUDDLE_MAX_CONNECTIONS_PER_IP", "0") };
     }
+    let server_bin = choose_server_bin()?;
     let all = ["storage", "cold-load", "client", "storymap", "disk"];
     // Run only when named (not part of the default run).
     let named_only = ["pictures", "since", "versions"];
@@ -127,7 +128,8 @@ fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         cpu_model()
     );
-    println!("commit: {}\n", git_head());
+    println!("commit: {}", git_head());
+    println!("server binary: {}\n", server_bin.display());
     for name in chosen {
         match name {
             "storage" => storage::run()?,
@@ -152,6 +154,27 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The `huddle` binary the benchmarks start: `$HUDDLE_BIN` (set by `cargo xtask bench` to the
+/// release build), or else the one built beside this bench binary, so that running
+/// `target/release/bench` by hand measures the release server and never, silently, the debug
+/// one the tests use (about 20x slower under load).
+fn choose_server_bin() -> anyhow::Result<std::path::PathBuf> {
+    if let Some(bin) = std::env::var_os("HUDDLE_BIN") {
+        return Ok(bin.into());
+    }
+    let exe = std::env::current_exe()?;
+    let beside = exe.with_file_name("huddle");
+    if !beside.is_file() {
+        anyhow::bail!(
+            "no server binary: set HUDDLE_BIN, or build one beside {} (cargo build --release -p huddle-server --bin huddle), or run `cargo xtask bench`",
+            exe.display()
+        );
+    }
+    // SAFETY: set before any thread is started.
+    unsafe { std::env::set_var("HUDDLE_BIN", &beside) };
+    Ok(beside)
 }
 
 fn cpu_model() -> String {
