@@ -47,28 +47,7 @@ pub fn ensure_wasm_target(ws: &Workspace) -> anyhow::Result<()> {
 /// The Chromium the browser tests drive: `$HUDDLE_CHROMIUM` if set, else Debian's package,
 /// installed with apt when missing.
 pub fn ensure_chromium() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os("HUDDLE_CHROMIUM") {
-        let path = PathBuf::from(path);
-        if !path.exists() {
-            bail!(
-                "HUDDLE_CHROMIUM is set to {}, which does not exist",
-                path.display()
-            );
-        }
-        return Ok(path);
-    }
-    let path = PathBuf::from(DEBIAN_CHROMIUM);
-    if !path.exists() {
-        step("Chromium is missing; installing it with apt...");
-        apt_install(&["chromium"])?;
-        if !path.exists() {
-            bail!(
-                "apt installed chromium but {} is still missing",
-                path.display()
-            );
-        }
-    }
-    Ok(path)
+    ensure_apt_browser("HUDDLE_CHROMIUM", DEBIAN_CHROMIUM, "chromium", "Chromium")
 }
 
 /// Where Debian's `firefox-esr` package puts the browser.
@@ -77,23 +56,39 @@ const DEBIAN_FIREFOX: &str = "/usr/bin/firefox-esr";
 /// The Firefox the Firefox tests drive (through WebDriver BiDi): `$HUDDLE_FIREFOX` if set,
 /// else Debian's `firefox-esr`, installed with apt when missing.
 pub fn ensure_firefox() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os("HUDDLE_FIREFOX") {
+    ensure_apt_browser(
+        "HUDDLE_FIREFOX",
+        DEBIAN_FIREFOX,
+        "firefox-esr",
+        "Firefox ESR",
+    )
+}
+
+/// A browser binary: the path in `env_var` if set (which must exist), else `debian_path`,
+/// installing the apt `package` (called `name` in messages) when it is missing.
+fn ensure_apt_browser(
+    env_var: &str,
+    debian_path: &str,
+    package: &str,
+    name: &str,
+) -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os(env_var) {
         let path = PathBuf::from(path);
         if !path.exists() {
             bail!(
-                "HUDDLE_FIREFOX is set to {}, which does not exist",
+                "{env_var} is set to {}, which does not exist",
                 path.display()
             );
         }
         return Ok(path);
     }
-    let path = PathBuf::from(DEBIAN_FIREFOX);
+    let path = PathBuf::from(debian_path);
     if !path.exists() {
-        step("Firefox ESR is missing; installing it with apt...");
-        apt_install(&["firefox-esr"])?;
+        step(&format!("{name} is missing; installing it with apt..."));
+        apt_install(&[package])?;
         if !path.exists() {
             bail!(
-                "apt installed firefox-esr but {} is still missing",
+                "apt installed {package} but {} is still missing",
                 path.display()
             );
         }

@@ -60,17 +60,7 @@ const FLAGS: &[&str] = &[
 /// The Chromium the tests drive: `$HUDDLE_CHROMIUM` (set by `cargo xtask test`), or
 /// Debian's `/usr/bin/chromium`.
 pub fn chromium_bin() -> anyhow::Result<PathBuf> {
-    let path = std::env::var_os("HUDDLE_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEBIAN_CHROMIUM));
-    if !path.exists() {
-        bail!(
-            "Chromium is missing ({} does not exist): run `cargo xtask test`, which installs it \
-             (or `apt-get install -y chromium`, or set HUDDLE_CHROMIUM)",
-            path.display()
-        );
-    }
-    Ok(path)
+    browser_bin("HUDDLE_CHROMIUM", DEBIAN_CHROMIUM, "chromium", "Chromium")
 }
 
 /// Where Debian's `firefox-esr` package puts the browser.
@@ -78,13 +68,23 @@ const DEBIAN_FIREFOX: &str = "/usr/bin/firefox-esr";
 
 /// The Firefox the Firefox tests drive: `$HUDDLE_FIREFOX`, else Debian's `firefox-esr`.
 pub fn firefox_bin() -> anyhow::Result<PathBuf> {
-    let path = std::env::var_os("HUDDLE_FIREFOX")
+    browser_bin("HUDDLE_FIREFOX", DEBIAN_FIREFOX, "firefox-esr", "Firefox")
+}
+
+/// The path in `env_var`, else `debian_path` (from the apt `package`), if it exists.
+fn browser_bin(
+    env_var: &str,
+    debian_path: &str,
+    package: &str,
+    name: &str,
+) -> anyhow::Result<PathBuf> {
+    let path = std::env::var_os(env_var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEBIAN_FIREFOX));
+        .unwrap_or_else(|| PathBuf::from(debian_path));
     if !path.exists() {
         bail!(
-            "Firefox is missing ({} does not exist): run `cargo xtask test`, which installs it \
-             (or `apt-get install -y firefox-esr`, or set HUDDLE_FIREFOX)",
+            "{name} is missing ({} does not exist): run `cargo xtask test`, which installs it \
+             (or `apt-get install -y {package}`, or set {env_var})",
             path.display()
         );
     }
