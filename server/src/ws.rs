@@ -313,7 +313,6 @@ async fn write_loop(
 ) {
     let mut ping = tokio::time::interval(app.config.ping_interval);
     ping.tick().await; // the first tick is immediate
-    let mut batch = Vec::with_capacity(MAX_FRAMES_PER_FLUSH);
     let mut flushed = Instant::now();
     loop {
         let first = tokio::select! {
@@ -339,33 +338,35 @@ async fn write_loop(
                 () = tokio::time::sleep_until(hold_until) => {}
             }
         }
-        // Write what is queued behind it too, then flush once.
-        batch.push(first);
-        while batch.len() < MAX_FRAMES_PER_FLUSH {
-            match outbound.try_recv() {
-                Ok(frame) => batch.push(WsMessage::Binary(frame)),
-                Err(_) => break,
-            }
-        }
-        // Counted per message, before fragmenting: bytes once, a fragmented message as one.
-        for message in &batch {
-            if let WsMessage::Binary(frame) = message {
-                app.metrics
-                    .bytes_sent
-                    .fetch_add(frame.len() as u64, Relaxed);
-                app.metrics.frames_sent.fetch_add(1, Relaxed);
-            }
-        }
+        // Write what is queued behind it too, then flush once. Taken from the queue one by
+        // one as they are written, not gathered first: a vector of 64 messages kept per
+        // connection was about 3.5 KiB of every idle connection.
         let send = async {
-            for message in batch.drain(..) {
+            let mut message = first;
+            let mut written = 1;
+            loop {
                 match message {
                     WsMessage::Binary(frame) => {
+                        // Counted per message, before fragmenting: bytes once, a fragmented
+                        // message as one.
+                        app.metrics
+                            .bytes_sent
+                            .fetch_add(frame.len() as u64, Relaxed);
+                        app.metrics.frames_sent.fetch_add(1, Relaxed);
                         for fragment in fragments(frame) {
                             sink.feed(fragment).await?;
                         }
                     }
                     other => sink.feed(other).await?,
                 }
+                if written == MAX_FRAMES_PER_FLUSH {
+                    break;
+                }
+                match outbound.try_recv() {
+                    Ok(frame) => message = WsMessage::Binary(frame),
+                    Err(_) => break,
+                }
+                written += 1;
             }
             sink.flush().await
         };
