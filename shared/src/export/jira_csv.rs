@@ -73,11 +73,15 @@ pub(super) const EPIC: &str = "Epic";
 /// The Jira issue type written for features.
 pub(super) const STORY: &str = "Story";
 
+/// A story's row: its cells, its Jira issue key, its votes and its tags (the last columns,
+/// written only when some story has them).
+type StoryRow<'a> = ([String; WIDTH], Option<&'a str>, Option<u32>, &'a [String]);
+
 /// The board's story maps as Jira CSV (header row, epics, stories; RFC 4180 quoting).
 pub fn jira_csv(board: &BoardSnapshot) -> String {
     let maps = StoryMap::all(board);
     let mut epics: Vec<[String; WIDTH]> = Vec::new();
-    let mut stories: Vec<([String; WIDTH], Option<&str>, Option<u32>, &[String])> = Vec::new();
+    let mut stories: Vec<StoryRow> = Vec::new();
     let votes = board.votes();
     let mut next_id = 1;
     for map in &maps {
