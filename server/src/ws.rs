@@ -60,11 +60,13 @@ pub const READ_BUFFER_BYTES: usize = 2 << 10;
 /// the largest frame it ever held, for the life of the connection, and the initial sync step 2
 /// carries the whole board (30 KiB for 100 notes, megabytes for big boards): sent whole, every
 /// idle connection would keep a buffer the size of the board. Fragmented, the buffer holds one
-/// fragment at most (see [`transport_config`]). Most messages (a note move, a cursor) are far
-/// smaller and go whole. The fragments do not cost a syscall each: [`Coalesce`] gathers them.
+/// fragment at most (see [`transport_config`]), and every connection holds it once its sync
+/// step 2 went out: with 4 KiB fragments that was 3.9 KiB of each idle connection in W3
+/// (heaptrack), hence 1 KiB. Most messages (a note move, a cursor) are far smaller and go
+/// whole. The fragments do not cost a syscall each: [`Coalesce`] gathers them.
 ///
 /// [`Coalesce`]: crate::coalesce::Coalesce
-pub const FRAGMENT_BYTES: usize = 4 << 10;
+pub const FRAGMENT_BYTES: usize = 1 << 10;
 
 /// Most frames written before one flush: a burst goes out in few syscalls, and a flush still
 /// comes soon enough under a steady stream.
