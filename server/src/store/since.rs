@@ -64,8 +64,9 @@ impl Store {
     /// Plain inserts and removes, never a `sled::Batch`: this runs on every edit, and sled
     /// 0.34's `apply_batch` takes its global write lock and pins the log, so it waits for
     /// the group commit's flush in progress. With a batch here, W3 (200 boards x 5 people,
-    /// a move a second each) ran at 0.45 cores and a p99 of 641 ms; with inserts, 0.19 cores
-    /// and 1.3 ms, the same as with no journal at all. The entries need no atomicity: each
+    /// a move a second each) ran at 0.45 cores and a p99 of 641 ms; with inserts, 0.19 to
+    /// 0.24 cores and 1.3 to 2.2 ms over three runs (no journal at all: 0.20 cores, 1.3 ms;
+    /// BENCHMARKS.md, "Issue 16: W3's regression, found"). The entries need no atomicity: each
     /// stands alone, and a trim cut short leaves older entries for the next one.
     fn journal_keeping(
         &self,
