@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::{Command, ConnId, EMPTY_UPDATE, Member, RoomContext};
 use crate::outbox::{Outbox, code};
-use crate::store::{BoardMeta, RawBoard, StoreError};
+use crate::store::{BoardMeta, BoardStore, RawBoard, StoreError};
 
 /// A board ready to become a room.
 pub(super) struct Loaded {
@@ -32,8 +32,8 @@ pub(super) async fn load(
     rx: &mut mpsc::Receiver<Command>,
 ) -> Result<Loaded, StoreError> {
     let (raw, meta) = {
-        let (store, id) = (ctx.store.clone(), id.to_owned());
-        tokio::task::spawn_blocking(move || read(&store, &id)).await??
+        let (store, id) = (ctx.boards.clone(), id.to_owned());
+        tokio::task::spawn_blocking(move || read(&*store, &id)).await??
     };
     // The build starts first; the frames for fresh clients are prepared beside it.
     let mut build = {
@@ -88,7 +88,7 @@ fn is_fresh_sync(messages: &[Message]) -> bool {
 
 /// Reads the stored bytes and the board's metadata. Boards are created explicitly (the API or
 /// the page, by a person who then owns them); a room never creates one.
-pub fn read(store: &crate::store::Store, id: &str) -> Result<(RawBoard, BoardMeta), StoreError> {
+pub fn read(store: &dyn BoardStore, id: &str) -> Result<(RawBoard, BoardMeta), StoreError> {
     let meta = store
         .board_meta(id)?
         .ok_or_else(|| StoreError::NoSuchBoard(id.to_owned()))?;

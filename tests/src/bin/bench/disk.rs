@@ -11,8 +11,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use huddle_server::room::DEFAULT_COMPACT_AFTER_UPDATES;
 use huddle_server::store::Store;
+use huddle_server::store::compaction::DEFAULT_COMPACT_AFTER_UPDATES;
 
 use crate::fixtures::{board_with_notes, moves};
 
