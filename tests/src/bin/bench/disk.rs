@@ -1,5 +1,5 @@
 //! Disk space under churn: one board's data directory while people keep moving notes, with
-//! a compaction after every 1,000 updates (the server's default), as in a long session or
+//! a compaction after every `DEFAULT_COMPACT_AFTER_UPDATES` (the server's count cap), as in a long session or
 //! many sessions on one board. What sled keeps on disk is compared with what the board
 //! needs (its snapshot) in the same run: the ratio is the point.
 //!
