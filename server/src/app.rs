@@ -25,7 +25,7 @@ use crate::room::RoomConfig;
 use crate::rooms::Rooms;
 use crate::sharing;
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::{CompactionRule, Store};
 use crate::ws;
 
 /// How long shutdown waits for rooms and connections to finish before flushing anyway.
@@ -144,11 +144,11 @@ pub async fn run(
         }),
         room_config: Arc::new(RoomConfig {
             idle_unload: Duration::from_secs(args.idle_unload_secs),
-            compact_after_updates: args.compact_after_updates.max(1),
-            compact_after_bytes: crate::room::DEFAULT_COMPACT_AFTER_BYTES,
+            compaction: CompactionRule::after_updates(args.compact_after_updates),
             versions: args.versions.config(),
         }),
         store: store.clone(),
+        boards: Arc::new(store.clone()),
         rooms: Rooms::default(),
         people: Arc::new(people),
         guard: guard.clone(),

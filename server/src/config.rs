@@ -136,8 +136,9 @@ pub struct ServeArgs {
     #[arg(long, env = "HUDDLE_TRUSTED_USER_HEADER")]
     pub trusted_user_header: Option<String>,
 
-    /// Fold a board's update log into its snapshot after this many updates.
-    #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES", default_value_t = crate::room::DEFAULT_COMPACT_AFTER_UPDATES)]
+    /// Fold a board's update log into its snapshot after this many updates (also when the log
+    /// holds as many bytes as the snapshot, and at least 64 KiB).
+    #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES", default_value_t = crate::store::compaction::DEFAULT_COMPACT_AFTER_UPDATES)]
     pub compact_after_updates: u64,
 
     #[command(flatten)]

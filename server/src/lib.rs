@@ -25,7 +25,8 @@
 //! - [`room`]: the task that alone owns a loaded board (document, awareness, connections),
 //!   with the gate every incoming message passes by its sender's role.
 //! - [`outbox`]: how a room reaches a connection (bounded queue, close codes).
-//! - [`store`]: sled storage: update log, snapshots, group commit, compaction; people,
+//! - [`store`]: sled storage: update log, snapshots, group commit, compaction and its rule
+//!   (the board document behind the `BoardStore` trait, with an in-memory one for tests); people,
 //!   grants, share links and the server's secrets in their own trees; rounds, ballots and
 //!   decisions in theirs.
 //! - [`notify`]: a person's inbox and a board's webhooks: events reported without waiting,

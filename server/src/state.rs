@@ -14,13 +14,15 @@ use crate::notify::Notifier;
 use crate::people::People;
 use crate::room::{RoomConfig, RoomContext};
 use crate::rooms::Rooms;
-use crate::store::Store;
+use crate::store::{BoardStore, Store};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub room_config: Arc<RoomConfig>,
     pub store: Store,
+    /// The same store, as the rooms see their boards' documents.
+    pub boards: Arc<dyn BoardStore>,
     pub rooms: Rooms,
     pub people: Arc<People>,
     pub guard: Arc<Guard>,
@@ -35,6 +37,7 @@ pub struct AppState {
 impl AppState {
     pub fn room_context(&self) -> RoomContext {
         RoomContext {
+            boards: self.boards.clone(),
             store: self.store.clone(),
             metrics: self.metrics.clone(),
             config: self.room_config.clone(),

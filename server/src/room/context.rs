@@ -9,11 +9,15 @@ use super::SharedRoomConfig;
 use crate::metrics::Metrics;
 use crate::notify::Notifier;
 use crate::rooms::Rooms;
-use crate::store::Store;
+use crate::store::{BoardStore, Store};
 
 /// Handed to every room when it starts.
 #[derive(Clone)]
 pub struct RoomContext {
+    /// The board's document: meta, log, snapshot, compaction, durability. The room does not
+    /// know which implementation it is (sled in the server, memory in tests).
+    pub boards: Arc<dyn BoardStore>,
+    /// Everything else the room keeps (rounds, comments, journal, versions...), in sled.
     pub store: Store,
     pub metrics: Arc<Metrics>,
     pub config: SharedRoomConfig,

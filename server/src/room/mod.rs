@@ -11,7 +11,8 @@
 //!   rooms of 100 and more each connection's writes wait a short linger to leave together,
 //!   see `fanout`);
 //! - `fanout`: sending to connections, closing slow ones, removing departed ones;
-//! - `housekeeping`: the tick (compactions, metadata, idleness) and the compaction policy;
+//! - `housekeeping`: the tick (finished compactions, metadata, idleness) and the room's
+//!   tuning; when to compact is the store's rule, scheduled by its `Compactor`;
 //! - `rounds`: dot votes, fist to five, poker, impact/effort and the decision log: ballots
 //!   held here until the reveal, results written into the document;
 //! - `comments`: comment threads, held here and in the store, sent to everyone live;
@@ -41,14 +42,13 @@ use huddle_shared::access::Role;
 use huddle_shared::model::{Board, BoardSnapshot};
 use huddle_shared::wire::{self, HuddleMessage, Message};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinHandle;
 use tokio::time::sleep_until;
 use yrs::block::ClientID;
 use yrs::sync::Awareness;
 use yrs::{ReadTxn, Transact};
 
 use crate::outbox::{Outbox, code};
-use crate::store::{BoardMeta, StoreError};
+use crate::store::{BoardMeta, Compactor, StoreError};
 
 mod awareness;
 mod comments;
@@ -61,6 +61,8 @@ mod housekeeping;
 pub mod loading;
 mod rounds;
 mod since;
+#[cfg(test)]
+mod tests;
 pub mod versions;
 
 pub use context::RoomContext;
@@ -68,9 +70,7 @@ pub use handle::{RoomClosed, RoomHandle};
 
 pub use awareness::{AWARENESS_BUDGET, AWARENESS_FLUSH};
 
-pub use housekeeping::{
-    DEFAULT_COMPACT_AFTER_BYTES, DEFAULT_COMPACT_AFTER_UPDATES, RoomConfig, SharedRoomConfig,
-};
+pub use housekeeping::{RoomConfig, SharedRoomConfig};
 
 pub type ConnId = u64;
 
@@ -164,13 +164,6 @@ struct PendingSave {
     mark: u64,
 }
 
-struct Compaction {
-    /// Resolves to the new snapshot's size (`None`: the board was deleted meanwhile).
-    task: JoinHandle<Result<Option<usize>, StoreError>>,
-    log_len: u64,
-    log_bytes: u64,
-}
-
 struct Room {
     id: String,
     ctx: RoomContext,
@@ -187,11 +180,8 @@ struct Room {
     meta: BoardMeta,
     meta_dirty: bool,
     next_seq: u64,
-    log_len: u64,
-    log_bytes: u64,
-    /// Size of the stored snapshot; compaction waits for the log to be worth rewriting it.
-    snapshot_bytes: u64,
-    compaction: Option<Compaction>,
+    /// What the log holds, and the compaction running, if any.
+    compactor: Compactor,
     last_activity: Instant,
     /// Store write mark after this room's last write: it unloads only once that is durable.
     written_mark: u64,
@@ -311,6 +301,7 @@ impl Room {
         if let Some(title) = board.title(&board.doc().transact()) {
             meta.title = title;
         }
+        let compactor = Compactor::new(ctx.config.compaction, &loaded.raw);
         let mut room = Room {
             id,
             ctx,
@@ -324,10 +315,7 @@ impl Room {
             meta,
             meta_dirty: false,
             next_seq: loaded.raw.next_seq,
-            log_len: loaded.raw.log.len() as u64,
-            log_bytes: loaded.raw.log_bytes(),
-            snapshot_bytes: loaded.raw.snapshot_bytes(),
-            compaction: None,
+            compactor,
             last_activity: Instant::now(),
             written_mark: 0,
             stop: None,
@@ -365,7 +353,7 @@ impl Room {
     }
 
     async fn serve(&mut self, rx: &mut mpsc::Receiver<Command>, generation: u64) {
-        let mut durable: watch::Receiver<u64> = self.ctx.store.durable();
+        let mut durable: watch::Receiver<u64> = self.ctx.boards.durable();
         // Saves asked for while the board loaded were queued before this receiver existed: the
         // flush they requested may already be done, and then no change would ever wake them.
         self.ack_saves();
@@ -414,14 +402,11 @@ impl Room {
         if matches!(self.stop, None | Some((code::GOING_AWAY, _))) {
             self.versions_session_end();
         }
-        if self.log_len > 0 {
-            // Fold the log into the snapshot so the next cold load is one read.
-            let (store, id, upto) = (self.ctx.store.clone(), self.id.clone(), self.next_seq - 1);
-            self.ctx
-                .tracker
-                .spawn_blocking(move || store.compact(&id, upto));
-        }
-        self.ctx.store.request_flush();
+        // Fold the log into the snapshot so the next cold load is one read.
+        let upto = self.next_seq.saturating_sub(1);
+        self.compactor
+            .close(&self.ctx.boards, &self.id, upto, &self.ctx.tracker);
+        self.ctx.boards.request_flush();
     }
 
     fn handle(&mut self, cmd: Command) {
@@ -646,15 +631,14 @@ impl Room {
     /// Appends an applied update to the log and sends it to every connection but `from`
     /// (`frame`: the update already framed, if the sender's frame held only it).
     fn commit(&mut self, from: Option<ConnId>, payload: &[u8], frame: Option<Bytes>) {
-        if let Err(e) = self.ctx.store.append(&self.id, self.next_seq, payload) {
+        if let Err(e) = self.ctx.boards.append(&self.id, self.next_seq, payload) {
             tracing::error!(board = %self.id, "cannot store update: {e}");
             self.stop = Some((code::INTERNAL, "storage failure; reconnect"));
             return;
         }
         self.next_seq += 1;
-        self.written_mark = self.ctx.store.written();
-        self.log_len += 1;
-        self.log_bytes += payload.len() as u64;
+        self.written_mark = self.ctx.boards.written();
+        self.compactor.appended(payload.len());
         self.meta_dirty = true;
         self.version_edited(from);
         let frame = frame.unwrap_or_else(|| Bytes::from(wire::encode_update(payload)));
@@ -743,19 +727,19 @@ impl Room {
 
     /// Sends `frame` to `conn` once everything written so far is on disk.
     fn send_when_durable(&mut self, conn: ConnId, frame: Bytes) {
-        let mark = self.ctx.store.written();
-        if self.ctx.store.is_durable(mark) {
+        let mark = self.ctx.boards.written();
+        if self.ctx.boards.is_durable(mark) {
             self.send(conn, frame);
         } else {
             self.pending_saves.push(PendingSave { conn, frame, mark });
-            self.ctx.store.request_flush();
+            self.ctx.boards.request_flush();
         }
     }
 
     fn ack_saves(&mut self) {
         let (done, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_saves)
             .into_iter()
-            .partition(|p| self.ctx.store.is_durable(p.mark));
+            .partition(|p| self.ctx.boards.is_durable(p.mark));
         self.pending_saves = pending;
         for p in done {
             self.send(p.conn, p.frame);

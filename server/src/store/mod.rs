@@ -2,6 +2,17 @@
 //! beside them who may do what ([`access`]: people, grants, share links, the server's secrets)
 //! and what each person has seen of each board ([`since`]).
 //!
+//! # Layout
+//!
+//! - this file: [`Store`], the sled database, its board trees and the group commit;
+//! - [`boards`]: [`BoardStore`], the board-document part as a room sees it (meta, log,
+//!   snapshot, compaction, durability), implemented by [`Store`] and by [`memory`]'s
+//!   [`MemoryStore`] (tests); the other trees below stay on the sled `Store` for now;
+//! - [`compaction`]: the one rule for when a log is folded into its snapshot, and a room's
+//!   schedule of compactions ([`Compactor`]);
+//! - [`access`], [`rounds`], [`facilitation`], [`comments`], [`since`], [`versions`],
+//!   [`notify`]: the other trees, each in its own file.
+//!
 //! Board trees (board ids never contain `/`, so prefixes cannot collide):
 //! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
 //!   update v1 holding the whole board at that point;
@@ -12,8 +23,9 @@
 //! with the small log entries appended beside it (sled rewrites a page as it grows, which made
 //! every append on a big board cost as much as the snapshot). Appending costs one insert of
 //! the update's bytes, whatever the board's size. Compaction (snapshot + log -> new snapshot)
-//! runs on a blocking thread, never in a room: it writes the new snapshot, then deletes the
-//! log entries it covers. A crash between the two is harmless, as loading skips log entries
+//! runs on a blocking thread, never in a room, when [`CompactionRule`] says so (the log as
+//! large as the snapshot, so its cost per appended byte is bounded): it writes the new
+//! snapshot, then deletes the log entries it covers. A crash between the two is harmless, as loading skips log entries
 //! that the snapshot covers.
 //!
 //! Durability is a group commit: appends only write to sled's memory; [`Store::request_flush`]
@@ -26,17 +38,19 @@ use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use huddle_shared::model::{Board, BoardSnapshot};
-use huddle_shared::wire;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
-use yrs::{ReadTxn, StateVector, Transact};
+use yrs::Transact;
 
 use crate::metrics::Metrics;
 
 pub mod access;
+pub mod boards;
 pub mod comments;
+pub mod compaction;
 pub mod facilitation;
+pub mod memory;
 pub mod notify;
 pub mod rounds;
 pub mod since;
@@ -46,7 +60,10 @@ pub mod versions;
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 pub use access::{Grant, Links, Profile, Secrets};
+pub use boards::{BoardStore, RawBoard};
+pub use compaction::{CompactionRule, Compactor, LogSize};
 pub use facilitation::{EndedPrivate, StoredFacilitation};
+pub use memory::MemoryStore;
 pub use rounds::{StoredBallot, StoredRound};
 
 #[derive(Debug, thiserror::Error)]
@@ -76,53 +93,6 @@ pub struct BoardMeta {
     /// Milliseconds since the Unix epoch of the last stored change.
     pub updated_at: u64,
 }
-
-/// A board's bytes as stored: the snapshot and the log entries after it, in order. Enough
-/// to answer a new client before the document is built from them.
-#[derive(Debug, Clone)]
-pub struct RawBoard {
-    /// Header (covered seq) + update v1 with the whole board; see [`RawBoard::snapshot`].
-    snapshot: Option<sled::IVec>,
-    /// Updates after the snapshot, in sequence order.
-    pub log: Vec<sled::IVec>,
-    /// Sequence number the next appended update gets.
-    pub next_seq: u64,
-}
-
-impl RawBoard {
-    /// The snapshot's update (without its header).
-    pub fn snapshot(&self) -> Option<&[u8]> {
-        self.snapshot
-            .as_ref()
-            .map(|s| s.get(SNAPSHOT_HEADER..).unwrap_or_default())
-    }
-
-    pub fn snapshot_bytes(&self) -> u64 {
-        self.snapshot().map_or(0, |s| s.len() as u64)
-    }
-
-    pub fn log_bytes(&self) -> u64 {
-        self.log.iter().map(|e| e.len() as u64).sum()
-    }
-
-    /// Builds the document: the snapshot, then the log, in order. Blocking: O(board).
-    pub fn build(&self, board: &str) -> Result<yrs::Doc, StoreError> {
-        let doc = yrs::Doc::with_options(huddle_shared::model::doc_options());
-        {
-            let mut txn = doc.transact_mut();
-            if let Some(snapshot) = self.snapshot() {
-                apply_stored(board, &mut txn, snapshot)?;
-            }
-            for update in &self.log {
-                apply_stored(board, &mut txn, update)?;
-            }
-        }
-        Ok(doc)
-    }
-}
-
-/// Bytes before the update in a snapshot value: the big-endian seq of the last update covered.
-const SNAPSHOT_HEADER: usize = 8;
 
 #[derive(Clone)]
 pub struct Store {
@@ -320,7 +290,7 @@ impl Store {
             let snapshot = self.inner.snapshots.get(board)?;
             let covered = snapshot
                 .as_deref()
-                .map(|s| covered_seq(board, s))
+                .map(|s| boards::covered_seq(board, s))
                 .transpose()?;
             let mut next_seq = covered.map_or(0, |c| c + 1);
             let mut log = Vec::new();
@@ -340,7 +310,7 @@ impl Store {
                 .snapshots
                 .get(board)?
                 .as_deref()
-                .map(|s| covered_seq(board, s))
+                .map(|s| boards::covered_seq(board, s))
                 .transpose()?;
             if covered_now == covered {
                 return Ok(RawBoard {
@@ -375,43 +345,36 @@ impl Store {
 
     /// Folds the log up to `upto` (inclusive) into a new snapshot. Blocking: run it on a
     /// blocking thread. Returns the snapshot size in bytes, or `None` if the board was deleted
-    /// (or deleted and created anew) meanwhile, in which case nothing is written.
+    /// (or deleted and created anew), or another compaction of it finished, meanwhile, in
+    /// which case nothing is written.
     pub fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError> {
         let incarnation = |store: &Store| store.board_meta(board).map(|m| m.map(|m| m.created_at));
         let started_as = incarnation(self)?;
-        let doc = yrs::Doc::with_options(huddle_shared::model::doc_options());
+        let snapshot = self.inner.snapshots.get(board)?;
         let mut batch = sled::Batch::default();
-        {
-            let mut txn = doc.transact_mut();
-            if let Some(s) = self.inner.snapshots.get(board)? {
-                apply_stored(
-                    board,
-                    &mut txn,
-                    s.get(SNAPSHOT_HEADER..).unwrap_or_default(),
-                )?;
-            }
-            for entry in self
-                .inner
-                .log
-                .range(log_key(board, 0)..=log_key(board, upto))
-            {
+        let log = self
+            .inner
+            .log
+            .range(log_key(board, 0)..=log_key(board, upto))
+            .map(|entry| {
                 let (key, value) = entry?;
-                apply_stored(board, &mut txn, &value)?;
                 batch.remove(key);
-            }
-        }
-        let state = doc
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
-        let mut value = Vec::with_capacity(SNAPSHOT_HEADER + state.len());
-        value.extend_from_slice(&upto.to_be_bytes());
-        value.extend_from_slice(&state);
+                Ok(value)
+            });
+        let (value, snapshot_bytes) = boards::fold(board, snapshot.as_deref(), log, upto)?;
         let _lifecycle = self
             .inner
             .lifecycle
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if incarnation(self)? != started_as {
+        // Deleted (and maybe created anew), or another compaction of the board (a room that
+        // closed, and the next one for the same board) swapped the snapshot meanwhile: what
+        // was folded may then miss the entries that one removed.
+        let covered = |s: Option<&[u8]>| s.map(|s| boards::covered_seq(board, s)).transpose();
+        if incarnation(self)? != started_as
+            || covered(self.inner.snapshots.get(board)?.as_deref())?
+                != covered(snapshot.as_deref())?
+        {
             return Ok(None);
         }
         // Snapshot first: if we crash before the log entries go, loading skips them anyway.
@@ -419,7 +382,7 @@ impl Store {
         self.inner.log.apply_batch(batch)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.compactions.fetch_add(1, SeqCst);
-        Ok(Some(state.len()))
+        Ok(Some(snapshot_bytes))
     }
 
     // ---- durability --------------------------------------------------------------------------
@@ -494,37 +457,18 @@ impl Store {
     }
 }
 
-fn corrupt(board: &str, what: &str) -> StoreError {
+pub(crate) fn corrupt(board: &str, what: &str) -> StoreError {
     StoreError::Corrupt {
         board: board.to_owned(),
         what: what.to_owned(),
     }
 }
 
-fn covered_seq(board: &str, snapshot: &[u8]) -> Result<u64, StoreError> {
-    let header = snapshot
-        .get(..SNAPSHOT_HEADER)
-        .ok_or_else(|| corrupt(board, "snapshot header"))?;
-    let header: [u8; SNAPSHOT_HEADER] = header
-        .try_into()
-        .map_err(|_| corrupt(board, "snapshot header"))?;
-    Ok(u64::from_be_bytes(header))
-}
-
-fn apply_stored(
-    board: &str,
-    txn: &mut yrs::TransactionMut,
-    bytes: &[u8],
-) -> Result<(), StoreError> {
-    let update = wire::decode_update(bytes).map_err(|e| corrupt(board, &e.to_string()))?;
-    txn.apply_update(update)
-        .map_err(|e| corrupt(board, &e.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use huddle_shared::model::NewNote;
+    use yrs::ReadTxn;
 
     fn note_update(board: &Board, x: f64) -> Vec<u8> {
         let before = board.doc().transact().state_vector();

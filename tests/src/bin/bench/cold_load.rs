@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use huddle_server::store::Store;
+use huddle_server::store::compaction::DEFAULT_COMPACT_AFTER_UPDATES;
 use huddle_tests::client::Client;
 use huddle_tests::server::TestServer;
 use yrs::{ReadTxn, Transact};
@@ -23,9 +24,10 @@ use crate::stats::{median, millis, percentile};
 const SAMPLES: usize = 11;
 /// End-to-end samples (each starts a server process).
 const E2E_SAMPLES: usize = 5;
-/// Updates left in the log after the snapshot: the server compacts after 1,000, so a board
-/// can be loaded with up to 999 of them.
-const LOG_TAIL: usize = 999;
+/// Updates left in the log after the snapshot: the server's rule compacts at its count cap
+/// at the latest (a 10,000-note board's snapshot outweighs that many moves), so a board can
+/// be loaded with up to one less.
+const LOG_TAIL: usize = DEFAULT_COMPACT_AFTER_UPDATES as usize - 1;
 
 pub(crate) fn populate(dir: &Path, notes: usize, log_tail: usize) -> anyhow::Result<()> {
     let store = Store::open(dir, Arc::default())?;

@@ -1,5 +1,5 @@
 //! Disk space under churn: one board's data directory while people keep moving notes, with
-//! a compaction after every 1,000 updates (the server's default), as in a long session or
+//! a compaction after every `DEFAULT_COMPACT_AFTER_UPDATES` (the server's count cap), as in a long session or
 //! many sessions on one board. What sled keeps on disk is compared with what the board
 //! needs (its snapshot) in the same run: the ratio is the point.
 //!
@@ -11,8 +11,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use huddle_server::room::DEFAULT_COMPACT_AFTER_UPDATES;
 use huddle_server::store::Store;
+use huddle_server::store::compaction::DEFAULT_COMPACT_AFTER_UPDATES;
 
 use crate::fixtures::{board_with_notes, moves};
 
