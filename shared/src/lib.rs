@@ -34,6 +34,7 @@
 //! - [`notify`]: notifications as plain values: what happened on a board, the body each
 //!   kind of webhook receiver expects, the signature, the retry schedule, and which
 //!   addresses a webhook may not point at.
+//! - [`sort`]: stable sorting with one copy of the sort code in the web client.
 //! - [`rank`]: fractional rank strings for orderings that converge under concurrent moves.
 //! - [`ids`]: board id rules and random item ids.
 //! - [`versions`]: version history's plain values: when an hourly version is due, which
@@ -55,6 +56,7 @@ pub mod raci;
 pub mod rank;
 pub mod rounds;
 pub mod since;
+pub mod sort;
 pub mod storymap;
 pub mod templates;
 pub mod versions;

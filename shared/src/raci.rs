@@ -277,7 +277,7 @@ pub fn matrices(board: &BoardSnapshot) -> Vec<(&String, &ItemSnapshot, &Raci)> {
         .iter()
         .filter_map(|(id, item)| Some((id, item, item.raci.as_ref()?)))
         .collect();
-    all.sort_by(|a, b| {
+    crate::sort::sort_by(&mut all, |a, b| {
         a.1.created_at
             .total_cmp(&b.1.created_at)
             .then_with(|| a.0.cmp(b.0))

@@ -301,7 +301,7 @@ impl Scene {
         self.order_dirty = false;
         let mut slots: Vec<u32> = self.by_id.values().copied().collect();
         let key = |slot: &u32| self.slot(*slot).map(|i| (i.z.as_str(), i.id.as_str()));
-        slots.sort_by(|a, b| key(a).cmp(&key(b)));
+        huddle_shared::sort::sort_by(&mut slots, |a, b| key(a).cmp(&key(b)));
         for (order, slot) in slots.into_iter().enumerate() {
             if let Some(item) = self.slot_mut(slot) {
                 item.order = order as u32;

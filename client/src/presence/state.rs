@@ -103,7 +103,7 @@ pub fn parse_peers(states: &[(u64, Value)]) -> Vec<Peer> {
         .iter()
         .map(|(id, state)| parse_peer(*id, state))
         .collect();
-    peers.sort_by(|a, b| {
+    huddle_shared::sort::sort_by(&mut peers, |a, b| {
         a.name
             .to_lowercase()
             .cmp(&b.name.to_lowercase())

@@ -94,7 +94,7 @@ fn group<'a>(key: ClusterKey, items: &[Piece<'a>]) -> Vec<Group<'a>> {
             }),
         }
     }
-    groups.sort_by(|a, b| match (key, &a.key, &b.key) {
+    crate::sort::sort_by(&mut groups, |a, b| match (key, &a.key, &b.key) {
         (ClusterKey::Color, Some(x), Some(y)) => color_rank(x).cmp(&color_rank(y)),
         (_, Some(x), Some(y)) => natural_cmp(x, y),
         (_, Some(_), None) => Ordering::Less,

@@ -124,7 +124,9 @@ pub(super) fn distribute(pieces: &[Piece], axis: Axis) -> Vec<(String, Point)> {
     }
     let centre = |p: &Piece| p.item.pos[i] + p.item.size[i] / 2.0;
     let mut sorted = pieces.to_vec();
-    sorted.sort_by(|a, b| centre(a).total_cmp(&centre(b)).then_with(|| a.id.cmp(b.id)));
+    crate::sort::sort_by(&mut sorted, |a, b| {
+        centre(a).total_cmp(&centre(b)).then_with(|| a.id.cmp(b.id))
+    });
     let (first, last) = (sorted[0], sorted[sorted.len() - 1]);
     let start = first.item.pos[i];
     let end = last.item.pos[i] + last.item.size[i];

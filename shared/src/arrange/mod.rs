@@ -166,7 +166,7 @@ pub fn is_arrangeable(item: &ItemSnapshot) -> bool {
 /// Plans `op` on `pieces` (already filtered with [`is_arrangeable`]) in `area`.
 pub fn plan(op: Op, pieces: &[Piece], area: Area) -> Plan {
     let mut pieces = pieces.to_vec();
-    pieces.sort_by(|a, b| a.id.cmp(b.id));
+    crate::sort::sort_by(&mut pieces, |a, b| a.id.cmp(b.id));
     pieces.dedup_by(|a, b| a.id == b.id);
     let mut plan = match op {
         Op::Sort(key) => {

@@ -13,11 +13,11 @@ pub(super) fn sorted<'a>(key: SortKey, pieces: &[Piece<'a>]) -> Vec<Piece<'a>> {
     if key == SortKey::Votes {
         let mut pieces = reading_order(pieces);
         // A stable sort: equal counts stay in reading order.
-        pieces.sort_by_key(|p| std::cmp::Reverse(p.votes));
+        crate::sort::sort_by_key(&mut pieces, |p| std::cmp::Reverse(p.votes));
         return pieces;
     }
     let mut pieces = pieces.to_vec();
-    pieces.sort_by(|a, b| compare(key, a, b));
+    crate::sort::sort_by(&mut pieces, |a, b| compare(key, a, b));
     pieces
 }
 
@@ -121,7 +121,7 @@ fn runs(s: &str) -> Vec<&str> {
 /// a slightly crooked row still reads as one.
 pub(super) fn reading_order<'a>(pieces: &[Piece<'a>]) -> Vec<Piece<'a>> {
     let mut by_top = pieces.to_vec();
-    by_top.sort_by(|a, b| {
+    crate::sort::sort_by(&mut by_top, |a, b| {
         a.item.pos[1]
             .total_cmp(&b.item.pos[1])
             .then_with(|| a.item.pos[0].total_cmp(&b.item.pos[0]))
@@ -140,7 +140,7 @@ pub(super) fn reading_order<'a>(pieces: &[Piece<'a>]) -> Vec<Piece<'a>> {
     }
     rows.into_iter()
         .flat_map(|mut row| {
-            row.sort_by(|a, b| {
+            crate::sort::sort_by(&mut row, |a, b| {
                 a.item.pos[0]
                     .total_cmp(&b.item.pos[0])
                     .then_with(|| a.id.cmp(b.id))

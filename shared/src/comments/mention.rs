@@ -101,7 +101,9 @@ pub fn complete<'a>(query: &str, people: &'a [Mentionable]) -> Vec<&'a Mentionab
             Some((rank, name, p))
         })
         .collect();
-    ranked.sort_by(|a, b| (a.0, &a.1, &a.2.id).cmp(&(b.0, &b.1, &b.2.id)));
+    crate::sort::sort_by(&mut ranked, |a, b| {
+        (a.0, &a.1, &a.2.id).cmp(&(b.0, &b.1, &b.2.id))
+    });
     ranked
         .into_iter()
         .take(MAX_SUGGESTIONS)

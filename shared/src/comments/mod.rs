@@ -265,7 +265,9 @@ impl Threads {
 
     pub fn ordered(&self) -> Vec<&Thread> {
         let mut all: Vec<&Thread> = self.by_id.values().collect();
-        all.sort_by_key(|t| (t.comments.first().map_or(0, |c| c.created_at), t.id.clone()));
+        crate::sort::sort_by_key(&mut all, |t| {
+            (t.comments.first().map_or(0, |c| c.created_at), t.id.clone())
+        });
         all
     }
 

@@ -18,7 +18,7 @@ pub(super) fn write_comments(out: &mut String, board: &BoardSnapshot) {
     }
     let mut threads: Vec<&Thread> = board.comments.iter().collect();
     // Open first, then in the order they were started.
-    threads.sort_by_key(|t| {
+    crate::sort::sort_by_key(&mut threads, |t| {
         (
             !t.is_open(),
             t.comments.first().map_or(0, |c| c.created_at),

@@ -129,7 +129,7 @@ pub fn minutes(board: &BoardSnapshot, since: u64, now: u64) -> String {
             .collect();
         let _ = writeln!(out, "Added: {}.\n", counts.join(", "));
         let mut listed = added.clone();
-        listed.sort_by(|a, b| {
+        crate::sort::sort_by(&mut listed, |a, b| {
             a.1.created_at
                 .partial_cmp(&b.1.created_at)
                 .unwrap_or(std::cmp::Ordering::Equal)

@@ -42,7 +42,7 @@ pub(super) fn write_results(out: &mut String, board: &BoardSnapshot) {
         return;
     }
     // Voted-on items first (Some > None), most dots first.
-    lines.sort_by(|a, b| {
+    crate::sort::sort_by(&mut lines, |a, b| {
         b.0.cmp(&a.0)
             .then_with(|| natural_cmp(a.1, b.1))
             .then_with(|| a.2.cmp(b.2))

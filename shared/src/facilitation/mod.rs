@@ -390,7 +390,7 @@ impl Contribution {
 
 /// Quiet ones first (least contribution), ties by name then id.
 pub fn rank_quiet(people: &mut [Contribution]) {
-    people.sort_by(|a, b| {
+    crate::sort::sort_by(people, |a, b| {
         (a.weight(), a.name.to_lowercase(), &a.person).cmp(&(
             b.weight(),
             b.name.to_lowercase(),

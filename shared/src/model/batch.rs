@@ -139,7 +139,7 @@ impl Board {
                 found.push((z, id.clone(), item));
             }
         }
-        found.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        crate::sort::sort_by(&mut found, |a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         found.into_iter().map(|(_, id, item)| (id, item)).collect()
     }
 

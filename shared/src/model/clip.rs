@@ -220,7 +220,7 @@ impl Board {
                 items.push((s.z.clone(), clip_item(id, s)));
             }
         }
-        items.sort_by(|a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
+        crate::sort::sort_by(&mut items, |a, b| (&a.0, &a.1.id).cmp(&(&b.0, &b.1.id)));
         Clip {
             huddle_clip: CLIP_VERSION,
             items: items.into_iter().map(|(_, item)| item).collect(),

@@ -376,7 +376,7 @@ pub(super) fn read_raci<T: ReadTxn>(txn: &T, item: &MapRef) -> Raci {
     let mut cols: Vec<RaciCol> = part(keys::RACI_COLS)
         .map(|m| m.iter(txn).filter_map(|(id, v)| read_col(id, &v)).collect())
         .unwrap_or_default();
-    cols.sort_by(|a, b| (&a.rank, &a.id).cmp(&(&b.rank, &b.id)));
+    crate::sort::sort_by(&mut cols, |a, b| (&a.rank, &a.id).cmp(&(&b.rank, &b.id)));
     let cells = part(keys::RACI_CELLS);
     let mut rows: Vec<RaciRow> = part(keys::RACI_ROWS)
         .map(|m| {
@@ -396,7 +396,9 @@ pub(super) fn read_raci<T: ReadTxn>(txn: &T, item: &MapRef) -> Raci {
                 .collect()
         })
         .unwrap_or_default();
-    rows.sort_by(|a, b| (&a.rank, &a.item).cmp(&(&b.rank, &b.item)));
+    crate::sort::sort_by(&mut rows, |a, b| {
+        (&a.rank, &a.item).cmp(&(&b.rank, &b.item))
+    });
     Raci { rows, cols }
 }
 

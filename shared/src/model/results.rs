@@ -38,7 +38,7 @@ impl Board {
             .iter(txn)
             .filter_map(|(_, v)| parse(&v))
             .collect();
-        log.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::sort::sort_by(&mut log, |a, b| a.id.cmp(&b.id));
         log
     }
 

@@ -100,7 +100,7 @@ impl BoardSnapshot {
     /// Items sorted by stacking order (rank, then id to break ties between concurrent writers).
     pub fn items_by_z(&self) -> Vec<(&String, &ItemSnapshot)> {
         let mut items: Vec<_> = self.items.iter().collect();
-        items.sort_by(|a, b| (&a.1.z, a.0).cmp(&(&b.1.z, b.0)));
+        crate::sort::sort_by(&mut items, |a, b| (&a.1.z, a.0).cmp(&(&b.1.z, b.0)));
         items
     }
 }

@@ -400,7 +400,7 @@ impl Board {
             .filter(|(id, place)| Some(id.as_str()) != moving && place.same_list(&list))
             .map(|(id, place)| (place.rank, id))
             .collect();
-        siblings.sort();
+        crate::sort::sort(&mut siblings);
         let index = index.unwrap_or(siblings.len()).min(siblings.len());
         let lo = index.checked_sub(1).map(|i| siblings[i].0.as_str());
         let hi = siblings.get(index).map(|s| s.0.as_str());

@@ -130,7 +130,7 @@ impl Board {
         if broken.is_empty() {
             return;
         }
-        broken.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::sort::sort_by(&mut broken, |a, b| a.0.cmp(&b.0));
         let mut txn = self.doc().transact_mut_with(REPAIR_ORIGIN);
         let mut top = self.top_z(&txn);
         for (_, item) in broken {

@@ -177,7 +177,7 @@ pub fn tally(round: &Round, ballots: &[(String, Ballot)], by_deadline: bool) -> 
     } else {
         cast.iter().map(|(name, _)| name.clone()).collect()
     };
-    participants.sort();
+    crate::sort::sort(&mut participants);
     let mut named: Vec<NamedBallot> = if anonymous {
         Vec::new()
     } else {
@@ -188,7 +188,7 @@ pub fn tally(round: &Round, ballots: &[(String, Ballot)], by_deadline: bool) -> 
             })
             .collect()
     };
-    named.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::sort::sort_by(&mut named, |a, b| a.name.cmp(&b.name));
     RoundResult {
         round: round.clone(),
         by_deadline,
@@ -240,7 +240,9 @@ impl RoundResult {
         match self.round.settings.kind {
             Kind::Dots => {
                 let mut ranked: Vec<_> = self.items.iter().filter(|(_, r)| r.votes > 0).collect();
-                ranked.sort_by(|a, b| b.1.votes.cmp(&a.1.votes).then(a.0.cmp(b.0)));
+                crate::sort::sort_by(&mut ranked, |a, b| {
+                    b.1.votes.cmp(&a.1.votes).then(a.0.cmp(b.0))
+                });
                 let top: Vec<String> = ranked
                     .iter()
                     .take(5)

@@ -196,7 +196,7 @@ pub fn summarize<'a>(entries: impl IntoIterator<Item = &'a JournalEntry>, me: &s
         } else if created {
             row.kinds = vec![ChangeKind::Created];
         } else {
-            row.kinds.sort();
+            crate::sort::sort(&mut row.kinds);
         }
         true
     });
@@ -207,6 +207,6 @@ pub fn summarize<'a>(entries: impl IntoIterator<Item = &'a JournalEntry>, me: &s
 /// comments) together, oldest last change first (stable: on a tie, item rows first).
 pub fn merge(mut items: Vec<Change>, others: Vec<Change>) -> Vec<Change> {
     items.extend(others);
-    items.sort_by_key(|c| c.at);
+    crate::sort::sort_by_key(&mut items, |c| c.at);
     items
 }

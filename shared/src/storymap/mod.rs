@@ -117,7 +117,7 @@ impl StoryMap {
             .iter()
             .filter(|(_, item)| item.kind == ItemKind::StoryMap)
             .collect();
-        maps.sort_by(|a, b| {
+        crate::sort::sort_by(&mut maps, |a, b| {
             (a.1.pos[1], a.1.pos[0])
                 .partial_cmp(&(b.1.pos[1], b.1.pos[0]))
                 .unwrap_or(std::cmp::Ordering::Equal)
@@ -142,7 +142,7 @@ impl StoryMap {
         let members = index.members.remove(id).unwrap_or_default();
         let of_kind = |kind: ItemKind| -> Vec<&(String, &ItemSnapshot, &Place)> {
             let mut v: Vec<_> = members.iter().filter(|m| m.1.kind == kind).collect();
-            v.sort_by(|a, b| (&a.2.rank, &a.0).cmp(&(&b.2.rank, &b.0)));
+            crate::sort::sort_by(&mut v, |a, b| (&a.2.rank, &a.0).cmp(&(&b.2.rank, &b.0)));
             v
         };
 

@@ -318,7 +318,7 @@ fn render(s: &State) -> Result<(), JsValue> {
         .values()
         .filter(|t| shown(s, t))
         .collect();
-    threads.sort_by_key(|t| std::cmp::Reverse(t.last_activity()));
+    huddle_shared::sort::sort_by_key(&mut threads, |t| std::cmp::Reverse(t.last_activity()));
     if threads.is_empty() {
         let empty = match s.comments.filter {
             Filter::Open => "No open threads. Select an item and press Shift+C to comment.",

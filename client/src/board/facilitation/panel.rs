@@ -219,7 +219,9 @@ pub fn present(s: &State) -> Vec<PersonRef> {
         }
     }
     let mut people: Vec<PersonRef> = people.into_values().collect();
-    people.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    huddle_shared::sort::sort_by(&mut people, |a, b| {
+        (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id))
+    });
     people
 }
 

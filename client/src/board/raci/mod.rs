@@ -72,7 +72,9 @@ fn make(s: &mut State, cols: Vec<NewCol>) {
             Some((item.pos[1], item.pos[0], id.clone()))
         })
         .collect();
-    notes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    huddle_shared::sort::sort_by(&mut notes, |a, b| {
+        a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1))
+    });
     let pos = match super::camera::enclosing(
         notes
             .iter()
@@ -251,7 +253,7 @@ fn ask(question: &str, default: &str) -> Option<String> {
 pub fn hook_json(s: &State) -> Value {
     let txn = s.board.doc().transact();
     let mut ids = s.board.raci_ids(&txn);
-    ids.sort();
+    huddle_shared::sort::sort(&mut ids);
     drop(txn);
     let client = |corner: [f64; 2], r: [f64; 4]| {
         let [x, y] = s.camera.to_screen([corner[0] + r[0], corner[1] + r[1]]);

@@ -69,7 +69,9 @@ pub fn render(s: &State, box_: &Element) -> Result<(), JsValue> {
         .values()
         .filter(|r| r.round.status == Status::Revealed)
         .collect();
-    revealed.sort_by_key(|r| std::cmp::Reverse(r.round.closed_at.unwrap_or(r.round.opened_at)));
+    huddle_shared::sort::sort_by_key(&mut revealed, |r| {
+        std::cmp::Reverse(r.round.closed_at.unwrap_or(r.round.opened_at))
+    });
     if revealed.len() > 1 {
         let pick = child(
             box_,
@@ -111,9 +113,11 @@ pub fn render(s: &State, box_: &Element) -> Result<(), JsValue> {
     let list = child(box_, "ul", &[("class", "result-items")], None)?;
     let mut items: Vec<(&String, &huddle_shared::rounds::ItemResult)> = res.items.iter().collect();
     if round.settings.kind == Kind::Dots {
-        items.sort_by_key(|(_, r)| std::cmp::Reverse(r.votes));
+        huddle_shared::sort::sort_by_key(&mut items, |(_, r)| std::cmp::Reverse(r.votes));
     } else {
-        items.sort_by_key(|(id, _)| round.targets.iter().position(|t| t == *id));
+        huddle_shared::sort::sort_by_key(&mut items, |(id, _)| {
+            round.targets.iter().position(|t| t == *id)
+        });
     }
     for (id, r) in items {
         let li = child(&list, "li", &[("data-item", id)], None)?;

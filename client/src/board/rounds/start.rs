@@ -323,7 +323,9 @@ fn targets(s: &State, kind: Kind) -> (Vec<String>, Scope, Option<[f64; 4]>) {
             fits(&item.kind).then_some((id, item.pos))
         })
         .collect();
-    items.sort_by(|a, b| a.1[1].total_cmp(&b.1[1]).then(a.1[0].total_cmp(&b.1[0])));
+    huddle_shared::sort::sort_by(&mut items, |a, b| {
+        a.1[1].total_cmp(&b.1[1]).then(a.1[0].total_cmp(&b.1[0]))
+    });
     let area = (kind == Kind::ImpactEffort)
         .then(|| match &one_frame {
             Some((_, r)) => Some([r[0], r[1], r[2], r[3]]),

@@ -231,7 +231,9 @@ impl Builder {
         let mut activities = Vec::new();
         for (a, (name, steps)) in self.activities.into_iter().enumerate() {
             let mut sorted: Vec<(usize, (String, f64))> = steps.into_iter().enumerate().collect();
-            sorted.sort_by(|x, y| x.1.1.total_cmp(&y.1.1).then(x.0.cmp(&y.0)));
+            crate::sort::sort_by(&mut sorted, |x, y| {
+                x.1.1.total_cmp(&y.1.1).then(x.0.cmp(&y.0))
+            });
             let mut new_index = vec![0; sorted.len()];
             for (new, (old, _)) in sorted.iter().enumerate() {
                 new_index[*old] = new;
@@ -241,8 +243,9 @@ impl Builder {
             }
             activities.push((name, sorted.into_iter().map(|(_, (n, _))| n).collect()));
         }
-        self.stories
-            .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        crate::sort::sort_by(&mut self.stories, |a, b| {
+            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+        });
         Backlog {
             source,
             activities,

@@ -125,7 +125,7 @@ pub fn pages(board: &BoardSnapshot) -> Vec<Page> {
         .iter()
         .filter(|(_, item)| item.kind == ItemKind::Frame)
         .collect();
-    frames.sort_by(|a, b| {
+    crate::sort::sort_by(&mut frames, |a, b| {
         (a.1.pos[1], a.1.pos[0])
             .partial_cmp(&(b.1.pos[1], b.1.pos[0]))
             .unwrap_or(std::cmp::Ordering::Equal)
