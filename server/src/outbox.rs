@@ -1,12 +1,13 @@
-//! How a room reaches one connection: a bounded queue of encoded frames, and a way to close
-//! the connection with a code and a reason.
+//! How a room reaches one connection: a bounded queue of encoded frames ([`Outbox`], read by
+//! the connection's [`Outbound`]), and a way to close the connection with a code and a reason.
 
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// WebSocket close codes Huddle uses (RFC 6455 section 7.4, and 4000-4999 for our own).
@@ -91,9 +92,140 @@ impl Closer {
 /// The room's end of a connection.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    pub frames: mpsc::Sender<Bytes>,
+    pub frames: FrameSender,
     pub closer: Arc<Closer>,
     pub linger: Linger,
+}
+
+/// A connection's queue of frames: one producer side ([`FrameSender`], cloned by whoever
+/// sends: the room, a loading room) and one consumer ([`Outbound`], the connection's writer).
+///
+/// Not tokio's `mpsc`: a bounded channel allocates its first block of 32 slots (32 bytes
+/// each) with the channel and keeps it, about 1.2 KiB of every idle connection (heaptrack,
+/// BENCHMARKS.md "Issue 16: idle connections, continued"). This queue holds nothing while
+/// empty: its buffer is released when the writer takes the last frame, unless it is small.
+pub fn frame_queue(capacity: usize) -> (FrameSender, Outbound) {
+    let shared = Arc::new(Queue {
+        frames: Mutex::new(VecDeque::new()),
+        capacity,
+        ready: Notify::new(),
+        senders: AtomicUsize::new(1),
+        receiver_gone: AtomicBool::new(false),
+    });
+    (
+        FrameSender {
+            queue: shared.clone(),
+        },
+        Outbound { queue: shared },
+    )
+}
+
+/// Frames left in the queue's buffer when it runs empty: up to this many slots it is kept (a
+/// connection that receives a frame now and then does not allocate for each), beyond it
+/// released.
+const KEPT_SLOTS: usize = 4;
+
+#[derive(Debug)]
+struct Queue {
+    frames: Mutex<VecDeque<Bytes>>,
+    capacity: usize,
+    /// Woken for every frame queued and when the last sender goes.
+    ready: Notify,
+    /// Live [`FrameSender`]s: at zero, the writer ends once the queue is empty.
+    senders: AtomicUsize,
+    /// The [`Outbound`] was dropped: the connection is gone.
+    receiver_gone: AtomicBool,
+}
+
+impl Queue {
+    /// The queue's lock. It only holds frames, so a poisoned lock is still usable.
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Bytes>> {
+        self.frames.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Queues frames for one connection (see [`frame_queue`]).
+#[derive(Debug)]
+pub struct FrameSender {
+    queue: Arc<Queue>,
+}
+
+impl Clone for FrameSender {
+    fn clone(&self) -> FrameSender {
+        self.queue.senders.fetch_add(1, Relaxed);
+        FrameSender {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl Drop for FrameSender {
+    fn drop(&mut self) {
+        if self.queue.senders.fetch_sub(1, Relaxed) == 1 {
+            self.queue.ready.notify_one();
+        }
+    }
+}
+
+impl FrameSender {
+    /// Queues `frame`, never waiting: a full queue means the connection is too slow.
+    pub fn try_send(&self, frame: Bytes) -> Result<(), SendError> {
+        {
+            let mut frames = self.queue.lock();
+            if self.queue.receiver_gone.load(Relaxed) {
+                return Err(SendError::Gone);
+            }
+            if frames.len() >= self.queue.capacity {
+                return Err(SendError::Full);
+            }
+            frames.push_back(frame);
+        }
+        self.queue.ready.notify_one();
+        Ok(())
+    }
+}
+
+/// The connection's end of its queue (see [`frame_queue`]).
+#[derive(Debug)]
+pub struct Outbound {
+    queue: Arc<Queue>,
+}
+
+impl Drop for Outbound {
+    fn drop(&mut self) {
+        // Under the lock, so that no frame is queued after the queue is emptied.
+        let mut frames = self.queue.lock();
+        self.queue.receiver_gone.store(true, Relaxed);
+        *frames = VecDeque::new();
+    }
+}
+
+impl Outbound {
+    /// The next frame, waiting for one; `None` once every sender is gone and the queue empty.
+    pub async fn recv(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(frame) = self.try_recv() {
+                return Some(frame);
+            }
+            if self.queue.senders.load(Relaxed) == 0 {
+                // A frame queued just before the last sender went is still taken.
+                return self.try_recv();
+            }
+            // `notify_one` stores a permit when nobody waits: a frame queued between the
+            // check above and this wait still wakes it.
+            self.queue.ready.notified().await;
+        }
+    }
+
+    /// The next frame if one is queued.
+    pub fn try_recv(&mut self) -> Option<Bytes> {
+        let mut frames = self.queue.lock();
+        let frame = frames.pop_front();
+        if frames.is_empty() && frames.capacity() > KEPT_SLOTS {
+            *frames = VecDeque::new();
+        }
+        frame
+    }
 }
 
 /// How long a connection's writer may hold a frame so that the frames behind it leave in the
@@ -123,10 +255,7 @@ pub enum SendError {
 
 impl Outbox {
     pub fn send(&self, frame: Bytes) -> Result<(), SendError> {
-        self.frames.try_send(frame).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::Full,
-            mpsc::error::TrySendError::Closed(_) => SendError::Gone,
-        })
+        self.frames.try_send(frame)
     }
 }
 
@@ -144,5 +273,76 @@ mod tests {
         assert_eq!(code, code::TOO_BIG);
         assert!(reason.len() <= MAX_REASON_BYTES && reason.len() == 122);
         assert!(c.is_closed());
+    }
+
+    fn frame(n: u8) -> Bytes {
+        Bytes::from(vec![n])
+    }
+
+    #[test]
+    fn frames_come_out_in_order_and_a_full_queue_refuses() {
+        let (tx, mut rx) = frame_queue(3);
+        for n in 0..3 {
+            assert!(tx.try_send(frame(n)).is_ok());
+        }
+        assert!(matches!(tx.try_send(frame(9)), Err(SendError::Full)));
+        assert_eq!(rx.try_recv(), Some(frame(0)));
+        assert!(
+            tx.try_send(frame(3)).is_ok(),
+            "room again once one is taken"
+        );
+        let rest: Vec<_> = std::iter::from_fn(|| rx.try_recv()).collect();
+        assert_eq!(rest, [frame(1), frame(2), frame(3)]);
+    }
+
+    #[test]
+    fn sending_to_a_dropped_connection_says_gone() {
+        let (tx, rx) = frame_queue(8);
+        let other = tx.clone();
+        drop(rx);
+        assert!(matches!(tx.try_send(frame(1)), Err(SendError::Gone)));
+        assert!(matches!(other.try_send(frame(1)), Err(SendError::Gone)));
+    }
+
+    #[test]
+    fn an_empty_queue_gives_its_buffer_back() {
+        let (tx, mut rx) = frame_queue(2048);
+        for n in 0..100 {
+            tx.try_send(frame(n)).ok();
+        }
+        while rx.try_recv().is_some() {}
+        assert_eq!(rx.queue.lock().capacity(), 0);
+        // A small one is kept.
+        tx.try_send(frame(1)).ok();
+        rx.try_recv();
+        assert!(rx.queue.lock().capacity() <= KEPT_SLOTS);
+    }
+
+    #[tokio::test]
+    async fn the_writer_wakes_for_a_frame_and_ends_after_the_last_sender() {
+        let (tx, mut rx) = frame_queue(8);
+        let writer = tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(f) = rx.recv().await {
+                got.push(f);
+            }
+            got
+        });
+        let second = tx.clone();
+        for n in 0..5 {
+            tokio::task::yield_now().await;
+            tx.try_send(frame(n)).ok();
+        }
+        second.try_send(frame(5)).ok();
+        drop(tx);
+        tokio::task::yield_now().await;
+        assert!(!writer.is_finished(), "one sender is left");
+        second.try_send(frame(6)).ok();
+        drop(second);
+        let got = tokio::time::timeout(Duration::from_secs(5), writer)
+            .await
+            .expect("the writer ends once every sender is gone")
+            .unwrap();
+        assert_eq!(got, (0..7).map(frame).collect::<Vec<_>>());
     }
 }

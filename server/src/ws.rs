@@ -26,7 +26,6 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use huddle_shared::ids::is_valid_board_id;
 use huddle_shared::wire;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -36,7 +35,7 @@ use tokio_tungstenite::tungstenite::protocol::{Message as WsMessage, WebSocketCo
 use crate::api::KeyQuery;
 use crate::error::ApiError;
 use crate::guard::Rate;
-use crate::outbox::{Closer, Linger, Outbox, code};
+use crate::outbox::{Closer, Linger, Outbound, Outbox, code, frame_queue};
 use crate::people::Person;
 use crate::room::{Member, RoomHandle};
 use crate::serve::ConnectionSlot;
@@ -185,7 +184,7 @@ pub fn serve(
     held: impl Send + 'static,
 ) -> impl Future<Output = ()> + Send + 'static {
     let (sink, stream) = socket.split();
-    let (frames, outbound) = mpsc::channel(OUTBOX_FRAMES);
+    let (frames, outbound) = frame_queue(OUTBOX_FRAMES);
     let closer = Arc::new(Closer::default());
     let outbox = Outbox {
         frames,
@@ -329,7 +328,7 @@ async fn read_loop(
 
 async fn write_loop(
     mut sink: SplitSink<Socket, WsMessage>,
-    mut outbound: mpsc::Receiver<Bytes>,
+    mut outbound: Outbound,
     closer: Arc<Closer>,
     linger: Linger,
     app: AppState,
@@ -386,8 +385,8 @@ async fn write_loop(
                     break;
                 }
                 match outbound.try_recv() {
-                    Ok(frame) => message = WsMessage::Binary(frame),
-                    Err(_) => break,
+                    Some(frame) => message = WsMessage::Binary(frame),
+                    None => break,
                 }
                 written += 1;
             }
@@ -410,7 +409,7 @@ async fn write_loop(
     }));
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
         if closer.drains() {
-            while let Ok(frame) = outbound.try_recv() {
+            while let Some(frame) = outbound.try_recv() {
                 if sink.feed(WsMessage::Binary(frame)).await.is_err() {
                     break;
                 }

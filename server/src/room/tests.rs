@@ -16,7 +16,7 @@ use yrs::{ReadTxn, StateVector, Transact};
 
 use super::{Member, RoomConfig, RoomContext, RoomHandle};
 use crate::notify::{Notifier, NotifyArgs};
-use crate::outbox::{Closer, Linger, Outbox};
+use crate::outbox::{Closer, Linger, Outbound, Outbox, frame_queue};
 use crate::rooms::Rooms;
 use crate::store::{BoardMeta, BoardStore, CompactionRule, MemoryStore, Store};
 
@@ -72,7 +72,7 @@ fn stored(boards: &MemoryStore) -> Board {
     Board::from_doc(boards.read("b").unwrap().build("b").unwrap())
 }
 
-async fn next_saved(frames: &mut mpsc::Receiver<Bytes>) -> u64 {
+async fn next_saved(frames: &mut Outbound) -> u64 {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(5), frames.recv())
             .await
@@ -106,7 +106,7 @@ async fn a_room_on_the_memory_store_saves_compacts_and_folds_on_close() {
     let (tx, rx) = mpsc::channel(64);
     let room = tokio::spawn(super::run("b".into(), 1, rx, ctx.clone()));
     let handle = RoomHandle::new(tx);
-    let (frames_tx, mut frames) = mpsc::channel(1024);
+    let (frames_tx, mut frames) = frame_queue(1024);
     let outbox = Outbox {
         frames: frames_tx,
         closer: Arc::new(Closer::default()),
