@@ -2,7 +2,7 @@
 //! the connection's [`Outbound`]), and a way to close the connection with a code and a reason.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -41,16 +41,54 @@ pub mod code {
 /// Close reasons are limited to 123 bytes by the WebSocket protocol.
 const MAX_REASON_BYTES: usize = 123;
 
-/// Closes one connection, once: the first reason wins.
-#[derive(Debug, Default)]
+/// Closes one connection, once: the first reason wins. Also notes when the client was last
+/// heard from, for the writer's ping deadline.
+#[derive(Debug)]
 pub struct Closer {
     token: CancellationToken,
     reason: OnceLock<(u16, String)>,
     /// Send what is already queued before the close frame (the message that says why).
-    drain: std::sync::atomic::AtomicBool,
+    drain: AtomicBool,
+    /// When the client was last heard from ([`clock_ms`]): any frame, a pong included.
+    heard_ms: AtomicU64,
 }
 
+impl Default for Closer {
+    fn default() -> Closer {
+        Closer::from_token(CancellationToken::new())
+    }
+}
+
+/// What a connection closed by the server's shutdown (not by [`Closer::close`]) tells its
+/// client.
+const SHUTDOWN: (u16, &str) = (code::GOING_AWAY, "server shutting down");
+
 impl Closer {
+    /// A closer that the server's `shutdown` also closes (with [`code::GOING_AWAY`]): the
+    /// connection's tasks then wait on one token instead of two.
+    pub fn within(shutdown: &CancellationToken) -> Closer {
+        Closer::from_token(shutdown.child_token())
+    }
+
+    fn from_token(token: CancellationToken) -> Closer {
+        Closer {
+            token,
+            reason: OnceLock::new(),
+            drain: AtomicBool::new(false),
+            heard_ms: AtomicU64::new(clock_ms()),
+        }
+    }
+
+    /// The client was heard from just now.
+    pub fn heard(&self) {
+        self.heard_ms.store(clock_ms(), Relaxed);
+    }
+
+    /// How long since the client was last heard from.
+    pub fn silent_for(&self) -> Duration {
+        Duration::from_millis(clock_ms().saturating_sub(self.heard_ms.load(Relaxed)))
+    }
+
     /// Closes after the frames already queued have been sent (within the close's grace
     /// period): for a refusal whose explanation was queued just before.
     pub fn close_after_queued(&self, code: u16, reason: &str) {
@@ -80,13 +118,28 @@ impl Closer {
         self.token.cancelled().await
     }
 
-    /// The code and reason given to [`Closer::close`].
+    /// The code and reason given to [`Closer::close`]; closed without one, by the server's
+    /// shutdown.
     pub fn reason(&self) -> (u16, String) {
-        self.reason
-            .get()
-            .cloned()
-            .unwrap_or((code::NORMAL, String::new()))
+        match self.reason.get() {
+            Some(reason) => reason.clone(),
+            None if self.is_closed() => (SHUTDOWN.0, SHUTDOWN.1.to_owned()),
+            None => (code::NORMAL, String::new()),
+        }
     }
+
+    /// Gives the shutdown's reason if the connection was closed without one (call when
+    /// [`Closer::closed`] returns): the first reason wins, so later closes keep it.
+    pub fn closed_by_shutdown(&self) {
+        self.close(SHUTDOWN.0, SHUTDOWN.1);
+    }
+}
+
+/// Milliseconds on a monotonic clock that starts with the process.
+fn clock_ms() -> u64 {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    start.elapsed().as_millis() as u64
 }
 
 /// The room's end of a connection.
@@ -273,6 +326,34 @@ mod tests {
         assert_eq!(code, code::TOO_BIG);
         assert!(reason.len() <= MAX_REASON_BYTES && reason.len() == 122);
         assert!(c.is_closed());
+    }
+
+    #[test]
+    fn a_shutdown_closes_with_going_away_and_keeps_an_earlier_reason() {
+        let shutdown = CancellationToken::new();
+        let (a, b) = (Closer::within(&shutdown), Closer::within(&shutdown));
+        b.close(code::TOO_BIG, "too big");
+        shutdown.cancel();
+        assert!(a.is_closed());
+        assert_eq!(
+            a.reason(),
+            (code::GOING_AWAY, "server shutting down".into())
+        );
+        a.closed_by_shutdown();
+        a.close(code::NORMAL, "");
+        assert_eq!(a.reason().0, code::GOING_AWAY);
+        b.closed_by_shutdown();
+        assert_eq!(b.reason(), (code::TOO_BIG, "too big".into()));
+    }
+
+    #[test]
+    fn hearing_from_the_client_resets_its_silence() {
+        let c = Closer::default();
+        c.heard_ms.store(0, Relaxed);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(c.silent_for() >= Duration::from_millis(20));
+        c.heard();
+        assert!(c.silent_for() < Duration::from_millis(20));
     }
 
     fn frame(n: u8) -> Bytes {

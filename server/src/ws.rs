@@ -185,7 +185,7 @@ pub fn serve(
 ) -> impl Future<Output = ()> + Send + 'static {
     let (sink, stream) = socket.split();
     let (frames, outbound) = frame_queue(OUTBOX_FRAMES);
-    let closer = Arc::new(Closer::default());
+    let closer = Arc::new(Closer::within(&app.shutdown));
     let outbox = Outbox {
         frames,
         closer: closer.clone(),
@@ -262,29 +262,28 @@ async fn read_loop(
     app: &AppState,
 ) {
     let limit = app.config.max_frame_bytes;
-    // Anything at all from the client (a pong included) within this deadline keeps it alive.
-    let deadline = app.config.ping_interval * 2 + Duration::from_secs(5);
     let limits = wire::Limits::from_clients();
     loop {
+        // No timer per read: the writer checks on each ping that the client was heard from
+        // (see `write_loop`); and the server's shutdown closes the closer too.
         let next = tokio::select! {
-            _ = closer.closed() => return,
-            _ = app.shutdown.cancelled() => return closer.close(code::GOING_AWAY, "server shutting down"),
-            next = tokio::time::timeout(deadline, stream.next()) => next,
+            _ = closer.closed() => return closer.closed_by_shutdown(),
+            next = stream.next() => next,
         };
         let message = match next {
-            Err(_) => return closer.close(code::POLICY, "no pong within the deadline"),
-            Ok(None) => return,
+            None => return,
             // Past the transport's limit (twice ours): tungstenite stops reading the frame.
-            Ok(Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. })))) => {
+            Some(Err(WsError::Capacity(CapacityError::MessageTooLong { .. }))) => {
                 app.metrics.rejected_messages.fetch_add(1, Relaxed);
                 return closer.close(code::TOO_BIG, &format!("frame larger than {limit} bytes"));
             }
-            Ok(Some(Err(e))) => {
+            Some(Err(e)) => {
                 tracing::debug!(conn, "read error: {e}");
                 return;
             }
-            Ok(Some(Ok(message))) => message,
+            Some(Ok(message)) => message,
         };
+        closer.heard();
         let frame: Bytes = match message {
             WsMessage::Binary(frame) => frame,
             WsMessage::Text(_) => {
@@ -335,6 +334,9 @@ async fn write_loop(
 ) {
     let mut ping = tokio::time::interval(app.config.ping_interval);
     ping.tick().await; // the first tick is immediate
+    // Anything at all from the client (a pong included) within this deadline keeps it alive;
+    // checked at each ping, so a silent client goes within one ping interval after it.
+    let deadline = app.config.ping_interval * 2 + Duration::from_secs(5);
     let mut flushed = Instant::now();
     loop {
         let first = tokio::select! {
@@ -344,7 +346,13 @@ async fn write_loop(
                 Some(frame) => WsMessage::Binary(frame),
                 None => break,
             },
-            _ = ping.tick() => WsMessage::Ping(Bytes::new()),
+            _ = ping.tick() => {
+                if closer.silent_for() > deadline {
+                    closer.close(code::POLICY, "no pong within the deadline");
+                    break;
+                }
+                WsMessage::Ping(Bytes::new())
+            }
         };
         // In a big room, a connection that wrote moments ago waits out its linger first, so
         // that the frames coming behind this one leave in the same write (see `Linger`).
