@@ -12,7 +12,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 
 use super::State;
-use super::paint::{text_box, text_style};
+use super::geometry::text_box;
+use super::style::text_style;
 use crate::dom::{self, Listener, element, log_error};
 use crate::text_diff;
 use huddle_shared::model::ItemKind;

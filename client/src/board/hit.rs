@@ -6,8 +6,8 @@ use huddle_shared::model::ItemKind;
 
 use super::State;
 use super::connector;
+use super::geometry::HANDLE_PX;
 use super::input::Tool;
-use super::render::HANDLE_PX;
 use super::scene::contains;
 
 /// The topmost item (not connector) under `world`.

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Event, PointerEvent, WheelEvent};
 
-use super::camera::Rect;
+use super::geometry::{FRAME_TITLE, rect_of};
 pub use super::gesture::{Gesture, Tool};
 use super::hit::{hit_connector, hit_item, hover, on_handle};
 use super::storymap::drag as map_drag;
@@ -26,20 +26,6 @@ const ZOOM_PER_PX: f64 = 0.01;
 const MAX_ZOOM_DELTA: f64 = 50.0;
 /// Pixels per wheel "line" (Firefox reports lines).
 const LINE_PX: f64 = 16.0;
-
-/// Height (world units) of a frame's title band: a double-click there edits the title, below
-/// it creates a note in the frame.
-pub const FRAME_TITLE: f64 = 36.0;
-
-/// The rectangle between two corners.
-pub fn rect_of(a: [f64; 2], b: [f64; 2]) -> Rect {
-    [
-        a[0].min(b[0]),
-        a[1].min(b[1]),
-        (a[0] - b[0]).abs(),
-        (a[1] - b[1]).abs(),
-    ]
-}
 
 fn screen(s: &State, e: &PointerEvent) -> [f64; 2] {
     [

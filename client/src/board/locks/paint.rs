@@ -16,19 +16,18 @@ use super::super::State;
 use super::super::camera::Rect;
 use super::super::scene::{Scene, contains, intersects};
 use super::super::storymap::Maps;
+use super::super::style::{DANGER, HALO, SLATE, SMALL_BOLD_FONT};
 
 /// The padlock's side on screen (px): readable, small enough not to hide a note's text.
 const MARK_PX: f64 = 14.0;
 /// Gap between the padlock and the item's corner (screen px).
 const INSET_PX: f64 = 4.0;
 /// An ordinary lock's colour (the UI's quiet ink).
-const INK: &str = "#57606a";
+const INK: &str = SLATE;
 /// A placement lock's colour: it stops more (no story may enter or leave the map).
-const PLACEMENT: &str = "#cf222e";
-/// Behind the padlock, so it reads on any note colour.
-const HALO: &str = "rgba(255,255,255,0.9)";
+const PLACEMENT: &str = DANGER;
 /// The placement label's font, at screen size (the label is drawn unscaled).
-const LABEL_FONT: &str = "600 12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const LABEL_FONT: &str = SMALL_BOLD_FONT;
 const LABEL: &str = "Placement locked";
 
 /// Where a locked item is drawn: a map's title row, else its scene rectangle (hidden and

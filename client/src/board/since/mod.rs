@@ -19,14 +19,15 @@ use web_sys::{CanvasRenderingContext2d, Element, RequestInit};
 
 use super::camera::Rect;
 use super::scene::{Scene, intersects};
+use super::style::{CHANGED, CURRENT_CHANGE};
 use super::{Page, State};
 use crate::dom::log_error;
 use crate::http;
 
 /// The outline of a changed item (amber: noticed, not alarming).
-const OUTLINE: &str = "#f59e0b";
+const OUTLINE: &str = CHANGED;
 /// The outline of the change "Next change" centred last.
-const CURRENT: &str = "#d97706";
+const CURRENT: &str = CURRENT_CHANGE;
 /// Outline width and gap around the item, in screen px.
 const OUTLINE_PX: f64 = 3.0;
 const GAP_PX: f64 = 4.0;

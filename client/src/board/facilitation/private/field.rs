@@ -11,12 +11,13 @@ use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
 use crate::board::State;
 use crate::board::camera::Camera;
+use crate::board::style::NOTE;
 use crate::dom::{self, Listener, element, log_error};
 
 /// Font size, line height and padding of the field, as the note's text is drawn.
-const SIZE: f64 = 16.0;
-const LINE: f64 = 20.0;
-const PAD: f64 = 12.0;
+const SIZE: f64 = NOTE.size;
+const LINE: f64 = NOTE.line;
+const PAD: f64 = NOTE.pad;
 
 pub struct Field {
     pub id: String,
