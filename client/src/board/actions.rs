@@ -224,6 +224,8 @@ pub fn delete_selection(s: &mut State) {
 /// Sets the colour of new notes and of the selection.
 pub fn recolor(s: &mut State, color: Color) {
     s.color = color;
+    // The toolbar shows the new colour on the next frame.
+    s.request_frame();
     if !s.selection.is_empty() && locks::may_change_all(s, s.selection.iter().map(String::as_str)) {
         let ids: Vec<String> = s.selection.iter().cloned().collect();
         s.board.recolor_items(&mut s.local_txn(), &ids, color);

@@ -183,15 +183,13 @@ fn down(s: &mut State, e: &Event) {
 /// where it points; a press on empty canvas puts the tool away.
 fn connect_press(s: &mut State, world: [f64; 2], from: Option<String>) {
     let Some(hit) = hit_item(s, world) else {
-        s.tool = Tool::Select;
-        super::toolbar::show_tool(s);
+        s.set_tool(Tool::Select);
         return;
     };
     match from {
         Some(from) if from != hit => {
             actions::connect(s, &from, &hit);
-            s.tool = Tool::Select;
-            super::toolbar::show_tool(s);
+            s.set_tool(Tool::Select);
         }
         _ => {
             s.set_selection(BTreeSet::from([hit.clone()]));

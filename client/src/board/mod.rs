@@ -7,6 +7,35 @@
 //! the wire), then call [`State::after_gesture`]. Every transaction, wherever it came from,
 //! marks the touched items in [`sync::Changes`]; the next frame re-reads only those into the
 //! [`scene::Scene`] and redraws. Frames run on `requestAnimationFrame` only when dirty.
+//!
+//! # Layout
+//!
+//! The modules form layers, from the document up to the controllers. The aim is that a module
+//! uses only the layers below it; not all do yet (the [`State`] methods in this file, such as
+//! [`State::selection_changed`], still reach up into panels, and features reach into the
+//! board's commands).
+//!
+//! - **Document and connection**: [`sync`] (which items changed), `connect` (open the local
+//!   copy, connect, wire presence in), `role` (what the person may do), `peers` (the seam to
+//!   presence).
+//! - **View data**, what this viewer sees, plain values: `camera`, `scene` (items cached
+//!   between frames) with `grid` (spatial index) and `layout` (wrapped text), `storymap`'s
+//!   laid-out maps, `gesture` (the pointer's state machine and tools), `stats`.
+//! - **Style and geometry**: `style` (every canvas colour and font, the text styles) and
+//!   `geometry` (sizes and boxes that drawing and hit-testing agree on).
+//! - **Drawing**: `render` (one frame) calls `paint` (one item), `connector`, `peers`, and each
+//!   feature's own `paint` (`raci`, `storymap`, `rounds`, `locks`, `comments`, `since`,
+//!   private notes). Drawing reads the state and never writes the document.
+//! - **Hit-testing**: `hit` (what is under the pointer, the cursor), `connector`'s distance,
+//!   `storymap::chrome`, the features' `pin_at`-style lookups.
+//! - **Commands**: `dispatch` ([`dispatch::Action`] and `run`, the one dispatcher) over
+//!   `actions` (edits of the board, one transaction each), `arrange`, `clipboard`, `editor`.
+//! - **Controllers**, turning events into commands: `keys` (key -> action, the shortcut list),
+//!   `input` and `touch` (pointer), `toolbar` (buttons -> actions; redrawn from the state each
+//!   frame), `help`, `menu` and `pictures`, `map_filter`, `story_panel`, `hooks`
+//!   (`window.huddle`).
+//! - **Features**, each with its state, panel, paint and commands: `rounds`, `facilitation`,
+//!   `locks`, `comments`, `since`, `versions`, `raci`, `storymap`, `share`, `webhooks`.
 
 mod actions;
 mod arrange;
@@ -15,6 +44,7 @@ mod clipboard;
 mod comments;
 mod connect;
 mod connector;
+mod dispatch;
 mod editor;
 mod facilitation;
 mod geometry;
@@ -118,6 +148,8 @@ pub struct State {
     pub cursor: &'static str,
     /// Colour of new notes (the toolbar's last pick).
     pub color: Color,
+    /// What the toolbar last showed of the tool and colour ([`toolbar::show`]).
+    pub toolbar: toolbar::Shown,
     /// Undo of this page's own changes (origin `LOCAL_ORIGIN`) only.
     pub undo: Option<UndoManager>,
     pub presence: Option<Box<dyn PresenceLink>>,
@@ -208,6 +240,12 @@ impl State {
         self.request_frame();
     }
 
+    /// Takes out or puts away a tool; the toolbar shows it on the next frame.
+    pub fn set_tool(&mut self, tool: Tool) {
+        self.tool = tool;
+        self.request_frame();
+    }
+
     /// The user moved the camera (pan, zoom, fit): tell presence, stop following.
     pub fn camera_moved(&mut self) {
         if let Some(p) = &self.presence {
@@ -286,6 +324,7 @@ fn frame(page: &Page) {
     }
     let complete = render::draw(state);
     editor::place(state);
+    toolbar::show(state);
     let end = stats::now();
     let loaded = state.loaded;
     state.stats.record(end - start, complete && loaded, end);
@@ -353,6 +392,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             space: false,
             cursor: "default",
             color: Color::default(),
+            toolbar: toolbar::Shown::default(),
             undo: Some(undo),
             presence: None,
             stats: FrameStats::default(),
@@ -380,6 +420,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     }));
 
     input::install(&page)?;
+    keys::install(&page)?;
     toolbar::install(&page, &parts)?;
     help::install(&page)?;
     hooks::install(&page)?;

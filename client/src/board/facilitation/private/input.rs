@@ -3,7 +3,7 @@
 
 use super::{Drag, WHAT, changed, create, field, on, paint, save};
 use crate::board::State;
-use crate::board::keys::Action;
+use crate::board::dispatch::Action;
 use huddle_shared::facilitation::Command;
 
 /// A keyboard action: a new note while private writing is on, and Delete, Enter, Escape
