@@ -285,11 +285,11 @@ pub fn paste(s: &mut State) {
     let Some(bounds) = clipboard::bounds(&clip) else {
         return;
     };
-    let view = s.camera.visible(s.size);
+    let view = s.view.camera.visible(s.view.size);
     let offset = if intersects(bounds, view) {
         DUPLICATE_OFFSET
     } else {
-        let centre = s.camera.viewport(s.size);
+        let centre = s.view.camera.viewport(s.view.size);
         [
             centre.x - (bounds[0] + bounds[2] / 2.0),
             centre.y - (bounds[1] + bounds[3] / 2.0),
@@ -333,20 +333,20 @@ pub fn undo(s: &mut State, redo: bool) {
 /// Zoom to fit everything on the board.
 pub fn zoom_fit(s: &mut State) {
     if let Some(bounds) = s.scene.bounds() {
-        s.camera = Camera::fit(bounds, s.size);
+        s.view.camera = Camera::fit(bounds, s.view.size);
         s.camera_moved();
     }
 }
 
 /// Zoom to `zoom` (clamped) about the centre of the canvas.
 pub fn zoom_to(s: &mut State, zoom: f64) {
-    let centre = [s.size[0] / 2.0, s.size[1] / 2.0];
-    s.camera.zoom_at(centre, clamp_zoom(zoom));
+    let centre = [s.view.size[0] / 2.0, s.view.size[1] / 2.0];
+    s.view.camera.zoom_at(centre, clamp_zoom(zoom));
     s.camera_moved();
 }
 
 pub fn zoom_step(s: &mut State, zoom_in: bool) {
-    let z = s.camera.zoom;
+    let z = s.view.camera.zoom;
     zoom_to(
         s,
         if zoom_in {

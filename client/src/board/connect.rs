@@ -47,7 +47,7 @@ impl BoardHandle {
     /// Installs the presence handle (the board reports gestures to it and draws its peers).
     pub fn set_presence(&self, link: Box<dyn PresenceLink>) {
         self.with(move |s| {
-            link.set_viewport(s.camera.viewport(s.size));
+            link.set_viewport(s.view.camera.viewport(s.view.size));
             s.presence = Some(link);
             s.request_frame();
         });
@@ -71,9 +71,9 @@ impl BoardHandle {
     /// Moves the camera to someone's viewport (following them, or summoned).
     pub fn follow(&self, viewport: Viewport) {
         self.with(move |s| {
-            s.camera = Camera::from_viewport(viewport, s.size);
+            s.view.camera = Camera::from_viewport(viewport, s.view.size);
             if let Some(p) = &s.presence {
-                p.set_viewport(s.camera.viewport(s.size));
+                p.set_viewport(s.view.camera.viewport(s.view.size));
             }
             s.request_frame();
         });

@@ -161,7 +161,7 @@ pub fn run(s: &mut State, action: Action) {
             }
         }
         Action::NewStoryMap => {
-            let c = s.camera.viewport(s.size);
+            let c = s.view.camera.viewport(s.view.size);
             storymap::actions::create_map(s, [c.x, c.y]);
         }
         Action::Collapse => storymap::actions::toggle_selected(s),
@@ -176,7 +176,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::History => super::versions::toggle(s),
         Action::Picture => super::pictures::shortcut(s),
         Action::NewNote | Action::NewFrame | Action::NewText => {
-            let c = s.camera.viewport(s.size);
+            let c = s.view.camera.viewport(s.view.size);
             let at = [c.x, c.y];
             match action {
                 Action::NewFrame => actions::create_frame(s, at),

@@ -172,10 +172,10 @@ pub fn place(s: &mut State) {
     let Some(item) = s.scene.get(&editor.id) else {
         return;
     };
-    let z = s.camera.zoom;
+    let z = s.view.camera.zoom;
     let text = text_style(&item.kind);
     let b = text_box(&item.kind, item.pos, item.size);
-    let [x, y] = s.camera.to_screen([b[0], b[1]]);
+    let [x, y] = s.view.camera.to_screen([b[0], b[1]]);
     let background = match item.kind {
         ItemKind::Note | ItemKind::Other(_) => item.color.hex(),
         _ => "rgba(255,255,255,0.9)",

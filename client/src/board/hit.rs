@@ -21,7 +21,7 @@ pub fn hit_item(s: &mut State, world: [f64; 2]) -> Option<String> {
 
 /// The arrow within a few pixels of `world`, if any.
 pub fn hit_connector(s: &State, world: [f64; 2]) -> Option<String> {
-    let reach = connector::HIT_PX / s.camera.zoom;
+    let reach = connector::HIT_PX / s.view.camera.zoom;
     s.scene.connectors().iter().find_map(|slot| {
         let arrow = s.scene.slot(*slot)?;
         let from = s.scene.get(arrow.from.as_deref()?)?;
@@ -43,7 +43,7 @@ pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> 
         .scene
         .slot(slot)
         .filter(|i| i.is_free() && i.kind != ItemKind::Raci)?;
-    let h = HANDLE_PX / s.camera.zoom;
+    let h = HANDLE_PX / s.view.camera.zoom;
     let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
     let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
     contains(handle, world).then(|| (id.clone(), slot, item.size))
@@ -69,7 +69,10 @@ pub fn hover(s: &mut State, world: [f64; 2]) {
     };
     if s.cursor != cursor {
         s.cursor = cursor;
-        let _ = s.canvas.set_attribute("style", &format!("cursor:{cursor}"));
+        let _ = s
+            .view
+            .canvas
+            .set_attribute("style", &format!("cursor:{cursor}"));
     }
 }
 

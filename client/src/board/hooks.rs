@@ -69,8 +69,8 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn(f64, f64) -> JsValue>::new(move |x, y| {
         read(&w, |s| {
-            let [sx, sy] = s.camera.to_screen([x, y]);
-            to_js(&json!([sx + s.canvas_at[0], sy + s.canvas_at[1]]))
+            let [sx, sy] = s.view.camera.to_screen([x, y]);
+            to_js(&json!([sx + s.view.canvas_at[0], sy + s.view.canvas_at[1]]))
         })
     });
     set(&hooks, "worldToClient", f.into_js_value())?;
@@ -79,8 +79,9 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let f = Closure::<dyn Fn(f64, f64) -> JsValue>::new(move |cx, cy| {
         read(&w, |s| {
             let p = s
+                .view
                 .camera
-                .to_world([cx - s.canvas_at[0], cy - s.canvas_at[1]]);
+                .to_world([cx - s.view.canvas_at[0], cy - s.view.canvas_at[1]]);
             to_js(&json!(p))
         })
     });
@@ -89,7 +90,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            let v = s.camera.viewport(s.size);
+            let v = s.view.camera.viewport(s.view.size);
             to_js(&json!({"x": v.x, "y": v.y, "zoom": v.zoom}))
         })
     });
@@ -203,7 +204,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         if let Some(page) = w.upgrade()
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.camera = Camera::from_viewport(Viewport { x, y, zoom }, s.size);
+            s.view.camera = Camera::from_viewport(Viewport { x, y, zoom }, s.view.size);
             s.camera_moved();
         }
     });

@@ -29,14 +29,14 @@ const LINE_PX: f64 = 16.0;
 
 fn screen(s: &State, e: &PointerEvent) -> [f64; 2] {
     [
-        e.client_x() as f64 - s.canvas_at[0],
-        e.client_y() as f64 - s.canvas_at[1],
+        e.client_x() as f64 - s.view.canvas_at[0],
+        e.client_y() as f64 - s.view.canvas_at[1],
     ]
 }
 
 /// Registers the canvas's pointer, wheel and double-click listeners.
 pub fn install(page: &Page) -> Result<(), JsValue> {
-    let canvas = page.borrow().canvas.clone();
+    let canvas = page.borrow().view.canvas.clone();
     let on = |event: &'static str, f: fn(&mut State, &Event)| -> Result<(), JsValue> {
         let weak = std::rc::Rc::downgrade(page);
         Listener::new(&canvas, event, move |e| {
@@ -71,7 +71,7 @@ fn down(s: &mut State, e: &Event) {
     if s.editor.is_some() {
         editor::close(s);
     }
-    let _ = s.canvas.set_pointer_capture(e.pointer_id());
+    let _ = s.view.canvas.set_pointer_capture(e.pointer_id());
     let at = screen(s, e);
     if touch::down(s, e, at) {
         return;
@@ -84,7 +84,7 @@ fn down(s: &mut State, e: &Event) {
     if e.button() != 0 {
         return;
     }
-    let world = s.camera.to_world(at);
+    let world = s.view.camera.to_world(at);
     let toggle = e.shift_key() || e.ctrl_key() || e.meta_key();
     // The person's private notes lie above the board.
     if super::facilitation::private::press(s, world) {
@@ -206,7 +206,7 @@ fn moved(s: &mut State, e: &Event) {
     if touch::moved(s, e, at) {
         return;
     }
-    let world = s.camera.to_world(at);
+    let world = s.view.camera.to_world(at);
     if let Some(p) = &s.presence {
         p.set_cursor(Some(world));
     }
@@ -219,7 +219,7 @@ fn moved(s: &mut State, e: &Event) {
         Gesture::Pan { last } => {
             let (dx, dy) = (at[0] - last[0], at[1] - last[1]);
             *last = at;
-            s.camera.pan_by(dx, dy);
+            s.view.camera.pan_by(dx, dy);
             s.camera_moved();
             return;
         }
@@ -293,7 +293,7 @@ fn moved(s: &mut State, e: &Event) {
 
 fn up(s: &mut State, e: &Event) {
     if let Some(e) = e.dyn_ref::<PointerEvent>() {
-        let _ = s.canvas.release_pointer_capture(e.pointer_id());
+        let _ = s.view.canvas.release_pointer_capture(e.pointer_id());
         touch::up(s, e);
     }
     if super::facilitation::private::release(s) {
@@ -340,10 +340,10 @@ fn double_click(s: &mut State, e: &Event) {
         return;
     };
     let at = [
-        e.client_x() as f64 - s.canvas_at[0],
-        e.client_y() as f64 - s.canvas_at[1],
+        e.client_x() as f64 - s.view.canvas_at[0],
+        e.client_y() as f64 - s.view.canvas_at[1],
     ];
-    let world = s.camera.to_world(at);
+    let world = s.view.camera.to_world(at);
     // A private note (its author may be a commenter) opens for typing.
     if super::facilitation::private::double_click(s, world) || !s.may_edit() {
         return;
@@ -389,24 +389,24 @@ fn wheel(s: &mut State, e: &Event) {
     e.prevent_default();
     let unit = match e.delta_mode() {
         WheelEvent::DOM_DELTA_LINE => LINE_PX,
-        WheelEvent::DOM_DELTA_PAGE => s.size[1],
+        WheelEvent::DOM_DELTA_PAGE => s.view.size[1],
         _ => 1.0,
     };
     let (mut dx, dy) = (e.delta_x() * unit, e.delta_y() * unit);
     if e.ctrl_key() || e.meta_key() {
         let at = [
-            e.client_x() as f64 - s.canvas_at[0],
-            e.client_y() as f64 - s.canvas_at[1],
+            e.client_x() as f64 - s.view.canvas_at[0],
+            e.client_y() as f64 - s.view.canvas_at[1],
         ];
         let step = dy.clamp(-MAX_ZOOM_DELTA, MAX_ZOOM_DELTA);
-        let zoom = s.camera.zoom * (-step * ZOOM_PER_PX).exp();
-        s.camera.zoom_at(at, zoom);
+        let zoom = s.view.camera.zoom * (-step * ZOOM_PER_PX).exp();
+        s.view.camera.zoom_at(at, zoom);
     } else {
         let mut dy = dy;
         if e.shift_key() && dx == 0.0 {
             (dx, dy) = (dy, 0.0);
         }
-        s.camera.pan_by(-dx, -dy);
+        s.view.camera.pan_by(-dx, -dy);
     }
     s.camera_moved();
 }

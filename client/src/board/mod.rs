@@ -77,6 +77,7 @@ mod sync;
 mod toolbar;
 mod touch;
 mod versions;
+mod view;
 mod webhooks;
 
 use std::cell::RefCell;
@@ -87,7 +88,7 @@ use huddle_shared::model::{Board, Color, UndoManager};
 use huddle_shared::yrs::{Transact, TransactionMut};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement};
+use web_sys::{CanvasRenderingContext2d, Document, Element};
 
 use crate::dom::{self, Listener, log_error};
 use crate::identity::Guest;
@@ -96,12 +97,12 @@ use crate::offline::LocalStore;
 
 pub use peers::PresenceLink;
 
-use self::camera::Camera;
 use self::editor::Editor;
 use self::input::{Gesture, Tool};
 use self::scene::Scene;
 use self::stats::FrameStats;
 use self::sync::Changes;
+use self::view::View;
 
 pub type Page = Rc<RefCell<State>>;
 
@@ -120,15 +121,10 @@ pub struct State {
     pub store: Option<LocalStore>,
     pub doc: Document,
     pub stage: Element,
-    pub canvas: HtmlCanvasElement,
-    pub ctx: CanvasRenderingContext2d,
     pub title: Element,
     pub help: Element,
-    /// Canvas size in CSS pixels and its top-left corner in the page (client coordinates).
-    pub size: [f64; 2],
-    pub canvas_at: [f64; 2],
-    pub dpr: f64,
-    pub camera: Camera,
+    /// The canvas and how the board is seen through it (size, pixel ratio, camera).
+    pub view: View,
     pub scene: Scene,
     pub changes: Changes,
     /// The story maps, laid out for this viewer.
@@ -250,7 +246,7 @@ impl State {
     pub fn camera_moved(&mut self) {
         if let Some(p) = &self.presence {
             p.stop_following();
-            p.set_viewport(self.camera.viewport(self.size));
+            p.set_viewport(self.view.camera.viewport(self.view.size));
         }
         self.request_frame();
     }
@@ -291,15 +287,7 @@ impl State {
 
     /// Re-reads the canvas size and pixel ratio; resizes the backing store to match.
     pub fn resize(&mut self) {
-        let rect = self.stage.get_bounding_client_rect();
-        let dpr = dom::window()
-            .map_or(1.0, |w| w.device_pixel_ratio())
-            .max(0.5);
-        self.size = [rect.width().max(1.0), rect.height().max(1.0)];
-        self.canvas_at = [rect.left(), rect.top()];
-        self.dpr = dpr;
-        self.canvas.set_width((self.size[0] * dpr).round() as u32);
-        self.canvas.set_height((self.size[1] * dpr).round() as u32);
+        self.view.resize(&self.stage);
         self.request_frame();
     }
 }
@@ -372,14 +360,9 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             store: None,
             doc: doc.clone(),
             stage: parts.stage.clone(),
-            canvas: parts.canvas.clone(),
-            ctx,
             title: parts.title.clone(),
             help: parts.help.clone(),
-            size: [1.0, 1.0],
-            canvas_at: [0.0, 0.0],
-            dpr: 1.0,
-            camera: Camera::default(),
+            view: View::new(parts.canvas.clone(), ctx),
             scene: Scene::default(),
             changes,
             maps: storymap::Maps::default(),

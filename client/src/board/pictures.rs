@@ -225,7 +225,10 @@ fn current_frame(s: &State) -> Option<String> {
     }) {
         return Some(id.clone());
     }
-    let middle = s.camera.to_world([s.size[0] / 2.0, s.size[1] / 2.0]);
+    let middle = s
+        .view
+        .camera
+        .to_world([s.view.size[0] / 2.0, s.view.size[1] / 2.0]);
     snapshot
         .items_by_z()
         .into_iter()

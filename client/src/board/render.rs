@@ -30,12 +30,9 @@ const DEFAULT_SIDE: f64 = 200.0;
 /// Draws the whole frame; `false` if some visible text was left for the next frame.
 pub fn draw(s: &mut State) -> bool {
     let State {
-        ctx,
-        camera,
+        view,
         scene,
         visible,
-        size,
-        dpr,
         gesture,
         selection,
         editor,
@@ -48,8 +45,8 @@ pub fn draw(s: &mut State) -> bool {
         since,
         ..
     } = s;
-    let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
-    let (cam, dpr, size) = (*camera, *dpr, *size);
+    let (ctx, gesture, selection) = (&view.ctx, &*gesture, &*selection);
+    let (cam, dpr, size) = (view.camera, view.dpr, view.size);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.set_fill_style_str(PAPER);
     ctx.fill_rect(0.0, 0.0, size[0], size[1]);

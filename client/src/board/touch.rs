@@ -69,9 +69,11 @@ pub fn moved(s: &mut State, e: &PointerEvent, at: [f64; 2]) -> bool {
     let Some((now_mid, now_dist)) = pinch_of(&s.touches) else {
         return true;
     };
-    let zoom = s.camera.zoom * now_dist / dist;
-    s.camera.zoom_at(mid, zoom);
-    s.camera.pan_by(now_mid[0] - mid[0], now_mid[1] - mid[1]);
+    let zoom = s.view.camera.zoom * now_dist / dist;
+    s.view.camera.zoom_at(mid, zoom);
+    s.view
+        .camera
+        .pan_by(now_mid[0] - mid[0], now_mid[1] - mid[1]);
     s.gesture = Gesture::Pinch {
         mid: now_mid,
         dist: now_dist,

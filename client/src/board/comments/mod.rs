@@ -184,7 +184,7 @@ pub fn comment_on_selection(s: &mut State) {
     let anchor = match (s.selection.len(), s.selection.iter().next()) {
         (1, Some(id)) => Anchor::Item { item: id.clone() },
         _ => {
-            let v = s.camera.viewport(s.size);
+            let v = s.view.camera.viewport(s.view.size);
             Anchor::Point { pos: [v.x, v.y] }
         }
     };
@@ -205,7 +205,7 @@ pub fn hook_json(s: &State) -> serde_json::Value {
 /// A press on the canvas at `world`: on a pin, the panel opens with that pin's threads
 /// (and its item selected); `true` if it was on one.
 pub fn pin_press(s: &mut State, world: [f64; 2]) -> bool {
-    let Some(pin) = paint::pin_at(&s.comments, &s.scene, world, s.camera.zoom) else {
+    let Some(pin) = paint::pin_at(&s.comments, &s.scene, world, s.view.camera.zoom) else {
         return false;
     };
     let threads: Vec<String> = pin.threads.iter().map(|t| (*t).to_owned()).collect();

@@ -122,13 +122,13 @@ fn locked_at(s: &State, world: [f64; 2]) -> Option<&Lock> {
 /// tooltip over a locked item, none elsewhere.
 pub fn hover(s: &State, world: [f64; 2]) {
     let text = locked_at(s, world).map(|lock| format!("Locked by {}", lock.by));
-    let now = s.canvas.get_attribute("title");
+    let now = s.view.canvas.get_attribute("title");
     if now == text {
         return;
     }
     let _ = match text {
-        Some(t) => s.canvas.set_attribute("title", &t),
-        None => s.canvas.remove_attribute("title"),
+        Some(t) => s.view.canvas.set_attribute("title", &t),
+        None => s.view.canvas.remove_attribute("title"),
     };
 }
 

@@ -82,7 +82,7 @@ fn make(s: &mut State, cols: Vec<NewCol>) {
     ) {
         Some(r) => [r[0] + r[2] + GAP, r[1]],
         None => {
-            let c = s.camera.viewport(s.size);
+            let c = s.view.camera.viewport(s.view.size);
             let [w, h] = geometry::size(0, cols.len());
             [c.x - w / 2.0, c.y - h / 2.0]
         }
@@ -256,9 +256,12 @@ pub fn hook_json(s: &State) -> Value {
     huddle_shared::sort::sort(&mut ids);
     drop(txn);
     let client = |corner: [f64; 2], r: [f64; 4]| {
-        let [x, y] = s.camera.to_screen([corner[0] + r[0], corner[1] + r[1]]);
-        let z = s.camera.zoom;
-        json!({"x": x + s.canvas_at[0], "y": y + s.canvas_at[1], "w": r[2] * z, "h": r[3] * z})
+        let [x, y] = s
+            .view
+            .camera
+            .to_screen([corner[0] + r[0], corner[1] + r[1]]);
+        let z = s.view.camera.zoom;
+        json!({"x": x + s.view.canvas_at[0], "y": y + s.view.canvas_at[1], "w": r[2] * z, "h": r[3] * z})
     };
     ids.iter()
         .filter_map(|id| {

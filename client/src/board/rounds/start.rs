@@ -261,7 +261,7 @@ fn hide(s: &State) {
     if let Some(ui) = s.rounds.ui.as_ref() {
         let _ = ui.dialog.set_attribute("hidden", "");
     }
-    let _ = s.canvas.focus();
+    let _ = s.view.canvas.focus();
 }
 
 /// On a board made from the impact/effort template, the matrix: the box around its four

@@ -197,10 +197,10 @@ fn centre(s: &mut State, i: usize) -> bool {
         return false;
     };
     s.since.current = Some(i);
-    let z = s.camera.zoom;
-    s.camera.origin = [
-        centre[0] - s.size[0] / (2.0 * z),
-        centre[1] - s.size[1] / (2.0 * z),
+    let z = s.view.camera.zoom;
+    s.view.camera.origin = [
+        centre[0] - s.view.size[0] / (2.0 * z),
+        centre[1] - s.view.size[1] / (2.0 * z),
     ];
     s.camera_moved();
     refresh(s);

@@ -13,7 +13,7 @@ pub fn intercept(s: &mut State, action: Action) -> bool {
         if !on(s) || !s.role.may_comment() {
             return false;
         }
-        let c = s.camera.viewport(s.size);
+        let c = s.view.camera.viewport(s.view.size);
         return create(s, [c.x, c.y]);
     }
     let Some(id) = s.facilitation.private.selected.clone() else {

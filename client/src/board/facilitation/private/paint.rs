@@ -85,13 +85,13 @@ fn lock(ctx: &CanvasRenderingContext2d, at: [f64; 2], zoom: f64) {
 
 /// Sets the canvas's tooltip while the pointer is over a private note (and clears it after).
 pub fn hover_title(s: &State, title: Option<&str>) {
-    let now = s.canvas.get_attribute("title");
+    let now = s.view.canvas.get_attribute("title");
     match title {
         Some(t) if now.as_deref() != Some(t) => {
-            let _ = s.canvas.set_attribute("title", t);
+            let _ = s.view.canvas.set_attribute("title", t);
         }
         None if now.is_some() => {
-            let _ = s.canvas.remove_attribute("title");
+            let _ = s.view.canvas.remove_attribute("title");
         }
         _ => {}
     }
