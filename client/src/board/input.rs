@@ -361,7 +361,8 @@ fn double_click(s: &mut State, e: &Event) {
     }
     // During a dot vote a quick second click on an item is a second dot, not an edit.
     if let Some(id) = &hit
-        && s.rounds
+        && s.features
+            .rounds
             .dot_round()
             .is_some_and(|v| v.round.targets.contains(id))
     {

@@ -47,6 +47,7 @@ mod connector;
 mod dispatch;
 mod editor;
 mod facilitation;
+mod features;
 mod geometry;
 mod gesture;
 mod grid;
@@ -98,6 +99,7 @@ use crate::offline::LocalStore;
 pub use peers::PresenceLink;
 
 use self::editor::Editor;
+use self::features::Features;
 use self::input::{Gesture, Tool};
 use self::scene::Scene;
 use self::stats::FrameStats;
@@ -154,24 +156,11 @@ pub struct State {
     pub loaded: bool,
     /// Reused buffer of the visible slots (no allocation per frame).
     pub visible: Vec<u32>,
-    /// The story-map filter bar (its filter is applied by the map layout).
-    pub map_filter: Option<map_filter::Bar>,
-    /// The story fields of the one selected note (see `story_panel`).
-    pub story_panel: Option<story_panel::Panel>,
     /// The person's role on this board ([`State::may_edit`]): a viewer until the server (or,
     /// offline, the last thing it said) tells more.
     pub role: huddle_shared::access::Role,
-    /// Rounds: the open ones as the server shows them to this person, results, decisions.
-    pub rounds: rounds::Rounds,
-    /// Facilitation: the facilitator, agenda, timer (the document's), the server's clock
-    /// offset, the balance.
-    pub facilitation: facilitation::Facilitation,
-    /// Locks as this page last saw them, and the Lock / Unlock buttons.
-    pub locks: locks::Seen,
-    /// Comment threads as the server tells them, the queue of unsent ones, the panel.
-    pub comments: comments::Comments,
-    /// What others changed since this person last looked, until marked seen.
-    pub since: since::Since,
+    /// Rounds, facilitation, locks, comments, since, the story-map panels.
+    pub features: Features,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -262,7 +251,7 @@ impl State {
         if self.maps.dirty {
             let drawn = self.maps.relayout();
             self.scene.set_drawn(drawn);
-            if let Some(bar) = &self.map_filter {
+            if let Some(bar) = &self.features.map_filter {
                 bar.set_visible(!self.maps.laid.is_empty());
             }
         }
@@ -347,8 +336,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
 
     let board = Board::new();
     let changes = Changes::observe(&board);
-    let rounds = rounds::Rounds::observe(&board);
-    let facilitation = facilitation::Facilitation::observe(&board);
+    let features = Features::observe(&board);
     let undo = board.undo_manager(|| js_sys::Date::now() as u64);
     let guest = Guest::load();
     let page: Page = Rc::new_cyclic(|me| {
@@ -381,14 +369,8 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             stats: FrameStats::default(),
             loaded: false,
             visible: Vec::new(),
-            story_panel: None,
-            map_filter: None,
             role: huddle_shared::access::Role::Viewer,
-            rounds,
-            facilitation,
-            locks: locks::Seen::default(),
-            comments: comments::Comments::default(),
-            since: since::Since::default(),
+            features,
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -419,7 +401,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);
     })?;
-    page.borrow_mut().map_filter = Some(bar);
+    page.borrow_mut().features.map_filter = Some(bar);
     let weak = Rc::downgrade(&page);
     Listener::new(&dom::window()?.into(), "resize", move |_| {
         if let Some(page) = weak.upgrade() {

@@ -38,13 +38,16 @@ pub fn draw(s: &mut State) -> bool {
         editor,
         presence,
         maps,
-        rounds,
         board,
-        facilitation,
-        comments,
-        since,
+        features,
         ..
     } = s;
+    let (rounds, facilitation, comments, since) = (
+        &features.rounds,
+        &features.facilitation,
+        &features.comments,
+        &features.since,
+    );
     let (ctx, gesture, selection) = (&view.ctx, &*gesture, &*selection);
     let (cam, dpr, size) = (view.camera, view.dpr, view.size);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);

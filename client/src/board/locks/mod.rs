@@ -3,7 +3,7 @@
 //! the page does when the server refuses a change to a locked item anyway.
 //!
 //! The server holds the locks and enforces them: it writes them into the document's `locks`
-//! map (read by `facilitation::catch_up` into `s.facilitation.locks`) and refuses any update
+//! map (read by `facilitation::catch_up` into `s.features.facilitation.locks`) and refuses any update
 //! from someone else that would change a locked item, closing the socket with code 4009. The
 //! page's checks ([`may_change`], [`may_move`], [`may_place_into`]) exist so that a gesture
 //! on a locked item does nothing and says why, instead of being drawn, sent, refused and
@@ -70,7 +70,7 @@ pub fn privileged(s: &State) -> bool {
 
 /// The lock on `id`, if any.
 pub fn lock_of<'a>(s: &'a State, id: &str) -> Option<&'a Lock> {
-    s.facilitation.locks.get(id)
+    s.features.facilitation.locks.get(id)
 }
 
 /// The lock that keeps this person from changing `id`, if any.
@@ -107,7 +107,8 @@ pub fn may_change_all<'a>(s: &State, ids: impl IntoIterator<Item = &'a str>) -> 
 
 /// The map locked for placement that story `id` sits in, with its lock.
 fn placement_lock<'a>(s: &'a State, id: &str) -> Option<&'a Lock> {
-    s.facilitation
+    s.features
+        .facilitation
         .locks
         .iter()
         .filter(|(_, l)| l.placement)
@@ -250,17 +251,21 @@ pub fn unlock_selection(s: &mut State) {
 /// the few locks, nothing more.)
 pub fn catch_up(s: &mut State) {
     let privileged = privileged(s);
-    if s.locks.locks == s.facilitation.locks && s.locks.privileged == privileged {
+    if s.features.locks.locks == s.features.facilitation.locks
+        && s.features.locks.privileged == privileged
+    {
         return;
     }
     let added = s
+        .features
         .facilitation
         .locks
         .iter()
-        .any(|(id, lock)| s.locks.locks.get(id) != Some(lock));
-    let demoted = s.locks.privileged && !privileged && !s.facilitation.locks.is_empty();
-    s.locks.locks = s.facilitation.locks.clone();
-    s.locks.privileged = privileged;
+        .any(|(id, lock)| s.features.locks.locks.get(id) != Some(lock));
+    let demoted =
+        s.features.locks.privileged && !privileged && !s.features.facilitation.locks.is_empty();
+    s.features.locks.locks = s.features.facilitation.locks.clone();
+    s.features.locks.privileged = privileged;
     if (added || demoted) && !privileged {
         stop_on_locked(s);
     }
@@ -276,7 +281,7 @@ pub fn selection_changed(s: &mut State) {
 /// item ends, and undo forgets this page's steps (undoing one could change a locked item,
 /// which the server would refuse).
 fn stop_on_locked(s: &mut State) {
-    let locked = |id: &str| s.facilitation.locks.contains_key(id);
+    let locked = |id: &str| s.features.facilitation.locks.contains_key(id);
     let gesture_locked = match &s.gesture {
         Gesture::Drag { ids, .. } => ids.iter().any(|id| locked(id)),
         Gesture::Resize { id, .. } => locked(id),
@@ -305,7 +310,7 @@ fn stop_on_locked(s: &mut State) {
 /// the ids drawn with a padlock.
 pub fn hook_json(s: &State) -> serde_json::Value {
     serde_json::json!({
-        "locks": s.facilitation.locks,
+        "locks": s.features.facilitation.locks,
         "privileged": privileged(s),
         "marked": paint::marked(s),
     })

@@ -101,7 +101,8 @@ fn padlock(ctx: &CanvasRenderingContext2d, x: f64, y: f64, u: f64, color: &str) 
 
 /// The locked item under `world` (the smallest: a note on a locked map names the note).
 fn locked_at(s: &State, world: [f64; 2]) -> Option<&Lock> {
-    s.facilitation
+    s.features
+        .facilitation
         .locks
         .iter()
         .filter_map(|(id, lock)| {
@@ -134,7 +135,8 @@ pub fn hover(s: &State, world: [f64; 2]) {
 
 /// Ids that have a padlock drawn now (for the page's test hook).
 pub fn marked(s: &State) -> Vec<String> {
-    s.facilitation
+    s.features
+        .facilitation
         .locks
         .keys()
         .filter(|id| {

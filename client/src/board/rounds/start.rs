@@ -216,7 +216,7 @@ fn kind_of(s: &State) -> Kind {
 /// Shows only the fields of the chosen kind, and what the round would be on.
 fn show_fields(s: &State) {
     let kind = kind_of(s);
-    if let Some(dialog) = s.rounds.ui.as_ref().map(|u| &u.dialog) {
+    if let Some(dialog) = s.features.rounds.ui.as_ref().map(|u| &u.dialog) {
         let _ = dialog.set_attribute(
             "data-kind",
             KINDS
@@ -237,7 +237,7 @@ fn show_fields(s: &State) {
 }
 
 pub fn show(s: &mut State) {
-    let Some(ui) = s.rounds.ui.as_ref() else {
+    let Some(ui) = s.features.rounds.ui.as_ref() else {
         return;
     };
     let _ = ui.dialog.remove_attribute("hidden");
@@ -258,7 +258,7 @@ pub fn show(s: &mut State) {
 }
 
 fn hide(s: &State) {
-    if let Some(ui) = s.rounds.ui.as_ref() {
+    if let Some(ui) = s.features.rounds.ui.as_ref() {
         let _ = ui.dialog.set_attribute("hidden", "");
     }
     let _ = s.view.canvas.focus();

@@ -29,7 +29,8 @@ pub struct Field {
 
 /// Starts editing private note `id` (ends any other edit first).
 pub fn open(s: &mut State, id: &str) {
-    if s.facilitation
+    if s.features
+        .facilitation
         .private
         .field
         .as_ref()
@@ -39,6 +40,7 @@ pub fn open(s: &mut State, id: &str) {
     }
     close(s);
     let Some(text) = s
+        .features
         .facilitation
         .private
         .notes
@@ -91,7 +93,7 @@ pub fn open(s: &mut State, id: &str) {
         }
     };
     let end = text.encode_utf16().count() as u32;
-    s.facilitation.private.field = Some(Field {
+    s.features.facilitation.private.field = Some(Field {
         id: id.to_owned(),
         el: el.clone(),
         placed: RefCell::new(String::new()),
@@ -104,10 +106,11 @@ pub fn open(s: &mut State, id: &str) {
 
 /// Ends editing; the note goes to the server now if it changed.
 pub fn close(s: &mut State) {
-    let Some(field) = s.facilitation.private.field.take() else {
+    let Some(field) = s.features.facilitation.private.field.take() else {
         return;
     };
     let unsent = s
+        .features
         .facilitation
         .private
         .notes
@@ -122,6 +125,7 @@ pub fn close(s: &mut State) {
 
 fn on_input(s: &mut State, _: &web_sys::Event) {
     let Some((id, text)) = s
+        .features
         .facilitation
         .private
         .field
@@ -130,7 +134,7 @@ fn on_input(s: &mut State, _: &web_sys::Event) {
     else {
         return;
     };
-    if let Some(l) = s.facilitation.private.notes.get_mut(&id) {
+    if let Some(l) = s.features.facilitation.private.notes.get_mut(&id) {
         l.note.text = text;
     }
     super::changed(s, &id, false);
