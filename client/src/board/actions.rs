@@ -324,7 +324,7 @@ pub fn undo(s: &mut State, redo: bool) {
             s.board.undo(undo);
         }
     }
-    if let Some(conn) = &s.conn {
+    if let Some(conn) = &s.session.conn {
         conn.flush_local();
     }
     s.request_frame();

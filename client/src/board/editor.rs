@@ -128,7 +128,7 @@ fn on_input(s: &mut State) {
         Ok(()) => editor.value = new,
         Err(err) => log_error("could not edit the note", &dom::js_error(err)),
     }
-    if let Some(conn) = &s.conn {
+    if let Some(conn) = &s.session.conn {
         conn.flush_local();
     }
     s.request_frame();

@@ -129,8 +129,9 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     set(&hooks, "since", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
-    let f =
-        Closure::<dyn Fn() -> JsValue>::new(move || read(&w, |s| JsValue::from_str(s.role.name())));
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| JsValue::from_str(s.session.role.name()))
+    });
     set(&hooks, "role", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
@@ -142,7 +143,9 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            to_js(&json!({"id": s.guest.id, "name": s.guest.name, "color": s.guest.color}))
+            to_js(
+                &json!({"id": s.session.guest.id, "name": s.session.guest.name, "color": s.session.guest.color}),
+            )
         })
     });
     set(&hooks, "me", f.into_js_value())?;
@@ -159,7 +162,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            let peers = s.presence.as_ref().map(|p| p.peers()).unwrap_or_default();
+            let peers = s
+                .session
+                .presence
+                .as_ref()
+                .map(|p| p.peers())
+                .unwrap_or_default();
             let list: Vec<serde_json::Value> = peers.iter().map(|p| p.to_hook_json()).collect();
             to_js(&serde_json::Value::Array(list))
         })

@@ -54,7 +54,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     on("pointerup", up)?;
     on("pointercancel", up)?;
     on("pointerleave", |s, _| {
-        if let Some(p) = &s.presence {
+        if let Some(p) = &s.session.presence {
             p.set_cursor(None);
         }
     })?;
@@ -207,7 +207,7 @@ fn moved(s: &mut State, e: &Event) {
         return;
     }
     let world = s.view.camera.to_world(at);
-    if let Some(p) = &s.presence {
+    if let Some(p) = &s.session.presence {
         p.set_cursor(Some(world));
     }
     if super::facilitation::private::pointer_moved(s, world) {
@@ -238,7 +238,7 @@ fn moved(s: &mut State, e: &Event) {
             }
             *offset = [world[0] - start[0], world[1] - start[1]];
             let offset = *offset;
-            if let Some(p) = &s.presence {
+            if let Some(p) = &s.session.presence {
                 let now: Vec<(String, [f64; 2])> = ids
                     .iter()
                     .filter_map(|id| s.scene.get(id))
@@ -253,7 +253,7 @@ fn moved(s: &mut State, e: &Event) {
             drag.now = world;
             // Others see the card move as a ghost, like a dragged note.
             if drag.moved
-                && let Some(p) = &s.presence
+                && let Some(p) = &s.session.presence
             {
                 let ghost = drag.ghost();
                 p.set_dragging(&[(drag.id.clone(), [ghost.x, ghost.y])]);
@@ -309,7 +309,7 @@ fn up(s: &mut State, e: &Event) {
         } => {
             let pointer = [start[0] + offset[0], start[1] + offset[1]];
             map_drag::drop(s, &ids, offset, pointer);
-            if let Some(p) = &s.presence {
+            if let Some(p) = &s.session.presence {
                 p.set_dragging(&[]);
             }
         }
@@ -323,7 +323,7 @@ fn up(s: &mut State, e: &Event) {
         } if size != size0 => actions::resize(s, &id, size),
         Gesture::MapPart(drag) => {
             if drag.moved
-                && let Some(p) = &s.presence
+                && let Some(p) = &s.session.presence
             {
                 p.set_dragging(&[]);
             }

@@ -68,6 +68,7 @@ mod render;
 mod role;
 mod rounds;
 mod scene;
+mod session;
 mod share;
 mod since;
 mod stats;
@@ -93,8 +94,6 @@ use web_sys::{CanvasRenderingContext2d, Document, Element};
 
 use crate::dom::{self, Listener, log_error};
 use crate::identity::Guest;
-use crate::net::Connection;
-use crate::offline::LocalStore;
 
 pub use peers::PresenceLink;
 
@@ -102,6 +101,7 @@ use self::editor::Editor;
 use self::features::Features;
 use self::input::{Gesture, Tool};
 use self::scene::Scene;
+use self::session::Session;
 use self::stats::FrameStats;
 use self::sync::Changes;
 use self::view::View;
@@ -117,10 +117,8 @@ pub struct State {
     /// The board's id (its path is `/b/{id}`).
     pub id: String,
     pub board: Board,
-    pub guest: Guest,
-    pub conn: Option<Connection>,
-    /// The local copy in IndexedDB; kept for as long as the page.
-    pub store: Option<LocalStore>,
+    /// The person (profile, role), the connection, the local copy, presence.
+    pub session: Session,
     pub doc: Document,
     pub stage: Element,
     pub title: Element,
@@ -150,15 +148,11 @@ pub struct State {
     pub toolbar: toolbar::Shown,
     /// Undo of this page's own changes (origin `LOCAL_ORIGIN`) only.
     pub undo: Option<UndoManager>,
-    pub presence: Option<Box<dyn PresenceLink>>,
     pub stats: FrameStats,
     /// The document has arrived (from the server or IndexedDB), so a complete frame counts.
     pub loaded: bool,
     /// Reused buffer of the visible slots (no allocation per frame).
     pub visible: Vec<u32>,
-    /// The person's role on this board ([`State::may_edit`]): a viewer until the server (or,
-    /// offline, the last thing it said) tells more.
-    pub role: huddle_shared::access::Role,
     /// Rounds, facilitation, locks, comments, since, the story-map panels.
     pub features: Features,
     dirty: bool,
@@ -185,9 +179,9 @@ impl State {
 
     /// The name new items are signed with (the one chosen in the people panel, if any).
     pub fn author(&self) -> String {
-        match &self.presence {
+        match &self.session.presence {
             Some(p) => p.author(),
-            None => self.guest.name.clone(),
+            None => self.session.guest.name.clone(),
         }
     }
 
@@ -201,7 +195,7 @@ impl State {
         if let Some(undo) = self.undo.as_mut() {
             undo.reset();
         }
-        if let Some(conn) = &self.conn {
+        if let Some(conn) = &self.session.conn {
             conn.flush_local();
         }
         self.request_frame();
@@ -217,7 +211,7 @@ impl State {
     pub fn selection_changed(&mut self) {
         arrange::show(self);
         locks::selection_changed(self);
-        if let Some(p) = &self.presence {
+        if let Some(p) = &self.session.presence {
             let ids: Vec<String> = self.selection.iter().cloned().collect();
             p.set_selection(&ids);
         }
@@ -233,7 +227,7 @@ impl State {
 
     /// The user moved the camera (pan, zoom, fit): tell presence, stop following.
     pub fn camera_moved(&mut self) {
-        if let Some(p) = &self.presence {
+        if let Some(p) = &self.session.presence {
             p.stop_following();
             p.set_viewport(self.view.camera.viewport(self.view.size));
         }
@@ -343,9 +337,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
         RefCell::new(State {
             id: board_id.to_owned(),
             board: board.clone(),
-            guest: guest.clone(),
-            conn: None,
-            store: None,
+            session: Session::new(guest.clone()),
             doc: doc.clone(),
             stage: parts.stage.clone(),
             title: parts.title.clone(),
@@ -365,11 +357,9 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             color: Color::default(),
             toolbar: toolbar::Shown::default(),
             undo: Some(undo),
-            presence: None,
             stats: FrameStats::default(),
             loaded: false,
             visible: Vec::new(),
-            role: huddle_shared::access::Role::Viewer,
             features,
             dirty: true,
             raf_pending: false,

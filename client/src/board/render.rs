@@ -36,7 +36,7 @@ pub fn draw(s: &mut State) -> bool {
         gesture,
         selection,
         editor,
-        presence,
+        session,
         maps,
         board,
         features,
@@ -181,7 +181,7 @@ pub fn draw(s: &mut State) -> bool {
         }
     }
 
-    if let Some(presence) = presence {
+    if let Some(presence) = &session.presence {
         super::peers::draw(ctx, scene, &cam, dpr, &presence.peers());
     }
 

@@ -36,7 +36,7 @@ pub fn down(s: &mut State, e: &PointerEvent, at: [f64; 2]) -> bool {
             Gesture::MapPart(drag) => drag.moved,
             _ => false,
         };
-        if dragging && let Some(p) = &s.presence {
+        if dragging && let Some(p) = &s.session.presence {
             p.set_dragging(&[]);
         }
         s.gesture = Gesture::Pinch { mid, dist };

@@ -153,7 +153,7 @@ pub fn on_news(s: &mut State, news: CommentNews) {
 
 /// Sends what waits in the queue (after a hello, or when something was added).
 fn send_queued(s: &mut State) {
-    let Some(conn) = s.conn.clone() else {
+    let Some(conn) = s.session.conn.clone() else {
         return;
     };
     for (index, cmd) in s.features.comments.queue.unsent() {
@@ -166,7 +166,7 @@ fn send_queued(s: &mut State) {
 
 /// Keeps `cmd` until the server answers it, and sends it if the connection is up.
 pub fn submit(s: &mut State, cmd: Command) {
-    if !s.role.may_comment() {
+    if !s.session.role.may_comment() {
         role::notice(s, "Viewers can read comments but not write them.");
         return;
     }

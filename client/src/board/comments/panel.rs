@@ -240,7 +240,7 @@ fn shown(s: &State, t: &Thread) -> bool {
     if let Some(only) = &s.features.comments.only {
         return only.contains(&t.id);
     }
-    let me = &s.guest.id;
+    let me = &s.session.guest.id;
     match s.features.comments.filter {
         Filter::Open => t.is_open(),
         Filter::Mine => t.involves(me),
@@ -274,7 +274,7 @@ fn render(s: &State) -> Result<(), JsValue> {
             b.set_attribute("aria-pressed", if on { "true" } else { "false" })?;
         }
     }
-    let may = s.role.may_comment();
+    let may = s.session.role.may_comment();
     match (&s.features.comments.compose, may) {
         (Some(anchor), true) => {
             ui.compose.remove_attribute("hidden")?;
@@ -366,7 +366,7 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
             Some(&format!("resolved by {}", r.name)),
         )?;
     }
-    let me = s.guest.id.as_str();
+    let me = s.session.guest.id.as_str();
     for c in &t.comments {
         let ce = child(
             &el,
@@ -428,7 +428,7 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
             continue;
         }
         child(&ce, "p", &[("class", "comment-text")], Some(&c.text))?;
-        if may && (mine || s.role == Role::Owner) {
+        if may && (mine || s.session.role == Role::Owner) {
             let acts = child(&ce, "div", &[("class", "comment-acts")], None)?;
             if mine {
                 child(

@@ -86,7 +86,12 @@ fn on_event(s: &mut State, event: Event, at: f64) {
 /// Sends `cmd`; `false` (and a notice) when the connection is not up.
 pub fn send(s: &mut State, cmd: Command) -> bool {
     let what = state::what(&cmd);
-    match s.conn.as_ref().and_then(|c| c.send_facilitation(cmd)) {
+    match s
+        .session
+        .conn
+        .as_ref()
+        .and_then(|c| c.send_facilitation(cmd))
+    {
         Some(req) => {
             s.features.facilitation.pending.insert(req, what);
             true
@@ -103,7 +108,7 @@ pub fn send(s: &mut State, cmd: Command) -> bool {
 
 /// The person's own id as the server knows it.
 pub fn me(s: &State) -> &str {
-    &s.guest.id
+    &s.session.guest.id
 }
 
 /// Whether this person facilitates: they hold the role, or nobody does and they own the
@@ -111,7 +116,7 @@ pub fn me(s: &State) -> &str {
 pub fn facilitates(s: &State) -> bool {
     match &s.features.facilitation.public.facilitator {
         Some(f) => f.id == me(s),
-        None => s.role == Role::Owner,
+        None => s.session.role == Role::Owner,
     }
 }
 

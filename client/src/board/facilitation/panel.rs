@@ -195,16 +195,21 @@ fn clicked(s: &mut State, button: &Element) {
 /// person included, by name; one entry per person however many tabs they have open.
 pub fn present(s: &State) -> Vec<PersonRef> {
     let mut people: BTreeMap<String, PersonRef> = BTreeMap::new();
-    if !s.guest.id.is_empty() {
+    if !s.session.guest.id.is_empty() {
         people.insert(
-            s.guest.id.clone(),
+            s.session.guest.id.clone(),
             PersonRef {
-                id: s.guest.id.clone(),
+                id: s.session.guest.id.clone(),
                 name: s.author(),
             },
         );
     }
-    let peers = s.conn.as_ref().map(|c| c.peers()).unwrap_or_default();
+    let peers = s
+        .session
+        .conn
+        .as_ref()
+        .map(|c| c.peers())
+        .unwrap_or_default();
     for (_, state) in peers {
         let user = state.get("user");
         let id = user.and_then(|u| u.get("id")).and_then(|v| v.as_str());
@@ -247,7 +252,7 @@ pub fn render(s: &mut State) {
 
 fn role_section(s: &mut State) -> Result<(), JsValue> {
     let fac = facilitates(s);
-    let owner = s.role == Role::Owner;
+    let owner = s.session.role == Role::Owner;
     let others: Vec<PersonRef> = present(s).into_iter().filter(|p| p.id != me(s)).collect();
     let name = facilitator_name(s);
     let private_on = s.features.facilitation.public.private.is_some();

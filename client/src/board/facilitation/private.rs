@@ -250,6 +250,7 @@ fn send_dirty(s: &mut State) {
     for note in dirty {
         let id = note.id.clone();
         let Some(req) = s
+            .session
             .conn
             .as_ref()
             .and_then(|c| c.send_facilitation(Command::PrivatePut { note }))
@@ -316,7 +317,7 @@ pub fn create(s: &mut State, world: [f64; 2]) -> bool {
     else {
         return false;
     };
-    if !s.role.may_comment() {
+    if !s.session.role.may_comment() {
         return false;
     }
     load(s);

@@ -65,7 +65,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
 /// Whether this person may change locked items: the facilitator (or, while nobody holds the
 /// role, an owner) and the owners.
 pub fn privileged(s: &State) -> bool {
-    s.role == Role::Owner || facilitation::facilitates(s)
+    s.session.role == Role::Owner || facilitation::facilitates(s)
 }
 
 /// The lock on `id`, if any.
@@ -291,7 +291,7 @@ fn stop_on_locked(s: &mut State) {
     if gesture_locked {
         s.gesture = Gesture::Idle;
         s.maps.indicator = None;
-        if let Some(p) = &s.presence {
+        if let Some(p) = &s.session.presence {
             p.set_dragging(&[]);
         }
     }

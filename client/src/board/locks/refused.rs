@@ -42,7 +42,7 @@ pub fn on_refused(page: &Handle) {
         if let Some(storage) = session_storage() {
             let _ = storage.set_item(FLAG, &s.id);
         }
-        s.store.clone()
+        s.session.store.clone()
     };
     wasm_bindgen_futures::spawn_local(async move {
         if let Some(store) = store

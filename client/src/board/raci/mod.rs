@@ -47,7 +47,8 @@ pub fn create(s: &mut State) {
     };
     let board = s.id.clone();
     // The person as the page knows them (the server's, once it answered).
-    let me = (!s.guest.id.is_empty()).then(|| (s.guest.id.clone(), s.guest.name.clone()));
+    let me = (!s.session.guest.id.is_empty())
+        .then(|| (s.session.guest.id.clone(), s.session.guest.name.clone()));
     wasm_bindgen_futures::spawn_local(async move {
         let people = people(&board).await;
         let cols: Vec<NewCol> = match (people, me) {

@@ -145,7 +145,7 @@ pub fn send(s: &mut State, cmd: Command) -> bool {
             .map(|v| (round.clone(), v.mine.clone())),
         _ => None,
     };
-    let req = s.conn.as_ref().and_then(|c| c.send_round(cmd));
+    let req = s.session.conn.as_ref().and_then(|c| c.send_round(cmd));
     match req {
         Some(req) => {
             s.features.rounds.sent(req, cast);

@@ -10,7 +10,7 @@ use huddle_shared::facilitation::Command;
 /// and the arrows on a selected private note. `true`: handled here.
 pub fn intercept(s: &mut State, action: Action) -> bool {
     if action == Action::NewNote {
-        if !on(s) || !s.role.may_comment() {
+        if !on(s) || !s.session.role.may_comment() {
             return false;
         }
         let c = s.view.camera.viewport(s.view.size);
@@ -48,7 +48,12 @@ fn delete(s: &mut State, id: &str) {
     s.features.facilitation.private.selected = None;
     save(s);
     let cmd = Command::PrivateDelete { id: id.to_owned() };
-    if let Some(req) = s.conn.as_ref().and_then(|c| c.send_facilitation(cmd)) {
+    if let Some(req) = s
+        .session
+        .conn
+        .as_ref()
+        .and_then(|c| c.send_facilitation(cmd))
+    {
         s.features.facilitation.pending.insert(req, WHAT);
     }
     s.request_frame();
