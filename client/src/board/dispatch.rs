@@ -147,7 +147,7 @@ pub fn run(s: &mut State, action: Action) {
                 super::comments::toggle_panel(s);
             } else if super::versions::is_open() {
                 super::versions::toggle(s);
-            } else if s.tool != Tool::Select {
+            } else if s.pointer.tool != Tool::Select {
                 s.set_tool(Tool::Select);
             } else {
                 s.set_selection(Default::default());
@@ -188,7 +188,7 @@ pub fn run(s: &mut State, action: Action) {
             if s.selection.len() == 2 {
                 actions::connect_selection(s);
             } else {
-                s.set_tool(match s.tool {
+                s.set_tool(match s.pointer.tool {
                     Tool::Select => Tool::Connect { from: None },
                     Tool::Connect { .. } => Tool::Select,
                 });

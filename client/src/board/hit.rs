@@ -52,9 +52,9 @@ pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> 
 /// The pointer's look over the canvas when no button is down: what a press would do.
 pub fn hover(s: &mut State, world: [f64; 2]) {
     super::locks::hover(s, world);
-    let cursor = if s.space {
+    let cursor = if s.pointer.space {
         "grab"
-    } else if s.tool != Tool::Select {
+    } else if s.pointer.tool != Tool::Select {
         "crosshair"
     } else if on_handle(s, world).is_some() {
         "nwse-resize"
@@ -67,8 +67,8 @@ pub fn hover(s: &mut State, world: [f64; 2]) {
     } else {
         "default"
     };
-    if s.cursor != cursor {
-        s.cursor = cursor;
+    if s.pointer.cursor != cursor {
+        s.pointer.cursor = cursor;
         let _ = s
             .view
             .canvas

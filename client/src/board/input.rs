@@ -76,9 +76,9 @@ fn down(s: &mut State, e: &Event) {
     if touch::down(s, e, at) {
         return;
     }
-    if e.button() == 1 || (e.button() == 0 && s.space) {
+    if e.button() == 1 || (e.button() == 0 && s.pointer.space) {
         e.prevent_default();
-        s.gesture = Gesture::Pan { last: at };
+        s.pointer.gesture = Gesture::Pan { last: at };
         return;
     }
     if e.button() != 0 {
@@ -96,7 +96,7 @@ fn down(s: &mut State, e: &Event) {
     }
     // A viewer selects and looks around; nothing they press moves or changes anything.
     let may_edit = s.may_edit();
-    if let Tool::Connect { from } = s.tool.clone()
+    if let Tool::Connect { from } = s.pointer.tool.clone()
         && may_edit
     {
         connect_press(s, world, from);
@@ -108,7 +108,7 @@ fn down(s: &mut State, e: &Event) {
         if !super::locks::may_change(s, &id) {
             return;
         }
-        s.gesture = Gesture::Resize {
+        s.pointer.gesture = Gesture::Resize {
             id,
             slot,
             start: world,
@@ -156,7 +156,7 @@ fn down(s: &mut State, e: &Event) {
             if may_edit && s.selection.contains(&id) {
                 let ids = actions::with_frame_contents(s, &s.selection.clone());
                 if super::locks::may_move(s, ids.iter().map(String::as_str)) {
-                    s.gesture = Gesture::drag(s, world, at, ids, collapse_to);
+                    s.pointer.gesture = Gesture::drag(s, world, at, ids, collapse_to);
                 }
             }
         }
@@ -170,7 +170,7 @@ fn down(s: &mut State, e: &Event) {
                 BTreeSet::new()
             };
             s.set_selection(base.clone());
-            s.gesture = Gesture::Marquee {
+            s.pointer.gesture = Gesture::Marquee {
                 start: world,
                 now: world,
                 base,
@@ -193,7 +193,7 @@ fn connect_press(s: &mut State, world: [f64; 2], from: Option<String>) {
         }
         _ => {
             s.set_selection(BTreeSet::from([hit.clone()]));
-            s.tool = Tool::Connect { from: Some(hit) };
+            s.pointer.tool = Tool::Connect { from: Some(hit) };
         }
     }
 }
@@ -213,7 +213,7 @@ fn moved(s: &mut State, e: &Event) {
     if super::facilitation::private::pointer_moved(s, world) {
         return;
     }
-    match &mut s.gesture {
+    match &mut s.pointer.gesture {
         Gesture::Idle => return hover(s, world),
         Gesture::Pinch { .. } | Gesture::MapButton(..) => return,
         Gesture::Pan { last } => {
@@ -283,7 +283,7 @@ fn moved(s: &mut State, e: &Event) {
     }
     if let Gesture::Drag {
         ids, moved: true, ..
-    } = &s.gesture
+    } = &s.pointer.gesture
     {
         let ids = ids.clone();
         map_drag::hover(s, world, &ids);
@@ -299,7 +299,7 @@ fn up(s: &mut State, e: &Event) {
     if super::facilitation::private::release(s) {
         return;
     }
-    match std::mem::replace(&mut s.gesture, Gesture::Idle) {
+    match std::mem::replace(&mut s.pointer.gesture, Gesture::Idle) {
         Gesture::Drag {
             ids,
             start,

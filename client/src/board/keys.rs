@@ -240,7 +240,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
             && e.key() == " "
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.space = false;
+            s.pointer.space = false;
         }
     })?
     .forever();
@@ -249,7 +249,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         if let Some(page) = weak.upgrade()
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.space = false;
+            s.pointer.space = false;
         }
     })?
     .forever();
@@ -283,7 +283,7 @@ fn key_down(s: &mut State, e: &KeyboardEvent) {
     }
     if e.key() == " " {
         e.prevent_default();
-        s.space = true;
+        s.pointer.space = true;
         return;
     }
     let ctrl = e.ctrl_key() || e.meta_key();

@@ -99,7 +99,8 @@ pub use peers::PresenceLink;
 
 use self::editor::Editor;
 use self::features::Features;
-use self::input::{Gesture, Tool};
+use self::gesture::Pointer;
+use self::input::Tool;
 use self::scene::Scene;
 use self::session::Session;
 use self::stats::FrameStats;
@@ -132,16 +133,9 @@ pub struct State {
     pub selection: BTreeSet<String>,
     /// Items in the order they were clicked into the selection (`C` connects the last two).
     pub picked: Vec<String>,
-    /// What a press on the canvas does (select and drag, or draw an arrow).
-    pub tool: Tool,
     pub editor: Option<Editor>,
-    pub gesture: Gesture,
-    /// Fingers on the canvas (touch screens).
-    pub touches: touch::Touches,
-    /// Space is held: a drag pans.
-    pub space: bool,
-    /// The canvas's CSS cursor as last set (set only when it changes).
-    pub cursor: &'static str,
+    /// The tool, the gesture in progress, fingers down, space held, the canvas's cursor.
+    pub pointer: Pointer,
     /// Colour of new notes (the toolbar's last pick).
     pub color: Color,
     /// What the toolbar last showed of the tool and colour ([`toolbar::show`]).
@@ -221,7 +215,7 @@ impl State {
 
     /// Takes out or puts away a tool; the toolbar shows it on the next frame.
     pub fn set_tool(&mut self, tool: Tool) {
-        self.tool = tool;
+        self.pointer.tool = tool;
         self.request_frame();
     }
 
@@ -348,12 +342,8 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             maps: storymap::Maps::default(),
             selection: BTreeSet::new(),
             picked: Vec::new(),
-            tool: Tool::Select,
             editor: None,
-            gesture: Gesture::Idle,
-            touches: Vec::new(),
-            space: false,
-            cursor: "default",
+            pointer: Pointer::default(),
             color: Color::default(),
             toolbar: toolbar::Shown::default(),
             undo: Some(undo),

@@ -281,7 +281,7 @@ pub struct Shown {
 /// connector tool is out (the canvas pointer follows on the next move), and the current
 /// colour's swatch. Called every frame; cheap when nothing changed.
 pub fn show(s: &mut State) {
-    let connecting = s.tool != Tool::Select;
+    let connecting = s.pointer.tool != Tool::Select;
     if connecting != s.toolbar.connecting {
         show_tool(s, connecting);
         s.toolbar.connecting = connecting;

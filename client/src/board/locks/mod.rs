@@ -282,14 +282,14 @@ pub fn selection_changed(s: &mut State) {
 /// which the server would refuse).
 fn stop_on_locked(s: &mut State) {
     let locked = |id: &str| s.features.facilitation.locks.contains_key(id);
-    let gesture_locked = match &s.gesture {
+    let gesture_locked = match &s.pointer.gesture {
         Gesture::Drag { ids, .. } => ids.iter().any(|id| locked(id)),
         Gesture::Resize { id, .. } => locked(id),
         Gesture::MapPart(drag) => locked(&drag.id) || locked(&drag.map),
         _ => false,
     };
     if gesture_locked {
-        s.gesture = Gesture::Idle;
+        s.pointer.gesture = Gesture::Idle;
         s.maps.indicator = None;
         if let Some(p) = &s.session.presence {
             p.set_dragging(&[]);

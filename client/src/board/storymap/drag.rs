@@ -72,7 +72,7 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
             if !locks::may_change(s, &map) {
                 return true;
             }
-            s.gesture = Gesture::MapButton(map, spot);
+            s.pointer.gesture = Gesture::MapButton(map, spot);
             return true;
         }
         Spot::Chevron { id, activity } => {
@@ -91,7 +91,7 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
             if let Some(laid) = s.maps.get(&map) {
                 ids.extend(laid.layout.stories.iter().map(|(id, _)| id.clone()));
             }
-            s.gesture = Gesture::drag(s, world, at, ids, None);
+            s.pointer.gesture = Gesture::drag(s, world, at, ids, None);
             return true;
         }
         Spot::Activity(Some(id)) => (PartKind::Activity, id),
@@ -112,7 +112,7 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
     if !locks::may_change(s, &id) {
         return true;
     }
-    s.gesture = Gesture::MapPart(PartDrag {
+    s.pointer.gesture = Gesture::MapPart(PartDrag {
         map,
         kind,
         id,
