@@ -130,7 +130,7 @@ pub fn run(s: &mut State, action: Action) {
         Action::ZoomIn => actions::zoom_step(s, true),
         Action::ZoomOut => actions::zoom_step(s, false),
         Action::Nudge(dx, dy) => {
-            let ids: Vec<String> = s.selection.iter().cloned().collect();
+            let ids: Vec<String> = s.selection.ids.iter().cloned().collect();
             if !ids.is_empty() {
                 actions::move_by(s, &ids, [dx, dy], false);
             }
@@ -154,8 +154,8 @@ pub fn run(s: &mut State, action: Action) {
             }
         }
         Action::Edit => {
-            if s.selection.len() == 1
-                && let Some(id) = s.selection.iter().next().cloned()
+            if s.selection.ids.len() == 1
+                && let Some(id) = s.selection.ids.iter().next().cloned()
             {
                 editor::open(s, &id);
             }
@@ -185,7 +185,7 @@ pub fn run(s: &mut State, action: Action) {
             };
         }
         Action::Connect => {
-            if s.selection.len() == 2 {
+            if s.selection.ids.len() == 2 {
                 actions::connect_selection(s);
             } else {
                 s.set_tool(match s.pointer.tool {

@@ -33,10 +33,10 @@ pub fn hit_connector(s: &State, world: [f64; 2]) -> Option<String> {
 
 /// The single selected item whose resize handle is under `world`: (id, slot, size).
 pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> {
-    if s.selection.len() != 1 {
+    if s.selection.ids.len() != 1 {
         return None;
     }
-    let id = s.selection.iter().next()?;
+    let id = s.selection.ids.iter().next()?;
     let slot = s.scene.slot_of(id)?;
     // A RACI matrix's size follows from its rows and columns: it has no handle.
     let item = s

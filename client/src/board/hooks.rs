@@ -99,7 +99,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            to_js(&json!(s.selection.iter().collect::<Vec<_>>()))
+            to_js(&json!(s.selection.ids.iter().collect::<Vec<_>>()))
         })
     });
     set(&hooks, "selection", f.into_js_value())?;

@@ -138,13 +138,14 @@ fn down(s: &mut State, e: &Event) {
     }
     match hit {
         Some(id) => {
-            if !s.selection.contains(&id) {
-                s.picked.retain(|p| *p != id);
-                s.picked.push(id.clone());
+            if !s.selection.ids.contains(&id) {
+                s.selection.picked.retain(|p| *p != id);
+                s.selection.picked.push(id.clone());
             }
             let collapse_to =
-                (!toggle && s.selection.len() > 1 && s.selection.contains(&id)).then(|| id.clone());
-            let mut selection = s.selection.clone();
+                (!toggle && s.selection.ids.len() > 1 && s.selection.ids.contains(&id))
+                    .then(|| id.clone());
+            let mut selection = s.selection.ids.clone();
             if toggle {
                 if !selection.remove(&id) {
                     selection.insert(id.clone());
@@ -153,8 +154,8 @@ fn down(s: &mut State, e: &Event) {
                 selection = BTreeSet::from([id.clone()]);
             }
             s.set_selection(selection);
-            if may_edit && s.selection.contains(&id) {
-                let ids = actions::with_frame_contents(s, &s.selection.clone());
+            if may_edit && s.selection.ids.contains(&id) {
+                let ids = actions::with_frame_contents(s, &s.selection.ids.clone());
                 if super::locks::may_move(s, ids.iter().map(String::as_str)) {
                     s.pointer.gesture = Gesture::drag(s, world, at, ids, collapse_to);
                 }
@@ -165,7 +166,7 @@ fn down(s: &mut State, e: &Event) {
         }
         None => {
             let base = if toggle {
-                s.selection.clone()
+                s.selection.ids.clone()
             } else {
                 BTreeSet::new()
             };

@@ -8,19 +8,26 @@
 //! marks the touched items in [`sync::Changes`]; the next frame re-reads only those into the
 //! [`scene::Scene`] and redraws. Frames run on `requestAnimationFrame` only when dirty.
 //!
+//! [`State`] is the board (id, document, scene, story maps, undo) plus named parts:
+//! [`view::View`] (canvas, size, pixel ratio, camera), [`selection::Selection`],
+//! [`gesture::Pointer`] (tool, gesture, fingers, space, cursor), [`session::Session`]
+//! (person, role, connection, local copy, presence) and [`features::Features`] (rounds,
+//! facilitation, locks, comments, since, the story-map panels).
+//!
 //! # Layout
 //!
 //! The modules form layers, from the document up to the controllers. The aim is that a module
-//! uses only the layers below it; not all do yet (the [`State`] methods in this file, such as
+//! uses only the layers below it; not all do yet (some [`State`] methods, such as
 //! [`State::selection_changed`], still reach up into panels, and features reach into the
 //! board's commands).
 //!
-//! - **Document and connection**: [`sync`] (which items changed), `connect` (open the local
-//!   copy, connect, wire presence in), `role` (what the person may do), `peers` (the seam to
-//!   presence).
-//! - **View data**, what this viewer sees, plain values: `camera`, `scene` (items cached
-//!   between frames) with `grid` (spatial index) and `layout` (wrapped text), `storymap`'s
-//!   laid-out maps, `gesture` (the pointer's state machine and tools), `stats`.
+//! - **Document and connection**: [`sync`] (which items changed), `session` (the person,
+//!   connection, local copy, presence), `connect` (open the local copy, connect, wire presence
+//!   in), `role` (what the person may do), `peers` (the seam to presence).
+//! - **View data**, what this viewer sees, plain values: `view` and `camera`, `scene` (items
+//!   cached between frames) with `grid` (spatial index) and `layout` (wrapped text),
+//!   `storymap`'s laid-out maps, `selection`, `gesture` (the pointer's state machine and
+//!   tools), `stats`.
 //! - **Style and geometry**: `style` (every canvas colour and font, the text styles) and
 //!   `geometry` (sizes and boxes that drawing and hit-testing agree on).
 //! - **Drawing**: `render` (one frame) calls `paint` (one item), `connector`, `peers`, and each
@@ -35,7 +42,8 @@
 //!   frame), `help`, `menu` and `pictures`, `map_filter`, `story_panel`, `hooks`
 //!   (`window.huddle`).
 //! - **Features**, each with its state, panel, paint and commands: `rounds`, `facilitation`,
-//!   `locks`, `comments`, `since`, `versions`, `raci`, `storymap`, `share`, `webhooks`.
+//!   `locks`, `comments`, `since`, `versions`, `raci`, `storymap`, `share`, `webhooks`; what
+//!   they hold in [`State`] is gathered in `features`.
 
 mod actions;
 mod arrange;
@@ -68,6 +76,7 @@ mod render;
 mod role;
 mod rounds;
 mod scene;
+mod selection;
 mod session;
 mod share;
 mod since;
@@ -83,7 +92,6 @@ mod view;
 mod webhooks;
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::{Rc, Weak};
 
 use huddle_shared::model::{Board, Color, UndoManager};
@@ -102,6 +110,7 @@ use self::features::Features;
 use self::gesture::Pointer;
 use self::input::Tool;
 use self::scene::Scene;
+use self::selection::Selection;
 use self::session::Session;
 use self::stats::FrameStats;
 use self::sync::Changes;
@@ -130,9 +139,8 @@ pub struct State {
     pub changes: Changes,
     /// The story maps, laid out for this viewer.
     pub maps: storymap::Maps,
-    pub selection: BTreeSet<String>,
-    /// Items in the order they were clicked into the selection (`C` connects the last two).
-    pub picked: Vec<String>,
+    /// The selected items, and the order they were clicked in.
+    pub selection: Selection,
     pub editor: Option<Editor>,
     /// The tool, the gesture in progress, fingers down, space held, the canvas's cursor.
     pub pointer: Pointer,
@@ -192,24 +200,6 @@ impl State {
         if let Some(conn) = &self.session.conn {
             conn.flush_local();
         }
-        self.request_frame();
-    }
-
-    pub fn set_selection(&mut self, selection: BTreeSet<String>) {
-        if selection != self.selection {
-            self.selection = selection;
-            self.selection_changed();
-        }
-    }
-
-    pub fn selection_changed(&mut self) {
-        arrange::show(self);
-        locks::selection_changed(self);
-        if let Some(p) = &self.session.presence {
-            let ids: Vec<String> = self.selection.iter().cloned().collect();
-            p.set_selection(&ids);
-        }
-        story_panel::refresh(self);
         self.request_frame();
     }
 
@@ -340,8 +330,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             scene: Scene::default(),
             changes,
             maps: storymap::Maps::default(),
-            selection: BTreeSet::new(),
-            picked: Vec::new(),
+            selection: Selection::default(),
             editor: None,
             pointer: Pointer::default(),
             color: Color::default(),

@@ -48,7 +48,7 @@ pub fn draw(s: &mut State) -> bool {
         &features.comments,
         &features.since,
     );
-    let (ctx, gesture, selection) = (&view.ctx, &pointer.gesture, &*selection);
+    let (ctx, gesture, selection) = (&view.ctx, &pointer.gesture, &selection.ids);
     let (cam, dpr, size) = (view.camera, view.dpr, view.size);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.set_fill_style_str(PAPER);

@@ -292,7 +292,7 @@ fn format_points(points: f64) -> String {
 
 /// The selected item, if the selection is exactly one sticky note.
 fn single_note(s: &State) -> Option<String> {
-    let mut selected = s.selection.iter();
+    let mut selected = s.selection.ids.iter();
     let (Some(id), None) = (selected.next(), selected.next()) else {
         return None;
     };

@@ -185,7 +185,7 @@ pub fn submit(s: &mut State, cmd: Command) {
 /// `Shift+C`: opens the panel with a new thread on the selected item (one), or on the
 /// middle of the view (none or several).
 pub fn comment_on_selection(s: &mut State) {
-    let anchor = match (s.selection.len(), s.selection.iter().next()) {
+    let anchor = match (s.selection.ids.len(), s.selection.ids.iter().next()) {
         (1, Some(id)) => Anchor::Item { item: id.clone() },
         _ => {
             let v = s.view.camera.viewport(s.view.size);

@@ -138,7 +138,7 @@ pub fn clicked(s: &mut State, act: &str, button: &Element) -> bool {
             reshaped(s);
         }
         ("step-targets", Some(i)) => {
-            let selection: Vec<String> = s.selection.iter().cloned().collect();
+            let selection: Vec<String> = s.selection.ids.iter().cloned().collect();
             if let Some(step) = draft(s).get_mut(i) {
                 step.targets = selection;
             }

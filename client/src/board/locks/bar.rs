@@ -90,7 +90,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
 
 /// Which buttons the selection calls for now (`None`: no bar).
 fn wanted(s: &State) -> Option<[bool; 4]> {
-    if s.selection.is_empty() || !super::privileged(s) {
+    if s.selection.ids.is_empty() || !super::privileged(s) {
         return None;
     }
     let items = super::targets(s);

@@ -173,7 +173,7 @@ pub fn backbone(s: &State, map: &str) -> Vec<String> {
 
 /// The one story map selected, if the selection is exactly that.
 pub fn selected_map(s: &State) -> Option<String> {
-    let mut ids = s.selection.iter();
+    let mut ids = s.selection.ids.iter();
     let (Some(id), None) = (ids.next(), ids.next()) else {
         return None;
     };
@@ -183,7 +183,7 @@ pub fn selected_map(s: &State) -> Option<String> {
 /// What the lock commands act on: the selection, a selected map as its whole backbone.
 fn targets(s: &State) -> Vec<String> {
     let mut out = BTreeSet::new();
-    for id in &s.selection {
+    for id in &s.selection.ids {
         if s.maps.get(id).is_some() {
             out.extend(backbone(s, id));
         } else {

@@ -67,6 +67,7 @@ pub fn create(s: &mut State) {
 fn make(s: &mut State, cols: Vec<NewCol>) {
     let mut notes: Vec<(f64, f64, String)> = s
         .selection
+        .ids
         .iter()
         .filter_map(|id| {
             let item = s.scene.get(id).filter(|i| i.kind == ItemKind::Note)?;
@@ -174,6 +175,7 @@ pub fn click(s: &mut State, id: &str, world: [f64; 2]) -> bool {
         Spot::AddRows => {
             let notes: Vec<String> = s
                 .selection
+                .ids
                 .iter()
                 .filter(|n| s.scene.get(n).is_some_and(|i| i.kind == ItemKind::Note))
                 .cloned()

@@ -210,7 +210,7 @@ pub fn key(s: &mut State, key: &str) -> bool {
     match (view.round.settings.kind, key) {
         (Kind::Dots, "d" | "D") => {
             let remove = key == "D";
-            let items: Vec<String> = s.selection.iter().cloned().collect();
+            let items: Vec<String> = s.selection.ids.iter().cloned().collect();
             for item in items {
                 click_item(s, &item, remove);
             }

@@ -295,18 +295,18 @@ fn targets(s: &State, kind: Kind) -> (Vec<String>, Scope, Option<[f64; 4]>) {
         _ => *k == ItemKind::Note,
     };
     let mut one_frame = None;
-    if s.selection.len() == 1
-        && let Some(item) = s.selection.iter().next().and_then(|id| s.scene.get(id))
+    if s.selection.ids.len() == 1
+        && let Some(item) = s.selection.ids.iter().next().and_then(|id| s.scene.get(id))
         && item.kind == ItemKind::Frame
     {
         one_frame = Some((item.id.clone(), item.rect()));
     }
     let (ids, scope): (Vec<String>, Scope) = if let Some((frame, _)) = &one_frame {
-        let mut contents = crate::board::actions::with_frame_contents(s, &s.selection);
+        let mut contents = crate::board::actions::with_frame_contents(s, &s.selection.ids);
         contents.retain(|id| id != frame);
         (contents, Scope::Frame(frame.clone()))
-    } else if !s.selection.is_empty() {
-        (s.selection.iter().cloned().collect(), Scope::Selection)
+    } else if !s.selection.ids.is_empty() {
+        (s.selection.ids.iter().cloned().collect(), Scope::Selection)
     } else {
         let all = s
             .scene

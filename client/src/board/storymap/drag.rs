@@ -283,7 +283,7 @@ pub fn drop(s: &mut State, ids: &[String], offset: [f64; 2], pointer: [f64; 2]) 
     let leaving: Vec<(String, [f64; 2])> = notes
         .iter()
         .filter(|_| !over_map)
-        .filter(|id| s.selection.contains(*id))
+        .filter(|id| s.selection.ids.contains(*id))
         .filter_map(|id| s.scene.get(id))
         .filter(|i| i.placed && !i.hidden)
         .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))
