@@ -13,7 +13,7 @@
 use huddle_shared::arrange::Op;
 use huddle_shared::model::Color;
 
-use super::input::Tool;
+use super::gesture::Tool;
 use super::{
     State, actions, arrange, clipboard, editor, facilitation, help, rounds, story_panel, storymap,
 };

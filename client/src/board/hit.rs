@@ -7,7 +7,7 @@ use huddle_shared::model::ItemKind;
 use super::State;
 use super::connector;
 use super::geometry::HANDLE_PX;
-use super::input::Tool;
+use super::gesture::Tool;
 use super::scene::contains;
 
 /// The topmost item (not connector) under `world`.

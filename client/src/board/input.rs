@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Event, PointerEvent, WheelEvent};
 
 use super::geometry::{FRAME_TITLE, rect_of};
-pub use super::gesture::{Gesture, Tool};
+use super::gesture::{Gesture, Tool};
 use super::hit::{hit_connector, hit_item, hover, on_handle};
 use super::storymap::drag as map_drag;
 use super::{Page, State, actions, editor, touch};

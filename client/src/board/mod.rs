@@ -108,7 +108,7 @@ pub use peers::PresenceLink;
 use self::editor::Editor;
 use self::features::Features;
 use self::gesture::Pointer;
-use self::input::Tool;
+use self::gesture::Tool;
 use self::scene::Scene;
 use self::selection::Selection;
 use self::session::Session;

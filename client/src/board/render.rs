@@ -12,7 +12,7 @@ use web_sys::CanvasRenderingContext2d;
 use super::State;
 use super::camera::{Camera, Rect};
 use super::geometry::{HANDLE_PX, rect_of};
-use super::input::Gesture;
+use super::gesture::Gesture;
 use super::paint::{DETAIL_PX, Pen, batched};
 use super::scene::{Scene, intersects};
 use super::style::{ACCENT, DOT, MARQUEE_FILL, PAPER, SLATE, WHITE};

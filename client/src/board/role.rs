@@ -62,7 +62,7 @@ pub fn apply(s: &mut State, role: Role) {
         }
     }
     if !role.may_edit() {
-        s.set_tool(super::input::Tool::Select);
+        s.set_tool(super::gesture::Tool::Select);
         if s.editor.is_some() {
             super::editor::close(s);
         }

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, HtmlCanvasElement};
 
 use super::dispatch::{self, Action};
-use super::input::Tool;
+use super::gesture::Tool;
 use super::{Page, State, help};
 use crate::dom::{Listener, child, typed};
 use crate::net::Status;

@@ -5,7 +5,7 @@
 use web_sys::PointerEvent;
 
 use super::State;
-use super::input::Gesture;
+use super::gesture::Gesture;
 
 /// The fingers on the canvas: pointer id and screen position.
 pub type Touches = Vec<(i32, [f64; 2])>;

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use huddle_shared::model::ItemKind;
 use huddle_shared::storymap::{DropTarget, GAP, Rect};
 
-use super::super::input::Gesture;
+use super::super::gesture::Gesture;
 use super::super::{State, actions as board_actions, editor, locks};
 use super::chrome::{self, Spot};
 use super::{Laid, actions};
