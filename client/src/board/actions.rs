@@ -18,13 +18,14 @@ const ZOOM_STEP: f64 = 1.25;
 
 /// Drops selected ids whose items are gone (deleted here or elsewhere).
 pub fn prune(s: &mut State) {
-    let before = s.selection.len();
+    let before = s.selection.ids.len();
     let scene = &s.scene;
     // Stories collapsed or filtered out of view leave the selection too.
     s.selection
+        .ids
         .retain(|id| scene.get(id).is_some_and(|i| !i.hidden));
-    s.picked.retain(|id| scene.get(id).is_some());
-    if s.selection.len() != before {
+    s.selection.picked.retain(|id| scene.get(id).is_some());
+    if s.selection.ids.len() != before {
         s.selection_changed();
     }
 }
@@ -136,17 +137,18 @@ pub fn connect(s: &mut State, from: &str, to: &str) -> Option<String> {
 
 /// `C`: connects the two selected items, from the one picked first to the one picked last.
 pub fn connect_selection(s: &mut State) {
-    if s.selection.len() != 2 {
+    if s.selection.ids.len() != 2 {
         return;
     }
     let mut ends: Vec<String> = s
+        .selection
         .picked
         .iter()
-        .filter(|id| s.selection.contains(*id))
+        .filter(|id| s.selection.ids.contains(*id))
         .cloned()
         .collect();
     if ends.len() != 2 {
-        ends = s.selection.iter().cloned().collect();
+        ends = s.selection.ids.iter().cloned().collect();
     }
     connect(s, &ends[0], &ends[1]);
 }
@@ -205,10 +207,10 @@ pub fn resize(s: &mut State, id: &str, size: [f64; 2]) {
 
 /// Deletes the selection and the arrows attached to it.
 pub fn delete_selection(s: &mut State) {
-    if s.selection.is_empty() {
+    if s.selection.ids.is_empty() {
         return;
     }
-    let ids: Vec<String> = s.selection.iter().cloned().collect();
+    let ids: Vec<String> = s.selection.ids.iter().cloned().collect();
     if !locks::may_move(s, ids.iter().map(String::as_str)) {
         return;
     }
@@ -224,8 +226,12 @@ pub fn delete_selection(s: &mut State) {
 /// Sets the colour of new notes and of the selection.
 pub fn recolor(s: &mut State, color: Color) {
     s.color = color;
-    if !s.selection.is_empty() && locks::may_change_all(s, s.selection.iter().map(String::as_str)) {
-        let ids: Vec<String> = s.selection.iter().cloned().collect();
+    // The toolbar shows the new colour on the next frame.
+    s.request_frame();
+    if !s.selection.ids.is_empty()
+        && locks::may_change_all(s, s.selection.ids.iter().map(String::as_str))
+    {
+        let ids: Vec<String> = s.selection.ids.iter().cloned().collect();
         s.board.recolor_items(&mut s.local_txn(), &ids, color);
         s.after_gesture();
     }
@@ -233,10 +239,12 @@ pub fn recolor(s: &mut State, color: Color) {
 
 /// Raises (`front`) or lowers the selection to the top or bottom of the stack.
 pub fn restack(s: &mut State, front: bool) {
-    if s.selection.is_empty() || !locks::may_change_all(s, s.selection.iter().map(String::as_str)) {
+    if s.selection.ids.is_empty()
+        || !locks::may_change_all(s, s.selection.ids.iter().map(String::as_str))
+    {
         return;
     }
-    let ids: Vec<String> = s.selection.iter().cloned().collect();
+    let ids: Vec<String> = s.selection.ids.iter().cloned().collect();
     {
         let mut txn = s.local_txn();
         if front {
@@ -283,11 +291,11 @@ pub fn paste(s: &mut State) {
     let Some(bounds) = clipboard::bounds(&clip) else {
         return;
     };
-    let view = s.camera.visible(s.size);
+    let view = s.view.camera.visible(s.view.size);
     let offset = if intersects(bounds, view) {
         DUPLICATE_OFFSET
     } else {
-        let centre = s.camera.viewport(s.size);
+        let centre = s.view.camera.viewport(s.view.size);
         [
             centre.x - (bounds[0] + bounds[2] / 2.0),
             centre.y - (bounds[1] + bounds[3] / 2.0),
@@ -322,7 +330,7 @@ pub fn undo(s: &mut State, redo: bool) {
             s.board.undo(undo);
         }
     }
-    if let Some(conn) = &s.conn {
+    if let Some(conn) = &s.session.conn {
         conn.flush_local();
     }
     s.request_frame();
@@ -331,20 +339,20 @@ pub fn undo(s: &mut State, redo: bool) {
 /// Zoom to fit everything on the board.
 pub fn zoom_fit(s: &mut State) {
     if let Some(bounds) = s.scene.bounds() {
-        s.camera = Camera::fit(bounds, s.size);
+        s.view.camera = Camera::fit(bounds, s.view.size);
         s.camera_moved();
     }
 }
 
 /// Zoom to `zoom` (clamped) about the centre of the canvas.
 pub fn zoom_to(s: &mut State, zoom: f64) {
-    let centre = [s.size[0] / 2.0, s.size[1] / 2.0];
-    s.camera.zoom_at(centre, clamp_zoom(zoom));
+    let centre = [s.view.size[0] / 2.0, s.view.size[1] / 2.0];
+    s.view.camera.zoom_at(centre, clamp_zoom(zoom));
     s.camera_moved();
 }
 
 pub fn zoom_step(s: &mut State, zoom_in: bool) {
-    let z = s.camera.zoom;
+    let z = s.view.camera.zoom;
     zoom_to(
         s,
         if zoom_in {

@@ -196,7 +196,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
 
 /// What the current selection would arrange: one selected frame means its contents.
 fn target(s: &State) -> Option<Target> {
-    let ids: Vec<String> = s.selection.iter().cloned().collect();
+    let ids: Vec<String> = s.selection.ids.iter().cloned().collect();
     match ids.as_slice() {
         [] => None,
         [one] => s
@@ -216,7 +216,7 @@ pub fn run(s: &mut State, op: Op) {
         return;
     };
     // What moves: the selection, or a selected frame's contents (not the frame).
-    let mut moved = super::actions::with_frame_contents(s, &s.selection.clone());
+    let mut moved = super::actions::with_frame_contents(s, &s.selection.ids.clone());
     moved.retain(|id| !matches!(&target, Target::Frame(f) if f == id));
     if !super::locks::may_move(s, moved.iter().map(String::as_str)) {
         return;
@@ -230,7 +230,7 @@ pub fn run(s: &mut State, op: Op) {
         Ok(done) => {
             if matches!(target, Target::Items(_)) && !done.labels.is_empty() {
                 s.catch_up();
-                let mut selection: BTreeSet<String> = s.selection.clone();
+                let mut selection: BTreeSet<String> = s.selection.ids.clone();
                 selection.extend(done.labels);
                 s.set_selection(selection);
             }

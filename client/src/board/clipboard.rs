@@ -17,7 +17,7 @@ const STORAGE_KEY: &str = "huddle.clipboard";
 /// The selection as a clip (with the connectors between selected items), if anything is
 /// selected.
 pub fn copy(s: &State) -> Option<Clip> {
-    let ids: Vec<String> = s.selection.iter().cloned().collect();
+    let ids: Vec<String> = s.selection.ids.iter().cloned().collect();
     let mut clip = s.board.copy(&s.board.doc().transact(), &ids);
     // A story in a map is copied from where it is drawn (its stored `pos` is where it was
     // before it went into the map, maybe far away).

@@ -47,8 +47,8 @@ impl BoardHandle {
     /// Installs the presence handle (the board reports gestures to it and draws its peers).
     pub fn set_presence(&self, link: Box<dyn PresenceLink>) {
         self.with(move |s| {
-            link.set_viewport(s.camera.viewport(s.size));
-            s.presence = Some(link);
+            link.set_viewport(s.view.camera.viewport(s.view.size));
+            s.session.presence = Some(link);
             s.request_frame();
         });
     }
@@ -61,7 +61,7 @@ impl BoardHandle {
     /// Net's `on_awareness`: forwarded to presence.
     pub fn awareness_changed(&self) {
         self.with(|s| {
-            if let Some(p) = &s.presence {
+            if let Some(p) = &s.session.presence {
                 p.awareness_changed();
             }
             s.request_frame();
@@ -71,9 +71,9 @@ impl BoardHandle {
     /// Moves the camera to someone's viewport (following them, or summoned).
     pub fn follow(&self, viewport: Viewport) {
         self.with(move |s| {
-            s.camera = Camera::from_viewport(viewport, s.size);
-            if let Some(p) = &s.presence {
-                p.set_viewport(s.camera.viewport(s.size));
+            s.view.camera = Camera::from_viewport(viewport, s.view.size);
+            if let Some(p) = &s.session.presence {
+                p.set_viewport(s.view.camera.viewport(s.view.size));
             }
             s.request_frame();
         });
@@ -95,7 +95,7 @@ pub async fn connect(
 ) -> Result<(), JsValue> {
     // The person (their name and colour are the server's) and what they may do here.
     let guest = Guest::current().await;
-    page.borrow_mut().guest = guest.clone();
+    page.borrow_mut().session.guest = guest.clone();
     let role = match access::board(board_id).await {
         BoardAccess::Role(role) => role,
         BoardAccess::NoAccess => {
@@ -147,7 +147,7 @@ pub async fn connect(
                 wasm_bindgen_futures::spawn_local(async move {
                     let now = access::board(&board_id).await;
                     handle.with(move |s| {
-                        if now != BoardAccess::Role(s.role) {
+                        if now != BoardAccess::Role(s.session.role) {
                             role::reload();
                         }
                     });
@@ -196,8 +196,8 @@ pub async fn connect(
     )?;
     {
         let mut s = page.borrow_mut();
-        s.store = Some(store);
-        s.conn = Some(conn);
+        s.session.store = Some(store);
+        s.session.conn = Some(conn);
         s.request_frame();
     }
     let (on_peers, on_follow) = (handle.clone(), handle.clone());

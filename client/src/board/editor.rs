@@ -12,7 +12,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 
 use super::State;
-use super::paint::{text_box, text_style};
+use super::geometry::text_box;
+use super::style::text_style;
 use crate::dom::{self, Listener, element, log_error};
 use crate::text_diff;
 use huddle_shared::model::ItemKind;
@@ -127,7 +128,7 @@ fn on_input(s: &mut State) {
         Ok(()) => editor.value = new,
         Err(err) => log_error("could not edit the note", &dom::js_error(err)),
     }
-    if let Some(conn) = &s.conn {
+    if let Some(conn) = &s.session.conn {
         conn.flush_local();
     }
     s.request_frame();
@@ -171,10 +172,10 @@ pub fn place(s: &mut State) {
     let Some(item) = s.scene.get(&editor.id) else {
         return;
     };
-    let z = s.camera.zoom;
+    let z = s.view.camera.zoom;
     let text = text_style(&item.kind);
     let b = text_box(&item.kind, item.pos, item.size);
-    let [x, y] = s.camera.to_screen([b[0], b[1]]);
+    let [x, y] = s.view.camera.to_screen([b[0], b[1]]);
     let background = match item.kind {
         ItemKind::Note | ItemKind::Other(_) => item.color.hex(),
         _ => "rgba(255,255,255,0.9)",

@@ -1,11 +1,39 @@
 //! What the pointer is doing on the canvas ([`Gesture`], the input state machine's states)
-//! and which tool a press uses ([`Tool`]).
+//! and which tool a press uses ([`Tool`]); together with the fingers down, the space key and
+//! the cursor they are the [`Pointer`] part of [`State`].
 
 use std::collections::BTreeSet;
 
 use super::State;
 use super::storymap::chrome::Spot;
 use super::storymap::drag::PartDrag;
+
+/// The pointer's part of [`State`]: what presses on the canvas do and are doing. Written by
+/// the pointer, touch and key handlers; read by drawing (a drag in progress) and hit-testing.
+pub struct Pointer {
+    /// What a press on the canvas does (select and drag, or draw an arrow).
+    pub tool: Tool,
+    pub gesture: Gesture,
+    /// Fingers on the canvas (touch screens).
+    pub touches: super::touch::Touches,
+    /// Space is held: a drag pans.
+    pub space: bool,
+    /// The canvas's CSS cursor as last set (set only when it changes).
+    pub cursor: &'static str,
+}
+
+impl Default for Pointer {
+    /// Nothing pressed, the select tool out, the default cursor.
+    fn default() -> Self {
+        Pointer {
+            tool: Tool::Select,
+            gesture: Gesture::Idle,
+            touches: Vec::new(),
+            space: false,
+            cursor: "default",
+        }
+    }
+}
 
 /// What a press on the canvas does.
 #[derive(Debug, Clone, PartialEq)]

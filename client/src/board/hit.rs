@@ -6,8 +6,8 @@ use huddle_shared::model::ItemKind;
 
 use super::State;
 use super::connector;
-use super::input::Tool;
-use super::render::HANDLE_PX;
+use super::geometry::HANDLE_PX;
+use super::gesture::Tool;
 use super::scene::contains;
 
 /// The topmost item (not connector) under `world`.
@@ -21,7 +21,7 @@ pub fn hit_item(s: &mut State, world: [f64; 2]) -> Option<String> {
 
 /// The arrow within a few pixels of `world`, if any.
 pub fn hit_connector(s: &State, world: [f64; 2]) -> Option<String> {
-    let reach = connector::HIT_PX / s.camera.zoom;
+    let reach = connector::HIT_PX / s.view.camera.zoom;
     s.scene.connectors().iter().find_map(|slot| {
         let arrow = s.scene.slot(*slot)?;
         let from = s.scene.get(arrow.from.as_deref()?)?;
@@ -33,17 +33,17 @@ pub fn hit_connector(s: &State, world: [f64; 2]) -> Option<String> {
 
 /// The single selected item whose resize handle is under `world`: (id, slot, size).
 pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> {
-    if s.selection.len() != 1 {
+    if s.selection.ids.len() != 1 {
         return None;
     }
-    let id = s.selection.iter().next()?;
+    let id = s.selection.ids.iter().next()?;
     let slot = s.scene.slot_of(id)?;
     // A RACI matrix's size follows from its rows and columns: it has no handle.
     let item = s
         .scene
         .slot(slot)
         .filter(|i| i.is_free() && i.kind != ItemKind::Raci)?;
-    let h = HANDLE_PX / s.camera.zoom;
+    let h = HANDLE_PX / s.view.camera.zoom;
     let corner = [item.pos[0] + item.size[0], item.pos[1] + item.size[1]];
     let handle = [corner[0] - h, corner[1] - h, 2.0 * h, 2.0 * h];
     contains(handle, world).then(|| (id.clone(), slot, item.size))
@@ -52,9 +52,9 @@ pub fn on_handle(s: &State, world: [f64; 2]) -> Option<(String, u32, [f64; 2])> 
 /// The pointer's look over the canvas when no button is down: what a press would do.
 pub fn hover(s: &mut State, world: [f64; 2]) {
     super::locks::hover(s, world);
-    let cursor = if s.space {
+    let cursor = if s.pointer.space {
         "grab"
-    } else if s.tool != Tool::Select {
+    } else if s.pointer.tool != Tool::Select {
         "crosshair"
     } else if on_handle(s, world).is_some() {
         "nwse-resize"
@@ -67,9 +67,12 @@ pub fn hover(s: &mut State, world: [f64; 2]) {
     } else {
         "default"
     };
-    if s.cursor != cursor {
-        s.cursor = cursor;
-        let _ = s.canvas.set_attribute("style", &format!("cursor:{cursor}"));
+    if s.pointer.cursor != cursor {
+        s.pointer.cursor = cursor;
+        let _ = s
+            .view
+            .canvas
+            .set_attribute("style", &format!("cursor:{cursor}"));
     }
 }
 

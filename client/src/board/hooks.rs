@@ -69,8 +69,8 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn(f64, f64) -> JsValue>::new(move |x, y| {
         read(&w, |s| {
-            let [sx, sy] = s.camera.to_screen([x, y]);
-            to_js(&json!([sx + s.canvas_at[0], sy + s.canvas_at[1]]))
+            let [sx, sy] = s.view.camera.to_screen([x, y]);
+            to_js(&json!([sx + s.view.canvas_at[0], sy + s.view.canvas_at[1]]))
         })
     });
     set(&hooks, "worldToClient", f.into_js_value())?;
@@ -79,8 +79,9 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let f = Closure::<dyn Fn(f64, f64) -> JsValue>::new(move |cx, cy| {
         read(&w, |s| {
             let p = s
+                .view
                 .camera
-                .to_world([cx - s.canvas_at[0], cy - s.canvas_at[1]]);
+                .to_world([cx - s.view.canvas_at[0], cy - s.view.canvas_at[1]]);
             to_js(&json!(p))
         })
     });
@@ -89,7 +90,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            let v = s.camera.viewport(s.size);
+            let v = s.view.camera.viewport(s.view.size);
             to_js(&json!({"x": v.x, "y": v.y, "zoom": v.zoom}))
         })
     });
@@ -98,7 +99,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            to_js(&json!(s.selection.iter().collect::<Vec<_>>()))
+            to_js(&json!(s.selection.ids.iter().collect::<Vec<_>>()))
         })
     });
     set(&hooks, "selection", f.into_js_value())?;
@@ -128,8 +129,9 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     set(&hooks, "since", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
-    let f =
-        Closure::<dyn Fn() -> JsValue>::new(move || read(&w, |s| JsValue::from_str(s.role.name())));
+    let f = Closure::<dyn Fn() -> JsValue>::new(move || {
+        read(&w, |s| JsValue::from_str(s.session.role.name()))
+    });
     set(&hooks, "role", f.into_js_value())?;
 
     let w = Rc::downgrade(page);
@@ -141,7 +143,9 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            to_js(&json!({"id": s.guest.id, "name": s.guest.name, "color": s.guest.color}))
+            to_js(
+                &json!({"id": s.session.guest.id, "name": s.session.guest.name, "color": s.session.guest.color}),
+            )
         })
     });
     set(&hooks, "me", f.into_js_value())?;
@@ -158,7 +162,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     let w = Rc::downgrade(page);
     let f = Closure::<dyn Fn() -> JsValue>::new(move || {
         read(&w, |s| {
-            let peers = s.presence.as_ref().map(|p| p.peers()).unwrap_or_default();
+            let peers = s
+                .session
+                .presence
+                .as_ref()
+                .map(|p| p.peers())
+                .unwrap_or_default();
             let list: Vec<serde_json::Value> = peers.iter().map(|p| p.to_hook_json()).collect();
             to_js(&serde_json::Value::Array(list))
         })
@@ -203,7 +212,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         if let Some(page) = w.upgrade()
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.camera = Camera::from_viewport(Viewport { x, y, zoom }, s.size);
+            s.view.camera = Camera::from_viewport(Viewport { x, y, zoom }, s.view.size);
             s.camera_moved();
         }
     });

@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Event, PointerEvent, WheelEvent};
 
-use super::camera::Rect;
-pub use super::gesture::{Gesture, Tool};
+use super::geometry::{FRAME_TITLE, rect_of};
+use super::gesture::{Gesture, Tool};
 use super::hit::{hit_connector, hit_item, hover, on_handle};
 use super::storymap::drag as map_drag;
 use super::{Page, State, actions, editor, touch};
@@ -27,30 +27,16 @@ const MAX_ZOOM_DELTA: f64 = 50.0;
 /// Pixels per wheel "line" (Firefox reports lines).
 const LINE_PX: f64 = 16.0;
 
-/// Height (world units) of a frame's title band: a double-click there edits the title, below
-/// it creates a note in the frame.
-pub const FRAME_TITLE: f64 = 36.0;
-
-/// The rectangle between two corners.
-pub fn rect_of(a: [f64; 2], b: [f64; 2]) -> Rect {
-    [
-        a[0].min(b[0]),
-        a[1].min(b[1]),
-        (a[0] - b[0]).abs(),
-        (a[1] - b[1]).abs(),
-    ]
-}
-
 fn screen(s: &State, e: &PointerEvent) -> [f64; 2] {
     [
-        e.client_x() as f64 - s.canvas_at[0],
-        e.client_y() as f64 - s.canvas_at[1],
+        e.client_x() as f64 - s.view.canvas_at[0],
+        e.client_y() as f64 - s.view.canvas_at[1],
     ]
 }
 
 /// Registers the canvas's pointer, wheel and double-click listeners.
 pub fn install(page: &Page) -> Result<(), JsValue> {
-    let canvas = page.borrow().canvas.clone();
+    let canvas = page.borrow().view.canvas.clone();
     let on = |event: &'static str, f: fn(&mut State, &Event)| -> Result<(), JsValue> {
         let weak = std::rc::Rc::downgrade(page);
         Listener::new(&canvas, event, move |e| {
@@ -68,7 +54,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
     on("pointerup", up)?;
     on("pointercancel", up)?;
     on("pointerleave", |s, _| {
-        if let Some(p) = &s.presence {
+        if let Some(p) = &s.session.presence {
             p.set_cursor(None);
         }
     })?;
@@ -85,20 +71,20 @@ fn down(s: &mut State, e: &Event) {
     if s.editor.is_some() {
         editor::close(s);
     }
-    let _ = s.canvas.set_pointer_capture(e.pointer_id());
+    let _ = s.view.canvas.set_pointer_capture(e.pointer_id());
     let at = screen(s, e);
     if touch::down(s, e, at) {
         return;
     }
-    if e.button() == 1 || (e.button() == 0 && s.space) {
+    if e.button() == 1 || (e.button() == 0 && s.pointer.space) {
         e.prevent_default();
-        s.gesture = Gesture::Pan { last: at };
+        s.pointer.gesture = Gesture::Pan { last: at };
         return;
     }
     if e.button() != 0 {
         return;
     }
-    let world = s.camera.to_world(at);
+    let world = s.view.camera.to_world(at);
     let toggle = e.shift_key() || e.ctrl_key() || e.meta_key();
     // The person's private notes lie above the board.
     if super::facilitation::private::press(s, world) {
@@ -110,7 +96,7 @@ fn down(s: &mut State, e: &Event) {
     }
     // A viewer selects and looks around; nothing they press moves or changes anything.
     let may_edit = s.may_edit();
-    if let Tool::Connect { from } = s.tool.clone()
+    if let Tool::Connect { from } = s.pointer.tool.clone()
         && may_edit
     {
         connect_press(s, world, from);
@@ -122,7 +108,7 @@ fn down(s: &mut State, e: &Event) {
         if !super::locks::may_change(s, &id) {
             return;
         }
-        s.gesture = Gesture::Resize {
+        s.pointer.gesture = Gesture::Resize {
             id,
             slot,
             start: world,
@@ -152,13 +138,14 @@ fn down(s: &mut State, e: &Event) {
     }
     match hit {
         Some(id) => {
-            if !s.selection.contains(&id) {
-                s.picked.retain(|p| *p != id);
-                s.picked.push(id.clone());
+            if !s.selection.ids.contains(&id) {
+                s.selection.picked.retain(|p| *p != id);
+                s.selection.picked.push(id.clone());
             }
             let collapse_to =
-                (!toggle && s.selection.len() > 1 && s.selection.contains(&id)).then(|| id.clone());
-            let mut selection = s.selection.clone();
+                (!toggle && s.selection.ids.len() > 1 && s.selection.ids.contains(&id))
+                    .then(|| id.clone());
+            let mut selection = s.selection.ids.clone();
             if toggle {
                 if !selection.remove(&id) {
                     selection.insert(id.clone());
@@ -167,10 +154,10 @@ fn down(s: &mut State, e: &Event) {
                 selection = BTreeSet::from([id.clone()]);
             }
             s.set_selection(selection);
-            if may_edit && s.selection.contains(&id) {
-                let ids = actions::with_frame_contents(s, &s.selection.clone());
+            if may_edit && s.selection.ids.contains(&id) {
+                let ids = actions::with_frame_contents(s, &s.selection.ids.clone());
                 if super::locks::may_move(s, ids.iter().map(String::as_str)) {
-                    s.gesture = Gesture::drag(s, world, at, ids, collapse_to);
+                    s.pointer.gesture = Gesture::drag(s, world, at, ids, collapse_to);
                 }
             }
         }
@@ -179,12 +166,12 @@ fn down(s: &mut State, e: &Event) {
         }
         None => {
             let base = if toggle {
-                s.selection.clone()
+                s.selection.ids.clone()
             } else {
                 BTreeSet::new()
             };
             s.set_selection(base.clone());
-            s.gesture = Gesture::Marquee {
+            s.pointer.gesture = Gesture::Marquee {
                 start: world,
                 now: world,
                 base,
@@ -197,19 +184,17 @@ fn down(s: &mut State, e: &Event) {
 /// where it points; a press on empty canvas puts the tool away.
 fn connect_press(s: &mut State, world: [f64; 2], from: Option<String>) {
     let Some(hit) = hit_item(s, world) else {
-        s.tool = Tool::Select;
-        super::toolbar::show_tool(s);
+        s.set_tool(Tool::Select);
         return;
     };
     match from {
         Some(from) if from != hit => {
             actions::connect(s, &from, &hit);
-            s.tool = Tool::Select;
-            super::toolbar::show_tool(s);
+            s.set_tool(Tool::Select);
         }
         _ => {
             s.set_selection(BTreeSet::from([hit.clone()]));
-            s.tool = Tool::Connect { from: Some(hit) };
+            s.pointer.tool = Tool::Connect { from: Some(hit) };
         }
     }
 }
@@ -222,20 +207,20 @@ fn moved(s: &mut State, e: &Event) {
     if touch::moved(s, e, at) {
         return;
     }
-    let world = s.camera.to_world(at);
-    if let Some(p) = &s.presence {
+    let world = s.view.camera.to_world(at);
+    if let Some(p) = &s.session.presence {
         p.set_cursor(Some(world));
     }
     if super::facilitation::private::pointer_moved(s, world) {
         return;
     }
-    match &mut s.gesture {
+    match &mut s.pointer.gesture {
         Gesture::Idle => return hover(s, world),
         Gesture::Pinch { .. } | Gesture::MapButton(..) => return,
         Gesture::Pan { last } => {
             let (dx, dy) = (at[0] - last[0], at[1] - last[1]);
             *last = at;
-            s.camera.pan_by(dx, dy);
+            s.view.camera.pan_by(dx, dy);
             s.camera_moved();
             return;
         }
@@ -254,7 +239,7 @@ fn moved(s: &mut State, e: &Event) {
             }
             *offset = [world[0] - start[0], world[1] - start[1]];
             let offset = *offset;
-            if let Some(p) = &s.presence {
+            if let Some(p) = &s.session.presence {
                 let now: Vec<(String, [f64; 2])> = ids
                     .iter()
                     .filter_map(|id| s.scene.get(id))
@@ -269,7 +254,7 @@ fn moved(s: &mut State, e: &Event) {
             drag.now = world;
             // Others see the card move as a ghost, like a dragged note.
             if drag.moved
-                && let Some(p) = &s.presence
+                && let Some(p) = &s.session.presence
             {
                 let ghost = drag.ghost();
                 p.set_dragging(&[(drag.id.clone(), [ghost.x, ghost.y])]);
@@ -299,7 +284,7 @@ fn moved(s: &mut State, e: &Event) {
     }
     if let Gesture::Drag {
         ids, moved: true, ..
-    } = &s.gesture
+    } = &s.pointer.gesture
     {
         let ids = ids.clone();
         map_drag::hover(s, world, &ids);
@@ -309,13 +294,13 @@ fn moved(s: &mut State, e: &Event) {
 
 fn up(s: &mut State, e: &Event) {
     if let Some(e) = e.dyn_ref::<PointerEvent>() {
-        let _ = s.canvas.release_pointer_capture(e.pointer_id());
+        let _ = s.view.canvas.release_pointer_capture(e.pointer_id());
         touch::up(s, e);
     }
     if super::facilitation::private::release(s) {
         return;
     }
-    match std::mem::replace(&mut s.gesture, Gesture::Idle) {
+    match std::mem::replace(&mut s.pointer.gesture, Gesture::Idle) {
         Gesture::Drag {
             ids,
             start,
@@ -325,7 +310,7 @@ fn up(s: &mut State, e: &Event) {
         } => {
             let pointer = [start[0] + offset[0], start[1] + offset[1]];
             map_drag::drop(s, &ids, offset, pointer);
-            if let Some(p) = &s.presence {
+            if let Some(p) = &s.session.presence {
                 p.set_dragging(&[]);
             }
         }
@@ -339,7 +324,7 @@ fn up(s: &mut State, e: &Event) {
         } if size != size0 => actions::resize(s, &id, size),
         Gesture::MapPart(drag) => {
             if drag.moved
-                && let Some(p) = &s.presence
+                && let Some(p) = &s.session.presence
             {
                 p.set_dragging(&[]);
             }
@@ -356,10 +341,10 @@ fn double_click(s: &mut State, e: &Event) {
         return;
     };
     let at = [
-        e.client_x() as f64 - s.canvas_at[0],
-        e.client_y() as f64 - s.canvas_at[1],
+        e.client_x() as f64 - s.view.canvas_at[0],
+        e.client_y() as f64 - s.view.canvas_at[1],
     ];
-    let world = s.camera.to_world(at);
+    let world = s.view.camera.to_world(at);
     // A private note (its author may be a commenter) opens for typing.
     if super::facilitation::private::double_click(s, world) || !s.may_edit() {
         return;
@@ -377,7 +362,8 @@ fn double_click(s: &mut State, e: &Event) {
     }
     // During a dot vote a quick second click on an item is a second dot, not an edit.
     if let Some(id) = &hit
-        && s.rounds
+        && s.features
+            .rounds
             .dot_round()
             .is_some_and(|v| v.round.targets.contains(id))
     {
@@ -405,24 +391,24 @@ fn wheel(s: &mut State, e: &Event) {
     e.prevent_default();
     let unit = match e.delta_mode() {
         WheelEvent::DOM_DELTA_LINE => LINE_PX,
-        WheelEvent::DOM_DELTA_PAGE => s.size[1],
+        WheelEvent::DOM_DELTA_PAGE => s.view.size[1],
         _ => 1.0,
     };
     let (mut dx, dy) = (e.delta_x() * unit, e.delta_y() * unit);
     if e.ctrl_key() || e.meta_key() {
         let at = [
-            e.client_x() as f64 - s.canvas_at[0],
-            e.client_y() as f64 - s.canvas_at[1],
+            e.client_x() as f64 - s.view.canvas_at[0],
+            e.client_y() as f64 - s.view.canvas_at[1],
         ];
         let step = dy.clamp(-MAX_ZOOM_DELTA, MAX_ZOOM_DELTA);
-        let zoom = s.camera.zoom * (-step * ZOOM_PER_PX).exp();
-        s.camera.zoom_at(at, zoom);
+        let zoom = s.view.camera.zoom * (-step * ZOOM_PER_PX).exp();
+        s.view.camera.zoom_at(at, zoom);
     } else {
         let mut dy = dy;
         if e.shift_key() && dx == 0.0 {
             (dx, dy) = (dy, 0.0);
         }
-        s.camera.pan_by(-dx, -dy);
+        s.view.camera.pan_by(-dx, -dy);
     }
     s.camera_moved();
 }

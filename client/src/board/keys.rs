@@ -1,5 +1,6 @@
 //! Keyboard shortcuts: which key does what ([`action`], pure and unit-tested), the list the
-//! help dialog shows ([`SHORTCUTS`]), and the window's key listeners.
+//! help dialog shows ([`SHORTCUTS`]), and the window's key listeners. A key becomes an
+//! [`Action`]; what an action does is [`super::dispatch`]'s.
 
 use huddle_shared::arrange::{Align, Axis, Op};
 use huddle_shared::model::Color;
@@ -7,97 +8,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Event, KeyboardEvent};
 
-use super::input::Tool;
-use super::{
-    Page, State, actions, arrange, clipboard, editor, facilitation, help, rounds, story_panel,
-    storymap, toolbar,
-};
+use super::dispatch::{self, Action};
+use super::{Page, State, editor, rounds};
 use crate::dom::{self, Listener};
 
 /// World units an arrow key moves the selection (x10 with shift).
 const NUDGE: f64 = 10.0;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Action {
-    Undo,
-    Redo,
-    Delete,
-    Duplicate,
-    SelectAll,
-    Copy,
-    Paste,
-    Front,
-    Back,
-    ZoomFit,
-    Zoom100,
-    ZoomIn,
-    ZoomOut,
-    Nudge(f64, f64),
-    Help,
-    Escape,
-    Edit,
-    NewNote,
-    NewFrame,
-    NewText,
-    /// Connect the two selected items, or pick the connector tool.
-    Connect,
-    /// Comment on the selected item (or the middle of the view): the comments panel.
-    Comment,
-    Color(usize),
-    /// Sort, cluster, tidy, align or distribute the selection (or a selected frame's
-    /// contents).
-    Arrange(Op),
-    /// A new story map in the middle of the view.
-    NewStoryMap,
-    /// Collapse or expand the selected activity or release slice.
-    Collapse,
-    /// Open or close the story panel (the selected note's estimate, type, status...).
-    StoryDetails,
-    /// The Vote dialog: start a round on the selection (owners and editors).
-    Vote,
-    /// Open or close the results and decision log panel.
-    Decisions,
-    /// Open or close the facilitator panel (role, agenda, timer, balance).
-    Facilitate,
-    /// A RACI matrix of the selected notes, with the board's people as columns.
-    NewRaci,
-    /// Lock the selection, or unlock it if all of it is locked (facilitator and owners; the
-    /// server checks).
-    Lock,
-    /// Centre the next (or previous) change since you last looked.
-    NextChange(bool),
-    /// Open or close the version history panel.
-    History,
-    /// Download a picture (PNG) of the selection, or of the whole board.
-    Picture,
-}
-
-impl Action {
-    /// Whether the action changes the board (what a viewer may not do). Selecting, copying,
-    /// zooming, help and collapsing (which only changes what this person sees) do not.
-    pub fn changes_board(self) -> bool {
-        !matches!(
-            self,
-            Action::SelectAll
-                | Action::Copy
-                | Action::ZoomFit
-                | Action::Zoom100
-                | Action::ZoomIn
-                | Action::ZoomOut
-                | Action::Help
-                | Action::Escape
-                | Action::Collapse
-                | Action::Decisions
-                | Action::Facilitate
-                | Action::Lock
-                // Comments are not the document's: commenters write them.
-                | Action::Comment
-                | Action::NextChange(_)
-                | Action::History
-                | Action::Picture
-        )
-    }
-}
 
 /// What the help dialog lists: (keys, what they do). Keep in step with [`action`].
 pub const SHORTCUTS: &[(&str, &str)] = &[
@@ -302,111 +218,6 @@ fn alt_action(code: &str, shift: bool) -> Option<Action> {
     Some(Action::Arrange(op))
 }
 
-/// Does `action` on the board (nothing, if it changes the board and the person may not).
-pub fn run(s: &mut State, action: Action) {
-    // Private writing: new notes are private, and a selected private note takes the keys.
-    if super::facilitation::private::intercept(s, action) {
-        return;
-    }
-    if action.changes_board() && !s.may_edit() {
-        return;
-    }
-    match action {
-        Action::Undo if super::versions::undo_offered() => super::versions::undo_restore(),
-        Action::Undo => actions::undo(s, false),
-        Action::Redo => actions::undo(s, true),
-        Action::Delete => actions::delete_selection(s),
-        Action::Duplicate => actions::duplicate(s),
-        Action::SelectAll => actions::select_all(s),
-        Action::Copy => {
-            if let Some(clip) = clipboard::copy(s) {
-                clipboard::store(&clip);
-            }
-        }
-        Action::Paste => actions::paste(s),
-        Action::Front => actions::restack(s, true),
-        Action::Back => actions::restack(s, false),
-        Action::ZoomFit => actions::zoom_fit(s),
-        Action::Zoom100 => actions::zoom_to(s, 1.0),
-        Action::ZoomIn => actions::zoom_step(s, true),
-        Action::ZoomOut => actions::zoom_step(s, false),
-        Action::Nudge(dx, dy) => {
-            let ids: Vec<String> = s.selection.iter().cloned().collect();
-            if !ids.is_empty() {
-                actions::move_by(s, &ids, [dx, dy], false);
-            }
-        }
-        Action::Help => help::toggle(s),
-        Action::Escape => {
-            if arrange::is_open(s) {
-                arrange::close(s);
-            } else if help::is_open(s) {
-                help::toggle(s);
-            } else if facilitation::is_open(s) {
-                facilitation::toggle_panel(s);
-            } else if super::comments::is_open(s) {
-                super::comments::toggle_panel(s);
-            } else if super::versions::is_open() {
-                super::versions::toggle(s);
-            } else if s.tool != Tool::Select {
-                s.tool = Tool::Select;
-                toolbar::show_tool(s);
-            } else {
-                s.set_selection(Default::default());
-            }
-        }
-        Action::Edit => {
-            if s.selection.len() == 1
-                && let Some(id) = s.selection.iter().next().cloned()
-            {
-                editor::open(s, &id);
-            }
-        }
-        Action::NewStoryMap => {
-            let c = s.camera.viewport(s.size);
-            storymap::actions::create_map(s, [c.x, c.y]);
-        }
-        Action::Collapse => storymap::actions::toggle_selected(s),
-        Action::StoryDetails => story_panel::toggle(s),
-        Action::Vote => rounds::open_vote_dialog(s),
-        Action::Decisions => rounds::toggle_panel(s),
-        Action::Facilitate => facilitation::toggle_panel(s),
-        Action::Comment => super::comments::comment_on_selection(s),
-        Action::NewRaci => super::raci::create(s),
-        Action::Lock => super::locks::toggle_selection(s),
-        Action::NextChange(forward) => super::since::step(s, forward),
-        Action::History => super::versions::toggle(s),
-        Action::Picture => super::pictures::shortcut(s),
-        Action::NewNote | Action::NewFrame | Action::NewText => {
-            let c = s.camera.viewport(s.size);
-            let at = [c.x, c.y];
-            match action {
-                Action::NewFrame => actions::create_frame(s, at),
-                Action::NewText => actions::create_label(s, at),
-                _ => actions::create_note(s, at),
-            };
-        }
-        Action::Connect => {
-            if s.selection.len() == 2 {
-                actions::connect_selection(s);
-            } else {
-                s.tool = match s.tool {
-                    Tool::Select => Tool::Connect { from: None },
-                    Tool::Connect { .. } => Tool::Select,
-                };
-                toolbar::show_tool(s);
-            }
-        }
-        Action::Arrange(op) => arrange::run(s, op),
-        Action::Color(i) => {
-            if let Some(color) = Color::ALL.get(i) {
-                actions::recolor(s, *color);
-                toolbar::show_color(s);
-            }
-        }
-    }
-}
-
 /// Window key listeners: shortcuts, and space held for panning.
 pub fn install(page: &Page) -> Result<(), JsValue> {
     let window = dom::window()?;
@@ -429,7 +240,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
             && e.key() == " "
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.space = false;
+            s.pointer.space = false;
         }
     })?
     .forever();
@@ -438,7 +249,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         if let Some(page) = weak.upgrade()
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.space = false;
+            s.pointer.space = false;
         }
     })?
     .forever();
@@ -472,7 +283,7 @@ fn key_down(s: &mut State, e: &KeyboardEvent) {
     }
     if e.key() == " " {
         e.prevent_default();
-        s.space = true;
+        s.pointer.space = true;
         return;
     }
     let ctrl = e.ctrl_key() || e.meta_key();
@@ -483,38 +294,14 @@ fn key_down(s: &mut State, e: &KeyboardEvent) {
     }
     if let Some(action) = action(&e.key(), &e.code(), ctrl, e.shift_key(), e.alt_key()) {
         e.prevent_default();
-        run(s, action);
+        dispatch::run(s, action);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::arrange;
     use super::*;
-
-    #[test]
-    fn viewers_keep_looking_around_but_change_nothing() {
-        for looking in [
-            Action::SelectAll,
-            Action::Copy,
-            Action::ZoomFit,
-            Action::Help,
-            Action::Escape,
-        ] {
-            assert!(!looking.changes_board(), "{looking:?}");
-        }
-        for editing in [
-            Action::NewNote,
-            Action::Delete,
-            Action::Paste,
-            Action::Undo,
-            Action::Nudge(1.0, 0.0),
-            Action::Color(0),
-            Action::Edit,
-            Action::StoryDetails,
-        ] {
-            assert!(editing.changes_board(), "{editing:?}");
-        }
-    }
 
     #[test]
     fn maps_keys_to_actions() {

@@ -7,6 +7,43 @@
 //! the wire), then call [`State::after_gesture`]. Every transaction, wherever it came from,
 //! marks the touched items in [`sync::Changes`]; the next frame re-reads only those into the
 //! [`scene::Scene`] and redraws. Frames run on `requestAnimationFrame` only when dirty.
+//!
+//! [`State`] is the board (id, document, scene, story maps, undo) plus named parts:
+//! [`view::View`] (canvas, size, pixel ratio, camera), [`selection::Selection`],
+//! [`gesture::Pointer`] (tool, gesture, fingers, space, cursor), [`session::Session`]
+//! (person, role, connection, local copy, presence) and [`features::Features`] (rounds,
+//! facilitation, locks, comments, since, the story-map panels).
+//!
+//! # Layout
+//!
+//! The modules form layers, from the document up to the controllers. The aim is that a module
+//! uses only the layers below it; not all do yet (some [`State`] methods, such as
+//! [`State::selection_changed`], still reach up into panels, and features reach into the
+//! board's commands).
+//!
+//! - **Document and connection**: [`sync`] (which items changed), `session` (the person,
+//!   connection, local copy, presence), `connect` (open the local copy, connect, wire presence
+//!   in), `role` (what the person may do), `peers` (the seam to presence).
+//! - **View data**, what this viewer sees, plain values: `view` and `camera`, `scene` (items
+//!   cached between frames) with `grid` (spatial index) and `layout` (wrapped text),
+//!   `storymap`'s laid-out maps, `selection`, `gesture` (the pointer's state machine and
+//!   tools), `stats`.
+//! - **Style and geometry**: `style` (every canvas colour and font, the text styles) and
+//!   `geometry` (sizes and boxes that drawing and hit-testing agree on).
+//! - **Drawing**: `render` (one frame) calls `paint` (one item), `connector`, `peers`, and each
+//!   feature's own `paint` (`raci`, `storymap`, `rounds`, `locks`, `comments`, `since`,
+//!   private notes). Drawing reads the state and never writes the document.
+//! - **Hit-testing**: `hit` (what is under the pointer, the cursor), `connector`'s distance,
+//!   `storymap::chrome`, the features' `pin_at`-style lookups.
+//! - **Commands**: `dispatch` ([`dispatch::Action`] and `run`, the one dispatcher) over
+//!   `actions` (edits of the board, one transaction each), `arrange`, `clipboard`, `editor`.
+//! - **Controllers**, turning events into commands: `keys` (key -> action, the shortcut list),
+//!   `input` and `touch` (pointer), `toolbar` (buttons -> actions; redrawn from the state each
+//!   frame), `help`, `menu` and `pictures`, `map_filter`, `story_panel`, `hooks`
+//!   (`window.huddle`).
+//! - **Features**, each with its state, panel, paint and commands: `rounds`, `facilitation`,
+//!   `locks`, `comments`, `since`, `versions`, `raci`, `storymap`, `share`, `webhooks`; what
+//!   they hold in [`State`] is gathered in `features`.
 
 mod actions;
 mod arrange;
@@ -15,8 +52,11 @@ mod clipboard;
 mod comments;
 mod connect;
 mod connector;
+mod dispatch;
 mod editor;
 mod facilitation;
+mod features;
+mod geometry;
 mod gesture;
 mod grid;
 mod help;
@@ -36,40 +76,45 @@ mod render;
 mod role;
 mod rounds;
 mod scene;
+mod selection;
+mod session;
 mod share;
 mod since;
 mod stats;
 mod story_panel;
 mod storymap;
+mod style;
 mod sync;
 mod toolbar;
 mod touch;
 mod versions;
+mod view;
 mod webhooks;
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::{Rc, Weak};
 
 use huddle_shared::model::{Board, Color, UndoManager};
 use huddle_shared::yrs::{Transact, TransactionMut};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement};
+use web_sys::{CanvasRenderingContext2d, Document, Element};
 
 use crate::dom::{self, Listener, log_error};
 use crate::identity::Guest;
-use crate::net::Connection;
-use crate::offline::LocalStore;
 
 pub use peers::PresenceLink;
 
-use self::camera::Camera;
 use self::editor::Editor;
-use self::input::{Gesture, Tool};
+use self::features::Features;
+use self::gesture::Pointer;
+use self::gesture::Tool;
 use self::scene::Scene;
+use self::selection::Selection;
+use self::session::Session;
 use self::stats::FrameStats;
 use self::sync::Changes;
+use self::view::View;
 
 pub type Page = Rc<RefCell<State>>;
 
@@ -82,66 +127,36 @@ pub struct State {
     /// The board's id (its path is `/b/{id}`).
     pub id: String,
     pub board: Board,
-    pub guest: Guest,
-    pub conn: Option<Connection>,
-    /// The local copy in IndexedDB; kept for as long as the page.
-    pub store: Option<LocalStore>,
+    /// The person (profile, role), the connection, the local copy, presence.
+    pub session: Session,
     pub doc: Document,
     pub stage: Element,
-    pub canvas: HtmlCanvasElement,
-    pub ctx: CanvasRenderingContext2d,
     pub title: Element,
     pub help: Element,
-    /// Canvas size in CSS pixels and its top-left corner in the page (client coordinates).
-    pub size: [f64; 2],
-    pub canvas_at: [f64; 2],
-    pub dpr: f64,
-    pub camera: Camera,
+    /// The canvas and how the board is seen through it (size, pixel ratio, camera).
+    pub view: View,
     pub scene: Scene,
     pub changes: Changes,
     /// The story maps, laid out for this viewer.
     pub maps: storymap::Maps,
-    pub selection: BTreeSet<String>,
-    /// Items in the order they were clicked into the selection (`C` connects the last two).
-    pub picked: Vec<String>,
-    /// What a press on the canvas does (select and drag, or draw an arrow).
-    pub tool: Tool,
+    /// The selected items, and the order they were clicked in.
+    pub selection: Selection,
     pub editor: Option<Editor>,
-    pub gesture: Gesture,
-    /// Fingers on the canvas (touch screens).
-    pub touches: touch::Touches,
-    /// Space is held: a drag pans.
-    pub space: bool,
-    /// The canvas's CSS cursor as last set (set only when it changes).
-    pub cursor: &'static str,
+    /// The tool, the gesture in progress, fingers down, space held, the canvas's cursor.
+    pub pointer: Pointer,
     /// Colour of new notes (the toolbar's last pick).
     pub color: Color,
+    /// What the toolbar last showed of the tool and colour ([`toolbar::show`]).
+    pub toolbar: toolbar::Shown,
     /// Undo of this page's own changes (origin `LOCAL_ORIGIN`) only.
     pub undo: Option<UndoManager>,
-    pub presence: Option<Box<dyn PresenceLink>>,
     pub stats: FrameStats,
     /// The document has arrived (from the server or IndexedDB), so a complete frame counts.
     pub loaded: bool,
     /// Reused buffer of the visible slots (no allocation per frame).
     pub visible: Vec<u32>,
-    /// The story-map filter bar (its filter is applied by the map layout).
-    pub map_filter: Option<map_filter::Bar>,
-    /// The story fields of the one selected note (see `story_panel`).
-    pub story_panel: Option<story_panel::Panel>,
-    /// The person's role on this board ([`State::may_edit`]): a viewer until the server (or,
-    /// offline, the last thing it said) tells more.
-    pub role: huddle_shared::access::Role,
-    /// Rounds: the open ones as the server shows them to this person, results, decisions.
-    pub rounds: rounds::Rounds,
-    /// Facilitation: the facilitator, agenda, timer (the document's), the server's clock
-    /// offset, the balance.
-    pub facilitation: facilitation::Facilitation,
-    /// Locks as this page last saw them, and the Lock / Unlock buttons.
-    pub locks: locks::Seen,
-    /// Comment threads as the server tells them, the queue of unsent ones, the panel.
-    pub comments: comments::Comments,
-    /// What others changed since this person last looked, until marked seen.
-    pub since: since::Since,
+    /// Rounds, facilitation, locks, comments, since, the story-map panels.
+    pub features: Features,
     dirty: bool,
     raf_pending: bool,
     raf: Option<Closure<dyn FnMut(f64)>>,
@@ -166,9 +181,9 @@ impl State {
 
     /// The name new items are signed with (the one chosen in the people panel, if any).
     pub fn author(&self) -> String {
-        match &self.presence {
+        match &self.session.presence {
             Some(p) => p.author(),
-            None => self.guest.name.clone(),
+            None => self.session.guest.name.clone(),
         }
     }
 
@@ -182,35 +197,23 @@ impl State {
         if let Some(undo) = self.undo.as_mut() {
             undo.reset();
         }
-        if let Some(conn) = &self.conn {
+        if let Some(conn) = &self.session.conn {
             conn.flush_local();
         }
         self.request_frame();
     }
 
-    pub fn set_selection(&mut self, selection: BTreeSet<String>) {
-        if selection != self.selection {
-            self.selection = selection;
-            self.selection_changed();
-        }
-    }
-
-    pub fn selection_changed(&mut self) {
-        arrange::show(self);
-        locks::selection_changed(self);
-        if let Some(p) = &self.presence {
-            let ids: Vec<String> = self.selection.iter().cloned().collect();
-            p.set_selection(&ids);
-        }
-        story_panel::refresh(self);
+    /// Takes out or puts away a tool; the toolbar shows it on the next frame.
+    pub fn set_tool(&mut self, tool: Tool) {
+        self.pointer.tool = tool;
         self.request_frame();
     }
 
     /// The user moved the camera (pan, zoom, fit): tell presence, stop following.
     pub fn camera_moved(&mut self) {
-        if let Some(p) = &self.presence {
+        if let Some(p) = &self.session.presence {
             p.stop_following();
-            p.set_viewport(self.camera.viewport(self.size));
+            p.set_viewport(self.view.camera.viewport(self.view.size));
         }
         self.request_frame();
     }
@@ -226,7 +229,7 @@ impl State {
         if self.maps.dirty {
             let drawn = self.maps.relayout();
             self.scene.set_drawn(drawn);
-            if let Some(bar) = &self.map_filter {
+            if let Some(bar) = &self.features.map_filter {
                 bar.set_visible(!self.maps.laid.is_empty());
             }
         }
@@ -251,15 +254,7 @@ impl State {
 
     /// Re-reads the canvas size and pixel ratio; resizes the backing store to match.
     pub fn resize(&mut self) {
-        let rect = self.stage.get_bounding_client_rect();
-        let dpr = dom::window()
-            .map_or(1.0, |w| w.device_pixel_ratio())
-            .max(0.5);
-        self.size = [rect.width().max(1.0), rect.height().max(1.0)];
-        self.canvas_at = [rect.left(), rect.top()];
-        self.dpr = dpr;
-        self.canvas.set_width((self.size[0] * dpr).round() as u32);
-        self.canvas.set_height((self.size[1] * dpr).round() as u32);
+        self.view.resize(&self.stage);
         self.request_frame();
     }
 }
@@ -284,6 +279,7 @@ fn frame(page: &Page) {
     }
     let complete = render::draw(state);
     editor::place(state);
+    toolbar::show(state);
     let end = stats::now();
     let loaded = state.loaded;
     state.stats.record(end - start, complete && loaded, end);
@@ -318,52 +314,32 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
 
     let board = Board::new();
     let changes = Changes::observe(&board);
-    let rounds = rounds::Rounds::observe(&board);
-    let facilitation = facilitation::Facilitation::observe(&board);
+    let features = Features::observe(&board);
     let undo = board.undo_manager(|| js_sys::Date::now() as u64);
     let guest = Guest::load();
     let page: Page = Rc::new_cyclic(|me| {
         RefCell::new(State {
             id: board_id.to_owned(),
             board: board.clone(),
-            guest: guest.clone(),
-            conn: None,
-            store: None,
+            session: Session::new(guest.clone()),
             doc: doc.clone(),
             stage: parts.stage.clone(),
-            canvas: parts.canvas.clone(),
-            ctx,
             title: parts.title.clone(),
             help: parts.help.clone(),
-            size: [1.0, 1.0],
-            canvas_at: [0.0, 0.0],
-            dpr: 1.0,
-            camera: Camera::default(),
+            view: View::new(parts.canvas.clone(), ctx),
             scene: Scene::default(),
             changes,
             maps: storymap::Maps::default(),
-            selection: BTreeSet::new(),
-            picked: Vec::new(),
-            tool: Tool::Select,
+            selection: Selection::default(),
             editor: None,
-            gesture: Gesture::Idle,
-            touches: Vec::new(),
-            space: false,
-            cursor: "default",
+            pointer: Pointer::default(),
             color: Color::default(),
+            toolbar: toolbar::Shown::default(),
             undo: Some(undo),
-            presence: None,
             stats: FrameStats::default(),
             loaded: false,
             visible: Vec::new(),
-            story_panel: None,
-            map_filter: None,
-            role: huddle_shared::access::Role::Viewer,
-            rounds,
-            facilitation,
-            locks: locks::Seen::default(),
-            comments: comments::Comments::default(),
-            since: since::Since::default(),
+            features,
             dirty: true,
             raf_pending: false,
             raf: None,
@@ -378,6 +354,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     }));
 
     input::install(&page)?;
+    keys::install(&page)?;
     toolbar::install(&page, &parts)?;
     help::install(&page)?;
     hooks::install(&page)?;
@@ -393,7 +370,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let bar = map_filter::install(&page, &parts.stage, |page, filter| {
         page.borrow_mut().set_filter(filter);
     })?;
-    page.borrow_mut().map_filter = Some(bar);
+    page.borrow_mut().features.map_filter = Some(bar);
     let weak = Rc::downgrade(&page);
     Listener::new(&dom::window()?.into(), "resize", move |_| {
         if let Some(page) = weak.upgrade() {

@@ -6,89 +6,19 @@
 use huddle_shared::model::{Color, ItemKind};
 use web_sys::CanvasRenderingContext2d;
 
-use super::input::FRAME_TITLE;
+use super::geometry::{FRAME_TITLE, text_box};
 use super::layout::{TextLayout, wrap};
 use super::scene::{Item, Scene};
-
-/// How an item's text is set, in world units (CSS px at 100%). The editor overlay uses the
-/// same numbers, so text does not jump when editing starts.
-pub struct TextStyle {
-    pub font: &'static str,
-    pub size: f64,
-    pub line: f64,
-    pub pad: f64,
-    /// CSS `font-weight` for the editor.
-    pub weight: u16,
-}
-
-const NOTE: TextStyle = TextStyle {
-    font: "16px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    size: 16.0,
-    line: 20.0,
-    pad: 12.0,
-    weight: 400,
+use super::style::{
+    BAND, CHIP_BG, FRAME_FILL, INK, LINE, MIN_TEXT_PX, SHADOW, SMALL_FONT, text_style,
 };
-const LABEL: TextStyle = TextStyle {
-    font: "600 24px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    size: 24.0,
-    line: 30.0,
-    pad: 6.0,
-    weight: 600,
-};
-const TITLE: TextStyle = TextStyle {
-    font: "600 16px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    size: 16.0,
-    line: 20.0,
-    pad: 8.0,
-    weight: 600,
-};
-const CHIP_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
-/// The text style of an item kind.
-pub fn text_style(kind: &ItemKind) -> &'static TextStyle {
-    match kind {
-        ItemKind::Text => &LABEL,
-        ItemKind::Frame
-        | ItemKind::Raci
-        | ItemKind::StoryMap
-        | ItemKind::Activity
-        | ItemKind::Step
-        | ItemKind::Release => &TITLE,
-        _ => &NOTE,
-    }
-}
-
-/// Where an item's text goes: a frame's title band, a story map's title row, a release
-/// slice's label column, or the whole item.
-pub fn text_box(kind: &ItemKind, pos: [f64; 2], size: [f64; 2]) -> [f64; 4] {
-    use huddle_shared::storymap::{GAP, HEADER_HEIGHT, LABEL_WIDTH};
-    match kind {
-        ItemKind::Frame => [pos[0], pos[1], size[0], FRAME_TITLE.min(size[1])],
-        ItemKind::StoryMap => [pos[0], pos[1], size[0], HEADER_HEIGHT - GAP],
-        // A RACI matrix's title band (its rows and cells are drawn by `super::raci`).
-        ItemKind::Raci => [
-            pos[0],
-            pos[1],
-            size[0],
-            huddle_shared::raci::geometry::TITLE_H,
-        ],
-        ItemKind::Release => [pos[0], pos[1], LABEL_WIDTH, TITLE.line + 2.0 * TITLE.pad],
-        _ => [pos[0], pos[1], size[0], size[1]],
-    }
-}
-
+/// A tag chip's height (world units): fits [`SMALL_FONT`] with a little air.
 const CHIP_H: f64 = 18.0;
+/// A note's corner radius (world units).
 const RADIUS: f64 = 6.0;
-const INK: &str = "#1f2328";
-const SHADOW: &str = "rgba(0,0,0,0.10)";
-const CHIP_BG: &str = "rgba(0,0,0,0.09)";
-const FRAME_FILL: &str = "rgba(255,255,255,0.75)";
-const FRAME_BAND: &str = "rgba(0,0,0,0.04)";
-const FRAME_LINE: &str = "#8c959f";
 /// Below this on-screen size (px) notes are plain rectangles.
 pub const DETAIL_PX: f64 = 24.0;
-/// Below this on-screen font size (px) text is not drawn (unreadable anyway).
-const MIN_TEXT_PX: f64 = 6.0;
 
 pub struct Pen<'a> {
     pub ctx: &'a CanvasRenderingContext2d,
@@ -147,7 +77,7 @@ impl<'a> Pen<'a> {
                 max_lines as usize,
                 &|s| self.measure(s),
             );
-            self.font(CHIP_FONT);
+            self.font(SMALL_FONT);
             let chips = item
                 .badges
                 .iter()
@@ -180,9 +110,9 @@ impl<'a> Pen<'a> {
             ItemKind::Frame => {
                 ctx.set_fill_style_str(FRAME_FILL);
                 ctx.fill_rect(pos[0], pos[1], size[0], size[1]);
-                ctx.set_fill_style_str(FRAME_BAND);
+                ctx.set_fill_style_str(BAND);
                 ctx.fill_rect(pos[0], pos[1], size[0], FRAME_TITLE.min(size[1]));
-                ctx.set_stroke_style_str(FRAME_LINE);
+                ctx.set_stroke_style_str(LINE);
                 ctx.set_line_width(1.0 / z);
                 ctx.stroke_rect(pos[0], pos[1], size[0], size[1]);
                 if !editing {
@@ -225,7 +155,7 @@ impl<'a> Pen<'a> {
         let font_after = if item.tags.is_empty() && item.badges.is_empty() {
             style.font
         } else {
-            CHIP_FONT
+            SMALL_FONT
         };
         let Some(layout) = self.layout(item, [b[2], b[3]]) else {
             return;
@@ -239,7 +169,7 @@ impl<'a> Pen<'a> {
             y += style.line;
         }
         if !layout.chips.is_empty() {
-            ctx.set_font(CHIP_FONT);
+            ctx.set_font(SMALL_FONT);
             let mut x = b[0] + style.pad;
             let y = b[1] + b[3] - style.pad - CHIP_H;
             for (label, w) in &layout.chips {
@@ -266,7 +196,7 @@ pub fn batched(pen: &Pen, scene: &Scene, visible: &[u32], skip: Option<&[u32]>) 
     let ctx = pen.ctx;
     let shown = |slot: &u32| skip.is_none_or(|d| d.binary_search(slot).is_err());
     ctx.set_fill_style_str(FRAME_FILL);
-    ctx.set_stroke_style_str(FRAME_LINE);
+    ctx.set_stroke_style_str(LINE);
     ctx.set_line_width(1.0 / pen.zoom);
     for slot in visible.iter().filter(|s| shown(s)) {
         // RACI matrices are outlined like frames this far out (their letters are unreadable).

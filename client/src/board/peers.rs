@@ -7,6 +7,7 @@ use web_sys::CanvasRenderingContext2d;
 
 use super::camera::Camera;
 use super::scene::Scene;
+use super::style::{SMALL_FONT, WHITE};
 use crate::presence::{Peer, Presence, Viewport};
 
 pub trait PresenceLink {
@@ -103,7 +104,7 @@ pub fn draw(ctx: &CanvasRenderingContext2d, scene: &Scene, cam: &Camera, dpr: f6
         ctx.line_to(x + 12.0, y + 12.0);
         ctx.close_path();
         ctx.fill();
-        ctx.set_stroke_style_str("#ffffff");
+        ctx.set_stroke_style_str(WHITE);
         ctx.set_line_width(1.5);
         ctx.stroke();
         let width = ctx.measure_text(&peer.name).map_or(40.0, |m| m.width()) + 10.0;
@@ -112,10 +113,10 @@ pub fn draw(ctx: &CanvasRenderingContext2d, scene: &Scene, cam: &Camera, dpr: f6
         let _ = ctx.round_rect_with_f64(x + 10.0, y + 16.0, width, 18.0, 4.0);
         ctx.fill();
         // Guest colours are saturated: white reads on all of them.
-        ctx.set_fill_style_str("#ffffff");
+        ctx.set_fill_style_str(WHITE);
         let _ = ctx.fill_text(&peer.name, x + 15.0, y + 19.0);
     }
 }
 
-/// Name labels under peers' cursors.
-const LABEL_FONT: &str = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+/// Name labels under peers' cursors: the tag chips' small font.
+const LABEL_FONT: &str = SMALL_FONT;

@@ -161,7 +161,7 @@ pub fn install(page: &Page, menu: &HtmlElement, message: &HtmlElement) -> Result
 /// Shift+P: a PNG of the selection, else of the whole board, with its progress and outcome
 /// in the header's notice.
 pub fn shortcut(s: &State) {
-    let scope = if s.selection.is_empty() {
+    let scope = if s.selection.ids.is_empty() {
         Scope::Board
     } else {
         Scope::Selection
@@ -204,10 +204,10 @@ fn url(s: &State, scope: Scope, format: &str, scale: u8) -> Result<String, &'sta
             url.push_str(&format!("&frame={}", encode(&frame)));
         }
         Scope::Selection => {
-            if s.selection.is_empty() {
+            if s.selection.ids.is_empty() {
                 return Err("Nothing is selected: select the items to draw first.");
             }
-            let ids: Vec<String> = s.selection.iter().map(|id| encode(id)).collect();
+            let ids: Vec<String> = s.selection.ids.iter().map(|id| encode(id)).collect();
             url.push_str(&format!("&items={}", ids.join(",")));
         }
     }
@@ -217,7 +217,7 @@ fn url(s: &State, scope: Scope, format: &str, scale: u8) -> Result<String, &'sta
 /// The selected frame, else the topmost frame under the middle of the view.
 fn current_frame(s: &State) -> Option<String> {
     let snapshot = s.board.snapshot(&s.board.doc().transact());
-    if let Some(id) = s.selection.iter().find(|id| {
+    if let Some(id) = s.selection.ids.iter().find(|id| {
         snapshot
             .items
             .get(*id)
@@ -225,7 +225,10 @@ fn current_frame(s: &State) -> Option<String> {
     }) {
         return Some(id.clone());
     }
-    let middle = s.camera.to_world([s.size[0] / 2.0, s.size[1] / 2.0]);
+    let middle = s
+        .view
+        .camera
+        .to_world([s.view.size[0] / 2.0, s.view.size[1] / 2.0]);
     snapshot
         .items_by_z()
         .into_iter()

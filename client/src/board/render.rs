@@ -3,58 +3,53 @@
 //!
 //! The context is scaled by `devicePixelRatio x zoom` once per frame and items are drawn in
 //! world units, so everything is crisp at any zoom. Only the items the grid returns for the
-//! visible rectangle are touched. Font and colour strings are constants: nothing is
-//! formatted per item per frame.
+//! visible rectangle are touched. Font and colour strings are constants ([`super::style`]):
+//! nothing is formatted per item per frame.
 
 use huddle_shared::model::ItemKind;
 use web_sys::CanvasRenderingContext2d;
 
 use super::State;
 use super::camera::{Camera, Rect};
-use super::input::Gesture;
+use super::geometry::{HANDLE_PX, rect_of};
+use super::gesture::Gesture;
 use super::paint::{DETAIL_PX, Pen, batched};
 use super::scene::{Scene, intersects};
+use super::style::{ACCENT, DOT, MARQUEE_FILL, PAPER, SLATE, WHITE};
 use super::{connector, storymap};
 
-const ACCENT: &str = "#3b5bdb";
-const PAPER: &str = "#f6f8fa";
-const DOT: &str = "#c9d1d9";
-/// Arrows between items.
-const ARROW: &str = "#57606a";
 /// Text layouts computed per frame at most; the rest wait for the next frame, so a jump to a
 /// crowded area never blocks one frame for long.
 const LAYOUTS_PER_FRAME: usize = 400;
 /// Dot grid: world spacing, doubled until the dots are at least this far apart on screen.
 const DOT_STEP: f64 = 24.0;
 const MIN_DOT_GAP_PX: f64 = 18.0;
-/// Where a single selected item's resize handle is: this many screen px square.
-pub const HANDLE_PX: f64 = 12.0;
 /// The side of a default note, for choosing the level of detail.
 const DEFAULT_SIDE: f64 = 200.0;
 
 /// Draws the whole frame; `false` if some visible text was left for the next frame.
 pub fn draw(s: &mut State) -> bool {
     let State {
-        ctx,
-        camera,
+        view,
         scene,
         visible,
-        size,
-        dpr,
-        gesture,
+        pointer,
         selection,
         editor,
-        presence,
+        session,
         maps,
-        rounds,
         board,
-        facilitation,
-        comments,
-        since,
+        features,
         ..
     } = s;
-    let (ctx, gesture, selection) = (&*ctx, &*gesture, &*selection);
-    let (cam, dpr, size) = (*camera, *dpr, *size);
+    let (rounds, facilitation, comments, since) = (
+        &features.rounds,
+        &features.facilitation,
+        &features.comments,
+        &features.since,
+    );
+    let (ctx, gesture, selection) = (&view.ctx, &pointer.gesture, &selection.ids);
+    let (cam, dpr, size) = (view.camera, view.dpr, view.size);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.set_fill_style_str(PAPER);
     ctx.fill_rect(0.0, 0.0, size[0], size[1]);
@@ -180,19 +175,19 @@ pub fn draw(s: &mut State) -> bool {
         ctx.stroke_rect(pos[0], pos[1], size[0], size[1]);
         if selection.len() == 1 && item.is_free() && item.kind != ItemKind::Raci {
             let h = HANDLE_PX / z;
-            ctx.set_fill_style_str("#ffffff");
+            ctx.set_fill_style_str(WHITE);
             ctx.fill_rect(pos[0] + size[0] - h / 2.0, pos[1] + size[1] - h / 2.0, h, h);
             ctx.stroke_rect(pos[0] + size[0] - h / 2.0, pos[1] + size[1] - h / 2.0, h, h);
         }
     }
 
-    if let Some(presence) = presence {
+    if let Some(presence) = &session.presence {
         super::peers::draw(ctx, scene, &cam, dpr, &presence.peers());
     }
 
     if let Gesture::Marquee { start, now, .. } = gesture {
-        let r = super::input::rect_of(*start, *now);
-        ctx.set_fill_style_str("rgba(59,91,219,0.08)");
+        let r = rect_of(*start, *now);
+        ctx.set_fill_style_str(MARQUEE_FILL);
         ctx.fill_rect(r[0], r[1], r[2], r[3]);
         ctx.set_line_width(1.0 / z);
         ctx.set_stroke_style_str(ACCENT);
@@ -249,7 +244,7 @@ fn arrows(
         let color = if selection.contains(&arrow.id) {
             ACCENT
         } else {
-            ARROW
+            SLATE
         };
         ctx.set_stroke_style_str(color);
         ctx.set_fill_style_str(color);

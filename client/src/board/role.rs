@@ -29,7 +29,7 @@ const NOTICE_MS: i32 = 8_000;
 impl State {
     /// Whether the person may change this board (editors and owners).
     pub fn may_edit(&self) -> bool {
-        self.role.may_edit()
+        self.session.role.may_edit()
     }
 }
 
@@ -40,7 +40,7 @@ fn root(s: &State) -> Option<Element> {
 
 /// Shows and enforces `role` in the page.
 pub fn apply(s: &mut State, role: Role) {
-    s.role = role;
+    s.session.role = role;
     if let Some(root) = root(s) {
         let class = if role.may_edit() {
             "board-page"
@@ -62,7 +62,7 @@ pub fn apply(s: &mut State, role: Role) {
         }
     }
     if !role.may_edit() {
-        s.tool = super::input::Tool::Select;
+        s.set_tool(super::gesture::Tool::Select);
         if s.editor.is_some() {
             super::editor::close(s);
         }

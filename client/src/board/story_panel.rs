@@ -168,7 +168,7 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
         }
     })?
     .forever();
-    page.borrow_mut().story_panel = Some(Panel {
+    page.borrow_mut().features.story_panel = Some(Panel {
         root,
         estimate,
         story_type,
@@ -186,7 +186,7 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
 
 /// Opens or closes the panel.
 pub fn toggle(s: &mut State) {
-    if let Some(panel) = s.story_panel.as_mut() {
+    if let Some(panel) = s.features.story_panel.as_mut() {
         panel.open = !panel.open;
         if let Some(button) = s
             .stage
@@ -203,8 +203,8 @@ pub fn toggle(s: &mut State) {
 /// Shows the selected note's fields, or hides the panel when it is closed or the selection is
 /// not one note. Called after selection changes and after document changes.
 pub fn refresh(s: &mut State) {
-    if !s.story_panel.as_ref().is_some_and(|p| p.open) {
-        if let Some(panel) = s.story_panel.as_mut() {
+    if !s.features.story_panel.as_ref().is_some_and(|p| p.open) {
+        if let Some(panel) = s.features.story_panel.as_mut() {
             panel.root.set_hidden(true);
             panel.showing = None;
         }
@@ -218,7 +218,7 @@ pub fn refresh(s: &mut State) {
         .as_deref()
         .map(|id| super::rounds::dissent_on(s, id))
         .unwrap_or_default();
-    let Some(panel) = s.story_panel.as_mut() else {
+    let Some(panel) = s.features.story_panel.as_mut() else {
         return;
     };
     let (Some(id), Some(fields)) = (note, fields) else {
@@ -292,7 +292,7 @@ fn format_points(points: f64) -> String {
 
 /// The selected item, if the selection is exactly one sticky note.
 fn single_note(s: &State) -> Option<String> {
-    let mut selected = s.selection.iter();
+    let mut selected = s.selection.ids.iter();
     let (Some(id), None) = (selected.next(), selected.next()) else {
         return None;
     };
@@ -335,7 +335,7 @@ fn read(panel: &Panel) -> Result<StoryFields, String> {
 
 /// Writes the form to the shown note in one local transaction.
 fn write(s: &mut State) {
-    let Some(panel) = s.story_panel.as_ref() else {
+    let Some(panel) = s.features.story_panel.as_ref() else {
         return;
     };
     let Some(id) = panel.showing.clone() else {
@@ -344,7 +344,7 @@ fn write(s: &mut State) {
     if !super::locks::may_change(s, &id) {
         return;
     }
-    let Some(panel) = s.story_panel.as_ref() else {
+    let Some(panel) = s.features.story_panel.as_ref() else {
         return;
     };
     let fields = match read(panel) {
@@ -362,7 +362,7 @@ fn write(s: &mut State) {
     match written {
         Ok(()) => s.after_gesture(),
         Err(err) => {
-            if let Some(panel) = s.story_panel.as_ref() {
+            if let Some(panel) = s.features.story_panel.as_ref() {
                 panel.error.set_text_content(Some(&err.to_string()));
             }
         }

@@ -1,13 +1,18 @@
 //! The page's elements (header, stage with the canvas, toolbar, help) and the toolbar's
 //! buttons: undo/redo, zoom, help, the Arrange menu (built by `arrange`), and the eight
 //! colour swatches (`[data-color=<name>]`: the colour of the selection and of new notes).
+//!
+//! A button asks [`super::dispatch`] for its action; the toolbar never hears back from it.
+//! What the toolbar shows of the state (the arrow tool pressed, the current colour) is
+//! redrawn from the state each frame ([`show`]), touching the page only when it changed.
 
 use huddle_shared::model::Color;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, HtmlCanvasElement};
 
-use super::keys::{self, Action};
+use super::dispatch::{self, Action};
+use super::gesture::Tool;
 use super::{Page, State, help};
 use crate::dom::{Listener, child, typed};
 use crate::net::Status;
@@ -244,12 +249,11 @@ pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
         } else if let Some(name) = button.get_attribute("data-color") {
             if let Some(color) = Color::from_name(&name) {
                 super::actions::recolor(&mut s, color);
-                show_color(&s);
             }
         } else if let Some(name) = button.get_attribute("data-action")
             && let Some((.., action)) = BUTTONS.iter().find(|b| b.0 == name)
         {
-            keys::run(&mut s, *action);
+            dispatch::run(&mut s, *action);
         }
     })?
     .forever();
@@ -258,23 +262,45 @@ pub fn install(page: &Page, parts: &Parts) -> Result<(), JsValue> {
         e.prevent_default()
     })?
     .forever();
-    keys::install(page)?;
     super::arrange::install(page)?;
-    show_color(&page.borrow());
     Ok(())
 }
 
-/// Marks the arrow button while the connector tool is out (the canvas pointer follows on
-/// the next move).
-pub fn show_tool(s: &State) {
-    let on = s.tool != super::input::Tool::Select;
+/// What the toolbar last showed of the state, so [`show`] touches the page only when
+/// something changed.
+#[derive(Default)]
+pub struct Shown {
+    /// The connector tool is out (the arrow button is pressed). The button has no
+    /// `aria-pressed` until the tool is first taken out.
+    connecting: bool,
+    /// The colour whose swatch is pressed (`None`: none yet).
+    color: Option<Color>,
+}
+
+/// Redraws what the toolbar shows of the state: the arrow button pressed while the
+/// connector tool is out (the canvas pointer follows on the next move), and the current
+/// colour's swatch. Called every frame; cheap when nothing changed.
+pub fn show(s: &mut State) {
+    let connecting = s.pointer.tool != Tool::Select;
+    if connecting != s.toolbar.connecting {
+        show_tool(s, connecting);
+        s.toolbar.connecting = connecting;
+    }
+    if s.toolbar.color != Some(s.color) {
+        show_color(s);
+        s.toolbar.color = Some(s.color);
+    }
+}
+
+/// Marks the arrow button pressed (`on`) or not.
+fn show_tool(s: &State, on: bool) {
     if let Ok(Some(button)) = s.stage.query_selector("[data-action=connect]") {
         let _ = button.set_attribute("aria-pressed", if on { "true" } else { "false" });
     }
 }
 
 /// Marks the current colour's swatch.
-pub fn show_color(s: &State) {
+fn show_color(s: &State) {
     let Ok(swatches) = s.stage.query_selector_all(".swatch") else {
         return;
     };

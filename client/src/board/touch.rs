@@ -5,7 +5,7 @@
 use web_sys::PointerEvent;
 
 use super::State;
-use super::input::Gesture;
+use super::gesture::Gesture;
 
 /// The fingers on the canvas: pointer id and screen position.
 pub type Touches = Vec<(i32, [f64; 2])>;
@@ -27,29 +27,29 @@ pub fn down(s: &mut State, e: &PointerEvent, at: [f64; 2]) -> bool {
     if !is_touch(e) {
         return false;
     }
-    s.touches.retain(|(id, _)| *id != e.pointer_id());
-    s.touches.push((e.pointer_id(), at));
-    if let Some((mid, dist)) = pinch_of(&s.touches) {
+    s.pointer.touches.retain(|(id, _)| *id != e.pointer_id());
+    s.pointer.touches.push((e.pointer_id(), at));
+    if let Some((mid, dist)) = pinch_of(&s.pointer.touches) {
         // The second finger: whatever the first one started becomes a pinch (nothing written).
-        let dragging = match &s.gesture {
+        let dragging = match &s.pointer.gesture {
             Gesture::Drag { moved, .. } => *moved,
             Gesture::MapPart(drag) => drag.moved,
             _ => false,
         };
-        if dragging && let Some(p) = &s.presence {
+        if dragging && let Some(p) = &s.session.presence {
             p.set_dragging(&[]);
         }
-        s.gesture = Gesture::Pinch { mid, dist };
+        s.pointer.gesture = Gesture::Pinch { mid, dist };
         s.request_frame();
         return true;
     }
-    s.touches.len() > 2
+    s.pointer.touches.len() > 2
 }
 
 /// A single finger's press found nothing under it: pan instead of a marquee.
 pub fn pan_instead(s: &mut State, e: &PointerEvent, at: [f64; 2]) -> bool {
     if is_touch(e) {
-        s.gesture = Gesture::Pan { last: at };
+        s.pointer.gesture = Gesture::Pan { last: at };
         return true;
     }
     false
@@ -60,19 +60,26 @@ pub fn moved(s: &mut State, e: &PointerEvent, at: [f64; 2]) -> bool {
     if !is_touch(e) {
         return false;
     }
-    if let Some(t) = s.touches.iter_mut().find(|(id, _)| *id == e.pointer_id()) {
+    if let Some(t) = s
+        .pointer
+        .touches
+        .iter_mut()
+        .find(|(id, _)| *id == e.pointer_id())
+    {
         t.1 = at;
     }
-    let Gesture::Pinch { mid, dist } = s.gesture else {
+    let Gesture::Pinch { mid, dist } = s.pointer.gesture else {
         return false;
     };
-    let Some((now_mid, now_dist)) = pinch_of(&s.touches) else {
+    let Some((now_mid, now_dist)) = pinch_of(&s.pointer.touches) else {
         return true;
     };
-    let zoom = s.camera.zoom * now_dist / dist;
-    s.camera.zoom_at(mid, zoom);
-    s.camera.pan_by(now_mid[0] - mid[0], now_mid[1] - mid[1]);
-    s.gesture = Gesture::Pinch {
+    let zoom = s.view.camera.zoom * now_dist / dist;
+    s.view.camera.zoom_at(mid, zoom);
+    s.view
+        .camera
+        .pan_by(now_mid[0] - mid[0], now_mid[1] - mid[1]);
+    s.pointer.gesture = Gesture::Pinch {
         mid: now_mid,
         dist: now_dist,
     };
@@ -83,6 +90,6 @@ pub fn moved(s: &mut State, e: &PointerEvent, at: [f64; 2]) -> bool {
 /// A finger lifted (or was cancelled).
 pub fn up(s: &mut State, e: &PointerEvent) {
     if is_touch(e) {
-        s.touches.retain(|(id, _)| *id != e.pointer_id());
+        s.pointer.touches.retain(|(id, _)| *id != e.pointer_id());
     }
 }

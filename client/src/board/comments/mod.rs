@@ -107,9 +107,9 @@ impl Comments {
 pub fn install(page: &Page, stage: &web_sys::Element) -> Result<(), JsValue> {
     let ui = panel::build(page, stage)?;
     let mut s = page.borrow_mut();
-    s.comments.ui = Some(ui);
+    s.features.comments.ui = Some(ui);
     let id = s.id.clone();
-    s.comments.load_queue(&id);
+    s.features.comments.load_queue(&id);
     Ok(())
 }
 
@@ -118,29 +118,33 @@ pub fn on_news(s: &mut State, news: CommentNews) {
     match news {
         CommentNews::Hello => {
             let id = s.id.clone();
-            s.comments.load_queue(&id);
-            s.comments.queue.reconnected();
+            s.features.comments.load_queue(&id);
+            s.features.comments.queue.reconnected();
             send_queued(s);
         }
         CommentNews::Event(event) => match event {
             Event::Ack { req } => {
-                if s.comments.queue.answered(req) {
-                    s.comments.keep_queue(&s.id);
+                if s.features.comments.queue.answered(req) {
+                    s.features.comments.keep_queue(&s.id);
                 }
             }
             Event::Refused { req, reason } => {
-                if s.comments.queue.answered(req) {
-                    s.comments.keep_queue(&s.id);
+                if s.features.comments.queue.answered(req) {
+                    s.features.comments.keep_queue(&s.id);
                 }
                 role::notice(s, &format!("Comment not saved: {reason}"));
             }
             Event::Threads { threads } => {
-                s.comments.threads = threads.into_iter().map(|t| (t.id.clone(), t)).collect();
+                s.features.comments.threads =
+                    threads.into_iter().map(|t| (t.id.clone(), t)).collect();
             }
             Event::Thread { thread } => {
-                s.comments.threads.insert(thread.id.clone(), thread);
+                s.features
+                    .comments
+                    .threads
+                    .insert(thread.id.clone(), thread);
             }
-            Event::People { people } => s.comments.people = people,
+            Event::People { people } => s.features.comments.people = people,
         },
     }
     panel::refresh(s);
@@ -149,12 +153,12 @@ pub fn on_news(s: &mut State, news: CommentNews) {
 
 /// Sends what waits in the queue (after a hello, or when something was added).
 fn send_queued(s: &mut State) {
-    let Some(conn) = s.conn.clone() else {
+    let Some(conn) = s.session.conn.clone() else {
         return;
     };
-    for (index, cmd) in s.comments.queue.unsent() {
+    for (index, cmd) in s.features.comments.queue.unsent() {
         match conn.send_comment(cmd) {
-            Some(req) => s.comments.queue.sent(index, req),
+            Some(req) => s.features.comments.queue.sent(index, req),
             None => break, // offline: it goes after the next hello
         }
     }
@@ -162,18 +166,18 @@ fn send_queued(s: &mut State) {
 
 /// Keeps `cmd` until the server answers it, and sends it if the connection is up.
 pub fn submit(s: &mut State, cmd: Command) {
-    if !s.role.may_comment() {
+    if !s.session.role.may_comment() {
         role::notice(s, "Viewers can read comments but not write them.");
         return;
     }
-    if !s.comments.queue.push(cmd) {
+    if !s.features.comments.queue.push(cmd) {
         role::notice(
             s,
             "Too many comments are waiting to be sent; reconnect first.",
         );
         return;
     }
-    s.comments.keep_queue(&s.id);
+    s.features.comments.keep_queue(&s.id);
     send_queued(s);
     panel::refresh(s);
 }
@@ -181,15 +185,15 @@ pub fn submit(s: &mut State, cmd: Command) {
 /// `Shift+C`: opens the panel with a new thread on the selected item (one), or on the
 /// middle of the view (none or several).
 pub fn comment_on_selection(s: &mut State) {
-    let anchor = match (s.selection.len(), s.selection.iter().next()) {
+    let anchor = match (s.selection.ids.len(), s.selection.ids.iter().next()) {
         (1, Some(id)) => Anchor::Item { item: id.clone() },
         _ => {
-            let v = s.camera.viewport(s.size);
+            let v = s.view.camera.viewport(s.view.size);
             Anchor::Point { pos: [v.x, v.y] }
         }
     };
-    s.comments.compose = Some(anchor);
-    s.comments.only = None;
+    s.features.comments.compose = Some(anchor);
+    s.features.comments.only = None;
     panel::open(s);
 }
 
@@ -197,20 +201,20 @@ pub fn comment_on_selection(s: &mut State) {
 /// requests wait for the server.
 pub fn hook_json(s: &State) -> serde_json::Value {
     serde_json::json!({
-        "threads": s.comments.threads.values().collect::<Vec<_>>(),
-        "waiting": s.comments.waiting(),
+        "threads": s.features.comments.threads.values().collect::<Vec<_>>(),
+        "waiting": s.features.comments.waiting(),
     })
 }
 
 /// A press on the canvas at `world`: on a pin, the panel opens with that pin's threads
 /// (and its item selected); `true` if it was on one.
 pub fn pin_press(s: &mut State, world: [f64; 2]) -> bool {
-    let Some(pin) = paint::pin_at(&s.comments, &s.scene, world, s.camera.zoom) else {
+    let Some(pin) = paint::pin_at(&s.features.comments, &s.scene, world, s.view.camera.zoom) else {
         return false;
     };
     let threads: Vec<String> = pin.threads.iter().map(|t| (*t).to_owned()).collect();
     let item = pin.item.map(str::to_owned);
-    s.comments.only = Some(threads);
+    s.features.comments.only = Some(threads);
     if let Some(item) = item {
         s.set_selection([item].into_iter().collect());
     }
@@ -229,18 +233,19 @@ pub fn is_open(s: &State) -> bool {
 
 /// At each frame: a thread whose item appeared or went is redrawn in the panel.
 pub fn catch_up(s: &mut State) {
-    if s.comments.threads.is_empty() {
+    if s.features.comments.threads.is_empty() {
         return;
     }
     let gone: BTreeSet<String> = s
+        .features
         .comments
         .threads
         .values()
         .filter(|t| t.anchor.item().is_some_and(|i| s.scene.get(i).is_none()))
         .map(|t| t.id.clone())
         .collect();
-    if gone != s.comments.gone {
-        s.comments.gone = gone;
+    if gone != s.features.comments.gone {
+        s.features.comments.gone = gone;
         panel::refresh(s);
     }
 }

@@ -9,11 +9,10 @@ use web_sys::CanvasRenderingContext2d;
 
 use super::Comments;
 use crate::board::scene::Scene;
+use crate::board::style::{COMMENT_PIN, WHITE, badge_font};
 
 /// Radius of a pin, screen px.
 const PIN_R: f64 = 10.0;
-const PIN_FILL: &str = "#7c3aed";
-const PIN_TEXT: &str = "white";
 
 /// Where pins go (world coordinates), the open threads each stands for, and the item it
 /// is on (if any).
@@ -71,14 +70,14 @@ pub fn draw(ctx: &CanvasRenderingContext2d, comments: &Comments, scene: &Scene, 
     let r = PIN_R / z;
     ctx.set_text_baseline("middle");
     ctx.set_text_align("center");
-    ctx.set_font(&format!("bold {}px system-ui, sans-serif", 11.0 / z));
+    ctx.set_font(&badge_font(11.0 / z));
     for pin in pins(comments, scene) {
         let ([x, y], n) = (pin.at, pin.threads.len());
-        ctx.set_fill_style_str(PIN_FILL);
+        ctx.set_fill_style_str(COMMENT_PIN);
         ctx.begin_path();
         let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
         ctx.fill();
-        ctx.set_fill_style_str(PIN_TEXT);
+        ctx.set_fill_style_str(WHITE);
         let _ = ctx.fill_text(&n.min(99).to_string(), x, y);
     }
 }

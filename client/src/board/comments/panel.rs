@@ -179,19 +179,20 @@ pub fn build(page: &Page, stage: &Element) -> Result<Ui, JsValue> {
 }
 
 pub fn is_open(s: &State) -> bool {
-    s.comments
+    s.features
+        .comments
         .ui
         .as_ref()
         .is_some_and(|ui| !ui.panel.has_attribute("hidden"))
 }
 
 pub fn open(s: &mut State) {
-    if let Some(ui) = &s.comments.ui {
+    if let Some(ui) = &s.features.comments.ui {
         let _ = ui.panel.remove_attribute("hidden");
     }
     refresh(s);
-    if s.comments.compose.is_some()
-        && let Some(ui) = &s.comments.ui
+    if s.features.comments.compose.is_some()
+        && let Some(ui) = &s.features.comments.ui
     {
         let _ = ui.new_text.focus();
     }
@@ -199,7 +200,7 @@ pub fn open(s: &mut State) {
 
 pub fn toggle(s: &mut State) {
     if is_open(s) {
-        if let Some(ui) = &s.comments.ui {
+        if let Some(ui) = &s.features.comments.ui {
             let _ = ui.panel.set_attribute("hidden", "");
         }
     } else {
@@ -236,11 +237,11 @@ fn local_time(ms: u64) -> String {
 }
 
 fn shown(s: &State, t: &Thread) -> bool {
-    if let Some(only) = &s.comments.only {
+    if let Some(only) = &s.features.comments.only {
         return only.contains(&t.id);
     }
-    let me = &s.guest.id;
-    match s.comments.filter {
+    let me = &s.session.guest.id;
+    match s.features.comments.filter {
         Filter::Open => t.is_open(),
         Filter::Mine => t.involves(me),
         Filter::Mentions => t.mentions(me),
@@ -259,12 +260,12 @@ pub fn refresh(s: &mut State) {
 }
 
 fn render(s: &State) -> Result<(), JsValue> {
-    let Some(ui) = &s.comments.ui else {
+    let Some(ui) = &s.features.comments.ui else {
         return Ok(());
     };
     let filter_name = FILTERS
         .iter()
-        .find(|(f, ..)| *f == s.comments.filter)
+        .find(|(f, ..)| *f == s.features.comments.filter)
         .map_or("open", |(_, n, _)| n);
     let buttons = ui.panel.query_selector_all("[data-act=filter]")?;
     for i in 0..buttons.length() {
@@ -273,8 +274,8 @@ fn render(s: &State) -> Result<(), JsValue> {
             b.set_attribute("aria-pressed", if on { "true" } else { "false" })?;
         }
     }
-    let may = s.role.may_comment();
-    match (&s.comments.compose, may) {
+    let may = s.session.role.may_comment();
+    match (&s.features.comments.compose, may) {
         (Some(anchor), true) => {
             ui.compose.remove_attribute("hidden")?;
             ui.compose_on
@@ -282,7 +283,7 @@ fn render(s: &State) -> Result<(), JsValue> {
         }
         _ => ui.compose.set_attribute("hidden", "")?,
     }
-    let waiting = s.comments.waiting();
+    let waiting = s.features.comments.waiting();
     ui.waiting.set_text_content(match waiting {
         0 => None,
         1 => Some("1 comment waiting to be sent"),
@@ -292,7 +293,7 @@ fn render(s: &State) -> Result<(), JsValue> {
         ui.waiting
             .set_text_content(Some(&format!("{waiting} comments waiting to be sent")));
     }
-    for cmd in s.comments.queue.commands() {
+    for cmd in s.features.comments.queue.commands() {
         if let Command::Start { text, .. } | Command::Reply { text, .. } = cmd {
             child(
                 &ui.waiting,
@@ -303,7 +304,7 @@ fn render(s: &State) -> Result<(), JsValue> {
         }
     }
     ui.list.set_text_content(None);
-    if s.comments.only.is_some() {
+    if s.features.comments.only.is_some() {
         let note = "The threads of the pin you pressed; choose a filter to see the others.";
         child(
             &ui.list,
@@ -313,6 +314,7 @@ fn render(s: &State) -> Result<(), JsValue> {
         )?;
     }
     let mut threads: Vec<&Thread> = s
+        .features
         .comments
         .threads
         .values()
@@ -320,7 +322,7 @@ fn render(s: &State) -> Result<(), JsValue> {
         .collect();
     huddle_shared::sort::sort_by_key(&mut threads, |t| std::cmp::Reverse(t.last_activity()));
     if threads.is_empty() {
-        let empty = match s.comments.filter {
+        let empty = match s.features.comments.filter {
             Filter::Open => "No open threads. Select an item and press Shift+C to comment.",
             Filter::Mine => "No threads you wrote in.",
             Filter::Mentions => "Nobody mentioned you.",
@@ -364,7 +366,7 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
             Some(&format!("resolved by {}", r.name)),
         )?;
     }
-    let me = s.guest.id.as_str();
+    let me = s.session.guest.id.as_str();
     for c in &t.comments {
         let ce = child(
             &el,
@@ -385,6 +387,7 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
         }
         let mine = c.author == me;
         let editing = s
+            .features
             .comments
             .editing
             .as_ref()
@@ -392,6 +395,7 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
         if editing && mine && may {
             let key = format!("edit:{}", c.id);
             let draft = s
+                .features
                 .comments
                 .drafts
                 .get(&key)
@@ -424,7 +428,7 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
             continue;
         }
         child(&ce, "p", &[("class", "comment-text")], Some(&c.text))?;
-        if may && (mine || s.role == Role::Owner) {
+        if may && (mine || s.session.role == Role::Owner) {
             let acts = child(&ce, "div", &[("class", "comment-acts")], None)?;
             if mine {
                 child(
@@ -434,7 +438,7 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
                     Some("Edit"),
                 )?;
             }
-            let (act, label) = if s.comments.deleting.as_deref() == Some(c.id.as_str()) {
+            let (act, label) = if s.features.comments.deleting.as_deref() == Some(c.id.as_str()) {
                 ("delete-confirm", "Really delete")
             } else {
                 ("delete", "Delete")
@@ -448,7 +452,13 @@ fn thread(s: &State, list: &Element, t: &Thread, may: bool) -> Result<(), JsValu
         }
     }
     if may {
-        let draft = s.comments.drafts.get(&t.id).cloned().unwrap_or_default();
+        let draft = s
+            .features
+            .comments
+            .drafts
+            .get(&t.id)
+            .cloned()
+            .unwrap_or_default();
         let reply = child(
             &el,
             "textarea",
@@ -496,24 +506,25 @@ fn clicked(s: &mut State, button: &Element) {
     let comment = attr_up(button, "data-comment");
     match (act.as_str(), thread, comment) {
         ("close", ..) => {
-            s.comments.only = None;
+            s.features.comments.only = None;
             toggle(s);
         }
         ("filter", ..) => {
             let name = button.get_attribute("data-filter").unwrap_or_default();
             if let Some((f, ..)) = FILTERS.iter().find(|(_, n, _)| *n == name) {
-                s.comments.filter = *f;
+                s.features.comments.filter = *f;
             }
-            s.comments.only = None;
+            s.features.comments.only = None;
             refresh(s);
         }
         ("cancel-new", ..) => {
-            s.comments.compose = None;
+            s.features.comments.compose = None;
             refresh(s);
         }
         ("post-new", ..) => post_new(s),
         ("show", Some(thread), _) => {
-            if let Some(Anchor::Item { item }) = s.comments.threads.get(&thread).map(|t| &t.anchor)
+            if let Some(Anchor::Item { item }) =
+                s.features.comments.threads.get(&thread).map(|t| &t.anchor)
                 && s.scene.get(item).is_some()
             {
                 let item = item.clone();
@@ -524,21 +535,24 @@ fn clicked(s: &mut State, button: &Element) {
         ("resolve", Some(thread), _) => submit(s, Command::Resolve { thread }),
         ("reopen", Some(thread), _) => submit(s, Command::Reopen { thread }),
         ("edit", Some(thread), Some(comment)) => {
-            s.comments.editing = Some((thread, comment));
+            s.features.comments.editing = Some((thread, comment));
             refresh(s);
         }
         ("cancel-edit", _, Some(comment)) => {
-            s.comments.drafts.remove(&format!("edit:{comment}"));
-            s.comments.editing = None;
+            s.features
+                .comments
+                .drafts
+                .remove(&format!("edit:{comment}"));
+            s.features.comments.editing = None;
             refresh(s);
         }
         ("save-edit", Some(thread), Some(comment)) => save_edit(s, thread, comment),
         ("delete", _, Some(comment)) => {
-            s.comments.deleting = Some(comment);
+            s.features.comments.deleting = Some(comment);
             refresh(s);
         }
         ("delete-confirm", Some(thread), Some(comment)) => {
-            s.comments.deleting = None;
+            s.features.comments.deleting = None;
             submit(s, Command::Delete { thread, comment });
         }
         _ => {}
@@ -546,16 +560,18 @@ fn clicked(s: &mut State, button: &Element) {
 }
 
 fn post_new(s: &mut State) {
-    let Some(anchor) = s.comments.compose.clone() else {
+    let Some(anchor) = s.features.comments.compose.clone() else {
         return;
     };
-    let Some(ui) = &s.comments.ui else { return };
+    let Some(ui) = &s.features.comments.ui else {
+        return;
+    };
     let text = ui.new_text.value();
     if text.trim().is_empty() {
         return;
     }
     ui.new_text.set_value("");
-    s.comments.compose = None;
+    s.features.comments.compose = None;
     submit(
         s,
         Command::Start {
@@ -570,12 +586,14 @@ fn post_new(s: &mut State) {
 
 fn save_edit(s: &mut State, thread: String, comment: String) {
     let text = s
+        .features
         .comments
         .drafts
         .remove(&format!("edit:{comment}"))
         .unwrap_or_default();
-    s.comments.editing = None;
+    s.features.comments.editing = None;
     let old = s
+        .features
         .comments
         .threads
         .get(&thread)
@@ -597,7 +615,12 @@ fn save_edit(s: &mut State, thread: String, comment: String) {
 }
 
 fn post_reply(s: &mut State, thread: &str) {
-    let text = s.comments.drafts.remove(thread).unwrap_or_default();
+    let text = s
+        .features
+        .comments
+        .drafts
+        .remove(thread)
+        .unwrap_or_default();
     if text.trim().is_empty() {
         return;
     }
@@ -647,22 +670,25 @@ fn typed(s: &mut State, e: &Event) {
     };
     if is_edit(&field) {
         if let Some(comment) = attr_up(&field, "data-comment") {
-            s.comments
+            s.features
+                .comments
                 .drafts
                 .insert(format!("edit:{comment}"), field.value());
         }
     } else if let Some(thread) = attr_up(&field, "data-thread") {
-        s.comments.drafts.insert(thread, field.value());
+        s.features.comments.drafts.insert(thread, field.value());
     }
     suggest(s, &field);
 }
 
 /// Shows who `@...` at the caret could mean, under the field.
 fn suggest(s: &State, field: &HtmlTextAreaElement) {
-    let Some(ui) = &s.comments.ui else { return };
+    let Some(ui) = &s.features.comments.ui else {
+        return;
+    };
     let value = field.value();
     let caret = byte_offset(&value, field.selection_start().ok().flatten().unwrap_or(0));
-    let found = mention_query(&value, caret).map(|(_, q)| complete(q, &s.comments.people));
+    let found = mention_query(&value, caret).map(|(_, q)| complete(q, &s.features.comments.people));
     ui.suggest.set_text_content(None);
     match found.filter(|f| !f.is_empty()) {
         Some(people) => {
@@ -693,12 +719,15 @@ fn take_suggestion(s: &mut State, name: &str) {
     let _ = field.set_selection_range(caret_after, caret_after);
     if is_edit(&field) {
         if let Some(comment) = attr_up(&field, "data-comment") {
-            s.comments.drafts.insert(format!("edit:{comment}"), new);
+            s.features
+                .comments
+                .drafts
+                .insert(format!("edit:{comment}"), new);
         }
     } else if let Some(thread) = attr_up(&field, "data-thread") {
-        s.comments.drafts.insert(thread, new);
+        s.features.comments.drafts.insert(thread, new);
     }
-    if let Some(ui) = &s.comments.ui {
+    if let Some(ui) = &s.features.comments.ui {
         let _ = ui.suggest.set_attribute("hidden", "");
     }
 }
@@ -714,6 +743,7 @@ fn key(s: &mut State, e: &Event) {
         return;
     };
     let suggesting = s
+        .features
         .comments
         .ui
         .as_ref()
@@ -721,6 +751,7 @@ fn key(s: &mut State, e: &Event) {
     match e.key().as_str() {
         "Tab" | "Enter" if suggesting && !e.ctrl_key() && !e.meta_key() => {
             let first = s
+                .features
                 .comments
                 .ui
                 .as_ref()
@@ -733,7 +764,7 @@ fn key(s: &mut State, e: &Event) {
         }
         "Escape" if suggesting => {
             e.prevent_default();
-            if let Some(ui) = &s.comments.ui {
+            if let Some(ui) = &s.features.comments.ui {
                 let _ = ui.suggest.set_attribute("hidden", "");
             }
         }

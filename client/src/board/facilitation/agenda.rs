@@ -54,14 +54,14 @@ fn new_step(kind: StepKind) -> Step {
 
 /// The steps the editor shows: the draft, or else the document's.
 pub(super) fn steps(s: &State) -> Vec<Step> {
-    let f = &s.facilitation;
+    let f = &s.features.facilitation;
     f.draft
         .clone()
         .unwrap_or_else(|| f.public.agenda.steps.clone())
 }
 
 fn draft(s: &mut State) -> &mut Vec<Step> {
-    let f = &mut s.facilitation;
+    let f = &mut s.features.facilitation;
     f.draft.get_or_insert_with(|| f.public.agenda.steps.clone())
 }
 
@@ -138,7 +138,7 @@ pub fn clicked(s: &mut State, act: &str, button: &Element) -> bool {
             reshaped(s);
         }
         ("step-targets", Some(i)) => {
-            let selection: Vec<String> = s.selection.iter().cloned().collect();
+            let selection: Vec<String> = s.selection.ids.iter().cloned().collect();
             if let Some(step) = draft(s).get_mut(i) {
                 step.targets = selection;
             }
@@ -170,15 +170,15 @@ pub fn clicked(s: &mut State, act: &str, button: &Element) -> bool {
 }
 
 fn reshaped(s: &mut State) {
-    s.facilitation.draft_version += 1;
+    s.features.facilitation.draft_version += 1;
     render(s);
 }
 
 /// Redraws the agenda when the document's agenda, the draft's shape or the role changed.
 pub fn render(s: &mut State) {
     let fac = facilitates(s);
-    let agenda = s.facilitation.public.agenda.clone();
-    let key = serde_json::json!([fac, agenda, s.facilitation.draft_version]).to_string();
+    let agenda = s.features.facilitation.public.agenda.clone();
+    let key = serde_json::json!([fac, agenda, s.features.facilitation.draft_version]).to_string();
     if !panel::changed(s, "fac-agenda", key) {
         return;
     }
@@ -198,7 +198,7 @@ pub fn render(s: &mut State) {
 
 /// The agenda as everyone sees it.
 fn list(s: &State, box_: &Element) -> Result<(), JsValue> {
-    let agenda = &s.facilitation.public.agenda;
+    let agenda = &s.features.facilitation.public.agenda;
     if agenda.steps.is_empty() {
         child(box_, "p", &[("class", "muted")], Some("No agenda yet."))?;
         return Ok(());

@@ -15,7 +15,7 @@ use crate::dom::child;
 
 /// The server sent the balance since `since` (quiet ones first).
 pub fn on_balance(s: &mut State, since: u64, people: Vec<Contribution>) {
-    s.facilitation.balance = Some((since, people));
+    s.features.facilitation.balance = Some((since, people));
 }
 
 /// A click on the balance's toggle; `false` if `act` is not the balance's.
@@ -23,7 +23,7 @@ pub fn clicked(s: &mut State, act: &str) -> bool {
     if act != "balance-share" {
         return false;
     }
-    let everyone = !s.facilitation.public.balance_public;
+    let everyone = !s.features.facilitation.public.balance_public;
     super::send(s, Command::ShareBalance { everyone });
     true
 }
@@ -59,9 +59,9 @@ pub fn summary(c: &Contribution) -> String {
 
 pub fn render(s: &mut State) {
     let fac = facilitates(s);
-    let public = s.facilitation.public.balance_public;
+    let public = s.features.facilitation.public.balance_public;
     let visible = fac || public;
-    let balance = s.facilitation.balance.clone();
+    let balance = s.features.facilitation.balance.clone();
     let key = serde_json::json!([fac, public, visible.then_some(&balance)]).to_string();
     if !panel::changed(s, "fac-balance", key) {
         return;

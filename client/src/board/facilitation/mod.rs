@@ -44,7 +44,7 @@ pub use state::Facilitation;
 /// Builds the facilitator panel and the timer badge into `stage`.
 pub fn install(page: &Page, stage: &web_sys::Element) -> Result<(), JsValue> {
     let ui = panel::build(page, stage)?;
-    page.borrow_mut().facilitation.ui = Some(ui);
+    page.borrow_mut().features.facilitation.ui = Some(ui);
     timer::start_ticking(page)?;
     Ok(())
 }
@@ -54,7 +54,7 @@ pub fn install(page: &Page, stage: &web_sys::Element) -> Result<(), JsValue> {
 pub fn on_news(s: &mut State, news: FacilitationNews) {
     match news {
         FacilitationNews::Hello { req, at } => {
-            let f = &mut s.facilitation;
+            let f = &mut s.features.facilitation;
             f.pending.clear();
             f.pending.insert(req, state::what(&Command::Hello));
             f.hello_at = Some(at);
@@ -65,7 +65,7 @@ pub fn on_news(s: &mut State, news: FacilitationNews) {
 }
 
 fn on_event(s: &mut State, event: Event, at: f64) {
-    let f = &mut s.facilitation;
+    let f = &mut s.features.facilitation;
     match event {
         Event::Ack { req } => {
             f.pending.remove(&req);
@@ -86,9 +86,14 @@ fn on_event(s: &mut State, event: Event, at: f64) {
 /// Sends `cmd`; `false` (and a notice) when the connection is not up.
 pub fn send(s: &mut State, cmd: Command) -> bool {
     let what = state::what(&cmd);
-    match s.conn.as_ref().and_then(|c| c.send_facilitation(cmd)) {
+    match s
+        .session
+        .conn
+        .as_ref()
+        .and_then(|c| c.send_facilitation(cmd))
+    {
         Some(req) => {
-            s.facilitation.pending.insert(req, what);
+            s.features.facilitation.pending.insert(req, what);
             true
         }
         None => {
@@ -103,21 +108,21 @@ pub fn send(s: &mut State, cmd: Command) -> bool {
 
 /// The person's own id as the server knows it.
 pub fn me(s: &State) -> &str {
-    &s.guest.id
+    &s.session.guest.id
 }
 
 /// Whether this person facilitates: they hold the role, or nobody does and they own the
 /// board (the server's rule; it checks again).
 pub fn facilitates(s: &State) -> bool {
-    match &s.facilitation.public.facilitator {
+    match &s.features.facilitation.public.facilitator {
         Some(f) => f.id == me(s),
-        None => s.role == Role::Owner,
+        None => s.session.role == Role::Owner,
     }
 }
 
 /// Who facilitates, as shown: the facilitator's name, or "the owner" while nobody holds it.
 pub fn facilitator_name(s: &State) -> String {
-    match &s.facilitation.public.facilitator {
+    match &s.features.facilitation.public.facilitator {
         Some(PersonRef { id, .. }) if id == me(s) => "you".to_owned(),
         Some(p) => p.name.clone(),
         None => "the board's owner".to_owned(),
@@ -126,14 +131,14 @@ pub fn facilitator_name(s: &State) -> String {
 
 /// Re-reads the public state when the document's maps changed (at each frame).
 pub fn catch_up(s: &mut State) {
-    if !s.facilitation.stale.swap(false, Ordering::Relaxed) {
+    if !s.features.facilitation.stale.swap(false, Ordering::Relaxed) {
         return;
     }
     let (public, locks) = {
         let txn = s.board.doc().transact();
         (s.board.facilitation(&txn), s.board.locks(&txn))
     };
-    let f = &mut s.facilitation;
+    let f = &mut s.features.facilitation;
     if f.public.agenda.steps != public.agenda.steps {
         // Someone (or we, acknowledged) set new steps: the editor shows them.
         f.draft = None;
@@ -169,7 +174,7 @@ pub fn toggle_panel(s: &mut State) {
 /// the clock offset, the timer's remaining ms (server clock), the balance and what is in
 /// flight.
 pub fn hook_json(s: &State) -> serde_json::Value {
-    let f = &s.facilitation;
+    let f = &s.features.facilitation;
     let now = f.server_now(js_sys::Date::now());
     serde_json::json!({
         "public": f.public,

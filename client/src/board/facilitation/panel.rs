@@ -122,7 +122,7 @@ pub fn build(page: &Page, stage: &Element) -> Result<Ui, JsValue> {
 }
 
 pub(super) fn panel(s: &State) -> Option<Element> {
-    s.facilitation.ui.as_ref().map(|u| u.panel.clone())
+    s.features.facilitation.ui.as_ref().map(|u| u.panel.clone())
 }
 
 pub fn toggle(s: &mut State) {
@@ -139,7 +139,7 @@ pub fn toggle(s: &mut State) {
 
 /// Whether section `id` must be drawn again to show `key` (and records that it will be).
 pub(super) fn changed(s: &mut State, id: &'static str, key: String) -> bool {
-    let Some(ui) = s.facilitation.ui.as_mut() else {
+    let Some(ui) = s.features.facilitation.ui.as_mut() else {
         return false;
     };
     if ui.drawn.get(id) == Some(&key) {
@@ -195,16 +195,21 @@ fn clicked(s: &mut State, button: &Element) {
 /// person included, by name; one entry per person however many tabs they have open.
 pub fn present(s: &State) -> Vec<PersonRef> {
     let mut people: BTreeMap<String, PersonRef> = BTreeMap::new();
-    if !s.guest.id.is_empty() {
+    if !s.session.guest.id.is_empty() {
         people.insert(
-            s.guest.id.clone(),
+            s.session.guest.id.clone(),
             PersonRef {
-                id: s.guest.id.clone(),
+                id: s.session.guest.id.clone(),
                 name: s.author(),
             },
         );
     }
-    let peers = s.conn.as_ref().map(|c| c.peers()).unwrap_or_default();
+    let peers = s
+        .session
+        .conn
+        .as_ref()
+        .map(|c| c.peers())
+        .unwrap_or_default();
     for (_, state) in peers {
         let user = state.get("user");
         let id = user.and_then(|u| u.get("id")).and_then(|v| v.as_str());
@@ -235,7 +240,7 @@ pub fn tick(s: &mut State) {
 
 /// Redraws the sections whose content changed.
 pub fn render(s: &mut State) {
-    if s.facilitation.ui.is_none() {
+    if s.features.facilitation.ui.is_none() {
         return;
     }
     let _ = role_section(s);
@@ -247,10 +252,10 @@ pub fn render(s: &mut State) {
 
 fn role_section(s: &mut State) -> Result<(), JsValue> {
     let fac = facilitates(s);
-    let owner = s.role == Role::Owner;
+    let owner = s.session.role == Role::Owner;
     let others: Vec<PersonRef> = present(s).into_iter().filter(|p| p.id != me(s)).collect();
     let name = facilitator_name(s);
-    let private_on = s.facilitation.public.private.is_some();
+    let private_on = s.features.facilitation.public.private.is_some();
     let key = serde_json::json!([name, fac, owner, others, private_on]).to_string();
     if !changed(s, "fac-role", key) {
         return Ok(());
@@ -339,7 +344,7 @@ fn role_section(s: &mut State) -> Result<(), JsValue> {
             Some(label),
         )?;
     }
-    if owner && !matches!(&s.facilitation.public.facilitator, Some(p) if p.id == me(s)) {
+    if owner && !matches!(&s.features.facilitation.public.facilitator, Some(p) if p.id == me(s)) {
         child(
             &box_,
             "button",
@@ -356,7 +361,7 @@ fn role_section(s: &mut State) -> Result<(), JsValue> {
 }
 
 fn history(s: &mut State) -> Result<(), JsValue> {
-    let turns = s.facilitation.public.history.clone();
+    let turns = s.features.facilitation.public.history.clone();
     let key = serde_json::to_string(&turns).unwrap_or_default();
     if !changed(s, "fac-history", key) {
         return Ok(());

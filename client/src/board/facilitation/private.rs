@@ -92,11 +92,11 @@ pub struct Private {
 
 /// Whether private writing is on now.
 pub fn on(s: &State) -> bool {
-    s.facilitation.public.private.is_some()
+    s.features.facilitation.public.private.is_some()
 }
 
 fn load(s: &mut State) {
-    let p = &mut s.facilitation.private;
+    let p = &mut s.features.facilitation.private;
     if p.loaded {
         return;
     }
@@ -109,6 +109,7 @@ fn load(s: &mut State) {
 /// Keeps the notes in `localStorage` and shows their count in the bar (after every change).
 fn save(s: &mut State) {
     let notes: Vec<&PrivateNote> = s
+        .features
         .facilitation
         .private
         .notes
@@ -123,8 +124,8 @@ fn save(s: &mut State) {
 /// except what the page has not sent yet or is waiting to hear about).
 pub fn on_private(s: &mut State, notes: Vec<PrivateNote>) {
     load(s);
-    let pending = &s.facilitation.pending;
-    let p = &mut s.facilitation.private;
+    let pending = &s.features.facilitation.pending;
+    let p = &mut s.features.facilitation.private;
     p.flights.retain(|req, _| pending.contains_key(req));
     let editing = p.field.as_ref().map(|f| f.id.clone());
     let busy: HashSet<String> = p.flights.values().cloned().chain(editing).collect();
@@ -173,14 +174,15 @@ impl Private {
 /// is unsent.
 pub fn refresh(s: &mut State) {
     load(s);
-    let hello = s.facilitation.hello_at;
+    let hello = s.features.facilitation.hello_at;
     let session = s
+        .features
         .facilitation
         .public
         .private
         .as_ref()
         .map(|p| p.session.clone());
-    let p = &mut s.facilitation.private;
+    let p = &mut s.features.facilitation.private;
     let new_hello = hello.is_some() && hello != p.hello_seen;
     if new_hello {
         p.hello_seen = hello;
@@ -196,7 +198,7 @@ pub fn refresh(s: &mut State) {
         field::close(s);
     }
     drop_published(s);
-    if s.facilitation.private.timer.is_none() {
+    if s.features.facilitation.private.timer.is_none() {
         send_dirty(s);
     }
     bar::render(s);
@@ -206,7 +208,8 @@ pub fn refresh(s: &mut State) {
 fn drop_published(s: &mut State) {
     let published: Vec<String> = {
         let txn = s.board.doc().transact();
-        s.facilitation
+        s.features
+            .facilitation
             .private
             .notes
             .keys()
@@ -218,14 +221,14 @@ fn drop_published(s: &mut State) {
         return;
     }
     for id in &published {
-        s.facilitation.private.notes.remove(id);
-        if s.facilitation.private.selected.as_ref() == Some(id) {
-            s.facilitation.private.selected = None;
+        s.features.facilitation.private.notes.remove(id);
+        if s.features.facilitation.private.selected.as_ref() == Some(id) {
+            s.features.facilitation.private.selected = None;
         }
     }
     if published
         .iter()
-        .any(|id| s.facilitation.private.field_id() == Some(id.as_str()))
+        .any(|id| s.features.facilitation.private.field_id() == Some(id.as_str()))
     {
         field::close(s);
     }
@@ -236,6 +239,7 @@ fn drop_published(s: &mut State) {
 /// Sends every note changed since it was last sent (nothing when offline: they wait).
 fn send_dirty(s: &mut State) {
     let dirty: Vec<PrivateNote> = s
+        .features
         .facilitation
         .private
         .notes
@@ -246,14 +250,15 @@ fn send_dirty(s: &mut State) {
     for note in dirty {
         let id = note.id.clone();
         let Some(req) = s
+            .session
             .conn
             .as_ref()
             .and_then(|c| c.send_facilitation(Command::PrivatePut { note }))
         else {
             return;
         };
-        s.facilitation.pending.insert(req, WHAT);
-        let p = &mut s.facilitation.private;
+        s.features.facilitation.pending.insert(req, WHAT);
+        let p = &mut s.features.facilitation.private;
         p.flights.insert(req, id.clone());
         if let Some(l) = p.notes.get_mut(&id) {
             l.dirty = false;
@@ -263,12 +268,12 @@ fn send_dirty(s: &mut State) {
 
 /// Marks note `id` changed and sends it after a pause (or at once, with `now`).
 fn changed(s: &mut State, id: &str, now: bool) {
-    if let Some(l) = s.facilitation.private.notes.get_mut(id) {
+    if let Some(l) = s.features.facilitation.private.notes.get_mut(id) {
         l.dirty = true;
     }
     save(s);
     s.request_frame();
-    if let (Some(t), Ok(w)) = (s.facilitation.private.timer.take(), dom::window()) {
+    if let (Some(t), Ok(w)) = (s.features.facilitation.private.timer.take(), dom::window()) {
         w.clear_timeout_with_handle(t);
     }
     if now {
@@ -279,7 +284,7 @@ fn changed(s: &mut State, id: &str, now: bool) {
         if let Some(page) = weak.and_then(|w| w.upgrade())
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.facilitation.private.timer = None;
+            s.features.facilitation.private.timer = None;
             send_dirty(&mut s);
         }
     });
@@ -289,7 +294,7 @@ fn changed(s: &mut State, id: &str, now: bool) {
             SEND_AFTER_MS,
         )
     {
-        s.facilitation.private.timer = Some(t);
+        s.features.facilitation.private.timer = Some(t);
     }
 }
 
@@ -303,6 +308,7 @@ fn new_id() -> String {
 /// the board's own note creation goes on.
 pub fn create(s: &mut State, world: [f64; 2]) -> bool {
     let Some(session) = s
+        .features
         .facilitation
         .public
         .private
@@ -311,7 +317,7 @@ pub fn create(s: &mut State, world: [f64; 2]) -> bool {
     else {
         return false;
     };
-    if !s.role.may_comment() {
+    if !s.session.role.may_comment() {
         return false;
     }
     load(s);
@@ -325,12 +331,13 @@ pub fn create(s: &mut State, world: [f64; 2]) -> bool {
         session,
     };
     let id = note.id.clone();
-    s.facilitation
+    s.features
+        .facilitation
         .private
         .notes
         .insert(id.clone(), Local { note, dirty: true });
     s.set_selection(Default::default());
-    s.facilitation.private.selected = Some(id.clone());
+    s.features.facilitation.private.selected = Some(id.clone());
     changed(s, &id, true);
     field::open(s, &id);
     true
@@ -339,7 +346,7 @@ pub fn create(s: &mut State, world: [f64; 2]) -> bool {
 /// For `window.huddle.facilitation().private`: the held notes (id, text, pos, session,
 /// unsent) and the selected one.
 pub fn hook_json(s: &State) -> serde_json::Value {
-    let p = &s.facilitation.private;
+    let p = &s.features.facilitation.private;
     let notes: Vec<serde_json::Value> = p
         .notes
         .values()

@@ -210,7 +210,7 @@ fn input(s: &State, id: &str) -> Option<HtmlInputElement> {
 /// everyone else.
 pub fn render_controls(s: &mut State) {
     let fac = facilitates(s);
-    let timer = s.facilitation.public.timer.clone();
+    let timer = s.features.facilitation.public.timer.clone();
     let key =
         serde_json::json!([fac, timer.as_ref().map(|t| (t.running(), t.version))]).to_string();
     if !panel::changed(s, "fac-timer-controls", key) {
@@ -235,16 +235,16 @@ pub fn render_controls(s: &mut State) {
 
 /// Redraws the badge for the server's time now, and rings once at zero.
 pub fn render(s: &mut State) {
-    let Some(badge) = s.facilitation.ui.as_ref().map(|u| u.badge.clone()) else {
+    let Some(badge) = s.features.facilitation.ui.as_ref().map(|u| u.badge.clone()) else {
         return;
     };
-    let Some(timer) = s.facilitation.public.timer.clone() else {
+    let Some(timer) = s.features.facilitation.public.timer.clone() else {
         if !badge.has_attribute("hidden") {
             let _ = badge.set_attribute("hidden", "");
         }
         return;
     };
-    let now = s.facilitation.server_now(js_sys::Date::now());
+    let now = s.features.facilitation.server_now(js_sys::Date::now());
     let (secs, text) = shown(&timer, now);
     let label = match (&timer.label, current_step_title(s)) {
         (l, _) if !l.is_empty() => l.clone(),
@@ -276,7 +276,7 @@ pub fn render(s: &mut State) {
 }
 
 fn current_step_title(s: &State) -> Option<String> {
-    let agenda = &s.facilitation.public.agenda;
+    let agenda = &s.features.facilitation.public.agenda;
     let step = agenda.steps.get(agenda.current?)?;
     Some(step.shown_title().to_owned())
 }
@@ -287,10 +287,10 @@ fn ring_once(s: &mut State, timer: &Timer, now: u64) {
     let Some(end) = timer.ends_at else {
         return;
     };
-    if now < end || s.facilitation.rang == Some(timer.version) {
+    if now < end || s.features.facilitation.rang == Some(timer.version) {
         return;
     }
-    s.facilitation.rang = Some(timer.version);
+    s.features.facilitation.rang = Some(timer.version);
     if timer.sound
         && now - end <= RING_WINDOW_MS
         && let Err(err) = tone()

@@ -84,13 +84,13 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
         }
     })?
     .forever();
-    page.borrow_mut().locks.bar = Some(Bar { el, shown: None });
+    page.borrow_mut().features.locks.bar = Some(Bar { el, shown: None });
     Ok(())
 }
 
 /// Which buttons the selection calls for now (`None`: no bar).
 fn wanted(s: &State) -> Option<[bool; 4]> {
-    if s.selection.is_empty() || !super::privileged(s) {
+    if s.selection.ids.is_empty() || !super::privileged(s) {
         return None;
     }
     let items = super::targets(s);
@@ -109,7 +109,7 @@ fn wanted(s: &State) -> Option<[bool; 4]> {
 /// Shows the buttons the selection calls for (touching the DOM only if that changed).
 pub fn show(s: &mut State) {
     let want = wanted(s);
-    let Some(bar) = s.locks.bar.as_mut() else {
+    let Some(bar) = s.features.locks.bar.as_mut() else {
         return;
     };
     if bar.shown == want {

@@ -3,7 +3,7 @@
 //! the page does when the server refuses a change to a locked item anyway.
 //!
 //! The server holds the locks and enforces them: it writes them into the document's `locks`
-//! map (read by `facilitation::catch_up` into `s.facilitation.locks`) and refuses any update
+//! map (read by `facilitation::catch_up` into `s.features.facilitation.locks`) and refuses any update
 //! from someone else that would change a locked item, closing the socket with code 4009. The
 //! page's checks ([`may_change`], [`may_move`], [`may_place_into`]) exist so that a gesture
 //! on a locked item does nothing and says why, instead of being drawn, sent, refused and
@@ -65,12 +65,12 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
 /// Whether this person may change locked items: the facilitator (or, while nobody holds the
 /// role, an owner) and the owners.
 pub fn privileged(s: &State) -> bool {
-    s.role == Role::Owner || facilitation::facilitates(s)
+    s.session.role == Role::Owner || facilitation::facilitates(s)
 }
 
 /// The lock on `id`, if any.
 pub fn lock_of<'a>(s: &'a State, id: &str) -> Option<&'a Lock> {
-    s.facilitation.locks.get(id)
+    s.features.facilitation.locks.get(id)
 }
 
 /// The lock that keeps this person from changing `id`, if any.
@@ -107,7 +107,8 @@ pub fn may_change_all<'a>(s: &State, ids: impl IntoIterator<Item = &'a str>) -> 
 
 /// The map locked for placement that story `id` sits in, with its lock.
 fn placement_lock<'a>(s: &'a State, id: &str) -> Option<&'a Lock> {
-    s.facilitation
+    s.features
+        .facilitation
         .locks
         .iter()
         .filter(|(_, l)| l.placement)
@@ -172,7 +173,7 @@ pub fn backbone(s: &State, map: &str) -> Vec<String> {
 
 /// The one story map selected, if the selection is exactly that.
 pub fn selected_map(s: &State) -> Option<String> {
-    let mut ids = s.selection.iter();
+    let mut ids = s.selection.ids.iter();
     let (Some(id), None) = (ids.next(), ids.next()) else {
         return None;
     };
@@ -182,7 +183,7 @@ pub fn selected_map(s: &State) -> Option<String> {
 /// What the lock commands act on: the selection, a selected map as its whole backbone.
 fn targets(s: &State) -> Vec<String> {
     let mut out = BTreeSet::new();
-    for id in &s.selection {
+    for id in &s.selection.ids {
         if s.maps.get(id).is_some() {
             out.extend(backbone(s, id));
         } else {
@@ -250,17 +251,21 @@ pub fn unlock_selection(s: &mut State) {
 /// the few locks, nothing more.)
 pub fn catch_up(s: &mut State) {
     let privileged = privileged(s);
-    if s.locks.locks == s.facilitation.locks && s.locks.privileged == privileged {
+    if s.features.locks.locks == s.features.facilitation.locks
+        && s.features.locks.privileged == privileged
+    {
         return;
     }
     let added = s
+        .features
         .facilitation
         .locks
         .iter()
-        .any(|(id, lock)| s.locks.locks.get(id) != Some(lock));
-    let demoted = s.locks.privileged && !privileged && !s.facilitation.locks.is_empty();
-    s.locks.locks = s.facilitation.locks.clone();
-    s.locks.privileged = privileged;
+        .any(|(id, lock)| s.features.locks.locks.get(id) != Some(lock));
+    let demoted =
+        s.features.locks.privileged && !privileged && !s.features.facilitation.locks.is_empty();
+    s.features.locks.locks = s.features.facilitation.locks.clone();
+    s.features.locks.privileged = privileged;
     if (added || demoted) && !privileged {
         stop_on_locked(s);
     }
@@ -276,17 +281,17 @@ pub fn selection_changed(s: &mut State) {
 /// item ends, and undo forgets this page's steps (undoing one could change a locked item,
 /// which the server would refuse).
 fn stop_on_locked(s: &mut State) {
-    let locked = |id: &str| s.facilitation.locks.contains_key(id);
-    let gesture_locked = match &s.gesture {
+    let locked = |id: &str| s.features.facilitation.locks.contains_key(id);
+    let gesture_locked = match &s.pointer.gesture {
         Gesture::Drag { ids, .. } => ids.iter().any(|id| locked(id)),
         Gesture::Resize { id, .. } => locked(id),
         Gesture::MapPart(drag) => locked(&drag.id) || locked(&drag.map),
         _ => false,
     };
     if gesture_locked {
-        s.gesture = Gesture::Idle;
+        s.pointer.gesture = Gesture::Idle;
         s.maps.indicator = None;
-        if let Some(p) = &s.presence {
+        if let Some(p) = &s.session.presence {
             p.set_dragging(&[]);
         }
     }
@@ -305,7 +310,7 @@ fn stop_on_locked(s: &mut State) {
 /// the ids drawn with a padlock.
 pub fn hook_json(s: &State) -> serde_json::Value {
     serde_json::json!({
-        "locks": s.facilitation.locks,
+        "locks": s.features.facilitation.locks,
         "privileged": privileged(s),
         "marked": paint::marked(s),
     })

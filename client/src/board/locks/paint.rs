@@ -16,19 +16,18 @@ use super::super::State;
 use super::super::camera::Rect;
 use super::super::scene::{Scene, contains, intersects};
 use super::super::storymap::Maps;
+use super::super::style::{DANGER, HALO, SLATE, SMALL_BOLD_FONT};
 
 /// The padlock's side on screen (px): readable, small enough not to hide a note's text.
 const MARK_PX: f64 = 14.0;
 /// Gap between the padlock and the item's corner (screen px).
 const INSET_PX: f64 = 4.0;
 /// An ordinary lock's colour (the UI's quiet ink).
-const INK: &str = "#57606a";
+const INK: &str = SLATE;
 /// A placement lock's colour: it stops more (no story may enter or leave the map).
-const PLACEMENT: &str = "#cf222e";
-/// Behind the padlock, so it reads on any note colour.
-const HALO: &str = "rgba(255,255,255,0.9)";
+const PLACEMENT: &str = DANGER;
 /// The placement label's font, at screen size (the label is drawn unscaled).
-const LABEL_FONT: &str = "600 12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const LABEL_FONT: &str = SMALL_BOLD_FONT;
 const LABEL: &str = "Placement locked";
 
 /// Where a locked item is drawn: a map's title row, else its scene rectangle (hidden and
@@ -102,7 +101,8 @@ fn padlock(ctx: &CanvasRenderingContext2d, x: f64, y: f64, u: f64, color: &str) 
 
 /// The locked item under `world` (the smallest: a note on a locked map names the note).
 fn locked_at(s: &State, world: [f64; 2]) -> Option<&Lock> {
-    s.facilitation
+    s.features
+        .facilitation
         .locks
         .iter()
         .filter_map(|(id, lock)| {
@@ -123,19 +123,20 @@ fn locked_at(s: &State, world: [f64; 2]) -> Option<&Lock> {
 /// tooltip over a locked item, none elsewhere.
 pub fn hover(s: &State, world: [f64; 2]) {
     let text = locked_at(s, world).map(|lock| format!("Locked by {}", lock.by));
-    let now = s.canvas.get_attribute("title");
+    let now = s.view.canvas.get_attribute("title");
     if now == text {
         return;
     }
     let _ = match text {
-        Some(t) => s.canvas.set_attribute("title", &t),
-        None => s.canvas.remove_attribute("title"),
+        Some(t) => s.view.canvas.set_attribute("title", &t),
+        None => s.view.canvas.remove_attribute("title"),
     };
 }
 
 /// Ids that have a padlock drawn now (for the page's test hook).
 pub fn marked(s: &State) -> Vec<String> {
-    s.facilitation
+    s.features
+        .facilitation
         .locks
         .keys()
         .filter(|id| {

@@ -34,15 +34,15 @@ pub fn on_refused(page: &Handle) {
             wasm_bindgen_futures::spawn_local(async move { on_refused(&page) });
             return;
         };
-        if s.locks.reloading {
+        if s.features.locks.reloading {
             return;
         }
-        s.locks.reloading = true;
+        s.features.locks.reloading = true;
         role::notice(&s, MESSAGE);
         if let Some(storage) = session_storage() {
             let _ = storage.set_item(FLAG, &s.id);
         }
-        s.store.clone()
+        s.session.store.clone()
     };
     wasm_bindgen_futures::spawn_local(async move {
         if let Some(store) = store

@@ -47,7 +47,8 @@ pub fn create(s: &mut State) {
     };
     let board = s.id.clone();
     // The person as the page knows them (the server's, once it answered).
-    let me = (!s.guest.id.is_empty()).then(|| (s.guest.id.clone(), s.guest.name.clone()));
+    let me = (!s.session.guest.id.is_empty())
+        .then(|| (s.session.guest.id.clone(), s.session.guest.name.clone()));
     wasm_bindgen_futures::spawn_local(async move {
         let people = people(&board).await;
         let cols: Vec<NewCol> = match (people, me) {
@@ -66,6 +67,7 @@ pub fn create(s: &mut State) {
 fn make(s: &mut State, cols: Vec<NewCol>) {
     let mut notes: Vec<(f64, f64, String)> = s
         .selection
+        .ids
         .iter()
         .filter_map(|id| {
             let item = s.scene.get(id).filter(|i| i.kind == ItemKind::Note)?;
@@ -82,7 +84,7 @@ fn make(s: &mut State, cols: Vec<NewCol>) {
     ) {
         Some(r) => [r[0] + r[2] + GAP, r[1]],
         None => {
-            let c = s.camera.viewport(s.size);
+            let c = s.view.camera.viewport(s.view.size);
             let [w, h] = geometry::size(0, cols.len());
             [c.x - w / 2.0, c.y - h / 2.0]
         }
@@ -173,6 +175,7 @@ pub fn click(s: &mut State, id: &str, world: [f64; 2]) -> bool {
         Spot::AddRows => {
             let notes: Vec<String> = s
                 .selection
+                .ids
                 .iter()
                 .filter(|n| s.scene.get(n).is_some_and(|i| i.kind == ItemKind::Note))
                 .cloned()
@@ -256,9 +259,12 @@ pub fn hook_json(s: &State) -> Value {
     huddle_shared::sort::sort(&mut ids);
     drop(txn);
     let client = |corner: [f64; 2], r: [f64; 4]| {
-        let [x, y] = s.camera.to_screen([corner[0] + r[0], corner[1] + r[1]]);
-        let z = s.camera.zoom;
-        json!({"x": x + s.canvas_at[0], "y": y + s.canvas_at[1], "w": r[2] * z, "h": r[3] * z})
+        let [x, y] = s
+            .view
+            .camera
+            .to_screen([corner[0] + r[0], corner[1] + r[1]]);
+        let z = s.view.camera.zoom;
+        json!({"x": x + s.view.canvas_at[0], "y": y + s.view.canvas_at[1], "w": r[2] * z, "h": r[3] * z})
     };
     ids.iter()
         .filter_map(|id| {

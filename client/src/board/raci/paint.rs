@@ -13,37 +13,26 @@ use web_sys::CanvasRenderingContext2d;
 
 use super::REMOVE_W;
 use crate::board::scene::{Item, Scene};
+use crate::board::style::{
+    A_CELL, BAND, C_CELL, DANGER, DANGER_FILL, GOOD, GRID_LINE, I_CELL, INK, LINE, MATRIX_FONT,
+    MATRIX_FONT_PX, MATRIX_ITALIC_FONT, MIN_TEXT_PX, R_CELL, SMALL_FONT, TITLE, WHITE,
+};
 
-const FONT: &str = "14px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const ITALIC: &str = "italic 14px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const BOLD: &str = "600 16px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const SMALL: &str = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-/// Font size of [`FONT`], for centring text in a row.
-const FONT_PX: f64 = 14.0;
-/// Below this on-screen font size (px) no text is drawn (unreadable anyway).
-const MIN_TEXT_PX: f64 = 6.0;
 /// Space between text and a cell's edge.
 const PAD: f64 = 8.0;
 /// Width of the red edge of a row that breaks the rules.
 const EDGE_W: f64 = 5.0;
 
-const PAPER: &str = "#ffffff";
-const BAND: &str = "rgba(0,0,0,0.04)";
-const LINE: &str = "#8c959f";
-const GRID: &str = "#d0d7de";
-const INK: &str = "#1f2328";
-const MUTED: &str = "#8c959f";
-const BAD: &str = "#cf222e";
-const BAD_FILL: &str = "rgba(207,34,46,0.06)";
-const GOOD: &str = "#1a7f37";
+/// Muted text (a row's "why", an empty matrix's hint): the matrix's line colour.
+const MUTED: &str = LINE;
 
 /// A cell's fill: the accountable one stands out, the informed one barely.
 fn fill(letter: Letter) -> &'static str {
     match letter {
-        Letter::R => "#d0ebff",
-        Letter::A => "#ffd8a8",
-        Letter::C => "#e5dbff",
-        Letter::I => "#f1f3f5",
+        Letter::R => R_CELL,
+        Letter::A => A_CELL,
+        Letter::C => C_CELL,
+        Letter::I => I_CELL,
     }
 }
 
@@ -61,7 +50,7 @@ pub fn matrix(
     let (rows, cols) = (raci.rows.len(), raci.cols.len());
     let [w, h] = geometry::size(rows, cols);
     let at = |r: [f64; 4]| [pos[0] + r[0], pos[1] + r[1], r[2], r[3]];
-    ctx.set_fill_style_str(PAPER);
+    ctx.set_fill_style_str(WHITE);
     ctx.fill_rect(pos[0], pos[1], w, h);
     ctx.set_fill_style_str(BAND);
     ctx.fill_rect(pos[0], pos[1], w, TITLE_H);
@@ -73,9 +62,9 @@ pub fn matrix(
             continue;
         }
         let row = at(geometry::label(r));
-        ctx.set_fill_style_str(BAD_FILL);
+        ctx.set_fill_style_str(DANGER_FILL);
         ctx.fill_rect(row[0], row[1], w, ROW_H);
-        ctx.set_fill_style_str(BAD);
+        ctx.set_fill_style_str(DANGER);
         ctx.fill_rect(row[0], row[1], EDGE_W, ROW_H);
     }
     // Letters' fills.
@@ -90,23 +79,23 @@ pub fn matrix(
     }
     grid(ctx, zoom, pos, rows, cols);
 
-    if FONT_PX * zoom < MIN_TEXT_PX {
+    if MATRIX_FONT_PX * zoom < MIN_TEXT_PX {
         return;
     }
     ctx.set_text_baseline("middle");
     let broken = problems.iter().filter(|p| !p.is_empty()).count();
     if !editing {
-        ctx.set_font(BOLD);
+        ctx.set_font(TITLE.font);
         ctx.set_fill_style_str(INK);
         let title = fit(ctx, label_of(&item.text), w * 0.6 - 2.0 * PAD);
         let _ = ctx.fill_text(&title, pos[0] + PAD, pos[1] + TITLE_H / 2.0);
     }
-    ctx.set_font(SMALL);
+    ctx.set_font(SMALL_FONT);
     let (summary, color) = match broken {
         0 if rows > 0 => ("rules met".to_owned(), GOOD),
         0 => ("select notes, then + rows".to_owned(), MUTED),
-        1 => ("1 row breaks the rules".to_owned(), BAD),
-        n => (format!("{n} rows break the rules"), BAD),
+        1 => ("1 row breaks the rules".to_owned(), DANGER),
+        n => (format!("{n} rows break the rules"), DANGER),
     };
     ctx.set_fill_style_str(color);
     right(ctx, &summary, pos[0] + w - PAD, pos[1] + TITLE_H / 2.0);
@@ -115,13 +104,17 @@ pub fn matrix(
     for (c, col) in raci.cols.iter().enumerate() {
         let b = at(geometry::header(c));
         let person = col.kind == huddle_shared::raci::ColKind::Person;
-        ctx.set_font(if person { FONT } else { ITALIC });
+        ctx.set_font(if person {
+            MATRIX_FONT
+        } else {
+            MATRIX_ITALIC_FONT
+        });
         ctx.set_fill_style_str(INK);
         let text = fit(ctx, &col.label, b[2] - 2.0 * PAD);
         centre(ctx, &text, b);
     }
     let add = at(geometry::add_col(cols));
-    ctx.set_font(BOLD);
+    ctx.set_font(TITLE.font);
     ctx.set_fill_style_str(MUTED);
     centre(ctx, "+", add);
 
@@ -131,8 +124,8 @@ pub fn matrix(
         let mid = b[1] + ROW_H / 2.0;
         let mut room = b[2] - 2.0 * PAD - REMOVE_W;
         if !problems[r].is_empty() {
-            ctx.set_font(SMALL);
-            ctx.set_fill_style_str(BAD);
+            ctx.set_font(SMALL_FONT);
+            ctx.set_fill_style_str(DANGER);
             let why = describe(&problems[r]);
             let right_edge = b[0] + b[2] - REMOVE_W - 2.0;
             right(ctx, &why, right_edge, mid);
@@ -140,22 +133,22 @@ pub fn matrix(
         }
         match scene.get(&row.item) {
             Some(linked) => {
-                ctx.set_font(FONT);
+                ctx.set_font(MATRIX_FONT);
                 ctx.set_fill_style_str(INK);
                 let text = fit(ctx, label_of(&linked.text), room);
                 let _ = ctx.fill_text(&text, b[0] + PAD + EDGE_W, mid);
             }
             None => {
-                ctx.set_font(ITALIC);
+                ctx.set_font(MATRIX_ITALIC_FONT);
                 ctx.set_fill_style_str(MUTED);
                 let _ = ctx.fill_text(DELETED_ROW, b[0] + PAD + EDGE_W, mid);
             }
         }
-        ctx.set_font(FONT);
+        ctx.set_font(MATRIX_FONT);
         ctx.set_fill_style_str(MUTED);
         centre(ctx, "×", [b[0] + b[2] - REMOVE_W, b[1], REMOVE_W, ROW_H]);
         // Letters.
-        ctx.set_font(BOLD);
+        ctx.set_font(TITLE.font);
         ctx.set_fill_style_str(INK);
         for (c, col) in raci.cols.iter().enumerate() {
             if let Some(letter) = row.cell(&col.id) {
@@ -164,7 +157,7 @@ pub fn matrix(
         }
     }
     let foot = at(geometry::add_rows(rows, cols));
-    ctx.set_font(SMALL);
+    ctx.set_font(SMALL_FONT);
     ctx.set_fill_style_str(MUTED);
     let _ = ctx.fill_text(
         "+ rows from the selected notes",
@@ -179,7 +172,7 @@ fn grid(ctx: &CanvasRenderingContext2d, zoom: f64, pos: [f64; 2], rows: usize, c
     let [w, h] = geometry::size(rows, cols);
     let body_top = pos[1] + TITLE_H;
     let body_bottom = pos[1] + h - FOOT_H;
-    ctx.set_stroke_style_str(GRID);
+    ctx.set_stroke_style_str(GRID_LINE);
     ctx.set_line_width(1.0 / zoom);
     ctx.begin_path();
     let mut y = body_top + geometry::HEADER_H;

@@ -79,10 +79,15 @@ pub fn current_item(rounds: &Rounds, view: &RoundView) -> Option<String> {
 
 /// Poker: the next (or previous) story.
 pub fn step(s: &mut State, forward: bool) {
-    let Some(n) = s.rounds.active_view().map(|v| v.round.targets.len()) else {
+    let Some(n) = s
+        .features
+        .rounds
+        .active_view()
+        .map(|v| v.round.targets.len())
+    else {
         return;
     };
-    let r = &mut s.rounds;
+    let r = &mut s.features.rounds;
     r.story = if forward {
         (r.story + 1).min(n.saturating_sub(1))
     } else {
@@ -97,11 +102,11 @@ pub fn step(s: &mut State, forward: bool) {
 }
 
 fn clicked(s: &mut State, button: &Element) {
-    let Some(view) = s.rounds.active_view() else {
+    let Some(view) = s.features.rounds.active_view() else {
         return;
     };
     let round = view.round.id.clone();
-    let item = current_item(&s.rounds, view);
+    let item = current_item(&s.features.rounds, view);
     if let (Some(how), Some(item)) = (
         button.get_attribute("data-dot"),
         button.get_attribute("data-item"),
@@ -141,7 +146,7 @@ fn clicked(s: &mut State, button: &Element) {
         Some("next") => step(s, true),
         Some("withdraw") => super::cast(s, &round, Default::default()),
         Some("switch") => {
-            let r = &mut s.rounds;
+            let r = &mut s.features.rounds;
             let open: Vec<String> = r
                 .views
                 .values()
@@ -171,7 +176,7 @@ fn scored(s: &mut State, select: &HtmlSelectElement) {
     let Ok(value) = select.value().parse::<u8>() else {
         return;
     };
-    let Some(view) = s.rounds.active_view() else {
+    let Some(view) = s.features.rounds.active_view() else {
         return;
     };
     let round = view.round.id.clone();
@@ -207,10 +212,10 @@ pub fn item_text(s: &State, id: &str) -> String {
 
 /// Rebuilds the bar from what the page knows.
 pub fn render(s: &mut State) {
-    let Some(bar) = s.rounds.ui.as_ref().map(|u| u.bar.clone()) else {
+    let Some(bar) = s.features.rounds.ui.as_ref().map(|u| u.bar.clone()) else {
         return;
     };
-    let Some(view) = s.rounds.active_view().cloned() else {
+    let Some(view) = s.features.rounds.active_view().cloned() else {
         let _ = bar.set_attribute("hidden", "");
         bar.set_text_content(None);
         return;
@@ -290,6 +295,7 @@ fn fill(s: &State, bar: &Element, view: &RoundView) -> Result<(), JsValue> {
         )?;
     }
     let open = s
+        .features
         .rounds
         .views
         .values()

@@ -49,7 +49,7 @@ pub fn install(page: &Page, stage: &web_sys::Element) -> Result<(), JsValue> {
     let bar = bar::build(page, stage)?;
     let dialog = start::build(page, stage)?;
     let panel = panel::build(page, stage)?;
-    page.borrow_mut().rounds.ui = Some(Ui { bar, dialog, panel });
+    page.borrow_mut().features.rounds.ui = Some(Ui { bar, dialog, panel });
     Ok(())
 }
 
@@ -58,9 +58,9 @@ pub fn install(page: &Page, stage: &web_sys::Element) -> Result<(), JsValue> {
 pub fn on_news(s: &mut State, news: RoundNews) {
     match news {
         RoundNews::Hello => {
-            s.rounds.views.clear();
-            s.rounds.pending.clear();
-            s.rounds.held.clear();
+            s.features.rounds.views.clear();
+            s.features.rounds.pending.clear();
+            s.features.rounds.held.clear();
         }
         RoundNews::Event(event) => on_event(s, event),
     }
@@ -69,7 +69,7 @@ pub fn on_news(s: &mut State, news: RoundNews) {
 }
 
 fn on_event(s: &mut State, event: Event) {
-    let r = &mut s.rounds;
+    let r = &mut s.features.rounds;
     match event {
         Event::Ack { req, .. } => r.answered(req, false),
         Event::Refused { req, reason } => {
@@ -98,9 +98,9 @@ fn on_event(s: &mut State, event: Event) {
             }
             // A closed round is kept only while it asks this person for their dissent.
             if open || view.can_dissent {
-                s.rounds.views.insert(id, view);
+                s.features.rounds.views.insert(id, view);
             } else {
-                s.rounds.views.remove(&id);
+                s.features.rounds.views.remove(&id);
             }
         }
         Event::Progress { round, voted, of } => {
@@ -138,16 +138,17 @@ fn on_event(s: &mut State, event: Event) {
 pub fn send(s: &mut State, cmd: Command) -> bool {
     let cast = match &cmd {
         Command::Cast { round, .. } => s
+            .features
             .rounds
             .views
             .get(round)
             .map(|v| (round.clone(), v.mine.clone())),
         _ => None,
     };
-    let req = s.conn.as_ref().and_then(|c| c.send_round(cmd));
+    let req = s.session.conn.as_ref().and_then(|c| c.send_round(cmd));
     match req {
         Some(req) => {
-            s.rounds.sent(req, cast);
+            s.features.rounds.sent(req, cast);
             true
         }
         None => {
@@ -162,7 +163,7 @@ pub fn send(s: &mut State, cmd: Command) -> bool {
 
 /// Casts `ballot` in `round`: shown at once, sent whole, undone if the server refuses.
 pub fn cast(s: &mut State, round: &str, ballot: Ballot) {
-    let Some(view) = s.rounds.views.get(round) else {
+    let Some(view) = s.features.rounds.views.get(round) else {
         return;
     };
     if !view.can_vote {
@@ -174,7 +175,7 @@ pub fn cast(s: &mut State, round: &str, ballot: Ballot) {
         ballot: ballot.clone(),
     };
     if send(s, cmd) {
-        s.rounds.show_cast(round, ballot);
+        s.features.rounds.show_cast(round, ballot);
     }
     refresh(s);
     s.request_frame();
@@ -183,7 +184,7 @@ pub fn cast(s: &mut State, round: &str, ballot: Ballot) {
 /// A click on `item` during a dot vote: a dot more (or, with `remove`, one fewer). `true`
 /// when the click was a vote (so it selects and drags nothing).
 pub fn click_item(s: &mut State, item: &str, remove: bool) -> bool {
-    let Some(view) = s.rounds.dot_round() else {
+    let Some(view) = s.features.rounds.dot_round() else {
         return false;
     };
     if !view.round.targets.iter().any(|t| t == item) {
@@ -202,14 +203,14 @@ pub fn click_item(s: &mut State, item: &str, remove: bool) -> bool {
 /// stories, `D` / `Shift+D` put a dot on / take one off the selected items. `true` if the
 /// key was the round's.
 pub fn key(s: &mut State, key: &str) -> bool {
-    let Some(view) = s.rounds.active_view().filter(|v| v.can_vote) else {
+    let Some(view) = s.features.rounds.active_view().filter(|v| v.can_vote) else {
         return false;
     };
     let round = view.round.id.clone();
     match (view.round.settings.kind, key) {
         (Kind::Dots, "d" | "D") => {
             let remove = key == "D";
-            let items: Vec<String> = s.selection.iter().cloned().collect();
+            let items: Vec<String> = s.selection.ids.iter().cloned().collect();
             for item in items {
                 click_item(s, &item, remove);
             }
@@ -228,7 +229,7 @@ pub fn key(s: &mut State, key: &str) -> bool {
             else {
                 return false;
             };
-            let item = bar::current_item(&s.rounds, view);
+            let item = bar::current_item(&s.features.rounds, view);
             if let (Some(item), Some(choice)) = (item, ballot::card_for_digit(view, digit)) {
                 pick(s, &round, &item, choice);
             }
@@ -240,7 +241,7 @@ pub fn key(s: &mut State, key: &str) -> bool {
 
 /// Puts `choice` on `item` in `round` (a card, fingers, a score).
 pub fn pick(s: &mut State, round: &str, item: &str, choice: Choice) {
-    let Some(view) = s.rounds.views.get(round) else {
+    let Some(view) = s.features.rounds.views.get(round) else {
         return;
     };
     match ballot::choose(view, item, choice) {
@@ -273,14 +274,14 @@ pub fn toggle_panel(s: &mut State) {
 
 /// Re-reads results and decisions when the document's maps changed (at each frame).
 pub fn catch_up(s: &mut State) {
-    if !s.rounds.stale.swap(false, Ordering::Relaxed) {
+    if !s.features.rounds.stale.swap(false, Ordering::Relaxed) {
         return;
     }
     let (results, decisions) = {
         let txn = s.board.doc().transact();
         (s.board.round_results(&txn), s.board.decisions(&txn))
     };
-    let r = &mut s.rounds;
+    let r = &mut s.features.rounds;
     r.votes = votes(&results);
     r.dissented = results
         .values()
@@ -305,7 +306,7 @@ pub fn refresh(s: &mut State) {
 
 /// Dissent on note `item` from its latest fist-to-five round (for the story panel).
 pub fn dissent_on(s: &State, item: &str) -> Vec<huddle_shared::rounds::Dissent> {
-    huddle_shared::model::latest_result(&s.rounds.results, item, Kind::FistToFive)
+    huddle_shared::model::latest_result(&s.features.rounds.results, item, Kind::FistToFive)
         .map(|r| r.dissent.clone())
         .unwrap_or_default()
 }
@@ -314,13 +315,13 @@ pub fn dissent_on(s: &State, item: &str) -> Vec<huddle_shared::rounds::Dissent> 
 /// and the document's results and decisions.
 pub fn hook_json(s: &State) -> serde_json::Value {
     serde_json::json!({
-        "open": s.rounds.views.values().collect::<Vec<_>>(),
-        "active": s.rounds.active,
-        "story": s.rounds.story,
-        "results": s.rounds.results,
-        "decisions": s.rounds.decisions,
-        "votes": s.rounds.votes,
-        "dissented": s.rounds.dissented,
+        "open": s.features.rounds.views.values().collect::<Vec<_>>(),
+        "active": s.features.rounds.active,
+        "story": s.features.rounds.story,
+        "results": s.features.rounds.results,
+        "decisions": s.features.rounds.decisions,
+        "votes": s.features.rounds.votes,
+        "dissented": s.features.rounds.dissented,
     })
 }
 

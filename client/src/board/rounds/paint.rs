@@ -7,15 +7,12 @@ use web_sys::CanvasRenderingContext2d;
 
 use super::{Rounds, ballot};
 use crate::board::scene::Scene;
+use crate::board::style::{DISSENT, MY_DOTS, ROUND_TARGETS, VOTE_BADGE, WHITE, badge_font};
 
 /// Radius of a count badge, screen px.
 const BADGE_R: f64 = 11.0;
 /// Radius of one of your dots, screen px.
 const DOT_R: f64 = 5.0;
-const BADGE_FILL: &str = "#1e3a8a";
-const DOT_FILL: &str = "#dc2626";
-const DISSENT_FILL: &str = "#d97706";
-const TARGET_LINE: &str = "rgba(30,58,138,0.55)";
 
 pub fn draw(
     ctx: &CanvasRenderingContext2d,
@@ -38,7 +35,7 @@ pub fn draw(
         let [x, y] = item.pos;
         let [w, h] = item.size;
         if let Some(view) = active.filter(|v| v.round.targets.contains(&item.id)) {
-            ctx.set_stroke_style_str(TARGET_LINE);
+            ctx.set_stroke_style_str(ROUND_TARGETS);
             ctx.set_line_width(2.0 / z);
             let dash = js_sys::Array::of2(&(6.0 / z).into(), &(4.0 / z).into());
             let _ = ctx.set_line_dash(&dash);
@@ -46,7 +43,7 @@ pub fn draw(
             ctx.stroke_rect(x - pad, y - pad, w + 2.0 * pad, h + 2.0 * pad);
             let _ = ctx.set_line_dash(&js_sys::Array::new());
             let mine = ballot::dots_on(view, &item.id);
-            ctx.set_fill_style_str(DOT_FILL);
+            ctx.set_fill_style_str(MY_DOTS);
             for i in 0..mine.min(20) {
                 let r = DOT_R / z;
                 let cx = x + r * 1.6 + f64::from(i) * r * 2.4;
@@ -58,26 +55,26 @@ pub fn draw(
         if let Some(&n) = rounds.votes.get(&item.id).filter(|n| **n > 0) {
             let r = BADGE_R / z;
             let (cx, cy) = (x + w - r * 0.4, y + r * 0.4);
-            ctx.set_fill_style_str(BADGE_FILL);
+            ctx.set_fill_style_str(VOTE_BADGE);
             ctx.begin_path();
             let _ = ctx.arc(cx, cy, r, 0.0, std::f64::consts::TAU);
             ctx.fill();
-            ctx.set_fill_style_str("#ffffff");
-            ctx.set_font(&format!("bold {}px system-ui, sans-serif", 12.0 / z));
+            ctx.set_fill_style_str(WHITE);
+            ctx.set_font(&badge_font(12.0 / z));
             let _ = ctx.fill_text(&n.to_string(), cx, cy);
         }
         if rounds.dissented.contains(&item.id) {
             let r = BADGE_R / z;
             let (cx, cy) = (x + r * 0.4, y + r * 0.4);
-            ctx.set_fill_style_str(DISSENT_FILL);
+            ctx.set_fill_style_str(DISSENT);
             ctx.begin_path();
             ctx.move_to(cx, cy - r);
             ctx.line_to(cx + r, cy + r * 0.8);
             ctx.line_to(cx - r, cy + r * 0.8);
             ctx.close_path();
             ctx.fill();
-            ctx.set_fill_style_str("#ffffff");
-            ctx.set_font(&format!("bold {}px system-ui, sans-serif", 12.0 / z));
+            ctx.set_fill_style_str(WHITE);
+            ctx.set_font(&badge_font(12.0 / z));
             let _ = ctx.fill_text("!", cx, cy + r * 0.15);
         }
     }

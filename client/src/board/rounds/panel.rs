@@ -162,7 +162,7 @@ pub fn build(page: &Page, stage: &Element) -> Result<Element, JsValue> {
             && let Some(page) = weak.upgrade()
             && let Ok(mut s) = page.try_borrow_mut()
         {
-            s.rounds.shown = Some(select.value());
+            s.features.rounds.shown = Some(select.value());
             render(&mut s);
         }
     })?
@@ -171,7 +171,7 @@ pub fn build(page: &Page, stage: &Element) -> Result<Element, JsValue> {
 }
 
 fn panel(s: &State) -> Option<Element> {
-    s.rounds.ui.as_ref().map(|u| u.panel.clone())
+    s.features.rounds.ui.as_ref().map(|u| u.panel.clone())
 }
 
 pub fn open(s: &mut State) {
@@ -215,7 +215,9 @@ fn clicked(s: &mut State, button: &Element) {
         }
         Some("record-from") => {
             if let Some(text) = value_of::<HtmlTextAreaElement>(s, "decision-text")
-                && let Some(result) = shown.as_ref().and_then(|id| s.rounds.results.get(id))
+                && let Some(result) = shown
+                    .as_ref()
+                    .and_then(|id| s.features.rounds.results.get(id))
             {
                 let title = &result.round.settings.title;
                 let what = if title.is_empty() {
@@ -235,6 +237,7 @@ fn clicked(s: &mut State, button: &Element) {
             };
             let text = field.value().trim().to_owned();
             let round = s
+                .features
                 .rounds
                 .views
                 .values()
@@ -250,7 +253,7 @@ fn clicked(s: &mut State, button: &Element) {
             if super::send(s, cmd) {
                 field.set_value("");
                 // Asked once: the prompt goes (a refusal is shown in the notice).
-                if let Some(v) = s.rounds.views.get_mut(&round) {
+                if let Some(v) = s.features.rounds.views.get_mut(&round) {
                     v.can_dissent = false;
                 }
                 render(s);
@@ -278,6 +281,7 @@ fn decide(s: &mut State) {
     let corrects = match number.trim() {
         "" => None,
         n => match s
+            .features
             .rounds
             .decisions
             .iter()
@@ -313,7 +317,7 @@ fn number_of(id: &str) -> &str {
 }
 
 pub(super) fn shown(s: &State) -> Option<&RoundResult> {
-    let r = &s.rounds;
+    let r = &s.features.rounds;
     r.shown
         .as_ref()
         .and_then(|id| r.results.get(id))
@@ -334,7 +338,7 @@ pub fn render(s: &mut State) {
         list.set_text_content(None);
         let _ = log(s, &list);
     }
-    let asks = s.rounds.views.values().any(|v| v.can_dissent);
+    let asks = s.features.rounds.views.values().any(|v| v.can_dissent);
     if let Ok(Some(d)) = p.query_selector("#dissent-box") {
         let _ = if asks {
             d.remove_attribute("hidden")
@@ -345,7 +349,7 @@ pub fn render(s: &mut State) {
 }
 
 fn log(s: &State, list: &Element) -> Result<(), JsValue> {
-    if s.rounds.decisions.is_empty() {
+    if s.features.rounds.decisions.is_empty() {
         child(
             list,
             "li",
@@ -353,7 +357,7 @@ fn log(s: &State, list: &Element) -> Result<(), JsValue> {
             Some("No decision recorded yet."),
         )?;
     }
-    for d in s.rounds.decisions.iter().rev() {
+    for d in s.features.rounds.decisions.iter().rev() {
         let li = child(list, "li", &[("data-decision", &d.id)], None)?;
         let head = format!("#{} · {} · {}", number_of(&d.id), clock::local(d.at), d.by);
         child(&li, "div", &[("class", "muted")], Some(&head))?;

@@ -15,7 +15,7 @@ use crate::dom::child;
 
 /// The card picker for the bar's current item.
 pub fn cards(s: &State, bar: &Element, view: &RoundView) -> Result<(), JsValue> {
-    let Some(item) = current_item(&s.rounds, view) else {
+    let Some(item) = current_item(&s.features.rounds, view) else {
         return Ok(());
     };
     let targets = &view.round.targets;

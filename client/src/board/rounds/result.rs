@@ -16,6 +16,7 @@ use crate::dom::child;
 /// transaction (one undo step), then the server told.
 pub fn accept(s: &mut State, round: &str, item: &str, card: &str) {
     let Some(points) = s
+        .features
         .rounds
         .results
         .get(round)
@@ -64,6 +65,7 @@ pub fn render(s: &State, box_: &Element) -> Result<(), JsValue> {
         return Ok(());
     };
     let mut revealed: Vec<&RoundResult> = s
+        .features
         .rounds
         .results
         .values()

@@ -216,7 +216,7 @@ fn kind_of(s: &State) -> Kind {
 /// Shows only the fields of the chosen kind, and what the round would be on.
 fn show_fields(s: &State) {
     let kind = kind_of(s);
-    if let Some(dialog) = s.rounds.ui.as_ref().map(|u| &u.dialog) {
+    if let Some(dialog) = s.features.rounds.ui.as_ref().map(|u| &u.dialog) {
         let _ = dialog.set_attribute(
             "data-kind",
             KINDS
@@ -237,7 +237,7 @@ fn show_fields(s: &State) {
 }
 
 pub fn show(s: &mut State) {
-    let Some(ui) = s.rounds.ui.as_ref() else {
+    let Some(ui) = s.features.rounds.ui.as_ref() else {
         return;
     };
     let _ = ui.dialog.remove_attribute("hidden");
@@ -258,10 +258,10 @@ pub fn show(s: &mut State) {
 }
 
 fn hide(s: &State) {
-    if let Some(ui) = s.rounds.ui.as_ref() {
+    if let Some(ui) = s.features.rounds.ui.as_ref() {
         let _ = ui.dialog.set_attribute("hidden", "");
     }
-    let _ = s.canvas.focus();
+    let _ = s.view.canvas.focus();
 }
 
 /// On a board made from the impact/effort template, the matrix: the box around its four
@@ -295,18 +295,18 @@ fn targets(s: &State, kind: Kind) -> (Vec<String>, Scope, Option<[f64; 4]>) {
         _ => *k == ItemKind::Note,
     };
     let mut one_frame = None;
-    if s.selection.len() == 1
-        && let Some(item) = s.selection.iter().next().and_then(|id| s.scene.get(id))
+    if s.selection.ids.len() == 1
+        && let Some(item) = s.selection.ids.iter().next().and_then(|id| s.scene.get(id))
         && item.kind == ItemKind::Frame
     {
         one_frame = Some((item.id.clone(), item.rect()));
     }
     let (ids, scope): (Vec<String>, Scope) = if let Some((frame, _)) = &one_frame {
-        let mut contents = crate::board::actions::with_frame_contents(s, &s.selection);
+        let mut contents = crate::board::actions::with_frame_contents(s, &s.selection.ids);
         contents.retain(|id| id != frame);
         (contents, Scope::Frame(frame.clone()))
-    } else if !s.selection.is_empty() {
-        (s.selection.iter().cloned().collect(), Scope::Selection)
+    } else if !s.selection.ids.is_empty() {
+        (s.selection.ids.iter().cloned().collect(), Scope::Selection)
     } else {
         let all = s
             .scene

@@ -19,14 +19,15 @@ use web_sys::{CanvasRenderingContext2d, Element, RequestInit};
 
 use super::camera::Rect;
 use super::scene::{Scene, intersects};
+use super::style::{CHANGED, CURRENT_CHANGE};
 use super::{Page, State};
 use crate::dom::log_error;
 use crate::http;
 
 /// The outline of a changed item (amber: noticed, not alarming).
-const OUTLINE: &str = "#f59e0b";
+const OUTLINE: &str = CHANGED;
 /// The outline of the change "Next change" centred last.
-const CURRENT: &str = "#d97706";
+const CURRENT: &str = CURRENT_CHANGE;
 /// Outline width and gap around the item, in screen px.
 const OUTLINE_PX: f64 = 3.0;
 const GAP_PX: f64 = 4.0;
@@ -46,7 +47,7 @@ pub struct Since {
 /// Builds the (hidden) panel and asks the server for the report.
 pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
     let built = panel::Panel::build(page, stage)?;
-    page.borrow_mut().since.panel = Some(built);
+    page.borrow_mut().features.since.panel = Some(built);
     let weak = std::rc::Rc::downgrade(page);
     wasm_bindgen_futures::spawn_local(async move {
         let Some(id) = weak.upgrade().map(|p| p.borrow().id.clone()) else {
@@ -69,29 +70,30 @@ pub fn install(page: &Page, stage: &Element) -> Result<(), JsValue> {
 /// Takes a report in: the panel lists it (shown only if something changed) and the changed
 /// items are outlined.
 fn show(s: &mut State, report: SinceReport) {
-    s.since.outlined = report
+    s.features.since.outlined = report
         .changes
         .iter()
         .filter(|c| c.kinds.iter().all(|k| *k != ChangeKind::Deleted))
         .filter_map(|c| c.item.clone())
         .collect();
-    s.since.current = None;
-    s.since.report = Some(report);
+    s.features.since.current = None;
+    s.features.since.report = Some(report);
     refresh(s);
     s.request_frame();
 }
 
 /// Redraws the panel from the report.
 fn refresh(s: &State) {
-    if let Some(p) = &s.since.panel {
+    if let Some(p) = &s.features.since.panel {
         let lines: Vec<panel::Line> = s
+            .features
             .since
             .report
             .iter()
             .flat_map(|r| r.changes.iter().enumerate())
-            .map(|(i, c)| line(s, c, s.since.current == Some(i)))
+            .map(|(i, c)| line(s, c, s.features.since.current == Some(i)))
             .collect();
-        let report = s.since.report.as_ref();
+        let report = s.features.since.report.as_ref();
         p.show(report.map(|r| (r.since, r.truncated)), &lines);
     }
 }
@@ -171,9 +173,14 @@ fn shown_rect(scene: &Scene, id: &str) -> Option<Rect> {
 
 /// Centres the next (`forward`) or previous change that is on the canvas; the panel marks it.
 pub fn step(s: &mut State, forward: bool) {
-    let n = s.since.report.as_ref().map_or(0, |r| r.changes.len());
+    let n = s
+        .features
+        .since
+        .report
+        .as_ref()
+        .map_or(0, |r| r.changes.len());
     for k in 1..=n {
-        let i = match (s.since.current, forward) {
+        let i = match (s.features.since.current, forward) {
             (None, true) => k - 1,
             (None, false) => n - k,
             (Some(c), true) => (c + k) % n,
@@ -188,6 +195,7 @@ pub fn step(s: &mut State, forward: bool) {
 /// Centres change `i` of the list, if its item is on the canvas; whether it did.
 fn centre(s: &mut State, i: usize) -> bool {
     let item = s
+        .features
         .since
         .report
         .as_ref()
@@ -195,11 +203,11 @@ fn centre(s: &mut State, i: usize) -> bool {
     let Some(centre) = item.and_then(|id| centre_of(s, &id)) else {
         return false;
     };
-    s.since.current = Some(i);
-    let z = s.camera.zoom;
-    s.camera.origin = [
-        centre[0] - s.size[0] / (2.0 * z),
-        centre[1] - s.size[1] / (2.0 * z),
+    s.features.since.current = Some(i);
+    let z = s.view.camera.zoom;
+    s.view.camera.origin = [
+        centre[0] - s.view.size[0] / (2.0 * z),
+        centre[1] - s.view.size[1] / (2.0 * z),
     ];
     s.camera_moved();
     refresh(s);
@@ -210,7 +218,7 @@ fn centre(s: &mut State, i: usize) -> bool {
 pub fn mark_seen(page: &Page) {
     let (id, upto) = {
         let s = page.borrow();
-        let Some(report) = &s.since.report else {
+        let Some(report) = &s.features.since.report else {
             return;
         };
         (s.id.clone(), report.upto)
@@ -227,14 +235,14 @@ pub fn mark_seen(page: &Page) {
         let mut s = page.borrow_mut();
         match sent {
             Ok(()) => {
-                s.since.report = None;
-                s.since.outlined.clear();
-                s.since.current = None;
+                s.features.since.report = None;
+                s.features.since.outlined.clear();
+                s.features.since.current = None;
                 refresh(&s);
                 s.request_frame();
             }
             Err(err) => {
-                if let Some(p) = &s.since.panel {
+                if let Some(p) = &s.features.since.panel {
                     p.error(
                         &err.as_string()
                             .unwrap_or_else(|| "could not mark seen".into()),
@@ -274,13 +282,19 @@ pub fn draw(ctx: &CanvasRenderingContext2d, since: &Since, scene: &Scene, zoom: 
 /// What `huddle.since()` returns to tests: the outlined items, the one centred last and how
 /// many rows are listed.
 pub fn hook_json(s: &State) -> serde_json::Value {
-    let current = s
-        .since
-        .current
-        .and_then(|i| s.since.report.as_ref()?.changes.get(i)?.item.clone());
+    let current = s.features.since.current.and_then(|i| {
+        s.features
+            .since
+            .report
+            .as_ref()?
+            .changes
+            .get(i)?
+            .item
+            .clone()
+    });
     serde_json::json!({
-        "outlined": s.since.outlined,
+        "outlined": s.features.since.outlined,
         "current": current,
-        "listed": s.since.report.as_ref().map_or(0, |r| r.changes.len()),
+        "listed": s.features.since.report.as_ref().map_or(0, |r| r.changes.len()),
     })
 }

@@ -101,7 +101,7 @@ impl Panel {
                     Some("next") => super::step(&mut page.borrow_mut(), true),
                     Some("seen") => super::mark_seen(&page),
                     Some("close") => {
-                        if let Some(p) = &page.borrow().since.panel {
+                        if let Some(p) = &page.borrow().features.since.panel {
                             let _ = p.el.set_attribute("hidden", "");
                         }
                     }

@@ -144,10 +144,10 @@ pub fn delete_parts(s: &State, txn: &mut TransactionMut, ids: &[String]) -> Vec<
 
 /// Collapses or expands the selected activity or release slice (for this viewer only).
 pub fn toggle_selected(s: &mut State) {
-    if s.selection.len() != 1 {
+    if s.selection.ids.len() != 1 {
         return;
     }
-    let Some(item) = s.selection.iter().next().and_then(|id| s.scene.get(id)) else {
+    let Some(item) = s.selection.ids.iter().next().and_then(|id| s.scene.get(id)) else {
         return;
     };
     let (id, activity) = match item.kind {

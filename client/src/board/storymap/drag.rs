@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use huddle_shared::model::ItemKind;
 use huddle_shared::storymap::{DropTarget, GAP, Rect};
 
-use super::super::input::Gesture;
+use super::super::gesture::Gesture;
 use super::super::{State, actions as board_actions, editor, locks};
 use super::chrome::{self, Spot};
 use super::{Laid, actions};
@@ -72,7 +72,7 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
             if !locks::may_change(s, &map) {
                 return true;
             }
-            s.gesture = Gesture::MapButton(map, spot);
+            s.pointer.gesture = Gesture::MapButton(map, spot);
             return true;
         }
         Spot::Chevron { id, activity } => {
@@ -91,7 +91,7 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
             if let Some(laid) = s.maps.get(&map) {
                 ids.extend(laid.layout.stories.iter().map(|(id, _)| id.clone()));
             }
-            s.gesture = Gesture::drag(s, world, at, ids, None);
+            s.pointer.gesture = Gesture::drag(s, world, at, ids, None);
             return true;
         }
         Spot::Activity(Some(id)) => (PartKind::Activity, id),
@@ -112,7 +112,7 @@ pub fn press(s: &mut State, world: [f64; 2], at: [f64; 2]) -> bool {
     if !locks::may_change(s, &id) {
         return true;
     }
-    s.gesture = Gesture::MapPart(PartDrag {
+    s.pointer.gesture = Gesture::MapPart(PartDrag {
         map,
         kind,
         id,
@@ -283,7 +283,7 @@ pub fn drop(s: &mut State, ids: &[String], offset: [f64; 2], pointer: [f64; 2]) 
     let leaving: Vec<(String, [f64; 2])> = notes
         .iter()
         .filter(|_| !over_map)
-        .filter(|id| s.selection.contains(*id))
+        .filter(|id| s.selection.ids.contains(*id))
         .filter_map(|id| s.scene.get(id))
         .filter(|i| i.placed && !i.hidden)
         .map(|i| (i.id.clone(), [i.pos[0] + offset[0], i.pos[1] + offset[1]]))

@@ -12,11 +12,11 @@ use super::chrome;
 
 /// World rect `r` in client coordinates.
 fn client(s: &State, r: &Rect) -> Value {
-    let [x, y] = s.camera.to_screen([r.x, r.y]);
-    let z = s.camera.zoom;
+    let [x, y] = s.view.camera.to_screen([r.x, r.y]);
+    let z = s.view.camera.zoom;
     json!({
-        "x": x + s.canvas_at[0],
-        "y": y + s.canvas_at[1],
+        "x": x + s.view.canvas_at[0],
+        "y": y + s.view.canvas_at[1],
         "w": r.w * z,
         "h": r.h * z,
     })

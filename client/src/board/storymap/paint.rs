@@ -11,24 +11,13 @@ use web_sys::CanvasRenderingContext2d;
 
 use super::chrome::{self, BUTTON};
 use super::{Laid, release_summary, with_unit};
+use crate::board::style::{
+    ACCENT, ACTIVITY_CARD, IMPLICIT, INK, LINE, MAP_FILL, MAP_LINE, MAP_NAME_FONT, MAP_SMALL_FONT,
+    MAP_TITLE_FONT, MIN_TEXT_PX, QUIET, STEP_CARD, WHITE,
+};
 
-const AREA: &str = "rgba(255,255,255,0.7)";
-const AREA_LINE: &str = "#afb8c1";
-const ACTIVITY: &str = "#d0ebff";
-const STEP: &str = "#e7f5ff";
-const IMPLICIT: &str = "#eaeef2";
-const INK: &str = "#1f2328";
-const QUIET: &str = "#6e7781";
-const SEPARATOR: &str = "#8c959f";
-const BUTTON_FILL: &str = "#ffffff";
-const ACCENT: &str = "#3b5bdb";
-const TITLE_FONT: &str = "600 18px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const NAME_FONT: &str = "600 15px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const SMALL_FONT: &str = "13px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 /// Padding of text inside cards and labels.
 const PAD: f64 = 8.0;
-/// Below this on-screen font size (px) map text is not drawn.
-const MIN_TEXT_PX: f64 = 6.0;
 /// Corner radius of cards and buttons.
 const RADIUS: f64 = 6.0;
 
@@ -37,9 +26,9 @@ pub fn map(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, editing: Opti
     let l = &laid.layout;
     let text = 15.0 * zoom >= MIN_TEXT_PX;
     let b = l.bounds;
-    ctx.set_fill_style_str(AREA);
+    ctx.set_fill_style_str(MAP_FILL);
     ctx.fill_rect(b.x, b.y, b.w, b.h);
-    ctx.set_stroke_style_str(AREA_LINE);
+    ctx.set_stroke_style_str(MAP_LINE);
     ctx.set_line_width(1.0 / zoom);
     ctx.stroke_rect(b.x, b.y, b.w, b.h);
 
@@ -50,7 +39,7 @@ pub fn map(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, editing: Opti
         } else {
             laid.map.title.as_str()
         };
-        ctx.set_font(TITLE_FONT);
+        ctx.set_font(MAP_TITLE_FONT);
         ctx.set_fill_style_str(INK);
         let line = format!("{title} - {}", with_unit(total));
         let _ = ctx.fill_text_with_max_width(&line, b.x + 12.0, b.y + 12.0, b.w - 24.0);
@@ -58,20 +47,20 @@ pub fn map(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, editing: Opti
 
     for (i, a) in l.activities.iter().enumerate() {
         let pts = laid.map.activities.get(i).map_or(0.0, |a| a.totals.points);
-        card(ctx, a, ACTIVITY, text, editing);
+        card(ctx, a, ACTIVITY_CARD, text, editing);
         if text {
-            ctx.set_font(SMALL_FONT);
+            ctx.set_font(MAP_SMALL_FONT);
             ctx.set_fill_style_str(QUIET);
             let r = a.rect;
             let _ = ctx.fill_text(&with_unit(pts), r.x + PAD, r.bottom() - 22.0);
         }
     }
     for s in &l.steps {
-        card(ctx, s, STEP, text, editing);
+        card(ctx, s, STEP_CARD, text, editing);
     }
     for (i, band) in l.releases.iter().enumerate() {
         let r = band.rect;
-        ctx.set_stroke_style_str(SEPARATOR);
+        ctx.set_stroke_style_str(LINE);
         ctx.set_line_width(if band.id.is_some() { 2.0 } else { 1.0 } / zoom);
         ctx.begin_path();
         ctx.move_to(r.x, r.y);
@@ -81,11 +70,11 @@ pub fn map(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, editing: Opti
             continue;
         }
         let totals = laid.map.release_totals.get(i).copied().unwrap_or_default();
-        ctx.set_font(NAME_FONT);
+        ctx.set_font(MAP_NAME_FONT);
         ctx.set_fill_style_str(if band.id.is_some() { INK } else { QUIET });
         let max = LABEL_WIDTH - 2.0 * PAD - chrome::CHEVRON;
         let _ = ctx.fill_text_with_max_width(&band.name, r.x + PAD, r.y + PAD, max);
-        ctx.set_font(SMALL_FONT);
+        ctx.set_font(MAP_SMALL_FONT);
         ctx.set_fill_style_str(QUIET);
         let summary = release_summary(&band.name, &totals);
         let rest = summary.strip_prefix(band.name.as_str()).unwrap_or(&summary);
@@ -117,7 +106,7 @@ fn card(
     let _ = ctx.round_rect_with_f64(r.x, r.y, r.w, r.h, RADIUS);
     ctx.fill();
     if text && (part.id.is_none() || part.id.as_deref() != editing) {
-        ctx.set_font(NAME_FONT);
+        ctx.set_font(MAP_NAME_FONT);
         ctx.set_fill_style_str(if implicit { QUIET } else { INK });
         let max = r.w - 2.0 * PAD - chrome::CHEVRON;
         let _ = ctx.fill_text_with_max_width(&part.name, r.x + PAD, r.y + PAD, max);
@@ -132,14 +121,14 @@ fn controls(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, text: bool) 
     buttons.push((chrome::add_release(l), "+ Slice"));
     ctx.set_line_width(1.0 / zoom);
     for (r, label) in &buttons {
-        ctx.set_fill_style_str(BUTTON_FILL);
+        ctx.set_fill_style_str(WHITE);
         ctx.set_stroke_style_str(ACCENT);
         ctx.begin_path();
         let _ = ctx.round_rect_with_f64(r.x, r.y, r.w, r.h, RADIUS);
         ctx.fill();
         ctx.stroke();
         if text {
-            ctx.set_font(NAME_FONT);
+            ctx.set_font(MAP_NAME_FONT);
             ctx.set_fill_style_str(ACCENT);
             let w = ctx.measure_text(label).map_or(8.0, |m| m.width());
             let _ = ctx.fill_text(label, r.x + (r.w - w) / 2.0, r.y + (BUTTON - 15.0) / 2.0);
@@ -155,7 +144,7 @@ fn controls(ctx: &CanvasRenderingContext2d, laid: &Laid, zoom: f64, text: bool) 
             l.releases.iter().any(|b| b.id == *id && b.collapsed)
         }
     };
-    ctx.set_font(NAME_FONT);
+    ctx.set_font(MAP_NAME_FONT);
     ctx.set_fill_style_str(QUIET);
     for (id, activity, r) in chrome::chevrons(l) {
         let glyph = if collapsed(&id, activity) {
@@ -177,7 +166,7 @@ pub fn indicator(ctx: &CanvasRenderingContext2d, line: Rect, zoom: f64) {
 /// A part being dragged: its outline where the pointer has it.
 pub fn ghost(ctx: &CanvasRenderingContext2d, r: Rect, zoom: f64) {
     ctx.set_global_alpha(0.5);
-    ctx.set_fill_style_str(ACTIVITY);
+    ctx.set_fill_style_str(ACTIVITY_CARD);
     ctx.fill_rect(r.x, r.y, r.w, r.h);
     ctx.set_global_alpha(1.0);
     ctx.set_stroke_style_str(ACCENT);

@@ -203,7 +203,7 @@ pub fn toggle(s: &mut State) {
         }
     });
     if !open {
-        refresh(s.role.may_manage());
+        refresh(s.session.role.may_manage());
     }
 }
 
@@ -333,7 +333,7 @@ fn act(page: &Page, action: &str, version: Option<u64>) {
     let Some(board) = board_of_panel() else {
         return;
     };
-    let may_restore = page.borrow().role.may_manage();
+    let may_restore = page.borrow().session.role.may_manage();
     match (action, version) {
         ("close", _) => {
             if let Ok(mut s) = page.try_borrow_mut() {

@@ -11,7 +11,7 @@ use crate::dom::child;
 
 /// The facilitator's editor and Start / Next / Stop.
 pub(super) fn draw(s: &State, box_: &Element) -> Result<(), JsValue> {
-    let agenda = &s.facilitation.public.agenda;
+    let agenda = &s.features.facilitation.public.agenda;
     let steps = steps(s);
     let ol = child(
         box_,
@@ -21,7 +21,7 @@ pub(super) fn draw(s: &State, box_: &Element) -> Result<(), JsValue> {
     )?;
     for (i, step) in steps.iter().enumerate() {
         let n = i.to_string();
-        let current = agenda.current == Some(i) && s.facilitation.draft.is_none();
+        let current = agenda.current == Some(i) && s.features.facilitation.draft.is_none();
         let li = child(
             &ol,
             "li",
@@ -160,7 +160,7 @@ pub(super) fn draw(s: &State, box_: &Element) -> Result<(), JsValue> {
         &[("class", "muted"), ("id", "fac-agenda-unsaved")],
         Some("Changes not saved yet."),
     )?;
-    if s.facilitation.draft.is_none() {
+    if s.features.facilitation.draft.is_none() {
         unsaved.set_attribute("hidden", "")?;
     }
     Ok(())

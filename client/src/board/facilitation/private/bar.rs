@@ -62,14 +62,14 @@ fn build(s: &State) -> Result<Bar, JsValue> {
 
 /// Shows what the bar should say now (or hides it).
 pub fn render(s: &mut State) {
-    if s.facilitation.private.bar.is_none() {
+    if s.features.facilitation.private.bar.is_none() {
         match build(s) {
-            Ok(bar) => s.facilitation.private.bar = Some(bar),
+            Ok(bar) => s.features.facilitation.private.bar = Some(bar),
             Err(err) => return dom::log_error("could not build the private-writing bar", &err),
         }
     }
     let on = super::on(s);
-    let held = s.facilitation.private.notes.len();
+    let held = s.features.facilitation.private.notes.len();
     let text = match (on, held) {
         (true, 0) => "Private writing: new notes (N) are yours alone until it ends".to_owned(),
         (true, 1) => "Private writing: 1 note only you see, until it ends".to_owned(),
@@ -79,7 +79,7 @@ pub fn render(s: &mut State) {
         (false, n) => format!("{n} private notes wait to be published (when online)"),
     };
     let show_end = on && facilitates(s);
-    let Some(bar) = &s.facilitation.private.bar else {
+    let Some(bar) = &s.features.facilitation.private.bar else {
         return;
     };
     if bar.text.text_content().as_deref() != Some(text.as_str()) {

@@ -11,12 +11,13 @@ use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
 use crate::board::State;
 use crate::board::camera::Camera;
+use crate::board::style::NOTE;
 use crate::dom::{self, Listener, element, log_error};
 
 /// Font size, line height and padding of the field, as the note's text is drawn.
-const SIZE: f64 = 16.0;
-const LINE: f64 = 20.0;
-const PAD: f64 = 12.0;
+const SIZE: f64 = NOTE.size;
+const LINE: f64 = NOTE.line;
+const PAD: f64 = NOTE.pad;
 
 pub struct Field {
     pub id: String,
@@ -28,7 +29,8 @@ pub struct Field {
 
 /// Starts editing private note `id` (ends any other edit first).
 pub fn open(s: &mut State, id: &str) {
-    if s.facilitation
+    if s.features
+        .facilitation
         .private
         .field
         .as_ref()
@@ -38,6 +40,7 @@ pub fn open(s: &mut State, id: &str) {
     }
     close(s);
     let Some(text) = s
+        .features
         .facilitation
         .private
         .notes
@@ -90,7 +93,7 @@ pub fn open(s: &mut State, id: &str) {
         }
     };
     let end = text.encode_utf16().count() as u32;
-    s.facilitation.private.field = Some(Field {
+    s.features.facilitation.private.field = Some(Field {
         id: id.to_owned(),
         el: el.clone(),
         placed: RefCell::new(String::new()),
@@ -103,10 +106,11 @@ pub fn open(s: &mut State, id: &str) {
 
 /// Ends editing; the note goes to the server now if it changed.
 pub fn close(s: &mut State) {
-    let Some(field) = s.facilitation.private.field.take() else {
+    let Some(field) = s.features.facilitation.private.field.take() else {
         return;
     };
     let unsent = s
+        .features
         .facilitation
         .private
         .notes
@@ -121,6 +125,7 @@ pub fn close(s: &mut State) {
 
 fn on_input(s: &mut State, _: &web_sys::Event) {
     let Some((id, text)) = s
+        .features
         .facilitation
         .private
         .field
@@ -129,7 +134,7 @@ fn on_input(s: &mut State, _: &web_sys::Event) {
     else {
         return;
     };
-    if let Some(l) = s.facilitation.private.notes.get_mut(&id) {
+    if let Some(l) = s.features.facilitation.private.notes.get_mut(&id) {
         l.note.text = text;
     }
     super::changed(s, &id, false);

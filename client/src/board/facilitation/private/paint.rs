@@ -10,15 +10,14 @@ use super::super::Facilitation;
 use crate::board::State;
 use crate::board::camera::Camera;
 use crate::board::layout::wrap;
+use crate::board::style::{ACCENT, DARK_SLATE, INK, NOTE};
 
 /// The border of a private note and its lock: a dark slate, readable on every note colour.
-const LINE: &str = "#495057";
-/// The selected private note's outline (the board's accent).
-const ACCENT: &str = "#3b5bdb";
-/// Text as the board sets a note's (see `paint::NOTE`).
-const FONT: &str = "16px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const LINE_H: f64 = 20.0;
-const PAD: f64 = 12.0;
+const LINE: &str = DARK_SLATE;
+/// Text as the board sets a note's.
+const FONT: &str = NOTE.font;
+const LINE_H: f64 = NOTE.line;
+const PAD: f64 = NOTE.pad;
 /// The lock's size in world units at the note's top-right corner.
 const LOCK: f64 = 14.0;
 /// Dash and gap of the border, in screen px.
@@ -48,7 +47,7 @@ pub fn draw(ctx: &CanvasRenderingContext2d, f: &Facilitation, camera: &Camera) {
             continue;
         }
         ctx.set_font(FONT);
-        ctx.set_fill_style_str("#1f2328");
+        ctx.set_fill_style_str(INK);
         let measure = |t: &str| ctx.measure_text(t).map(|m| m.width()).unwrap_or(0.0);
         let max_lines = ((h - 2.0 * PAD) / LINE_H).floor().max(1.0) as usize;
         for (i, line) in wrap(&n.text, w - 2.0 * PAD - LOCK, max_lines, &measure)
@@ -86,13 +85,13 @@ fn lock(ctx: &CanvasRenderingContext2d, at: [f64; 2], zoom: f64) {
 
 /// Sets the canvas's tooltip while the pointer is over a private note (and clears it after).
 pub fn hover_title(s: &State, title: Option<&str>) {
-    let now = s.canvas.get_attribute("title");
+    let now = s.view.canvas.get_attribute("title");
     match title {
         Some(t) if now.as_deref() != Some(t) => {
-            let _ = s.canvas.set_attribute("title", t);
+            let _ = s.view.canvas.set_attribute("title", t);
         }
         None if now.is_some() => {
-            let _ = s.canvas.remove_attribute("title");
+            let _ = s.view.canvas.remove_attribute("title");
         }
         _ => {}
     }
