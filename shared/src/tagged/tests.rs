@@ -369,3 +369,60 @@ fn comment_requests_decode_from_sorted_keys_and_refuse_authors() {
         Err(comments::ProtocolError::ForgedAuthor(_))
     ));
 }
+
+/// `ClipItem`'s derived decoder from before, with `flatten` (`model::clip` reads it field by
+/// field now, for the same reason as the enums here).
+#[derive(Deserialize)]
+#[serde(remote = "crate::model::ClipItem")]
+struct ClipItemFlatten {
+    id: String,
+    kind: crate::model::ItemKind,
+    #[serde(default)]
+    pos: Option<crate::model::Point>,
+    #[serde(default)]
+    size: Option<crate::model::Size>,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    color: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(flatten)]
+    story: crate::model::StoryFields,
+}
+
+#[test]
+fn clip_items_decode_as_with_flatten() {
+    use crate::model::ClipItem;
+    let samples = [
+        r#"{"id":"a","kind":"note","pos":[1,2],"size":[3,4],"text":"x","color":"yellow",
+            "tags":["t"],"description":"d","estimate":3,"status":"done","type":"bug",
+            "persona":"p","issue_key":"PAY-1"}"#,
+        r#"{"id":"a","kind":"connector","from":"b","to":"c"}"#,
+        r#"{"type":"feature","id":"a","kind":"note","estimate":null,"unknown":[1]}"#,
+        r#"{"id":"a","kind":"note","estimate":"3"}"#,
+        r#"{"id":"a","kind":"note","type":"nope"}"#,
+        r#"{"id":"a","kind":"note","status":"open","status":"done"}"#,
+        r#"{"kind":"note"}"#,
+        r#"{"id":"a","kind":"note","pos":null,"tags":[]}"#,
+    ];
+    let mut decoded = 0;
+    for json in samples {
+        let new = serde_json::from_str::<ClipItem>(json);
+        let mut de = serde_json::Deserializer::from_str(json);
+        let old = ClipItemFlatten::deserialize(&mut de);
+        assert_eq!(new.is_ok(), old.is_ok(), "{json}: {new:?} / {old:?}");
+        if let (Ok(new), Ok(old)) = (new, old) {
+            assert_eq!(new, old, "{json}");
+            // And written as before: the story's fields in the same object.
+            let written = serde_json::to_string(&new).expect("encodes");
+            assert_eq!(serde_json::from_str::<ClipItem>(&written).ok(), Some(new));
+            decoded += 1;
+        }
+    }
+    assert_eq!(decoded, 4);
+}
