@@ -14,8 +14,9 @@
 //! `serde_json::Value` (whose maps sort their keys: the tests' JavaScript peer sends
 //! `{"ballot": .., "op": "cast", "req": 2, ..}`). Then, and only then, the object is read
 //! into `serde_json::Value`s, written again with the keys of [`KeyFirst::ORDER`] first, and
-//! decoded from that text ([`reorder`]): a second parse, but through the same decoding code
-//! as the fast path, so it adds no copy of any type's decoder.
+//! decoded from that text with `serde_json::from_slice` ([`reorder`]): a second parse, but
+//! through the decoding code the messages' own `from_slice` already has, so it adds no copy
+//! of any type's decoder.
 //!
 //! The derived decoder accepted the same JSON but for two shapes no encoder of ours writes
 //! (serde's derived `Serialize` writes an object with one tag): a tag given twice
