@@ -39,6 +39,8 @@
 //! - [`ids`]: board id rules and random item ids.
 //! - [`versions`]: version history's plain values: when an hourly version is due, which
 //!   versions retention keeps, what changed between two versions.
+//! - `tagged`: decoding of internally tagged enums and flattened requests without serde's
+//!   buffering (its `Content` copy of each type's decoder was a large part of the web client).
 //! - [`wire`]: bytes -> y-sync messages. Frame limits, guarded decoding of untrusted input
 //!   ([`wire::validate`] walks an update before yrs sees it), and Huddle's custom messages.
 
@@ -58,6 +60,7 @@ pub mod rounds;
 pub mod since;
 pub mod sort;
 pub mod storymap;
+mod tagged;
 pub mod templates;
 pub mod versions;
 pub mod wire;

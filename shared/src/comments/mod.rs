@@ -46,14 +46,16 @@ pub const MAX_ID_CHARS: usize = crate::rounds::MAX_ID_CHARS;
 /// Largest coordinate of a thread pinned to a point (as for notes).
 pub const MAX_COORD: f64 = 1e7;
 
-/// What a thread is attached to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "on", rename_all = "snake_case")]
-pub enum Anchor {
-    /// An item (note, story, frame, map part, ...): the pin follows it as it moves.
-    Item { item: String },
-    /// A point on the board.
-    Point { pos: [f64; 2] },
+crate::tagged::tagged_enum! {
+    #[serde(tag = "on", rename_all = "snake_case")]
+    /// What a thread is attached to.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub enum Anchor {
+        /// An item (note, story, frame, map part, ...): the pin follows it as it moves.
+        Item { item: String },
+        /// A point on the board.
+        Point { pos: [f64; 2] },
+    }
 }
 
 impl Anchor {

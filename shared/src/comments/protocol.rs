@@ -9,70 +9,77 @@
 //! ids are the page's (random), so a page that sends a comment again after a reconnect (it
 //! never got the ack) is answered with an ack and nothing is duplicated.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Anchor, MAX_COMMENT_CHARS, MAX_ID_CHARS, Mentionable, Thread};
 
 /// A page's request: a number the answer repeats, and what it asks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Request {
     pub req: u64,
     #[serde(flatten)]
     pub cmd: Command,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Command {
-    /// "I speak comments": the server sends every thread and the people who can be
-    /// mentioned, then every change to a thread as it happens.
-    Hello,
-    /// Starts a thread with its first comment.
-    Start {
-        thread: String,
-        anchor: Anchor,
-        comment: String,
-        text: String,
-    },
-    /// Adds a comment to a thread (a resolved thread opens again).
-    Reply {
-        thread: String,
-        comment: String,
-        text: String,
-    },
-    /// Changes one's own comment.
-    Edit {
-        thread: String,
-        comment: String,
-        text: String,
-    },
-    /// Deletes one's own comment (an owner: anyone's); it stays in the thread as deleted.
-    Delete {
-        thread: String,
-        comment: String,
-    },
-    Resolve {
-        thread: String,
-    },
-    Reopen {
-        thread: String,
-    },
+// `Deserialize` without serde's buffering of `flatten`, see [`crate::tagged`].
+crate::tagged::numbered_request!(Request, Command);
+
+crate::tagged::tagged_enum! {
+    #[serde(tag = "op", rename_all = "snake_case")]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub enum Command {
+        /// "I speak comments": the server sends every thread and the people who can be
+        /// mentioned, then every change to a thread as it happens.
+        Hello,
+        /// Starts a thread with its first comment.
+        Start {
+            thread: String,
+            anchor: Anchor,
+            comment: String,
+            text: String,
+        },
+        /// Adds a comment to a thread (a resolved thread opens again).
+        Reply {
+            thread: String,
+            comment: String,
+            text: String,
+        },
+        /// Changes one's own comment.
+        Edit {
+            thread: String,
+            comment: String,
+            text: String,
+        },
+        /// Deletes one's own comment (an owner: anyone's); it stays in the thread as deleted.
+        Delete {
+            thread: String,
+            comment: String,
+        },
+        Resolve {
+            thread: String,
+        },
+        Reopen {
+            thread: String,
+        },
+    }
 }
 
-/// The server's messages about comments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "ev", rename_all = "snake_case")]
-pub enum Event {
-    /// Request `req` is done and durable.
-    Ack { req: u64 },
-    /// Request `req` was refused; nothing changed.
-    Refused { req: u64, reason: String },
-    /// Every thread of the board (after hello; replaces what the page had).
-    Threads { threads: Vec<Thread> },
-    /// One thread as it is now (created or changed by anyone).
-    Thread { thread: Thread },
-    /// The people with a role on the board, for `@` completion.
-    People { people: Vec<Mentionable> },
+crate::tagged::tagged_enum! {
+    #[serde(tag = "ev", rename_all = "snake_case")]
+    /// The server's messages about comments.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub enum Event {
+        /// Request `req` is done and durable.
+        Ack { req: u64 },
+        /// Request `req` was refused; nothing changed.
+        Refused { req: u64, reason: String },
+        /// Every thread of the board (after hello; replaces what the page had).
+        Threads { threads: Vec<Thread> },
+        /// One thread as it is now (created or changed by anyone).
+        Thread { thread: Thread },
+        /// The people with a role on the board, for `@` completion.
+        People { people: Vec<Mentionable> },
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -116,8 +123,10 @@ impl Request {
         if let Some(field) = AUTHOR_FIELDS.iter().find(|f| json.contains_key(**f)) {
             return Err(ProtocolError::ForgedAuthor((*field).to_owned()));
         }
-        let req: Request = serde_json::from_value(serde_json::Value::Object(json))
-            .map_err(|e| ProtocolError::Json(e.to_string()))?;
+        // From the bytes again, not from `json`: its keys are sorted, which would put the
+        // command's tag after its fields and take the slow path of [`crate::tagged`].
+        let req: Request =
+            serde_json::from_slice(bytes).map_err(|e| ProtocolError::Json(e.to_string()))?;
         match &req.cmd {
             Command::Hello => {}
             Command::Start {

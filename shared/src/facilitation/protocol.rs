@@ -9,7 +9,7 @@
 //! is one person's: their own private notes, the contribution balance (to the facilitator,
 //! or to everyone when shared), and the server's clock.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{
     Contribution, MAX_EXTEND_SECS, MAX_LOCK_ITEMS, MAX_MINUTES, MAX_STEPS, PrivateNote, Step,
@@ -17,101 +17,108 @@ use super::{
 use crate::rounds::MAX_ID_CHARS;
 
 /// A page's request: a number the answer repeats, and what it asks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Request {
     pub req: u64,
     #[serde(flatten)]
     pub cmd: Command,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Command {
-    /// "I speak facilitation": the server answers with its clock, the sender's own private
-    /// notes and (to whom it is shown) the contribution balance, and keeps them current.
-    Hello,
-    /// The facilitator hands the role to `to` (a person present, commenter or above).
-    Hand {
-        to: String,
-    },
-    /// The facilitator hands the role to whoever present facilitated least recently.
-    Rotate,
-    /// An owner takes the role (the facilitator left, or never handed it back).
-    Claim,
-    /// Replaces the agenda's steps (stops it if it was running).
-    AgendaSet {
-        steps: Vec<Step>,
-    },
-    /// Starts step `step` (ending the running one): its timer starts and it arms what it needs.
-    AgendaStart {
-        step: usize,
-    },
-    /// Ends the running step and starts the next (or finishes the agenda after the last).
-    AgendaNext,
-    /// Ends the running step; the agenda stops.
-    AgendaStop,
-    /// Starts the standalone timer (replacing any).
-    TimerStart {
-        secs: u32,
-        #[serde(default)]
-        label: String,
-        #[serde(default)]
-        sound: bool,
-    },
-    TimerPause,
-    TimerResume,
-    /// Adds time (+1 and +5 minutes in the page).
-    TimerExtend {
-        secs: u32,
-    },
-    /// Ends the timer early: only the timer (an agenda step it timed runs on until the
-    /// facilitator moves on).
-    TimerEnd,
-    /// Turns private writing on.
-    PrivateStart,
-    /// Turns it off: everyone's private notes appear on the board at once.
-    PrivateEnd,
-    /// Creates or replaces one of the sender's private notes.
-    PrivatePut {
-        note: PrivateNote,
-    },
-    /// Removes one of the sender's private notes.
-    PrivateDelete {
-        id: String,
-    },
-    /// Locks items (facilitator or owner); `placement`: story maps also refuse placements.
-    Lock {
-        items: Vec<String>,
-        #[serde(default)]
-        placement: bool,
-    },
-    /// Unlocks items (facilitator or owner).
-    Unlock {
-        items: Vec<String>,
-    },
-    /// The facilitator shows the contribution balance to everyone, or to themselves only.
-    ShareBalance {
-        everyone: bool,
-    },
+// `Deserialize` without serde's buffering of `flatten`, see [`crate::tagged`].
+crate::tagged::numbered_request!(Request, Command);
+
+crate::tagged::tagged_enum! {
+    #[serde(tag = "op", rename_all = "snake_case")]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub enum Command {
+        /// "I speak facilitation": the server answers with its clock, the sender's own private
+        /// notes and (to whom it is shown) the contribution balance, and keeps them current.
+        Hello,
+        /// The facilitator hands the role to `to` (a person present, commenter or above).
+        Hand {
+            to: String,
+        },
+        /// The facilitator hands the role to whoever present facilitated least recently.
+        Rotate,
+        /// An owner takes the role (the facilitator left, or never handed it back).
+        Claim,
+        /// Replaces the agenda's steps (stops it if it was running).
+        AgendaSet {
+            steps: Vec<Step>,
+        },
+        /// Starts step `step` (ending the running one): its timer starts and it arms what it needs.
+        AgendaStart {
+            step: usize,
+        },
+        /// Ends the running step and starts the next (or finishes the agenda after the last).
+        AgendaNext,
+        /// Ends the running step; the agenda stops.
+        AgendaStop,
+        /// Starts the standalone timer (replacing any).
+        TimerStart {
+            secs: u32,
+            #[serde(default)]
+            label: String,
+            #[serde(default)]
+            sound: bool,
+        },
+        TimerPause,
+        TimerResume,
+        /// Adds time (+1 and +5 minutes in the page).
+        TimerExtend {
+            secs: u32,
+        },
+        /// Ends the timer early: only the timer (an agenda step it timed runs on until the
+        /// facilitator moves on).
+        TimerEnd,
+        /// Turns private writing on.
+        PrivateStart,
+        /// Turns it off: everyone's private notes appear on the board at once.
+        PrivateEnd,
+        /// Creates or replaces one of the sender's private notes.
+        PrivatePut {
+            note: PrivateNote,
+        },
+        /// Removes one of the sender's private notes.
+        PrivateDelete {
+            id: String,
+        },
+        /// Locks items (facilitator or owner); `placement`: story maps also refuse placements.
+        Lock {
+            items: Vec<String>,
+            #[serde(default)]
+            placement: bool,
+        },
+        /// Unlocks items (facilitator or owner).
+        Unlock {
+            items: Vec<String>,
+        },
+        /// The facilitator shows the contribution balance to everyone, or to themselves only.
+        ShareBalance {
+            everyone: bool,
+        },
+    }
 }
 
-/// The server's messages about facilitation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "ev", rename_all = "snake_case")]
-pub enum Event {
-    /// Request `req` is done and durable.
-    Ack { req: u64 },
-    /// Request `req` was refused; nothing changed.
-    Refused { req: u64, reason: String },
-    /// The server's clock (ms since the epoch) when it sent this: the page keeps the offset.
-    Clock { now: u64 },
-    /// The receiver's own private notes (all of them, replacing what the page had).
-    Private { notes: Vec<PrivateNote> },
-    /// The contribution balance since `since`, quiet ones first.
-    Balance {
-        since: u64,
-        people: Vec<Contribution>,
-    },
+crate::tagged::tagged_enum! {
+    #[serde(tag = "ev", rename_all = "snake_case")]
+    /// The server's messages about facilitation.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub enum Event {
+        /// Request `req` is done and durable.
+        Ack { req: u64 },
+        /// Request `req` was refused; nothing changed.
+        Refused { req: u64, reason: String },
+        /// The server's clock (ms since the epoch) when it sent this: the page keeps the offset.
+        Clock { now: u64 },
+        /// The receiver's own private notes (all of them, replacing what the page had).
+        Private { notes: Vec<PrivateNote> },
+        /// The contribution balance since `since`, quiet ones first.
+        Balance {
+            since: u64,
+            people: Vec<Contribution>,
+        },
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

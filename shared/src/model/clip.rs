@@ -20,7 +20,7 @@ use super::items::{ItemFields, read_kind};
 use super::keys;
 use super::story::check_estimate;
 use super::values::read_string;
-use super::{Color, ItemKind, MAX_STORY_FIELD_CHARS, Point, Size, StoryFields};
+use super::{Color, ItemKind, MAX_STORY_FIELD_CHARS, Point, Size, Status, StoryFields, StoryType};
 use crate::rank;
 
 /// The clip format this build writes and reads.
@@ -50,6 +50,8 @@ pub struct Clip {
 
 /// One copied item. Author, creation time and rank are not copied: the paster's are used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Read through `ClipItemRead`: the same JSON without serde's buffering of `flatten`.
+#[serde(from = "ClipItemRead")]
 pub struct ClipItem {
     /// Id on the board it was copied from; it only links connectors to their ends.
     pub id: String,
@@ -74,6 +76,66 @@ pub struct ClipItem {
     /// in a story map is not copied: the copy is a free note.
     #[serde(flatten)]
     pub story: StoryFields,
+}
+
+/// [`ClipItem`] as it is read: the story's fields one by one instead of `flatten`, which
+/// serde decodes by reading the whole object into a buffer first and then every field a
+/// second time (see `crate::tagged`); a clip's JSON reads the same.
+#[derive(Deserialize)]
+struct ClipItemRead {
+    id: String,
+    kind: ItemKind,
+    #[serde(default)]
+    pos: Option<Point>,
+    #[serde(default)]
+    size: Option<Size>,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    color: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    // [`StoryFields`]' fields, as it names them.
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    estimate: Option<f64>,
+    #[serde(default)]
+    status: Option<Status>,
+    #[serde(default, rename = "type")]
+    story_type: Option<StoryType>,
+    #[serde(default)]
+    persona: Option<String>,
+    #[serde(default)]
+    issue_key: Option<String>,
+}
+
+impl From<ClipItemRead> for ClipItem {
+    fn from(r: ClipItemRead) -> ClipItem {
+        ClipItem {
+            id: r.id,
+            kind: r.kind,
+            pos: r.pos,
+            size: r.size,
+            text: r.text,
+            color: r.color,
+            tags: r.tags,
+            from: r.from,
+            to: r.to,
+            story: StoryFields {
+                description: r.description,
+                estimate: r.estimate,
+                status: r.status,
+                story_type: r.story_type,
+                persona: r.persona,
+                issue_key: r.issue_key,
+            },
+        }
+    }
 }
 
 /// Why clipboard content was refused.

@@ -12,78 +12,85 @@ use serde::{Deserialize, Serialize};
 use super::{Ballot, MAX_ID_CHARS, MAX_TARGETS, Round, Scope, Settings, Status};
 
 /// A page's request: a number the answer repeats, and what it asks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Request {
     pub req: u64,
     #[serde(flatten)]
     pub cmd: Command,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Command {
-    /// "I speak rounds": the server sends this connection the open rounds and, from now on,
-    /// their progress.
-    Hello,
-    /// Opens a round (owner or editor).
-    Open {
-        settings: Settings,
-        targets: Vec<String>,
-        #[serde(default)]
-        scope: Scope,
-        /// Impact/effort: the matrix's area `[x, y, w, h]`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        area: Option<[f64; 4]>,
-    },
-    /// Replaces the sender's ballot (an empty one withdraws it).
-    Cast { round: String, ballot: Ballot },
-    /// Ends the round and publishes its result (owner or editor).
-    Reveal { round: String },
-    /// Ends the round without a result (owner or editor).
-    Cancel { round: String },
-    /// Opens a new round with the settings and items of a closed one.
-    Rerun { round: String },
-    /// Fist to five, after the reveal: what would change the sender's mind (only from those
-    /// who showed 0 to 2, once).
-    Dissent { round: String, text: String },
-    /// Poker, after the reveal: records `card` as the estimate accepted for `item` (the page
-    /// writes the estimate into the story itself, as one undoable change).
-    Accept {
-        round: String,
-        item: String,
-        card: String,
-    },
-    /// Appends an entry to the decision log (owner or editor).
-    Decide {
-        text: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        round: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        corrects: Option<String>,
-    },
+// `Deserialize` without serde's buffering of `flatten`, see [`crate::tagged`].
+crate::tagged::numbered_request!(Request, Command);
+
+crate::tagged::tagged_enum! {
+    #[serde(tag = "op", rename_all = "snake_case")]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub enum Command {
+        /// "I speak rounds": the server sends this connection the open rounds and, from now on,
+        /// their progress.
+        Hello,
+        /// Opens a round (owner or editor).
+        Open {
+            settings: Settings,
+            targets: Vec<String>,
+            #[serde(default)]
+            scope: Scope,
+            /// Impact/effort: the matrix's area `[x, y, w, h]`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            area: Option<[f64; 4]>,
+        },
+        /// Replaces the sender's ballot (an empty one withdraws it).
+        Cast { round: String, ballot: Ballot },
+        /// Ends the round and publishes its result (owner or editor).
+        Reveal { round: String },
+        /// Ends the round without a result (owner or editor).
+        Cancel { round: String },
+        /// Opens a new round with the settings and items of a closed one.
+        Rerun { round: String },
+        /// Fist to five, after the reveal: what would change the sender's mind (only from those
+        /// who showed 0 to 2, once).
+        Dissent { round: String, text: String },
+        /// Poker, after the reveal: records `card` as the estimate accepted for `item` (the page
+        /// writes the estimate into the story itself, as one undoable change).
+        Accept {
+            round: String,
+            item: String,
+            card: String,
+        },
+        /// Appends an entry to the decision log (owner or editor).
+        Decide {
+            text: String,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            round: Option<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            corrects: Option<String>,
+        },
+    }
 }
 
-/// The server's messages about rounds.
-// A view is the big one and the most frequent after progress; boxing it would save a few
-// hundred bytes of stack per event, not worth an allocation per message.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "ev", rename_all = "snake_case")]
-pub enum Event {
-    /// Request `req` is done and durable; `id`: the round or decision it created.
-    Ack {
-        req: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        id: Option<String>,
-    },
-    /// Request `req` was refused; nothing changed.
-    Refused { req: u64, reason: String },
-    /// The receiver's own view of a round (open, or revealed and asking for their dissent).
-    Round(RoundView),
-    /// How many have voted in an open round.
-    Progress { round: String, voted: u32, of: u32 },
-    /// The round is over (its result, if revealed, is in the board's `rounds` map).
-    Closed { round: String, status: Status },
+crate::tagged::tagged_enum! {
+    #[serde(tag = "ev", rename_all = "snake_case")]
+    /// The server's messages about rounds.
+    // A view is the big one and the most frequent after progress; boxing it would save a few
+    // hundred bytes of stack per event, not worth an allocation per message.
+    #[allow(clippy::large_enum_variant)]
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub enum Event {
+        /// Request `req` is done and durable; `id`: the round or decision it created.
+        Ack {
+            req: u64,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            id: Option<String>,
+        },
+        /// Request `req` was refused; nothing changed.
+        Refused { req: u64, reason: String },
+        /// The receiver's own view of a round (open, or revealed and asking for their dissent).
+        Round(RoundView),
+        /// How many have voted in an open round.
+        Progress { round: String, voted: u32, of: u32 },
+        /// The round is over (its result, if revealed, is in the board's `rounds` map).
+        Closed { round: String, status: Status },
+    }
 }
 
 /// A round as one person sees it: everything public, plus their own ballot.
