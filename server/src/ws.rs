@@ -50,10 +50,11 @@ const OUTBOX_FRAMES: usize = 2048;
 /// Read buffer of a connection, and the most one read asks the socket for (tungstenite's default
 /// is 128 KiB, allocated up front for every socket). tungstenite zero-fills the whole buffer, so
 /// every idle connection holds all of it: 8 KiB cost 20.1 KiB per idle connection in W3, 2 KiB
-/// cost 15.2 KiB (BENCHMARKS.md, "Issue 16: idle connections"); 1 KiB saves 0.9 KiB more. Frames
-/// are small (a note move, a cursor: tens of bytes); a big one grows the buffer to its size and
-/// is read 1 KiB a call (a 1 MB offline state: a thousand reads; not measured separately).
-pub const READ_BUFFER_BYTES: usize = 1 << 10;
+/// cost 15.2 KiB (BENCHMARKS.md, "Issue 16: idle connections"); 1 KiB saved 0.9 KiB more, 512
+/// bytes about 0.5 KiB more ("third pass"). Frames are small (a note move, a cursor: tens to
+/// a few hundred bytes); a big one grows the buffer to its size and is read 512 bytes a call
+/// (a 1 MB offline state: two thousand reads; not measured separately).
+pub const READ_BUFFER_BYTES: usize = 512;
 
 /// Messages larger than this are sent in fragments of this size (RFC 6455 section 5.4; browsers,
 /// y-websocket and tungstenite reassemble them). tungstenite's write buffer keeps the capacity of
