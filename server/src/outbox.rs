@@ -2,7 +2,8 @@
 //! the connection's [`Outbound`]), and a way to close the connection with a code and a reason.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -214,7 +215,8 @@ impl Clone for FrameSender {
 
 impl Drop for FrameSender {
     fn drop(&mut self) {
-        if self.queue.senders.fetch_sub(1, Relaxed) == 1 {
+        // Release: the frames this sender queued are seen by a writer that sees it gone.
+        if self.queue.senders.fetch_sub(1, Release) == 1 {
             self.queue.ready.notify_one();
         }
     }
@@ -260,7 +262,7 @@ impl Outbound {
             if let Some(frame) = self.try_recv() {
                 return Some(frame);
             }
-            if self.queue.senders.load(Relaxed) == 0 {
+            if self.queue.senders.load(Acquire) == 0 {
                 // A frame queued just before the last sender went is still taken.
                 return self.try_recv();
             }

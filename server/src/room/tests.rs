@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::Parser;
 use huddle_shared::access::Role;
-use huddle_shared::model::{Board, NewNote};
+use huddle_shared::model::Board;
 use huddle_shared::wire::{self, HuddleMessage, Limits, Message};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -18,7 +18,7 @@ use super::{Member, RoomConfig, RoomContext, RoomHandle};
 use crate::notify::{Notifier, NotifyArgs};
 use crate::outbox::{Closer, Linger, Outbound, Outbox, frame_queue};
 use crate::rooms::Rooms;
-use crate::store::{BoardMeta, BoardStore, CompactionRule, MemoryStore, Store};
+use crate::store::{BoardMeta, BoardStore, CompactionRule, MemoryStore, Store, note_update};
 
 #[derive(Parser)]
 struct Args {
@@ -52,19 +52,6 @@ fn context(boards: Arc<MemoryStore>, rule: CompactionRule, dir: &tempfile::TempD
         tracker,
         notifier,
     }
-}
-
-fn add_note(board: &Board, x: f64) -> Vec<u8> {
-    let before = board.doc().transact().state_vector();
-    {
-        let mut txn = board.transact_mut();
-        let note = NewNote {
-            pos: [x, 0.0],
-            ..Default::default()
-        };
-        board.create_note(&mut txn, note).unwrap();
-    }
-    board.doc().transact().encode_state_as_update_v1(&before)
 }
 
 /// The board's document as the store holds it now.
@@ -122,7 +109,7 @@ async fn a_room_on_the_memory_store_saves_compacts_and_folds_on_close() {
 
     // 25 edits: with the initial update, the log reaches the cap of 10 on the 9th.
     for i in 0..25 {
-        let update = add_note(&client, i as f64);
+        let update = note_update(&client, i as f64);
         let raw = Bytes::from(wire::encode_update(&update));
         handle
             .frame(1, vec![Message::Update(update)], raw)

@@ -171,26 +171,10 @@ impl BoardStore for MemoryStore {
 mod tests {
     use super::*;
     use crate::store::Store;
-    use huddle_shared::model::{Board as Model, NewNote};
+    use crate::store::note_update;
+    use huddle_shared::model::Board as Model;
     use std::sync::Arc;
-    use yrs::{ReadTxn, Transact};
-
-    fn note_update(board: &Model, x: f64) -> Vec<u8> {
-        let before = board.doc().transact().state_vector();
-        {
-            let mut txn = board.transact_mut();
-            board
-                .create_note(
-                    &mut txn,
-                    NewNote {
-                        pos: [x, 0.0],
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-        }
-        board.doc().transact().encode_state_as_update_v1(&before)
-    }
+    use yrs::Transact;
 
     fn meta() -> BoardMeta {
         BoardMeta {

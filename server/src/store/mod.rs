@@ -464,28 +464,27 @@ pub(crate) fn corrupt(board: &str, what: &str) -> StoreError {
     }
 }
 
+/// The update that adds a note at `x` to `board`, as a client would send it (tests of the
+/// store and the room).
+#[cfg(test)]
+pub(crate) fn note_update(board: &Board, x: f64) -> Vec<u8> {
+    use huddle_shared::model::NewNote;
+    use yrs::ReadTxn;
+    let before = board.doc().transact().state_vector();
+    {
+        let mut txn = board.transact_mut();
+        let note = NewNote {
+            pos: [x, 0.0],
+            ..Default::default()
+        };
+        board.create_note(&mut txn, note).unwrap();
+    }
+    board.doc().transact().encode_state_as_update_v1(&before)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use huddle_shared::model::NewNote;
-    use yrs::ReadTxn;
-
-    fn note_update(board: &Board, x: f64) -> Vec<u8> {
-        let before = board.doc().transact().state_vector();
-        {
-            let mut txn = board.transact_mut();
-            board
-                .create_note(
-                    &mut txn,
-                    NewNote {
-                        pos: [x, 0.0],
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-        }
-        board.doc().transact().encode_state_as_update_v1(&before)
-    }
 
     #[tokio::test]
     async fn log_snapshot_and_compaction_round_trip() {
