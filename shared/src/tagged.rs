@@ -237,9 +237,18 @@ pub(crate) use tagged_enum;
 
 /// A request of rounds, facilitation or comments: `{"req": 3, "op": "hello", ...}`, its
 /// number and then its command (an internally tagged enum, flattened into the same object).
-/// `Deserialize` for `$request`, with fields `req: u64` and `cmd: $command`.
+/// Defines `pub struct $request { req: u64, cmd: $command }`, its derived `Serialize` and a
+/// `Deserialize` without serde's buffering of `flatten`.
 macro_rules! numbered_request {
     ($request:ident, $command:ident) => {
+        /// A page's request: a number the answer repeats, and what it asks.
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        pub struct $request {
+            pub req: u64,
+            #[serde(flatten)]
+            pub cmd: $command,
+        }
+
         impl $crate::tagged::KeyFirst for $request {
             const ORDER: &'static [&'static str] = &["req", "op"];
 

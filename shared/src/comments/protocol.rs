@@ -13,15 +13,7 @@ use serde::Serialize;
 
 use super::{Anchor, MAX_COMMENT_CHARS, MAX_ID_CHARS, Mentionable, Thread};
 
-/// A page's request: a number the answer repeats, and what it asks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Request {
-    pub req: u64,
-    #[serde(flatten)]
-    pub cmd: Command,
-}
-
-// `Deserialize` without serde's buffering of `flatten`, see [`crate::tagged`].
+// `Request`: a page's numbered request, see [`crate::tagged`].
 crate::tagged::numbered_request!(Request, Command);
 
 crate::tagged::tagged_enum! {

@@ -16,15 +16,7 @@ use super::{
 };
 use crate::rounds::MAX_ID_CHARS;
 
-/// A page's request: a number the answer repeats, and what it asks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Request {
-    pub req: u64,
-    #[serde(flatten)]
-    pub cmd: Command,
-}
-
-// `Deserialize` without serde's buffering of `flatten`, see [`crate::tagged`].
+// `Request`: a page's numbered request, see [`crate::tagged`].
 crate::tagged::numbered_request!(Request, Command);
 
 crate::tagged::tagged_enum! {

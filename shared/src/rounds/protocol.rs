@@ -11,15 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ballot, MAX_ID_CHARS, MAX_TARGETS, Round, Scope, Settings, Status};
 
-/// A page's request: a number the answer repeats, and what it asks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Request {
-    pub req: u64,
-    #[serde(flatten)]
-    pub cmd: Command,
-}
-
-// `Deserialize` without serde's buffering of `flatten`, see [`crate::tagged`].
+// `Request`: a page's numbered request, see [`crate::tagged`].
 crate::tagged::numbered_request!(Request, Command);
 
 crate::tagged::tagged_enum! {
