@@ -6,6 +6,13 @@ use clap::Parser;
 use huddle_server::config::{Cli, Command};
 use tokio_util::sync::CancellationToken;
 
+/// jemalloc instead of the system's malloc: with thousands of connections joining and going
+/// idle, glibc's heaps keep the holes the joins' short-lived buffers leave, and the server
+/// stays larger than what it holds (BENCHMARKS.md, "Issue 16: idle connections, fourth pass").
+#[cfg(all(unix, not(target_env = "musl")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
