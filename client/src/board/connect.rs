@@ -109,8 +109,8 @@ pub async fn connect(
     status: Element,
     side: Element,
 ) -> Result<(), JsValue> {
-    // None of these waits for another: they go out at once. The view is drawn when it comes.
-    super::first_view::start(page, board_id);
+    // None of these waits for another: they go out at once (the board's first view went
+    // before, in `mount`).
     let guest = task::start(Guest::current());
     let access = task::start({
         let board_id = board_id.to_owned();

@@ -19,8 +19,12 @@ use huddle_shared::model::BoardView;
 use huddle_shared::yrs::Transact;
 use web_sys::RequestInit;
 
+use wasm_bindgen::JsValue;
+
 use super::{Page, State, role, sync};
-use crate::{dom, http};
+use crate::dom::{self, js_error};
+use crate::http;
+use crate::task::{self, Started};
 
 /// Boards with fewer items are not drawn from their view: their document syncs about as fast
 /// as the view comes, so the view would only make the page read-only for a moment.
@@ -45,30 +49,52 @@ impl FirstView {
     }
 }
 
-/// Asks the server for the board's view and shows it when it comes (see the module's docs).
-pub fn start(page: &Page, board_id: &str) {
+/// Asks the server for the board's view, now: the first thing the page does, before it builds
+/// itself, so that the server reads the board while the page starts.
+pub fn request(board_id: &str) -> Started<Result<String, JsValue>> {
     let url = format!(
         "/api/boards/{}/view",
         String::from(js_sys::encode_uri_component(board_id))
     );
+    let sent = http::send(&url, &RequestInit::new());
+    task::start(async move { sent?.await })
+}
+
+/// Shows the view when it comes (see the module's docs), if it is still of use then.
+pub fn show_when_received(page: &Page, requested: Started<Result<String, JsValue>>) {
     let weak = std::rc::Rc::downgrade(page);
     wasm_bindgen_futures::spawn_local(async move {
         // Any failure means the page goes on without it, as it did before there was a view.
-        let Ok(view) = http::fetch_json::<BoardView>(&url, &RequestInit::new()).await else {
+        let Ok(json) = requested.await else {
             return;
         };
-        if let Some(page) = weak.upgrade()
-            && let Ok(mut s) = page.try_borrow_mut()
-        {
-            show(&mut s, view);
+        let Some(page) = weak.upgrade() else {
+            return;
+        };
+        let Ok(mut s) = page.try_borrow_mut() else {
+            return;
+        };
+        if !wanted(&s) {
+            s.first_view = FirstView::Done;
+            return;
+        }
+        match serde_json::from_str::<BoardView>(&json) {
+            Ok(view) => show(&mut s, view),
+            Err(err) => dom::log_error("could not read the board's view", &js_error(err)),
         }
     });
 }
 
-/// Puts the view's items into the scene, if the document has none yet and is not synced.
+/// Whether a view that came now would be drawn: nothing shown yet, the document not synced
+/// and empty (read before the view is decoded: a big view costs a moment to decode).
+fn wanted(s: &State) -> bool {
+    matches!(s.first_view, FirstView::Waiting)
+        && s.board.item_count(&s.board.doc().transact()) == 0
+}
+
+/// Puts the view's items into the scene (a big board's only: see [`MIN_ITEMS`]).
 fn show(s: &mut State, view: BoardView) {
-    let empty = s.board.item_count(&s.board.doc().transact()) == 0;
-    if !matches!(s.first_view, FirstView::Waiting) || !empty || view.items.len() < MIN_ITEMS {
+    if view.items.len() < MIN_ITEMS {
         s.first_view = FirstView::Done;
         return;
     }

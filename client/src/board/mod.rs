@@ -311,6 +311,10 @@ fn show_title(state: &State) {
 
 /// Builds the board page for `board_id` into `root`, opens the local copy and connects.
 pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
+    // `?version=...`: a version of the board, read-only, instead of the live board.
+    let version = versions::readonly::requested();
+    // The live board's first view is asked for before anything else (see [`first_view`]).
+    let view = version.is_none().then(|| first_view::request(board_id));
     let doc = dom::document()?;
     let parts = toolbar::build_page(&doc, root, board_id)?;
     let ctx: CanvasRenderingContext2d = parts
@@ -394,8 +398,9 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let board_id = board_id.to_owned();
     let status = parts.status.clone();
     let side = parts.side.clone();
-    // `?version=...`: a version of the board, read-only, instead of the live board.
-    let version = versions::readonly::requested();
+    if let Some(view) = view {
+        first_view::show_when_received(&page, view);
+    }
     wasm_bindgen_futures::spawn_local(async move {
         let opened = match version {
             Some(v) => versions::readonly::open(page, board, board_id, v).await,

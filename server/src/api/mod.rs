@@ -46,7 +46,7 @@ mod raci;
 mod rounds;
 mod since;
 mod versions;
-mod view;
+pub mod view;
 mod webhooks;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;

@@ -8,7 +8,8 @@
 //! would send them anyway (private notes and ballots are the room's, outside the document).
 //!
 //! The view is read from the board's room (started if the board is not loaded: the page's
-//! WebSocket follows at once and finds it loaded), and sent gzip'd.
+//! WebSocket follows at once and finds it loaded), and sent gzip'd. Opening the board page
+//! itself starts that ([`prepare`]), so the room loads while the app downloads and starts.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -20,6 +21,7 @@ use super::{KeyQuery, bad_query, role};
 use crate::error::ApiError;
 use crate::people::Person;
 use crate::room::CachedView;
+use crate::sharing;
 use crate::state::AppState;
 
 /// How many times a request asks again when the room it reached was unloading.
@@ -34,8 +36,12 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let Query(KeyQuery { key }) = query.map_err(bad_query)?;
     role(&state, &id, &person, key.as_deref())?;
+    let asked = std::time::Instant::now();
     let view = from_room(&state, &id).await?;
+    let read = asked.elapsed();
+    let items = view.len();
     let gzipped = tokio::task::spawn_blocking(move || view.gzipped_json()).await?;
+    tracing::debug!(board = %id, items, bytes = gzipped.len(), ?read, encoded = ?asked.elapsed(), "view");
     let mut response = if accepts_gzip(&headers) {
         let mut response = gzipped.into_response();
         response
@@ -56,6 +62,25 @@ pub async fn show(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     Ok(response)
+}
+
+/// The board page is being opened: its view and WebSocket follow as soon as the app has
+/// started. For a person who may read the board, the room is loaded and the view read and
+/// encoded meanwhile, in the background. Nobody else makes the server load a board.
+pub fn prepare(state: &AppState, board: &str, person: &Person) {
+    if state.shutdown.is_cancelled() {
+        return;
+    }
+    // A few sled lookups in memory, as the WebSocket's own check does inline.
+    if !matches!(sharing::role_on(&state.store, board, person, None, false), Ok(Some(_))) {
+        return;
+    }
+    let (state, board) = (state.clone(), board.to_owned());
+    tokio::spawn(async move {
+        if let Ok(view) = from_room(&state, &board).await {
+            let _ = tokio::task::spawn_blocking(move || view.gzipped_json()).await;
+        }
+    });
 }
 
 /// The view from the board's room, starting it if needed.

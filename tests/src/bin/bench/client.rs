@@ -63,9 +63,11 @@ const BREAKDOWN_JS: &str = "(() => {
     const mark = n => performance.getEntriesByName(n)[0]?.startTime ?? null;
     const nav = performance.getEntriesByType('navigation')[0];
     const wasm = performance.getEntriesByType('resource').find(r => r.name.endsWith('.wasm'));
+    const view = performance.getEntriesByType('resource').find(r => r.name.endsWith('/view'));
     const r = x => x == null ? null : Math.round(x);
     return {
         html: r(nav?.responseEnd), wasm: r(wasm?.responseEnd), start: r(mark('huddle-start')),
+        asked: r(view?.startTime), answered: r(view?.responseEnd),
         view: r(mark('huddle-view')), restored: r(mark('huddle-restored')), synced: r(mark('huddle-synced')),
         frame: r(huddle.frames().firstCompleteAt),
     };
@@ -112,20 +114,22 @@ pub fn run() -> anyhow::Result<()> {
     }
     println!(
         "\nWhere a cold load's time goes (ms since navigation start: HTML received, wasm \
-         received, wasm started, the board's first view in the scene, IndexedDB copy restored, \
-         server's sync step 2 applied, first complete frame):\n"
+         received, wasm started, the board's first view asked for and received, the view in the \
+         scene, IndexedDB copy restored, server's sync step 2 applied, first complete frame):\n"
     );
     println!(
-        "| board | html | wasm | start | view | restored | synced | frame |\n|---|---|---|---|---|---|---|---|"
+        "| board | html | wasm | start | view asked | view received | view drawn | restored | synced | frame |\n|---|---|---|---|---|---|---|---|---|---|"
     );
     for r in &results {
         let c = &r.cold_steps;
         println!(
-            "| {} notes | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} notes | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.notes,
             c["html"],
             c["wasm"],
             c["start"],
+            c["asked"],
+            c["answered"],
             c["view"],
             c["restored"],
             c["synced"],
