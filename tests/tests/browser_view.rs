@@ -47,8 +47,11 @@ async fn a_big_board_draws_from_its_view_then_edits_after_sync() -> anyhow::Resu
     rust.save().await?;
 
     let ada = Person::join("Ada", &server, board).await?;
-    ada.wait("the first complete frame", "huddle.frames().firstCompleteAt")
-        .await?;
+    ada.wait(
+        "the first complete frame",
+        "huddle.frames().firstCompleteAt",
+    )
+    .await?;
     let drawn = ada.page.eval("huddle.frames().firstCompleteItems").await?;
     ensure!(
         drawn == NOTES,

@@ -54,7 +54,10 @@ async fn only_people_who_may_read_the_board_get_its_view() -> anyhow::Result<()>
 
     let stranger = Visitor::arrive(&server).await?;
     let theirs = stranger.create_board("Theirs").await?;
-    ensure!(view_of(&stranger, &board).await?.0 == 404, "a stranger got the view");
+    ensure!(
+        view_of(&stranger, &board).await?.0 == 404,
+        "a stranger got the view"
+    );
     ensure!(
         view_of(&owner, &theirs).await?.0 == 404,
         "the owner got a foreign board's view"
@@ -72,7 +75,9 @@ async fn only_people_who_may_read_the_board_get_its_view() -> anyhow::Result<()>
         .call("GET", &format!("/api/boards/{board}/access"), None)
         .await?
         .json()?;
-    let viewer_link = links["links"]["viewer"].as_str().context("no viewer link")?;
+    let viewer_link = links["links"]["viewer"]
+        .as_str()
+        .context("no viewer link")?;
     let viewer = Visitor::arrive(&server).await?;
     viewer.open_link(viewer_link).await?;
     let (status, view) = view_of(&viewer, &board).await?;
@@ -90,7 +95,12 @@ async fn only_people_who_may_read_the_board_get_its_view() -> anyhow::Result<()>
             None,
         )
         .await?;
-    ensure!(removed.status == 200, "remove: {} {}", removed.status, removed.body);
+    ensure!(
+        removed.status == 200,
+        "remove: {} {}",
+        removed.status,
+        removed.body
+    );
     ensure!(
         view_of(&viewer, &board).await?.0 == 404,
         "a removed person still gets the view"
@@ -128,7 +138,10 @@ async fn the_view_holds_what_the_document_holds() -> anyhow::Result<()> {
         after.items == fresh.snapshot().items,
         "the view after an edit is not what a fresh sync gives"
     );
-    ensure!(!after.items.contains_key(&ids[0]), "a deleted note is in the view");
+    ensure!(
+        !after.items.contains_key(&ids[0]),
+        "a deleted note is in the view"
+    );
     ensure!(
         after.items.get(&ids[1]).map(|i| i.pos) == Some([-500.0, 40.0]),
         "a moved note is not where it went"

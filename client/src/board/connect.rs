@@ -17,8 +17,8 @@ use crate::dom;
 use crate::identity::Guest;
 use crate::net::{Connection, Events, Status};
 use crate::offline;
-use crate::task;
 use crate::presence::{Presence, PresenceEvents, Viewport};
+use crate::task;
 
 /// A handle on the board page for wiring presence in (cheap to clone; does nothing once the
 /// page is gone). Safe to call from any callback: if the page is busy, the call is deferred.

@@ -88,8 +88,7 @@ pub fn show_when_received(page: &Page, requested: Started<Result<String, JsValue
 /// Whether a view that came now would be drawn: nothing shown yet, the document not synced
 /// and empty (read before the view is decoded: a big view costs a moment to decode).
 fn wanted(s: &State) -> bool {
-    matches!(s.first_view, FirstView::Waiting)
-        && s.board.item_count(&s.board.doc().transact()) == 0
+    matches!(s.first_view, FirstView::Waiting) && s.board.item_count(&s.board.doc().transact()) == 0
 }
 
 /// Puts the view's items into the scene (a big board's only: see [`MIN_ITEMS`]).

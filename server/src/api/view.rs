@@ -11,11 +11,11 @@
 //! WebSocket follows at once and finds it loaded), and sent gzip'd. Opening the board page
 //! itself starts that ([`prepare`]), so the room loads while the app downloads and starts.
 
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 
 use super::{KeyQuery, bad_query, role};
 use crate::error::ApiError;
@@ -72,7 +72,10 @@ pub fn prepare(state: &AppState, board: &str, person: &Person) {
         return;
     }
     // A few sled lookups in memory, as the WebSocket's own check does inline.
-    if !matches!(sharing::role_on(&state.store, board, person, None, false), Ok(Some(_))) {
+    if !matches!(
+        sharing::role_on(&state.store, board, person, None, false),
+        Ok(Some(_))
+    ) {
         return;
     }
     let (state, board) = (state.clone(), board.to_owned());

@@ -38,7 +38,8 @@ impl CachedView {
         self.gzipped
             .get_or_init(|| {
                 let json = serde_json::to_vec(&*self.view).unwrap_or_default();
-                let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 8), Compression::fast());
+                let mut gz =
+                    GzEncoder::new(Vec::with_capacity(json.len() / 8), Compression::fast());
                 // Writing into a Vec cannot fail.
                 let _ = gz.write_all(&json);
                 Bytes::from(gz.finish().unwrap_or_default())

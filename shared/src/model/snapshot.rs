@@ -181,3 +181,59 @@ impl BoardSnapshot {
         items
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(story: StoryFields, place: Option<Place>) -> ItemSnapshot {
+        ItemSnapshot {
+            kind: ItemKind::Note,
+            pos: [1.0, 2.0],
+            size: [3.0, 4.0],
+            text: "As a buyer".into(),
+            color: "yellow".into(),
+            tags: vec!["checkout".into()],
+            author: "Ada".into(),
+            created_at: 5.0,
+            z: "a0".into(),
+            from: None,
+            to: None,
+            place,
+            story,
+            raci: None,
+        }
+    }
+
+    /// Read field by field (`ItemSnapshotRead`), an item's JSON gives back the same item, with
+    /// or without story fields, and unknown keys (from a newer writer) are ignored as before.
+    #[test]
+    fn items_read_back_as_written() {
+        let story = StoryFields {
+            description: Some("why".into()),
+            estimate: Some(3.0),
+            status: Some(Status::InProgress),
+            story_type: Some(StoryType::default()),
+            persona: Some("buyer".into()),
+            issue_key: Some("PAY-12".into()),
+        };
+        let place = Place {
+            map: "m".into(),
+            parent: Some("p".into()),
+            release: None,
+            rank: "a0".into(),
+        };
+        for item in [item(StoryFields::default(), None), item(story, Some(place))] {
+            let json = serde_json::to_string(&item).unwrap();
+            assert_eq!(serde_json::from_str::<ItemSnapshot>(&json).unwrap(), item);
+            let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            value["from_the_future"] = serde_json::json!(1);
+            assert_eq!(serde_json::from_value::<ItemSnapshot>(value).unwrap(), item);
+        }
+        let view = BoardView {
+            items: [("n1".to_owned(), item(StoryFields::default(), None))].into(),
+        };
+        let json = serde_json::to_string(&view).unwrap();
+        assert_eq!(serde_json::from_str::<BoardView>(&json).unwrap(), view);
+    }
+}

@@ -221,9 +221,7 @@ async fn first_complete_frame(page: &Page, url: &str, notes: usize) -> anyhow::R
     // Pages from before the board's first view drew only from the document, which then held
     // every note: they have no `firstCompleteItems`.
     let count = page
-        .eval(
-            "huddle.frames().firstCompleteItems ?? Object.keys(huddle.snapshot().items).length",
-        )
+        .eval("huddle.frames().firstCompleteItems ?? Object.keys(huddle.snapshot().items).length")
         .await?;
     ensure!(
         count == notes,
