@@ -17,9 +17,8 @@
 
 use huddle_shared::model::BoardView;
 use huddle_shared::yrs::Transact;
-use web_sys::RequestInit;
-
 use wasm_bindgen::JsValue;
+use web_sys::RequestInit;
 
 use super::{Page, State, role, sync};
 use crate::dom::{self, js_error};
