@@ -12,7 +12,20 @@ use crate::dom::{self, js_error};
 /// error message (or the status when the body has none); a network failure says the server
 /// cannot be reached.
 pub async fn fetch_text(url: &str, init: &RequestInit) -> Result<String, JsValue> {
-    let promise = dom::window()?.fetch_with_str_and_init(url, init);
+    send(url, init)?.await
+}
+
+/// [`fetch_text`], with the request sent now (an async fn sends nothing until it is first
+/// polled); the answer's text is awaited later.
+pub fn send(
+    url: &str,
+    init: &RequestInit,
+) -> Result<impl std::future::Future<Output = Result<String, JsValue>> + use<>, JsValue> {
+    Ok(answer(dom::window()?.fetch_with_str_and_init(url, init)))
+}
+
+/// The text of a `fetch`'s answer, as [`fetch_text`] gives it.
+async fn answer(promise: js_sys::Promise) -> Result<String, JsValue> {
     let response: Response = match JsFuture::from(promise).await {
         Ok(response) => response.dyn_into()?,
         Err(_) => {

@@ -58,6 +58,7 @@ mod inbox;
 mod net;
 mod offline;
 mod presence;
+mod task;
 pub mod text_diff;
 
 use huddle_shared::ids::is_valid_board_id;

@@ -256,6 +256,7 @@ async fn board_page(
         }
         return Redirect::to(&format!("/b/{board}", board = board_of(&uri))).into_response();
     }
+    crate::api::view::prepare(&state, &board, &person);
     serve_index(&state).await
 }
 

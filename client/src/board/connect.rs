@@ -18,6 +18,7 @@ use crate::identity::Guest;
 use crate::net::{Connection, Events, Status};
 use crate::offline;
 use crate::presence::{Presence, PresenceEvents, Viewport};
+use crate::task;
 
 /// A handle on the board page for wiring presence in (cheap to clone; does nothing once the
 /// page is gone). Safe to call from any callback: if the page is busy, the call is deferred.
@@ -80,39 +81,10 @@ impl BoardHandle {
     }
 }
 
-fn show_status(badge: &Element, status: Status) {
-    badge.set_text_content(Some(status.as_str()));
-    badge.set_class_name(&format!("status {}", status.as_str()));
-}
-
-/// Who we are and our role first, then the local copy, then the server, then presence.
-pub async fn connect(
-    page: &Page,
-    board: Board,
-    board_id: &str,
-    status: Element,
-    side: Element,
-) -> Result<(), JsValue> {
-    // The person (their name and colour are the server's) and what they may do here.
-    let guest = Guest::current().await;
-    page.borrow_mut().session.guest = guest.clone();
-    let role = match access::board(board_id).await {
-        BoardAccess::Role(role) => role,
-        BoardAccess::NoAccess => {
-            role::no_access(&page.borrow());
-            return Ok(());
-        }
-    };
-    role::apply(&mut page.borrow_mut(), role);
-    let admin = access::cached_me().is_some_and(|me| me.admin);
-    if role.may_manage() || admin {
-        share::install(page, &side)?;
-        super::webhooks::install(page, &side)?;
-    }
-    crate::inbox::install(&side)?;
-    // Restore the browser's copy first, then connect: the first sync sends what was edited
-    // offline. Without IndexedDB (private windows...) the board still works online.
-    let store = match offline::open(&board, board_id).await {
+/// Opens the board's copy in IndexedDB and restores it into `board`. Without IndexedDB
+/// (private windows...) the board still works online.
+async fn open_local(board: Board, board_id: String) -> offline::LocalStore {
+    let store = match offline::open(&board, &board_id).await {
         Ok(store) => store,
         Err(err) => {
             dom::log_error("could not open the board's offline copy", &err);
@@ -120,6 +92,53 @@ pub async fn connect(
         }
     };
     dom::mark("huddle-restored");
+    store
+}
+
+fn show_status(badge: &Element, status: Status) {
+    badge.set_text_content(Some(status.as_str()));
+    badge.set_class_name(&format!("status {}", status.as_str()));
+}
+
+/// Who we are, our role, the local copy and the board's first view side by side; then the
+/// server (once the local copy is restored), then presence.
+pub async fn connect(
+    page: &Page,
+    board: Board,
+    board_id: &str,
+    status: Element,
+    side: Element,
+) -> Result<(), JsValue> {
+    // None of these waits for another: they go out at once (the board's first view went
+    // before, in `mount`).
+    let guest = task::start(Guest::current());
+    let access = task::start({
+        let board_id = board_id.to_owned();
+        async move { access::board(&board_id).await }
+    });
+    let store = task::start(open_local(board.clone(), board_id.to_owned()));
+    // The person (their name and colour are the server's) and what they may do here.
+    let guest = guest.await;
+    page.borrow_mut().session.guest = guest.clone();
+    let role = match access.await {
+        BoardAccess::Role(role) => role,
+        BoardAccess::NoAccess => {
+            role::no_access(&page.borrow());
+            return Ok(());
+        }
+    };
+    role::apply(&mut page.borrow_mut(), role);
+    // For the home page's "Recently opened" (a board opened without access is not listed).
+    offline::remember_board(board_id, "");
+    let admin = access::cached_me().is_some_and(|me| me.admin);
+    if role.may_manage() || admin {
+        share::install(page, &side)?;
+        super::webhooks::install(page, &side)?;
+    }
+    crate::inbox::install(&side)?;
+    // The browser's copy is restored before connecting: the first sync sends what was edited
+    // offline.
+    let store = store.await;
     let handle = BoardHandle(Rc::downgrade(page));
     let weak = Rc::downgrade(page);
     let on_awareness = handle.clone();
@@ -134,6 +153,10 @@ pub async fn connect(
                 s.catch_up();
                 s.request_frame();
             })
+        }),
+        on_synced: Box::new({
+            let handle = handle.clone();
+            move || handle.with(super::first_view::synced)
         }),
         on_awareness: Box::new(move || on_awareness.awareness_changed()),
         on_denied: Box::new({

@@ -9,7 +9,7 @@
 //!   `{id, name, color}`, the person as the server named them
 //! - `peers()`: `[{clientId, name, color, cursor: [x, y] | null, selection: [ids],
 //!   dragging: [ids]}]`
-//! - `frames()`: `{count, firstCompleteAt, times}` (see [`super::stats`])
+//! - `frames()`: `{count, firstCompleteAt, firstCompleteItems, times}` (see [`super::stats`])
 //! - `storyMaps()`: every story map (`StoryMap` JSON: activities, steps, cells, releases,
 //!   totals) with `screen`: its layout in client coordinates (see [`super::storymap::hooks`])
 //! - `setCamera(x, y, zoom)`: shows world point `(x, y)` at the centre at `zoom`
@@ -181,6 +181,7 @@ pub fn install(page: &Page) -> Result<(), JsValue> {
             to_js(&json!({
                 "count": s.stats.count,
                 "firstCompleteAt": s.stats.first_complete_at,
+                "firstCompleteItems": s.stats.first_complete_items,
                 "times": times,
             }))
         })

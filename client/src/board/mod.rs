@@ -21,7 +21,8 @@
 //! [`State::selection_changed`], still reach up into panels, and features reach into the
 //! board's commands).
 //!
-//! - **Document and connection**: [`sync`] (which items changed), `session` (the person,
+//! - **Document and connection**: [`sync`] (which items changed), `first_view` (the
+//!   server's plain view of the items, drawn until the document is synced), `session` (the person,
 //!   connection, local copy, presence), `connect` (open the local copy, connect, wire presence
 //!   in), `role` (what the person may do), `peers` (the seam to presence).
 //! - **View data**, what this viewer sees, plain values: `view` and `camera`, `scene` (items
@@ -56,6 +57,7 @@ mod dispatch;
 mod editor;
 mod facilitation;
 mod features;
+mod first_view;
 mod geometry;
 mod gesture;
 mod grid;
@@ -151,8 +153,11 @@ pub struct State {
     /// Undo of this page's own changes (origin `LOCAL_ORIGIN`) only.
     pub undo: Option<UndoManager>,
     pub stats: FrameStats,
-    /// The document has arrived (from the server or IndexedDB), so a complete frame counts.
+    /// The document has arrived (from the server or IndexedDB), or the board's first view,
+    /// so a complete frame counts.
     pub loaded: bool,
+    /// The board's first view, drawn while the document is on its way ([`first_view`]).
+    pub first_view: first_view::FirstView,
     /// Reused buffer of the visible slots (no allocation per frame).
     pub visible: Vec<u32>,
     /// Rounds, facilitation, locks, comments, since, the story-map panels.
@@ -282,7 +287,9 @@ fn frame(page: &Page) {
     toolbar::show(state);
     let end = stats::now();
     let loaded = state.loaded;
-    state.stats.record(end - start, complete && loaded, end);
+    state
+        .stats
+        .record(end - start, complete && loaded, end, state.scene.len());
     if !complete {
         state.request_frame();
     }
@@ -304,6 +311,10 @@ fn show_title(state: &State) {
 
 /// Builds the board page for `board_id` into `root`, opens the local copy and connects.
 pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
+    // `?version=...`: a version of the board, read-only, instead of the live board.
+    let version = versions::readonly::requested();
+    // The live board's first view is asked for before anything else (see [`first_view`]).
+    let view = version.is_none().then(|| first_view::request(board_id));
     let doc = dom::document()?;
     let parts = toolbar::build_page(&doc, root, board_id)?;
     let ctx: CanvasRenderingContext2d = parts
@@ -338,6 +349,7 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
             undo: Some(undo),
             stats: FrameStats::default(),
             loaded: false,
+            first_view: first_view::FirstView::default(),
             visible: Vec::new(),
             features,
             dirty: true,
@@ -386,8 +398,9 @@ pub fn mount(root: &Element, board_id: &str) -> Result<(), JsValue> {
     let board_id = board_id.to_owned();
     let status = parts.status.clone();
     let side = parts.side.clone();
-    // `?version=...`: a version of the board, read-only, instead of the live board.
-    let version = versions::readonly::requested();
+    if let Some(view) = view {
+        first_view::show_when_received(&page, view);
+    }
     wasm_bindgen_futures::spawn_local(async move {
         let opened = match version {
             Some(v) => versions::readonly::open(page, board, board_id, v).await,

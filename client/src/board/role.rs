@@ -27,9 +27,10 @@ use crate::http;
 const NOTICE_MS: i32 = 8_000;
 
 impl State {
-    /// Whether the person may change this board (editors and owners).
+    /// Whether the person may change this board (editors and owners), now: not while the
+    /// board's first view stands in for a document that is not synced yet.
     pub fn may_edit(&self) -> bool {
-        self.session.role.may_edit()
+        self.session.role.may_edit() && !self.first_view.is_shown()
     }
 }
 
@@ -41,13 +42,8 @@ fn root(s: &State) -> Option<Element> {
 /// Shows and enforces `role` in the page.
 pub fn apply(s: &mut State, role: Role) {
     s.session.role = role;
+    show(s);
     if let Some(root) = root(s) {
-        let class = if role.may_edit() {
-            "board-page"
-        } else {
-            "board-page read-only"
-        };
-        root.set_class_name(class);
         let _ = root.set_attribute("data-role", role.name());
     }
     if let Ok(Some(badge)) = s.doc.query_selector("#role-badge") {
@@ -61,13 +57,27 @@ pub fn apply(s: &mut State, role: Role) {
             }
         }
     }
-    if !role.may_edit() {
+    s.request_frame();
+}
+
+/// Shows whether the page may edit now ([`State::may_edit`]): the editing tools are hidden
+/// under `.read-only`, and a tool or editor left open is put away.
+pub fn show(s: &mut State) {
+    let may_edit = s.may_edit();
+    if let Some(root) = root(s) {
+        let class = if may_edit {
+            "board-page"
+        } else {
+            "board-page read-only"
+        };
+        root.set_class_name(class);
+    }
+    if !may_edit {
         s.set_tool(super::gesture::Tool::Select);
         if s.editor.is_some() {
             super::editor::close(s);
         }
     }
-    s.request_frame();
 }
 
 /// Replaces the board with the reason it cannot be shown.

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use huddle_shared::model::Board;
+use huddle_shared::model::{Board, ItemSnapshot};
 use huddle_shared::yrs::types::{Event, PathSegment};
 use huddle_shared::yrs::{DeepObservable, Transact};
 
@@ -64,6 +64,12 @@ impl Changes {
         changes
     }
 
+    /// Marks `ids` to be read again from the document at the next frame (an id it does not
+    /// hold leaves the scene).
+    pub fn touch(&self, ids: impl IntoIterator<Item = String>) {
+        lock(&self.0).ids.extend(ids);
+    }
+
     pub fn is_empty(&self) -> bool {
         let p = lock(&self.0);
         !p.all && !p.meta && p.ids.is_empty()
@@ -74,11 +80,7 @@ impl Changes {
     pub fn apply(&self, board: &Board, scene: &mut Scene, maps: &mut Maps) -> (Vec<String>, bool) {
         let pending = std::mem::take(&mut *lock(&self.0));
         let txn = board.doc().transact();
-        let mut read = |id: &str| {
-            let snap = board.item_snapshot(&txn, id);
-            maps.note(id, snap.as_ref());
-            scene.set(id, snap);
-        };
+        let mut read = |id: &str| put(scene, maps, id, board.item_snapshot(&txn, id));
         if pending.all {
             for id in board.item_ids(&txn) {
                 read(&id);
@@ -91,6 +93,13 @@ impl Changes {
         }
         (ids, pending.meta)
     }
+}
+
+/// Takes item `id` as `snap` says (`None`: gone) into the scene and the story maps: the one
+/// way items enter the scene, from the document or from the board's first view.
+pub fn put(scene: &mut Scene, maps: &mut Maps, id: &str, snap: Option<ItemSnapshot>) {
+    maps.note(id, snap.as_ref());
+    scene.set(id, snap);
 }
 
 #[cfg(test)]
@@ -136,5 +145,33 @@ mod tests {
 
         board.set_title(&mut board.transact_mut(), "T");
         assert!(changes.apply(&board, &mut scene, &mut maps).1);
+    }
+
+    /// An item put in from elsewhere (the board's first view) that the document does not
+    /// hold leaves the scene once touched; one it holds is read from the document.
+    #[test]
+    fn touched_items_are_read_from_the_document() {
+        let board = Board::with_client_id(1);
+        let changes = Changes::observe(&board);
+        let (mut scene, mut maps) = (Scene::default(), Maps::default());
+        changes.apply(&board, &mut scene, &mut maps);
+        let other = Board::with_client_id(2);
+        let stale = other
+            .create_note(&mut other.transact_mut(), NewNote::default())
+            .unwrap();
+        let snap = other.item_snapshot(&other.transact_mut(), &stale);
+        put(&mut scene, &mut maps, &stale, snap);
+        assert_eq!(scene.len(), 1);
+        let kept = board
+            .create_note(&mut board.transact_mut(), NewNote::default())
+            .unwrap();
+        changes.touch([stale.clone()]);
+        let (mut ids, _) = changes.apply(&board, &mut scene, &mut maps);
+        ids.sort();
+        let mut want = vec![stale.clone(), kept.clone()];
+        want.sort();
+        assert_eq!(ids, want);
+        assert!(scene.get(&stale).is_none());
+        assert!(scene.get(&kept).is_some());
     }
 }

@@ -112,6 +112,9 @@ pub struct Events {
     pub on_status: Box<dyn Fn(Status)>,
     /// The document changed because of something the server sent.
     pub on_remote_change: Box<dyn Fn()>,
+    /// The server's sync step 2 is applied: the document holds what the server has (after
+    /// `on_remote_change` for the same frame).
+    pub on_synced: Box<dyn Fn()>,
     /// Someone else's awareness state (cursor, selection, name...) changed, came or went.
     pub on_awareness: Box<dyn Fn()>,
     /// The server refused something we sent (y-protocols "permission denied"), and why.
@@ -401,6 +404,9 @@ fn received(shared: &Rc<Shared>, generation: u64, event: &MessageEvent) {
     if outcome.remote_change {
         shared.store.persist();
         (shared.events.on_remote_change)();
+    }
+    if outcome.synced {
+        (shared.events.on_synced)();
     }
     if outcome.awareness_change {
         (shared.events.on_awareness)();

@@ -76,6 +76,8 @@ pub(super) struct Session {
 #[derive(Debug, Default)]
 pub(super) struct Outcome {
     pub remote_change: bool,
+    /// The server's sync step 2 came (empty or not): the document holds the server's state.
+    pub synced: bool,
     pub awareness_change: bool,
     pub status: Option<Status>,
     /// The server refused something we sent, with this reason.
@@ -226,9 +228,12 @@ impl Session {
                 self.say_hello(outcome);
             }
             // An empty update (the usual answer to a heartbeat) changes nothing.
-            Message::SyncStep2(update) | Message::Update(update) if update == EMPTY_UPDATE => {}
+            Message::Update(update) if update == EMPTY_UPDATE => {}
             Message::SyncStep2(update) => {
-                outcome.remote_change |= self.apply_remote(&update);
+                if update != EMPTY_UPDATE {
+                    outcome.remote_change |= self.apply_remote(&update);
+                }
+                outcome.synced = true;
                 dom::mark("huddle-synced");
             }
             Message::Update(update) => {

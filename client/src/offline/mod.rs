@@ -138,7 +138,6 @@ impl LocalStore {
 
 /// Restores `board_id`'s stored updates into `board` and keeps storing every later update.
 pub async fn open(board: &Board, board_id: &str) -> Result<LocalStore, JsValue> {
-    remember_board(board_id, "");
     let db = match idb::open_database().await {
         Ok(Some(db)) => db,
         Ok(None) => {

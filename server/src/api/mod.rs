@@ -13,6 +13,8 @@
 //!   into a new board; and the test server's clock.
 //! - `raci`: one RACI matrix as CSV (`export?format=raci-csv`).
 //! - `pictures`: SVG, PNG and PDF pictures and the minutes (`export?format=png` ...).
+//! - `view`: the board's items as the page draws them, for a first frame before the
+//!   document is synced (any role, as for the board's WebSocket).
 //!
 //! A board the caller has no role on answers 404, exactly like a board that does not exist.
 
@@ -44,6 +46,7 @@ mod raci;
 mod rounds;
 mod since;
 mod versions;
+pub mod view;
 mod webhooks;
 
 /// Largest import request body: the larger of the two formats' own limits (a board's JSON;
@@ -68,6 +71,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/boards/{id}", get(show).patch(rename).delete(delete))
         .route("/boards/{id}/export.json", get(export_json))
         .route("/boards/{id}/export", get(export))
+        .route("/boards/{id}/view", get(view::show))
         .route("/boards/{id}/decisions", get(rounds::decisions))
         .route("/boards/{id}/rounds", get(rounds::open_rounds))
         .route("/boards/{id}/comments", get(comments::threads))

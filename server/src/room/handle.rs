@@ -75,6 +75,16 @@ impl RoomHandle {
         rx.await.map_err(|_| RoomClosed)
     }
 
+    /// The board's items as the page draws them (see [`super::view`]).
+    pub async fn view(&self) -> Result<super::CachedView, RoomClosed> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::View { reply })
+            .await
+            .map_err(|_| RoomClosed)?;
+        rx.await.map_err(|_| RoomClosed)
+    }
+
     /// Closes the room's connections and waits until it has let go of the board.
     pub async fn delete(&self) {
         let (done, rx) = oneshot::channel();

@@ -21,6 +21,7 @@ impl Room {
             Some(_) => self.full_sync = None,
             None => {}
         }
+        self.views.tick();
     }
 
     /// No connections, nothing running, quiet for a while, and everything it wrote on disk.

@@ -21,6 +21,8 @@
 //! - `gate`: the check every incoming message passes first, by the sender's role and person
 //!   (a viewer's writes, presence that claims to be someone else);
 //! - `versions`: version history: hourly and end-of-session versions, named ones, restores;
+//! - `view`: the board's first view for pages (its items as plain values), kept until the
+//!   document changes;
 //! - `handle` ([`RoomHandle`]): how connections and the API talk to a room; `context`
 //!   ([`RoomContext`]): what a room is given when it starts.
 //!
@@ -64,9 +66,11 @@ mod since;
 #[cfg(test)]
 mod tests;
 pub mod versions;
+mod view;
 
 pub use context::RoomContext;
 pub use handle::{RoomClosed, RoomHandle};
+pub use view::CachedView;
 
 pub use awareness::{AWARENESS_BUDGET, AWARENESS_FLUSH};
 
@@ -109,6 +113,10 @@ pub enum Command {
     },
     Export {
         reply: oneshot::Sender<BoardSnapshot>,
+    },
+    /// The board's items as the page draws them (see [`view`]).
+    View {
+        reply: oneshot::Sender<CachedView>,
     },
     /// Closes every connection and stops the room; the caller deletes the stored board.
     Delete {
@@ -195,6 +203,8 @@ struct Room {
     /// starts, everyone opens the board within seconds. Dropped on a tick nobody used it in;
     /// not kept for small boards ([`FULL_SYNC_CACHE_MIN_BYTES`]).
     full_sync: Option<FullSync>,
+    /// The board's first view for pages, kept like `full_sync` (see [`view`]).
+    views: view::ViewCache,
     /// The board's rounds, their ballots and its decision log.
     rounds: rounds::Rounds,
     /// Who facilitates, the agenda and timer, private notes, locks, the contribution counts.
@@ -269,6 +279,7 @@ pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, c
             }
             Command::Delete { done } => drop(done.send(())),
             Command::Export { .. }
+            | Command::View { .. }
             | Command::Frame { .. }
             | Command::Leave { .. }
             | Command::AccessChanged { .. }
@@ -323,6 +334,7 @@ impl Room {
             // What fresh clients got while it loaded is still the board, until it changes
             // (handling the buffered commands below may already change it).
             full_sync: FullSync::worth_keeping(loaded.fresh),
+            views: view::ViewCache::default(),
             rounds,
             facilitation,
             comments,
@@ -426,6 +438,9 @@ impl Room {
             Command::Leave { conn } => self.remove(vec![(conn, None)]),
             Command::Export { reply } => {
                 let _ = reply.send(self.board.snapshot(&self.board.doc().transact()));
+            }
+            Command::View { reply } => {
+                let _ = reply.send(self.view());
             }
             Command::Delete { done } => {
                 self.stop = Some((code::BOARD_DELETED, "board deleted"));
@@ -550,7 +565,7 @@ impl Room {
             }
             return self.remove(vec![(conn, None)]);
         }
-        self.full_sync = None; // the board is about to change
+        self.board_changing();
         // While a lock index exists, it learns what the transaction did (yrs deletes a
         // replaced map value itself; that deletion is not in the received bytes).
         let indexing = self.indexes_locks();
@@ -653,7 +668,7 @@ impl Room {
     /// Writes into the document as the server (results, decisions, moved notes, the
     /// facilitation state), stores the update and sends it to everyone.
     fn write_server(&mut self, write: impl FnOnce(&Board, &mut yrs::TransactionMut)) {
-        self.full_sync = None;
+        self.board_changing();
         let update = {
             let mut txn = self.board.transact_mut();
             write(&self.board, &mut txn);
@@ -673,7 +688,7 @@ impl Room {
     /// through the API) and sent to everyone as any update is.
     fn rename(&mut self, title: &str) {
         self.meta.title = title.to_owned();
-        self.full_sync = None;
+        self.board_changing();
         let update = {
             let mut txn = self.board.transact_mut();
             self.board.set_title(&mut txn, title);

@@ -1,5 +1,7 @@
 //! [`Board`]: typed reads and writes of one board document.
 
+use std::collections::BTreeMap;
+
 use yrs::{
     Any, Doc, Map, MapRef, OffsetKind, Options, Out, ReadTxn, Text, TextRef, Transact,
     TransactionMut,
@@ -7,7 +9,7 @@ use yrs::{
 
 use super::items::ItemFields;
 use super::keys;
-use super::snapshot::{BoardSnapshot, ItemSnapshot};
+use super::snapshot::{BoardSnapshot, BoardView, ItemSnapshot};
 use super::values::{check_point, check_size, pair, read_item, read_meta, read_string, strings};
 use super::{Color, DEFAULT_NOTE_SIZE, ItemKind, ModelError, Point, Size};
 use crate::rank;
@@ -337,8 +339,28 @@ impl Board {
     /// The whole board as plain values (for export, tests and rendering), without connectors
     /// whose endpoint is gone.
     pub fn snapshot<T: ReadTxn>(&self, txn: &T) -> BoardSnapshot {
-        let items = self
-            .items
+        BoardSnapshot {
+            meta: read_meta(txn, &self.meta),
+            items: self.visible_items(txn),
+            rounds: self.round_results(txn),
+            decisions: self.decisions(txn),
+            facilitation: self.facilitation(txn),
+            locks: self.locks(txn),
+            comments: Vec::new(),
+        }
+    }
+
+    /// The items as the page draws them (what [`Board::item_snapshot`] reads for each), for a
+    /// first view served before the document (see [`BoardView`]).
+    pub fn view<T: ReadTxn>(&self, txn: &T) -> BoardView {
+        BoardView {
+            items: self.visible_items(txn),
+        }
+    }
+
+    /// Every item as plain values, by id, without connectors whose endpoint is gone.
+    fn visible_items<T: ReadTxn>(&self, txn: &T) -> BTreeMap<String, ItemSnapshot> {
+        self.items
             .iter(txn)
             .filter_map(|(id, value)| match value {
                 Out::YMap(item) if self.is_visible(txn, &item) => {
@@ -346,16 +368,7 @@ impl Board {
                 }
                 _ => None,
             })
-            .collect();
-        BoardSnapshot {
-            meta: read_meta(txn, &self.meta),
-            items,
-            rounds: self.round_results(txn),
-            decisions: self.decisions(txn),
-            facilitation: self.facilitation(txn),
-            locks: self.locks(txn),
-            comments: Vec::new(),
-        }
+            .collect()
     }
 
     /// Highest stacking rank on the board (a linear scan; callers that create many items

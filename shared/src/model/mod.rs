@@ -62,7 +62,7 @@ pub use items::{DEFAULT_FRAME_SIZE, DEFAULT_LABEL_SIZE};
 pub use raci::NewRaci;
 pub use results::{latest_result, votes};
 pub use rewind::Rewound;
-pub use snapshot::{BoardSnapshot, ItemSnapshot, MetaSnapshot};
+pub use snapshot::{BoardSnapshot, BoardView, ItemSnapshot, MetaSnapshot};
 pub use story::{
     MAX_ESTIMATE, MAX_ISSUE_KEY_CHARS, MAX_STORY_FIELD_CHARS, Place, Status, StoryFields,
     StoryType, check_estimate, check_issue_key,

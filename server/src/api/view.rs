@@ -1,0 +1,141 @@
+//! `GET /api/boards/{id}/view[?key=...]`: the board's items as the page draws them (see
+//! [`huddle_shared::model::BoardView`]), so the page can draw a big board before its document
+//! has come over the WebSocket and been integrated.
+//!
+//! Who may have it is decided exactly as for opening the board's WebSocket: any role on the
+//! board, from the person's grant or a share link's key; no role answers 404, as for a board
+//! that does not exist. It holds nothing but the document's items, which that person's sync
+//! would send them anyway (private notes and ballots are the room's, outside the document).
+//!
+//! The view is read from the board's room (started if the board is not loaded: the page's
+//! WebSocket follows at once and finds it loaded), and sent gzip'd. Opening the board page
+//! itself starts that ([`prepare`]), so the room loads while the app downloads and starts.
+
+use axum::Extension;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{KeyQuery, bad_query, role};
+use crate::error::ApiError;
+use crate::people::Person;
+use crate::room::CachedView;
+use crate::sharing;
+use crate::state::AppState;
+
+/// How many times a request asks again when the room it reached was unloading.
+const ROOM_ATTEMPTS: usize = 3;
+
+pub async fn show(
+    Path(id): Path<String>,
+    State(state): State<AppState>,
+    Extension(person): Extension<Person>,
+    query: Result<Query<KeyQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Query(KeyQuery { key }) = query.map_err(bad_query)?;
+    role(&state, &id, &person, key.as_deref())?;
+    let asked = std::time::Instant::now();
+    let view = from_room(&state, &id).await?;
+    let read = asked.elapsed();
+    let items = view.len();
+    let gzipped = tokio::task::spawn_blocking(move || view.gzipped_json()).await?;
+    tracing::debug!(board = %id, items, bytes = gzipped.len(), ?read, encoded = ?asked.elapsed(), "view");
+    let mut response = if accepts_gzip(&headers) {
+        let mut response = gzipped.into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response
+    } else {
+        tokio::task::spawn_blocking(move || gunzip(&gzipped))
+            .await??
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // The board as it is now, for this person only: no cache may keep it.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(response)
+}
+
+/// The board page is being opened: its view and WebSocket follow as soon as the app has
+/// started. For a person who may read the board, the room is loaded and the view read and
+/// encoded meanwhile, in the background. Nobody else makes the server load a board.
+pub fn prepare(state: &AppState, board: &str, person: &Person) {
+    if state.shutdown.is_cancelled() {
+        return;
+    }
+    // A few sled lookups in memory, as the WebSocket's own check does inline.
+    if !matches!(
+        sharing::role_on(&state.store, board, person, None, false),
+        Ok(Some(_))
+    ) {
+        return;
+    }
+    let (state, board) = (state.clone(), board.to_owned());
+    tokio::spawn(async move {
+        if let Ok(view) = from_room(&state, &board).await {
+            let _ = tokio::task::spawn_blocking(move || view.gzipped_json()).await;
+        }
+    });
+}
+
+/// The view from the board's room, starting it if needed.
+async fn from_room(state: &AppState, id: &str) -> Result<CachedView, ApiError> {
+    if state.shutdown.is_cancelled() {
+        return Err(ApiError::Unavailable);
+    }
+    // A room that is unloading when asked refuses; the next one takes it.
+    for _ in 0..ROOM_ATTEMPTS {
+        let room = state.rooms.get_or_start(id, &state.room_context());
+        if let Ok(view) = room.view().await {
+            return Ok(view);
+        }
+    }
+    Err(ApiError::Unavailable)
+}
+
+/// Whether the request's `Accept-Encoding` lists gzip (every browser's does).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| coding.split(';').next().is_some_and(|c| c.trim() == "gzip"))
+}
+
+/// The JSON itself, for a client that takes no gzip (a script without `--compressed`).
+fn gunzip(gzipped: &[u8]) -> Result<Vec<u8>, ApiError> {
+    use std::io::Read;
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(gzipped)
+        .read_to_end(&mut json)
+        .map_err(|e| ApiError::Internal(format!("the board's view did not decode: {e}")))?;
+    Ok(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_accepted_only_when_listed() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+            accepts_gzip(&headers)
+        };
+        assert!(with("gzip, deflate, br"));
+        assert!(with("br;q=1.0, gzip;q=0.8"));
+        assert!(!with("identity"));
+        assert!(!with("x-gzip-not"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+}

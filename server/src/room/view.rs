@@ -1,0 +1,126 @@
+//! The board's first view (`GET /api/boards/{id}/view`): its items as the page draws them, so
+//! a page can draw a big board while its document is still on the way and being integrated.
+//!
+//! The room reads the items (it alone holds the document) and keeps them until the document
+//! next changes, as it keeps the full sync; encoding them (JSON, gzip'd) is left to the
+//! first request that needs the bytes, on a blocking thread, and kept beside them. So the
+//! room spends one read of the board per change, and repeated loads cost it one message.
+
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use huddle_shared::model::BoardView;
+
+use super::Room;
+
+/// One read of the board's items, and their encoding once some request has made it.
+#[derive(Clone)]
+pub struct CachedView {
+    view: Arc<BoardView>,
+    gzipped: Arc<OnceLock<Bytes>>,
+}
+
+impl CachedView {
+    fn new(view: BoardView) -> CachedView {
+        CachedView {
+            view: Arc::new(view),
+            gzipped: Arc::default(),
+        }
+    }
+
+    /// The view as gzip'd JSON, encoded by the first caller (CPU work: call it off the async
+    /// workers). A view's JSON is mostly repeated keys and short strings, so gzip shrinks it
+    /// about tenfold; the fastest level keeps the first cold load's encoding short.
+    pub fn gzipped_json(&self) -> Bytes {
+        self.gzipped
+            .get_or_init(|| {
+                let json = serde_json::to_vec(&*self.view).unwrap_or_default();
+                let mut gz =
+                    GzEncoder::new(Vec::with_capacity(json.len() / 8), Compression::fast());
+                // Writing into a Vec cannot fail.
+                let _ = gz.write_all(&json);
+                Bytes::from(gz.finish().unwrap_or_default())
+            })
+            .clone()
+    }
+
+    /// How many items the view holds.
+    pub fn len(&self) -> usize {
+        self.view.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.view.items.is_empty()
+    }
+}
+
+/// The room's cached view: made on request, dropped when the board changes or on a tick
+/// nobody asked for it in (1,000 loaded rooms must not each keep a copy of their board).
+#[derive(Default)]
+pub(super) struct ViewCache {
+    cached: Option<CachedView>,
+    used: bool,
+}
+
+impl ViewCache {
+    pub(super) fn clear(&mut self) {
+        self.cached = None;
+    }
+
+    /// On the room's tick: keep the view only while requests keep using it.
+    pub(super) fn tick(&mut self) {
+        if !std::mem::take(&mut self.used) {
+            self.cached = None;
+        }
+    }
+}
+
+impl Room {
+    /// The board's view, read now unless the cache still holds it.
+    pub(super) fn view(&mut self) -> CachedView {
+        self.views.used = true;
+        if let Some(cached) = &self.views.cached {
+            return cached.clone();
+        }
+        let view = self.board.view(&yrs::Transact::transact(self.board.doc()));
+        let cached = CachedView::new(view);
+        self.views.cached = Some(cached.clone());
+        cached
+    }
+
+    /// The document is about to change: what was cached of it no longer holds.
+    pub(super) fn board_changing(&mut self) {
+        self.full_sync = None;
+        self.views.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use flate2::read::GzDecoder;
+    use huddle_shared::model::{Board, NewNote};
+
+    use super::*;
+
+    #[test]
+    fn encodes_the_items_once_as_gzipped_json() {
+        let board = Board::with_client_id(1);
+        let id = board
+            .create_note(&mut board.transact_mut(), NewNote::default())
+            .unwrap();
+        let cached = CachedView::new(board.view(&yrs::Transact::transact(board.doc())));
+        let gz = cached.gzipped_json();
+        assert!(Arc::ptr_eq(&cached.clone().gzipped, &cached.gzipped));
+        assert_eq!(cached.gzipped_json(), gz);
+        let mut json = String::new();
+        GzDecoder::new(&gz[..]).read_to_string(&mut json).unwrap();
+        let view: BoardView = serde_json::from_str(&json).unwrap();
+        assert_eq!(view.items.keys().collect::<Vec<_>>(), vec![&id]);
+        assert_eq!(cached.len(), 1);
+    }
+}

@@ -1,0 +1,87 @@
+//! The board's first view in real headless Chromium: a big board is drawn from the server's
+//! view of its items before its document is synced, then the document takes over and edits
+//! work as ever.
+//!
+//! Needs the built client and Chromium: `cargo xtask test` provides both (or
+//! `cargo xtask build-client && cargo build -p huddle-server`, with `/usr/bin/chromium`).
+
+use anyhow::{Context, ensure};
+use huddle_shared::model::NewNote;
+use huddle_tests::browser;
+use huddle_tests::client::Client;
+use huddle_tests::person::Person;
+use huddle_tests::server::TestServer;
+
+/// Notes on the board: more than the page's threshold for using a view (smaller boards sync
+/// about as fast as the view comes).
+const NOTES: usize = 3_000;
+/// Notes per row of the board's grid, and the grid's pitch.
+const ROW: usize = 60;
+const PITCH: f64 = 220.0;
+
+/// A big board is first drawn from its view (every note in the scene in the first complete
+/// frame, the `huddle-view` mark set), read-only until the document is synced; then the
+/// document holds every note, the page is editable, and a note made by double-click and typed
+/// into reaches another replica.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_board_draws_from_its_view_then_edits_after_sync() -> anyhow::Result<()> {
+    browser::ensure_client_built()?;
+    let (server, _data) = TestServer::start()?;
+    let board = "big-view";
+    let rust = Client::join(&server.ws_url(board)).await?;
+    rust.edit(|b, txn| {
+        for i in 0..NOTES {
+            let pos = [(i % ROW) as f64 * PITCH, (i / ROW) as f64 * PITCH];
+            let text = format!("note {i}");
+            b.create_note(
+                txn,
+                NewNote {
+                    pos,
+                    text,
+                    ..NewNote::default()
+                },
+            )
+            .expect("a valid note");
+        }
+    });
+    rust.save().await?;
+
+    let ada = Person::join("Ada", &server, board).await?;
+    ada.wait(
+        "the first complete frame",
+        "huddle.frames().firstCompleteAt",
+    )
+    .await?;
+    let drawn = ada.page.eval("huddle.frames().firstCompleteItems").await?;
+    ensure!(
+        drawn == NOTES,
+        "the first complete frame had {drawn} of {NOTES} notes"
+    );
+    let viewed = ada
+        .page
+        .eval("performance.getEntriesByName('huddle-view').length")
+        .await?;
+    ensure!(viewed == 1, "the page did not draw the board's view first");
+    ada.wait(
+        "the document to hold every note",
+        &format!("Object.keys(huddle.snapshot().items).length === {NOTES}"),
+    )
+    .await?;
+    ada.wait(
+        "the page to be editable",
+        "!document.querySelector('.board-page').classList.contains('read-only')",
+    )
+    .await?;
+
+    // Left of the grid's first column, where no note is.
+    ada.page.eval("huddle.setCamera(0, 0, 1)").await?;
+    let at = ada.to_client([-150.0, 100.0]).await?;
+    let id = ada.create_note(at).await?;
+    ada.type_text("after sync").await?;
+    ada.end_edit().await?;
+    rust.wait_until(|s| s.items.get(&id).is_some_and(|i| i.text == "after sync"))
+        .await
+        .context("the note made after sync never reached the other replica")?;
+    ada.assert_no_errors()?;
+    Ok(())
+}

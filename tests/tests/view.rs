@@ -1,0 +1,152 @@
+//! The board's first view (`GET /api/boards/{id}/view`), on the wire: who may have it is
+//! decided as for the board's WebSocket, and it holds the items a y-websocket sync gives.
+
+use anyhow::{Context, ensure};
+use huddle_shared::model::{BoardView, NewNote};
+use huddle_tests::client::Client;
+use huddle_tests::server::TestServer;
+use huddle_tests::visitor::{Visitor, key_of};
+
+fn note(client: &Client, text: &str, pos: [f64; 2]) -> String {
+    client.edit(|board, txn| {
+        board
+            .create_note(
+                txn,
+                NewNote {
+                    text: text.to_owned(),
+                    pos,
+                    ..NewNote::default()
+                },
+            )
+            .expect("a valid note")
+    })
+}
+
+/// `who`'s answer to the view of `board`: its status, and the view if it was 200.
+async fn view_of(who: &Visitor, board: &str) -> anyhow::Result<(u16, Option<BoardView>)> {
+    let res = who
+        .call("GET", &format!("/api/boards/{board}/view"), None)
+        .await?;
+    if res.status != 200 {
+        return Ok((res.status, None));
+    }
+    ensure!(
+        res.header("cache-control") == Some("no-store"),
+        "the view may be cached: {:?}",
+        res.headers
+    );
+    let view = serde_json::from_str(&res.body).context("the view is not a BoardView")?;
+    Ok((200, Some(view)))
+}
+
+/// The view is refused (404, as the WebSocket and the rest of the API refuse) to a person with
+/// no role on the board, for a board that does not exist and to a person whose role was
+/// removed; a viewer (by a share link) gets it, and it is what their sync gives them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_people_who_may_read_the_board_get_its_view() -> anyhow::Result<()> {
+    let (server, _data) = TestServer::start()?;
+    let owner = Visitor::arrive(&server).await?;
+    let board = owner.create_board("Refinement").await?;
+    let mine = owner.join(&board, None).await?;
+    note(&mine, "first", [10.0, 20.0]);
+    note(&mine, "second", [300.0, 20.0]);
+    mine.save().await?;
+
+    let stranger = Visitor::arrive(&server).await?;
+    let theirs = stranger.create_board("Theirs").await?;
+    ensure!(
+        view_of(&stranger, &board).await?.0 == 404,
+        "a stranger got the view"
+    );
+    ensure!(
+        view_of(&owner, &theirs).await?.0 == 404,
+        "the owner got a foreign board's view"
+    );
+    ensure!(
+        view_of(&owner, "no-such-board").await?.0 == 404,
+        "a board that does not exist has a view"
+    );
+    ensure!(
+        view_of(&owner, "bad%20id").await?.0 == 400,
+        "a bad board id was not refused"
+    );
+
+    let links = owner
+        .call("GET", &format!("/api/boards/{board}/access"), None)
+        .await?
+        .json()?;
+    let viewer_link = links["links"]["viewer"]
+        .as_str()
+        .context("no viewer link")?;
+    let viewer = Visitor::arrive(&server).await?;
+    viewer.open_link(viewer_link).await?;
+    let (status, view) = view_of(&viewer, &board).await?;
+    ensure!(status == 200, "a viewer was refused the view: {status}");
+    let synced = viewer.join(&board, Some(key_of(viewer_link)?)).await?;
+    ensure!(
+        view.context("no view")?.items == synced.snapshot().items,
+        "the view is not what the viewer's sync gives"
+    );
+
+    let removed = owner
+        .call(
+            "DELETE",
+            &format!("/api/boards/{board}/people/{}", viewer.id),
+            None,
+        )
+        .await?;
+    ensure!(
+        removed.status == 200,
+        "remove: {} {}",
+        removed.status,
+        removed.body
+    );
+    ensure!(
+        view_of(&viewer, &board).await?.0 == 404,
+        "a removed person still gets the view"
+    );
+    Ok(())
+}
+
+/// The view follows the document: after an edit (the room's cached view is dropped) it holds
+/// what a fresh y-websocket client syncs, deleted items gone, moved ones where they went.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_view_holds_what_the_document_holds() -> anyhow::Result<()> {
+    let (server, _data) = TestServer::start()?;
+    let owner = Visitor::arrive(&server).await?;
+    let board = owner.create_board("Map").await?;
+    let mine = owner.join(&board, None).await?;
+    let ids: Vec<String> = (0..50)
+        .map(|i| note(&mine, &format!("note {i}"), [i as f64 * 10.0, 0.0]))
+        .collect();
+    mine.save().await?;
+    let (_, before) = view_of(&owner, &board).await?;
+    ensure!(
+        before.context("no view")?.items.len() == 50,
+        "the view does not hold every note"
+    );
+
+    mine.edit(|b, txn| b.delete_item(txn, &ids[0]))
+        .context("delete")?;
+    mine.edit(|b, txn| b.move_item(txn, &ids[1], [-500.0, 40.0]))
+        .context("move")?;
+    mine.save().await?;
+    let (_, after) = view_of(&owner, &board).await?;
+    let after = after.context("no view")?;
+    let fresh = owner.join(&board, None).await?;
+    ensure!(
+        after.items == fresh.snapshot().items,
+        "the view after an edit is not what a fresh sync gives"
+    );
+    ensure!(
+        !after.items.contains_key(&ids[0]),
+        "a deleted note is in the view"
+    );
+    ensure!(
+        after.items.get(&ids[1]).map(|i| i.pos) == Some([-500.0, 40.0]),
+        "a moved note is not where it went"
+    );
+    let held = fresh.snapshot().items.len();
+    ensure!(held == 49, "the fresh client holds {held} items");
+    Ok(())
+}
