@@ -16,6 +16,7 @@ use huddle_shared::facilitation::{Command, Event, PrivateNote, Request};
 use huddle_shared::model::{Board, BoardSnapshot};
 use huddle_shared::wire::{self, HuddleMessage};
 use huddle_tests::client::Client;
+use huddle_tests::http;
 use huddle_tests::js;
 use huddle_tests::rounds::{
     Secret, Team, board_answers, find_secrets, js_frames, labelled, sources, split_at,
@@ -222,7 +223,12 @@ async fn no_one_receives_another_persons_private_notes_before_the_end() -> anyho
         team.board.clone(),
         team.key("editor")?.to_owned(),
     );
+    let open = http::metric(server.addr(), "huddle_connections_open").await?;
     let js_peer = tokio::spawn(async move { js::run(&base, &board, Some(&key), script).await });
+    // In the room before anyone writes: a stock client whose sync came after the end would
+    // first get the end's own update (the published notes) and only then its sync step 2
+    // with the marker, and the search would count that update as received before the end.
+    http::wait_metric(server.addr(), "huddle_connections_open", |n| n > open).await?;
 
     let fay_note = private_note("fayPriv7Kq2Lw", "FAY-PRIVATE-r4Tq", [100.0, 50.0]);
     let dan_note = private_note("danPriv3Zx8Mn", "DAN-PRIVATE-w9Yv", [400.0, 50.0]);
