@@ -12,6 +12,10 @@ use crate::room::{self, Command, RoomContext, RoomHandle};
 /// connections; a full queue pushes back on the readers (TCP flow control), not on the room.
 const ROOM_QUEUE: usize = 4096;
 
+/// How many rooms [`Rooms::ask`] tries: one that was unloading when asked refuses, and the
+/// next one (started afresh) takes the question.
+const ROOM_ATTEMPTS: usize = 5;
+
 #[derive(Clone)]
 pub struct Rooms {
     inner: Arc<Inner>,
@@ -66,6 +70,26 @@ impl Rooms {
         ctx.tracker
             .spawn(room::run(board.to_owned(), generation, rx, ctx.clone()));
         RoomHandle::new(tx)
+    }
+
+    /// Puts a question to the board's room, starting the room if it is not running. A room
+    /// that is unloading when asked refuses (`ask` gives `None`) and the question goes to its
+    /// successor; `None` after [`ROOM_ATTEMPTS`] refusals.
+    pub async fn ask<T, F>(
+        &self,
+        board: &str,
+        ctx: &RoomContext,
+        mut ask: impl FnMut(RoomHandle) -> F,
+    ) -> Option<T>
+    where
+        F: Future<Output = Option<T>>,
+    {
+        for _ in 0..ROOM_ATTEMPTS {
+            if let Some(answer) = ask(self.get_or_start(board, ctx)).await {
+                return Some(answer);
+            }
+        }
+        None
     }
 
     /// The board's room if it is loaded.

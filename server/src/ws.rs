@@ -78,9 +78,6 @@ const MAX_FRAMES_PER_FLUSH: usize = 64;
 /// How long a closing connection waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-/// How often joining is retried when the room found was just unloading.
-const JOIN_ATTEMPTS: usize = 5;
-
 /// Tungstenite's own limit is twice ours: frames between the two are read and answered with a
 /// clean 1009 close; only absurd frames hit tungstenite's limit and end the socket abruptly.
 pub fn transport_frame_limit(max_frame_bytes: usize) -> usize {
@@ -255,13 +252,12 @@ async fn join(
     member: Member,
     outbox: Outbox,
 ) -> Option<RoomHandle> {
-    for _ in 0..JOIN_ATTEMPTS {
-        let room = app.rooms.get_or_start(board, &app.room_context());
-        if room.join(conn, member.clone(), outbox.clone()).await {
-            return Some(room);
-        }
-    }
-    None
+    app.rooms
+        .ask(board, &app.room_context(), |room| {
+            let (member, outbox) = (member.clone(), outbox.clone());
+            async move { room.join(conn, member, outbox).await.then_some(room) }
+        })
+        .await
 }
 
 async fn read_loop(

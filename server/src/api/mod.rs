@@ -351,18 +351,14 @@ async fn rename(
     if state.shutdown.is_cancelled() {
         return Err(ApiError::Unavailable);
     }
-    // A room that is unloading when asked refuses; the next one takes it.
-    let mut renamed = false;
-    for _ in 0..3 {
-        let room = state.rooms.get_or_start(&id, &state.room_context());
-        if room.rename(title.clone()).await.is_ok() {
-            renamed = true;
-            break;
-        }
-    }
-    if !renamed {
-        return Err(ApiError::Unavailable);
-    }
+    state
+        .rooms
+        .ask(&id, &state.room_context(), |room| {
+            let title = title.clone();
+            async move { room.rename(title).await.ok() }
+        })
+        .await
+        .ok_or(ApiError::Unavailable)?;
     state.store.wait_durable(state.store.written()).await;
     let meta = state
         .store

@@ -95,25 +95,25 @@ async fn ask_room<T>(
     id: &str,
     command: impl Fn(oneshot::Sender<Result<T, String>>) -> VersionCommand,
 ) -> Result<T, ApiError> {
-    for _ in 0..3 {
-        if state.shutdown.is_cancelled() {
-            return Err(ApiError::Unavailable);
-        }
-        let room = state.rooms.get_or_start(id, &state.room_context());
-        let (reply, rx) = oneshot::channel();
-        if room.versions(command(reply)).await.is_err() {
-            continue;
-        }
-        match rx.await {
-            Ok(Ok(answer)) => {
-                state.store.wait_durable(state.store.written()).await;
-                return Ok(answer);
-            }
-            Ok(Err(e)) => return Err(ApiError::Internal(e)),
-            Err(_) => continue, // the room stopped before it answered
-        }
+    if state.shutdown.is_cancelled() {
+        return Err(ApiError::Unavailable);
     }
-    Err(ApiError::Unavailable)
+    let answer = state
+        .rooms
+        .ask(id, &state.room_context(), |room| {
+            let (reply, rx) = oneshot::channel();
+            let command = command(reply);
+            async move {
+                room.versions(command).await.ok()?;
+                // `None` also when the room stopped before it answered.
+                rx.await.ok()
+            }
+        })
+        .await
+        .ok_or(ApiError::Unavailable)?
+        .map_err(ApiError::Internal)?;
+    state.store.wait_durable(state.store.written()).await;
+    Ok(answer)
 }
 
 /// `GET /api/boards/{id}/versions`: newest first.

@@ -24,9 +24,6 @@ use crate::room::CachedView;
 use crate::sharing;
 use crate::state::AppState;
 
-/// How many times a request asks again when the room it reached was unloading.
-const ROOM_ATTEMPTS: usize = 3;
-
 pub async fn show(
     Path(id): Path<String>,
     State(state): State<AppState>,
@@ -91,24 +88,36 @@ async fn from_room(state: &AppState, id: &str) -> Result<CachedView, ApiError> {
     if state.shutdown.is_cancelled() {
         return Err(ApiError::Unavailable);
     }
-    // A room that is unloading when asked refuses; the next one takes it.
-    for _ in 0..ROOM_ATTEMPTS {
-        let room = state.rooms.get_or_start(id, &state.room_context());
-        if let Ok(view) = room.view().await {
-            return Ok(view);
-        }
-    }
-    Err(ApiError::Unavailable)
+    state
+        .rooms
+        .ask(id, &state.room_context(), |room| async move {
+            room.view().await.ok()
+        })
+        .await
+        .ok_or(ApiError::Unavailable)
 }
 
-/// Whether the request's `Accept-Encoding` lists gzip (every browser's does).
+/// Whether the request's `Accept-Encoding` lists gzip (every browser's does) with a weight
+/// above zero: `gzip;q=0` refuses it.
 fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|coding| coding.split(';').next().is_some_and(|c| c.trim() == "gzip"))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let named = parts
+                .next()
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"));
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            named && !refused
+        })
 }
 
 /// The JSON itself, for a client that takes no gzip (a script without `--compressed`).
@@ -136,6 +145,10 @@ mod tests {
         assert!(with("br;q=1.0, gzip;q=0.8"));
         assert!(!with("identity"));
         assert!(!with("x-gzip-not"));
+        assert!(with("GZIP"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("br, gzip; q=0.0"));
+        assert!(with("gzip;q=0.001"));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }
