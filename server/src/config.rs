@@ -136,10 +136,11 @@ pub struct ServeArgs {
     #[arg(long, env = "HUDDLE_TRUSTED_USER_HEADER")]
     pub trusted_user_header: Option<String>,
 
-    /// Fold a board's update log into its snapshot after this many updates (also when the log
-    /// holds as many bytes as the snapshot, and at least 64 KiB).
-    #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES", default_value_t = crate::store::compaction::DEFAULT_COMPACT_AFTER_UPDATES)]
-    pub compact_after_updates: u64,
+    /// Also fold a board's update log into its snapshot after this many updates. By default
+    /// only the log's size counts: it is folded once it holds half as many bytes as the
+    /// snapshot (and at least 64 KiB).
+    #[arg(long, env = "HUDDLE_COMPACT_AFTER_UPDATES")]
+    pub compact_after_updates: Option<u64>,
 
     #[command(flatten)]
     pub guard: crate::guard::GuardArgs,

@@ -39,6 +39,8 @@ pub struct Metrics {
     /// Connections closed because their outbound queue was full.
     pub slow_connections_closed: AtomicU64,
     pub compactions: AtomicU64,
+    /// Runs of log entries merged into one (between compactions).
+    pub log_merges: AtomicU64,
     /// New clients answered from stored bytes while their board was still being loaded.
     pub syncs_while_loading: AtomicU64,
     /// New clients answered with the room's cached encoding of the whole board.
@@ -157,6 +159,11 @@ impl Metrics {
                 "huddle_compactions_total",
                 "Board logs compacted into snapshots.",
                 &self.compactions,
+            ),
+            (
+                "huddle_log_merges_total",
+                "Runs of board log entries merged into one between compactions.",
+                &self.log_merges,
             ),
             (
                 "huddle_syncs_while_loading_total",

@@ -77,6 +77,63 @@ async fn kill_9_after_saved_loses_nothing() {
     }
 }
 
+/// Between compactions the server merges runs of single updates in the log into one entry;
+/// a board loaded from such a log after a `kill -9` (no fold on the way out) is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_log_survives_kill_9() {
+    let data = DataDir::new();
+    let mut server = TestServer::start_on(data.path(), &[]).expect("server");
+    let url = server.ws_url("merged");
+    let client = Client::join(&url).await.expect("join");
+    for i in 0..10 {
+        client.edit(|b, txn| {
+            b.create_note(txn, note(&format!("m{i}"), i as f64))
+                .expect("create")
+        });
+    }
+    let ids = client.board.item_ids(&client.board.doc().transact());
+    // Two runs of 256 and then some, each move its own update.
+    for i in 0..600 {
+        let id = &ids[i % ids.len()];
+        client.edit(|b, txn| {
+            b.move_item(txn, id, [i as f64, 2.0 * i as f64])
+                .expect("move")
+        });
+    }
+    client.save().await.expect("saved");
+    let want = client.snapshot();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let metrics = huddle_tests::http::get(server.addr(), "/metrics")
+            .await
+            .expect("metrics")
+            .body;
+        if metrics.contains("huddle_log_merges_total 2\n") {
+            assert!(
+                metrics.contains("huddle_compactions_total 0\n"),
+                "{metrics}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no merges:\n{metrics}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The merges are flushed with the next group commit: ask for one.
+    client.edit(|b, txn| b.move_item(txn, &ids[0], [1.0, 1.0]).expect("move"));
+    client.save().await.expect("saved");
+    let want_last = client.snapshot();
+    assert_ne!(want, want_last);
+    server.kill9();
+    let server = TestServer::start_on(data.path(), &[]).expect("restart");
+    let fresh = Client::join(&server.ws_url("merged"))
+        .await
+        .expect("join after kill");
+    assert_eq!(fresh.snapshot(), want_last);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compaction_and_unload_keep_the_board() {
     // Compact every 10 updates and unload a second after the last client leaves, so both

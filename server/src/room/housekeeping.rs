@@ -1,4 +1,4 @@
-//! A room's housekeeping, on its one-second tick: finished compactions, the board list's
+//! A room's housekeeping, on its one-second tick: store work (compactions, merges), the board list's
 //! metadata, idleness; and the room's tuning. When to compact is the store's rule
 //! ([`CompactionRule`]), scheduled by its [`Compactor`](crate::store::Compactor).
 
@@ -10,7 +10,9 @@ use crate::store::{CompactionRule, now_ms};
 
 impl Room {
     pub(super) async fn on_tick(&mut self) {
-        self.compactor.collect(&self.id).await;
+        // Finished store work is taken in (and more started) on every edit; on the tick too,
+        // for a room that went quiet.
+        self.maybe_compact();
         self.write_meta();
         self.close_due_rounds();
         self.facilitation_tick();
@@ -36,8 +38,10 @@ impl Room {
         quiet
     }
 
-    /// Starts folding the log into a snapshot on a blocking thread if the rule says so.
+    /// Takes in finished store work, and starts folding the log into a snapshot (or merging
+    /// a run of it) on a blocking thread if due.
     pub(super) fn maybe_compact(&mut self) {
+        self.compactor.collect(&self.id);
         let upto = self.next_seq.saturating_sub(1);
         self.compactor
             .maybe_start(&self.ctx.boards, &self.id, upto, &self.ctx.tracker);

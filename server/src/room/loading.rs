@@ -95,19 +95,23 @@ pub fn read(store: &dyn BoardStore, id: &str) -> Result<(RawBoard, BoardMeta), S
     Ok((store.read(id)?, meta))
 }
 
-/// Log entries merged into one update frame for a fresh client. yrs's `merge_updates_v1`
-/// grows much faster than the number of updates (on a 10,000-note board: 1,000 moves in
-/// 7.6 ms, 5,000 in 176 ms, 10,000 in 762 ms; BENCHMARKS.md, "Cold load"), so a long tail
-/// goes out as several frames of this many updates each, which keeps serving it linear.
-const TAIL_UPDATES_PER_FRAME: usize = 256;
+/// Log entries merged into one update frame for a fresh client: at most this many, and
+/// entries up to this many bytes. yrs's `merge_updates_v1` grows much faster than the number
+/// of small updates it is given (on a 10,000-note board: 1,000 moves in 7.6 ms, 5,000 in
+/// 176 ms, 10,000 in 762 ms; BENCHMARKS.md, "Cold load"), but linearly in runs the store has
+/// already merged ([`MERGE_RUN`](crate::store::compaction::MERGE_RUN) updates each), so a
+/// long tail goes out as several frames, which keeps serving it linear.
+const TAIL_ENTRIES_PER_FRAME: usize = 256;
+const TAIL_BYTES_PER_FRAME: usize = 32 << 10;
 
 /// The frames that bring a client with nothing up to date, from the stored bytes alone.
 pub fn fresh_frames(raw: &RawBoard, id: &str) -> Result<Vec<Bytes>, StoreError> {
-    let mut fresh = Vec::with_capacity(2 + raw.log.len() / TAIL_UPDATES_PER_FRAME);
+    let mut fresh = Vec::new();
     // The log tail first, so that by the time the client counts itself synced it has
     // everything.
-    for chunk in raw.log.chunks(TAIL_UPDATES_PER_FRAME) {
-        let tail = match chunk {
+    let mut frame_of = |group: &[sled::IVec]| -> Result<(), StoreError> {
+        let tail = match group {
+            [] => return Ok(()),
             [one] => one.to_vec(),
             many => yrs::merge_updates_v1(many).map_err(|e| StoreError::Corrupt {
                 board: id.to_owned(),
@@ -115,7 +119,19 @@ pub fn fresh_frames(raw: &RawBoard, id: &str) -> Result<Vec<Bytes>, StoreError> 
             })?,
         };
         fresh.push(Bytes::from(wire::encode_update(&tail)));
+        Ok(())
+    };
+    let (mut start, mut bytes) = (0, 0);
+    for (i, entry) in raw.log.iter().enumerate() {
+        if i > start
+            && (i - start >= TAIL_ENTRIES_PER_FRAME || bytes + entry.len() > TAIL_BYTES_PER_FRAME)
+        {
+            frame_of(&raw.log[start..i])?;
+            (start, bytes) = (i, 0);
+        }
+        bytes += entry.len();
     }
+    frame_of(&raw.log[start..])?;
     fresh.push(Bytes::from(wire::encode_sync_step2(
         raw.snapshot().unwrap_or(EMPTY_UPDATE),
     )));
@@ -130,13 +146,14 @@ mod tests {
     use huddle_shared::wire::Limits;
     use yrs::{ReadTxn, Transact};
 
-    /// A long tail goes out in several frames; applied in order, they are the whole board.
+    /// A long tail goes out in several frames; applied in order, they are the whole board,
+    /// also once the store has merged runs of it.
     #[test]
     fn a_long_tail_is_served_in_frames_that_make_the_board() {
         let store = MemoryStore::new();
         let board = Board::new();
         let mut sv = yrs::StateVector::default();
-        let updates = 2 * TAIL_UPDATES_PER_FRAME + 3;
+        let updates = 2 * TAIL_ENTRIES_PER_FRAME + 3;
         for i in 0..updates {
             {
                 let mut txn = board.transact_mut();
@@ -150,24 +167,38 @@ mod tests {
             sv = board.doc().transact().state_vector();
             store.append("b", i as u64, &update).unwrap();
         }
+        let served = |frames: &[Bytes]| {
+            let client = Board::new();
+            for frame in frames {
+                for message in wire::decode_frame(frame, &Limits::default()).unwrap() {
+                    let update = match message {
+                        Message::Update(u) | Message::SyncStep2(u) => u,
+                        other => panic!("unexpected {other:?}"),
+                    };
+                    let update = wire::decode_update(&update).unwrap();
+                    client.doc().transact_mut().apply_update(update).unwrap();
+                }
+            }
+            client.snapshot(&client.doc().transact())
+        };
+        let expected = board.snapshot(&board.doc().transact());
+
         let raw = store.read("b").unwrap();
         let frames = fresh_frames(&raw, "b").unwrap();
-        assert_eq!(frames.len(), 3 + 1, "three tail frames, then sync step 2");
+        assert!(frames.len() > 3, "several tail frames, then sync step 2");
+        assert_eq!(served(&frames), expected);
 
-        let client = Board::new();
-        for frame in &frames {
-            for message in wire::decode_frame(frame, &Limits::default()).unwrap() {
-                let update = match message {
-                    Message::Update(u) | Message::SyncStep2(u) => u,
-                    other => panic!("unexpected {other:?}"),
-                };
-                let update = wire::decode_update(&update).unwrap();
-                client.doc().transact_mut().apply_update(update).unwrap();
-            }
-        }
+        // The store merges runs of the log: fewer entries, the same board.
+        let run = TAIL_ENTRIES_PER_FRAME as u64;
+        assert!(store.merge_log("b", 1, run).unwrap().is_some());
+        assert!(store.merge_log("b", run + 1, 2 * run).unwrap().is_some());
         assert_eq!(
-            client.snapshot(&client.doc().transact()),
-            board.snapshot(&board.doc().transact())
+            store.merge_log("b", 2 * run + 1, 2 * run + 1).unwrap(),
+            None,
+            "one entry"
         );
+        let raw = store.read("b").unwrap();
+        assert_eq!(raw.log.len(), 1 + 2 + 2);
+        assert_eq!(served(&fresh_frames(&raw, "b").unwrap()), expected);
     }
 }

@@ -73,10 +73,21 @@ async fn next_saved(frames: &mut Outbound) -> u64 {
     }
 }
 
-#[tokio::test]
-async fn a_room_on_the_memory_store_saves_compacts_and_folds_on_close() {
-    let dir = tempfile::tempdir().unwrap();
-    let boards = Arc::new(MemoryStore::new());
+/// A room for board "b" on `boards` with one member joined: what the tests drive.
+struct Started {
+    ctx: RoomContext,
+    room: tokio::task::JoinHandle<()>,
+    handle: RoomHandle,
+    frames: Outbound,
+    /// The member's copy of the board.
+    client: Board,
+}
+
+async fn start(
+    boards: &Arc<MemoryStore>,
+    rule: CompactionRule,
+    dir: &tempfile::TempDir,
+) -> Started {
     let client = Board::new();
     let initial = client
         .doc()
@@ -88,12 +99,12 @@ async fn a_room_on_the_memory_store_saves_compacts_and_folds_on_close() {
         updated_at: 1,
     };
     boards.insert_board("b", &meta, &initial).unwrap();
-    let ctx = context(boards.clone(), CompactionRule::after_updates(10), &dir);
+    let ctx = context(boards.clone(), rule, dir);
 
     let (tx, rx) = mpsc::channel(64);
     let room = tokio::spawn(super::run("b".into(), 1, rx, ctx.clone()));
     let handle = RoomHandle::new(tx);
-    let (frames_tx, mut frames) = frame_queue(1024);
+    let (frames_tx, frames) = frame_queue(1024);
     let outbox = Outbox {
         frames: frames_tx,
         closer: Arc::new(Closer::default()),
@@ -106,32 +117,57 @@ async fn a_room_on_the_memory_store_saves_compacts_and_folds_on_close() {
         epoch: ctx.rooms.access_epoch(),
     };
     assert!(handle.join(1, member, outbox).await);
+    Started {
+        ctx,
+        room,
+        handle,
+        frames,
+        client,
+    }
+}
 
-    // 25 edits: with the initial update, the log reaches the cap of 10 on the 9th.
-    for i in 0..25 {
-        let update = note_update(&client, i as f64);
+/// The member moves one note `edits` times, each edit its own update.
+async fn edit(started: &Started, edits: usize) {
+    for i in 0..edits {
+        let update = note_update(&started.client, i as f64);
         let raw = Bytes::from(wire::encode_update(&update));
-        handle
+        started
+            .handle
             .frame(1, vec![Message::Update(update)], raw)
             .await
             .unwrap();
     }
+}
+
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_room_on_the_memory_store_saves_compacts_and_folds_on_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let boards = Arc::new(MemoryStore::new());
+    let mut started = start(&boards, CompactionRule::after_updates(Some(10)), &dir).await;
+
+    // 25 edits: with the initial update, the log reaches the cap of 10 on the 9th.
+    edit(&started, 25).await;
     let save = HuddleMessage::SaveRequest { seq: 7 };
     let raw = Bytes::from(wire::encode_huddle(&save));
-    handle
+    started
+        .handle
         .frame(1, vec![Message::Huddle(save)], raw)
         .await
         .unwrap();
     // Memory is durable at once: the room answers without any flusher running.
-    assert_eq!(next_saved(&mut frames).await, 7);
+    assert_eq!(next_saved(&mut started.frames).await, 7);
 
     // The first compaction started at the cap, on a blocking thread.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while boards.compactions() == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "no compaction ran");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let want = client.snapshot(&client.doc().transact());
+    eventually("no compaction ran", || boards.compactions() > 0).await;
+    let want = started.client.snapshot(&started.client.doc().transact());
     let raw = boards.read("b").unwrap();
     assert!(raw.snapshot().is_some());
     assert!(
@@ -144,12 +180,48 @@ async fn a_room_on_the_memory_store_saves_compacts_and_folds_on_close() {
     assert_eq!(now.snapshot(&now.doc().transact()), want);
 
     // Closing the room folds what is left, whatever the rule.
-    drop(handle);
-    room.await.unwrap();
-    ctx.tracker.close();
-    ctx.tracker.wait().await;
+    close(started).await;
     let raw = boards.read("b").unwrap();
     assert_eq!((raw.log.len(), raw.next_seq), (0, 26));
     let after = stored(&boards);
     assert_eq!(after.snapshot(&after.doc().transact()), want);
+}
+
+/// Closes the room (its last member leaves) and waits for its last compaction.
+async fn close(started: Started) {
+    drop(started.handle);
+    started.room.await.unwrap();
+    started.ctx.tracker.close();
+    started.ctx.tracker.wait().await;
+}
+
+/// Below the compaction threshold, runs of single updates are merged into one log entry as
+/// they come, and the log still makes the board.
+#[tokio::test]
+async fn a_room_merges_runs_of_its_log_between_compactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let boards = Arc::new(MemoryStore::new());
+    // A floor far above what the edits add up to: no compaction before the room closes.
+    let rule = CompactionRule {
+        after_updates: None,
+        floor_bytes: 10 << 20,
+    };
+    let started = start(&boards, rule, &dir).await;
+    let run = crate::store::compaction::MERGE_RUN as usize;
+    edit(&started, run + 10).await;
+    eventually("no merge ran", || boards.merges() > 0).await;
+    assert_eq!(boards.compactions(), 0, "the log is below the floor");
+    let raw = boards.read("b").unwrap();
+    assert!(raw.snapshot().is_none());
+    assert!(
+        raw.log.len() <= 1 + 10 + 1,
+        "the log holds {} entries",
+        raw.log.len()
+    );
+    assert_eq!(raw.next_seq, 1 + run as u64 + 10);
+    let want = started.client.snapshot(&started.client.doc().transact());
+    let now = stored(&boards);
+    assert_eq!(now.snapshot(&now.doc().transact()), want);
+    close(started).await;
+    assert_eq!(boards.read("b").unwrap().log.len(), 0);
 }

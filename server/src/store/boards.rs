@@ -40,6 +40,14 @@ pub trait BoardStore: Send + Sync + 'static {
     /// meanwhile: then nothing is written (the rule asks again later). O(board).
     fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError>;
 
+    /// Merges the log entries `from..=upto` (those there are) into one entry `upto`, so that
+    /// a cold load reads, serves and applies a few merged entries instead of thousands of
+    /// small ones. O(the entries merged). Returns the merged entry's size, or `None` if there
+    /// were fewer than two entries or the board was deleted meanwhile (nothing is written).
+    /// A reader never misses an update: the merged entry replaces the last one before the
+    /// others go, and a crash between the two leaves duplicates, which applying ignores.
+    fn merge_log(&self, board: &str, from: u64, upto: u64) -> Result<Option<usize>, StoreError>;
+
     /// The write mark: a flush that starts after this call covers everything written so far.
     fn written(&self) -> u64;
 
@@ -142,6 +150,12 @@ pub(super) fn fold<T: AsRef<[u8]>>(
     Ok((value, state.len()))
 }
 
+/// Log entries merged into one update (yrs's `merge_updates_v1`; no document is built).
+pub(super) fn merge<T: AsRef<[u8]>>(board: &str, entries: &[T]) -> Result<Vec<u8>, StoreError> {
+    let entries: Vec<&[u8]> = entries.iter().map(AsRef::as_ref).collect();
+    yrs::merge_updates_v1(&entries).map_err(|e| corrupt(board, &e.to_string()))
+}
+
 pub(super) fn apply_stored(
     board: &str,
     txn: &mut yrs::TransactionMut,
@@ -172,6 +186,10 @@ impl BoardStore for Store {
 
     fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError> {
         Store::compact(self, board, upto)
+    }
+
+    fn merge_log(&self, board: &str, from: u64, upto: u64) -> Result<Option<usize>, StoreError> {
+        Store::merge_log(self, board, from, upto)
     }
 
     fn written(&self) -> u64 {

@@ -1,40 +1,50 @@
 //! When a board's log is folded into its snapshot ([`CompactionRule`], the one rule: the room
-//! runs it, the storage benchmark measures it), and a room's schedule of compactions
-//! ([`Compactor`]: what the log holds, and the compaction running on a blocking thread).
+//! runs it, the storage benchmark measures it), and a room's schedule of store work
+//! ([`Compactor`]: what the log holds, and the compaction or merge running on a blocking
+//! thread).
 //!
-//! The rule: compact once the log holds as many bytes as the snapshot (at least
-//! [`DEFAULT_COMPACT_FLOOR_BYTES`]), or [`CompactionRule::after_updates`] updates. A
-//! compaction rewrites the snapshot and the log, O(snapshot + log) bytes; by the byte
-//! threshold the log is then at least half of that, so each appended byte pays for at most
-//! about two bytes of compaction: amortised, the cost of an update is proportional to the
-//! update, not to the board. The count cap bounds what a cold load merges for its first
-//! client (the log tail, update by update); it is the one exception, for boards whose
-//! snapshot is bigger than the cap's worth of updates (see BENCHMARKS.md, "Storing one note
-//! move").
+//! Two kinds of work keep the cost of an edit proportional to the edit, whatever the board:
+//!
+//! - **Compaction** rewrites the snapshot with the log folded in, O(snapshot + log) bytes. The
+//!   rule: compact once the log holds half as many bytes as the snapshot (at least
+//!   [`DEFAULT_COMPACT_FLOOR_BYTES`]). The log is then a third of what is rewritten, so each
+//!   appended byte pays for at most about three bytes of compaction: amortised, the cost of an
+//!   update is proportional to the update, not to the board.
+//! - **Merging** keeps the log short between compactions: every [`MERGE_RUN`] updates
+//!   appended one by one become one log entry (yrs's `merge_updates_v1`, O(the run)). A cold
+//!   load then reads and serves a few hundred entries, not tens of thousands of tiny ones
+//!   (BENCHMARKS.md, "Storing one note move"), which is what let the old count cap go.
+//!
+//! A count cap (`--compact-after-updates`) can still be set; none by default.
 
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
 use super::{BoardStore, RawBoard, StoreError};
 
-/// Default count cap: the longest log tail, in updates. A cold load serves at most this many
-/// to its first client (merged 256 at a time): about 24 ms on a 10,000-note board, within
-/// its 60 ms goal (BENCHMARKS.md, "Cold load"; 10,000 would take about 65 ms). Up to
-/// 5,000 moves of ~50 bytes, boards of up to ~250 KB of snapshot are compacted by the byte
-/// threshold, in proportion to what was appended; bigger ones once per 5,000 updates (a
-/// fifth of the cost per update of the cap of 1,000 this replaced).
-pub const DEFAULT_COMPACT_AFTER_UPDATES: u64 = 5000;
 /// Below this much log a board is not compacted for its bytes: rewriting a tiny board every
 /// few edits would be busywork, and 64 KiB of log is quick to load.
 pub const DEFAULT_COMPACT_FLOOR_BYTES: u64 = 64 << 10;
+/// The log is folded once it holds `1 / LOG_SHARE` of the snapshot's bytes. 2: a board
+/// loaded after an abrupt stop builds at most half a snapshot's worth of log on top of its
+/// snapshot, and each appended byte pays for at most three bytes rewritten.
+pub const LOG_SHARE: u64 = 2;
+/// Updates appended one by one that are merged into one log entry. 256 note moves merge in
+/// about half a millisecond into two thirds of their bytes; `merge_updates_v1` grows much
+/// faster than linearly in the number of small updates it is given (BENCHMARKS.md, "Cold
+/// load"), but linearly in merged runs.
+pub const MERGE_RUN: u64 = 256;
+/// The most loose entries one merge takes, should merges fall behind the appends.
+const MAX_MERGE: u64 = 4 * MERGE_RUN;
 
 /// When a board's log is folded into its snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompactionRule {
-    /// The longest log tail, in updates (`--compact-after-updates`).
-    pub after_updates: u64,
+    /// The longest log, in updates (`--compact-after-updates`); none by default.
+    pub after_updates: Option<u64>,
     /// Log bytes below which the byte threshold does not apply, however small the snapshot.
     pub floor_bytes: u64,
 }
@@ -42,7 +52,7 @@ pub struct CompactionRule {
 impl Default for CompactionRule {
     fn default() -> CompactionRule {
         CompactionRule {
-            after_updates: DEFAULT_COMPACT_AFTER_UPDATES,
+            after_updates: None,
             floor_bytes: DEFAULT_COMPACT_FLOOR_BYTES,
         }
     }
@@ -51,9 +61,9 @@ impl Default for CompactionRule {
 /// How much a board's log holds, and the size of the snapshot it would be folded into.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LogSize {
-    /// Updates in the log.
+    /// Updates in the log (a merged entry counts as one when read back from the store).
     pub updates: u64,
-    /// Their bytes.
+    /// Their bytes, as stored.
     pub bytes: u64,
     /// The stored snapshot's update, in bytes.
     pub snapshot_bytes: u64,
@@ -70,10 +80,10 @@ impl LogSize {
 }
 
 impl CompactionRule {
-    /// The count cap `after_updates` (at least 1) with the default floor.
-    pub fn after_updates(after_updates: u64) -> CompactionRule {
+    /// A count cap of `after_updates` (at least 1; `None`: no cap) with the default floor.
+    pub fn after_updates(after_updates: Option<u64>) -> CompactionRule {
         CompactionRule {
-            after_updates: after_updates.max(1),
+            after_updates: after_updates.map(|n| n.max(1)),
             ..CompactionRule::default()
         }
     }
@@ -81,39 +91,57 @@ impl CompactionRule {
     /// Whether the log should be folded into the snapshot now.
     pub fn is_due(&self, log: LogSize) -> bool {
         log.updates > 0
-            && (log.updates >= self.after_updates
-                || log.bytes >= log.snapshot_bytes.max(self.floor_bytes))
+            && (self.after_updates.is_some_and(|cap| log.updates >= cap)
+                || log.bytes >= (log.snapshot_bytes / LOG_SHARE).max(self.floor_bytes))
     }
 }
 
-/// One board's compactions, for its room: counts what is appended, starts a compaction on a
-/// blocking thread when the rule says so (never more than one at a time), and takes in its
-/// result. The room stays unaware of which store it has and never waits for a compaction.
+/// One board's store work, for its room: counts what is appended, starts a compaction or a
+/// merge on a blocking thread when due (never more than one at a time), and takes in its
+/// result. The room stays unaware of which store it has and never waits for either.
 pub struct Compactor {
     rule: CompactionRule,
     log: LogSize,
+    /// The entries appended one by one since the last merge or compaction (the last ones of
+    /// the log): merged once there are [`MERGE_RUN`].
+    loose: Run,
     running: Option<Running>,
 }
 
+/// Log entries at the log's end: how many and their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Run {
+    entries: u64,
+    bytes: u64,
+}
+
 struct Running {
-    /// Resolves to the new snapshot's size (`None`: nothing was written, see
-    /// [`BoardStore::compact`]).
+    /// Resolves to the new snapshot's (or merged entry's) size; `None`: nothing was written
+    /// (see [`BoardStore::compact`] and [`BoardStore::merge_log`]).
     task: JoinHandle<Result<Option<usize>, StoreError>>,
-    /// The log as it was when the compaction started: what it folds.
-    folds: LogSize,
+    job: Job,
+}
+
+enum Job {
+    /// Folds the log as it was when the compaction started, loose entries included.
+    Compaction { log: LogSize, loose: Run },
+    /// Merges these loose entries into one.
+    Merge(Run),
 }
 
 impl Compactor {
-    /// The schedule of a board just read from the store.
+    /// The schedule of a board just read from the store. Its log entries count as merged
+    /// (the next compaction folds them).
     pub fn new(rule: CompactionRule, raw: &RawBoard) -> Compactor {
         Compactor {
             rule,
             log: LogSize::of(raw),
+            loose: Run::default(),
             running: None,
         }
     }
 
-    /// What the log holds now (compactions running are not subtracted until they finish).
+    /// What the log holds now (work running is not subtracted until it finishes).
     pub fn log(&self) -> LogSize {
         self.log
     }
@@ -122,14 +150,17 @@ impl Compactor {
         self.running.is_some()
     }
 
-    /// Counts one update appended to the log (on every edit's path: two additions).
+    /// Counts one update appended to the log (on every edit's path: four additions).
     pub fn appended(&mut self, bytes: usize) {
         self.log.updates += 1;
         self.log.bytes += bytes as u64;
+        self.loose.entries += 1;
+        self.loose.bytes += bytes as u64;
     }
 
-    /// Starts folding the log up to `upto` (the last appended seq) on a blocking thread if the
-    /// rule says it is due and no compaction is running. Returns whether it started one.
+    /// Starts folding the log up to `upto` (the last appended seq) if the rule says it is
+    /// due, or else merging the loose entries if there are [`MERGE_RUN`] of them, on a
+    /// blocking thread, unless something is running. Returns whether it started anything.
     pub fn maybe_start(
         &mut self,
         store: &Arc<dyn BoardStore>,
@@ -137,45 +168,94 @@ impl Compactor {
         upto: u64,
         tracker: &TaskTracker,
     ) -> bool {
-        if self.running.is_some() || !self.rule.is_due(self.log) {
+        if self.running.is_some() {
             return false;
         }
         let (store, board) = (store.clone(), board.to_owned());
-        self.running = Some(Running {
-            task: tracker.spawn_blocking(move || {
-                let _background = Background::enter();
-                let compacted = store.compact(&board, upto);
-                give_back_memory();
-                compacted
-            }),
-            folds: self.log,
-        });
+        if self.rule.is_due(self.log) {
+            self.running = Some(Running {
+                task: tracker.spawn_blocking(move || {
+                    let _background = Background::enter();
+                    let compacted = store.compact(&board, upto);
+                    give_back_memory();
+                    compacted
+                }),
+                job: Job::Compaction {
+                    log: self.log,
+                    loose: self.loose,
+                },
+            });
+        } else if self.loose.entries >= MERGE_RUN {
+            // The loose entries are the last appended, one seq each; the oldest are merged,
+            // at most MAX_MERGE of them (merging grows faster than linearly in the entries).
+            let from = (upto + 1).saturating_sub(self.loose.entries);
+            let entries = self.loose.entries.min(MAX_MERGE);
+            let run = Run {
+                entries,
+                // Exact unless merges fell behind; then an estimate, as the byte rule needs.
+                bytes: self.loose.bytes * entries / self.loose.entries,
+            };
+            self.running = Some(Running {
+                task: tracker.spawn_blocking(move || {
+                    let _background = Background::enter();
+                    store.merge_log(&board, from, from + entries - 1)
+                }),
+                job: Job::Merge(run),
+            });
+        } else {
+            return false;
+        }
         true
     }
 
-    /// Takes in a finished compaction (does nothing while it runs): the log it folded is gone
-    /// and the snapshot has its new size. A failed one is logged; the rule asks again.
-    pub async fn collect(&mut self, board: &str) {
+    /// Takes in finished work (does nothing while it runs; never waits). A finished
+    /// compaction: the log it folded is gone and the snapshot has its new size. A finished
+    /// merge: its entries are one. A failed compaction is logged and the rule asks again; a
+    /// merge that failed or did nothing is not retried (the next compaction folds its entries).
+    pub fn collect(&mut self, board: &str) {
         if !self.running.as_ref().is_some_and(|r| r.task.is_finished()) {
             return;
         }
-        let Some(Running { task, folds }) = self.running.take() else {
+        let Some(Running { mut task, job }) = self.running.take() else {
             return;
         };
-        match task.await {
-            Ok(Ok(None)) => {}
-            Ok(Ok(Some(snapshot_bytes))) => {
-                self.log.snapshot_bytes = snapshot_bytes as u64;
-                self.log.updates = self.log.updates.saturating_sub(folds.updates);
-                self.log.bytes = self.log.bytes.saturating_sub(folds.bytes);
+        let result = match (&mut task).now_or_never() {
+            Some(Ok(result)) => result,
+            Some(Err(e)) => Err(StoreError::Join(e)),
+            // Finished, but the task's budget for this turn is spent: next time.
+            None => {
+                self.running = Some(Running { task, job });
+                return;
             }
-            Ok(Err(e)) => tracing::error!(board = %board, "compaction failed: {e}"),
-            Err(e) => tracing::error!(board = %board, "compaction task failed: {e}"),
+        };
+        match (job, result) {
+            (Job::Compaction { log, loose }, Ok(Some(snapshot_bytes))) => {
+                self.log.snapshot_bytes = snapshot_bytes as u64;
+                self.log.updates = self.log.updates.saturating_sub(log.updates);
+                self.log.bytes = self.log.bytes.saturating_sub(log.bytes);
+                self.loose.entries = self.loose.entries.saturating_sub(loose.entries);
+                self.loose.bytes = self.loose.bytes.saturating_sub(loose.bytes);
+            }
+            (Job::Compaction { .. }, Ok(None)) => {}
+            (Job::Compaction { .. }, Err(e)) => {
+                tracing::error!(board = %board, "compaction failed: {e}")
+            }
+            (Job::Merge(run), result) => {
+                match result {
+                    Ok(Some(merged)) => {
+                        self.log.bytes = (self.log.bytes + merged as u64).saturating_sub(run.bytes)
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(board = %board, "merging the log failed: {e}"),
+                }
+                self.loose.entries = self.loose.entries.saturating_sub(run.entries);
+                self.loose.bytes = self.loose.bytes.saturating_sub(run.bytes);
+            }
         }
     }
 
     /// The room is closing: folds whatever the log holds, whatever the rule, so that the next
-    /// cold load is one read; after the compaction still running, if any. Not awaited: the
+    /// cold load is one read; after the work still running, if any. Not awaited: the
     /// tracker waits for it at shutdown.
     pub fn close(
         &mut self,
@@ -271,7 +351,7 @@ mod tests {
 
     #[test]
     fn an_empty_log_is_never_due() {
-        let rule = CompactionRule::after_updates(1);
+        let rule = CompactionRule::after_updates(Some(1));
         assert!(!rule.is_due(log(0, 0, 0)));
         assert!(!rule.is_due(log(0, 0, 10 << 20)));
         assert!(rule.is_due(log(1, 10, 10 << 20)));
@@ -279,34 +359,33 @@ mod tests {
 
     #[test]
     fn the_count_cap_applies_whatever_the_bytes() {
-        let rule = CompactionRule::after_updates(10);
+        let rule = CompactionRule::after_updates(Some(10));
         assert!(!rule.is_due(log(9, 90, 1 << 20)));
         assert!(rule.is_due(log(10, 100, 1 << 20)));
+        // None by default.
+        assert!(!CompactionRule::default().is_due(log(1_000_000, 60 << 10, 100 << 20)));
     }
 
     #[test]
-    fn a_log_as_large_as_the_snapshot_is_due() {
+    fn a_log_half_as_large_as_the_snapshot_is_due() {
         let rule = CompactionRule {
-            after_updates: u64::MAX,
+            after_updates: None,
             floor_bytes: 1000,
         };
-        // Big snapshot: the snapshot's size is the threshold.
-        assert!(!rule.is_due(log(5, 99_999, 100_000)));
-        assert!(rule.is_due(log(5, 100_000, 100_000)));
+        // Big snapshot: half its size is the threshold.
+        assert!(!rule.is_due(log(5, 49_999, 100_000)));
+        assert!(rule.is_due(log(5, 50_000, 100_000)));
         // Small snapshot: the floor is.
         assert!(!rule.is_due(log(5, 999, 10)));
         assert!(rule.is_due(log(5, 1000, 10)));
     }
 
-    /// What the rule promises: with the count cap out of the way, appending updates of `u`
-    /// bytes to a board whose snapshot grows with them, the bytes compactions rewrite stay
-    /// within a small constant times the bytes appended, on a small board and a big one.
+    /// What the rule promises: appending updates of `u` bytes to a board whose snapshot grows
+    /// with them, the bytes compactions rewrite stay within a small constant times the bytes
+    /// appended, on a small board and a big one.
     #[test]
     fn compaction_costs_a_constant_per_appended_byte() {
-        let rule = CompactionRule {
-            after_updates: u64::MAX,
-            floor_bytes: DEFAULT_COMPACT_FLOOR_BYTES,
-        };
+        let rule = CompactionRule::default();
         for snapshot in [1_000, 100_000, 10_000_000] {
             let (mut size, mut appended, mut rewritten) = (log(0, 0, snapshot), 0u64, 0u64);
             for _ in 0..200_000 {
@@ -321,7 +400,7 @@ mod tests {
             }
             let per_byte = rewritten as f64 / appended as f64;
             assert!(
-                per_byte <= 2.0,
+                per_byte <= 3.0,
                 "{snapshot}: {per_byte} bytes rewritten per byte"
             );
         }

@@ -28,6 +28,8 @@ pub struct MemoryStore {
     durable: watch::Sender<u64>,
     /// Compactions that wrote a snapshot (tests watch it).
     compactions: AtomicU64,
+    /// Merges of log entries that wrote one.
+    merges: AtomicU64,
 }
 
 impl Default for MemoryStore {
@@ -37,6 +39,7 @@ impl Default for MemoryStore {
             written: AtomicU64::new(0),
             durable: watch::Sender::new(u64::MAX),
             compactions: AtomicU64::new(0),
+            merges: AtomicU64::new(0),
         }
     }
 }
@@ -60,6 +63,11 @@ impl MemoryStore {
     /// How many compactions wrote a snapshot.
     pub fn compactions(&self) -> u64 {
         self.compactions.load(SeqCst)
+    }
+
+    /// How many merges of log entries wrote one.
+    pub fn merges(&self) -> u64 {
+        self.merges.load(SeqCst)
     }
 
     fn boards(&self) -> std::sync::MutexGuard<'_, HashMap<String, Board>> {
@@ -150,6 +158,28 @@ impl BoardStore for MemoryStore {
         self.written.fetch_add(1, SeqCst);
         self.compactions.fetch_add(1, SeqCst);
         Ok(Some(snapshot_bytes))
+    }
+
+    fn merge_log(&self, board: &str, from: u64, upto: u64) -> Result<Option<usize>, StoreError> {
+        // Under the lock throughout: a merge is quick, and this store is for tests.
+        let mut boards = self.boards();
+        let Some(b) = boards.get_mut(board) else {
+            return Ok(None);
+        };
+        let seqs: Vec<u64> = b.log.range(from..=upto).map(|(seq, _)| *seq).collect();
+        let Some((&last, earlier)) = seqs.split_last().filter(|(_, e)| !e.is_empty()) else {
+            return Ok(None);
+        };
+        let entries: Vec<&sled::IVec> = b.log.range(from..=upto).map(|(_, u)| u).collect();
+        let merged = boards::merge(board, &entries)?;
+        let bytes = merged.len();
+        for seq in earlier {
+            b.log.remove(seq);
+        }
+        b.log.insert(last, merged.into());
+        self.written.fetch_add(1, SeqCst);
+        self.merges.fetch_add(1, SeqCst);
+        Ok(Some(bytes))
     }
 
     fn written(&self) -> u64 {

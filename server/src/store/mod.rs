@@ -385,6 +385,50 @@ impl Store {
         Ok(Some(snapshot_bytes))
     }
 
+    /// Merges the log entries `from..=upto` into one entry `upto`: see
+    /// [`BoardStore::merge_log`]. Blocking: O(the entries merged).
+    pub fn merge_log(
+        &self,
+        board: &str,
+        from: u64,
+        upto: u64,
+    ) -> Result<Option<usize>, StoreError> {
+        let incarnation = |store: &Store| store.board_meta(board).map(|m| m.map(|m| m.created_at));
+        let started_as = incarnation(self)?;
+        let entries = self
+            .inner
+            .log
+            .range(log_key(board, from)..=log_key(board, upto))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(((last, _), earlier)) = entries.split_last().filter(|(_, e)| !e.is_empty()) else {
+            return Ok(None);
+        };
+        let values: Vec<&[u8]> = entries.iter().map(|(_, v)| v.as_ref()).collect();
+        let merged = boards::merge(board, &values)?;
+        let _lifecycle = self
+            .inner
+            .lifecycle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if incarnation(self)? != started_as {
+            return Ok(None);
+        }
+        // The merged entry first, in the last one's place: a reader that sees it has all the
+        // others held, whichever of them it saw. A compaction meanwhile may have folded and
+        // dropped some of them: the merged entry then repeats what the snapshot holds, which
+        // applying ignores (and, if the snapshot covers it, reading skips it).
+        let bytes = merged.len();
+        self.inner.log.insert(last, merged)?;
+        let mut batch = sled::Batch::default();
+        for (key, _) in earlier {
+            batch.remove(key);
+        }
+        self.inner.log.apply_batch(batch)?;
+        self.inner.written.fetch_add(1, SeqCst);
+        self.inner.metrics.log_merges.fetch_add(1, SeqCst);
+        Ok(Some(bytes))
+    }
+
     // ---- durability --------------------------------------------------------------------------
 
     /// Counts a write outside the board log (access data), so that waiting for the current
@@ -501,6 +545,17 @@ mod tests {
         let raw = store.read("b").unwrap();
         assert_eq!((raw.next_seq, raw.log.len()), (10, 10));
         assert_eq!(store.load_snapshot("b").unwrap(), want);
+
+        // Merging a run: one entry in the last one's place, the same board.
+        assert!(store.merge_log("b", 2, 5).unwrap().is_some());
+        let raw = store.read("b").unwrap();
+        assert_eq!((raw.next_seq, raw.log.len()), (10, 7));
+        assert_eq!(store.load_snapshot("b").unwrap(), want);
+        assert_eq!(
+            store.merge_log("b", 3, 5).unwrap(),
+            None,
+            "one entry left there"
+        );
 
         store.compact("b", 6).unwrap();
         let raw = store.read("b").unwrap();

@@ -24,7 +24,7 @@ use huddle_tests::browser::{self, Browser, Page};
 use huddle_tests::server::{TestServer, assets_dir};
 use serde_json::Value;
 
-use crate::cold_load::populate;
+use crate::cold_load::{Tail, populate};
 
 /// Reloads measured after the first visit.
 const WARM_RUNS: usize = 3;
@@ -90,7 +90,7 @@ pub fn run() -> anyhow::Result<()> {
     let mut results = Vec::new();
     for notes in [100, 10_000] {
         let dir = tempfile::tempdir()?;
-        populate(dir.path(), notes, 0)?;
+        populate(dir.path(), notes, Tail::Empty)?;
         let server = TestServer::start_on(dir.path(), &[])?;
         results.push(rt.block_on(measure(&server, notes))?);
     }

@@ -12,30 +12,45 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use huddle_server::store::Store;
-use huddle_server::store::compaction::DEFAULT_COMPACT_AFTER_UPDATES;
+use huddle_server::store::compaction::MERGE_RUN;
 use huddle_tests::client::Client;
 use huddle_tests::server::TestServer;
 use yrs::{ReadTxn, Transact};
 
-use crate::fixtures::{board_with_notes, moves};
+use crate::fixtures::{RoomLike, board_with_notes, moves};
 use crate::stats::{median, millis, percentile};
 
 /// Samples per measurement.
 const SAMPLES: usize = 11;
 /// End-to-end samples (each starts a server process).
 const E2E_SAMPLES: usize = 5;
-/// Updates left in the log after the snapshot: the server's rule compacts at its count cap
-/// at the latest (a 10,000-note board's snapshot outweighs that many moves), so a board can
-/// be loaded with up to one less.
-const LOG_TAIL: usize = DEFAULT_COMPACT_AFTER_UPDATES as usize - 1;
+/// What the log holds after the snapshot.
+#[derive(Clone, Copy)]
+pub(crate) enum Tail {
+    Empty,
+    /// The most the server leaves: note moves until the one before the rule would fold the
+    /// log (half the snapshot's bytes), merged in runs as the server merges them.
+    Longest,
+}
 
-pub(crate) fn populate(dir: &Path, notes: usize, log_tail: usize) -> anyhow::Result<()> {
+/// Stores a board of `notes` notes with `tail` in its log. Returns the updates in the tail.
+pub(crate) fn populate(dir: &Path, notes: usize, tail: Tail) -> anyhow::Result<usize> {
     let store = Store::open(dir, Arc::default())?;
     let (client, state) = board_with_notes(notes);
     store.append("cold", 0, &state)?;
     store.compact("cold", 0)?;
-    for (i, update) in moves(&client, log_tail, 7).iter().enumerate() {
-        store.append("cold", i as u64 + 1, update)?;
+    let mut room = RoomLike::new(&store, "cold", 0)?;
+    if let Tail::Longest = tail {
+        let mut batch = 0;
+        'filling: loop {
+            batch += 1;
+            for update in moves(&client, MERGE_RUN as usize, batch) {
+                if room.would_compact(&update) {
+                    break 'filling;
+                }
+                room.append(&store, &update)?;
+            }
+        }
     }
     store.put_meta(
         "cold",
@@ -46,7 +61,7 @@ pub(crate) fn populate(dir: &Path, notes: usize, log_tail: usize) -> anyhow::Res
         },
     )?;
     tokio::runtime::Runtime::new()?.block_on(store.flush_now())?;
-    Ok(())
+    Ok(room.seq as usize)
 }
 
 /// Opens the store afresh each time (empty sled cache) and times (a) the frames for a fresh
@@ -97,9 +112,13 @@ pub fn run() -> anyhow::Result<()> {
     );
     println!("|---|---|---|---|---|---|");
     let mut results = Vec::new();
-    for (notes, tail) in [(100, 0), (10_000, 0), (10_000, LOG_TAIL)] {
+    for (notes, tail) in [
+        (100, Tail::Empty),
+        (10_000, Tail::Empty),
+        (10_000, Tail::Longest),
+    ] {
         let dir = tempfile::tempdir()?;
-        populate(dir.path(), notes, tail)?;
+        let tail = populate(dir.path(), notes, tail)?;
         let (ready, built, bytes) = in_process(dir.path())?;
         let e2e = end_to_end(dir.path())?;
         println!(

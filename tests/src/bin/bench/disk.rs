@@ -1,6 +1,6 @@
-//! Disk space under churn: one board's data directory while people keep moving notes, with
-//! a compaction after every `DEFAULT_COMPACT_AFTER_UPDATES` (the server's count cap), as in a long session or
-//! many sessions on one board. What sled keeps on disk is compared with what the board
+//! Disk space under churn: one board's data directory while people keep moving notes, stored
+//! as a room stores them (runs merged, the log folded when the server's rule says so), as in a
+//! long session or many sessions on one board. What sled keeps on disk is compared with what the board
 //! needs (its snapshot) in the same run: the ratio is the point.
 //!
 //! `cargo xtask bench -- disk`. Found (BENCHMARKS.md, "Disk space under churn"): sled 0.34
@@ -12,13 +12,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use huddle_server::store::Store;
-use huddle_server::store::compaction::DEFAULT_COMPACT_AFTER_UPDATES;
 
-use crate::fixtures::{board_with_notes, moves};
+use crate::fixtures::{RoomLike, StoreWork, board_with_notes, moves};
 
 /// Notes on the board: as W1's and W8's rooms.
 const NOTES: usize = 1000;
-/// Rounds of [`DEFAULT_COMPACT_AFTER_UPDATES`] moves, each followed by a compaction.
+/// Note moves per round; a flush ends each round.
+const PER_ROUND: usize = 5000;
+/// Rounds of [`PER_ROUND`] moves.
 const ROUNDS: usize = 80;
 /// Rounds after which a row is printed.
 const REPORT_AT: [usize; 7] = [1, 2, 5, 10, 20, 40, 80];
@@ -26,8 +27,9 @@ const REPORT_AT: [usize; 7] = [1, 2, 5, 10, 20, 40, 80];
 pub fn run() -> anyhow::Result<()> {
     println!("## Disk space under churn (one {NOTES}-note board)\n");
     println!(
-        "{ROUNDS} rounds of {DEFAULT_COMPACT_AFTER_UPDATES} note moves, each appended as the \
-         server does and followed by a compaction and a flush; sizes are the files' lengths.\n"
+        "{ROUNDS} rounds of {PER_ROUND} note moves, each appended as the server does (runs \
+         merged, the log folded when the server's rule says so), a flush after each round; \
+         sizes are the files' lengths.\n"
     );
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path(), Arc::default())?;
@@ -37,24 +39,28 @@ pub fn run() -> anyhow::Result<()> {
     store.flush_blocking()?;
     let start_snapshot = store.read("disk")?.snapshot_bytes();
     let start_dir = dir_bytes(dir.path())?;
-    println!("| after | updates | snapshot | data directory | directory / snapshot |");
-    println!("|---|---|---|---|---|");
-    row("seeding", 1, start_snapshot, start_dir);
-    let per_round = DEFAULT_COMPACT_AFTER_UPDATES as usize;
-    let mut seq = 1;
+    println!(
+        "| after | updates | compactions | snapshot | log | data directory | directory / snapshot |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    row("seeding", 1, 0, start_snapshot, 0, start_dir);
+    let mut room = RoomLike::new(&store, "disk", 0)?;
+    let mut compactions = 0;
     for round in 1..=ROUNDS {
-        for update in moves(&board, per_round, round as u64) {
-            store.append("disk", seq, &update)?;
-            seq += 1;
+        for update in moves(&board, PER_ROUND, round as u64) {
+            if let StoreWork::Compacted(_) = room.append(&store, &update)? {
+                compactions += 1;
+            }
         }
-        store.compact("disk", seq - 1)?;
         store.flush_blocking()?;
         if REPORT_AT.contains(&round) {
-            let snapshot = store.read("disk")?.snapshot_bytes();
+            let raw = store.read("disk")?;
             row(
                 &format!("round {round}"),
-                seq,
-                snapshot,
+                room.seq + 1,
+                compactions,
+                raw.snapshot_bytes(),
+                raw.log_bytes(),
                 dir_bytes(dir.path())?,
             );
         }
@@ -66,10 +72,11 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn row(after: &str, updates: u64, snapshot: u64, dir: u64) {
+fn row(after: &str, updates: u64, compactions: u64, snapshot: u64, log: u64, dir: u64) {
     println!(
-        "| {after} | {updates} | {:.0} KiB | {:.0} KiB | {:.1}x |",
+        "| {after} | {updates} | {compactions} | {:.0} KiB | {:.0} KiB | {:.0} KiB | {:.1}x |",
         snapshot as f64 / 1024.0,
+        log as f64 / 1024.0,
         dir as f64 / 1024.0,
         dir as f64 / snapshot.max(1) as f64
     );

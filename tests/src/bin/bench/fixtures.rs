@@ -1,5 +1,9 @@
 //! Boards and edit streams the benchmarks run on.
 
+use std::time::{Duration, Instant};
+
+use huddle_server::store::compaction::MERGE_RUN;
+use huddle_server::store::{CompactionRule, LogSize, Store};
 use huddle_shared::model::{Board, NewNote};
 use huddle_shared::rank;
 use yrs::{ReadTxn, StateVector, Transact};
@@ -50,4 +54,79 @@ pub fn moves(board: &Board, count: usize, seed: u64) -> Vec<Vec<u8>> {
             txn.encode_update_v1()
         })
         .collect()
+}
+
+/// Appends updates to one board of a sled store as a room does: each to the log, runs of
+/// [`MERGE_RUN`] merged into one entry, and the log folded into the snapshot when the
+/// server's [`CompactionRule`] says so (inline here, on a blocking thread in the server), so
+/// that what the benchmarks measure is the rule the server runs.
+pub struct RoomLike {
+    pub board: &'static str,
+    /// The last appended seq.
+    pub seq: u64,
+    rule: CompactionRule,
+    log: LogSize,
+    /// Entries appended since the last merge, and their bytes.
+    loose: (u64, u64),
+}
+
+/// What one append led to, and how long that took.
+pub enum StoreWork {
+    None,
+    Merged(Duration),
+    Compacted(Duration),
+}
+
+impl RoomLike {
+    /// A board whose log is empty after `seq` (just compacted).
+    pub fn new(store: &Store, board: &'static str, seq: u64) -> anyhow::Result<RoomLike> {
+        Ok(RoomLike {
+            board,
+            seq,
+            rule: CompactionRule::default(),
+            log: LogSize {
+                snapshot_bytes: store.read(board)?.snapshot_bytes(),
+                ..LogSize::default()
+            },
+            loose: (0, 0),
+        })
+    }
+
+    /// Whether appending `update` would make the rule fold the log.
+    pub fn would_compact(&self, update: &[u8]) -> bool {
+        let mut log = self.log;
+        log.updates += 1;
+        log.bytes += update.len() as u64;
+        self.rule.is_due(log)
+    }
+
+    pub fn append(&mut self, store: &Store, update: &[u8]) -> anyhow::Result<StoreWork> {
+        self.seq += 1;
+        store.append(self.board, self.seq, update)?;
+        self.log.updates += 1;
+        self.log.bytes += update.len() as u64;
+        self.loose.0 += 1;
+        self.loose.1 += update.len() as u64;
+        let started = Instant::now();
+        if self.rule.is_due(self.log) {
+            let snapshot = store.compact(self.board, self.seq)?;
+            let took = started.elapsed();
+            self.log = LogSize {
+                snapshot_bytes: snapshot.unwrap_or_default() as u64,
+                ..LogSize::default()
+            };
+            self.loose = (0, 0);
+            return Ok(StoreWork::Compacted(took));
+        }
+        let (entries, bytes) = self.loose;
+        if entries >= MERGE_RUN {
+            let merged = store.merge_log(self.board, self.seq + 1 - entries, self.seq)?;
+            let took = started.elapsed();
+            let merged = merged.ok_or_else(|| anyhow::anyhow!("nothing merged"))?;
+            self.log.bytes = self.log.bytes - bytes + merged as u64;
+            self.loose = (0, 0);
+            return Ok(StoreWork::Merged(took));
+        }
+        Ok(StoreWork::None)
+    }
 }

@@ -5,19 +5,20 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use huddle_server::store::{CompactionRule, LogSize, Store};
+use huddle_server::store::Store;
 use huddle_shared::wire;
 use yrs::Transact;
 
-use crate::fixtures::{board_with_notes, moves};
+use crate::fixtures::{RoomLike, StoreWork, board_with_notes, moves};
 use crate::stats::{median, micros, millis};
 
 /// Moves stored per measured round: enough that timer resolution is irrelevant.
 const MOVES_PER_ROUND: usize = 2000;
 /// Rounds per board size, alternated between sizes so drift on the machine hits both.
 const ROUNDS: usize = 9;
-/// Moves kept back for the compaction measurement (more than any threshold can ask for).
-const EXTRA_MOVES: usize = 20_000;
+/// Moves kept back for the compaction measurement (more than the rule asks for on the big
+/// board: its log is folded at half its 3 MB snapshot, about 47,000 merged moves).
+const EXTRA_MOVES: usize = 80_000;
 
 struct Fixture {
     notes: usize,
@@ -65,47 +66,50 @@ impl Fixture {
     }
 }
 
-/// What one compaction at the rule's threshold cost.
+/// What the store's work off the room (merges, then the compaction the rule asks for) cost
+/// from one compaction to the next.
 struct Compacted {
     took: Duration,
-    /// Updates (and their bytes) it folded.
+    /// The merges before it, and their total time.
+    merges: usize,
+    merging: Duration,
+    /// Updates appended until the rule asked for the compaction.
     updates: usize,
-    log_bytes: u64,
     /// The snapshot it folded them into.
     snapshot_bytes: u64,
 }
 
-/// Folds the whole log, then appends moves until the server's own rule
-/// ([`CompactionRule::is_due`], the room's) asks for a compaction, and times that compaction.
+/// Folds the whole log, then appends moves as the room does (runs merged, the server's own
+/// rule, [`CompactionRule::is_due`](huddle_server::store::CompactionRule::is_due), deciding
+/// when to fold) until it compacts; times the merges and the compaction.
 fn compaction(f: &mut Fixture) -> anyhow::Result<Compacted> {
     f.store.compact("bench", f.next_seq - 1)?;
     let snapshot_bytes = f.store.read("bench")?.snapshot_bytes();
-    let rule = CompactionRule::default();
-    let mut log = LogSize {
-        snapshot_bytes,
-        ..LogSize::default()
-    };
-    for payload in &f.updates[MOVES_PER_ROUND * ROUNDS..] {
-        f.store.append("bench", f.next_seq, payload)?;
-        f.next_seq += 1;
-        log.updates += 1;
-        log.bytes += payload.len() as u64;
-        if rule.is_due(log) {
-            break;
+    let mut room = RoomLike::new(&f.store, "bench", f.next_seq - 1)?;
+    let (mut merges, mut merging) = (0, Duration::ZERO);
+    for (i, payload) in f.updates[MOVES_PER_ROUND * ROUNDS..].iter().enumerate() {
+        match room.append(&f.store, payload)? {
+            StoreWork::None => {}
+            StoreWork::Merged(took) => (merges, merging) = (merges + 1, merging + took),
+            StoreWork::Compacted(took) => {
+                f.next_seq = room.seq + 1;
+                return Ok(Compacted {
+                    took,
+                    merges,
+                    merging,
+                    updates: i + 1,
+                    snapshot_bytes,
+                });
+            }
         }
     }
-    anyhow::ensure!(
-        rule.is_due(log),
-        "{EXTRA_MOVES} moves did not reach the rule's threshold"
-    );
-    let started = Instant::now();
-    f.store.compact("bench", f.next_seq - 1)?;
-    Ok(Compacted {
-        took: started.elapsed(),
-        updates: log.updates as usize,
-        log_bytes: log.bytes,
-        snapshot_bytes,
-    })
+    anyhow::bail!("{EXTRA_MOVES} moves did not reach the rule's threshold")
+}
+
+impl Compacted {
+    fn amortised(&self) -> Duration {
+        (self.merging + self.took) / self.updates as u32
+    }
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -125,26 +129,29 @@ pub fn run() -> anyhow::Result<()> {
     let cb = compaction(&mut big)?;
 
     println!(
-        "| board | per move (decode + apply + append), median of {ROUNDS} rounds x {MOVES_PER_ROUND} | snapshot | compaction (off the room) | updates (log bytes) per compaction | compaction amortised per update |"
+        "| board | per move (decode + apply + append), median of {ROUNDS} rounds x {MOVES_PER_ROUND} | snapshot | updates per compaction | merges before it (total time) | compaction (off the room) | merges + compaction amortised per update |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for (f, t, c) in [(&small, s, &cs), (&big, b, &cb)] {
         println!(
-            "| {} notes | {:.2} µs | {} KiB | {:.1} ms | {} ({} KiB) | {:.2} µs |",
+            "| {} notes | {:.2} µs | {} KiB | {} | {} ({:.1} ms) | {:.1} ms | {:.2} µs |",
             f.notes,
             micros(t),
             c.snapshot_bytes >> 10,
-            millis(c.took),
             c.updates,
-            c.log_bytes >> 10,
-            micros(c.took / c.updates as u32)
+            c.merges,
+            millis(c.merging),
+            millis(c.took),
+            micros(c.amortised())
         );
     }
     let ratio = b.as_secs_f64() / s.as_secs_f64();
     let verdict = if ratio <= 2.0 { "meets" } else { "MISSES" };
     println!("\nratio 10,000 / 100 notes: {ratio:.2} ({verdict} the goal of at most 2.0)");
-    let total = (b + cb.took / cb.updates as u32).as_secs_f64()
-        / (s + cs.took / cs.updates as u32).as_secs_f64();
-    println!("ratio including amortised compaction: {total:.2}\n");
+    let total = (b + cb.amortised()).as_secs_f64() / (s + cs.amortised()).as_secs_f64();
+    let verdict = if total <= 2.0 { "meets" } else { "MISSES" };
+    println!(
+        "ratio including amortised merges and compaction: {total:.2} ({verdict} the goal of at most 2.0)\n"
+    );
     Ok(())
 }
