@@ -10,10 +10,12 @@
 //!   [`DEFAULT_COMPACT_FLOOR_BYTES`]). The log is then a third of what is rewritten, so each
 //!   appended byte pays for at most about three bytes of compaction: amortised, the cost of an
 //!   update is proportional to the update, not to the board.
-//! - **Merging** keeps the log short between compactions: every [`MERGE_RUN`] updates
-//!   appended one by one become one log entry (yrs's `merge_updates_v1`, O(the run)). A cold
-//!   load then reads and serves a few hundred entries, not tens of thousands of tiny ones
-//!   (BENCHMARKS.md, "Storing one note move"), which is what let the old count cap go.
+//! - **Merging** keeps the log short between compactions of a big board: every
+//!   [`MERGE_RUN`] updates appended one by one become one log entry (yrs's
+//!   `merge_updates_v1`, O(the run)). A cold load then reads and serves a few hundred
+//!   entries, not tens of thousands of tiny ones (BENCHMARKS.md, "Storing one note move"),
+//!   which is what let the old count cap go. A small board's log is folded before it grows
+//!   long; it is not merged ([`CompactionRule::merge_due`]).
 //!
 //! A count cap (`--compact-after-updates`) can still be set; none by default.
 
@@ -37,6 +39,8 @@ pub const LOG_SHARE: u64 = 2;
 /// faster than linearly in the number of small updates it is given (BENCHMARKS.md, "Cold
 /// load"), but linearly in merged runs.
 pub const MERGE_RUN: u64 = 256;
+/// Runs the log must be able to hold before its threshold for merging them to be worth it.
+pub const RUNS_WORTH_MERGING: u64 = 16;
 /// The most loose entries one merge takes, should merges fall behind the appends.
 const MAX_MERGE: u64 = 4 * MERGE_RUN;
 
@@ -92,7 +96,23 @@ impl CompactionRule {
     pub fn is_due(&self, log: LogSize) -> bool {
         log.updates > 0
             && (self.after_updates.is_some_and(|cap| log.updates >= cap)
-                || log.bytes >= (log.snapshot_bytes / LOG_SHARE).max(self.floor_bytes))
+                || log.bytes >= self.threshold_bytes(log))
+    }
+
+    /// Whether `loose_entries` appended one by one, `loose_bytes` in all, should be merged
+    /// into one entry: once there are [`MERGE_RUN`], if the log may grow to at least
+    /// [`RUNS_WORTH_MERGING`] such runs before it is folded. A small board's log is folded
+    /// soon anyway, and a cold load serves a few thousand single entries quickly (about
+    /// 20 ms for 4,000, merged 256 at a time); merging them first would cost more than it
+    /// saves (BENCHMARKS.md, "Storing one note move").
+    pub fn merge_due(&self, log: LogSize, loose_entries: u64, loose_bytes: u64) -> bool {
+        loose_entries >= MERGE_RUN
+            && self.threshold_bytes(log) >= RUNS_WORTH_MERGING.saturating_mul(loose_bytes)
+    }
+
+    /// The log's bytes at which it is folded.
+    fn threshold_bytes(&self, log: LogSize) -> u64 {
+        (log.snapshot_bytes / LOG_SHARE).max(self.floor_bytes)
     }
 }
 
@@ -159,7 +179,7 @@ impl Compactor {
     }
 
     /// Starts folding the log up to `upto` (the last appended seq) if the rule says it is
-    /// due, or else merging the loose entries if there are [`MERGE_RUN`] of them, on a
+    /// due, or else merging the loose entries if [`CompactionRule::merge_due`], on a
     /// blocking thread, unless something is running. Returns whether it started anything.
     pub fn maybe_start(
         &mut self,
@@ -185,7 +205,10 @@ impl Compactor {
                     loose: self.loose,
                 },
             });
-        } else if self.loose.entries >= MERGE_RUN {
+        } else if self
+            .rule
+            .merge_due(self.log, self.loose.entries, self.loose.bytes)
+        {
             // The loose entries are the last appended, one seq each; the oldest are merged,
             // at most MAX_MERGE of them (merging grows faster than linearly in the entries).
             let from = (upto + 1).saturating_sub(self.loose.entries);

@@ -23,10 +23,11 @@
 //! with the small log entries appended beside it (sled rewrites a page as it grows, which made
 //! every append on a big board cost as much as the snapshot). Appending costs one insert of
 //! the update's bytes, whatever the board's size. Compaction (snapshot + log -> new snapshot)
-//! runs on a blocking thread, never in a room, when [`CompactionRule`] says so (the log as
-//! large as the snapshot, so its cost per appended byte is bounded): it writes the new
-//! snapshot, then deletes the log entries it covers. A crash between the two is harmless, as loading skips log entries
-//! that the snapshot covers.
+//! runs on a blocking thread, never in a room, when [`CompactionRule`] says so (the log half
+//! as large as the snapshot, so its cost per appended byte is bounded): it writes the new
+//! snapshot, then deletes the log entries it covers. A crash between the two is harmless, as
+//! loading skips log entries that the snapshot covers. Between compactions, runs of log
+//! entries are merged into one ([`Store::merge_log`]).
 //!
 //! Durability is a group commit: appends only write to sled's memory; [`Store::request_flush`]
 //! wakes the flusher task, which runs one `flush` (fsync) for everything appended so far and

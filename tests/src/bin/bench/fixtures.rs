@@ -2,7 +2,6 @@
 
 use std::time::{Duration, Instant};
 
-use huddle_server::store::compaction::MERGE_RUN;
 use huddle_server::store::{CompactionRule, LogSize, Store};
 use huddle_shared::model::{Board, NewNote};
 use huddle_shared::rank;
@@ -56,8 +55,8 @@ pub fn moves(board: &Board, count: usize, seed: u64) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Appends updates to one board of a sled store as a room does: each to the log, runs of
-/// [`MERGE_RUN`] merged into one entry, and the log folded into the snapshot when the
+/// Appends updates to one board of a sled store as a room does: each to the log, runs merged
+/// into one entry when [`CompactionRule::merge_due`], and the log folded into the snapshot when the
 /// server's [`CompactionRule`] says so (inline here, on a blocking thread in the server), so
 /// that what the benchmarks measure is the rule the server runs.
 pub struct RoomLike {
@@ -119,7 +118,7 @@ impl RoomLike {
             return Ok(StoreWork::Compacted(took));
         }
         let (entries, bytes) = self.loose;
-        if entries >= MERGE_RUN {
+        if self.rule.merge_due(self.log, entries, bytes) {
             let merged = store.merge_log(self.board, self.seq + 1 - entries, self.seq)?;
             let took = started.elapsed();
             let merged = merged.ok_or_else(|| anyhow::anyhow!("nothing merged"))?;

@@ -20,8 +20,9 @@ const MOVES_PER_CLIENT: f64 = 100.0;
 /// Each writer asks for a "saved" this often, as the web client does after a gesture's
 /// updates: the server then group-commits (fsyncs) about 100 times a second in all.
 const SAVE_EVERY: Duration = Duration::from_millis(100);
-/// Sending window by default: long enough for several compactions (one per 5,000 updates:
-/// the count cap; the byte threshold of a 10,000-note board is further).
+/// Sending window by default: about 80 merges of the log (one per 256 updates). The board's
+/// log reaches its compaction threshold (half its 3 MB snapshot, about 47,000 merged moves)
+/// after about 47 s: `--secs 60` includes one compaction.
 const SECS: u64 = 20;
 /// The W5 target for p99 (ms).
 const P99_MS: f64 = 10.0;
