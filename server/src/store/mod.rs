@@ -420,11 +420,11 @@ impl Store {
         // applying ignores (and, if the snapshot covers it, reading skips it).
         let bytes = merged.len();
         self.inner.log.insert(last, merged)?;
-        let mut batch = sled::Batch::default();
+        // One by one, not as a batch: sled applies a batch under a lock that every other
+        // write waits for, and the room's appends must not wait for 255 deletes.
         for (key, _) in earlier {
-            batch.remove(key);
+            self.inner.log.remove(key)?;
         }
-        self.inner.log.apply_batch(batch)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.log_merges.fetch_add(1, SeqCst);
         Ok(Some(bytes))
