@@ -132,21 +132,30 @@ async fn a_merged_log_survives_kill_9() {
 
 /// Waits until the server's `/metrics` show the counter `name` at `at_least` or more.
 async fn wait_for_counter(server: &TestServer, name: &str, at_least: u64) {
+    wait_for_metrics(server, &format!("{name} at {at_least}"), |metrics| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<u64>().ok())
+            .is_some_and(|v| v >= at_least)
+    })
+    .await;
+}
+
+/// Polls the server's `/metrics` until `done` says so (20 s at most: then fails with `what`);
+/// returns the metrics that did.
+async fn wait_for_metrics(server: &TestServer, what: &str, done: impl Fn(&str) -> bool) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let metrics = huddle_tests::http::get(server.addr(), "/metrics")
             .await
             .expect("metrics")
             .body;
-        let value = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<u64>().ok());
-        if value.is_some_and(|v| v >= at_least) {
-            return;
+        if done(&metrics) {
+            return metrics;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "{name} below {at_least} in:\n{metrics}"
+            "never {what}:\n{metrics}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
@@ -174,22 +183,14 @@ async fn compaction_and_unload_keep_the_board() {
     let want = client.snapshot();
     client.close().await;
     // Wait until the room has unloaded (it compacts on the way out).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let metrics = huddle_tests::http::get(server.addr(), "/metrics")
-            .await
-            .expect("metrics")
-            .body;
-        if metrics.contains("huddle_rooms_loaded 0\n") {
-            assert!(
-                !metrics.contains("huddle_compactions_total 0\n"),
-                "no compaction ran:\n{metrics}"
-            );
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "room never unloaded");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let metrics = wait_for_metrics(&server, "unloaded the room", |m| {
+        m.contains("huddle_rooms_loaded 0\n")
+    })
+    .await;
+    assert!(
+        !metrics.contains("huddle_compactions_total 0\n"),
+        "no compaction ran:\n{metrics}"
+    );
     let fresh = Client::join(&url).await.expect("join after unload");
     assert_eq!(fresh.snapshot(), want);
     fresh.close().await;

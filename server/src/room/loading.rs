@@ -113,10 +113,7 @@ pub fn fresh_frames(raw: &RawBoard, id: &str) -> Result<Vec<Bytes>, StoreError> 
         let tail = match group {
             [] => return Ok(()),
             [one] => one.to_vec(),
-            many => yrs::merge_updates_v1(many).map_err(|e| StoreError::Corrupt {
-                board: id.to_owned(),
-                what: e.to_string(),
-            })?,
+            many => crate::store::boards::merge(id, many)?,
         };
         fresh.push(Bytes::from(wire::encode_update(&tail)));
         Ok(())

@@ -151,9 +151,11 @@ pub(super) fn fold<T: AsRef<[u8]>>(
 }
 
 /// Log entries merged into one update (yrs's `merge_updates_v1`; no document is built).
-pub(super) fn merge<T: AsRef<[u8]>>(board: &str, entries: &[T]) -> Result<Vec<u8>, StoreError> {
-    let entries: Vec<&[u8]> = entries.iter().map(AsRef::as_ref).collect();
-    yrs::merge_updates_v1(&entries).map_err(|e| corrupt(board, &e.to_string()))
+pub(crate) fn merge<T: AsRef<[u8]>>(
+    board: &str,
+    entries: impl IntoIterator<Item = T>,
+) -> Result<Vec<u8>, StoreError> {
+    yrs::merge_updates_v1(entries).map_err(|e| corrupt(board, &e.to_string()))
 }
 
 pub(super) fn apply_stored(

@@ -191,15 +191,11 @@ impl Compactor {
         if self.running.is_some() {
             return false;
         }
-        let (store, board) = (store.clone(), board.to_owned());
+        // On every edit's path: nothing is cloned unless work starts.
         if self.rule.is_due(self.log) {
+            let (store, board) = (store.clone(), board.to_owned());
             self.running = Some(Running {
-                task: tracker.spawn_blocking(move || {
-                    let _background = Background::enter();
-                    let compacted = store.compact(&board, upto);
-                    give_back_memory();
-                    compacted
-                }),
+                task: tracker.spawn_blocking(move || compact_in_background(&*store, &board, upto)),
                 job: Job::Compaction {
                     log: self.log,
                     loose: self.loose,
@@ -213,6 +209,7 @@ impl Compactor {
             // at most MAX_MERGE of them (merging grows faster than linearly in the entries).
             let from = (upto + 1).saturating_sub(self.loose.entries);
             let entries = self.loose.entries.min(MAX_MERGE);
+            let (store, board) = (store.clone(), board.to_owned());
             let run = Run {
                 entries,
                 // Exact unless merges fell behind; then an estimate, as the byte rule needs.
@@ -298,9 +295,7 @@ impl Compactor {
                 let _ = running.await;
             }
             let compacted = blocking.spawn_blocking(move || {
-                let _background = Background::enter();
-                let compacted = store.compact(&board, upto);
-                give_back_memory();
+                let compacted = compact_in_background(&*store, &board, upto);
                 (board, compacted)
             });
             match compacted.await {
@@ -310,6 +305,19 @@ impl Compactor {
             }
         });
     }
+}
+
+/// One compaction, on the blocking thread that calls it: under `SCHED_IDLE`, and the memory
+/// it freed given back afterwards.
+fn compact_in_background(
+    store: &dyn BoardStore,
+    board: &str,
+    upto: u64,
+) -> Result<Option<usize>, StoreError> {
+    let _background = Background::enter();
+    let compacted = store.compact(board, upto);
+    give_back_memory();
+    compacted
 }
 
 /// Returns the memory a compaction freed to the system. A compaction builds the whole board a

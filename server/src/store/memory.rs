@@ -170,8 +170,7 @@ impl BoardStore for MemoryStore {
         let Some((&last, earlier)) = seqs.split_last().filter(|(_, e)| !e.is_empty()) else {
             return Ok(None);
         };
-        let entries: Vec<&sled::IVec> = b.log.range(from..=upto).map(|(_, u)| u).collect();
-        let merged = boards::merge(board, &entries)?;
+        let merged = boards::merge(board, b.log.range(from..=upto).map(|(_, u)| u))?;
         let bytes = merged.len();
         for seq in earlier {
             b.log.remove(seq);

@@ -349,8 +349,7 @@ impl Store {
     /// (or deleted and created anew), or another compaction of it finished, meanwhile, in
     /// which case nothing is written.
     pub fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError> {
-        let incarnation = |store: &Store| store.board_meta(board).map(|m| m.map(|m| m.created_at));
-        let started_as = incarnation(self)?;
+        let started_as = self.incarnation(board)?;
         let snapshot = self.inner.snapshots.get(board)?;
         let mut batch = sled::Batch::default();
         let log = self
@@ -372,7 +371,7 @@ impl Store {
         // closed, and the next one for the same board) swapped the snapshot meanwhile: what
         // was folded may then miss the entries that one removed.
         let covered = |s: Option<&[u8]>| s.map(|s| boards::covered_seq(board, s)).transpose();
-        if incarnation(self)? != started_as
+        if self.incarnation(board)? != started_as
             || covered(self.inner.snapshots.get(board)?.as_deref())?
                 != covered(snapshot.as_deref())?
         {
@@ -386,6 +385,12 @@ impl Store {
         Ok(Some(snapshot_bytes))
     }
 
+    /// Which board of this id is stored (its creation time): a board deleted and created anew
+    /// while a compaction or merge ran is another board.
+    fn incarnation(&self, board: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.board_meta(board)?.map(|m| m.created_at))
+    }
+
     /// Merges the log entries `from..=upto` into one entry `upto`: see
     /// [`BoardStore::merge_log`]. Blocking: O(the entries merged).
     pub fn merge_log(
@@ -394,8 +399,7 @@ impl Store {
         from: u64,
         upto: u64,
     ) -> Result<Option<usize>, StoreError> {
-        let incarnation = |store: &Store| store.board_meta(board).map(|m| m.map(|m| m.created_at));
-        let started_as = incarnation(self)?;
+        let started_as = self.incarnation(board)?;
         let entries = self
             .inner
             .log
@@ -404,14 +408,13 @@ impl Store {
         let Some(((last, _), earlier)) = entries.split_last().filter(|(_, e)| !e.is_empty()) else {
             return Ok(None);
         };
-        let values: Vec<&[u8]> = entries.iter().map(|(_, v)| v.as_ref()).collect();
-        let merged = boards::merge(board, &values)?;
+        let merged = boards::merge(board, entries.iter().map(|(_, v)| v))?;
         let _lifecycle = self
             .inner
             .lifecycle
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if incarnation(self)? != started_as {
+        if self.incarnation(board)? != started_as {
             return Ok(None);
         }
         // The merged entry first, in the last one's place: a reader that sees it has all the
