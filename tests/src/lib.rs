@@ -16,6 +16,8 @@
 //!   the access tests.
 //! - [`crafted`]: frames for the bad-input tests: real note updates of an exact frame length,
 //!   and hand-crafted update v1 bytes.
+//! - [`redis`]: Debian's `redis-server` on a free loopback port with its own directory and
+//!   `appendfsync always`, for the cluster tests; `kill -9` and restart.
 //! - [`receiver`]: a webhook receiver on 127.0.0.1 that keeps what it gets and answers
 //!   with the status a test sets.
 //! - [`refusal`]: sends a connection one bad frame and reports how the server closed it;
@@ -39,6 +41,7 @@ pub mod http;
 pub mod js;
 pub mod person;
 pub mod receiver;
+pub mod redis;
 pub mod refusal;
 pub mod rounds;
 pub mod server;

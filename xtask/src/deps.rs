@@ -1,7 +1,7 @@
 //! Installing what the build and the tests need, only when it is missing.
 //!
 //! Everything comes from the usual channels: rustup for the wasm32 target, the system package
-//! manager (apt) for Chromium and Node.js, npm for the JavaScript interop peer's packages.
+//! manager (apt) for Chromium, Firefox ESR, Redis and Node.js, npm for the JavaScript interop peer's packages.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,7 +47,7 @@ pub fn ensure_wasm_target(ws: &Workspace) -> anyhow::Result<()> {
 /// The Chromium the browser tests drive: `$HUDDLE_CHROMIUM` if set, else Debian's package,
 /// installed with apt when missing.
 pub fn ensure_chromium() -> anyhow::Result<PathBuf> {
-    ensure_apt_browser("HUDDLE_CHROMIUM", DEBIAN_CHROMIUM, "chromium", "Chromium")
+    ensure_apt_program("HUDDLE_CHROMIUM", DEBIAN_CHROMIUM, "chromium", "Chromium")
 }
 
 /// Where Debian's `firefox-esr` package puts the browser.
@@ -56,7 +56,7 @@ const DEBIAN_FIREFOX: &str = "/usr/bin/firefox-esr";
 /// The Firefox the Firefox tests drive (through WebDriver BiDi): `$HUDDLE_FIREFOX` if set,
 /// else Debian's `firefox-esr`, installed with apt when missing.
 pub fn ensure_firefox() -> anyhow::Result<PathBuf> {
-    ensure_apt_browser(
+    ensure_apt_program(
         "HUDDLE_FIREFOX",
         DEBIAN_FIREFOX,
         "firefox-esr",
@@ -64,9 +64,9 @@ pub fn ensure_firefox() -> anyhow::Result<PathBuf> {
     )
 }
 
-/// A browser binary: the path in `env_var` if set (which must exist), else `debian_path`,
+/// A program: the path in `env_var` if set (which must exist), else `debian_path`,
 /// installing the apt `package` (called `name` in messages) when it is missing.
-fn ensure_apt_browser(
+fn ensure_apt_program(
     env_var: &str,
     debian_path: &str,
     package: &str,
@@ -94,6 +94,15 @@ fn ensure_apt_browser(
         }
     }
     Ok(path)
+}
+
+/// Where Debian's `redis-server` package puts the server.
+const DEBIAN_REDIS: &str = "/usr/bin/redis-server";
+
+/// The Redis the cluster tests start (each its own, on a free loopback port):
+/// `$HUDDLE_REDIS` if set, else Debian's `redis-server`, installed with apt when missing.
+pub fn ensure_redis() -> anyhow::Result<PathBuf> {
+    ensure_apt_program("HUDDLE_REDIS", DEBIAN_REDIS, "redis-server", "Redis")
 }
 
 /// Installs Node.js and npm with apt if `npm` is not on the PATH.

@@ -2,7 +2,8 @@
 //!
 //! The end-to-end tests in `tests/` find their tools through environment variables set here:
 //! `HUDDLE_BIN` (the debug server binary), `HUDDLE_ASSETS` (the built web client),
-//! `HUDDLE_CHROMIUM` and `HUDDLE_FIREFOX` (the browsers) and `HUDDLE_JS_DIR` (the stock Yjs
+//! `HUDDLE_CHROMIUM` and `HUDDLE_FIREFOX` (the browsers), `HUDDLE_REDIS` (`redis-server`, for
+//! the cluster tests) and `HUDDLE_JS_DIR` (the stock Yjs
 //! peer and the Firefox driver, with node_modules).
 
 use std::io::{BufRead, BufReader, Write};
@@ -42,6 +43,8 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     // (b) the browser.
     let chromium = deps::ensure_chromium()?;
     let firefox = deps::ensure_firefox()?;
+    // (b') Redis, for the cluster tests (each starts its own on a free loopback port).
+    let redis = deps::ensure_redis()?;
     // (c) the stock Yjs peer's packages.
     let js_dir = ws.root.join("tests").join("js");
     deps::ensure_node()?;
@@ -58,6 +61,7 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
         ("HUDDLE_ASSETS", assets.into_os_string()),
         ("HUDDLE_CHROMIUM", chromium.into_os_string()),
         ("HUDDLE_FIREFOX", firefox.into_os_string()),
+        ("HUDDLE_REDIS", redis.into_os_string()),
         ("HUDDLE_JS_DIR", js_dir.into_os_string()),
     ];
     step("running the tests...");

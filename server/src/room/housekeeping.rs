@@ -10,6 +10,10 @@ use crate::store::{CompactionRule, now_ms};
 
 impl Room {
     pub(super) async fn on_tick(&mut self) {
+        // A room whose board another node took (cluster mode) stops, even with no save due.
+        if !self.still_owned() {
+            return;
+        }
         // Finished store work is taken in (and more started) on every edit; on the tick too,
         // for a room that went quiet.
         self.maybe_compact();

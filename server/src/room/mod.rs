@@ -406,8 +406,8 @@ impl Room {
         for (_, conn) in self.conns.drain() {
             conn.outbox.closer.close(code, reason);
         }
-        if self.deleted.is_some() {
-            return; // nothing of the board may be written any more
+        if self.deleted.is_some() || !self.ctx.boards.owns(&self.id) {
+            return; // nothing of the board may be written any more (here)
         }
         self.write_meta();
         // The end of a session; not of a board whose memory may hold a refused update.
@@ -743,7 +743,7 @@ impl Room {
     /// Sends `frame` to `conn` once everything written so far is on disk.
     fn send_when_durable(&mut self, conn: ConnId, frame: Bytes) {
         let mark = self.ctx.boards.written();
-        if self.ctx.boards.is_durable(mark) {
+        if self.ctx.boards.is_durable(mark) && self.still_owned() {
             self.send(conn, frame);
         } else {
             self.pending_saves.push(PendingSave { conn, frame, mark });
@@ -752,6 +752,9 @@ impl Room {
     }
 
     fn ack_saves(&mut self) {
+        if !self.still_owned() {
+            return;
+        }
         let (done, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_saves)
             .into_iter()
             .partition(|p| self.ctx.boards.is_durable(p.mark));
@@ -759,6 +762,25 @@ impl Room {
         for p in done {
             self.send(p.conn, p.frame);
         }
+    }
+
+    /// Whether this node still owns the board (always, on one node). In a cluster, another
+    /// node may have taken it (this one paused past its lease, or was cut off): then its
+    /// writes here were refused, so nothing may be acknowledged as saved, and the room stops;
+    /// its clients reconnect, reach the owner and send again what it lacks.
+    pub(super) fn still_owned(&mut self) -> bool {
+        if self.ctx.boards.owns(&self.id) {
+            return true;
+        }
+        if self.stop.is_none() {
+            tracing::warn!(board = %self.id, "another node owns the board now; closing the room");
+            self.pending_saves.clear();
+            self.stop = Some((
+                code::TRY_AGAIN,
+                "the board moved to another server; reconnect",
+            ));
+        }
+        false
     }
 
     fn reject(&mut self, conn: ConnId, reason: &str) {

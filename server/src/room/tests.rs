@@ -79,6 +79,8 @@ struct Started {
     room: tokio::task::JoinHandle<()>,
     handle: RoomHandle,
     frames: Outbound,
+    /// Closes the member's connection (the room does, when it stops).
+    closer: Arc<Closer>,
     /// The member's copy of the board.
     client: Board,
 }
@@ -105,9 +107,10 @@ async fn start(
     let room = tokio::spawn(super::run("b".into(), 1, rx, ctx.clone()));
     let handle = RoomHandle::new(tx);
     let (frames_tx, frames) = frame_queue(1024);
+    let closer = Arc::new(Closer::default());
     let outbox = Outbox {
         frames: frames_tx,
-        closer: Arc::new(Closer::default()),
+        closer: closer.clone(),
         linger: Linger::default(),
     };
     let member = Member {
@@ -122,6 +125,7 @@ async fn start(
         room,
         handle,
         frames,
+        closer,
         client,
     }
 }
@@ -224,4 +228,49 @@ async fn a_room_merges_runs_of_its_log_between_compactions() {
     assert_eq!(now.snapshot(&now.doc().transact()), want);
     close(started).await;
     assert_eq!(boards.read("b").unwrap().log.len(), 0);
+}
+
+/// Cluster mode's rule, on the memory store: once another node has taken the board (its
+/// lease), the room acknowledges no save, writes nothing more, and sends its clients away to
+/// reconnect (to the owner).
+#[tokio::test]
+async fn a_room_whose_board_moved_acknowledges_nothing_and_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let boards = Arc::new(MemoryStore::new());
+    let mut started = start(&boards, CompactionRule::default(), &dir).await;
+    edit(&started, 3).await;
+    boards.disown("b");
+    let save = HuddleMessage::SaveRequest { seq: 3 };
+    let raw = Bytes::from(wire::encode_huddle(&save));
+    // The room may already have stopped on its tick: then the frame finds it gone.
+    let _ = started
+        .handle
+        .frame(1, vec![Message::Huddle(save)], raw)
+        .await;
+    tokio::time::timeout(Duration::from_secs(5), started.closer.closed())
+        .await
+        .expect("the room did not close the connection");
+    assert_eq!(
+        started.closer.reason(),
+        (
+            crate::outbox::code::TRY_AGAIN,
+            "the board moved to another server; reconnect".to_owned()
+        )
+    );
+    while let Some(frame) = started.frames.try_recv() {
+        for message in wire::decode_frame(&frame, &Limits::default()).unwrap() {
+            assert!(
+                !matches!(message, Message::Huddle(HuddleMessage::Saved { .. })),
+                "a save was acknowledged after the board moved"
+            );
+        }
+    }
+    let log_before = boards.read("b").unwrap().log.len();
+    close(started).await;
+    assert_eq!(
+        boards.compactions(),
+        0,
+        "the room folded a board it does not own"
+    );
+    assert_eq!(boards.read("b").unwrap().log.len(), log_before);
 }

@@ -58,6 +58,13 @@ pub trait BoardStore: Send + Sync + 'static {
 
     /// Asks for a group commit soon.
     fn request_flush(&self);
+
+    /// Whether this node may still write the board. Always, on one node; in a cluster
+    /// ([`RedisStore`](super::RedisStore)) until another node takes the board's lease: a
+    /// room that no longer owns its board acknowledges no save and stops.
+    fn owns(&self, _board: &str) -> bool {
+        true
+    }
 }
 
 /// A board's bytes as stored: the snapshot and the log entries after it, in order. Enough

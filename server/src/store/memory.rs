@@ -30,6 +30,8 @@ pub struct MemoryStore {
     compactions: AtomicU64,
     /// Merges of log entries that wrote one.
     merges: AtomicU64,
+    /// Boards "another node took" ([`MemoryStore::disown`]).
+    disowned: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Default for MemoryStore {
@@ -40,6 +42,7 @@ impl Default for MemoryStore {
             durable: watch::Sender::new(u64::MAX),
             compactions: AtomicU64::new(0),
             merges: AtomicU64::new(0),
+            disowned: Mutex::default(),
         }
     }
 }
@@ -68,6 +71,15 @@ impl MemoryStore {
     /// How many merges of log entries wrote one.
     pub fn merges(&self) -> u64 {
         self.merges.load(SeqCst)
+    }
+
+    /// Acts as if another node had taken the board: [`BoardStore::owns`] is false from now on
+    /// (tests of the room's cluster rule).
+    pub fn disown(&self, board: &str) {
+        self.disowned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(board.to_owned());
     }
 
     fn boards(&self) -> std::sync::MutexGuard<'_, HashMap<String, Board>> {
@@ -194,6 +206,14 @@ impl BoardStore for MemoryStore {
     }
 
     fn request_flush(&self) {}
+
+    fn owns(&self, board: &str) -> bool {
+        !self
+            .disowned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(board)
+    }
 }
 
 #[cfg(test)]

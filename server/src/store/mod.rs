@@ -53,6 +53,7 @@ pub mod compaction;
 pub mod facilitation;
 pub mod memory;
 pub mod notify;
+pub mod redis;
 pub mod rounds;
 pub mod since;
 pub mod versions;
@@ -65,6 +66,7 @@ pub use boards::{BoardStore, RawBoard};
 pub use compaction::{CompactionRule, Compactor, LogSize};
 pub use facilitation::{EndedPrivate, StoredFacilitation};
 pub use memory::MemoryStore;
+pub use redis::{Lease, RedisStore};
 pub use rounds::{StoredBallot, StoredRound};
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,13 @@ pub enum StoreError {
     /// The board is not (or no longer) stored: deleted while a room was starting for it.
     #[error("no board with id {0:?}")]
     NoSuchBoard(String),
+    #[error("Redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    /// Cluster mode: another node holds the board's lease (or took it from this one).
+    #[error("this node does not own board {0:?}: another node holds its lease")]
+    NotOwner(String),
+    #[error("cannot start a storage thread: {0}")]
+    Thread(String),
 }
 
 /// What the board list shows; kept beside the document so listing never loads a board.

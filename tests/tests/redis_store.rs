@@ -1,0 +1,280 @@
+//! The Redis board store (cluster mode's storage) against a real `redis-server` on loopback,
+//! started by the test with its own directory and `appendfsync always`: the same boards as the
+//! memory store, leases and fencing (a node whose board another node took cannot write), and
+//! nothing acknowledged lost when Redis is killed and restarted.
+
+use std::time::{Duration, Instant};
+
+use huddle_server::store::{BoardMeta, BoardStore, Lease, MemoryStore, RedisStore, StoreError};
+use huddle_shared::model::{Board, BoardSnapshot, NewNote};
+use huddle_tests::redis::TestRedis;
+use yrs::{ReadTxn, StateVector, Transact};
+
+fn meta() -> BoardMeta {
+    BoardMeta {
+        title: "Refinement".into(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+/// The update that adds a note at `x` to `board`, as a client sends it.
+fn note_update(board: &Board, x: f64) -> Vec<u8> {
+    let before = board.doc().transact().state_vector();
+    {
+        let mut txn = board.transact_mut();
+        let note = NewNote {
+            pos: [x, 0.0],
+            ..Default::default()
+        };
+        board.create_note(&mut txn, note).unwrap();
+    }
+    board.doc().transact().encode_state_as_update_v1(&before)
+}
+
+fn initial(board: &Board) -> Vec<u8> {
+    board
+        .doc()
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default())
+}
+
+fn stored(store: &dyn BoardStore, id: &str) -> BoardSnapshot {
+    let board = Board::from_doc(store.read(id).unwrap().build(id).unwrap());
+    let txn = board.doc().transact();
+    board.snapshot(&txn)
+}
+
+/// Waits until everything written so far is acknowledged by Redis.
+fn wait_durable(store: &RedisStore) {
+    let mark = store.written();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !store.is_durable(mark) {
+        assert!(Instant::now() < deadline, "writes not acknowledged in 30 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn raw_redis(redis: &TestRedis) -> redis::Connection {
+    redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+#[test]
+fn the_redis_store_keeps_boards_as_the_memory_store_does() {
+    let redis = TestRedis::start();
+    let store = RedisStore::open(&redis.url(), "a").unwrap();
+    let memory = MemoryStore::new();
+    let client = Board::new();
+    assert!(store.insert_board("b", &meta(), &initial(&client)).unwrap());
+    assert!(
+        !store.insert_board("b", &meta(), &initial(&client)).unwrap(),
+        "a second board with the same id"
+    );
+    memory
+        .insert_board("b", &meta(), &initial(&client))
+        .unwrap();
+    assert_eq!(store.acquire("b").unwrap(), Lease::Held(1));
+
+    for seq in 1..=40u64 {
+        let update = note_update(&client, seq as f64);
+        store.append("b", seq, &update).unwrap();
+        memory.append("b", seq, &update).unwrap();
+    }
+    wait_durable(&store);
+    let want = client.snapshot(&client.doc().transact());
+    for s in [&store as &dyn BoardStore, &memory] {
+        let raw = s.read("b").unwrap();
+        assert_eq!((raw.log.len(), raw.next_seq), (41, 41));
+        assert_eq!(stored(s, "b"), want);
+    }
+
+    // Folding part of the log: the snapshot covers it, the stream is trimmed after it.
+    assert!(store.compact("b", 24).unwrap().is_some());
+    memory.compact("b", 24).unwrap();
+    assert_eq!(store.log_len("b").unwrap(), 16);
+    for s in [&store as &dyn BoardStore, &memory] {
+        let raw = s.read("b").unwrap();
+        assert!(raw.snapshot().is_some());
+        assert_eq!((raw.log.len(), raw.next_seq), (16, 41));
+        assert_eq!(stored(s, "b"), want);
+    }
+    assert_eq!(
+        store.compact("b", 24).unwrap(),
+        None,
+        "nothing left to fold"
+    );
+    assert!(store.compact("b", 40).unwrap().is_some());
+    let raw = store.read("b").unwrap();
+    assert_eq!((raw.log.len(), raw.next_seq), (0, 41));
+    assert_eq!(stored(&store, "b"), want);
+
+    // The meta goes through the owner's queue.
+    let renamed = BoardMeta {
+        title: "Renamed".into(),
+        ..meta()
+    };
+    store.put_meta("b", &renamed).unwrap();
+    wait_durable(&store);
+    assert_eq!(store.board_meta("b").unwrap(), Some(renamed));
+
+    // A board sharing a prefix is untouched by deleting this one.
+    assert!(
+        store
+            .insert_board("b2", &meta(), &initial(&Board::new()))
+            .unwrap()
+    );
+    assert!(store.delete_board("b").unwrap());
+    assert_eq!(store.board_meta("b").unwrap(), None);
+    assert!(stored(&store, "b").items.is_empty());
+    assert_eq!(store.read("b2").unwrap().log.len(), 1);
+}
+
+#[test]
+fn a_node_whose_board_was_taken_cannot_write() {
+    let redis = TestRedis::start();
+    let a = RedisStore::open(&redis.url(), "a").unwrap();
+    let b = RedisStore::open(&redis.url(), "b").unwrap();
+    let client = Board::new();
+    a.insert_board("board", &meta(), &initial(&client)).unwrap();
+    let Lease::Held(token_a) = a.acquire("board").unwrap() else {
+        panic!("a did not get the free board");
+    };
+    assert_eq!(
+        b.acquire("board").unwrap(),
+        Lease::Elsewhere("a".into()),
+        "two owners"
+    );
+    assert!(matches!(
+        b.append("board", 1, &note_update(&Board::new(), 1.0)),
+        Err(StoreError::NotOwner(_))
+    ));
+    a.append("board", 1, &note_update(&client, 1.0)).unwrap();
+    wait_durable(&a);
+
+    // a's lease runs out (a paused past it: here its key is removed, as expiry would) and b
+    // takes the board with the next token.
+    let _: () = redis::cmd("DEL")
+        .arg("huddle:{board}:lease")
+        .query(&mut raw_redis(&redis))
+        .unwrap();
+    let Lease::Held(token_b) = b.acquire("board").unwrap() else {
+        panic!("b did not get the board a lost");
+    };
+    assert!(token_b > token_a);
+    let from_b = b.read("board").unwrap();
+    assert_eq!(from_b.next_seq, 2);
+
+    // a, resumed, still believes it owns the board: its write is refused by Redis, it learns
+    // that it lost the board before the write counts as durable, and it writes no more.
+    assert!(a.owns("board"));
+    let stale = Board::from_doc(a.read("board").unwrap().build("board").unwrap());
+    a.append("board", 2, &note_update(&stale, 99.0)).unwrap();
+    wait_durable(&a);
+    assert!(!a.owns("board"), "a still owns the board");
+    assert_eq!(a.fenced_writes(), 1);
+    assert!(matches!(
+        a.append("board", 3, &note_update(&stale, 98.0)),
+        Err(StoreError::NotOwner(_))
+    ));
+    assert!(matches!(
+        a.compact("board", 1),
+        Err(StoreError::NotOwner(_))
+    ));
+    // a's renewal cannot take the lease back either.
+    assert_eq!(a.renew_leases().unwrap(), 0);
+    assert_eq!(a.acquire("board").unwrap(), Lease::Elsewhere("b".into()));
+
+    // b writes on, and what a wrote after losing the board is not there.
+    b.append("board", 2, &note_update(&client, 2.0)).unwrap();
+    wait_durable(&b);
+    assert!(b.owns("board"));
+    assert_eq!(
+        stored(&b, "board"),
+        client.snapshot(&client.doc().transact())
+    );
+
+    // Deleting the board fences its owner too.
+    assert!(a.delete_board("board").unwrap());
+    b.append("board", 3, &note_update(&client, 3.0)).unwrap();
+    wait_durable(&b);
+    assert!(!b.owns("board"));
+    assert_eq!(b.log_len("board").unwrap(), 0);
+}
+
+#[test]
+fn a_lease_is_kept_while_its_node_lives_and_freed_on_release() {
+    let redis = TestRedis::start();
+    let a = RedisStore::open(&redis.url(), "a").unwrap();
+    let b = RedisStore::open(&redis.url(), "b").unwrap();
+    a.insert_board("board", &meta(), &initial(&Board::new()))
+        .unwrap();
+    assert!(matches!(a.acquire("board").unwrap(), Lease::Held(_)));
+    // Longer than the lease's life: the keeper renews it.
+    std::thread::sleep(huddle_server::store::redis::LEASE_TTL * 2);
+    assert_eq!(b.acquire("board").unwrap(), Lease::Elsewhere("a".into()));
+    assert!(a.owns("board"));
+    // Released (after a's queued writes), the board is free at once.
+    a.release("board");
+    wait_durable(&a);
+    assert!(matches!(b.acquire("board").unwrap(), Lease::Held(_)));
+    // A node that stops renewing (dropped: as a dead node) frees its boards within the TTL.
+    drop(b);
+    let deadline = Instant::now() + huddle_server::store::redis::LEASE_TTL * 2;
+    loop {
+        match a.acquire("board").unwrap() {
+            Lease::Held(_) => break,
+            Lease::Elsewhere(_) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the dead node's lease never expired"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+#[test]
+fn nothing_acknowledged_is_lost_when_redis_is_killed() {
+    let mut redis = TestRedis::start();
+    let store = RedisStore::open(&redis.url(), "a").unwrap();
+    let client = Board::new();
+    store
+        .insert_board("board", &meta(), &initial(&client))
+        .unwrap();
+    assert!(matches!(store.acquire("board").unwrap(), Lease::Held(_)));
+    for seq in 1..=200u64 {
+        store
+            .append("board", seq, &note_update(&client, seq as f64))
+            .unwrap();
+    }
+    // Acknowledged: with appendfsync always, on disk.
+    wait_durable(&store);
+    let acknowledged = client.snapshot(&client.doc().transact());
+
+    redis.kill();
+    // Written while Redis is down: the writer retries until it is back.
+    for seq in 201..=300u64 {
+        store
+            .append("board", seq, &note_update(&client, seq as f64))
+            .unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !store.is_durable(store.written()),
+        "acknowledged with Redis down"
+    );
+    redis.kill_and_restart();
+    wait_durable(&store);
+    assert!(store.owns("board"), "the lease survived the restart");
+    let raw = store.read("board").unwrap();
+    assert_eq!(raw.next_seq, 301);
+    let now = stored(&store, "board");
+    assert_eq!(now, client.snapshot(&client.doc().transact()));
+    for id in acknowledged.items.keys() {
+        assert!(now.items.contains_key(id), "an acknowledged note was lost");
+    }
+}
