@@ -25,7 +25,7 @@ use crate::room::RoomConfig;
 use crate::rooms::Rooms;
 use crate::sharing;
 use crate::state::AppState;
-use crate::store::{CompactionRule, Store};
+use crate::store::{CompactionRule, RedisStore, Store};
 use crate::ws;
 
 /// How long shutdown waits for rooms and connections to finish before flushing anyway.
@@ -86,10 +86,25 @@ fn open_store(
     args: &ServeArgs,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<(Store, People, Option<String>)> {
-    std::fs::create_dir_all(&args.data)
-        .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
-    let store = Store::open(&args.data, metrics)
-        .with_context(|| format!("cannot open the database in {}", args.data.display()))?;
+    let store = match &args.cluster.redis {
+        Some(url) => {
+            let node = args
+                .cluster
+                .node_id
+                .clone()
+                .map_or_else(|| crate::random::key().map(|k| k[..8].to_owned()), Ok)?;
+            let redis = RedisStore::open(url, &node)
+                .with_context(|| format!("cannot use Redis at {url}"))?;
+            tracing::info!(node, "cluster mode: boards in Redis at {url}");
+            Store::open_redis(redis, metrics)?
+        }
+        None => {
+            std::fs::create_dir_all(&args.data)
+                .with_context(|| format!("cannot create data directory {}", args.data.display()))?;
+            Store::open(&args.data, metrics)
+                .with_context(|| format!("cannot open the database in {}", args.data.display()))?
+        }
+    };
     let secrets = store
         .secrets(crate::random::bytes)
         .context("cannot write the server's secrets")?;
@@ -148,7 +163,10 @@ pub async fn run(
             versions: args.versions.config(),
         }),
         store: store.clone(),
-        boards: Arc::new(store.clone()),
+        boards: match store.redis() {
+            Some(redis) => Arc::new(redis.clone()),
+            None => Arc::new(store.clone()),
+        },
         rooms: Rooms::default(),
         people: Arc::new(people),
         guard: guard.clone(),

@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server: the web app, the HTTP API and the WebSocket sync endpoint.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Export a board from the data directory (the server must not be running on it).
     #[command(
         after_help = "Examples:\n  huddle export a1B2c3D4e5F6 --format markdown --out backlog.md\n  huddle export a1B2c3D4e5F6 --format csv > backlog.csv\n\nWhile a server runs on the data directory, use its HTTP API instead:\n  curl -o backlog.csv 'http://127.0.0.1:8080/api/boards/BOARD/export?format=csv'"
@@ -143,6 +143,9 @@ pub struct ServeArgs {
     pub compact_after_updates: Option<u64>,
 
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    #[command(flatten)]
     pub guard: crate::guard::GuardArgs,
 
     #[command(flatten)]
@@ -150,6 +153,28 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
+}
+
+/// Cluster mode (README, "Running several nodes").
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Run as one node of a cluster whose boards, people and everything else live in this
+    /// Redis (for example redis://127.0.0.1:6379/). Without it: one node, the embedded
+    /// database in --data. Redis must persist what it answers: `appendonly yes` with
+    /// `appendfsync always` (or `everysec`, which can lose the last second on a crash of its
+    /// machine).
+    #[arg(long = "redis", env = "HUDDLE_REDIS_URL", value_name = "URL")]
+    pub redis: Option<String>,
+
+    /// This node's name in the cluster (unique among the nodes). Default: a random one,
+    /// new at every start.
+    #[arg(long, env = "HUDDLE_NODE_ID", requires = "redis")]
+    pub node_id: Option<String>,
+
+    /// The address the other nodes reach this one at, to relay their clients of boards this
+    /// node runs. Default: the address it listens on (which then must not be 0.0.0.0).
+    #[arg(long, env = "HUDDLE_NODE_ADDR", requires = "redis")]
+    pub node_addr: Option<SocketAddr>,
 }
 
 impl ServeArgs {

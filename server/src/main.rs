@@ -25,7 +25,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => {
-            huddle_server::app::run(args, CancellationToken::new(), |addr| {
+            huddle_server::app::run(*args, CancellationToken::new(), |addr| {
                 // Tests and scripts read this line to learn the port when started with port 0.
                 println!("huddle listening on http://{addr}");
                 let _ = std::io::stdout().flush();

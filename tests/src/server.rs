@@ -240,6 +240,23 @@ impl TestServer {
         Self::start_with_key(data, extra_args, None)
     }
 
+    /// Starts one node of a cluster on the Redis at `redis_url`, named `node` (`--redis`,
+    /// `--node-id`). The first node of a fresh Redis prints the admin link; pass its
+    /// [`TestServer::admin_key`] as `admin_key` to every later one.
+    pub fn start_node(
+        redis_url: &str,
+        node: &str,
+        admin_key: Option<&str>,
+        extra_args: &[&str],
+    ) -> anyhow::Result<(TestServer, DataDir)> {
+        // The data directory is not used in cluster mode; each node still gets its own.
+        let data = DataDir::new();
+        let mut args = vec!["--redis", redis_url, "--node-id", node];
+        args.extend_from_slice(extra_args);
+        let server = Self::start_with_key(data.path(), &args, admin_key.map(str::to_owned))?;
+        Ok((server, data))
+    }
+
     /// Starts a server on `data`, whose admin key is `known` if the server already printed it
     /// on an earlier start.
     fn start_with_key(

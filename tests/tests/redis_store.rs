@@ -278,3 +278,135 @@ fn nothing_acknowledged_is_lost_when_redis_is_killed() {
         assert!(now.items.contains_key(id), "an acknowledged note was lost");
     }
 }
+
+/// The store's other trees ([`kv::Tree`]: people, grants, rounds, comments...) read and write
+/// the same in Redis as in sled: the same random operations on both, every read compared.
+#[test]
+fn trees_in_redis_answer_as_trees_in_sled() {
+    use huddle_server::store::kv::{Batch, Db};
+    let redis = TestRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sled_db = Db::Sled(sled::open(dir.path()).unwrap());
+    let redis_db = Db::Redis(RedisStore::open(&redis.url(), "a").unwrap());
+    let trees = [
+        (
+            sled_db.open_tree("t").unwrap(),
+            redis_db.open_tree("t").unwrap(),
+        ),
+        (
+            sled_db.open_tree("u").unwrap(),
+            redis_db.open_tree("u").unwrap(),
+        ),
+    ];
+    // Short keys over a tiny alphabet (0xff and 0x00 included): prefixes and ranges overlap.
+    let mut rng = fastrand::Rng::with_seed(7);
+    let alphabet = [b'a', b'b', b'/', 0x00, 0xff];
+    let key = |rng: &mut fastrand::Rng| -> Vec<u8> {
+        (0..rng.usize(0..4))
+            .map(|_| alphabet[rng.usize(..alphabet.len())])
+            .collect()
+    };
+    for step in 0..2_000 {
+        let which = rng.usize(..2);
+        let ((s, r), (other_s, other_r)) = (&trees[which], &trees[1 - which]);
+        let k = key(&mut rng);
+        let v = format!("v{step}").into_bytes();
+        let what = rng.u8(..10);
+        let (a, b) = match what {
+            0 | 1 => (
+                format!("{:?}", s.insert(&k, v.clone()).unwrap()),
+                format!("{:?}", r.insert(&k, v).unwrap()),
+            ),
+            2 => (
+                format!("{:?}", s.remove(&k).unwrap()),
+                format!("{:?}", r.remove(&k).unwrap()),
+            ),
+            3 => (
+                format!("{:?}", s.get(&k).unwrap()),
+                format!("{:?}", r.get(&k).unwrap()),
+            ),
+            4 => {
+                let old = s.get(&k).unwrap();
+                let old = if rng.bool() {
+                    old
+                } else {
+                    Some(b"nope".into())
+                };
+                let new = rng.bool().then(|| v.clone());
+                (
+                    format!(
+                        "{:?}",
+                        s.compare_and_swap(&k, old.clone(), new.clone()).unwrap()
+                    ),
+                    format!("{:?}", r.compare_and_swap(&k, old, new).unwrap()),
+                )
+            }
+            5 => {
+                let all = |t: &huddle_server::store::kv::Tree| {
+                    format!(
+                        "{:?}",
+                        t.scan_prefix(&k).collect::<Result<Vec<_>, _>>().unwrap()
+                    )
+                };
+                (all(s), all(r))
+            }
+            6 => {
+                let (lo, hi) = (k.clone(), key(&mut rng));
+                let rev = |t: &huddle_server::store::kv::Tree| {
+                    format!(
+                        "{:?}",
+                        t.range(lo.clone()..hi.clone())
+                            .rev()
+                            .collect::<Result<Vec<_>, _>>()
+                            .unwrap()
+                    )
+                };
+                (rev(s), rev(r))
+            }
+            7 => (
+                format!(
+                    "{:?} {:?} {}",
+                    s.first().unwrap(),
+                    s.last().unwrap(),
+                    s.len().unwrap()
+                ),
+                format!(
+                    "{:?} {:?} {}",
+                    r.first().unwrap(),
+                    r.last().unwrap(),
+                    r.len().unwrap()
+                ),
+            ),
+            _ => {
+                let mut batches = (
+                    Batch::default(),
+                    Batch::default(),
+                    Batch::default(),
+                    Batch::default(),
+                );
+                for _ in 0..3 {
+                    let (k1, k2) = (key(&mut rng), key(&mut rng));
+                    batches.0.insert(&k1, v.clone());
+                    batches.1.insert(&k1, v.clone());
+                    batches.2.remove(&k2);
+                    batches.3.remove(&k2);
+                }
+                if what == 8 {
+                    s.apply_batch(batches.0).unwrap();
+                    r.apply_batch(batches.1).unwrap();
+                } else {
+                    // Two trees (both indexes of a grant).
+                    s.apply_pair(batches.0, other_s, batches.2).unwrap();
+                    r.apply_pair(batches.1, other_r, batches.3).unwrap();
+                }
+                (String::new(), String::new())
+            }
+        };
+        assert_eq!(a, b, "step {step}, operation {what}, key {k:?}");
+    }
+    for (s, r) in &trees {
+        let all =
+            |t: &huddle_server::store::kv::Tree| t.iter().collect::<Result<Vec<_>, _>>().unwrap();
+        assert_eq!(all(s), all(r));
+    }
+}

@@ -183,25 +183,17 @@ fn target_of(what: &What) -> Option<String> {
 /// the grants tree. Removals (a grant without a role) and a new board's first owner are not
 /// sharing.
 pub(super) async fn watch_grants(notifier: Notifier) {
-    let mut subscriber = match notifier.store().watch_grants() {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!("cannot watch grants for \"board shared\" notices: {e}");
-            return;
-        }
-    };
+    let mut subscriber = notifier.store().watch_grants();
     let shutdown = notifier.inner.shutdown.clone();
     loop {
         let event = tokio::select! {
-            e = &mut subscriber => match e {
+            e = subscriber.recv() => match e {
                 Some(e) => e,
                 None => return,
             },
             _ = shutdown.cancelled() => return,
         };
-        let sled::Event::Insert { key, value } = event else {
-            continue;
-        };
+        let (key, value) = event;
         let Some((board, person)) = std::str::from_utf8(&key)
             .ok()
             .and_then(|k| k.split_once('/'))

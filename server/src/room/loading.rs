@@ -89,6 +89,14 @@ fn is_fresh_sync(messages: &[Message]) -> bool {
 /// Reads the stored bytes and the board's metadata. Boards are created explicitly (the API or
 /// the page, by a person who then owns them); a room never creates one.
 pub fn read(store: &dyn BoardStore, id: &str) -> Result<(RawBoard, BoardMeta), StoreError> {
+    // A cluster's board is read by the node that owns it, and only once it does: what it
+    // reads then is everything any node wrote (the previous owner's writes end with its lease).
+    if let Some(node) = store.acquire(id)? {
+        return Err(StoreError::OwnedElsewhere {
+            board: id.to_owned(),
+            node,
+        });
+    }
     let meta = store
         .board_meta(id)?
         .ok_or_else(|| StoreError::NoSuchBoard(id.to_owned()))?;

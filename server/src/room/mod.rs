@@ -262,7 +262,13 @@ pub async fn run(id: String, generation: u64, mut rx: mpsc::Receiver<Command>, c
                 let _ = done.send(());
             }
         }
-        Err(e) => tracing::error!(board = %id, "cannot load board: {e}"),
+        Err(StoreError::OwnedElsewhere { node, .. }) => {
+            tracing::debug!(board = %id, node, "the board is open on another node");
+        }
+        Err(e) => {
+            tracing::error!(board = %id, "cannot load board: {e}");
+            ctx.boards.release(&id);
+        }
     }
     ctx.rooms.unregister(&id, generation);
     // Whatever is still queued: joins are told to ask the registry again, which starts a

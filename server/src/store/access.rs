@@ -11,10 +11,9 @@
 //! A board without any grant belongs to the admin alone: that is every board written before
 //! people existed, so an upgrade exposes nothing and loses nothing.
 
+use super::kv::{Batch, Tree};
 use huddle_shared::access::{Role, keys_equal};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::{Transactional, Tree};
 
 use super::{Store, StoreError};
 
@@ -113,18 +112,8 @@ fn parse<T: for<'a> Deserialize<'a>>(bytes: &[u8]) -> Option<T> {
     serde_json::from_slice(bytes).ok()
 }
 
-fn tx_error(e: TransactionError<()>) -> StoreError {
-    match e {
-        TransactionError::Storage(e) => StoreError::Sled(e),
-        TransactionError::Abort(()) => StoreError::Corrupt {
-            board: String::new(),
-            what: "aborted access transaction".into(),
-        },
-    }
-}
-
 impl Store {
-    pub(super) fn access_trees(db: &sled::Db) -> Result<AccessTrees, StoreError> {
+    pub(super) fn access_trees(db: &super::kv::Db) -> Result<AccessTrees, StoreError> {
         Ok(AccessTrees {
             settings: db.open_tree("settings")?,
             people: db.open_tree("people")?,
@@ -146,17 +135,34 @@ impl Store {
         mut random: impl FnMut() -> Result<[u8; 32], getrandom::Error>,
     ) -> Result<Secrets, StoreError> {
         let settings = &self.access().settings;
+        // Created only where absent: nodes of a cluster starting together agree on the one
+        // that was written first.
         let cookie_secret = match settings.get(COOKIE_SECRET)? {
             Some(secret) => secret.to_vec(),
             None => {
                 let secret = random()?.to_vec();
-                settings.insert(COOKIE_SECRET, secret.clone())?;
-                secret
+                match settings.compare_and_swap(
+                    COOKIE_SECRET,
+                    None::<&[u8]>,
+                    Some(secret.clone()),
+                )? {
+                    Ok(()) => secret,
+                    Err(first) => first.map(|s| s.to_vec()).unwrap_or(secret),
+                }
             }
         };
         let (admin_key, admin_key_created) = match self.admin_key()? {
             Some(key) => (key, false),
-            None => (self.rotate_admin_key(random()?)?, true),
+            None => {
+                let key = huddle_shared::access::key(random()?);
+                match settings.compare_and_swap(ADMIN_KEY, None::<&[u8]>, Some(key.as_bytes()))? {
+                    Ok(()) => (key, true),
+                    Err(first) => (
+                        first.map_or(key, |k| String::from_utf8_lossy(&k).into_owned()),
+                        false,
+                    ),
+                }
+            }
         };
         self.flush_blocking()?;
         Ok(Secrets {
@@ -218,15 +224,21 @@ impl Store {
     pub fn set_grant(&self, board: &str, person: &str, grant: Grant) -> Result<(), StoreError> {
         let value = json(&grant);
         let (by_board, by_person) = (pair(board, person), pair(person, board));
-        (&self.access().grants, &self.access().member_of)
-            .transaction(|(grants, member_of)| {
-                grants.insert(by_board.as_slice(), value.as_slice())?;
-                member_of.insert(by_person.as_slice(), value.as_slice())?;
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
-            .map_err(tx_error)?;
+        let (mut grants, mut member_of) = (Batch::default(), Batch::default());
+        grants.insert(by_board, value.as_slice());
+        member_of.insert(by_person, value);
+        let trees = self.access();
+        trees
+            .grants
+            .apply_pair(grants, &trees.member_of, member_of)?;
         self.mark_written();
         Ok(())
+    }
+
+    /// Every later grant written by this process (the "board shared" notices; in a cluster
+    /// each node reports the grants it writes).
+    pub fn watch_grants(&self) -> tokio::sync::mpsc::UnboundedReceiver<super::kv::Entry> {
+        self.access().grants.watch_inserts()
     }
 
     /// Everyone with a standing on `board` (removed people included), by person id.
@@ -255,13 +267,13 @@ impl Store {
     pub(super) fn delete_access(&self, board: &str) -> Result<(), StoreError> {
         for (person, _) in self.grants_of_board(board)? {
             let (by_board, by_person) = (pair(board, &person), pair(&person, board));
-            (&self.access().grants, &self.access().member_of)
-                .transaction(|(grants, member_of)| {
-                    grants.remove(by_board.as_slice())?;
-                    member_of.remove(by_person.as_slice())?;
-                    Ok::<_, ConflictableTransactionError<()>>(())
-                })
-                .map_err(tx_error)?;
+            let (mut grants, mut member_of) = (Batch::default(), Batch::default());
+            grants.remove(by_board);
+            member_of.remove(by_person);
+            let trees = self.access();
+            trees
+                .grants
+                .apply_pair(grants, &trees.member_of, member_of)?;
         }
         self.access().links.remove(board)?;
         Ok(())

@@ -65,6 +65,17 @@ pub trait BoardStore: Send + Sync + 'static {
     fn owns(&self, _board: &str) -> bool {
         true
     }
+
+    /// Takes the board for this node before its room loads it: `Ok(None)` when this node
+    /// owns it now, `Ok(Some(node))` when another node does (a cluster; that node's room is
+    /// the one its clients must reach). Blocking. One node always owns every board.
+    fn acquire(&self, _board: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
+    /// Lets go of the board once what this node wrote of it is stored (its room closed), so
+    /// another node may take it at once.
+    fn release(&self, _board: &str) {}
 }
 
 /// A board's bytes as stored: the snapshot and the log entries after it, in order. Enough

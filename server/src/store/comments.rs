@@ -21,8 +21,8 @@ fn prefix(board: &str) -> Vec<u8> {
 }
 
 impl Store {
-    pub(super) fn comment_tree(db: &sled::Db) -> Result<sled::Tree, StoreError> {
-        Ok(db.open_tree("comments")?)
+    pub(super) fn comment_tree(db: &super::kv::Db) -> Result<super::kv::Tree, StoreError> {
+        db.open_tree("comments")
     }
 
     /// Every thread of the board, oldest first (by its first comment), ties by id.
@@ -53,7 +53,7 @@ impl Store {
     }
 
     pub(super) fn delete_comments(&self, board: &str) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = super::kv::Batch::default();
         for entry in self.inner.comments.scan_prefix(prefix(board)) {
             batch.remove(entry?.0);
         }

@@ -275,8 +275,9 @@ impl Compactor {
     }
 
     /// The room is closing: folds whatever the log holds, whatever the rule, so that the next
-    /// cold load is one read; after the work still running, if any. Not awaited: the
-    /// tracker waits for it at shutdown.
+    /// cold load is one read; after the work still running, if any. Then lets go of the
+    /// board ([`BoardStore::release`]: in a cluster, another node may take it). Not awaited:
+    /// the tracker waits for it at shutdown.
     pub fn close(
         &mut self,
         store: &Arc<dyn BoardStore>,
@@ -284,7 +285,8 @@ impl Compactor {
         upto: u64,
         tracker: &TaskTracker,
     ) {
-        if self.log.updates == 0 {
+        if self.log.updates == 0 && self.running.is_none() {
+            store.release(board);
             return;
         }
         let running = self.running.take().map(|r| r.task);
@@ -296,6 +298,7 @@ impl Compactor {
             }
             let compacted = blocking.spawn_blocking(move || {
                 let compacted = compact_in_background(&*store, &board, upto);
+                store.release(&board);
                 (board, compacted)
             });
             match compacted.await {

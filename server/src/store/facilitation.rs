@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::{Store, StoreError};
 
 pub(super) struct FacilitationTrees {
-    state: sled::Tree,
-    private: sled::Tree,
+    state: super::kv::Tree,
+    private: super::kv::Tree,
 }
 
 /// A board's facilitation as the server keeps it.
@@ -56,7 +56,7 @@ fn prefix(parts: &[&str]) -> Vec<u8> {
 }
 
 impl Store {
-    pub(super) fn facilitation_trees(db: &sled::Db) -> Result<FacilitationTrees, StoreError> {
+    pub(super) fn facilitation_trees(db: &super::kv::Db) -> Result<FacilitationTrees, StoreError> {
         Ok(FacilitationTrees {
             state: db.open_tree("facilitation")?,
             private: db.open_tree("private_notes")?,
@@ -125,7 +125,7 @@ impl Store {
         board: &str,
         notes: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = super::kv::Batch::default();
         for (person, id) in notes {
             batch.remove(key(&[board, person, id]));
         }
@@ -136,7 +136,7 @@ impl Store {
 
     pub(super) fn delete_facilitation(&self, board: &str) -> Result<(), StoreError> {
         self.fac().state.remove(board)?;
-        let mut batch = sled::Batch::default();
+        let mut batch = super::kv::Batch::default();
         for entry in self.fac().private.scan_prefix(prefix(&[board])) {
             batch.remove(entry?.0);
         }

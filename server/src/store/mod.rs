@@ -51,12 +51,20 @@ pub mod boards;
 pub mod comments;
 pub mod compaction;
 pub mod facilitation;
+pub mod kv;
 pub mod memory;
 pub mod notify;
 pub mod redis;
 pub mod rounds;
 pub mod since;
 pub mod versions;
+
+/// The tree of the board list (board id -> [`BoardMeta`] JSON); in Redis the
+/// [`RedisStore`]'s fenced meta writes go to the same tree.
+pub(crate) const BOARDS_TREE: &str = "boards";
+
+/// How long a stopping node waits for Redis to acknowledge its last writes.
+const REDIS_WAIT: Duration = Duration::from_secs(10);
 
 /// How long [`Store::open`] waits for a database lock that another handle still holds.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
@@ -90,6 +98,9 @@ pub enum StoreError {
     /// Cluster mode: another node holds the board's lease (or took it from this one).
     #[error("this node does not own board {0:?}: another node holds its lease")]
     NotOwner(String),
+    /// Cluster mode: the board's room runs on another node.
+    #[error("board {board:?} is open on node {node:?}")]
+    OwnedElsewhere { board: String, node: String },
     #[error("cannot start a storage thread: {0}")]
     Thread(String),
 }
@@ -110,14 +121,14 @@ pub struct Store {
 }
 
 struct Inner {
-    db: sled::Db,
-    meta: sled::Tree,
-    snapshots: sled::Tree,
-    log: sled::Tree,
+    db: kv::Db,
+    meta: kv::Tree,
+    snapshots: kv::Tree,
+    log: kv::Tree,
     access: access::AccessTrees,
     rounds: rounds::RoundTrees,
     facilitation: facilitation::FacilitationTrees,
-    comments: sled::Tree,
+    comments: kv::Tree,
     since: since::SinceTrees,
     versions: versions::VersionTrees,
     /// Incremented after every append: "how much has been written".
@@ -176,7 +187,18 @@ impl Store {
                 Err(e) => return Err(StoreError::Sled(e)),
             }
         };
-        let meta = db.open_tree("boards")?;
+        Store::with_db(kv::Db::Sled(db), metrics)
+    }
+
+    /// A store whose boards and trees are all in Redis, shared by every node of a cluster
+    /// (`huddle serve --redis`): the documents through `redis` (leases, fencing, the
+    /// stream log), the other trees as [`kv::Tree`]s.
+    pub fn open_redis(redis: RedisStore, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
+        Store::with_db(kv::Db::Redis(redis), metrics)
+    }
+
+    fn with_db(db: kv::Db, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
+        let meta = db.open_tree(BOARDS_TREE)?;
         let snapshots = db.open_tree("snapshots")?;
         let log = db.open_tree("log")?;
         let access = Store::access_trees(&db)?;
@@ -205,6 +227,14 @@ impl Store {
                 metrics,
             }),
         })
+    }
+
+    /// The Redis store, in cluster mode.
+    pub fn redis(&self) -> Option<&RedisStore> {
+        match &self.inner.db {
+            kv::Db::Redis(redis) => Some(redis),
+            kv::Db::Sled(_) => None,
+        }
     }
 
     // ---- board index -------------------------------------------------------------------------
@@ -241,6 +271,11 @@ impl Store {
         meta: &BoardMeta,
         initial_update: &[u8],
     ) -> Result<(), StoreError> {
+        if let Some(redis) = self.redis() {
+            // Durable when Redis answers.
+            redis.insert_board(board, meta, initial_update)?;
+            return Ok(());
+        }
         self.insert_board(board, meta, initial_update)?;
         let target = self.written();
         self.wait_durable(target).await;
@@ -255,6 +290,10 @@ impl Store {
         meta: &BoardMeta,
         initial_update: &[u8],
     ) -> Result<(), StoreError> {
+        if let Some(redis) = self.redis() {
+            redis.insert_board(board, meta, initial_update)?;
+            return Ok(());
+        }
         self.put_meta(board, meta)?;
         self.append(board, 0, initial_update)
     }
@@ -273,13 +312,18 @@ impl Store {
             .lifecycle
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let existed = self.inner.meta.remove(board)?.is_some();
-        self.inner.snapshots.remove(board)?;
-        let mut batch = sled::Batch::default();
-        for entry in self.inner.log.scan_prefix(log_prefix(board)) {
-            batch.remove(entry?.0);
-        }
-        self.inner.log.apply_batch(batch)?;
+        let existed = if let Some(redis) = self.redis() {
+            redis.delete_board(board)?
+        } else {
+            let existed = self.inner.meta.remove(board)?.is_some();
+            self.inner.snapshots.remove(board)?;
+            let mut batch = kv::Batch::default();
+            for entry in self.inner.log.scan_prefix(log_prefix(board)) {
+                batch.remove(entry?.0);
+            }
+            self.inner.log.apply_batch(batch)?;
+            existed
+        };
         self.delete_access(board)?;
         self.delete_rounds(board)?;
         self.delete_facilitation(board)?;
@@ -296,6 +340,9 @@ impl Store {
 
     /// Reads a board's stored bytes (fast: no decoding). Blocking: call from a blocking thread.
     pub fn read(&self, board: &str) -> Result<RawBoard, StoreError> {
+        if let Some(redis) = self.redis() {
+            return BoardStore::read(redis, board);
+        }
         loop {
             let snapshot = self.inner.snapshots.get(board)?;
             let covered = snapshot
@@ -348,6 +395,9 @@ impl Store {
 
     /// Appends one update to the board's log. Cost: one sled insert of `update.len()` bytes.
     pub fn append(&self, board: &str, seq: u64, update: &[u8]) -> Result<(), StoreError> {
+        if let Some(redis) = self.redis() {
+            return redis.append(board, seq, update);
+        }
         self.inner.log.insert(log_key(board, seq), update)?;
         self.inner.written.fetch_add(1, SeqCst);
         Ok(())
@@ -358,9 +408,12 @@ impl Store {
     /// (or deleted and created anew), or another compaction of it finished, meanwhile, in
     /// which case nothing is written.
     pub fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError> {
+        if let Some(redis) = self.redis() {
+            return redis.compact(board, upto);
+        }
         let started_as = self.incarnation(board)?;
         let snapshot = self.inner.snapshots.get(board)?;
-        let mut batch = sled::Batch::default();
+        let mut batch = kv::Batch::default();
         let log = self
             .inner
             .log
@@ -408,6 +461,9 @@ impl Store {
         from: u64,
         upto: u64,
     ) -> Result<Option<usize>, StoreError> {
+        if let Some(redis) = self.redis() {
+            return redis.merge_log(board, from, upto);
+        }
         let started_as = self.incarnation(board)?;
         let entries = self
             .inner
@@ -447,21 +503,34 @@ impl Store {
     /// Counts a write outside the board log (access data), so that waiting for the current
     /// write mark to be durable covers it.
     pub(crate) fn mark_written(&self) {
-        self.inner.written.fetch_add(1, SeqCst);
+        // In Redis a tree's write is persisted when it returns; only queued writes (the
+        // board logs) count on the Redis store's marks.
+        if self.redis().is_none() {
+            self.inner.written.fetch_add(1, SeqCst);
+        }
     }
 
     /// The write mark: a flush that starts after this call covers everything written so far.
     pub fn written(&self) -> u64 {
-        self.inner.written.load(SeqCst)
+        match self.redis() {
+            Some(redis) => redis.written(),
+            None => self.inner.written.load(SeqCst),
+        }
     }
 
     /// Watches the durable mark (the write mark covered by the last finished flush).
     pub fn durable(&self) -> watch::Receiver<u64> {
-        self.inner.durable.subscribe()
+        match self.redis() {
+            Some(redis) => redis.durable(),
+            None => self.inner.durable.subscribe(),
+        }
     }
 
     pub fn is_durable(&self, mark: u64) -> bool {
-        *self.inner.durable.borrow() >= mark
+        match self.redis() {
+            Some(redis) => redis.is_durable(mark),
+            None => *self.inner.durable.borrow() >= mark,
+        }
     }
 
     /// Asks the flusher for a group commit soon.
@@ -497,6 +566,16 @@ impl Store {
 
     /// Flushes everything written so far and publishes the new durable mark.
     pub async fn flush_now(&self) -> Result<(), StoreError> {
+        if let Some(redis) = self.redis() {
+            // The Redis store's writer sends what is queued at once; wait for its answer.
+            let target = redis.written();
+            let mut durable = redis.durable();
+            let answered = tokio::time::timeout(REDIS_WAIT, durable.wait_for(|d| *d >= target));
+            if answered.await.is_err() {
+                tracing::error!("Redis did not acknowledge the last writes in {REDIS_WAIT:?}");
+            }
+            return Ok(());
+        }
         let target = self.written();
         if self.is_durable(target) {
             return Ok(());

@@ -8,12 +8,13 @@
 //!   log, the last [`DELIVERY_LOG_LEN`] per board, with the body of each (a pending one is
 //!   sent again after a restart).
 //!
-//! Sequence numbers come from sled's `generate_id`, unique and rising across restarts.
+//! Sequence numbers come from the database's `generate_id` (sled's, or a Redis counter),
+//! unique and rising across restarts.
 //! Person ids and board ids never contain `/`, so prefixes cannot collide.
 
+use super::kv::Tree;
 use huddle_shared::notify::{DELIVERY_LOG_LEN, InboxKind, MAX_INBOX_ENTRIES, Topic, WebhookKind};
 use serde::{Deserialize, Serialize};
-use sled::Tree;
 
 use super::{Store, StoreError};
 
@@ -151,7 +152,7 @@ fn prune(tree: &Tree, first: &str, keep: usize) -> Result<(), StoreError> {
         .keys()
         .collect::<Result<_, _>>()?;
     if keys.len() > keep {
-        let mut batch = sled::Batch::default();
+        let mut batch = super::kv::Batch::default();
         for k in &keys[..keys.len() - keep] {
             batch.remove(k.clone());
         }
@@ -174,14 +175,9 @@ impl Store {
         })
     }
 
-    /// Every write to the grants tree, as sled reports it (the "board shared" notices).
-    pub fn watch_grants(&self) -> Result<sled::Subscriber, StoreError> {
-        Ok(self.inner.db.open_tree("grants")?.watch_prefix(Vec::new()))
-    }
-
     /// A new sequence number, unique and rising across restarts.
     pub fn next_id(&self) -> Result<u64, StoreError> {
-        Ok(self.inner.db.generate_id()?)
+        self.inner.db.generate_id()
     }
 }
 
@@ -374,7 +370,7 @@ impl NotifyTrees {
     /// person's; the page says the board is gone when opened).
     pub fn delete_board(&self, store: &Store, board: &str) -> Result<(), StoreError> {
         for tree in [&self.webhooks, &self.deliveries] {
-            let mut batch = sled::Batch::default();
+            let mut batch = super::kv::Batch::default();
             for k in tree.scan_prefix(prefix(board)).keys() {
                 batch.remove(k?);
             }

@@ -4,10 +4,9 @@
 //!
 //! # Keys
 //!
-//! Every key of a board carries the board id as a hash tag, `huddle:{BOARD}:…`, so that one Lua
-//! script may touch them all (and a Redis Cluster would keep them in one slot):
+//! The board list is the store's `boards` tree ([`super::kv`]: board id -> [`BoardMeta`] JSON),
+//! shared with the API. A board's own keys carry its id as a hash tag, `huddle:{BOARD}:…`:
 //!
-//! - `meta`: the board list's JSON ([`BoardMeta`]);
 //! - `log`: a stream; update `seq` is the entry `0-{seq + 1}` with one field `u`;
 //! - `snapshot`: 8 bytes (big-endian seq of the last update it covers), then an update v1, the
 //!   same value as sled's;
@@ -105,10 +104,12 @@ if type(ok) == 'table' and ok.err then
 end
 return 1
 "#;
-    /// KEYS: fence, meta. ARGV: token, json. -> 1 written, -1 fenced.
+    /// KEYS: fence, board list values, board list keys. ARGV: token, board, json. -> 1
+    /// written, -1 fenced.
     pub const PUT_META: &str = r#"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[3], 0, ARGV[2])
 return 1
 "#;
     /// KEYS: fence, snapshot, log. ARGV: token, the snapshot header the fold started from ('' for
@@ -121,19 +122,24 @@ redis.call('SET', KEYS[2], ARGV[3])
 redis.call('XTRIM', KEYS[3], 'MINID', ARGV[4])
 return 1
 "#;
-    /// KEYS: meta, log. ARGV: json, first update. -> 1 created, 0 the board exists.
+    /// KEYS: board list values, board list keys, log. ARGV: board, json, first update. -> 1
+    /// created, 0 the board exists.
     pub const CREATE: &str = r#"
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('XADD', KEYS[2], '0-1', 'u', ARGV[2])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('DEL', KEYS[3])
+redis.call('XADD', KEYS[3], '0-1', 'u', ARGV[3])
 return 1
 "#;
-    /// KEYS: meta, snapshot, log, lease, fence. -> 1 deleted, 0 there was no such board. The
-    /// fence moves on: an owner's writes after this fail.
+    /// KEYS: board list values, board list keys, snapshot, log, lease, fence. ARGV: board.
+    /// -> 1 deleted, 0 there was no such board. The fence moves on: an owner's writes after
+    /// this fail.
     pub const DELETE: &str = r#"
-local existed = redis.call('DEL', KEYS[1])
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
-redis.call('INCR', KEYS[5])
+local existed = redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
+redis.call('INCR', KEYS[6])
 return existed
 "#;
 }
@@ -176,6 +182,11 @@ impl Scripts {
 fn key(board: &str, part: &str) -> String {
     format!("huddle:{{{board}}}:{part}")
 }
+
+/// The board list, the store's `boards` tree ([`super::kv`]'s layout in Redis): values and
+/// keys.
+const BOARDS_VALS: &str = "huddle:kv:{boards}:vals";
+const BOARDS_KEYS: &str = "huddle:kv:{boards}:keys";
 
 /// The stream entry id of update `seq`.
 fn entry_id(seq: u64) -> String {
@@ -226,6 +237,12 @@ impl Write {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    token: u64,
+    rooms: usize,
+}
+
 /// What the writer and the lease keeper share with the store's handles.
 struct Shared {
     client: Client,
@@ -233,8 +250,10 @@ struct Shared {
     scripts: Scripts,
     /// Idle connections for blocking calls.
     pool: Mutex<Vec<Connection>>,
-    /// The boards this node owns, with their fencing tokens.
-    held: Mutex<HashMap<String, u64>>,
+    /// The boards this node owns: their fencing tokens, and how many of this node's rooms
+    /// acquired each and have not released it (a room reopening a board may start before
+    /// the closing one let go).
+    held: Mutex<HashMap<String, Held>>,
     /// Incremented for every queued write: "how much has been written".
     written: AtomicU64,
     /// The `written` value Redis has acknowledged everything up to.
@@ -244,7 +263,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
         self.held.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -252,14 +271,14 @@ impl Shared {
     fn token(&self, board: &str) -> Result<u64, StoreError> {
         self.held()
             .get(board)
-            .copied()
+            .map(|h| h.token)
             .ok_or_else(|| StoreError::NotOwner(board.to_owned()))
     }
 
     /// Forgets the board's lease if it is still the one with `token`.
     fn lose(&self, board: &str, token: u64) {
         let mut held = self.held();
-        if held.get(board) == Some(&token) {
+        if held.get(board).is_some_and(|h| h.token == token) {
             held.remove(board);
             tracing::warn!(board, token, "lost the board's lease to another node");
         }
@@ -349,6 +368,14 @@ impl RedisStore {
         })
     }
 
+    /// Runs `f` on a pooled connection (see `Shared::with_conn`). Blocking.
+    pub(super) fn with_conn<T>(
+        &self,
+        f: impl FnMut(&mut Connection) -> RedisResult<T>,
+    ) -> RedisResult<T> {
+        self.shared.with_conn(f)
+    }
+
     /// This node's id.
     pub fn node(&self) -> &str {
         &self.shared.node
@@ -361,8 +388,9 @@ impl RedisStore {
 
     /// Takes the board's lease unless another node holds it. Blocking.
     pub fn acquire(&self, board: &str) -> Result<Lease, StoreError> {
-        if let Some(&token) = self.shared.held().get(board) {
-            return Ok(Lease::Held(token));
+        if let Some(held) = self.shared.held().get_mut(board) {
+            held.rooms += 1;
+            return Ok(Lease::Held(held.token));
         }
         let ttl = LEASE_TTL.as_millis() as u64;
         let (taken, value): (i64, Value) = self.shared.with_conn(|c| {
@@ -377,7 +405,14 @@ impl RedisStore {
         })?;
         if taken == 1 {
             let token: u64 = ::redis::from_redis_value(value).map_err(::redis::RedisError::from)?;
-            self.shared.held().insert(board.to_owned(), token);
+            let mut held = self.shared.held();
+            // Another of this node's rooms may have taken it meanwhile: then it counts twice
+            // and keeps the token Redis gave last (the fence holds that one).
+            let entry = held
+                .entry(board.to_owned())
+                .or_insert(Held { token, rooms: 0 });
+            entry.token = entry.token.max(token);
+            entry.rooms += 1;
             Ok(Lease::Held(token))
         } else {
             Ok(Lease::Elsewhere(
@@ -386,11 +421,22 @@ impl RedisStore {
         }
     }
 
-    /// Lets go of the board's lease once the writes queued before this call are in Redis, so
-    /// the next owner reads them. Does nothing if this node does not hold it.
+    /// One room of this node is done with the board: when none is left, lets go of the
+    /// lease once the writes queued before this call are in Redis, so the next owner reads
+    /// them. Does nothing if this node does not hold it.
     pub fn release(&self, board: &str) {
-        let Some(token) = self.shared.held().remove(board) else {
-            return;
+        let token = {
+            let mut held = self.shared.held();
+            let Some(h) = held.get_mut(board) else {
+                return;
+            };
+            h.rooms = h.rooms.saturating_sub(1);
+            if h.rooms > 0 {
+                return;
+            }
+            let token = h.token;
+            held.remove(board);
+            token
         };
         self.queue(Write::Release {
             board: board.to_owned(),
@@ -411,8 +457,10 @@ impl RedisStore {
             self.shared
                 .scripts
                 .create
-                .key(key(board, "meta"))
+                .key(BOARDS_VALS)
+                .key(BOARDS_KEYS)
                 .key(key(board, "log"))
+                .arg(board)
                 .arg(&json)
                 .arg(initial_update)
                 .invoke(c)
@@ -425,10 +473,11 @@ impl RedisStore {
         let existed: i64 = self.shared.with_conn(|c| {
             let script = &self.shared.scripts.delete;
             let mut call = script.prepare_invoke();
-            for part in ["meta", "snapshot", "log", "lease", "fence"] {
+            call.key(BOARDS_VALS).key(BOARDS_KEYS);
+            for part in ["snapshot", "log", "lease", "fence"] {
                 call.key(key(board, part));
             }
-            call.invoke(c)
+            call.arg(board).invoke(c)
         })?;
         Ok(existed == 1)
     }
@@ -498,7 +547,7 @@ impl BoardStore for RedisStore {
     fn board_meta(&self, board: &str) -> Result<Option<BoardMeta>, StoreError> {
         let json: Option<Vec<u8>> = self
             .shared
-            .with_conn(|c| ::redis::cmd("GET").arg(key(board, "meta")).query(c))?;
+            .with_conn(|c| ::redis::cmd("HGET").arg(BOARDS_VALS).arg(board).query(c))?;
         Ok(json.and_then(|j| serde_json::from_slice(&j).ok()))
     }
 
@@ -593,6 +642,17 @@ impl BoardStore for RedisStore {
 
     fn owns(&self, board: &str) -> bool {
         self.shared.held().contains_key(board)
+    }
+
+    fn acquire(&self, board: &str) -> Result<Option<String>, StoreError> {
+        Ok(match RedisStore::acquire(self, board)? {
+            Lease::Held(_) => None,
+            Lease::Elsewhere(node) => Some(node),
+        })
+    }
+
+    fn release(&self, board: &str) {
+        RedisStore::release(self, board)
     }
 }
 
@@ -702,10 +762,12 @@ fn send(shared: &Shared, conn: &mut Connection, batch: &[Write]) -> RedisResult<
             Write::Meta { board, token, json } => pipe
                 .cmd("EVALSHA")
                 .arg(scripts.put_meta.get_hash())
-                .arg(2)
+                .arg(3)
                 .arg(key(board, "fence"))
-                .arg(key(board, "meta"))
+                .arg(BOARDS_VALS)
+                .arg(BOARDS_KEYS)
                 .arg(token)
+                .arg(board)
                 .arg(json.as_slice()),
             Write::Release { board, token } => pipe
                 .cmd("EVALSHA")
@@ -724,7 +786,11 @@ fn send(shared: &Shared, conn: &mut Connection, batch: &[Write]) -> RedisResult<
 
 /// Renews the leases of `shared`; how many were lost.
 fn renew(shared: &Shared) -> Result<usize, StoreError> {
-    let held: Vec<(String, u64)> = shared.held().iter().map(|(b, t)| (b.clone(), *t)).collect();
+    let held: Vec<(String, u64)> = shared
+        .held()
+        .iter()
+        .map(|(b, h)| (b.clone(), h.token))
+        .collect();
     if held.is_empty() {
         return Ok(0);
     }

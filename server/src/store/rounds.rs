@@ -18,10 +18,10 @@ use sha2::{Digest, Sha256};
 use super::{Store, StoreError};
 
 pub(super) struct RoundTrees {
-    rounds: sled::Tree,
-    ballots: sled::Tree,
-    deadlines: sled::Tree,
-    decisions: sled::Tree,
+    rounds: super::kv::Tree,
+    ballots: super::kv::Tree,
+    deadlines: super::kv::Tree,
+    decisions: super::kv::Tree,
 }
 
 /// A round as the server keeps it.
@@ -87,7 +87,7 @@ fn parse<T: for<'a> Deserialize<'a>>(bytes: &[u8]) -> Option<T> {
 }
 
 impl Store {
-    pub(super) fn round_trees(db: &sled::Db) -> Result<RoundTrees, StoreError> {
+    pub(super) fn round_trees(db: &super::kv::Db) -> Result<RoundTrees, StoreError> {
         Ok(RoundTrees {
             rounds: db.open_tree("rounds")?,
             ballots: db.open_tree("ballots")?,
@@ -169,7 +169,7 @@ impl Store {
 
     /// Removes a round's ballots (at the reveal or cancel: the result keeps what may be shown).
     pub fn delete_ballots(&self, board: &str, round: &str) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = super::kv::Batch::default();
         for entry in self
             .round_tree()
             .ballots
@@ -204,7 +204,7 @@ impl Store {
 
     /// Removes a deadline entry whose board is gone.
     pub fn forget_deadlines_of(&self, board: &str) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = super::kv::Batch::default();
         for entry in self.round_tree().deadlines.iter() {
             let (k, _) = entry?;
             let belongs = k
@@ -240,7 +240,7 @@ impl Store {
     pub(super) fn delete_rounds(&self, board: &str) -> Result<(), StoreError> {
         let trees = self.round_tree();
         for tree in [&trees.rounds, &trees.ballots, &trees.decisions] {
-            let mut batch = sled::Batch::default();
+            let mut batch = super::kv::Batch::default();
             for entry in tree.scan_prefix(prefix(&[board])) {
                 batch.remove(entry?.0);
             }

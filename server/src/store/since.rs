@@ -21,15 +21,15 @@ use super::{Store, StoreError, log_key, log_prefix, seq_of_log_key};
 const TRIM_EVERY: u64 = 1024;
 
 pub(super) struct SinceTrees {
-    log: sled::Tree,
-    seen: sled::Tree,
+    log: super::kv::Tree,
+    seen: super::kv::Tree,
     /// Incremented on every write of a seen mark: a room that coalesces repeated changes
     /// stops coalescing across it (a change after someone looked must be a new entry).
     epoch: AtomicU64,
 }
 
 impl Store {
-    pub(super) fn since_trees(db: &sled::Db) -> Result<SinceTrees, StoreError> {
+    pub(super) fn since_trees(db: &super::kv::Db) -> Result<SinceTrees, StoreError> {
         Ok(SinceTrees {
             log: db.open_tree("since_log")?,
             seen: db.open_tree("since_seen")?,
@@ -162,7 +162,7 @@ impl Store {
     pub(super) fn delete_since(&self, board: &str) -> Result<(), StoreError> {
         let trees = self.since_tree();
         for tree in [&trees.log, &trees.seen] {
-            let mut batch = sled::Batch::default();
+            let mut batch = super::kv::Batch::default();
             for entry in tree.scan_prefix(log_prefix(board)) {
                 batch.remove(entry?.0);
             }

@@ -29,8 +29,8 @@ const MAX_STATE_BYTES: u64 = 1 << 30;
 
 /// A board's version trees.
 pub(crate) struct VersionTrees {
-    heads: sled::Tree,
-    states: sled::Tree,
+    heads: super::kv::Tree,
+    states: super::kv::Tree,
 }
 
 fn version_key(board: &str, id: u64) -> Vec<u8> {
@@ -67,7 +67,7 @@ pub fn decompress(board: &str, stored: &[u8]) -> Result<Vec<u8>, StoreError> {
 }
 
 impl Store {
-    pub(crate) fn version_trees(db: &sled::Db) -> Result<VersionTrees, StoreError> {
+    pub(crate) fn version_trees(db: &super::kv::Db) -> Result<VersionTrees, StoreError> {
         Ok(VersionTrees {
             heads: db.open_tree("version_heads")?,
             states: db.open_tree("version_states")?,
@@ -176,7 +176,7 @@ impl Store {
     pub(crate) fn delete_all_versions(&self, board: &str) -> Result<(), StoreError> {
         let trees = &self.inner.versions;
         for tree in [&trees.heads, &trees.states] {
-            let mut batch = sled::Batch::default();
+            let mut batch = super::kv::Batch::default();
             for entry in tree.scan_prefix(log_prefix(board)) {
                 batch.remove(entry?.0);
             }
