@@ -21,6 +21,7 @@ use crate::config::{Config, ServeArgs};
 use crate::guard::{self, Guard};
 use crate::metrics::Metrics;
 use crate::people::{self, People, Person};
+use crate::relay::Cluster;
 use crate::room::RoomConfig;
 use crate::rooms::Rooms;
 use crate::sharing;
@@ -48,7 +49,7 @@ pub fn router(state: AppState) -> Router {
     // Outermost first: every response gets the security headers; other sites' pages are
     // turned away before anything else happens.
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/sw.js", get(service_worker))
         .route("/favicon.ico", get(favicon))
@@ -80,12 +81,18 @@ async fn favicon(State(state): State<AppState>) -> Response {
     }
 }
 
+/// What [`open_store`] opens: the store, who people are, a new admin key to print, and in
+/// cluster mode the node's part in the cluster.
+struct Opened {
+    store: Store,
+    people: People,
+    new_admin_key: Option<String>,
+    cluster: Option<Arc<Cluster>>,
+}
+
 /// Opens the store and makes the server's secrets on first use; the admin key too, if it is
 /// new (its link is printed once the address is known).
-fn open_store(
-    args: &ServeArgs,
-    metrics: Arc<Metrics>,
-) -> anyhow::Result<(Store, People, Option<String>)> {
+fn open_store(args: &ServeArgs, metrics: Arc<Metrics>) -> anyhow::Result<Opened> {
     let store = match &args.cluster.redis {
         Some(url) => {
             let node = args
@@ -116,9 +123,17 @@ fn open_store(
                 .with_context(|| format!("--trusted-user-header {h:?} is not a header name"))
         })
         .transpose()?;
+    let cluster = store
+        .redis()
+        .map(|redis| Arc::new(Cluster::new(redis.clone(), &secrets.cookie_secret)));
     let people = People::new(secrets.cookie_secret, secrets.admin_key.clone(), trusted);
     let new_admin_key = secrets.admin_key_created.then_some(secrets.admin_key);
-    Ok((store, people, new_admin_key))
+    Ok(Opened {
+        store,
+        people,
+        new_admin_key,
+        cluster,
+    })
 }
 
 /// Prints the admin link of a new admin key, once: `huddle admin-link` prints it again.
@@ -142,7 +157,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::default());
     let guard = Arc::new(Guard::new(&args.guard).map_err(anyhow::Error::msg)?);
-    let (store, people, new_admin_key) = open_store(&args, metrics.clone())?;
+    let Opened {
+        store,
+        people,
+        new_admin_key,
+        cluster,
+    } = open_store(&args, metrics.clone())?;
     let tracker = TaskTracker::new();
     let flusher = tokio::spawn(store.clone().run_flusher(shutdown.child_token()));
     let notifier = crate::notify::Notifier::new(
@@ -175,11 +195,26 @@ pub async fn run(
         shutdown: shutdown.clone(),
         tracker: tracker.clone(),
         next_conn_id: Arc::new(AtomicU64::new(1)),
+        cluster: cluster.clone(),
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
+    if let Some(cluster) = &cluster {
+        // Where the other nodes relay this node's boards' clients.
+        let reach = match args.cluster.node_addr {
+            Some(reach) => reach,
+            None if addr.ip().is_unspecified() => anyhow::bail!(
+                "listening on {addr}: give --node-addr, the address the other nodes reach this one at"
+            ),
+            None => addr,
+        };
+        let redis = cluster.redis.clone();
+        tokio::task::spawn_blocking(move || redis.announce(&reach.to_string()))
+            .await?
+            .context("cannot announce this node in Redis")?;
+    }
     if !args.assets.join("index.html").exists() {
         tracing::warn!(
             "no web client in {}: run `cargo xtask serve` to build it",
@@ -232,10 +267,35 @@ async fn watch_signals(shutdown: CancellationToken) {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [("content-type", "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
+    let mut text = state.metrics.render();
+    if let Some(cluster) = state.cluster.clone()
+        && let Ok(lines) = tokio::task::spawn_blocking(move || cluster.render_metrics()).await
+    {
+        text.push_str(&lines);
+    }
+    ([("content-type", "text/plain; version=0.0.4")], text)
+}
+
+/// `/healthz`: `ok`; in cluster mode also whether Redis answers (503 when it does not: the
+/// node cannot save anything then, and a load balancer should send people elsewhere).
+async fn healthz(State(state): State<AppState>) -> Response {
+    let Some(cluster) = state.cluster.clone() else {
+        return "ok\n".into_response();
+    };
+    let node = cluster.redis.node().to_owned();
+    match tokio::task::spawn_blocking(move || cluster.redis.ping()).await {
+        Ok(Ok(took)) => format!(
+            "ok\nnode: {node}\nredis: ok ({:.2} ms)\n",
+            took.as_secs_f64() * 1e3
+        )
+        .into_response(),
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable\nnode: {node}\nredis: {e}\n"),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
 }
 
 async fn index(State(state): State<AppState>) -> Response {

@@ -49,6 +49,7 @@ pub mod outbox;
 pub mod people;
 pub mod pictures;
 pub mod random;
+pub mod relay;
 pub mod room;
 pub mod rooms;
 pub mod serve;

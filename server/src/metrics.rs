@@ -49,6 +49,11 @@ pub struct Metrics {
     pub awareness_flushes: AtomicU64,
     /// Awareness changes folded into a combined frame rather than relayed on their own.
     pub awareness_frames_coalesced: AtomicU64,
+    /// Cluster mode: WebSockets this node passes on to the node that owns their board.
+    pub relayed_connections: AtomicU64,
+    pub relayed_open: AtomicI64,
+    /// Cluster mode: API requests about a board sent on to the node that owns it.
+    pub relayed_requests: AtomicU64,
     flush: Histogram,
 }
 
@@ -86,6 +91,11 @@ impl Metrics {
                 "huddle_rooms_loaded",
                 "Boards loaded in memory.",
                 self.rooms_loaded.load(Relaxed),
+            ),
+            (
+                "huddle_relayed_connections_open",
+                "Cluster mode: WebSockets passed on to the node that owns their board, open now.",
+                self.relayed_open.load(Relaxed),
             ),
         ];
         for (name, help, value) in gauges {
@@ -154,6 +164,16 @@ impl Metrics {
                 "huddle_slow_connections_closed_total",
                 "Connections closed because their outbound queue was full.",
                 &self.slow_connections_closed,
+            ),
+            (
+                "huddle_relayed_connections_total",
+                "Cluster mode: WebSockets passed on to the node that owns their board.",
+                &self.relayed_connections,
+            ),
+            (
+                "huddle_relayed_requests_total",
+                "Cluster mode: API requests about a board sent on to the node that owns it.",
+                &self.relayed_requests,
             ),
             (
                 "huddle_compactions_total",

@@ -32,6 +32,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
     pub next_conn_id: Arc<AtomicU64>,
+    /// Cluster mode (`--redis`): Redis and the relay to other nodes.
+    pub cluster: Option<Arc<crate::relay::Cluster>>,
 }
 
 impl AppState {

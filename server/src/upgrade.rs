@@ -108,16 +108,53 @@ impl WebSocketUpgrade {
                 Err(e) => tracing::debug!("WebSocket upgrade failed: {e}"),
             }
         });
-        (
-            StatusCode::SWITCHING_PROTOCOLS,
-            [
-                (header::CONNECTION, HeaderValue::from_static("upgrade")),
-                (header::UPGRADE, HeaderValue::from_static("websocket")),
-                (header::SEC_WEBSOCKET_ACCEPT, self.accept),
-            ],
-        )
-            .into_response()
+        switching(self.accept)
     }
+}
+
+impl WebSocketUpgrade {
+    /// Answers 101 Switching Protocols and, once hyper hands over the connection, copies its
+    /// bytes to `upstream` and back until either side closes ([`crate::relay`]): `early`
+    /// (what upstream sent after its own 101) goes to the client first. Ends with `shutdown`.
+    pub fn splice(
+        self,
+        mut upstream: tokio::net::TcpStream,
+        early: Vec<u8>,
+        metrics: std::sync::Arc<crate::metrics::Metrics>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> Response {
+        use std::sync::atomic::Ordering::Relaxed;
+        use tokio::io::AsyncWriteExt;
+        let on_upgrade = self.on_upgrade;
+        tokio::spawn(async move {
+            let mut client = match on_upgrade.await {
+                Ok(upgraded) => TokioIo::new(upgraded),
+                Err(e) => return tracing::debug!("relayed WebSocket upgrade failed: {e}"),
+            };
+            metrics.relayed_open.fetch_add(1, Relaxed);
+            if client.write_all(&early).await.is_ok() {
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+            }
+            metrics.relayed_open.fetch_sub(1, Relaxed);
+        });
+        switching(self.accept)
+    }
+}
+
+/// The 101 answer.
+fn switching(accept: HeaderValue) -> Response {
+    (
+        StatusCode::SWITCHING_PROTOCOLS,
+        [
+            (header::CONNECTION, HeaderValue::from_static("upgrade")),
+            (header::UPGRADE, HeaderValue::from_static("websocket")),
+            (header::SEC_WEBSOCKET_ACCEPT, accept),
+        ],
+    )
+        .into_response()
 }
 
 /// Whether header `name` is `value`, ignoring ASCII case.

@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
@@ -37,6 +37,7 @@ use crate::error::ApiError;
 use crate::guard::Rate;
 use crate::outbox::{Closer, Linger, Outbound, Outbox, code, frame_queue};
 use crate::people::Person;
+use crate::relay;
 use crate::room::{Member, RoomHandle};
 use crate::serve::ConnectionSlot;
 use crate::sharing;
@@ -114,6 +115,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     connection: Option<Extension<ConnectionSlot>>,
+    uri: Uri,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !is_valid_board_id(&board) {
@@ -122,8 +124,31 @@ pub async fn upgrade(
     // The admin's connections (scripts, load tests) are not rate limited or capped.
     let admin = person.admin;
     let peer = peer.map(|Extension(ConnectInfo(peer))| peer);
-    if !admin && let Err(refused) = state.guard.take(Rate::Join, &headers, peer, &state.metrics) {
+    // Sent on by another node of the cluster, which took the join's token already.
+    let relayed = state
+        .cluster
+        .as_ref()
+        .is_some_and(|c| c.is_relayed_request(&headers));
+    if !admin
+        && !relayed
+        && let Err(refused) = state.guard.take(Rate::Join, &headers, peer, &state.metrics)
+    {
         return refused.into_response();
+    }
+    // Cluster mode: the board's room may run on another node; its clients go there.
+    if let (Some(cluster), false) = (&state.cluster, relayed) {
+        match relay::route(cluster, &board).await {
+            relay::Route::Here => {}
+            relay::Route::Moving => return relay::moving(),
+            relay::Route::Owner(address) => {
+                let client_ip = state.guard.client_ip(&headers, peer);
+                let (state, headers) = (state.clone(), headers.clone());
+                return relay::relay(
+                    &state, cluster, &address, &uri, &headers, client_ip, upgrade,
+                )
+                .await;
+            }
+        }
     }
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();

@@ -1,11 +1,15 @@
 //! Cluster mode (`huddle serve --redis URL --node-id ID`): nodes sharing one Redis, started by
 //! the test from Debian's package on a free loopback port with its own directory and
-//! `appendfsync always`.
+//! `appendfsync always`. Clients of one board reach any node; the node that owns the board
+//! runs its room and the others relay to it.
 
-use huddle_shared::model::NewNote;
+use std::time::{Duration, Instant};
+
+use huddle_shared::model::{Board, NewNote};
 use huddle_tests::client::Client;
 use huddle_tests::redis::TestRedis;
-use huddle_tests::server::TestServer;
+use huddle_tests::server::{DataDir, TestServer};
+use serde_json::json;
 
 fn note(text: &str, x: f64) -> NewNote {
     NewNote {
@@ -15,37 +19,252 @@ fn note(text: &str, x: f64) -> NewNote {
     }
 }
 
-/// A node's boards, people and saves are in Redis: after `kill -9` of the node, another node
-/// on the same Redis serves everything that was acknowledged as saved.
+/// Three nodes on one Redis; `a` printed the admin link.
+fn three_nodes(redis: &TestRedis) -> Vec<(TestServer, DataDir)> {
+    let a = TestServer::start_node(&redis.url(), "a", None, &[]).expect("node a");
+    let key = a.0.admin_key().to_owned();
+    let b = TestServer::start_node(&redis.url(), "b", Some(&key), &[]).expect("node b");
+    let c = TestServer::start_node(&redis.url(), "c", Some(&key), &[]).expect("node c");
+    vec![a, b, c]
+}
+
+/// The admin's WebSocket URL of `board` on `node` (the board created once, on any node).
+fn url(node: &TestServer, admin_key: &str, board: &str) -> String {
+    node.ws_url_with_key(board, admin_key)
+}
+
+async fn metric(node: &TestServer, name: &str) -> u64 {
+    let body = huddle_tests::http::get(node.addr(), "/metrics")
+        .await
+        .expect("metrics")
+        .body;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{body}"))
+}
+
+/// Joins `board` through `node` until it lets the client in (a board moving between nodes
+/// is turned away for a moment); returns the client and how long it took.
+async fn join_until_served(url: &str, board: Board, within: Duration) -> (Client, Duration) {
+    let started = Instant::now();
+    loop {
+        match Client::connect_with(url, board.clone()).await {
+            Ok(client) if client.wait_synced().await.is_ok() => {
+                return (client, started.elapsed());
+            }
+            Ok(_) | Err(_) if started.elapsed() < within => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(_) | Err(_) => panic!("the board was not served again within {within:?}"),
+        }
+    }
+}
+
+/// Clients of one board on three nodes see each other's edits and cursors as if they were on
+/// one; comments too. The owner runs the room, the other two relay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_node_serves_what_a_killed_node_saved() {
+async fn clients_on_three_nodes_share_one_board() {
     let redis = TestRedis::start();
-    let (mut a, _a_data) = TestServer::start_node(&redis.url(), "a", None, &[]).expect("node a");
-    let writer = Client::join(&a.ws_url("shared")).await.expect("join a");
-    for i in 0..30 {
-        writer.edit(|b, txn| {
-            b.create_note(txn, note(&format!("n{i}"), i as f64))
+    let nodes = three_nodes(&redis);
+    let key = nodes[0].0.admin_key().to_owned();
+    // Created (and first opened) on a: a owns the board.
+    let first = Client::join(&nodes[0].0.ws_url("shared"))
+        .await
+        .expect("join a");
+    let mut clients = vec![first];
+    for (node, _) in &nodes[1..] {
+        clients.push(
+            Client::join(&url(node, &key, "shared"))
+                .await
+                .expect("join"),
+        );
+    }
+    for (i, client) in clients.iter().enumerate() {
+        client.edit(|b, txn| {
+            b.create_note(txn, note(&format!("from node {i}"), i as f64))
+                .expect("create")
+        });
+        client
+            .set_awareness(json!({ "cursor": [i, i], "name": format!("p{i}") }))
+            .expect("awareness");
+    }
+    let mut want = None;
+    for client in &clients {
+        let snapshot = client
+            .wait_until(|b| b.items.len() == 3)
+            .await
+            .expect("every node's note arrives everywhere");
+        want.get_or_insert(snapshot.clone());
+        assert_eq!(Some(&snapshot), want.as_ref());
+        client
+            .wait_peers(|peers| peers.len() >= 2)
+            .await
+            .expect("the cursors of the people on the other nodes");
+    }
+    for client in &clients {
+        client.save().await.expect("saved through the relay");
+    }
+    assert!(metric(&nodes[1].0, "huddle_relayed_connections_total").await >= 1);
+    assert!(metric(&nodes[2].0, "huddle_relayed_connections_total").await >= 1);
+    assert_eq!(
+        metric(&nodes[0].0, "huddle_relayed_connections_total").await,
+        0
+    );
+    assert_eq!(metric(&nodes[0].0, "huddle_cluster_boards_owned").await, 1);
+
+    // The board's API, asked on a node that does not own it, is answered by the owner.
+    let renamed = huddle_tests::http::request(
+        nodes[2].0.addr(),
+        "PATCH",
+        "/api/boards/shared",
+        Some(r#"{"title":"Renamed on c"}"#.to_owned()),
+    )
+    .await
+    .expect("rename through c");
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    for client in &clients {
+        client
+            .wait_until(|b| b.meta.title == "Renamed on c")
+            .await
+            .expect("the owner's room renamed the board for everyone");
+    }
+    assert!(metric(&nodes[2].0, "huddle_relayed_requests_total").await >= 1);
+}
+
+/// `kill -9` of the owning node under load: every client gets back in through another node
+/// within 5 s of the kill, and nothing that was acknowledged as saved is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_owner_is_replaced_and_nothing_saved_is_lost() {
+    let redis = TestRedis::start();
+    let mut nodes = three_nodes(&redis);
+    let key = nodes[0].0.admin_key().to_owned();
+    let owner = Client::join(&nodes[0].0.ws_url("crash"))
+        .await
+        .expect("join a");
+    let on_b = Client::join(&url(&nodes[1].0, &key, "crash"))
+        .await
+        .expect("join b");
+    let on_c = Client::join(&url(&nodes[2].0, &key, "crash"))
+        .await
+        .expect("join c");
+    for round in 0..10 {
+        for (i, client) in [&owner, &on_b, &on_c].iter().enumerate() {
+            client.edit(|b, txn| {
+                b.create_note(txn, note(&format!("r{round} c{i}"), round as f64))
+                    .expect("create")
+            });
+        }
+    }
+    for client in [&owner, &on_b, &on_c] {
+        client.save().await.expect("saved");
+    }
+    let saved = on_c
+        .wait_until(|b| b.items.len() == 30)
+        .await
+        .expect("all 30");
+    // Edits still in flight when the owner dies: the clients keep them and resend them.
+    for (i, client) in [&on_b, &on_c].iter().enumerate() {
+        client.edit(|b, txn| {
+            b.create_note(txn, note(&format!("in flight {i}"), 99.0))
                 .expect("create")
         });
     }
-    writer.save().await.expect("saved");
-    let want = writer.snapshot();
-    a.kill9();
+    nodes[0].0.kill9();
+    let killed = Instant::now();
 
-    let (b, _b_data) =
-        TestServer::start_node(&redis.url(), "b", Some(a.admin_key()), &[]).expect("node b");
-    // a's lease on the board runs out within its life (3 s); until then b turns the
-    // connection away to try again.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let fresh = loop {
-        match Client::join(&b.ws_url_with_key("shared", a.admin_key())).await {
-            Ok(client) => break client,
-            Err(e) if std::time::Instant::now() < deadline => {
-                eprintln!("not yet: {e:#}");
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("node b never served the board: {e:#}"),
+    // Each surviving client reconnects, with its replica, to another node.
+    let b_url = url(&nodes[1].0, &key, "crash");
+    let c_url = url(&nodes[2].0, &key, "crash");
+    let (back_b, _) = join_until_served(&c_url, on_b.board.clone(), Duration::from_secs(10)).await;
+    let (back_c, _) = join_until_served(&b_url, on_c.board.clone(), Duration::from_secs(10)).await;
+    let owned_again = killed.elapsed();
+    assert!(
+        owned_again < Duration::from_secs(5),
+        "the board was owned again only after {owned_again:?}"
+    );
+    for client in [&back_b, &back_c] {
+        let now = client
+            .wait_until(|b| b.items.len() == 32)
+            .await
+            .expect("the saved notes and both in-flight ones");
+        for id in saved.items.keys() {
+            assert!(now.items.contains_key(id), "a saved note was lost");
         }
+    }
+    back_b.save().await.expect("saved on the new owner");
+    let takeovers = metric(&nodes[1].0, "huddle_cluster_takeovers_total").await
+        + metric(&nodes[2].0, "huddle_cluster_takeovers_total").await;
+    assert_eq!(
+        takeovers, 1,
+        "one node took the board over from the dead one"
+    );
+    drop(nodes);
+}
+
+/// A node paused (SIGSTOP) past its lease, whose board another node took meanwhile, cannot
+/// write when it resumes: its write is refused by Redis (the fence), it acknowledges nothing,
+/// and its clients are sent away to reconnect; reconnected, their edits reach the new owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_owner_cannot_write_when_it_resumes() {
+    let redis = TestRedis::start();
+    let nodes = three_nodes(&redis);
+    let key = nodes[0].0.admin_key().to_owned();
+    let stale = Client::join(&nodes[0].0.ws_url("paused"))
+        .await
+        .expect("join a");
+    stale.edit(|b, txn| b.create_note(txn, note("before", 0.0)).expect("create"));
+    stale.save().await.expect("saved");
+
+    let pid = nodes[0].0.pid().to_string();
+    let signal = |sig: &str| {
+        let status = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {sig}");
     };
-    assert_eq!(fresh.snapshot(), want);
+    signal("-STOP");
+    // Past a's lease (3 s): b takes the board.
+    let (fresh, _) = join_until_served(
+        &url(&nodes[1].0, &key, "paused"),
+        Board::new(),
+        Duration::from_secs(15),
+    )
+    .await;
+    fresh.edit(|b, txn| {
+        b.create_note(txn, note("on the new owner", 1.0))
+            .expect("create")
+    });
+    fresh.save().await.expect("saved on b");
+    signal("-CONT");
+
+    // a resumes, its client still connected to it, and writes.
+    stale.edit(|b, txn| {
+        b.create_note(txn, note("after the pause", 2.0))
+            .expect("create")
+    });
+    let save = tokio::time::timeout(Duration::from_secs(10), stale.save()).await;
+    assert!(
+        !matches!(save, Ok(Ok(()))),
+        "the paused node acknowledged a save after losing the board"
+    );
+    let (code, reason) = stale.closed().await.expect("a closes its connection");
+    assert_eq!(code, 1013, "{reason}");
+
+    // Reconnected (to c), the stale client's edit reaches the new owner; nothing is lost.
+    let (back, _) = join_until_served(
+        &url(&nodes[2].0, &key, "paused"),
+        stale.board.clone(),
+        Duration::from_secs(10),
+    )
+    .await;
+    back.save().await.expect("saved");
+    let now = fresh
+        .wait_until(|b| b.items.len() == 3)
+        .await
+        .expect("before, on the new owner, after the pause");
+    let texts: Vec<&str> = now.items.values().map(|i| i.text.as_str()).collect();
+    for text in ["before", "on the new owner", "after the pause"] {
+        assert!(texts.contains(&text), "{text:?} is missing: {texts:?}");
+    }
 }

@@ -66,8 +66,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             state.clone(),
             crate::guard::limit_creates,
         ));
-    Router::new()
-        .merge(creating)
+    // Cluster mode: a board's requests go to the node whose room runs it.
+    let board = Router::new()
         .route("/boards/{id}", get(show).patch(rename).delete(delete))
         .route("/boards/{id}/export.json", get(export_json))
         .route("/boards/{id}/export", get(export))
@@ -83,8 +83,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/boards/{id}/people/{person}",
             put(access::set_role).delete(access::remove),
         )
-        .route("/me", get(me::show).put(me::update))
         .merge(versions::routes(state))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::relay::api_to_owner,
+        ));
+    Router::new()
+        .merge(creating)
+        .merge(board)
+        .route("/me", get(me::show).put(me::update))
         .merge(inbox::routes())
         .merge(webhooks::routes())
 }

@@ -653,6 +653,9 @@ impl Room {
     /// (`frame`: the update already framed, if the sender's frame held only it).
     fn commit(&mut self, from: Option<ConnId>, payload: &[u8], frame: Option<Bytes>) {
         if let Err(e) = self.ctx.boards.append(&self.id, self.next_seq, payload) {
+            if !self.still_owned() {
+                return; // another node took the board: the clients go there (1013)
+            }
             tracing::error!(board = %self.id, "cannot store update: {e}");
             self.stop = Some((code::INTERNAL, "storage failure; reconnect"));
             return;

@@ -11,6 +11,8 @@
 //! - `snapshot`: 8 bytes (big-endian seq of the last update it covers), then an update v1, the
 //!   same value as sled's;
 //! - `lease`: the id of the node that owns the board, with a time to live ([`LEASE_TTL`]);
+//! - `owner`: the node that took the lease last, until it lets go (so a node that takes a
+//!   board whose owner never let go knows it took it over: `/metrics`);
 //! - `fence`: the fencing token, a counter incremented by every node that takes the lease and
 //!   by deleting the board. It is never deleted.
 //!
@@ -70,12 +72,17 @@ pub enum Lease {
 /// The Lua scripts; each checks the fence before it writes. `KEYS` and `ARGV` are listed above
 /// each.
 mod scripts {
-    /// KEYS: lease, fence. ARGV: node, ttl ms. -> {1, token} or {0, holder}.
+    /// KEYS: lease, fence, owner. ARGV: node, ttl ms. -> {1, token, 1 if the board was
+    /// taken over (its last owner's lease ran out, it never let go)} or {0, holder}.
     pub const ACQUIRE: &str = r#"
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return {0, holder} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {1, redis.call('INCR', KEYS[2])}
+local last = redis.call('GET', KEYS[3])
+redis.call('SET', KEYS[3], ARGV[1])
+local taken_over = 0
+if last and last ~= ARGV[1] then taken_over = 1 end
+return {1, redis.call('INCR', KEYS[2]), taken_over}
 "#;
     /// KEYS: lease, fence. ARGV: node, token, ttl ms. -> 1 renewed, 0 lost. A lease that
     /// expired while nobody else took it (the fence still holds our token) is taken again.
@@ -86,10 +93,10 @@ if holder and holder ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
 "#;
-    /// KEYS: lease, fence. ARGV: node, token. -> 1.
+    /// KEYS: lease, fence, owner. ARGV: node, token. -> 1.
     pub const RELEASE: &str = r#"
 if redis.call('GET', KEYS[2]) == ARGV[2] and redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1], KEYS[3])
 end
 return 1
 "#;
@@ -132,14 +139,15 @@ redis.call('DEL', KEYS[3])
 redis.call('XADD', KEYS[3], '0-1', 'u', ARGV[3])
 return 1
 "#;
-    /// KEYS: board list values, board list keys, snapshot, log, lease, fence. ARGV: board.
+    /// KEYS: board list values, board list keys, snapshot, log, lease, owner, fence. ARGV:
+    /// board.
     /// -> 1 deleted, 0 there was no such board. The fence moves on: an owner's writes after
     /// this fail.
     pub const DELETE: &str = r#"
 local existed = redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
-redis.call('INCR', KEYS[6])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('INCR', KEYS[7])
 return existed
 "#;
 }
@@ -187,6 +195,32 @@ fn key(board: &str, part: &str) -> String {
 /// keys.
 const BOARDS_VALS: &str = "huddle:kv:{boards}:vals";
 const BOARDS_KEYS: &str = "huddle:kv:{boards}:keys";
+
+/// Where node `node` can be reached.
+fn node_key(node: &str) -> String {
+    format!("huddle:node:{node}")
+}
+
+/// Refreshes this node's address entry (it lives twice a lease's life).
+fn announce(shared: &Shared) -> RedisResult<()> {
+    let address = shared
+        .address
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let Some(address) = address else {
+        return Ok(());
+    };
+    let ttl = (LEASE_TTL * 2).as_millis() as u64;
+    shared.with_conn(|c| {
+        ::redis::cmd("SET")
+            .arg(node_key(&shared.node))
+            .arg(&address)
+            .arg("PX")
+            .arg(ttl)
+            .query::<()>(c)
+    })
+}
 
 /// The stream entry id of update `seq`.
 fn entry_id(seq: u64) -> String {
@@ -260,6 +294,10 @@ struct Shared {
     durable: watch::Sender<u64>,
     /// Writes refused because another node holds the board (tests and `/metrics`).
     fenced_writes: AtomicU64,
+    /// Boards this node took from a node whose lease had run out (`/metrics`).
+    takeovers: AtomicU64,
+    /// The address other nodes relay this node's boards' clients to, once it listens.
+    address: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -348,6 +386,8 @@ impl RedisStore {
             written: AtomicU64::new(0),
             durable: watch::Sender::new(0),
             fenced_writes: AtomicU64::new(0),
+            takeovers: AtomicU64::new(0),
+            address: Mutex::default(),
         });
         // Fail now, with Redis's own message, if it cannot be reached.
         shared.with_conn(|c| ::redis::cmd("PING").query::<String>(c))?;
@@ -386,6 +426,65 @@ impl RedisStore {
         self.shared.fenced_writes.load(SeqCst)
     }
 
+    /// Boards this node took that another node had owned before (its lease ran out).
+    pub fn takeovers(&self) -> u64 {
+        self.shared.takeovers.load(SeqCst)
+    }
+
+    /// The boards this node owns now.
+    pub fn owned_boards(&self) -> Vec<String> {
+        self.shared.held().keys().cloned().collect()
+    }
+
+    /// Entries in the logs of `boards` (`/metrics`: how much a cold load would read). Blocking.
+    pub fn log_entries(&self, boards: &[String]) -> Result<u64, StoreError> {
+        if boards.is_empty() {
+            return Ok(0);
+        }
+        let lengths: Vec<u64> = self.shared.with_conn(|c| {
+            let mut pipe = ::redis::pipe();
+            for board in boards {
+                pipe.cmd("XLEN").arg(key(board, "log"));
+            }
+            pipe.query(c)
+        })?;
+        Ok(lengths.iter().sum())
+    }
+
+    /// Tells the other nodes where to reach this one (`host:port`); the lease keeper keeps the
+    /// entry alive while the node lives. Blocking.
+    pub fn announce(&self, address: &str) -> Result<(), StoreError> {
+        *self
+            .shared
+            .address
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(address.to_owned());
+        announce(&self.shared)?;
+        Ok(())
+    }
+
+    /// The node that owns `board` now, if any. Blocking.
+    pub fn owner(&self, board: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .shared
+            .with_conn(|c| ::redis::cmd("GET").arg(key(board, "lease")).query(c))?)
+    }
+
+    /// Where node `node` said it can be reached, if it is alive. Blocking.
+    pub fn node_address(&self, node: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .shared
+            .with_conn(|c| ::redis::cmd("GET").arg(node_key(node)).query(c))?)
+    }
+
+    /// Round trip to Redis (`/healthz`, `/metrics`). Blocking.
+    pub fn ping(&self) -> Result<Duration, StoreError> {
+        let started = std::time::Instant::now();
+        self.shared
+            .with_conn(|c| ::redis::cmd("PING").query::<String>(c))?;
+        Ok(started.elapsed())
+    }
+
     /// Takes the board's lease unless another node holds it. Blocking.
     pub fn acquire(&self, board: &str) -> Result<Lease, StoreError> {
         if let Some(held) = self.shared.held().get_mut(board) {
@@ -393,18 +492,34 @@ impl RedisStore {
             return Ok(Lease::Held(held.token));
         }
         let ttl = LEASE_TTL.as_millis() as u64;
-        let (taken, value): (i64, Value) = self.shared.with_conn(|c| {
+        let reply: Vec<Value> = self.shared.with_conn(|c| {
             self.shared
                 .scripts
                 .acquire
                 .key(key(board, "lease"))
                 .key(key(board, "fence"))
+                .key(key(board, "owner"))
                 .arg(&self.shared.node)
                 .arg(ttl)
                 .invoke(c)
         })?;
-        if taken == 1 {
-            let token: u64 = ::redis::from_redis_value(value).map_err(::redis::RedisError::from)?;
+        let bad = || {
+            StoreError::Redis(::redis::RedisError::from(std::io::Error::other(
+                "unexpected lease reply",
+            )))
+        };
+        let mut reply = reply.into_iter();
+        let (Some(taken), Some(value)) = (reply.next(), reply.next()) else {
+            return Err(bad());
+        };
+        let parse =
+            |v: Value| ::redis::from_redis_value::<i64>(v).map_err(::redis::RedisError::from);
+        if parse(taken)? == 1 {
+            let token = parse(value)? as u64;
+            if reply.next().map(parse).transpose()? == Some(1) {
+                self.shared.takeovers.fetch_add(1, SeqCst);
+                tracing::info!(board, "took the board over from a node whose lease ran out");
+            }
             let mut held = self.shared.held();
             // Another of this node's rooms may have taken it meanwhile: then it counts twice
             // and keeps the token Redis gave last (the fence holds that one).
@@ -474,7 +589,7 @@ impl RedisStore {
             let script = &self.shared.scripts.delete;
             let mut call = script.prepare_invoke();
             call.key(BOARDS_VALS).key(BOARDS_KEYS);
-            for part in ["snapshot", "log", "lease", "fence"] {
+            for part in ["snapshot", "log", "lease", "owner", "fence"] {
                 call.key(key(board, part));
             }
             call.arg(board).invoke(c)
@@ -772,9 +887,10 @@ fn send(shared: &Shared, conn: &mut Connection, batch: &[Write]) -> RedisResult<
             Write::Release { board, token } => pipe
                 .cmd("EVALSHA")
                 .arg(scripts.release.get_hash())
-                .arg(2)
+                .arg(3)
                 .arg(key(board, "lease"))
                 .arg(key(board, "fence"))
+                .arg(key(board, "owner"))
                 .arg(&shared.node)
                 .arg(token),
         };
@@ -830,6 +946,9 @@ fn keep_leases(shared: Weak<Shared>) {
         };
         if let Err(e) = renew(&shared) {
             tracing::warn!("renewing leases failed: {e}");
+        }
+        if let Err(e) = announce(&shared) {
+            tracing::warn!("announcing this node failed: {e}");
         }
     }
 }
