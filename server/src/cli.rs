@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use huddle_shared::ids::{is_valid_board_id, new_board_id};
 
 use crate::api::MAX_IMPORT_BODY_BYTES;
-use crate::config::{AdminLinkArgs, ExportArgs, ImportArgs};
+use crate::config::{AdminLinkArgs, ExportArgs, ImportArgs, MigrateArgs};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, now_ms};
 use crate::transfer;
@@ -217,4 +217,36 @@ fn read_limited(path: &Path) -> anyhow::Result<String> {
         );
     }
     String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
+}
+
+/// `huddle migrate --from-data DIR --to-redis URL`.
+pub fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
+    use crate::store::RedisStore;
+    use crate::store::migrate::Progress;
+    if !args.from_data.is_dir() {
+        bail!("no data directory at {}", args.from_data.display());
+    }
+    let from = open(
+        &args.from_data,
+        "(stop the server first: a migration needs the data directory to itself)",
+    )?;
+    let redis = RedisStore::open(&args.to_redis, "migrate")
+        .with_context(|| format!("cannot use Redis at {}", args.to_redis))?;
+    let to = Store::open_redis(redis, Arc::new(Metrics::default()))?;
+    let mut shown = std::time::Instant::now();
+    let migrated = from.migrate_into(&to, |progress| match progress {
+        Progress::Board { done, of } => {
+            if done == of || shown.elapsed() >= std::time::Duration::from_secs(1) {
+                eprintln!("boards: {done} of {of}");
+                shown = std::time::Instant::now();
+            }
+        }
+        Progress::Tree { name, entries } => eprintln!("{name}: {entries} entries"),
+    })?;
+    println!(
+        "migrated {} boards and {} entries of {} other trees to {}\n\
+         start every node with: huddle serve --redis {} --node-id NAME",
+        migrated.boards, migrated.entries, migrated.trees, args.to_redis, args.to_redis
+    );
+    Ok(())
 }

@@ -39,6 +39,25 @@ pub enum Command {
         after_help = "Examples:\n  huddle admin-link --data ./huddle-data\n  huddle admin-link --url https://huddle.example.com\n  huddle admin-link --rotate    # a new key: the old link stops working, and whoever opened it is no longer admin"
     )]
     AdminLink(AdminLinkArgs),
+    /// Move one node's data directory into Redis, to run Huddle as a cluster
+    /// (`huddle serve --redis URL`): every board, person, role, share link, round, comment,
+    /// version and notification; the admin link and people's sign-ins stay valid. No server
+    /// may run on the data directory, and Redis must hold no board yet.
+    #[command(
+        after_help = "Example:\n  huddle migrate --from-data ./huddle-data --to-redis redis://127.0.0.1:6379/\nThen start every node with --redis redis://127.0.0.1:6379/ (README: \"Running several nodes\")."
+    )]
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// The data directory of the single node (`huddle serve --data`).
+    #[arg(long, value_name = "DIR")]
+    pub from_data: PathBuf,
+
+    /// The Redis the cluster will use, for example redis://127.0.0.1:6379/.
+    #[arg(long, value_name = "URL")]
+    pub to_redis: String,
 }
 
 #[derive(Debug, Clone, Args)]

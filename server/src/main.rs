@@ -33,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Export(args) => huddle_server::cli::export(&args),
+        Command::Migrate(args) => huddle_server::cli::migrate(&args),
         Command::AdminLink(args) => {
             println!("{}", huddle_server::cli::admin_link(&args)?);
             Ok(())

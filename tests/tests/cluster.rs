@@ -268,3 +268,172 @@ async fn a_paused_owner_cannot_write_when_it_resumes() {
         assert!(texts.contains(&text), "{text:?} is missing: {texts:?}");
     }
 }
+
+/// `huddle migrate --from-data DIR --to-redis URL`: a single node's boards, versions and
+/// admin link work unchanged on a cluster node afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_directory_migrates_into_redis() {
+    let data = DataDir::new();
+    let mut single = TestServer::start_on(data.path(), &[]).expect("single node");
+    let key = single.admin_key().to_owned();
+    let writer = Client::join(&single.ws_url("moved")).await.expect("join");
+    for i in 0..20 {
+        writer.edit(|b, txn| {
+            b.create_note(txn, note(&format!("n{i}"), i as f64))
+                .expect("create")
+        });
+    }
+    writer.save().await.expect("saved");
+    let saved = huddle_tests::http::request(
+        single.addr(),
+        "POST",
+        "/api/boards/moved/versions",
+        Some(r#"{"name":"before the move"}"#.to_owned()),
+    )
+    .await
+    .expect("save a version");
+    assert_eq!(saved.status, 201, "{}", saved.body);
+    let want = writer.snapshot();
+    writer.close().await;
+    assert_eq!(single.stop().expect("stop"), 0);
+
+    let redis = TestRedis::start();
+    let out = std::process::Command::new(huddle_tests::server::huddle_bin())
+        .args(["migrate", "--from-data"])
+        .arg(data.path())
+        .args(["--to-redis", &redis.url()])
+        .output()
+        .expect("huddle migrate");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("migrated 1 boards"), "{stdout}");
+    // Into a Redis that holds boards already: refused, nothing written twice.
+    let again = std::process::Command::new(huddle_tests::server::huddle_bin())
+        .args(["migrate", "--from-data"])
+        .arg(data.path())
+        .args(["--to-redis", &redis.url()])
+        .output()
+        .expect("huddle migrate");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds 1 boards"));
+
+    // The same admin key opens the same board on a cluster node.
+    let (node, _node_data) =
+        TestServer::start_node(&redis.url(), "a", Some(&key), &[]).expect("node");
+    let fresh = Client::join(&url(&node, &key, "moved"))
+        .await
+        .expect("join the node");
+    assert_eq!(fresh.snapshot(), want);
+    let versions = huddle_tests::http::get(node.addr(), "/api/boards/moved/versions")
+        .await
+        .expect("versions");
+    assert_eq!(versions.status, 200);
+    assert!(
+        versions.body.contains("before the move"),
+        "{}",
+        versions.body
+    );
+}
+
+/// An owner stopped gracefully hands its boards over at once: it saves what it holds and lets
+/// go of the lease, so the next node takes the board as a hand-over, not by waiting for the
+/// lease to run out (no takeover counted), and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_owner_hands_its_boards_over() {
+    let redis = TestRedis::start();
+    let mut nodes = three_nodes(&redis);
+    let key = nodes[0].0.admin_key().to_owned();
+    let owner = Client::join(&nodes[0].0.ws_url("handover"))
+        .await
+        .expect("join a");
+    let relayed = Client::join(&url(&nodes[1].0, &key, "handover"))
+        .await
+        .expect("join b");
+    for i in 0..10 {
+        relayed.edit(|b, txn| {
+            b.create_note(txn, note(&format!("n{i}"), i as f64))
+                .expect("create")
+        });
+    }
+    let want = owner
+        .wait_until(|b| b.items.len() == 10)
+        .await
+        .expect("all 10");
+    assert_eq!(nodes[0].0.stop().expect("stop a"), 0);
+    let (code, _) = relayed
+        .closed()
+        .await
+        .expect("the relayed connection ends with a");
+    assert_ne!(code, 1013, "a stopping node does not lose its boards");
+    let (back, _) = join_until_served(
+        &url(&nodes[2].0, &key, "handover"),
+        relayed.board.clone(),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(back.snapshot(), want);
+    assert_eq!(metric(&nodes[2].0, "huddle_cluster_boards_owned").await, 1);
+    assert_eq!(
+        metric(&nodes[2].0, "huddle_cluster_takeovers_total").await,
+        0,
+        "taken over, not handed over"
+    );
+}
+
+/// A round across nodes: the owner opens it on the node that runs the board, a person who
+/// signed in on another node votes through a third; the reveal reaches both, with the vote.
+/// A comment written through the third node reaches the owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_and_comments_work_across_nodes() -> anyhow::Result<()> {
+    use huddle_shared::rounds::{Kind, Settings};
+    use huddle_tests::rounds::{Answer, Team, add_notes, dots};
+    let redis = TestRedis::start();
+    let nodes = three_nodes(&redis);
+    let (a, b, c) = (&nodes[0].0, &nodes[1].0, &nodes[2].0);
+    let team = Team::start(a, "Olga Owner").await?;
+    // Cleo arrives (gets her cookie) on b and opens the board through c.
+    let cleo = team.member(b, "editor", "Cleo Editor").await?;
+    let owner = team.tab(a, &team.owner).await?;
+    let notes = add_notes(&owner, &["a", "b"]).await?;
+    let (na, nb) = (notes[0].as_str(), notes[1].as_str());
+    let round = owner
+        .open(
+            Settings {
+                budget: 3,
+                ..Settings::new(Kind::Dots)
+            },
+            &[na, nb],
+        )
+        .await?;
+    let cleo_tab = team.tab(c, &cleo).await?;
+    anyhow::ensure!(metric(c, "huddle_relayed_connections_total").await >= 1);
+    let answer = cleo_tab.cast(&round, dots([(na, 2), (nb, 1)])).await?;
+    anyhow::ensure!(answer == Answer::Ack(None), "a valid ballot: {answer:?}");
+    owner.wait_voted(&round, 1).await?;
+    owner.reveal(&round).await?;
+    for tab in [&owner, &cleo_tab] {
+        let result = tab.wait_result(&round).await?;
+        anyhow::ensure!(
+            (result.items[na].votes, result.items[nb].votes) == (2, 1),
+            "{result:?}"
+        );
+    }
+
+    use huddle_tests::comments;
+    comments::hello(&cleo_tab).await?;
+    comments::hello(&owner).await?;
+    comments::ack(
+        &cleo_tab,
+        comments::start_on(na, "t1", "c1", "Why this one first?"),
+    )
+    .await?;
+    comments::wait_thread(&owner, "t1", |t| {
+        t.comments.iter().any(|c| c.text == "Why this one first?")
+    })
+    .await?;
+    Ok(())
+}

@@ -51,8 +51,8 @@ impl Db {
         match self {
             Db::Sled(db) => Ok(db.generate_id()?),
             Db::Redis(store) => {
-                let id: u64 =
-                    store.with_conn(|c| ::redis::cmd("INCR").arg("huddle:ids").query(c))?;
+                let id: u64 = store
+                    .with_conn(|c| ::redis::cmd("INCR").arg(super::redis::IDS_KEY).query(c))?;
                 Ok(id)
             }
         }

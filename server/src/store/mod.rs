@@ -53,6 +53,7 @@ pub mod compaction;
 pub mod facilitation;
 pub mod kv;
 pub mod memory;
+pub mod migrate;
 pub mod notify;
 pub mod redis;
 pub mod rounds;
@@ -103,6 +104,8 @@ pub enum StoreError {
     OwnedElsewhere { board: String, node: String },
     #[error("cannot start a storage thread: {0}")]
     Thread(String),
+    #[error("cannot migrate: {0}")]
+    Migrate(String),
 }
 
 /// What the board list shows; kept beside the document so listing never loads a board.

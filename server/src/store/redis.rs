@@ -196,6 +196,9 @@ fn key(board: &str, part: &str) -> String {
 const BOARDS_VALS: &str = "huddle:kv:{boards}:vals";
 const BOARDS_KEYS: &str = "huddle:kv:{boards}:keys";
 
+/// The counter behind [`super::kv::Db::generate_id`].
+pub(super) const IDS_KEY: &str = "huddle:ids";
+
 /// Where node `node` can be reached.
 fn node_key(node: &str) -> String {
     format!("huddle:node:{node}")
@@ -475,6 +478,19 @@ impl RedisStore {
         Ok(self
             .shared
             .with_conn(|c| ::redis::cmd("GET").arg(node_key(node)).query(c))?)
+    }
+
+    /// Makes the id counter ([`super::kv::Db::generate_id`]) give numbers above `floor`
+    /// (`huddle migrate`). Blocking.
+    pub fn raise_ids(&self, floor: u64) -> Result<(), StoreError> {
+        let script = Script::new(
+            "local n = tonumber(redis.call('GET', KEYS[1]) or '0') \
+             if n < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 1",
+        );
+        let _: i64 = self
+            .shared
+            .with_conn(|c| script.key(IDS_KEY).arg(floor).invoke(c))?;
+        Ok(())
     }
 
     /// Round trip to Redis (`/healthz`, `/metrics`). Blocking.
