@@ -9,10 +9,11 @@
 //! - [`cmd`]: running child processes with the command echoed on stderr.
 //! - [`deps`]: installing what is missing (the wasm32 target, Chromium, npm packages).
 //! - [`client`]: `build-client`: cargo build for wasm32, wasm-bindgen, static files, sizes.
-//! - [`serve`], [`test`], [`bench`], [`fuzz`]: the other commands.
+//! - [`serve`], [`cluster`], [`test`], [`bench`], [`fuzz`]: the other commands.
 
 mod bench;
 mod client;
+mod cluster;
 mod cmd;
 mod deps;
 mod fuzz;
@@ -47,6 +48,15 @@ enum Command {
     /// Defaults: --addr 127.0.0.1:8080 --data ./huddle-data (relative to the workspace root).
     Serve {
         /// Extra arguments for `huddle serve`, after `--` (e.g. `-- --addr 0.0.0.0:8080`).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// A cluster to try by hand: Redis (installed with apt when missing; data in
+    /// ./huddle-cluster/redis), three nodes on loopback and a TCP round-robin in front of them
+    /// at http://127.0.0.1:8080 (`-- --addr HOST:PORT` for another). Ctrl-C stops it all;
+    /// `kill -9` a node's printed pid to watch its people move to the others.
+    Cluster {
+        /// `--addr HOST:PORT` for the round-robin, after `--`.
         #[arg(last = true)]
         args: Vec<String>,
     },
@@ -88,6 +98,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::BuildClient { debug } => client::build(&ws, debug).map(drop),
         Command::Serve { args } => serve::run(&ws, &args),
+        Command::Cluster { args } => cluster::run(&ws, &args),
         Command::Test { args } => test::run(&ws, &args),
         Command::Bench { args } => bench::run(&ws, &args),
         Command::Fuzz { args } => fuzz::run(&ws, &args),
