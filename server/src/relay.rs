@@ -2,8 +2,9 @@
 //! to that node, byte for byte, so every client of a board talks to the one room that owns it
 //! (DESIGN.md, "Many nodes"), whichever node it reached.
 //!
-//! The node that took the connection (the *entry*) asks Redis which node owns the board. If
-//! another one does, it opens a TCP connection to that node's announced address and sends
+//! The node that took the connection (the *entry*) asks Redis which node owns the board,
+//! taking it itself if none does (a claim, which the room that loads the board then holds
+//! on to). If another one does, it opens a TCP connection to that node's announced address and sends
 //! the client's upgrade request on (same path, same headers, `Cookie` and `Origin` included,
 //! so the owner decides who may enter exactly as if the client had come to it directly),
 //! plus two headers of its own: `x-huddle-relay`, a token only the cluster's nodes know
@@ -185,12 +186,12 @@ pub enum Route {
 pub async fn route(cluster: &Cluster, board: &str) -> Route {
     let (redis, board) = (cluster.redis.clone(), board.to_owned());
     let found = tokio::task::spawn_blocking(move || -> Result<Route, crate::store::StoreError> {
-        let Some(owner) = redis.owner(&board)? else {
-            return Ok(Route::Here);
+        // Claimed here if no node holds it: nodes taking connections for one board at once
+        // agree on one owner before any of them loads it.
+        let owner = match redis.claim(&board)? {
+            crate::store::Lease::Held(_) => return Ok(Route::Here),
+            crate::store::Lease::Elsewhere(owner) => owner,
         };
-        if owner == redis.node() {
-            return Ok(Route::Here);
-        }
         Ok(match redis.node_address(&owner)? {
             Some(address) => Route::Owner(address),
             None => Route::Moving,

@@ -10,8 +10,8 @@
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -49,14 +49,24 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     let dir = ws.root.join("huddle-cluster").join("redis");
     std::fs::create_dir_all(&dir)?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    step(&format!("starting Redis on 127.0.0.1:{port} (data in {})...", dir.display()));
+    step(&format!(
+        "starting Redis on 127.0.0.1:{port} (data in {})...",
+        dir.display()
+    ));
     let mut children: Vec<Child> = Vec::new();
     children.push(
         Command::new(&redis_server)
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .arg("--dir")
             .arg(&dir)
-            .args(["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
             .stdout(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {}", redis_server.display()))?,

@@ -72,12 +72,15 @@ pub enum Lease {
 /// The Lua scripts; each checks the fence before it writes. `KEYS` and `ARGV` are listed above
 /// each.
 mod scripts {
-    /// KEYS: lease, fence, owner. ARGV: node, ttl ms. -> {1, token, 1 if the board was
-    /// taken over (its last owner's lease ran out, it never let go)} or {0, holder}.
+    /// KEYS: lease, fence, owner. ARGV: holder, ttl ms. -> {1, token, 1 if the board was
+    /// taken over (its last owner's lease ran out, it never let go)} or {0, holder}. A lease
+    /// this process still holds in Redis (its room closed and one reopened before the
+    /// release went out) keeps its token: the writes queued under it are still to go.
     pub const ACQUIRE: &str = r#"
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return {0, holder} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if holder then return {1, tonumber(redis.call('GET', KEYS[2])), 0} end
 local last = redis.call('GET', KEYS[3])
 redis.call('SET', KEYS[3], ARGV[1])
 local taken_over = 0
@@ -217,7 +220,7 @@ fn announce(shared: &Shared) -> RedisResult<()> {
     let ttl = (LEASE_TTL * 2).as_millis() as u64;
     shared.with_conn(|c| {
         ::redis::cmd("SET")
-            .arg(node_key(&shared.node))
+            .arg(node_key(&shared.holder))
             .arg(&address)
             .arg("PX")
             .arg(ttl)
@@ -278,12 +281,24 @@ impl Write {
 struct Held {
     token: u64,
     rooms: usize,
+    /// When a connection claimed the board for this node ([`RedisStore::claim`]); a claim
+    /// no room took up is let go after [`CLAIM_GRACE`].
+    since: std::time::Instant,
 }
+
+/// How long a board claimed for a connection may stay held with no room running it (the
+/// connection was refused, say) before the lease keeper lets it go.
+const CLAIM_GRACE: Duration = Duration::from_secs(10);
 
 /// What the writer and the lease keeper share with the store's handles.
 struct Shared {
     client: Client,
+    /// This node's id (`--node-id`).
     node: String,
+    /// What this process writes as a lease's holder: the node id and a number drawn at
+    /// start, so that a node restarted under the same id is another holder (the old
+    /// process's leases are not its own, whatever it is called).
+    holder: String,
     scripts: Scripts,
     /// Idle connections for blocking calls.
     pool: Mutex<Vec<Connection>>,
@@ -383,6 +398,7 @@ impl RedisStore {
         let shared = Arc::new(Shared {
             client,
             node: node.to_owned(),
+            holder: format!("{node}#{}", getrandom::u32().map_err(StoreError::Random)?),
             scripts: Scripts::new(),
             pool: Mutex::default(),
             held: Mutex::default(),
@@ -400,15 +416,13 @@ impl RedisStore {
             .name("huddle-redis-writer".into())
             .spawn(move || run_writer(&writer, rx))
             .map_err(|e| StoreError::Thread(e.to_string()))?;
-        let keeper = Arc::downgrade(&shared);
+        let queue = Arc::new(Mutex::new(tx));
+        let (keeper, keeper_queue) = (Arc::downgrade(&shared), Arc::downgrade(&queue));
         std::thread::Builder::new()
             .name("huddle-redis-leases".into())
-            .spawn(move || keep_leases(keeper))
+            .spawn(move || keep_leases(keeper, keeper_queue))
             .map_err(|e| StoreError::Thread(e.to_string()))?;
-        Ok(RedisStore {
-            shared,
-            queue: Arc::new(Mutex::new(tx)),
-        })
+        Ok(RedisStore { shared, queue })
     }
 
     /// Runs `f` on a pooled connection (see `Shared::with_conn`). Blocking.
@@ -422,6 +436,12 @@ impl RedisStore {
     /// This node's id.
     pub fn node(&self) -> &str {
         &self.shared.node
+    }
+
+    /// This process as a lease's holder: `{node id}#{number}` ([`RedisStore::owner`] gives
+    /// the holder of a board).
+    pub fn holder(&self) -> &str {
+        &self.shared.holder
     }
 
     /// Writes refused so far because another node had taken the board.
@@ -501,10 +521,23 @@ impl RedisStore {
         Ok(started.elapsed())
     }
 
-    /// Takes the board's lease unless another node holds it. Blocking.
+    /// Takes the board's lease for a room of this node unless another node holds it (the
+    /// room lets go with [`RedisStore::release`]). Blocking.
     pub fn acquire(&self, board: &str) -> Result<Lease, StoreError> {
+        self.take(board, 1)
+    }
+
+    /// Takes the board's lease for a connection about to join it here, unless another node
+    /// holds it: nodes that take connections for one board at once agree on its owner
+    /// before any loads it. A claim no room takes up is let go after [`CLAIM_GRACE`].
+    /// Blocking.
+    pub fn claim(&self, board: &str) -> Result<Lease, StoreError> {
+        self.take(board, 0)
+    }
+
+    fn take(&self, board: &str, rooms: usize) -> Result<Lease, StoreError> {
         if let Some(held) = self.shared.held().get_mut(board) {
-            held.rooms += 1;
+            held.rooms += rooms;
             return Ok(Lease::Held(held.token));
         }
         let ttl = LEASE_TTL.as_millis() as u64;
@@ -515,7 +548,7 @@ impl RedisStore {
                 .key(key(board, "lease"))
                 .key(key(board, "fence"))
                 .key(key(board, "owner"))
-                .arg(&self.shared.node)
+                .arg(&self.shared.holder)
                 .arg(ttl)
                 .invoke(c)
         })?;
@@ -539,11 +572,13 @@ impl RedisStore {
             let mut held = self.shared.held();
             // Another of this node's rooms may have taken it meanwhile: then it counts twice
             // and keeps the token Redis gave last (the fence holds that one).
-            let entry = held
-                .entry(board.to_owned())
-                .or_insert(Held { token, rooms: 0 });
+            let entry = held.entry(board.to_owned()).or_insert(Held {
+                token,
+                rooms: 0,
+                since: std::time::Instant::now(),
+            });
             entry.token = entry.token.max(token);
-            entry.rooms += 1;
+            entry.rooms += rooms;
             Ok(Lease::Held(token))
         } else {
             Ok(Lease::Elsewhere(
@@ -657,8 +692,12 @@ impl RedisStore {
     }
 
     fn queue(&self, write: Write) {
-        let queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        self.shared.written.fetch_add(1, SeqCst);
+        RedisStore::queue_on(&self.shared, &self.queue, write)
+    }
+
+    fn queue_on(shared: &Shared, queue: &Mutex<mpsc::Sender<Write>>, write: Write) {
+        let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+        shared.written.fetch_add(1, SeqCst);
         // The writer outlives every handle; should it have died, the durable mark stops and
         // nothing is acknowledged, which is what a failed store must do.
         if queue.send(write).is_err() {
@@ -907,7 +946,7 @@ fn send(shared: &Shared, conn: &mut Connection, batch: &[Write]) -> RedisResult<
                 .arg(key(board, "lease"))
                 .arg(key(board, "fence"))
                 .arg(key(board, "owner"))
-                .arg(&shared.node)
+                .arg(&shared.holder)
                 .arg(token),
         };
     }
@@ -937,7 +976,7 @@ fn renew(shared: &Shared) -> Result<usize, StoreError> {
                 .arg(2)
                 .arg(key(board, "lease"))
                 .arg(key(board, "fence"))
-                .arg(&shared.node)
+                .arg(&shared.holder)
                 .arg(token)
                 .arg(ttl);
         }
@@ -954,12 +993,30 @@ fn renew(shared: &Shared) -> Result<usize, StoreError> {
 }
 
 /// The lease keeper thread: renews every third of the lease's life until the store is gone.
-fn keep_leases(shared: Weak<Shared>) {
+fn keep_leases(shared: Weak<Shared>, queue: Weak<Mutex<mpsc::Sender<Write>>>) {
     loop {
         std::thread::sleep(LEASE_TTL / 3);
         let Some(shared) = shared.upgrade() else {
             return;
         };
+        let unused: Vec<(String, u64)> = {
+            let mut held = shared.held();
+            let unused: Vec<(String, u64)> = held
+                .iter()
+                .filter(|(_, h)| h.rooms == 0 && h.since.elapsed() >= CLAIM_GRACE)
+                .map(|(b, h)| (b.clone(), h.token))
+                .collect();
+            for (board, _) in &unused {
+                held.remove(board);
+            }
+            unused
+        };
+        for (board, token) in unused {
+            // Through the writer, after anything queued for the board.
+            if let Some(queue) = queue.upgrade() {
+                RedisStore::queue_on(&shared, &queue, Write::Release { board, token });
+            }
+        }
         if let Err(e) = renew(&shared) {
             tracing::warn!("renewing leases failed: {e}");
         }
