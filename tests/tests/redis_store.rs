@@ -287,6 +287,9 @@ fn trees_in_redis_answer_as_trees_in_sled() {
     let dir = tempfile::tempdir().unwrap();
     let sled_db = Db::Sled(sled::open(dir.path()).unwrap());
     let redis_db = Db::Redis(RedisStore::open(&redis.url(), "a").unwrap());
+    let Db::Redis(redis_store) = &redis_db else {
+        unreachable!()
+    };
     let trees = [
         (
             sled_db.open_tree("t").unwrap(),
@@ -312,10 +315,22 @@ fn trees_in_redis_answer_as_trees_in_sled() {
         let v = format!("v{step}").into_bytes();
         let what = rng.u8(..10);
         let (a, b) = match what {
-            0 | 1 => (
+            0 => (
                 format!("{:?}", s.insert(&k, v.clone()).unwrap()),
                 format!("{:?}", r.insert(&k, v).unwrap()),
             ),
+            1 => {
+                // Written behind (queued to the Redis store's writer): read once it is in.
+                if rng.bool() {
+                    s.insert_behind(&k, v.clone()).unwrap();
+                    r.insert_behind(&k, v).unwrap();
+                } else {
+                    s.remove_behind(&k).unwrap();
+                    r.remove_behind(&k).unwrap();
+                }
+                wait_durable(redis_store);
+                (String::new(), String::new())
+            }
             2 => (
                 format!("{:?}", s.remove(&k).unwrap()),
                 format!("{:?}", r.remove(&k).unwrap()),

@@ -295,6 +295,38 @@ impl Tree {
         Ok(old)
     }
 
+    /// Sets `key` to `value` without waiting for it: for writes on an edit's path whose old
+    /// value nobody needs (the change journal). sled's insert is in memory anyway; in Redis it
+    /// is queued to the store's writer, in order with the board's updates, and durable with
+    /// them (the same write mark).
+    pub fn insert_behind(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl Into<IVec>,
+    ) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => self.insert(key, value).map(drop),
+            Backend::Redis(t) => {
+                let value = value.into();
+                t.store
+                    .tree_write(&t.vals, &t.keys, key.as_ref(), Some(&value));
+                self.tell_watchers(key.as_ref(), &value);
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes `key` without waiting for it (see [`Tree::insert_behind`]).
+    pub fn remove_behind(&self, key: impl AsRef<[u8]>) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => self.remove(key).map(drop),
+            Backend::Redis(t) => {
+                t.store.tree_write(&t.vals, &t.keys, key.as_ref(), None);
+                Ok(())
+            }
+        }
+    }
+
     /// Removes `key`; the value it had.
     pub fn remove(&self, key: impl AsRef<[u8]>) -> Result<Option<IVec>, StoreError> {
         match &self.backend {

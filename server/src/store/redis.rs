@@ -103,6 +103,18 @@ if redis.call('GET', KEYS[2]) == ARGV[2] and redis.call('GET', KEYS[1]) == ARGV[
 end
 return 1
 "#;
+    /// KEYS: a tree's values, its keys. ARGV: key, '1' and the value to set it, '0' to remove
+    /// it. -> 1.
+    pub const TREE_WRITE: &str = r#"
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('ZADD', KEYS[2], 0, ARGV[1])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
+return 1
+"#;
     /// KEYS: fence, log. ARGV: token, entry id, update. -> 1 written, 0 already there (a
     /// pipeline retried after a lost connection), -1 fenced.
     pub const APPEND: &str = r#"
@@ -159,6 +171,7 @@ return existed
 struct Scripts {
     acquire: Script,
     release: Script,
+    tree_write: Script,
     append: Script,
     put_meta: Script,
     compact: Script,
@@ -171,6 +184,7 @@ impl Scripts {
         Scripts {
             acquire: Script::new(scripts::ACQUIRE),
             release: Script::new(scripts::RELEASE),
+            tree_write: Script::new(scripts::TREE_WRITE),
             append: Script::new(scripts::APPEND),
             put_meta: Script::new(scripts::PUT_META),
             compact: Script::new(scripts::COMPACT),
@@ -182,7 +196,12 @@ impl Scripts {
     /// Loads the scripts the writer sends by hash (EVALSHA) into a new connection's server (a
     /// restarted Redis has forgotten them).
     fn load_queued(&self, conn: &mut Connection) -> RedisResult<()> {
-        for script in [&self.append, &self.put_meta, &self.release] {
+        for script in [
+            &self.append,
+            &self.put_meta,
+            &self.release,
+            &self.tree_write,
+        ] {
             script.prepare_invoke().load(conn)?;
         }
         Ok(())
@@ -257,22 +276,23 @@ enum Write {
     },
     /// Lets go of a lease once everything written before it has gone out.
     Release { board: String, token: u64 },
+    /// A tree's key set (`Some`) or removed, written behind ([`super::kv::Tree::insert_behind`]).
+    Tree {
+        vals: String,
+        keys: String,
+        key: Vec<u8>,
+        value: Option<Vec<u8>>,
+    },
 }
 
 impl Write {
-    fn board(&self) -> &str {
+    /// The board and token of a write that carries them (the ones that can be fenced).
+    fn fenced_as(&self) -> Option<(&str, u64)> {
         match self {
-            Write::Append { board, .. }
-            | Write::Meta { board, .. }
-            | Write::Release { board, .. } => board,
-        }
-    }
-
-    fn token(&self) -> u64 {
-        match self {
-            Write::Append { token, .. }
-            | Write::Meta { token, .. }
-            | Write::Release { token, .. } => *token,
+            Write::Append { board, token, .. }
+            | Write::Meta { board, token, .. }
+            | Write::Release { board, token } => Some((board, *token)),
+            Write::Tree { .. } => None,
         }
     }
 }
@@ -705,6 +725,17 @@ impl RedisStore {
         }
     }
 
+    /// Writes a tree's key behind, in order with the node's other writes (the change journal,
+    /// on every edit's path): counted in the write mark, so a save covers it.
+    pub(super) fn tree_write(&self, vals: &str, keys: &str, key: &[u8], value: Option<&[u8]>) {
+        self.queue(Write::Tree {
+            vals: vals.to_owned(),
+            keys: keys.to_owned(),
+            key: key.to_vec(),
+            value: value.map(<[u8]>::to_vec),
+        });
+    }
+
     /// Queues a write for a board this node owns.
     fn queue_owned(&self, board: &str, write: impl FnOnce(u64) -> Write) -> Result<(), StoreError> {
         let token = self.shared.token(board)?;
@@ -887,9 +918,9 @@ fn run_writer(shared: &Shared, queue: mpsc::Receiver<Write>) {
             }
         };
         for (write, result) in batch.iter().zip(results) {
-            if result < 0 {
+            if let (true, Some((board, token))) = (result < 0, write.fenced_as()) {
                 shared.fenced_writes.fetch_add(1, SeqCst);
-                shared.lose(write.board(), write.token());
+                shared.lose(board, token);
             }
         }
         // Lost boards are marked before the mark moves: a room checks ownership before it
@@ -939,6 +970,20 @@ fn send(shared: &Shared, conn: &mut Connection, batch: &[Write]) -> RedisResult<
                 .arg(token)
                 .arg(board)
                 .arg(json.as_slice()),
+            Write::Tree {
+                vals,
+                keys,
+                key,
+                value,
+            } => pipe
+                .cmd("EVALSHA")
+                .arg(scripts.tree_write.get_hash())
+                .arg(2)
+                .arg(vals)
+                .arg(keys)
+                .arg(key.as_slice())
+                .arg(if value.is_some() { "1" } else { "0" })
+                .arg(value.as_deref().unwrap_or_default()),
             Write::Release { board, token } => pipe
                 .cmd("EVALSHA")
                 .arg(scripts.release.get_hash())

@@ -78,13 +78,13 @@ impl Store {
         let mut trim = false;
         for (seq, entry) in entries {
             let json = serde_json::to_vec(entry).unwrap_or_default();
-            tree.insert(log_key(board, *seq), json)?;
+            tree.insert_behind(log_key(board, *seq), json)?;
             trim |= seq % TRIM_EVERY == 0 && *seq >= keep;
         }
         if let (true, Some((last, _))) = (trim, entries.iter().max_by_key(|(s, _)| *s)) {
             let keep_from = log_key(board, last.saturating_sub(keep) + 1);
             for entry in tree.range(log_prefix(board)..keep_from) {
-                tree.remove(entry?.0)?;
+                tree.remove_behind(entry?.0)?;
             }
         }
         self.mark_written();

@@ -279,7 +279,7 @@ pub(super) fn store_board(
     notes: usize,
 ) -> anyhow::Result<()> {
     match kind {
-        ServerKind::Huddle | ServerKind::HuddleBaseline => {
+        ServerKind::Huddle | ServerKind::HuddleBaseline | ServerKind::HuddleCluster => {
             super::seed::boards(dir, &[BOARD.to_owned()], notes)
         }
         ServerKind::YSweet => {

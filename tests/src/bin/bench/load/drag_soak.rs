@@ -110,7 +110,7 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
     cold_join::store_board(kind, fresh.path(), session, NOTES)
         .context("storing the starting board")?;
     let before = match kind {
-        ServerKind::Huddle | ServerKind::HuddleBaseline => {
+        ServerKind::Huddle | ServerKind::HuddleBaseline | ServerKind::HuddleCluster => {
             Some(measure(fresh.path(), &board).context("measuring the starting board")?)
         }
         _ => None,

@@ -46,6 +46,9 @@ pub enum ServerKind {
     /// npm `@hocuspocus/server@2.15.3`, in memory (`tests/bench-servers/hocuspocus.mjs`); not
     /// part of `--compare` (it keeps nothing on disk, so W4, W6 and W8 do not apply).
     Hocuspocus,
+    /// The binary under test as a cluster: Redis and three nodes on the server's cores, the
+    /// clients of each board spread over the nodes (issue 15). Not part of `--compare`.
+    HuddleCluster,
 }
 
 impl ServerKind {
@@ -57,13 +60,17 @@ impl ServerKind {
             ServerKind::YSweet => "y-sweet",
             ServerKind::Relay => "relay",
             ServerKind::Hocuspocus => "hocuspocus",
+            ServerKind::HuddleCluster => "huddle-cluster",
         }
     }
 
     /// Either Huddle binary: what Huddle has and the others lack (boards seeded on disk,
     /// "saved", `/metrics`, a clean exit on SIGTERM) holds for both.
     pub fn is_huddle(self) -> bool {
-        matches!(self, ServerKind::Huddle | ServerKind::HuddleBaseline)
+        matches!(
+            self,
+            ServerKind::Huddle | ServerKind::HuddleBaseline | ServerKind::HuddleCluster
+        )
     }
 
     /// Every server a scenario can run against, in the order `--compare` runs them.
@@ -83,8 +90,9 @@ impl ServerKind {
                 "y-sweet" | "ysweet" => Ok(ServerKind::YSweet),
                 "relay" => Ok(ServerKind::Relay),
                 "hocuspocus" => Ok(ServerKind::Hocuspocus),
+                "huddle-cluster" | "cluster" => Ok(ServerKind::HuddleCluster),
                 other => bail!(
-                    "--server {other:?}: known servers are huddle, y-websocket, y-sweet, hocuspocus and relay (the null relay, a baseline)"
+                    "--server {other:?}: known servers are huddle, huddle-cluster (three nodes on Redis), y-websocket, y-sweet, hocuspocus and relay (the null relay, a baseline)"
                 ),
             })
             .collect()

@@ -71,6 +71,8 @@ pub struct Spec {
     pub board: String,
     /// The URL path of the board's room on the server under test.
     pub path: String,
+    /// A cluster's node this participant connects to (`None`: the server's address).
+    pub node: Option<std::net::SocketAddr>,
     /// How that server frames messages (Hocuspocus names the document in each).
     pub framing: Framing,
     /// Participant indexes of everyone in the same board (this one included).
@@ -174,12 +176,19 @@ impl Participant {
     /// One connection, from connect to close.
     async fn connection(&mut self) -> anyhow::Result<End> {
         let slow = self.spec.slow_bytes_per_sec;
-        let mut addr = self.shared.addr.clone();
-        let addr = tokio::time::timeout(SERVER_BACK_TIMEOUT, addr.wait_for(Option::is_some))
-            .await
-            .map_err(|_| anyhow::anyhow!("the server was not back within {SERVER_BACK_TIMEOUT:?}"))?
-            .map_err(|_| anyhow::anyhow!("the driver is gone"))?
-            .ok_or_else(|| anyhow::anyhow!("no server address"))?;
+        let addr = match self.spec.node {
+            Some(node) => node,
+            None => {
+                let mut addr = self.shared.addr.clone();
+                tokio::time::timeout(SERVER_BACK_TIMEOUT, addr.wait_for(Option::is_some))
+                    .await
+                    .map_err(|_| {
+                        anyhow::anyhow!("the server was not back within {SERVER_BACK_TIMEOUT:?}")
+                    })?
+                    .map_err(|_| anyhow::anyhow!("the driver is gone"))?
+                    .ok_or_else(|| anyhow::anyhow!("no server address"))?
+            }
+        };
         let mut ws =
             conn::connect(addr, &self.spec.path, &self.spec.framing, slow.is_some()).await?;
         self.replica.connection_opened();

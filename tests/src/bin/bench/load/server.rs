@@ -56,7 +56,18 @@ pub struct Server {
     addr: SocketAddr,
     /// Huddle's admin key (issue 11); `None` for a release before it and the other servers.
     admin_key: Option<String>,
+    /// [`ServerKind::HuddleCluster`]: Redis and the nodes besides the first (`child`).
+    cluster: Option<Cluster>,
 }
+
+/// The rest of a cluster under test.
+struct Cluster {
+    _redis: huddle_tests::redis::TestRedis,
+    others: Vec<(Child, SocketAddr)>,
+}
+
+/// The nodes of [`ServerKind::HuddleCluster`].
+const CLUSTER_NODES: [&str; 3] = ["a", "b", "c"];
 
 impl Server {
     /// Starts `kind` on `data`, under `taskset` if `pinning` pins.
@@ -76,6 +87,7 @@ impl Server {
             ServerKind::Huddle | ServerKind::HuddleBaseline => {
                 Server::start_huddle(kind, data, pinning, extra)
             }
+            ServerKind::HuddleCluster => Server::start_cluster(data, pinning, extra),
             ServerKind::YWebsocket
             | ServerKind::YSweet
             | ServerKind::Relay
@@ -91,6 +103,7 @@ impl Server {
                     child: Some(child),
                     addr,
                     admin_key: None,
+                    cluster: None,
                 })
             }
         }
@@ -130,6 +143,80 @@ impl Server {
             child: Some(child),
             addr,
             admin_key,
+            cluster: None,
+        })
+    }
+
+    /// Redis (Debian's, on a free port, `appendfsync always`) and three nodes of the binary
+    /// under test on it, pinned as one server is. The boards seeded in `data` are moved into
+    /// Redis first (`huddle migrate`); each node gets a directory of its own under `data`.
+    fn start_cluster(data: &Path, pinning: &Pinning, extra: &[&str]) -> anyhow::Result<Server> {
+        let launch = LAUNCH.get_or_init(Launch::default);
+        let redis = huddle_tests::redis::TestRedis::start();
+        // Redis is part of the server under test: on the server's cores, with the nodes.
+        if let (Some(cores), Some(pid)) = (pinning.server_cores(), redis.pid()) {
+            let pinned = Command::new("taskset")
+                .args(["-a", "-p", "-c", cores, &pid.to_string()])
+                .stdout(std::process::Stdio::null())
+                .status()?;
+            if !pinned.success() {
+                bail!("taskset could not pin Redis to cores {cores}");
+            }
+        }
+        if data.join("conf").exists() {
+            let migrated = Command::new(huddle_bin())
+                .args(["migrate", "--from-data"])
+                .arg(data)
+                .args(["--to-redis", &redis.url()])
+                .output()?;
+            if !migrated.status.success() {
+                bail!(
+                    "huddle migrate failed: {}",
+                    String::from_utf8_lossy(&migrated.stderr)
+                );
+            }
+        }
+        let mut nodes = Vec::new();
+        let mut admin_key = None;
+        for node in CLUSTER_NODES {
+            let dir = data.join(format!("node-{node}"));
+            std::fs::create_dir_all(&dir)?;
+            let mut args = launch.current_args.clone();
+            args.extend(extra.iter().map(|a| a.to_string()));
+            args.extend(["--redis", &redis.url(), "--node-id", node].map(str::to_owned));
+            let (child, addr, printed) =
+                spawn_huddle_bin(&huddle_bin(), &pinning.server_wrapper(), &dir, &args)
+                    .with_context(|| format!("starting node {node}"))?;
+            admin_key = admin_key.or(printed);
+            nodes.push((child, addr));
+        }
+        let admin_key = admin::key_for(data, admin_key);
+        if let Some(key) = &admin_key {
+            for (_, addr) in &nodes {
+                huddle_tests::http::register_admin(*addr, key);
+            }
+        }
+        let (child, addr) = nodes.remove(0);
+        Ok(Server {
+            kind: ServerKind::HuddleCluster,
+            child: Some(child),
+            addr,
+            admin_key,
+            cluster: Some(Cluster {
+                _redis: redis,
+                others: nodes,
+            }),
+        })
+    }
+
+    /// Where client `i` connects: for a cluster, node `i` modulo the nodes; `None`: the
+    /// server's address.
+    pub fn node_for(&self, i: usize) -> Option<SocketAddr> {
+        let cluster = self.cluster.as_ref()?;
+        let n = cluster.others.len() + 1;
+        Some(match i % n {
+            0 => self.addr,
+            k => cluster.others[k - 1].1,
         })
     }
 
@@ -155,10 +242,15 @@ impl Server {
     /// an admin key), `/<board>` for y-websocket, `/d/<board>/ws/<board>` for y-sweet.
     pub fn ws_path(&self, board: &str) -> String {
         match (self.kind, &self.admin_key) {
-            (ServerKind::Huddle | ServerKind::HuddleBaseline, Some(key)) => {
+            (
+                ServerKind::Huddle | ServerKind::HuddleBaseline | ServerKind::HuddleCluster,
+                Some(key),
+            ) => {
                 format!("/ws/{board}?key={key}")
             }
-            (ServerKind::Huddle | ServerKind::HuddleBaseline, None) => format!("/ws/{board}"),
+            (ServerKind::Huddle | ServerKind::HuddleBaseline | ServerKind::HuddleCluster, None) => {
+                format!("/ws/{board}")
+            }
             (ServerKind::YWebsocket, _) => format!("/{board}"),
             (ServerKind::YSweet, _) => format!("/d/{board}/ws/{board}"),
             (ServerKind::Relay | ServerKind::Hocuspocus, _) => format!("/{board}"),
@@ -187,8 +279,17 @@ impl Server {
         Ok(())
     }
 
-    /// SIGTERM, then waits for the exit; returns the exit status.
+    /// SIGTERM, then waits for the exit; returns the exit status (of the first node, for a
+    /// cluster, after the others stopped).
     pub fn stop(&mut self) -> anyhow::Result<i32> {
+        if let Some(cluster) = &mut self.cluster {
+            for (child, _) in &mut cluster.others {
+                Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status()?;
+                child.wait()?;
+            }
+        }
         let Some(mut child) = self.child.take() else {
             bail!("not running")
         };
@@ -219,6 +320,12 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if let Some(cluster) = &mut self.cluster {
+            for (child, _) in &mut cluster.others {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

@@ -57,6 +57,8 @@ impl Workload {
                     index,
                     board: board_id(board),
                     path: server.ws_path(&board_id(board)),
+                    // Spread: board k's first client (its owner) on node k, the rest in turn.
+                    node: server.node_for(board + index % per),
                     framing: server.framing(&board_id(board)),
                     room: board * per..(board + 1) * per,
                     rates: match slow {
