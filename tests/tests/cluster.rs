@@ -437,3 +437,44 @@ async fn votes_and_comments_work_across_nodes() -> anyhow::Result<()> {
     .await?;
     Ok(())
 }
+
+/// Redis killed (SIGKILL) and restarted under a node with `appendfsync always`: nothing the
+/// node acknowledged as saved is lost, and the node goes on saving once Redis is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_loses_nothing_acknowledged() {
+    let mut redis = TestRedis::start();
+    let (mut node, _data) = TestServer::start_node(&redis.url(), "a", None, &[]).expect("node");
+    let key = node.admin_key().to_owned();
+    let writer = Client::join(&node.ws_url("durable")).await.expect("join");
+    for i in 0..20 {
+        writer.edit(|b, txn| {
+            b.create_note(txn, note(&format!("n{i}"), i as f64))
+                .expect("create")
+        });
+    }
+    writer.save().await.expect("saved");
+    let acknowledged = writer.snapshot();
+    redis.kill_and_restart();
+    writer.edit(|b, txn| {
+        b.create_note(txn, note("after the restart", 99.0))
+            .expect("create")
+    });
+    writer.save().await.expect("saved once Redis is back");
+    // What Redis holds, read by another node once this one is gone.
+    node.kill9();
+    let (other, _other_data) =
+        TestServer::start_node(&redis.url(), "b", Some(&key), &[]).expect("node b");
+    let (fresh, _) = join_until_served(
+        &url(&other, &key, "durable"),
+        Board::new(),
+        Duration::from_secs(10),
+    )
+    .await;
+    let now = fresh
+        .wait_until(|b| b.items.len() == 21)
+        .await
+        .expect("all 21");
+    for id in acknowledged.items.keys() {
+        assert!(now.items.contains_key(id), "an acknowledged note was lost");
+    }
+}
