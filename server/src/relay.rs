@@ -353,7 +353,7 @@ pub async fn relay(
         }
         Ok(Ok((_, Answer::Refused(response)))) => response,
         Ok(Err(e)) => {
-            tracing::warn!(address, "cannot relay to the board's owner: {e}");
+            tracing::debug!(address, "cannot relay to the board's owner: {e}");
             moving()
         }
         Err(_) => {

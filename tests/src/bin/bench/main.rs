@@ -22,6 +22,7 @@
 //! - [`disk`]: one board's data directory under churn, against its snapshot.
 //! - [`load`]: the load generator and the W scenarios of issue 5.
 //! - [`pictures`]: issue 14's picture exports of a 10,000-note board (run when named).
+//! - [`node_kill`]: issue 15's W6 for a node of a cluster (run when named).
 
 const USAGE: &str = "\
 Usage: bench [SCENARIO...] [OPTIONS]   (through `cargo xtask bench -- ...`)
@@ -43,6 +44,9 @@ Scenarios:
   vote                          issue 12: a dot vote of 200 people on 100 notes in W1's
                                 room (three runs: W1 alone, with the 200 present, voting;
                                 --secs sets W1's window, the vote scales to fit)
+  w6-node-kill                  issue 15: kill -9 of the node owning every board of a
+                                three-node cluster (Redis from apt): time until every
+                                client is back, acknowledged notes lost (goal 0)
   pictures                      issue 14: SVG, PNG and PDF export of a 10,000-note
                                 board against a 100-note one (in-process)
   locks                         issue 13: W1, then W5, on a board with a story map's
@@ -77,6 +81,7 @@ mod cold_load;
 mod disk;
 mod fixtures;
 mod load;
+mod node_kill;
 mod pictures;
 mod since;
 mod stats;
@@ -105,7 +110,7 @@ fn main() -> anyhow::Result<()> {
     let server_bin = choose_server_bin()?;
     let all = ["storage", "cold-load", "client", "storymap", "disk"];
     // Run only when named (not part of the default run).
-    let named_only = ["pictures", "since", "versions"];
+    let named_only = ["pictures", "since", "versions", "w6-node-kill"];
     let chosen: Vec<&str> = if names.is_empty() {
         all.to_vec()
     } else {
@@ -140,6 +145,7 @@ fn main() -> anyhow::Result<()> {
             "since" => since::run()?,
             "pictures" => pictures::run()?,
             "versions" => versions::run()?,
+            "w6-node-kill" => node_kill::run()?,
             load_scenario => {
                 if !session.run(load_scenario)? {
                     failed.push(load_scenario);
