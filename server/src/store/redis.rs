@@ -736,6 +736,22 @@ impl RedisStore {
         });
     }
 
+    /// Waits until everything queued so far is in Redis (blocking; at most [`IO_TIMEOUT`]
+    /// times three, then an error: Redis does not answer).
+    fn settle(&self) -> Result<(), StoreError> {
+        let mark = self.written();
+        let give_up = std::time::Instant::now() + IO_TIMEOUT * 3;
+        while !self.is_durable(mark) {
+            if std::time::Instant::now() > give_up {
+                return Err(StoreError::Redis(::redis::RedisError::from(
+                    std::io::Error::other("Redis has not acknowledged this node's earlier writes"),
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    }
+
     /// Queues a write for a board this node owns.
     fn queue_owned(&self, board: &str, write: impl FnOnce(u64) -> Write) -> Result<(), StoreError> {
         let token = self.shared.token(board)?;
@@ -762,6 +778,8 @@ impl BoardStore for RedisStore {
     }
 
     fn read(&self, board: &str) -> Result<RawBoard, StoreError> {
+        // A room reloading the board on this node must see what the closing one queued.
+        self.settle()?;
         let (snapshot, log) = self.read_upto(board, None)?;
         let covered = snapshot
             .as_deref()
@@ -786,10 +804,15 @@ impl BoardStore for RedisStore {
 
     fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError> {
         let token = self.shared.token(board)?;
+        // The appends up to `upto` were queued before this compaction started: they must be
+        // in Redis before it reads, or the snapshot would claim entries it never folded and the
+        // trim would drop them when they land.
+        self.settle()?;
         let (snapshot, log) = self.read_upto(board, Some(upto))?;
-        if log.is_empty() {
+        // Fold and trim only up to what was read.
+        let Some(upto) = log.last().map(|(seq, _)| *seq) else {
             return Ok(None);
-        }
+        };
         let header = snapshot
             .as_deref()
             .map(|s| s[..boards::SNAPSHOT_HEADER].to_vec())
