@@ -24,15 +24,7 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     let assets = crate::client::build(ws, false)?;
     let chromium = crate::deps::ensure_chromium()?;
     step("building the server in release mode...");
-    cmd::run(cmd::cargo(ws).args([
-        "build",
-        "--release",
-        "--package",
-        "huddle-server",
-        "--bin",
-        "huddle",
-    ]))?;
-    let server = ws.target_dir.join("release").join("huddle");
+    let server = ws.build_release_server()?;
     step("running the benchmarks...");
     cmd::run(
         cmd::cargo(ws)

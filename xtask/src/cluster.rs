@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::cmd::{self, step};
+use crate::cmd::step;
 use crate::{Workspace, client, deps};
 
 /// The nodes' names.
@@ -34,15 +34,7 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     let dist = client::build(ws, false)?;
     let redis_server = deps::ensure_redis()?;
     step("building the server (release)...");
-    cmd::run(cmd::cargo(ws).args([
-        "build",
-        "--release",
-        "--package",
-        "huddle-server",
-        "--bin",
-        "huddle",
-    ]))?;
-    let huddle = ws.target_dir.join("release").join("huddle");
+    let huddle = ws.build_release_server()?;
     // Bound before anything starts, so a busy port is said at once.
     let listener = TcpListener::bind(front).with_context(|| format!("cannot listen on {front}"))?;
 

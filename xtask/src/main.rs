@@ -129,6 +129,19 @@ impl Workspace {
         self.root.join("client").join("dist")
     }
 
+    /// Builds the server in release mode (`cargo build --release`); its binary.
+    pub fn build_release_server(&self) -> anyhow::Result<PathBuf> {
+        cmd::run(cmd::cargo(self).args([
+            "build",
+            "--release",
+            "--package",
+            "huddle-server",
+            "--bin",
+            "huddle",
+        ]))?;
+        Ok(self.target_dir.join("release").join("huddle"))
+    }
+
     /// The debug server binary the end-to-end tests spawn.
     pub fn debug_server_bin(&self) -> PathBuf {
         self.target_dir.join("debug").join("huddle")
