@@ -54,6 +54,11 @@ pub struct Metrics {
     pub relayed_open: AtomicI64,
     /// Cluster mode: API requests about a board sent on to the node that owns it.
     pub relayed_requests: AtomicU64,
+    /// Rewrites of the board documents into a fresh sled database (`store/docs.rs`).
+    pub docs_rewrites: AtomicU64,
+    /// Bytes of the documents' files, and of what they hold, at the last measure.
+    pub docs_disk_bytes: AtomicI64,
+    pub docs_live_bytes: AtomicI64,
     flush: Histogram,
 }
 
@@ -96,6 +101,16 @@ impl Metrics {
                 "huddle_relayed_connections_open",
                 "Cluster mode: WebSockets passed on to the node that owns their board, open now.",
                 self.relayed_open.load(Relaxed),
+            ),
+            (
+                "huddle_documents_disk_bytes",
+                "Bytes of the board documents' files on disk at the last measure (sled).",
+                self.docs_disk_bytes.load(Relaxed),
+            ),
+            (
+                "huddle_documents_live_bytes",
+                "Bytes of snapshots and log entries the documents' files held at the last count.",
+                self.docs_live_bytes.load(Relaxed),
             ),
         ];
         for (name, help, value) in gauges {
@@ -179,6 +194,11 @@ impl Metrics {
                 "huddle_compactions_total",
                 "Board logs compacted into snapshots.",
                 &self.compactions,
+            ),
+            (
+                "huddle_document_rewrites_total",
+                "Board documents copied into a fresh database to give disk space back.",
+                &self.docs_rewrites,
             ),
             (
                 "huddle_log_merges_total",

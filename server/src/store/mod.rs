@@ -5,6 +5,8 @@
 //! # Layout
 //!
 //! - this file: [`Store`], the sled database, its board trees and the group commit;
+//! - [`docs`]: where the board trees are: a sled database of their own (`{data}/docs/N`),
+//!   copied into a fresh one when its files grow past 1.5x what they hold;
 //! - [`boards`]: [`BoardStore`], the board-document part as a room sees it (meta, log,
 //!   snapshot, compaction, durability), implemented by [`Store`] and by [`memory`]'s
 //!   [`MemoryStore`] (tests); the other trees below stay on the sled `Store` for now;
@@ -13,7 +15,8 @@
 //! - [`access`], [`rounds`], [`facilitation`], [`comments`], [`since`], [`versions`],
 //!   [`notify`]: the other trees, each in its own file.
 //!
-//! Board trees (board ids never contain `/`, so prefixes cannot collide):
+//! Board trees, in [`docs`]' database (board ids never contain `/`, so prefixes cannot
+//! collide):
 //! - `snapshots`: `{board}` -> 8 bytes (big-endian seq of the last update it covers), then an
 //!   update v1 holding the whole board at that point;
 //! - `log`: `{board}/{seq: 8 bytes big-endian}` -> one update as received from a client;
@@ -50,6 +53,7 @@ pub mod access;
 pub mod boards;
 pub mod comments;
 pub mod compaction;
+pub mod docs;
 pub mod facilitation;
 pub mod kv;
 pub mod memory;
@@ -106,6 +110,8 @@ pub enum StoreError {
     Thread(String),
     #[error("cannot migrate: {0}")]
     Migrate(String),
+    #[error("storage error: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// What the board list shows; kept beside the document so listing never loads a board.
@@ -126,8 +132,8 @@ pub struct Store {
 struct Inner {
     db: kv::Db,
     meta: kv::Tree,
-    snapshots: kv::Tree,
-    log: kv::Tree,
+    /// The board documents (sled; in Redis they are the [`RedisStore`]'s).
+    docs: Option<docs::Docs>,
     access: access::AccessTrees,
     rounds: rounds::RoundTrees,
     facilitation: facilitation::FacilitationTrees,
@@ -166,44 +172,53 @@ fn log_key(board: &str, seq: u64) -> Vec<u8> {
     k
 }
 
+/// Opens a sled database. The lock outlives the last handle by a moment (sled's background
+/// threads let go of the file after the `Db` is dropped; a stopping server does the same), so a
+/// busy lock is retried for a short while before it is reported.
+fn open_sled(path: &std::path::Path) -> Result<sled::Db, StoreError> {
+    let give_up = Instant::now() + LOCK_WAIT;
+    loop {
+        match sled::Config::new().path(path).open() {
+            Ok(db) => return Ok(db),
+            // sled says so only in the message of an I/O error (sled 0.34, config.rs).
+            Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
+                if Instant::now() >= give_up {
+                    return Err(StoreError::Locked(path.display().to_string()));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(StoreError::Sled(e)),
+        }
+    }
+}
+
 fn seq_of_log_key(key: &[u8]) -> Option<u64> {
     let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
     Some(u64::from_be_bytes(tail))
 }
 
 impl Store {
+    /// Opens (or creates) the data directory `path`: the main sled database there, the
+    /// documents in `path/docs` ([`docs`]). Blocking.
     pub fn open(path: &std::path::Path, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
-        // The lock outlives the last handle by a moment (sled's background threads let go of
-        // the file after the `Db` is dropped; a stopping server does the same), so a busy lock
-        // is retried for a short while before it is reported.
-        let give_up = Instant::now() + LOCK_WAIT;
-        let db = loop {
-            match sled::Config::new().path(path).open() {
-                Ok(db) => break db,
-                // sled says so only in the message of an I/O error (sled 0.34, config.rs).
-                Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
-                    if Instant::now() >= give_up {
-                        return Err(StoreError::Locked(path.display().to_string()));
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err(e) => return Err(StoreError::Sled(e)),
-            }
-        };
-        Store::with_db(kv::Db::Sled(db), metrics)
+        let db = open_sled(path)?;
+        let docs = docs::Docs::open(path.join("docs"), &db, metrics.clone())?;
+        Store::with_db(kv::Db::Sled(db), Some(docs), metrics)
     }
 
     /// A store whose boards and trees are all in Redis, shared by every node of a cluster
     /// (`huddle serve --redis`): the documents through `redis` (leases, fencing, the
     /// stream log), the other trees as [`kv::Tree`]s.
     pub fn open_redis(redis: RedisStore, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
-        Store::with_db(kv::Db::Redis(redis), metrics)
+        Store::with_db(kv::Db::Redis(redis), None, metrics)
     }
 
-    fn with_db(db: kv::Db, metrics: Arc<Metrics>) -> Result<Store, StoreError> {
+    fn with_db(
+        db: kv::Db,
+        docs: Option<docs::Docs>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Store, StoreError> {
         let meta = db.open_tree(BOARDS_TREE)?;
-        let snapshots = db.open_tree("snapshots")?;
-        let log = db.open_tree("log")?;
         let access = Store::access_trees(&db)?;
         let rounds = Store::round_trees(&db)?;
         let facilitation = Store::facilitation_trees(&db)?;
@@ -215,8 +230,7 @@ impl Store {
             inner: Arc::new(Inner {
                 db,
                 meta,
-                snapshots,
-                log,
+                docs,
                 access,
                 rounds,
                 facilitation,
@@ -305,7 +319,42 @@ impl Store {
     /// runs no flusher task).
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         self.inner.db.flush()?;
+        if let Some(docs) = &self.inner.docs {
+            docs.flush()?;
+        }
         Ok(())
+    }
+
+    /// The sled store's documents; every caller has returned first in Redis.
+    fn docs(&self) -> &docs::Docs {
+        self.inner
+            .docs
+            .as_ref()
+            .expect("a sled store has its documents")
+    }
+
+    /// Copies the documents into a fresh generation now ([`docs::Docs::rewrite`]); the server
+    /// does so by itself when their files grow past 1.5x what they hold. `None` in Redis or
+    /// while another rewrite runs. Blocking.
+    pub fn rewrite_documents(&self) -> Result<Option<docs::Rewrite>, StoreError> {
+        match &self.inner.docs {
+            Some(docs) => docs.rewrite(),
+            None => Ok(None),
+        }
+    }
+
+    /// Rewrites the documents if their files have grown past 1.5x what they hold, as the
+    /// server checks every few seconds ([`docs::Docs::rewrite_if_due`]; benchmarks). Blocking.
+    pub fn rewrite_documents_if_due(&self) -> Result<Option<docs::Rewrite>, StoreError> {
+        match &self.inner.docs {
+            Some(docs) => docs.rewrite_if_due(),
+            None => Ok(None),
+        }
+    }
+
+    /// The bytes of the documents' files on disk (sled; 0 in Redis).
+    pub fn documents_disk_bytes(&self) -> u64 {
+        self.inner.docs.as_ref().map_or(0, |d| d.disk_bytes())
     }
 
     /// Removes the board, its log and its snapshot.
@@ -315,18 +364,8 @@ impl Store {
             .lifecycle
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let existed = if let Some(redis) = self.redis() {
-            redis.delete_board(board)?
-        } else {
-            let existed = self.inner.meta.remove(board)?.is_some();
-            self.inner.snapshots.remove(board)?;
-            let mut batch = kv::Batch::default();
-            for entry in self.inner.log.scan_prefix(log_prefix(board)) {
-                batch.remove(entry?.0);
-            }
-            self.inner.log.apply_batch(batch)?;
-            existed
-        };
+        // The board's trees first: in Redis their writes check the board's fence, which
+        // deleting the board's own keys removes.
         self.delete_access(board)?;
         self.delete_rounds(board)?;
         self.delete_facilitation(board)?;
@@ -334,6 +373,20 @@ impl Store {
         self.delete_since(board)?;
         self.delete_all_versions(board)?;
         self.notify_trees()?.delete_board(self, board)?;
+        let existed = if let Some(redis) = self.redis() {
+            redis.delete_board(board)?
+        } else {
+            let existed = self.inner.meta.remove(board)?.is_some();
+            self.docs().with(board, |db| {
+                db.snapshots.remove(board)?;
+                let mut batch = sled::Batch::default();
+                for key in db.log.scan_prefix(log_prefix(board)).keys() {
+                    batch.remove(key?);
+                }
+                db.log.apply_batch(batch)
+            })?;
+            existed
+        };
         self.inner.written.fetch_add(1, SeqCst);
         self.request_flush();
         Ok(existed)
@@ -346,15 +399,19 @@ impl Store {
         if let Some(redis) = self.redis() {
             return BoardStore::read(redis, board);
         }
+        self.docs().with(board, |db| self.read_from(db, board))
+    }
+
+    fn read_from(&self, db: &docs::DocDb, board: &str) -> Result<RawBoard, StoreError> {
         loop {
-            let snapshot = self.inner.snapshots.get(board)?;
+            let snapshot = db.snapshots.get(board)?;
             let covered = snapshot
                 .as_deref()
                 .map(|s| boards::covered_seq(board, s))
                 .transpose()?;
             let mut next_seq = covered.map_or(0, |c| c + 1);
             let mut log = Vec::new();
-            for entry in self.inner.log.scan_prefix(log_prefix(board)) {
+            for entry in db.log.scan_prefix(log_prefix(board)) {
                 let (key, value) = entry?;
                 let seq = seq_of_log_key(&key).ok_or_else(|| corrupt(board, "log key"))?;
                 if covered.is_some_and(|c| seq <= c) {
@@ -365,8 +422,7 @@ impl Store {
             }
             // A compaction may have swapped the snapshot and dropped log entries while we
             // read: then what we read may miss updates. Read again (compactions are rare).
-            let covered_now = self
-                .inner
+            let covered_now = db
                 .snapshots
                 .get(board)?
                 .as_deref()
@@ -401,7 +457,8 @@ impl Store {
         if let Some(redis) = self.redis() {
             return redis.append(board, seq, update);
         }
-        self.inner.log.insert(log_key(board, seq), update)?;
+        self.docs()
+            .with(board, |db| db.log.insert(log_key(board, seq), update))?;
         self.inner.written.fetch_add(1, SeqCst);
         Ok(())
     }
@@ -415,18 +472,18 @@ impl Store {
             return redis.compact(board, upto);
         }
         let started_as = self.incarnation(board)?;
-        let snapshot = self.inner.snapshots.get(board)?;
-        let mut batch = kv::Batch::default();
-        let log = self
-            .inner
-            .log
-            .range(log_key(board, 0)..=log_key(board, upto))
-            .map(|entry| {
-                let (key, value) = entry?;
-                batch.remove(key);
-                Ok(value)
-            });
-        let (value, snapshot_bytes) = boards::fold(board, snapshot.as_deref(), log, upto)?;
+        // Read, then folded without holding the documents (a rewrite may move the board
+        // meanwhile: the checks and writes below go where it is then, which holds the same
+        // entries under the same keys).
+        let (snapshot, log) = self.docs().with(board, |db| {
+            let log = db
+                .log
+                .range(log_key(board, 0)..=log_key(board, upto))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, StoreError>((db.snapshots.get(board)?, log))
+        })?;
+        let values = log.iter().map(|(_, value)| Ok(value));
+        let (value, snapshot_bytes) = boards::fold(board, snapshot.as_deref(), values, upto)?;
         let _lifecycle = self
             .inner
             .lifecycle
@@ -436,15 +493,24 @@ impl Store {
         // closed, and the next one for the same board) swapped the snapshot meanwhile: what
         // was folded may then miss the entries that one removed.
         let covered = |s: Option<&[u8]>| s.map(|s| boards::covered_seq(board, s)).transpose();
-        if self.incarnation(board)? != started_as
-            || covered(self.inner.snapshots.get(board)?.as_deref())?
-                != covered(snapshot.as_deref())?
-        {
+        let written = self.docs().with(board, |db| {
+            if self.incarnation(board)? != started_as
+                || covered(db.snapshots.get(board)?.as_deref())? != covered(snapshot.as_deref())?
+            {
+                return Ok::<_, StoreError>(false);
+            }
+            // Snapshot first: if we crash before the log entries go, loading skips them anyway.
+            db.snapshots.insert(board, value)?;
+            let mut batch = sled::Batch::default();
+            for (key, _) in log {
+                batch.remove(key);
+            }
+            db.log.apply_batch(batch)?;
+            Ok(true)
+        })?;
+        if !written {
             return Ok(None);
         }
-        // Snapshot first: if we crash before the log entries go, loading skips them anyway.
-        self.inner.snapshots.insert(board, value)?;
-        self.inner.log.apply_batch(batch)?;
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.compactions.fetch_add(1, SeqCst);
         Ok(Some(snapshot_bytes))
@@ -468,11 +534,11 @@ impl Store {
             return redis.merge_log(board, from, upto);
         }
         let started_as = self.incarnation(board)?;
-        let entries = self
-            .inner
-            .log
-            .range(log_key(board, from)..=log_key(board, upto))
-            .collect::<Result<Vec<_>, _>>()?;
+        let entries = self.docs().with(board, |db| {
+            db.log
+                .range(log_key(board, from)..=log_key(board, upto))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
         let Some(((last, _), earlier)) = entries.split_last().filter(|(_, e)| !e.is_empty()) else {
             return Ok(None);
         };
@@ -490,12 +556,15 @@ impl Store {
         // dropped some of them: the merged entry then repeats what the snapshot holds, which
         // applying ignores (and, if the snapshot covers it, reading skips it).
         let bytes = merged.len();
-        self.inner.log.insert(last, merged)?;
-        // One by one, not as a batch: sled applies a batch under a lock that every other
-        // write waits for, and the room's appends must not wait for 255 deletes.
-        for (key, _) in earlier {
-            self.inner.log.remove(key)?;
-        }
+        self.docs().with(board, |db| {
+            db.log.insert(last, merged)?;
+            // One by one, not as a batch: sled applies a batch under a lock that every other
+            // write waits for, and the room's appends must not wait for 255 deletes.
+            for (key, _) in earlier {
+                db.log.remove(key)?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.log_merges.fetch_add(1, SeqCst);
         Ok(Some(bytes))
@@ -551,9 +620,17 @@ impl Store {
     /// The group-commit loop: one fsync for all appends since the last one. Runs until
     /// `shutdown`, then does a final flush.
     pub async fn run_flusher(self, shutdown: CancellationToken) {
+        // The documents' files are measured on a clock of their own: a server whose
+        // clients never ask for "saved" runs no group commit (sled flushes by itself).
+        let mut maintenance = tokio::time::interval(docs::CHECK_EVERY);
+        maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = self.inner.flush_wanted.notified() => {}
+                _ = maintenance.tick() => {
+                    self.maintain_documents();
+                    continue;
+                }
                 _ = shutdown.cancelled() => break,
             }
             if let Err(e) = self.flush_now().await {
@@ -565,6 +642,28 @@ impl Store {
         if let Err(e) = self.flush_now().await {
             tracing::error!("final flush failed: {e}");
         }
+    }
+
+    /// Every [`docs::CHECK_EVERY`], on a blocking thread: rewrites the documents into a fresh
+    /// generation if their files have grown past 1.5x what they hold
+    /// ([`docs::Docs::rewrite_if_due`]).
+    fn maintain_documents(&self) {
+        if self.inner.docs.as_ref().is_none_or(|d| d.rewriting()) {
+            return;
+        }
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || match store.docs().rewrite_if_due() {
+            Ok(Some(done)) => tracing::info!(
+                "documents rewritten into generation {}: {} boards, {} KiB copied, files {} -> {} KiB",
+                done.generation,
+                done.boards,
+                done.copied / 1024,
+                done.disk_before / 1024,
+                done.disk_after / 1024
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::error!("rewriting the documents failed: {e}"),
+        });
     }
 
     /// Flushes everything written so far and publishes the new durable mark.
@@ -584,8 +683,8 @@ impl Store {
             return Ok(());
         }
         let started = Instant::now();
-        let db = self.inner.db.clone();
-        tokio::task::spawn_blocking(move || db.flush()).await??;
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.flush_blocking()).await??;
         self.inner.metrics.observe_flush(started.elapsed());
         self.inner.durable.send_if_modified(|d| {
             let advanced = target > *d;

@@ -5,13 +5,15 @@
 //!
 //! `cargo xtask bench -- disk`. Found (BENCHMARKS.md, "Disk space under churn"): sled 0.34
 //! never shrinks its file and frees the space of rewritten pages only by reusing segments,
-//! so a churned board's directory levels off at a size set by sled's segments, not by the
-//! board.
+//! so a churned board's directory levelled off at a size set by sled's segments, not by the
+//! board; since issue 15 the store copies its documents into a fresh database when their
+//! files pass 1.5x what they hold (`server/src/store/docs.rs`), checked here after every
+//! round as the server checks every few seconds.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use huddle_server::store::Store;
+use huddle_server::store::docs::dir_bytes;
 
 use crate::fixtures::{RoomLike, StoreWork, board_with_notes, moves};
 
@@ -28,8 +30,9 @@ pub fn run() -> anyhow::Result<()> {
     println!("## Disk space under churn (one {NOTES}-note board)\n");
     println!(
         "{ROUNDS} rounds of {PER_ROUND} note moves, each appended as the server does (runs \
-         merged, the log folded when the server's rule says so), a flush after each round; \
-         sizes are the files' lengths.\n"
+         merged, the log folded when the server's rule says so), a flush after each round, \
+         then the server's check for a rewrite of the documents; sizes are the files' \
+         lengths.\n"
     );
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path(), Arc::default())?;
@@ -38,14 +41,21 @@ pub fn run() -> anyhow::Result<()> {
     store.compact("disk", 0)?;
     store.flush_blocking()?;
     let start_snapshot = store.read("disk")?.snapshot_bytes();
-    let start_dir = dir_bytes(dir.path())?;
+    let start_dir = dir_bytes(dir.path());
     println!(
-        "| after | updates | compactions | snapshot | log | data directory | directory / snapshot |"
+        "| after | updates | compactions | rewrites | snapshot | log | data directory | of it documents | directory / snapshot |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    row("seeding", 1, 0, start_snapshot, 0, start_dir);
+    println!("|---|---|---|---|---|---|---|---|---|");
+    row(
+        "seeding",
+        1,
+        [0, 0],
+        start_snapshot,
+        0,
+        [start_dir, store.documents_disk_bytes()],
+    );
     let mut room = RoomLike::new(&store, "disk", 0)?;
-    let mut compactions = 0;
+    let (mut compactions, mut rewrites) = (0, 0);
     for round in 1..=ROUNDS {
         for update in moves(&board, PER_ROUND, round as u64) {
             if let StoreWork::Compacted(_) = room.append(&store, &update)? {
@@ -53,15 +63,18 @@ pub fn run() -> anyhow::Result<()> {
             }
         }
         store.flush_blocking()?;
+        if store.rewrite_documents_if_due()?.is_some() {
+            rewrites += 1;
+        }
         if REPORT_AT.contains(&round) {
             let raw = store.read("disk")?;
             row(
                 &format!("round {round}"),
                 room.seq + 1,
-                compactions,
+                [compactions, rewrites],
                 raw.snapshot_bytes(),
                 raw.log_bytes(),
-                dir_bytes(dir.path())?,
+                [dir_bytes(dir.path()), store.documents_disk_bytes()],
             );
         }
         if round % 10 == 0 {
@@ -72,27 +85,20 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn row(after: &str, updates: u64, compactions: u64, snapshot: u64, log: u64, dir: u64) {
+fn row(
+    after: &str,
+    updates: u64,
+    [compactions, rewrites]: [u64; 2],
+    snapshot: u64,
+    log: u64,
+    [dir, documents]: [u64; 2],
+) {
     println!(
-        "| {after} | {updates} | {compactions} | {:.0} KiB | {:.0} KiB | {:.0} KiB | {:.1}x |",
+        "| {after} | {updates} | {compactions} | {rewrites} | {:.0} KiB | {:.0} KiB | {:.0} KiB | {:.0} KiB | {:.1}x |",
         snapshot as f64 / 1024.0,
         log as f64 / 1024.0,
         dir as f64 / 1024.0,
+        documents as f64 / 1024.0,
         dir as f64 / snapshot.max(1) as f64
     );
-}
-
-/// Bytes in every file under `path`.
-fn dir_bytes(path: &Path) -> anyhow::Result<u64> {
-    let mut total = 0;
-    for entry in std::fs::read_dir(path)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        total += if meta.is_dir() {
-            dir_bytes(&entry.path())?
-        } else {
-            meta.len()
-        };
-    }
-    Ok(total)
 }

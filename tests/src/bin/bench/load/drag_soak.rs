@@ -138,9 +138,20 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         .data
         .as_ref()
         .context("the run kept no data directory")?;
+    // Measured as the soak left it, before the restarts below (each of which may rewrite the
+    // documents as it starts).
+    let (soaked_dir, soaked_docs) = (dir_bytes(data.path()), dir_bytes(&data.path().join("docs")));
     let wire_after = cold_join::join_from_disk(data.path(), session, NOTES, WIRE_SAMPLES)
         .context("joining the soaked board")?;
-    print_wire(kind, &wire_before, &(wire_after, dir_bytes(data.path())));
+    print_wire(kind, &wire_before, &(wire_after, soaked_dir));
+    if soaked_docs > 0 {
+        println!(
+            "- data directory as the soak left it: {:.1} KiB, of it the board documents \
+             (`docs/`) {:.1} KiB, the rest sled's main files (people, journal, ...)\n",
+            soaked_dir as f64 / 1024.0,
+            soaked_docs as f64 / 1024.0
+        );
+    }
     let Some(before) = before else {
         return Ok(ok);
     };
@@ -195,20 +206,8 @@ fn measure(dir: &Path, board: &str) -> anyhow::Result<Stored> {
     })
 }
 
-/// Bytes of the files under `dir` (sled keeps a few files, no deep trees).
-pub(super) fn dir_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
-}
+/// Bytes of the files under a directory, counted as the server counts its documents' files.
+pub(super) use huddle_server::store::docs::dir_bytes;
 
 /// The over-the-wire figures, the same for every server.
 fn print_wire(kind: ServerKind, before: &(DiskJoin, u64), after: &(DiskJoin, u64)) {
