@@ -186,6 +186,11 @@ pub enum Route {
 pub async fn route(cluster: &Cluster, board: &str) -> Route {
     let (redis, board) = (cluster.redis.clone(), board.to_owned());
     let found = tokio::task::spawn_blocking(move || -> Result<Route, crate::store::StoreError> {
+        // An id no board has is answered here (refused, or created by an admin, whose room
+        // then takes the lease): no lease or fencing key is made for ids nobody stored.
+        if !redis.board_exists(&board)? {
+            return Ok(Route::Here);
+        }
         // Claimed here if no node holds it: nodes taking connections for one board at once
         // agree on one owner before any of them loads it.
         let owner = match redis.claim(&board)? {

@@ -478,3 +478,33 @@ async fn a_redis_restart_loses_nothing_acknowledged() {
         assert!(now.items.contains_key(id), "an acknowledged note was lost");
     }
 }
+
+/// An id that no board has, asked for by anyone, is refused by the node it reaches and leaves
+/// nothing in Redis: no lease and no fencing counter (one per id, kept for ever, would let
+/// anyone fill Redis with made-up ids).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_board_leaves_nothing_in_redis() {
+    let redis = TestRedis::start();
+    let (node, _data) = TestServer::start_node(&redis.url(), "a", None, &[]).expect("node a");
+    let board = "nosuchboard123";
+    assert!(
+        Client::join(&node.ws_url_bare(board)).await.is_err()
+            && Client::join(&node.ws_url_with_key(board, node.admin_key()))
+                .await
+                .is_err(),
+        "nobody opens a board that does not exist"
+    );
+    let answer = huddle_tests::http::get(node.addr(), &format!("/api/boards/{board}/versions"))
+        .await
+        .expect("answered");
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    let mut conn = redis::Client::open(redis.url())
+        .expect("client")
+        .get_connection()
+        .expect("connection");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("*{board}*"))
+        .query(&mut conn)
+        .expect("KEYS");
+    assert!(keys.is_empty(), "{keys:?}");
+}

@@ -206,11 +206,7 @@ fn a_node_whose_board_was_taken_cannot_write() {
 #[test]
 fn a_lease_is_kept_while_its_node_lives_and_freed_on_release() {
     let redis = TestRedis::start();
-    let a = RedisStore::open(&redis.url(), "a").unwrap();
-    let b = RedisStore::open(&redis.url(), "b").unwrap();
-    a.insert_board("board", &meta(), &initial(&Board::new()))
-        .unwrap();
-    assert!(matches!(a.acquire("board").unwrap(), Lease::Held(_)));
+    let (a, b) = a_owns_board(&redis);
     // Longer than the lease's life: the keeper renews it.
     std::thread::sleep(huddle_server::store::redis::LEASE_TTL * 2);
     assert!(matches!(b.acquire("board").unwrap(), Lease::Elsewhere(h) if h == a.holder()));
@@ -450,4 +446,121 @@ fn a_claim_no_room_takes_up_is_let_go() {
     assert!(!a.owns("claimed"));
     assert!(a.owns("loaded"));
     assert!(matches!(b.acquire("loaded").unwrap(), Lease::Elsewhere(h) if h == a.holder()));
+}
+
+/// A room that closes and one that opens the same board at once on one node (a reload): the
+/// first one's release, still queued, must not delete the lease the second then holds, or
+/// another node could take the board until the next renewal.
+#[test]
+fn a_board_let_go_and_taken_again_at_once_stays_with_its_node() {
+    let redis = TestRedis::start();
+    let a = RedisStore::open(&redis.url(), "a").unwrap();
+    let b = RedisStore::open(&redis.url(), "b").unwrap();
+    let mut raw = raw_redis(&redis);
+    for round in 0..20 {
+        let board = format!("board{round}");
+        a.insert_board(&board, &meta(), &initial(&Board::new()))
+            .unwrap();
+        assert!(matches!(a.acquire(&board).unwrap(), Lease::Held(_)));
+        a.release(&board);
+        assert!(matches!(a.acquire(&board).unwrap(), Lease::Held(_)));
+        wait_durable(&a);
+        let holder: Option<String> = redis::cmd("GET")
+            .arg(format!("huddle:{{{board}}}:lease"))
+            .query(&mut raw)
+            .unwrap();
+        assert_eq!(holder.as_deref(), Some(a.holder()), "round {round}");
+        assert!(
+            matches!(b.claim(&board).unwrap(), Lease::Elsewhere(h) if h == a.holder()),
+            "round {round}: another node took the board"
+        );
+    }
+}
+
+/// Ballots, comments, facilitation and the journal are a board's trees: in Redis each write
+/// carries the board's fencing token, so a node that does not own the board, or lost it
+/// while paused, writes nothing there (and learns it lost the board).
+#[test]
+fn a_board_tree_is_written_only_by_the_board_owner() {
+    use huddle_server::store::kv::{Batch, Db};
+    let redis = TestRedis::start();
+    let (a, b) = a_owns_board(&redis);
+    let on_a = Db::Redis(a.clone()).open_board_tree("comments").unwrap();
+    let on_b = Db::Redis(b.clone()).open_board_tree("comments").unwrap();
+    on_a.insert("board/t1", b"from a".to_vec()).unwrap();
+    assert!(matches!(
+        on_b.insert("board/t2", b"from b".to_vec()),
+        Err(StoreError::NotOwner(_))
+    ));
+
+    // a pauses past its lease; b takes the board.
+    b_takes_board(&redis, &b);
+    assert!(a.owns("board"), "a has not noticed yet");
+    assert!(matches!(
+        on_a.insert("board/t3", b"stale".to_vec()),
+        Err(StoreError::NotOwner(_))
+    ));
+    assert!(!a.owns("board"), "a learnt it lost the board");
+    assert!(matches!(
+        on_a.insert_behind("board/t4", b"stale".to_vec()),
+        Err(StoreError::NotOwner(_))
+    ));
+    let mut batch = Batch::default();
+    batch.remove("board/t1");
+    assert!(matches!(
+        on_a.apply_batch(batch),
+        Err(StoreError::NotOwner(_))
+    ));
+
+    // b writes on: in place, behind, and as a batch.
+    on_b.insert("board/t5", b"from b".to_vec()).unwrap();
+    on_b.insert_behind("board/t6", b"behind".to_vec()).unwrap();
+    let mut batch = Batch::default();
+    batch.insert("board/t7", b"batch".to_vec());
+    on_b.apply_batch(batch).unwrap();
+    wait_durable(&b);
+    let keys: Vec<String> = on_b
+        .iter()
+        .keys()
+        .map(|k| String::from_utf8(k.unwrap().to_vec()).unwrap())
+        .collect();
+    assert_eq!(keys, ["board/t1", "board/t5", "board/t6", "board/t7"]);
+    // Other trees are not a board's: any node writes them.
+    let people = Db::Redis(a.clone()).open_tree("people").unwrap();
+    people.insert("someone", b"x".to_vec()).unwrap();
+}
+
+/// A stale owner's write behind (the change journal) is refused in Redis too: written behind
+/// before the node knew, and fenced there.
+#[test]
+fn a_board_tree_write_behind_is_fenced_in_redis() {
+    use huddle_server::store::kv::Db;
+    let redis = TestRedis::start();
+    let (a, b) = a_owns_board(&redis);
+    let on_a = Db::Redis(a.clone()).open_board_tree("since_log").unwrap();
+    b_takes_board(&redis, &b);
+    on_a.insert_behind("board/entry", b"stale".to_vec())
+        .unwrap();
+    wait_durable(&a);
+    assert!(!a.owns("board"));
+    assert!(on_a.get("board/entry").unwrap().is_none());
+}
+
+/// Nodes a and b on `redis`; a stored "board" and owns it.
+fn a_owns_board(redis: &TestRedis) -> (RedisStore, RedisStore) {
+    let a = RedisStore::open(&redis.url(), "a").unwrap();
+    let b = RedisStore::open(&redis.url(), "b").unwrap();
+    a.insert_board("board", &meta(), &initial(&Board::new()))
+        .unwrap();
+    assert!(matches!(a.acquire("board").unwrap(), Lease::Held(_)));
+    (a, b)
+}
+
+/// a's lease on "board" runs out (its key removed, as expiry would) and b takes the board.
+fn b_takes_board(redis: &TestRedis, b: &RedisStore) {
+    let _: () = redis::cmd("DEL")
+        .arg("huddle:{board}:lease")
+        .query(&mut raw_redis(redis))
+        .unwrap();
+    assert!(matches!(b.acquire("board").unwrap(), Lease::Held(_)));
 }

@@ -22,7 +22,7 @@ fn prefix(board: &str) -> Vec<u8> {
 
 impl Store {
     pub(super) fn comment_tree(db: &super::kv::Db) -> Result<super::kv::Tree, StoreError> {
-        db.open_tree("comments")
+        db.open_board_tree("comments")
     }
 
     /// Every thread of the board, oldest first (by its first comment), ties by id.

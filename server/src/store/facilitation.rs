@@ -58,8 +58,8 @@ fn prefix(parts: &[&str]) -> Vec<u8> {
 impl Store {
     pub(super) fn facilitation_trees(db: &super::kv::Db) -> Result<FacilitationTrees, StoreError> {
         Ok(FacilitationTrees {
-            state: db.open_tree("facilitation")?,
-            private: db.open_tree("private_notes")?,
+            state: db.open_board_tree("facilitation")?,
+            private: db.open_board_tree("private_notes")?,
         })
     }
 

@@ -32,7 +32,19 @@ impl Db {
     pub fn open_tree(&self, name: &str) -> Result<Tree, StoreError> {
         Ok(match self {
             Db::Sled(db) => Tree::sled(db.open_tree(name)?),
-            Db::Redis(store) => Tree::redis(store, name),
+            Db::Redis(store) => Tree::redis(store, name, false),
+        })
+    }
+
+    /// A tree whose keys start with a board id (up to the first `/`, or the whole key): in
+    /// Redis each write carries the board's fencing token and fails, as the board's log
+    /// appends do, once another node has taken the board; a node that does not own the
+    /// board cannot write there at all. Ballots, comments and facilitation are written by
+    /// the board's owner only.
+    pub fn open_board_tree(&self, name: &str) -> Result<Tree, StoreError> {
+        Ok(match self {
+            Db::Sled(db) => Tree::sled(db.open_tree(name)?),
+            Db::Redis(store) => Tree::redis(store, name, true),
         })
     }
 
@@ -81,6 +93,14 @@ struct RedisTree {
     store: RedisStore,
     vals: String,
     keys: String,
+    /// A board's tree ([`Db::open_board_tree`]).
+    fenced: bool,
+}
+
+/// The board a fenced write is for, and the token it carries.
+struct Fence {
+    board: String,
+    token: u64,
 }
 
 /// Writes applied together ([`Tree::apply_batch`]).
@@ -145,15 +165,17 @@ impl Iter {
 }
 
 mod scripts {
-    /// KEYS: vals, keys. ARGV: key, value. -> the old value or nil.
+    /// KEYS: vals, keys[, fence]. ARGV: key, value[, token]. -> the old value or nil.
     pub const INSERT: &str = r#"
+if #KEYS > 2 and redis.call('GET', KEYS[3]) ~= ARGV[#ARGV] then return redis.error_reply('HUDDLE_FENCED') end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 return old
 "#;
-    /// KEYS: vals, keys. ARGV: key. -> the old value or nil.
+    /// KEYS: vals, keys[, fence]. ARGV: key[, token]. -> the old value or nil.
     pub const REMOVE: &str = r#"
+if #KEYS > 2 and redis.call('GET', KEYS[3]) ~= ARGV[#ARGV] then return redis.error_reply('HUDDLE_FENCED') end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -178,9 +200,10 @@ for _, k in ipairs(ks) do
 end
 return out
 "#;
-    /// KEYS: vals, keys. ARGV: key, old present ('0'/'1'), old, new present, new.
-    /// -> {1} swapped, or {0, current or nil}.
+    /// KEYS: vals, keys[, fence]. ARGV: key, old present ('0'/'1'), old, new present, new[,
+    /// token]. -> {1} swapped, or {0, current or nil}.
     pub const CAS: &str = r#"
+if #KEYS > 2 and redis.call('GET', KEYS[3]) ~= ARGV[#ARGV] then return redis.error_reply('HUDDLE_FENCED') end
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if (ARGV[2] == '0' and cur) or (ARGV[2] == '1' and cur ~= ARGV[3]) then return {0, cur} end
 if ARGV[4] == '1' then
@@ -192,6 +215,21 @@ else
 end
 return {1}
 "#;
+    /// A board tree's batch, atomic with its fence check. KEYS: vals, keys, fence. ARGV:
+    /// ('1', key, value) or ('0', key, '') per write, then the token. -> 1.
+    pub const BATCH: &str = r#"
+if #KEYS > 2 and redis.call('GET', KEYS[3]) ~= ARGV[#ARGV] then return redis.error_reply('HUDDLE_FENCED') end
+for i = 1, #ARGV - 1, 3 do
+  if ARGV[i] == '1' then
+    redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+    redis.call('ZADD', KEYS[2], 0, ARGV[i + 1])
+  else
+    redis.call('HDEL', KEYS[1], ARGV[i + 1])
+    redis.call('ZREM', KEYS[2], ARGV[i + 1])
+  end
+end
+return 1
+"#;
 }
 
 /// The Redis scripts, hashed once per process.
@@ -200,6 +238,7 @@ struct Scripts {
     remove: Script,
     range: Script,
     cas: Script,
+    batch: Script,
 }
 
 fn scripts() -> &'static Scripts {
@@ -209,6 +248,7 @@ fn scripts() -> &'static Scripts {
         remove: Script::new(scripts::REMOVE),
         range: Script::new(scripts::RANGE),
         cas: Script::new(scripts::CAS),
+        batch: Script::new(scripts::BATCH),
     })
 }
 
@@ -242,12 +282,13 @@ impl Tree {
         }
     }
 
-    pub(super) fn redis(store: &RedisStore, name: &str) -> Tree {
+    pub(super) fn redis(store: &RedisStore, name: &str, fenced: bool) -> Tree {
         Tree {
             backend: Backend::Redis(RedisTree {
                 store: store.clone(),
                 vals: format!("huddle:kv:{{{name}}}:vals"),
                 keys: format!("huddle:kv:{{{name}}}:keys"),
+                fenced,
             }),
             watchers: Arc::default(),
         }
@@ -279,14 +320,14 @@ impl Tree {
         let old = match &self.backend {
             Backend::Sled(t) => t.insert(key.as_ref(), value.clone())?,
             Backend::Redis(t) => {
-                let old: Option<Vec<u8>> = t.store.with_conn(|c| {
-                    scripts()
-                        .insert
-                        .key(&t.vals)
-                        .key(&t.keys)
-                        .arg(key.as_ref())
-                        .arg(value.as_ref())
-                        .invoke(c)
+                let fence = t.fence(key.as_ref())?;
+                let old: Option<Vec<u8>> = t.call(&fence, |c| {
+                    let mut call = scripts().insert.prepare_invoke();
+                    call.key(&t.vals).key(&t.keys);
+                    Fence::key_and_token(&fence, &mut call, |call| {
+                        call.arg(key.as_ref()).arg(value.as_ref());
+                    });
+                    call.invoke(c)
                 })?;
                 old.map(IVec::from)
             }
@@ -308,8 +349,9 @@ impl Tree {
             Backend::Sled(_) => self.insert(key, value).map(drop),
             Backend::Redis(t) => {
                 let value = value.into();
+                let fence = t.fence(key.as_ref())?.map(|f| (f.board, f.token));
                 t.store
-                    .tree_write(&t.vals, &t.keys, key.as_ref(), Some(&value));
+                    .tree_write(&t.vals, &t.keys, key.as_ref(), Some(&value), fence);
                 self.tell_watchers(key.as_ref(), &value);
                 Ok(())
             }
@@ -321,7 +363,9 @@ impl Tree {
         match &self.backend {
             Backend::Sled(_) => self.remove(key).map(drop),
             Backend::Redis(t) => {
-                t.store.tree_write(&t.vals, &t.keys, key.as_ref(), None);
+                let fence = t.fence(key.as_ref())?.map(|f| (f.board, f.token));
+                t.store
+                    .tree_write(&t.vals, &t.keys, key.as_ref(), None, fence);
                 Ok(())
             }
         }
@@ -332,13 +376,14 @@ impl Tree {
         match &self.backend {
             Backend::Sled(t) => Ok(t.remove(key)?),
             Backend::Redis(t) => {
-                let old: Option<Vec<u8>> = t.store.with_conn(|c| {
-                    scripts()
-                        .remove
-                        .key(&t.vals)
-                        .key(&t.keys)
-                        .arg(key.as_ref())
-                        .invoke(c)
+                let fence = t.fence(key.as_ref())?;
+                let old: Option<Vec<u8>> = t.call(&fence, |c| {
+                    let mut call = scripts().remove.prepare_invoke();
+                    call.key(&t.vals).key(&t.keys);
+                    Fence::key_and_token(&fence, &mut call, |call| {
+                        call.arg(key.as_ref());
+                    });
+                    call.invoke(c)
                 })?;
                 Ok(old.map(IVec::from))
             }
@@ -368,17 +413,18 @@ impl Tree {
                     Some(n) => (true, n.as_ref()),
                     None => (false, &[][..]),
                 };
-                let reply: Vec<::redis::Value> = t.store.with_conn(|c| {
-                    scripts()
-                        .cas
-                        .key(&t.vals)
-                        .key(&t.keys)
-                        .arg(key.as_ref())
-                        .arg(flag(old_present))
-                        .arg(old)
-                        .arg(flag(new_present))
-                        .arg(new_bytes)
-                        .invoke(c)
+                let fence = t.fence(key.as_ref())?;
+                let reply: Vec<::redis::Value> = t.call(&fence, |c| {
+                    let mut call = scripts().cas.prepare_invoke();
+                    call.key(&t.vals).key(&t.keys);
+                    Fence::key_and_token(&fence, &mut call, |call| {
+                        call.arg(key.as_ref())
+                            .arg(flag(old_present))
+                            .arg(old)
+                            .arg(flag(new_present))
+                            .arg(new_bytes);
+                    });
+                    call.invoke(c)
                 })?;
                 // {1}, or {0} with the current value after it when there is one (a Lua
                 // table ends at its first nil).
@@ -474,6 +520,21 @@ impl Tree {
                 t.apply_batch(sled_batch)?;
             }
             Backend::Redis(_) if batch.ops.is_empty() => {}
+            Backend::Redis(t) if t.fenced => {
+                let fence = t.batch_fence(&batch)?;
+                t.call(&fence, |c| {
+                    let mut call = scripts().batch.prepare_invoke();
+                    call.key(&t.vals).key(&t.keys);
+                    Fence::key_and_token(&fence, &mut call, |call| {
+                        for (k, v) in &batch.ops {
+                            call.arg(if v.is_some() { "1" } else { "0" })
+                                .arg(k.as_ref())
+                                .arg(v.as_deref().unwrap_or_default());
+                        }
+                    });
+                    call.invoke::<i64>(c)
+                })?;
+            }
             Backend::Redis(t) => {
                 let mut pipe = ::redis::pipe();
                 pipe.atomic();
@@ -562,7 +623,76 @@ fn bound<K: AsRef<[u8]>>(b: Bound<&K>) -> Bound<&[u8]> {
     }
 }
 
+impl Fence {
+    /// Adds the fence's key to `call`, the write's own arguments, then the token (last, where
+    /// the scripts' guard reads it).
+    fn key_and_token(
+        fence: &Option<Fence>,
+        call: &mut ::redis::ScriptInvocation<'_>,
+        args: impl FnOnce(&mut ::redis::ScriptInvocation<'_>),
+    ) {
+        if let Some(f) = fence {
+            call.key(super::redis::fence_key(&f.board));
+        }
+        args(call);
+        if let Some(f) = fence {
+            call.arg(f.token);
+        }
+    }
+}
+
+/// The board id a board tree's key starts with.
+fn board_of(key: &[u8]) -> &[u8] {
+    key.split(|b| *b == b'/').next().unwrap_or(key)
+}
+
 impl RedisTree {
+    /// For a board's tree: the board the key belongs to and this node's token for it;
+    /// [`StoreError::NotOwner`] if this node does not own the board.
+    fn fence(&self, key: &[u8]) -> Result<Option<Fence>, StoreError> {
+        if !self.fenced {
+            return Ok(None);
+        }
+        let board = String::from_utf8_lossy(board_of(key)).into_owned();
+        let token = self.store.token_of(&board)?;
+        Ok(Some(Fence { board, token }))
+    }
+
+    /// The fence of a batch, whose writes must all be for one board.
+    fn batch_fence(&self, batch: &Batch) -> Result<Option<Fence>, StoreError> {
+        let first = batch.ops.first().map_or(&[][..], |(k, _)| k.as_ref());
+        if batch
+            .ops
+            .iter()
+            .any(|(k, _)| board_of(k) != board_of(first))
+        {
+            return Err(super::corrupt(
+                &String::from_utf8_lossy(board_of(first)),
+                "a batch of a board's tree spans boards",
+            ));
+        }
+        self.fence(first)
+    }
+
+    /// Runs a write; a fenced one refused by Redis is [`StoreError::NotOwner`], and this node
+    /// lets go of the board (its room stops).
+    fn call<T>(
+        &self,
+        fence: &Option<Fence>,
+        f: impl FnMut(&mut ::redis::Connection) -> ::redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        match self.store.with_conn(f) {
+            // The scripts' guard answers with this error (the redis crate reports it as a
+            // response error carrying the text).
+            Err(e) if e.to_string().contains("HUDDLE_FENCED") => {
+                let fence = fence.as_ref().expect("only fenced writes are refused so");
+                self.store.fenced(&fence.board, fence.token);
+                Err(StoreError::NotOwner(fence.board.clone()))
+            }
+            other => Ok(other?),
+        }
+    }
+
     fn range(
         &self,
         low: Bound<&[u8]>,

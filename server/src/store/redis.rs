@@ -103,9 +103,10 @@ if redis.call('GET', KEYS[2]) == ARGV[2] and redis.call('GET', KEYS[1]) == ARGV[
 end
 return 1
 "#;
-    /// KEYS: a tree's values, its keys. ARGV: key, '1' and the value to set it, '0' to remove
-    /// it. -> 1.
+    /// KEYS: a tree's values, its keys[, the board's fence]. ARGV: key, '1' and the value to
+    /// set it, '0' to remove it[, token]. -> 1, or -1 fenced.
     pub const TREE_WRITE: &str = r#"
+if #KEYS > 2 and redis.call('GET', KEYS[3]) ~= ARGV[4] then return -1 end
 if ARGV[2] == '1' then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
   redis.call('ZADD', KEYS[2], 0, ARGV[1])
@@ -213,6 +214,11 @@ fn key(board: &str, part: &str) -> String {
     format!("huddle:{{{board}}}:{part}")
 }
 
+/// The key of a board's fencing counter (board trees' writes check it: [`super::kv`]).
+pub(super) fn fence_key(board: &str) -> String {
+    key(board, "fence")
+}
+
 /// The board list, the store's `boards` tree ([`super::kv`]'s layout in Redis): values and
 /// keys.
 const BOARDS_VALS: &str = "huddle:kv:{boards}:vals";
@@ -282,6 +288,8 @@ enum Write {
         keys: String,
         key: Vec<u8>,
         value: Option<Vec<u8>>,
+        /// A board's tree ([`super::kv::Db::open_board_tree`]): its board and token.
+        fence: Option<(String, u64)>,
     },
 }
 
@@ -291,8 +299,12 @@ impl Write {
         match self {
             Write::Append { board, token, .. }
             | Write::Meta { board, token, .. }
-            | Write::Release { board, token } => Some((board, *token)),
-            Write::Tree { .. } => None,
+            | Write::Release { board, token }
+            | Write::Tree {
+                fence: Some((board, token)),
+                ..
+            } => Some((board, *token)),
+            Write::Tree { fence: None, .. } => None,
         }
     }
 }
@@ -326,6 +338,10 @@ struct Shared {
     /// acquired each and have not released it (a room reopening a board may start before
     /// the closing one let go).
     held: Mutex<HashMap<String, Held>>,
+    /// Releases queued for the writer and not yet answered, per board: a room taking a
+    /// board back on this node waits for them, or the late release would delete the lease
+    /// it then holds (until the next renewal, long enough for another node to take it).
+    releasing: Mutex<HashMap<String, usize>>,
     /// Incremented for every queued write: "how much has been written".
     written: AtomicU64,
     /// The `written` value Redis has acknowledged everything up to.
@@ -341,6 +357,28 @@ struct Shared {
 impl Shared {
     fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
         self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Lock order: [`Shared::held`] first when both are taken.
+    fn releasing(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.releasing.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a release about to be queued (call with [`Shared::held`] locked, the board
+    /// just removed from it).
+    fn will_release(&self, board: &str) {
+        *self.releasing().entry(board.to_owned()).or_default() += 1;
+    }
+
+    /// The writer has Redis's answer to a queued release.
+    fn released(&self, board: &str) {
+        let mut releasing = self.releasing();
+        if let Some(n) = releasing.get_mut(board) {
+            *n -= 1;
+            if *n == 0 {
+                releasing.remove(board);
+            }
+        }
     }
 
     /// The board's token, if this node owns it.
@@ -422,6 +460,7 @@ impl RedisStore {
             scripts: Scripts::new(),
             pool: Mutex::default(),
             held: Mutex::default(),
+            releasing: Mutex::default(),
             written: AtomicU64::new(0),
             durable: watch::Sender::new(0),
             fenced_writes: AtomicU64::new(0),
@@ -506,11 +545,11 @@ impl RedisStore {
         Ok(())
     }
 
-    /// The node that owns `board` now, if any. Blocking.
-    pub fn owner(&self, board: &str) -> Result<Option<String>, StoreError> {
+    /// Whether `board` is stored (in the board list). Blocking.
+    pub fn board_exists(&self, board: &str) -> Result<bool, StoreError> {
         Ok(self
             .shared
-            .with_conn(|c| ::redis::cmd("GET").arg(key(board, "lease")).query(c))?)
+            .with_conn(|c| ::redis::cmd("HEXISTS").arg(BOARDS_VALS).arg(board).query(c))?)
     }
 
     /// Where node `node` said it can be reached, if it is alive. Blocking.
@@ -556,9 +595,23 @@ impl RedisStore {
     }
 
     fn take(&self, board: &str, rooms: usize) -> Result<Lease, StoreError> {
-        if let Some(held) = self.shared.held().get_mut(board) {
-            held.rooms += rooms;
-            return Ok(Lease::Held(held.token));
+        let give_up = std::time::Instant::now() + IO_TIMEOUT;
+        loop {
+            let mut held = self.shared.held();
+            if let Some(held) = held.get_mut(board) {
+                held.rooms += rooms;
+                if rooms == 0 {
+                    held.since = std::time::Instant::now(); // claimed again: a new grace
+                }
+                return Ok(Lease::Held(held.token));
+            }
+            // This node let go of the board a moment ago: take it again once Redis has
+            // that release (a few milliseconds, the writer's next pipeline).
+            if !self.shared.releasing().contains_key(board) || std::time::Instant::now() > give_up {
+                break;
+            }
+            drop(held);
+            std::thread::sleep(Duration::from_millis(2));
         }
         let ttl = LEASE_TTL.as_millis() as u64;
         let reply: Vec<Value> = self.shared.with_conn(|c| {
@@ -622,6 +675,7 @@ impl RedisStore {
             }
             let token = h.token;
             held.remove(board);
+            self.shared.will_release(board);
             token
         };
         self.queue(Write::Release {
@@ -727,13 +781,32 @@ impl RedisStore {
 
     /// Writes a tree's key behind, in order with the node's other writes (the change journal,
     /// on every edit's path): counted in the write mark, so a save covers it.
-    pub(super) fn tree_write(&self, vals: &str, keys: &str, key: &[u8], value: Option<&[u8]>) {
+    pub(super) fn tree_write(
+        &self,
+        vals: &str,
+        keys: &str,
+        key: &[u8],
+        value: Option<&[u8]>,
+        fence: Option<(String, u64)>,
+    ) {
         self.queue(Write::Tree {
             vals: vals.to_owned(),
             keys: keys.to_owned(),
             key: key.to_vec(),
             value: value.map(<[u8]>::to_vec),
+            fence,
         });
+    }
+
+    /// The fencing token of a board this node owns; [`StoreError::NotOwner`] otherwise.
+    pub(super) fn token_of(&self, board: &str) -> Result<u64, StoreError> {
+        self.shared.token(board)
+    }
+
+    /// A write with `token` was fenced: another node owns the board now.
+    pub(super) fn fenced(&self, board: &str, token: u64) {
+        self.shared.fenced_writes.fetch_add(1, SeqCst);
+        self.shared.lose(board, token);
     }
 
     /// Waits until everything queued so far is in Redis (blocking; at most [`IO_TIMEOUT`]
@@ -941,6 +1014,9 @@ fn run_writer(shared: &Shared, queue: mpsc::Receiver<Write>) {
             }
         };
         for (write, result) in batch.iter().zip(results) {
+            if let Write::Release { board, .. } = write {
+                shared.released(board);
+            }
             if let (true, Some((board, token))) = (result < 0, write.fenced_as()) {
                 shared.fenced_writes.fetch_add(1, SeqCst);
                 shared.lose(board, token);
@@ -996,17 +1072,26 @@ fn send(shared: &Shared, conn: &mut Connection, batch: &[Write]) -> RedisResult<
             Write::Tree {
                 vals,
                 keys,
-                key,
+                key: k,
                 value,
-            } => pipe
-                .cmd("EVALSHA")
-                .arg(scripts.tree_write.get_hash())
-                .arg(2)
-                .arg(vals)
-                .arg(keys)
-                .arg(key.as_slice())
-                .arg(if value.is_some() { "1" } else { "0" })
-                .arg(value.as_deref().unwrap_or_default()),
+                fence,
+            } => {
+                pipe.cmd("EVALSHA")
+                    .arg(scripts.tree_write.get_hash())
+                    .arg(if fence.is_some() { 3 } else { 2 })
+                    .arg(vals)
+                    .arg(keys);
+                if let Some((board, _)) = fence {
+                    pipe.arg(key(board, "fence"));
+                }
+                pipe.arg(k.as_slice())
+                    .arg(if value.is_some() { "1" } else { "0" })
+                    .arg(value.as_deref().unwrap_or_default());
+                if let Some((_, token)) = fence {
+                    pipe.arg(token);
+                }
+                &mut pipe
+            }
             Write::Release { board, token } => pipe
                 .cmd("EVALSHA")
                 .arg(scripts.release.get_hash())
@@ -1076,6 +1161,7 @@ fn keep_leases(shared: Weak<Shared>, queue: Weak<Mutex<mpsc::Sender<Write>>>) {
                 .collect();
             for (board, _) in &unused {
                 held.remove(board);
+                shared.will_release(board);
             }
             unused
         };

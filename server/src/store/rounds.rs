@@ -89,10 +89,10 @@ fn parse<T: for<'a> Deserialize<'a>>(bytes: &[u8]) -> Option<T> {
 impl Store {
     pub(super) fn round_trees(db: &super::kv::Db) -> Result<RoundTrees, StoreError> {
         Ok(RoundTrees {
-            rounds: db.open_tree("rounds")?,
-            ballots: db.open_tree("ballots")?,
+            rounds: db.open_board_tree("rounds")?,
+            ballots: db.open_board_tree("ballots")?,
             deadlines: db.open_tree("deadlines")?,
-            decisions: db.open_tree("decisions")?,
+            decisions: db.open_board_tree("decisions")?,
         })
     }
 

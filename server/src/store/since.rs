@@ -31,8 +31,8 @@ pub(super) struct SinceTrees {
 impl Store {
     pub(super) fn since_trees(db: &super::kv::Db) -> Result<SinceTrees, StoreError> {
         Ok(SinceTrees {
-            log: db.open_tree("since_log")?,
-            seen: db.open_tree("since_seen")?,
+            log: db.open_board_tree("since_log")?,
+            seen: db.open_board_tree("since_seen")?,
             epoch: AtomicU64::new(0),
         })
     }
