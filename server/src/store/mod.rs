@@ -6,7 +6,7 @@
 //!
 //! - this file: [`Store`], the sled database, its board trees and the group commit;
 //! - [`docs`]: where the board trees are: a sled database of their own (`{data}/docs/N`),
-//!   copied into a fresh one when its files grow past 1.5x what they hold;
+//!   copied into a fresh one when its files grow past 1.25x what they hold;
 //! - [`boards`]: [`BoardStore`], the board-document part as a room sees it (meta, log,
 //!   snapshot, compaction, durability), implemented by [`Store`] and by [`memory`]'s
 //!   [`MemoryStore`] (tests); the other trees below stay on the sled `Store` for now;
@@ -334,7 +334,7 @@ impl Store {
     }
 
     /// Copies the documents into a fresh generation now ([`docs::Docs::rewrite`]); the server
-    /// does so by itself when their files grow past 1.5x what they hold. `None` in Redis or
+    /// does so by itself when their files grow past 1.25x what they hold. `None` in Redis or
     /// while another rewrite runs. Blocking.
     pub fn rewrite_documents(&self) -> Result<Option<docs::Rewrite>, StoreError> {
         match &self.inner.docs {
@@ -343,7 +343,7 @@ impl Store {
         }
     }
 
-    /// Rewrites the documents if their files have grown past 1.5x what they hold, as the
+    /// Rewrites the documents if their files have grown past 1.25x what they hold, as the
     /// server checks every few seconds ([`docs::Docs::rewrite_if_due`]; benchmarks). Blocking.
     pub fn rewrite_documents_if_due(&self) -> Result<Option<docs::Rewrite>, StoreError> {
         match &self.inner.docs {
@@ -513,7 +513,27 @@ impl Store {
         }
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.compactions.fetch_add(1, SeqCst);
+        drop(_lifecycle);
+        // The snapshot just replaced is garbage of its size: the moment a rewrite is most
+        // likely to pay (it is checked every few seconds anyway).
+        self.rewrite_documents_logged();
         Ok(Some(snapshot_bytes))
+    }
+
+    /// [`docs::Docs::rewrite_if_due`] here and now, its outcome logged. Blocking.
+    fn rewrite_documents_logged(&self) {
+        match self.rewrite_documents_if_due() {
+            Ok(Some(done)) => tracing::info!(
+                "documents rewritten into generation {}: {} boards, {} KiB copied, files {} -> {} KiB",
+                done.generation,
+                done.boards,
+                done.copied / 1024,
+                done.disk_before / 1024,
+                done.disk_after / 1024
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::error!("rewriting the documents failed: {e}"),
+        }
     }
 
     /// Which board of this id is stored (its creation time): a board deleted and created anew
@@ -645,25 +665,14 @@ impl Store {
     }
 
     /// Every [`docs::CHECK_EVERY`], on a blocking thread: rewrites the documents into a fresh
-    /// generation if their files have grown past 1.5x what they hold
+    /// generation if their files have grown past 1.25x what they hold
     /// ([`docs::Docs::rewrite_if_due`]).
     fn maintain_documents(&self) {
         if self.inner.docs.as_ref().is_none_or(|d| d.rewriting()) {
             return;
         }
         let store = self.clone();
-        tokio::task::spawn_blocking(move || match store.docs().rewrite_if_due() {
-            Ok(Some(done)) => tracing::info!(
-                "documents rewritten into generation {}: {} boards, {} KiB copied, files {} -> {} KiB",
-                done.generation,
-                done.boards,
-                done.copied / 1024,
-                done.disk_before / 1024,
-                done.disk_after / 1024
-            ),
-            Ok(None) => {}
-            Err(e) => tracing::error!("rewriting the documents failed: {e}"),
-        });
+        tokio::task::spawn_blocking(move || store.rewrite_documents_logged());
     }
 
     /// Flushes everything written so far and publishes the new durable mark.

@@ -145,11 +145,20 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         .context("joining the soaked board")?;
     print_wire(kind, &wire_before, &(wire_after, soaked_dir));
     if soaked_docs > 0 {
+        // What the documents held then (the server has stopped: its rooms folded their logs).
+        let held = huddle_server::store::Store::open(data.path(), Default::default())
+            .and_then(|store| store.read(&board))
+            .map(|raw| (raw.snapshot_bytes(), raw.log_bytes()))
+            .unwrap_or_default();
         println!(
             "- data directory as the soak left it: {:.1} KiB, of it the board documents \
-             (`docs/`) {:.1} KiB, the rest sled's main files (people, journal, ...)\n",
+             (`docs/`) {:.1} KiB = {:.2}x the stored snapshot ({:.1} KiB, log {:.1} KiB), the \
+             rest sled's main files (people, journal, ...)\n",
             soaked_dir as f64 / 1024.0,
-            soaked_docs as f64 / 1024.0
+            soaked_docs as f64 / 1024.0,
+            soaked_docs as f64 / held.0.max(1) as f64,
+            held.0 as f64 / 1024.0,
+            held.1 as f64 / 1024.0
         );
     }
     let Some(before) = before else {
