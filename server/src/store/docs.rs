@@ -1,4 +1,4 @@
-//! The board documents of a sled store (every board's snapshot, log and change journal) in a sled database of
+//! The board documents of a sled store (every board's snapshot and log) in a sled database of
 //! their own, `{data}/docs/{generation}`, copied into a fresh one while the server runs when
 //! its files have grown well past the bytes it holds.
 //!
@@ -12,10 +12,9 @@
 //! for the whole copy. A rewrite copies the live bytes `L` and frees at least `L / 4`, so its
 //! cost stays proportional to what was written since the last one.
 //!
-//! The change journal behind "since you last looked" (`store/since.rs`) lives here too: it is
-//! keyed as the log and written on every edit, so it churns as much. The other trees (people,
-//! rounds, comments, versions) stay in the main database, with sled's id generator, which must
-//! keep rising; they are written far less often and are not rewritten.
+//! The other trees (people, rounds, comments, the journal, versions) stay in the main database,
+//! with sled's id generator, which must keep rising: they are not rewritten (yet), and the
+//! change journal's churn grows those files as the documents' files grew.
 //!
 //! # Crash safety
 //!
@@ -60,15 +59,7 @@ pub struct DocDb {
     db: sled::Db,
     pub snapshots: sled::Tree,
     pub log: sled::Tree,
-    /// The change journal behind "since you last looked" (`store/since.rs`): keyed as the
-    /// log, `{board}/{seq}`, and churned as much.
-    pub journal: sled::Tree,
 }
-
-/// The trees a generation holds, by name (the main database held them before generations).
-const TREES: [&str; 3] = ["snapshots", "log", JOURNAL];
-/// The change journal's tree.
-const JOURNAL: &str = "since_log";
 
 impl DocDb {
     fn open(root: &Path, generation: u64) -> Result<DocDb, StoreError> {
@@ -78,7 +69,6 @@ impl DocDb {
             generation,
             snapshots: db.open_tree("snapshots")?,
             log: db.open_tree("log")?,
-            journal: db.open_tree(JOURNAL)?,
             db,
             dir,
         })
@@ -90,18 +80,20 @@ impl DocDb {
         for key in self.snapshots.iter().keys() {
             boards.insert(String::from_utf8_lossy(&key?).into_owned());
         }
-        for tree in [&self.log, &self.journal] {
-            boards_in(tree, &mut boards)?;
+        let mut from = Vec::new();
+        while let Some(entry) = self.log.range(from.as_slice()..).next() {
+            let (key, _) = entry?;
+            let board = key
+                .len()
+                .checked_sub(9)
+                .map(|len| &key[..len])
+                .ok_or_else(|| corrupt("?", "log key"))?;
+            boards.insert(String::from_utf8_lossy(board).into_owned());
+            // Past every `{board}/{seq}` key: `0` follows `/` (ids never hold a `/`).
+            from = board.to_vec();
+            from.push(b'/' + 1);
         }
         Ok(boards)
-    }
-
-    fn tree(&self, name: &str) -> &sled::Tree {
-        match name {
-            "snapshots" => &self.snapshots,
-            "log" => &self.log,
-            _ => &self.journal,
-        }
     }
 
     /// Copies `board`'s snapshot and log into `to`, the log merged into one entry in its last
@@ -137,32 +129,23 @@ impl DocDb {
             }
             to.log.apply_batch(batch)?;
         }
-        let mut batch = sled::Batch::default();
-        for entry in self.journal.scan_prefix(log_prefix(board)) {
-            let (key, value) = entry?;
-            bytes += value.len();
-            batch.insert(key, value);
-        }
-        to.journal.apply_batch(batch)?;
         Ok(bytes as u64)
     }
 
     fn remove_board(&self, board: &str) -> Result<(), StoreError> {
         self.snapshots.remove(board)?;
-        for tree in [&self.log, &self.journal] {
-            let mut batch = sled::Batch::default();
-            for key in tree.scan_prefix(log_prefix(board)).keys() {
-                batch.remove(key?);
-            }
-            tree.apply_batch(batch)?;
+        let mut batch = sled::Batch::default();
+        for key in self.log.scan_prefix(log_prefix(board)).keys() {
+            batch.remove(key?);
         }
+        self.log.apply_batch(batch)?;
         Ok(())
     }
 
     /// The bytes of every snapshot and log entry (what a fresh copy must hold).
     fn live_bytes(&self) -> Result<u64, StoreError> {
         let mut bytes = 0;
-        for tree in [&self.snapshots, &self.log, &self.journal] {
+        for tree in [&self.snapshots, &self.log] {
             for entry in tree.iter() {
                 let (key, value) = entry?;
                 bytes += (key.len() + value.len()) as u64;
@@ -230,32 +213,28 @@ impl Docs {
     /// rewrite that a stop interrupted. Blocking.
     pub fn open(root: PathBuf, main: &sled::Db, metrics: Arc<Metrics>) -> Result<Docs, StoreError> {
         std::fs::create_dir_all(&root)?;
-        let found = read_current(&root)?;
-        let generation = found.unwrap_or(1);
-        if found.is_none() {
-            // New, or from before generations: generation 1 starts with what `main` holds.
-            remove_dir_if_there(&generation_dir(&root, 1))?;
-        }
-        let current = DocDb::open(&root, generation)?;
-        // Trees `main` still holds (from before generations, from before the journal moved
-        // here, or a copy a stop cut short) are copied in where this generation has nothing
-        // under the key (what it has is newer), then dropped from `main`.
-        let names = main.tree_names();
-        for name in TREES {
-            if names.iter().any(|n| n == name.as_bytes()) {
-                for entry in main.open_tree(name)?.iter() {
-                    let (key, value) = entry?;
-                    let _ = current
-                        .tree(name)
-                        .compare_and_swap(key, None::<&[u8]>, Some(value))?;
+        let (generation, first) = match read_current(&root)? {
+            Some(generation) => (generation, None),
+            None => {
+                // New, or from before generations: start generation 1 with what `main` holds.
+                remove_dir_if_there(&generation_dir(&root, 1))?;
+                let first = DocDb::open(&root, 1)?;
+                let names = main.tree_names();
+                for (name, to) in [("snapshots", &first.snapshots), ("log", &first.log)] {
+                    if names.iter().any(|n| n == name.as_bytes()) {
+                        for entry in main.open_tree(name)?.iter() {
+                            let (key, value) = entry?;
+                            to.insert(key, value)?;
+                        }
+                    }
                 }
+                first.flush()?;
+                write_current(&root, 1)?;
+                (1, Some(first))
             }
-        }
-        current.flush()?;
-        if found.is_none() {
-            write_current(&root, 1)?;
-        }
-        for name in TREES {
+        };
+        // Copied into generation 1 above (or before a stop): no longer read from `main`.
+        for name in ["snapshots", "log"] {
             main.drop_tree(name)?;
         }
         for entry in std::fs::read_dir(&root)? {
@@ -269,6 +248,10 @@ impl Docs {
                 std::fs::remove_dir_all(entry.path())?;
             }
         }
+        let current = match first {
+            Some(db) => db,
+            None => DocDb::open(&root, generation)?,
+        };
         let resume = generation_dir(&root, generation + 1).exists();
         let docs = Docs {
             root: root.clone(),
@@ -473,24 +456,6 @@ impl Docs {
     }
 }
 
-/// Adds the boards with entries in `tree` (keys `{board}/{seq}`); one seek per board.
-fn boards_in(tree: &sled::Tree, boards: &mut BTreeSet<String>) -> Result<(), StoreError> {
-    let mut from = Vec::new();
-    while let Some(entry) = tree.range(from.as_slice()..).next() {
-        let (key, _) = entry?;
-        let board = key
-            .len()
-            .checked_sub(9)
-            .map(|len| &key[..len])
-            .ok_or_else(|| corrupt("?", "log key"))?;
-        boards.insert(String::from_utf8_lossy(board).into_owned());
-        // Past every `{board}/{seq}` key: `0` follows `/` (ids never hold a `/`).
-        from = board.to_vec();
-        from.push(b'/' + 1);
-    }
-    Ok(())
-}
-
 /// Closes a generation no longer current and deletes its files, once the flusher (the only
 /// other holder, for a moment) has let go of it.
 fn drop_generation(db: Arc<DocDb>) {
@@ -601,18 +566,6 @@ mod tests {
         for b in ["a", "a-1", "b"] {
             churn(&store, b, 400);
         }
-        let entry = huddle_shared::since::JournalEntry {
-            at: 1,
-            person: "p".into(),
-            name: "P".into(),
-            item: "i".into(),
-            kind: huddle_shared::since::ChangeKind::Edited,
-            title: String::new(),
-            pos: None,
-        };
-        store
-            .journal("a-1", &[(0, entry.clone()), (1, entry)])
-            .unwrap();
         // The garbage of replaced snapshots set rewrites off by themselves.
         let generation = store.docs().generation();
         assert!(generation > 1, "no rewrite while churning");
@@ -633,11 +586,6 @@ mod tests {
         for b in ["a", "a-1", "b"] {
             assert_eq!(notes(&store, b), 400, "{b}");
         }
-        assert_eq!(
-            store.journal_since("a-1", 0).unwrap().0.len(),
-            2,
-            "the journal moved"
-        );
         // Writes go on in the new generation, and a restart opens it.
         store
             .append("b", 400, &note_update(&Board::new(), 1.0))
@@ -742,21 +690,14 @@ mod tests {
         {
             let db = sled::open(dir.path()).unwrap();
             let log = db.open_tree("log").unwrap();
-            let journal = db.open_tree(JOURNAL).unwrap();
             for seq in 0..5u64 {
                 log.insert(log_key("old", seq), note_update(&model, seq as f64))
                     .unwrap();
-                journal.insert(log_key("old", seq), b"{}".to_vec()).unwrap();
             }
             db.flush().unwrap();
         }
         let store = Store::open(dir.path(), Arc::default()).unwrap();
         assert_eq!(notes(&store, "old"), 5);
-        assert_eq!(
-            store.journal_tail("old").unwrap(),
-            5,
-            "the journal moved too"
-        );
         assert_eq!(store.docs().generation(), 1);
         drop(store);
         let store = Store::open(dir.path(), Arc::default()).unwrap();

@@ -58,19 +58,6 @@ impl Store {
                 .transact()
                 .encode_state_as_update_v1(&StateVector::default());
             redis.insert_board(&id, &meta, &update)?;
-            // Its change journal lives beside its document on sled ([`super::docs`]).
-            let entries = self.journal_tree(&id, |tree| {
-                tree.scan_prefix(super::log_prefix(&id))
-                    .collect::<Result<Vec<_>, _>>()
-            })?;
-            let journal = target.inner.db.open_tree("since_log")?;
-            for chunk in entries.chunks(BATCH) {
-                let mut batch = kv::Batch::default();
-                for (key, value) in chunk {
-                    batch.insert(key, value.clone());
-                }
-                journal.apply_batch(batch)?;
-            }
             migrated.boards += 1;
             progress(Progress::Board {
                 done: migrated.boards,

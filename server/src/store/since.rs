@@ -21,9 +21,7 @@ use super::{Store, StoreError, log_key, log_prefix, seq_of_log_key};
 const TRIM_EVERY: u64 = 1024;
 
 pub(super) struct SinceTrees {
-    /// The journal in Redis; on sled it is in the documents' database ([`super::docs`]),
-    /// rewritten with them (it churns as much as a board's log).
-    log: Option<super::kv::Tree>,
+    log: super::kv::Tree,
     seen: super::kv::Tree,
     /// Incremented on every write of a seen mark: a room that coalesces repeated changes
     /// stops coalescing across it (a change after someone looked must be a new entry).
@@ -33,10 +31,7 @@ pub(super) struct SinceTrees {
 impl Store {
     pub(super) fn since_trees(db: &super::kv::Db) -> Result<SinceTrees, StoreError> {
         Ok(SinceTrees {
-            log: match db {
-                super::kv::Db::Redis(_) => Some(db.open_board_tree("since_log")?),
-                super::kv::Db::Sled(_) => None,
-            },
+            log: db.open_board_tree("since_log")?,
             seen: db.open_board_tree("since_seen")?,
             epoch: AtomicU64::new(0),
         })
@@ -46,22 +41,14 @@ impl Store {
         &self.inner.since
     }
 
-    /// Runs `f` on the tree that holds `board`'s journal. On sled that is the documents'
-    /// database, whose read lock `f` holds: `f` must not call back into the documents.
-    pub(super) fn journal_tree<R>(&self, board: &str, f: impl FnOnce(&super::kv::Tree) -> R) -> R {
-        match &self.since_tree().log {
-            Some(tree) => f(tree),
-            None => self
-                .docs()
-                .with(board, |db| f(&super::kv::Tree::sled(db.journal.clone()))),
-        }
-    }
-
     /// The sequence number the board's next journal entry gets.
     pub fn journal_tail(&self, board: &str) -> Result<u64, StoreError> {
-        let last = self.journal_tree(board, |tree| {
-            tree.scan_prefix(log_prefix(board)).next_back().transpose()
-        })?;
+        let last = self
+            .since_tree()
+            .log
+            .scan_prefix(log_prefix(board))
+            .next_back()
+            .transpose()?;
         Ok(last
             .and_then(|(k, _)| seq_of_log_key(&k))
             .map_or(0, |seq| seq + 1))
@@ -87,21 +74,19 @@ impl Store {
         entries: &[(u64, JournalEntry)],
         keep: u64,
     ) -> Result<(), StoreError> {
-        self.journal_tree(board, |tree| {
-            let mut trim = false;
-            for (seq, entry) in entries {
-                let json = serde_json::to_vec(entry).unwrap_or_default();
-                tree.insert_behind(log_key(board, *seq), json)?;
-                trim |= seq % TRIM_EVERY == 0 && *seq >= keep;
+        let tree = &self.since_tree().log;
+        let mut trim = false;
+        for (seq, entry) in entries {
+            let json = serde_json::to_vec(entry).unwrap_or_default();
+            tree.insert_behind(log_key(board, *seq), json)?;
+            trim |= seq % TRIM_EVERY == 0 && *seq >= keep;
+        }
+        if let (true, Some((last, _))) = (trim, entries.iter().max_by_key(|(s, _)| *s)) {
+            let keep_from = log_key(board, last.saturating_sub(keep) + 1);
+            for entry in tree.range(log_prefix(board)..keep_from) {
+                tree.remove_behind(entry?.0)?;
             }
-            if let (true, Some((last, _))) = (trim, entries.iter().max_by_key(|(s, _)| *s)) {
-                let keep_from = log_key(board, last.saturating_sub(keep) + 1);
-                for entry in tree.range(log_prefix(board)..keep_from) {
-                    tree.remove_behind(entry?.0)?;
-                }
-            }
-            Ok::<_, StoreError>(())
-        })?;
+        }
         self.mark_written();
         Ok(())
     }
@@ -113,15 +98,7 @@ impl Store {
         board: &str,
         from: u64,
     ) -> Result<(Vec<JournalEntry>, bool), StoreError> {
-        self.journal_tree(board, |tree| self.journal_from(tree, board, from))
-    }
-
-    fn journal_from(
-        &self,
-        tree: &super::kv::Tree,
-        board: &str,
-        from: u64,
-    ) -> Result<(Vec<JournalEntry>, bool), StoreError> {
+        let tree = &self.since_tree().log;
         let end = {
             let mut k = log_prefix(board);
             k.extend_from_slice(&[0xff; 9]);
@@ -183,15 +160,15 @@ impl Store {
     }
 
     pub(super) fn delete_since(&self, board: &str) -> Result<(), StoreError> {
-        let delete = |tree: &super::kv::Tree| {
+        let trees = self.since_tree();
+        for tree in [&trees.log, &trees.seen] {
             let mut batch = super::kv::Batch::default();
             for entry in tree.scan_prefix(log_prefix(board)) {
                 batch.remove(entry?.0);
             }
-            tree.apply_batch(batch)
-        };
-        self.journal_tree(board, delete)?;
-        delete(&self.since_tree().seen)
+            tree.apply_batch(batch)?;
+        }
+        Ok(())
     }
 }
 
