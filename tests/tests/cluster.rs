@@ -43,6 +43,15 @@ async fn metric(node: &TestServer, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {name} in\n{body}"))
 }
 
+/// Sends signal `sig` (`-STOP`, `-CONT`) to process `pid`.
+fn signal(pid: u32, sig: &str) {
+    let status = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill {sig}");
+}
+
 /// Joins `board` through `node` until it lets the client in (a board moving between nodes
 /// is turned away for a moment); returns the client and how long it took.
 async fn join_until_served(url: &str, board: Board, within: Duration) -> (Client, Duration) {
@@ -215,14 +224,7 @@ async fn a_paused_owner_cannot_write_when_it_resumes() {
     stale.edit(|b, txn| b.create_note(txn, note("before", 0.0)).expect("create"));
     stale.save().await.expect("saved");
 
-    let pid = nodes[0].0.pid().to_string();
-    let signal = |sig: &str| {
-        let status = std::process::Command::new("kill")
-            .args([sig, &pid])
-            .status()
-            .expect("kill");
-        assert!(status.success(), "kill {sig}");
-    };
+    let signal = |sig| signal(nodes[0].0.pid(), sig);
     signal("-STOP");
     // Past a's lease (3 s): b takes the board.
     let (fresh, _) = join_until_served(
@@ -507,4 +509,60 @@ async fn an_unknown_board_leaves_nothing_in_redis() {
         .query(&mut conn)
         .expect("KEYS");
     assert!(keys.is_empty(), "{keys:?}");
+}
+
+/// A Redis that stops answering holds up the requests waiting for it, never the node's
+/// others: the node's Redis round trips (who a request is, their profile) leave its async
+/// threads, so more such requests than the node has threads do not stop a request for the
+/// app's icon, which needs no Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_redis_holds_up_only_what_waits_for_it() {
+    let redis = TestRedis::start();
+    let (node, _data) = TestServer::start_node(&redis.url(), "a", None, &[]).expect("node a");
+    let addr = node.addr();
+    // A person with a cookie: the node asks Redis whether they are an admin, and for their
+    // profile.
+    let first = huddle_tests::http::get(addr, "/api/me")
+        .await
+        .expect("answered");
+    let cookie = first
+        .set_cookie()
+        .and_then(|c| c.split(';').next())
+        .expect("a cookie")
+        .to_owned();
+    let me = move || {
+        let cookie = cookie.clone();
+        async move {
+            huddle_tests::http::request_as(addr, "GET", "/api/me", None, &[("Cookie", &cookie)])
+                .await
+        }
+    };
+    let asked = me().await.expect("answered");
+    assert_eq!(asked.status, 200, "{}", asked.body);
+
+    let pid = redis.pid().expect("redis runs");
+    let signal = |sig| signal(pid, sig);
+    signal("-STOP");
+    // Many more than the node's async threads (one per core).
+    let waiting: Vec<_> = (0..16).map(|_| tokio::spawn(me())).collect();
+    // Let them reach the node and block on Redis.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let icon = huddle_tests::http::get(addr, "/favicon.ico")
+        .await
+        .expect("icon");
+    assert_eq!(icon.status, 200);
+    // Before the node's Redis timeout (5 s) none of them can have an answer. Had the icon
+    // waited for a thread of theirs, the first of them would have timed out before it, and
+    // their answers would be here by now.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answered = waiting.iter().filter(|w| w.is_finished()).count();
+    signal("-CONT");
+    assert_eq!(answered, 0, "the icon waited for requests blocked on Redis");
+    for w in waiting {
+        w.await
+            .expect("task")
+            .expect("an answer, once Redis is back");
+    }
+    let asked = me().await.expect("answered");
+    assert_eq!(asked.status, 200, "{}", asked.body);
 }

@@ -408,7 +408,18 @@ impl Shared {
     /// Runs `f` on a pooled connection, or a new one if none is idle. A connection that
     /// failed with an I/O error is dropped, not pooled again; if it was a pooled one (which
     /// may have gone stale, as when Redis restarted), `f` runs once more on a new connection.
-    fn with_conn<T>(&self, mut f: impl FnMut(&mut Connection) -> RedisResult<T>) -> RedisResult<T> {
+    ///
+    /// The round trip blocks, so called from async code (a request's middleware, a room's
+    /// task) it runs in [`off_async_threads`]: a Redis that stops answering then holds up the
+    /// callers waiting for it, never the node's other requests and rooms.
+    fn with_conn<T>(&self, f: impl FnMut(&mut Connection) -> RedisResult<T>) -> RedisResult<T> {
+        off_async_threads(|| self.with_conn_here(f))
+    }
+
+    fn with_conn_here<T>(
+        &self,
+        mut f: impl FnMut(&mut Connection) -> RedisResult<T>,
+    ) -> RedisResult<T> {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
         if let Some(mut conn) = pooled.filter(|c| c.is_open()) {
             match f(&mut conn) {
@@ -432,6 +443,19 @@ impl Shared {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(conn);
+    }
+}
+
+/// Runs blocking `f`, handing this thread's async work to another thread first when it is
+/// one of tokio's async worker threads (`block_in_place`); elsewhere (a blocking task, the
+/// writer's thread, a test's runtime of one thread, no runtime) it just runs `f`.
+fn off_async_threads<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 

@@ -146,19 +146,38 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
     print_wire(kind, &wire_before, &(wire_after, soaked_dir));
     if soaked_docs > 0 {
         // What the documents held then (the server has stopped: its rooms folded their logs).
-        let held = huddle_server::store::Store::open(data.path(), Default::default())
-            .and_then(|store| store.read(&board))
+        let store = huddle_server::store::Store::open(data.path(), Default::default());
+        let held = store
+            .as_ref()
+            .ok()
+            .and_then(|store| store.read(&board).ok())
             .map(|raw| (raw.snapshot_bytes(), raw.log_bytes()))
             .unwrap_or_default();
+        let journal = store
+            .as_ref()
+            .ok()
+            .and_then(|store| store.journal_since(&board, 0).ok())
+            .map(|(entries, _)| {
+                let bytes: usize = entries
+                    .iter()
+                    .map(|e| serde_json::to_vec(e).map_or(0, |v| v.len()))
+                    .sum();
+                (entries.len(), bytes)
+            })
+            .unwrap_or_default();
+        drop(store);
         println!(
             "- data directory as the soak left it: {:.1} KiB, of it the board documents \
              (`docs/`) {:.1} KiB = {:.2}x the stored snapshot ({:.1} KiB, log {:.1} KiB), the \
-             rest sled's main files (people, journal, ...)\n",
+             rest sled's main files (people, journal, ...); the change journal holds {} \
+             entries, {:.1} KiB as stored\n",
             soaked_dir as f64 / 1024.0,
             soaked_docs as f64 / 1024.0,
             soaked_docs as f64 / held.0.max(1) as f64,
             held.0 as f64 / 1024.0,
-            held.1 as f64 / 1024.0
+            held.1 as f64 / 1024.0,
+            journal.0,
+            journal.1 as f64 / 1024.0
         );
     }
     let Some(before) = before else {
