@@ -57,6 +57,10 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(assets)
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::relay::uncap_relayed,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             guard::origin::check,
         ))
         .layer(middleware::from_fn_with_state(

@@ -30,6 +30,7 @@ use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::serve::ConnectionSlot;
 use crate::state::AppState;
 use crate::store::RedisStore;
 use crate::upgrade::WebSocketUpgrade;
@@ -214,6 +215,22 @@ pub async fn route(cluster: &Cluster, board: &str) -> Route {
             Route::Moving
         }
     }
+}
+
+/// Middleware for every request: a connection that another node of the cluster relays (its
+/// request carries the relay token) leaves the per-IP count ([`ConnectionSlot::release`]).
+pub async fn uncap_relayed(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let (Some(cluster), Some(slot)) =
+        (&state.cluster, request.extensions().get::<ConnectionSlot>())
+        && cluster.is_relayed_request(request.headers())
+    {
+        slot.release();
+    }
+    next.run(request).await
 }
 
 /// Middleware for a board's API routes (`/api/boards/{id}/...`): in a cluster, a request

@@ -6,14 +6,15 @@
 //!   half a request and stalled kept its socket for as long as it liked).
 //! - At most `--max-connections-per-ip` open connections per peer address: more are answered
 //!   429 and closed. A connection that becomes a WebSocket keeps its slot (the WebSocket task
-//!   holds it, through the request's [`ConnectionSlot`]).
+//!   holds it, through the request's [`ConnectionSlot`]). A connection from another node of
+//!   a cluster, relaying its clients, gives its slot back at its first request.
 //! - Each request carries the peer address (`ConnectInfo<SocketAddr>`).
 //! - `TCP_NODELAY` on every socket: small frames (a note move, a cursor) go out at once (on
 //!   the W1 benchmark this took p99 from 21.7 ms to 6.7 ms).
 //! - On shutdown: no new connections; open ones finish their request and close.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -33,9 +34,19 @@ use crate::guard::Guard;
 use crate::guard::limits::Slot;
 
 /// A connection's place under the per-IP cap, held until the connection (or the WebSocket
-/// it became) ends.
+/// it became) ends, or until it turns out to be another node's (see [`ConnectionSlot::release`]).
 #[derive(Clone)]
-pub struct ConnectionSlot(#[allow(dead_code)] Arc<Slot<IpAddr>>);
+pub struct ConnectionSlot(Arc<Mutex<Option<Slot<IpAddr>>>>);
+
+impl ConnectionSlot {
+    /// Takes the connection out of the per-IP count for good. For connections a cluster's
+    /// entry node relays (its clients' WebSockets and API requests, all from its address):
+    /// the entry counted each against its client's address already, and counted here under
+    /// the entry's one address they would make a busy entry hit the cap for all its clients.
+    pub fn release(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}
 
 /// How long shutdown waits for open requests (not WebSockets: the rooms close those).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -79,7 +90,7 @@ pub async fn serve(
             connections.spawn(refuse(tcp));
             continue;
         };
-        let slot = ConnectionSlot(Arc::new(slot));
+        let slot = ConnectionSlot(Arc::new(Mutex::new(Some(slot))));
         let service = router
             .clone()
             .map_request(move |request: axum::http::Request<Incoming>| {

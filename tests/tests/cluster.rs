@@ -566,3 +566,51 @@ async fn a_stalled_redis_holds_up_only_what_waits_for_it() {
     let asked = me().await.expect("answered");
     assert_eq!(asked.status, 200, "{}", asked.body);
 }
+
+/// `--max-connections-per-ip` counts a relayed client against its own address on the node it
+/// entered, never against the entry node's on the owner: every relayed connection comes from
+/// the entry's one address, so a busy entry would otherwise hit the owner's cap for all its
+/// clients. On loopback every client and node is 127.0.0.1, which makes the point: the owner
+/// takes six relayed clients under a cap of three, and still caps its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayed_connections_do_not_count_against_the_entry_node() {
+    let redis = TestRedis::start();
+    let cap = ["--max-connections-per-ip", "3"];
+    let (a, _a) = TestServer::start_node(&redis.url(), "a", None, &cap).expect("node a");
+    let key = a.admin_key().to_owned();
+    let (b, _b) = TestServer::start_node(&redis.url(), "b", Some(&key), &cap).expect("node b");
+    let (c, _c) = TestServer::start_node(&redis.url(), "c", Some(&key), &cap).expect("node c");
+    // Opened first on b: b owns the board.
+    let mut clients = vec![Client::join(&b.ws_url("capped")).await.expect("join b")];
+    for entry in [&a, &c] {
+        for i in 0..3 {
+            let client = Client::join(&url(entry, &key, "capped"))
+                .await
+                .unwrap_or_else(|e| panic!("relayed client {i} through {}: {e:#}", entry.addr()));
+            clients.push(client);
+        }
+    }
+    clients[6].edit(|board, txn| {
+        board
+            .create_note(txn, note("relayed", 0.0))
+            .expect("create")
+    });
+    for client in &clients {
+        client
+            .wait_until(|board| board.items.len() == 1)
+            .await
+            .expect("every client is in the owner's room");
+    }
+    // b's own clients are still capped: it holds one, takes two more, refuses the next.
+    for _ in 0..2 {
+        clients.push(
+            Client::join(&url(&b, &key, "capped"))
+                .await
+                .expect("join b"),
+        );
+    }
+    assert!(
+        Client::join(&url(&b, &key, "capped")).await.is_err(),
+        "a fourth connection from one address to b is over its cap"
+    );
+}
