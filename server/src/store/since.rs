@@ -122,6 +122,16 @@ impl Store {
         Ok((out, truncated))
     }
 
+    /// The board's journal as stored: how many entries, and their bytes (keys and values).
+    pub fn journal_size(&self, board: &str) -> Result<(u64, u64), StoreError> {
+        let mut size = (0, 0);
+        for entry in self.since_tree().log.scan_prefix(log_prefix(board)) {
+            let (k, v) = entry?;
+            size = (size.0 + 1, size.1 + (k.len() + v.len()) as u64);
+        }
+        Ok(size)
+    }
+
     /// What `person` has seen of `board`, if they ever had it open.
     pub fn seen(&self, board: &str, person: &str) -> Result<Option<SeenMark>, StoreError> {
         let value = self.since_tree().seen.get(seen_key(board, person))?;

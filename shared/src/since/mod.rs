@@ -124,7 +124,8 @@ pub struct SinceReport {
 }
 
 /// Entries a board's journal keeps; older ones are dropped (a person away for longer is
-/// told the list is incomplete). About 100 bytes each: ~10 MB for the busiest board.
+/// told the list is incomplete). About 130 bytes each as the server stores them (a compact
+/// form, not JSON): ~13 MB of entries for the busiest board.
 pub const MAX_JOURNAL: u64 = 100_000;
 
 /// Characters of an item's title kept in the journal.

@@ -156,21 +156,14 @@ pub fn run_w8(session: &mut Session) -> anyhow::Result<bool> {
         let journal = store
             .as_ref()
             .ok()
-            .and_then(|store| store.journal_since(&board, 0).ok())
-            .map(|(entries, _)| {
-                let bytes: usize = entries
-                    .iter()
-                    .map(|e| serde_json::to_vec(e).map_or(0, |v| v.len()))
-                    .sum();
-                (entries.len(), bytes)
-            })
+            .and_then(|store| store.journal_size(&board).ok())
             .unwrap_or_default();
         drop(store);
         println!(
             "- data directory as the soak left it: {:.1} KiB, of it the board documents \
              (`docs/`) {:.1} KiB = {:.2}x the stored snapshot ({:.1} KiB, log {:.1} KiB), the \
              rest sled's main files (people, journal, ...); the change journal holds {} \
-             entries, {:.1} KiB as stored\n",
+             entries, {:.1} KiB of keys and values\n",
             soaked_dir as f64 / 1024.0,
             soaked_docs as f64 / 1024.0,
             soaked_docs as f64 / held.0.max(1) as f64,
