@@ -150,3 +150,80 @@ async fn the_view_holds_what_the_document_holds() -> anyhow::Result<()> {
     ensure!(held == 49, "the fresh client holds {held} items");
     Ok(())
 }
+
+/// How many rooms the server has loaded (`/metrics`).
+async fn rooms_loaded(server: &TestServer) -> anyhow::Result<u64> {
+    let body = huddle_tests::http::get(server.addr(), "/metrics")
+        .await?
+        .body;
+    body.lines()
+        .find_map(|l| l.strip_prefix("huddle_rooms_loaded ")?.trim().parse().ok())
+        .context("no huddle_rooms_loaded in /metrics")
+}
+
+/// A room that stops stores its board's view, so the next first load gets it without loading
+/// the board; the board's first change forgets it, durably with the change itself: after a
+/// crash (kill -9) the view is the board with the change, never the stored one from before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_board_keeps_its_view_until_it_changes() -> anyhow::Result<()> {
+    let (mut server, _data) = TestServer::start()?;
+    let mut owner = Visitor::arrive(&server).await?;
+    let board = owner.create_board("Stored").await?;
+    let mine = owner.join(&board, None).await?;
+    let ids: Vec<String> = (0..20)
+        .map(|i| note(&mine, &format!("note {i}"), [i as f64 * 10.0, 0.0]))
+        .collect();
+    mine.save().await?;
+    let held = mine.snapshot().items;
+    drop(mine);
+
+    // A clean stop: the room stores the view.
+    let stored = stored_view_after_a_clean_restart(&mut server, &mut owner, &board).await?;
+    ensure!(stored.items == held, "the stored view is not the board");
+
+    // A change forgets it, durably with the change: a crash right after keeps nothing stale.
+    let mine = owner.join(&board, None).await?;
+    mine.edit(|b, txn| b.delete_item(txn, &ids[0]))
+        .context("delete")?;
+    mine.save().await?;
+    let changed = mine.snapshot().items;
+    drop(mine);
+    server.restart()?; // kill -9, then start
+    owner.come_back(&server);
+    let (_, after_crash) = view_of(&owner, &board).await?;
+    ensure!(
+        after_crash.context("no view")?.items == changed,
+        "after a crash the view is not the changed board"
+    );
+
+    // Stopped cleanly again, the changed board's view is stored.
+    let stored = stored_view_after_a_clean_restart(&mut server, &mut owner, &board).await?;
+    ensure!(
+        stored.items == changed,
+        "the view stored after the change is not the board"
+    );
+    Ok(())
+}
+
+/// Stops the server cleanly and starts it again, then gets `board`'s view as `owner`, checking
+/// that no room was loaded for it (so it was the stored one).
+async fn stored_view_after_a_clean_restart(
+    server: &mut TestServer,
+    owner: &mut Visitor,
+    board: &str,
+) -> anyhow::Result<BoardView> {
+    server.stop()?;
+    server.restart()?;
+    owner.come_back(server);
+    ensure!(
+        rooms_loaded(server).await? == 0,
+        "a room runs after the restart"
+    );
+    let (status, view) = view_of(owner, board).await?;
+    ensure!(status == 200, "no view after a restart: {status}");
+    ensure!(
+        rooms_loaded(server).await? == 0,
+        "the board was loaded to answer its view"
+    );
+    view.context("no view")
+}

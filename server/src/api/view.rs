@@ -7,15 +7,18 @@
 //! that does not exist. It holds nothing but the document's items, which that person's sync
 //! would send them anyway (private notes and ballots are the room's, outside the document).
 //!
-//! The view is read from the board's room (started if the board is not loaded: the page's
-//! WebSocket follows at once and finds it loaded), and sent gzip'd. Opening the board page
-//! itself starts that ([`prepare`]), so the room loads while the app downloads and starts.
+//! The view is the one stored when the board's room last stopped, if the board has not
+//! changed since ([`crate::store::views`]): one read. Else it is read from the board's room
+//! (started if the board is not loaded: the page's WebSocket follows at once and finds it
+//! loaded). Either way it is sent gzip'd. Opening the board page itself starts the room
+//! ([`prepare`]), so the board loads while the app downloads and starts.
 
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 
 use super::{KeyQuery, bad_query, role};
 use crate::error::ApiError;
@@ -34,11 +37,21 @@ pub async fn show(
     let Query(KeyQuery { key }) = query.map_err(bad_query)?;
     role(&state, &id, &person, key.as_deref())?;
     let asked = std::time::Instant::now();
-    let view = from_room(&state, &id).await?;
-    let read = asked.elapsed();
-    let items = view.len();
-    let gzipped = tokio::task::spawn_blocking(move || view.gzipped_json()).await?;
-    tracing::debug!(board = %id, items, bytes = gzipped.len(), ?read, encoded = ?asked.elapsed(), "view");
+    let gzipped = match state.store.stored_view(&id)? {
+        // The board as its room left it, and has not changed since: one read.
+        Some(stored) => {
+            tracing::debug!(board = %id, bytes = stored.len(), read = ?asked.elapsed(), "stored view");
+            Bytes::copy_from_slice(&stored)
+        }
+        None => {
+            let view = from_room(&state, &id).await?;
+            let read = asked.elapsed();
+            let items = view.len();
+            let gzipped = tokio::task::spawn_blocking(move || view.gzipped_json()).await?;
+            tracing::debug!(board = %id, items, bytes = gzipped.len(), ?read, encoded = ?asked.elapsed(), "view");
+            gzipped
+        }
+    };
     let mut response = if accepts_gzip(&headers) {
         let mut response = gzipped.into_response();
         response
@@ -62,8 +75,8 @@ pub async fn show(
 }
 
 /// The board page is being opened: its view and WebSocket follow as soon as the app has
-/// started. For a person who may read the board, the room is loaded and the view read and
-/// encoded meanwhile, in the background. Nobody else makes the server load a board.
+/// started. For a person who may read the board, the room is loaded and (unless a stored view
+/// will do) the view read and encoded meanwhile, in the background. Nobody else makes the server load a board.
 pub fn prepare(state: &AppState, board: &str, person: &Person) {
     if state.shutdown.is_cancelled() {
         return;
@@ -73,6 +86,11 @@ pub fn prepare(state: &AppState, board: &str, person: &Person) {
         sharing::role_on(&state.store, board, person, None, false),
         Ok(Some(_))
     ) {
+        return;
+    }
+    // With a stored view, only the room is needed (for the WebSocket).
+    if matches!(state.store.stored_view(board), Ok(Some(_))) {
+        state.rooms.get_or_start(board, &state.room_context());
         return;
     }
     let (state, board) = (state.clone(), board.to_owned());

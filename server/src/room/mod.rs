@@ -419,6 +419,7 @@ impl Room {
         // The end of a session; not of a board whose memory may hold a refused update.
         if matches!(self.stop, None | Some((code::GOING_AWAY, _))) {
             self.versions_session_end();
+            self.store_view();
         }
         // Fold the log into the snapshot so the next cold load is one read.
         let upto = self.next_seq.saturating_sub(1);

@@ -63,6 +63,9 @@ impl CachedView {
 pub(super) struct ViewCache {
     cached: Option<CachedView>,
     used: bool,
+    /// The board changed since the room loaded it: the stored view is gone (see
+    /// [`crate::store::views`]) and a new one is stored when the room stops.
+    changed: bool,
 }
 
 impl ViewCache {
@@ -91,10 +94,33 @@ impl Room {
         cached
     }
 
-    /// The document is about to change: what was cached of it no longer holds.
+    /// The document is about to change: what was cached of it no longer holds, nor, the
+    /// first time, the view stored when the board was last left.
     pub(super) fn board_changing(&mut self) {
         self.full_sync = None;
         self.views.clear();
+        if !std::mem::replace(&mut self.views.changed, true)
+            && let Err(e) = self.ctx.store.forget_view(&self.id)
+        {
+            tracing::warn!(board = %self.id, "cannot forget the board's stored view: {e}");
+        }
+    }
+
+    /// The room stops: stores the board's view for the next first load, unless the one
+    /// stored is still the board's. Read here (the room holds the document), encoded and
+    /// written on a blocking thread.
+    pub(super) fn store_view(&mut self) {
+        if !self.views.changed && matches!(self.ctx.store.stored_view(&self.id), Ok(Some(_))) {
+            return;
+        }
+        let view = self.view();
+        let (store, id) = (self.ctx.store.clone(), self.id.clone());
+        self.ctx.tracker.spawn_blocking(move || {
+            match store.store_view(&id, &view.gzipped_json()) {
+                Ok(()) => store.request_flush(),
+                Err(e) => tracing::warn!(board = %id, "cannot store the board's view: {e}"),
+            }
+        });
     }
 }
 

@@ -12,7 +12,7 @@
 //!   [`MemoryStore`] (tests); the other trees below stay on the sled `Store` for now;
 //! - [`compaction`]: the one rule for when a log is folded into its snapshot, and a room's
 //!   schedule of compactions ([`Compactor`]);
-//! - [`access`], [`rounds`], [`facilitation`], [`comments`], [`since`], [`versions`],
+//! - [`access`], [`rounds`], [`facilitation`], [`comments`], [`since`], [`versions`], [`views`],
 //!   [`notify`]: the other trees, each in its own file.
 //!
 //! Board trees, in [`docs`]' database (board ids never contain `/`, so prefixes cannot
@@ -63,6 +63,7 @@ pub mod redis;
 pub mod rounds;
 pub mod since;
 pub mod versions;
+pub mod views;
 
 /// The tree of the board list (board id -> [`BoardMeta`] JSON); in Redis the
 /// [`RedisStore`]'s fenced meta writes go to the same tree.
@@ -140,6 +141,7 @@ struct Inner {
     comments: kv::Tree,
     since: since::SinceTrees,
     versions: versions::VersionTrees,
+    views: kv::Tree,
     /// Incremented after every append: "how much has been written".
     written: AtomicU64,
     /// Wakes the flusher.
@@ -225,6 +227,7 @@ impl Store {
         let comments = Store::comment_tree(&db)?;
         let since = Store::since_trees(&db)?;
         let versions = Store::version_trees(&db)?;
+        let views = Store::view_tree(&db)?;
         let (durable, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
@@ -237,6 +240,7 @@ impl Store {
                 comments,
                 since,
                 versions,
+                views,
                 written: AtomicU64::new(0),
                 flush_wanted: Notify::new(),
                 durable,
@@ -371,6 +375,7 @@ impl Store {
         self.delete_facilitation(board)?;
         self.delete_comments(board)?;
         self.delete_since(board)?;
+        self.inner.views.remove(board)?;
         self.delete_all_versions(board)?;
         self.notify_trees()?.delete_board(self, board)?;
         let existed = if let Some(redis) = self.redis() {

@@ -48,6 +48,10 @@ struct Figures {
     warm_ms: f64,
     /// Where the cold load's time went (see [`BREAKDOWN_JS`]).
     cold_steps: Value,
+    /// Cold again (another fresh profile) after the server stopped cleanly and started again:
+    /// the board's room stored its view when it stopped, and nothing has loaded the board.
+    stored_cold_ms: f64,
+    stored_cold_steps: Value,
     /// Drawing time of each frame of the sweep.
     frames: Vec<f64>,
     /// Time between consecutive animation frames during the sweep (what a user sees: ~16.7 ms
@@ -67,7 +71,8 @@ const BREAKDOWN_JS: &str = "(() => {
     const r = x => x == null ? null : Math.round(x);
     return {
         html: r(nav?.responseEnd), wasm: r(wasm?.responseEnd), start: r(mark('huddle-start')),
-        asked: r(view?.startTime), answered: r(view?.responseEnd),
+        asked: r(view?.startTime), sent: r(view?.requestStart), first_byte: r(view?.responseStart),
+        answered: r(view?.responseEnd),
         view: r(mark('huddle-view')), restored: r(mark('huddle-restored')), synced: r(mark('huddle-synced')),
         frame: r(huddle.frames().firstCompleteAt),
     };
@@ -91,21 +96,22 @@ pub fn run() -> anyhow::Result<()> {
     for notes in [100, 10_000] {
         let dir = tempfile::tempdir()?;
         populate(dir.path(), notes, Tail::Empty)?;
-        let server = TestServer::start_on(dir.path(), &[])?;
-        results.push(rt.block_on(measure(&server, notes))?);
+        let mut server = TestServer::start_on(dir.path(), &[])?;
+        results.push(rt.block_on(measure(&mut server, notes))?);
     }
 
     println!(
-        "| board | first complete frame, cold (fresh profile) | warm (reload, median of {WARM_RUNS}) | frame time p50 | p95 | max | frames |"
+        "| board | first complete frame, cold (fresh profile) | warm (reload, median of {WARM_RUNS}) | cold after a restart (fresh profile; the view stored) | frame time p50 | p95 | max | frames |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for r in &results {
         let mut f = r.frames.clone();
         println!(
-            "| {} notes | {:.0} ms | {:.0} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
+            "| {} notes | {:.0} ms | {:.0} ms | {:.0} ms | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
             r.notes,
             r.cold_ms,
             r.warm_ms,
+            r.stored_cold_ms,
             pct(&mut f, 50.0),
             pct(&mut f, 95.0),
             pct(&mut f, 100.0),
@@ -114,21 +120,31 @@ pub fn run() -> anyhow::Result<()> {
     }
     println!(
         "\nWhere a cold load's time goes (ms since navigation start: HTML received, wasm \
-         received, wasm started, the board's first view asked for and received, the view in the \
-         scene, IndexedDB copy restored, server's sync step 2 applied, first complete frame):\n"
+         received, wasm started, the board's first view asked for, its request sent, its first \
+         byte and its last received, the view in the scene, IndexedDB copy restored, server's \
+         sync step 2 applied, first complete frame):\n"
     );
     println!(
-        "| board | html | wasm | start | view asked | view received | view drawn | restored | synced | frame |\n|---|---|---|---|---|---|---|---|---|---|"
+        "| board | html | wasm | start | view asked | sent | first byte | view received | view drawn | restored | synced | frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
-    for r in &results {
-        let c = &r.cold_steps;
+    let rows = results.iter().flat_map(|r| {
+        [
+            (format!("{} notes", r.notes), &r.cold_steps),
+            (
+                format!("{} notes, after a restart", r.notes),
+                &r.stored_cold_steps,
+            ),
+        ]
+    });
+    for (board, c) in rows {
         println!(
-            "| {} notes | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            r.notes,
+            "| {board} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             c["html"],
             c["wasm"],
             c["start"],
             c["asked"],
+            c["sent"],
+            c["first_byte"],
             c["answered"],
             c["view"],
             c["restored"],
@@ -184,7 +200,7 @@ fn pct(samples: &mut [f64], p: f64) -> f64 {
     samples[rank.clamp(1, samples.len()) - 1]
 }
 
-async fn measure(server: &TestServer, notes: usize) -> anyhow::Result<Figures> {
+async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figures> {
     let browser = Browser::launch().await?;
     // The board has no owner: the admin's key (in the URL, as a share link's) lets the fresh
     // profile in; the page is redirected to `/b/cold` (a millisecond on loopback, counted).
@@ -197,11 +213,23 @@ async fn measure(server: &TestServer, notes: usize) -> anyhow::Result<Figures> {
         warm.push(first_complete_frame(&page, &url, notes).await?);
     }
     let (frames, intervals) = sweep(&page).await?;
+    drop(page);
+    drop(browser);
+
+    // The board as people find it the next day: stopped cleanly with its view stored.
+    server.stop()?;
+    server.restart()?;
+    let browser = Browser::launch().await?;
+    let page = browser.new_page("about:blank").await?;
+    let stored_cold_ms = first_complete_frame(&page, &server.page_url("cold"), notes).await?;
+    let stored_cold_steps = page.eval(BREAKDOWN_JS).await?;
     Ok(Figures {
         notes,
         cold_ms,
         warm_ms: pct(&mut warm, 50.0),
         cold_steps,
+        stored_cold_ms,
+        stored_cold_steps,
         frames,
         intervals,
     })

@@ -1,0 +1,70 @@
+//! Each board's first view as its room left it ([`CachedView`](crate::room::CachedView)'s
+//! gzip'd JSON), in its own tree:
+//!
+//! - `views`: `{board}` -> the view, gzip'd JSON.
+//!
+//! A board's page draws this view while its document comes over the WebSocket. A room that
+//! stops (it unloads, or the server stops) stores its board's view, and the first change to a
+//! board removes it, so a view stored here is the board as it is: serving it takes one read,
+//! where a view from the room has to load the board first (for a 10,000-note board, reading
+//! and building the document, then reading and encoding its items). Only the room's first
+//! change after loading removes it; the view is a first drawing the document then replaces,
+//! so the one that may outlive a crash between a change and its removal costs a moment's
+//! stale drawing, never a lost edit.
+
+use sled::IVec;
+
+use super::{Store, StoreError};
+
+impl Store {
+    pub(super) fn view_tree(db: &super::kv::Db) -> Result<super::kv::Tree, StoreError> {
+        db.open_board_tree("views")
+    }
+
+    /// The board's view as its room last left it, unless the board has changed since.
+    pub fn stored_view(&self, board: &str) -> Result<Option<IVec>, StoreError> {
+        self.inner.views.get(board)
+    }
+
+    /// Stores the board's view (its room stops), durable with the next group commit.
+    pub fn store_view(&self, board: &str, gzipped_json: &[u8]) -> Result<(), StoreError> {
+        self.inner
+            .views
+            .insert_behind(board.as_bytes(), gzipped_json.to_vec())?;
+        self.mark_written();
+        Ok(())
+    }
+
+    /// Forgets the board's stored view (the board is changing).
+    pub fn forget_view(&self, board: &str) -> Result<(), StoreError> {
+        self.inner.views.remove_behind(board)?;
+        self.mark_written();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn a_view_is_kept_until_forgotten_or_the_board_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::default()).unwrap();
+        assert_eq!(store.stored_view("b").unwrap(), None);
+        store.store_view("b", b"gz").unwrap();
+        store.store_view("b2", b"other").unwrap();
+        assert_eq!(store.stored_view("b").unwrap().as_deref(), Some(&b"gz"[..]));
+        store.forget_view("b").unwrap();
+        assert_eq!(store.stored_view("b").unwrap(), None);
+        store.store_view("b", b"again").unwrap();
+        store.delete_board("b").unwrap();
+        assert_eq!(store.stored_view("b").unwrap(), None);
+        assert_eq!(
+            store.stored_view("b2").unwrap().as_deref(),
+            Some(&b"other"[..])
+        );
+    }
+}
