@@ -344,6 +344,14 @@ pub fn moving() -> Response {
         .into_response()
 }
 
+/// The client whose WebSocket is relayed, as the entry node knows it.
+pub struct RelayedClient {
+    /// Its address (`--real-ip-header`'s, else the peer's), sent on to the owner.
+    pub ip: Option<IpAddr>,
+    /// Its place under the entry's per-IP cap, held for as long as the connection is relayed.
+    pub slot: Option<ConnectionSlot>,
+}
+
 /// Sends the upgrade request on to the owner at `address` and, once it accepts, copies the
 /// connection's bytes both ways.
 pub async fn relay(
@@ -352,9 +360,13 @@ pub async fn relay(
     address: &str,
     uri: &Uri,
     headers: &HeaderMap,
-    client_ip: Option<IpAddr>,
+    client: RelayedClient,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let RelayedClient {
+        ip: client_ip,
+        slot: connection,
+    } = client;
     match tokio::time::timeout(
         OWNER_TIMEOUT,
         ask_owner(cluster, address, uri, headers, client_ip),
@@ -371,6 +383,7 @@ pub async fn relay(
                 early,
                 state.metrics.clone(),
                 state.shutdown.clone(),
+                connection,
             )
         }
         Ok(Ok((_, Answer::Refused(response)))) => response,

@@ -116,12 +116,14 @@ impl WebSocketUpgrade {
     /// Answers 101 Switching Protocols and, once hyper hands over the connection, copies its
     /// bytes to `upstream` and back until either side closes ([`crate::relay`]): `early`
     /// (what upstream sent after its own 101) goes to the client first. Ends with `shutdown`.
+    /// `held` (the client's place under the per-IP cap) is kept until the copying ends.
     pub fn splice(
         self,
         mut upstream: tokio::net::TcpStream,
         early: Vec<u8>,
         metrics: std::sync::Arc<crate::metrics::Metrics>,
         shutdown: tokio_util::sync::CancellationToken,
+        held: impl Send + 'static,
     ) -> Response {
         use std::sync::atomic::Ordering::Relaxed;
         use tokio::io::AsyncWriteExt;
@@ -139,6 +141,7 @@ impl WebSocketUpgrade {
                 }
             }
             metrics.relayed_open.fetch_sub(1, Relaxed);
+            drop(held);
         });
         switching(self.accept)
     }

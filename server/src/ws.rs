@@ -141,12 +141,14 @@ pub async fn upgrade(
             relay::Route::Here => {}
             relay::Route::Moving => return relay::moving(),
             relay::Route::Owner(address) => {
-                let client_ip = state.guard.client_ip(&headers, peer);
+                let client = relay::RelayedClient {
+                    ip: state.guard.client_ip(&headers, peer),
+                    // Kept for the relayed WebSocket's life, as for one served here.
+                    slot: connection.map(|Extension(slot)| slot),
+                };
                 let (state, headers) = (state.clone(), headers.clone());
-                return relay::relay(
-                    &state, cluster, &address, &uri, &headers, client_ip, upgrade,
-                )
-                .await;
+                return relay::relay(&state, cluster, &address, &uri, &headers, client, upgrade)
+                    .await;
             }
         }
     }

@@ -568,10 +568,11 @@ async fn a_stalled_redis_holds_up_only_what_waits_for_it() {
 }
 
 /// `--max-connections-per-ip` counts a relayed client against its own address on the node it
-/// entered, never against the entry node's on the owner: every relayed connection comes from
-/// the entry's one address, so a busy entry would otherwise hit the owner's cap for all its
-/// clients. On loopback every client and node is 127.0.0.1, which makes the point: the owner
-/// takes six relayed clients under a cap of three, and still caps its own.
+/// entered, for as long as it is relayed, never against the entry node's on the owner: every
+/// relayed connection comes from the entry's one address, so a busy entry would otherwise hit
+/// the owner's cap for all its clients. On loopback every client and node is 127.0.0.1, which
+/// makes the point: the owner takes six relayed clients under a cap of three, each entry
+/// refuses a fourth, and the owner still caps its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relayed_connections_do_not_count_against_the_entry_node() {
     let redis = TestRedis::start();
@@ -601,6 +602,11 @@ async fn relayed_connections_do_not_count_against_the_entry_node() {
             .await
             .expect("every client is in the owner's room");
     }
+    // The entries count their relayed clients: a fourth through a is over a's cap.
+    assert!(
+        Client::join(&url(&a, &key, "capped")).await.is_err(),
+        "a fourth relayed connection from one address to a is over its cap"
+    );
     // b's own clients are still capped: it holds one, takes two more, refuses the next.
     for _ in 0..2 {
         clients.push(
