@@ -34,7 +34,7 @@ use crate::guard::Guard;
 use crate::guard::limits::Slot;
 
 /// A connection's place under the per-IP cap, held until the connection (or the WebSocket
-/// it became) ends, or until it turns out to be another node's (see [`ConnectionSlot::release`]).
+/// it became) ends, or until it turns out to be another node's ([`ConnectionSlot::release`]).
 #[derive(Clone)]
 pub struct ConnectionSlot(Arc<Mutex<Option<Slot<IpAddr>>>>);
 

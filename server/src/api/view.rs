@@ -76,7 +76,8 @@ pub async fn show(
 
 /// The board page is being opened: its view and WebSocket follow as soon as the app has
 /// started. For a person who may read the board, the room is loaded and (unless a stored view
-/// will do) the view read and encoded meanwhile, in the background. Nobody else makes the server load a board.
+/// will do) the view read and encoded meanwhile, in the background. Nobody else makes the
+/// server load a board.
 pub fn prepare(state: &AppState, board: &str, person: &Person) {
     if state.shutdown.is_cancelled() {
         return;
