@@ -52,6 +52,8 @@ struct Figures {
     /// the board's room stored its view when it stopped, and nothing has loaded the board.
     stored_cold_ms: f64,
     stored_cold_steps: Value,
+    /// Where the last warm reload's time went.
+    warm_steps: Value,
     /// Drawing time of each frame of the sweep.
     frames: Vec<f64>,
     /// Time between consecutive animation frames during the sweep (what a user sees: ~16.7 ms
@@ -119,7 +121,7 @@ pub fn run() -> anyhow::Result<()> {
         );
     }
     println!(
-        "\nWhere a cold load's time goes (ms since navigation start: HTML received, wasm \
+        "\nWhere a load's time goes (ms since navigation start: HTML received, wasm \
          received, wasm started, the board's first view asked for, its request sent, its first \
          byte and its last received, the view in the scene, IndexedDB copy restored, server's \
          sync step 2 applied, first complete frame):\n"
@@ -133,6 +135,10 @@ pub fn run() -> anyhow::Result<()> {
             (
                 format!("{} notes, after a restart", r.notes),
                 &r.stored_cold_steps,
+            ),
+            (
+                format!("{} notes, warm (last reload)", r.notes),
+                &r.warm_steps,
             ),
         ]
     });
@@ -212,6 +218,7 @@ async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figure
     for _ in 0..WARM_RUNS {
         warm.push(first_complete_frame(&page, &url, notes).await?);
     }
+    let warm_steps = page.eval(BREAKDOWN_JS).await?;
     let (frames, intervals) = sweep(&page).await?;
     drop(page);
     drop(browser);
@@ -230,6 +237,7 @@ async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figure
         cold_steps,
         stored_cold_ms,
         stored_cold_steps,
+        warm_steps,
         frames,
         intervals,
     })
