@@ -1,9 +1,10 @@
 //! "Since you last looked" beside the boards ([`huddle_shared::since`]), in two trees:
 //!
 //! - `since_log`: `{board}/{seq: 8 bytes big-endian}` -> [`JournalEntry`] (in [`compact`]
-//!   form; JSON from before it is still read): the board's change journal, written by its room as it applies updates (an entry is rewritten in
-//!   place when the same person changes the same item the same way again, see
-//!   `room::since`); at most [`MAX_JOURNAL`] entries are kept;
+//!   form; JSON from before it is still read): the board's change journal, written by its
+//!   room as it applies updates (an entry is rewritten in place when the same person changes
+//!   the same item the same way again, see `room::since`); at most [`MAX_JOURNAL`] entries
+//!   are kept;
 //! - `since_seen`: `{board}/{person}` -> [`SeenMark`] (JSON): what each person has seen.
 //!   A dozen bytes per person and board, whatever the board's size: what was there when
 //!   they looked is not needed, because the journal says what a deleted item was called.
@@ -182,13 +183,15 @@ impl Store {
 }
 
 /// A journal entry's stored form: a tag byte, then `at` and the kind (whose top bit says
-/// whether a position follows), the four strings (each its length, then its UTF-8) and the
-/// position as two `f32`s, if any. Integers are
-/// LEB128 varints. Under 60% of the bytes of its JSON (a W8 entry: 202 bytes as JSON, 119
-/// so): no field names, quotes or digits of `f64` positions, whose `f32` is to a hundredth
-/// of a board unit up to 100,000 units from the origin, closer than centring an item needs.
+/// whether a position follows), the four strings and the position as two `f32`s, if any;
+/// integers and string lengths as lib0 varints ([`huddle_shared::wire::lib0`], read as
+/// guardedly as the wire). Under 60% of the bytes of its JSON (a W8 entry: 202 bytes as
+/// JSON, 119 so): no field names, quotes or digits of `f64` positions, whose `f32` is to a
+/// hundredth of a board unit up to 100,000 units from the origin, closer than centring an
+/// item needs.
 mod compact {
     use huddle_shared::since::{ChangeKind, JournalEntry};
+    use huddle_shared::wire::lib0::{Reader, write_var_buf, write_var_u64};
 
     /// First byte of the compact form (a JSON entry, from before it, starts with `{`).
     const TAG: u8 = 1;
@@ -210,12 +213,11 @@ mod compact {
         let strings = [&e.person, &e.name, &e.item, &e.title];
         let mut out = Vec::with_capacity(24 + strings.iter().map(|s| s.len() + 2).sum::<usize>());
         out.push(TAG);
-        put_varint(&mut out, e.at);
+        write_var_u64(&mut out, e.at);
         let kind = KINDS.iter().position(|k| *k == e.kind).unwrap_or_default() as u8;
         out.push(kind | if e.pos.is_some() { HAS_POS } else { 0 });
         for s in strings {
-            put_varint(&mut out, s.len() as u64);
-            out.extend_from_slice(s.as_bytes());
+            write_var_buf(&mut out, s.as_bytes());
         }
         if let Some([x, y]) = e.pos {
             out.extend_from_slice(&(x as f32).to_le_bytes());
@@ -226,34 +228,33 @@ mod compact {
 
     /// The entry in `bytes` (compact or JSON), or `None` if they are not one.
     pub(super) fn decode(bytes: &[u8]) -> Option<JournalEntry> {
-        let (&tag, mut rest) = bytes.split_first()?;
-        if tag == b'{' {
-            return serde_json::from_slice(bytes).ok();
+        match bytes.first()? {
+            b'{' => return serde_json::from_slice(bytes).ok(),
+            &TAG => {}
+            _ => return None,
         }
-        if tag != TAG {
-            return None;
-        }
-        let at = varint(&mut rest)?;
-        let (&kind, tail) = rest.split_first()?;
-        rest = tail;
+        let mut r = Reader::new(&bytes[1..]);
+        let at = r.read_var_u64().ok()?;
+        let kind = r.read_u8().ok()?;
         let has_pos = kind & HAS_POS != 0;
         let kind = *KINDS.get(usize::from(kind & !HAS_POS))?;
-        let mut string = || -> Option<String> {
-            let len = usize::try_from(varint(&mut rest)?).ok()?;
-            let (s, tail) = rest.split_at_checked(len)?;
-            rest = tail;
-            String::from_utf8(s.to_vec()).ok()
-        };
+        let mut string = || r.read_var_string().ok().map(str::to_owned);
         let (person, name, item, title) = (string()?, string()?, string()?, string()?);
-        let pos = match (has_pos, rest) {
-            (false, []) => None,
-            (true, [x0, x1, x2, x3, y0, y1, y2, y3]) => Some([
-                f32::from_le_bytes([*x0, *x1, *x2, *x3]).into(),
-                f32::from_le_bytes([*y0, *y1, *y2, *y3]).into(),
-            ]),
-            _ => return None,
+        let mut coord = || -> Option<f64> {
+            let b = [
+                r.read_u8().ok()?,
+                r.read_u8().ok()?,
+                r.read_u8().ok()?,
+                r.read_u8().ok()?,
+            ];
+            Some(f32::from_le_bytes(b).into())
         };
-        Some(JournalEntry {
+        let pos = if has_pos {
+            Some([coord()?, coord()?])
+        } else {
+            None
+        };
+        r.is_empty().then_some(JournalEntry {
             at,
             person,
             name,
@@ -262,27 +263,6 @@ mod compact {
             title,
             pos,
         })
-    }
-
-    fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-        while v >= 0x80 {
-            out.push(v as u8 | 0x80);
-            v >>= 7;
-        }
-        out.push(v as u8);
-    }
-
-    fn varint(bytes: &mut &[u8]) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let (&b, rest) = bytes.split_first()?;
-            *bytes = rest;
-            v |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return Some(v);
-            }
-        }
-        None
     }
 }
 
