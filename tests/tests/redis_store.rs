@@ -332,8 +332,8 @@ fn trees_in_redis_answer_as_trees_in_sled() {
                 format!("{:?}", r.remove(&k).unwrap()),
             ),
             3 => (
-                format!("{:?}", s.get(&k).unwrap()),
-                format!("{:?}", r.get(&k).unwrap()),
+                format!("{:?} {}", s.get(&k).unwrap(), s.contains_key(&k).unwrap()),
+                format!("{:?} {}", r.get(&k).unwrap(), r.contains_key(&k).unwrap()),
             ),
             4 => {
                 let old = s.get(&k).unwrap();

@@ -90,7 +90,7 @@ pub fn prepare(state: &AppState, board: &str, person: &Person) {
         return;
     }
     // With a stored view, only the room is needed (for the WebSocket).
-    if matches!(state.store.stored_view(board), Ok(Some(_))) {
+    if matches!(state.store.has_stored_view(board), Ok(true)) {
         state.rooms.get_or_start(board, &state.room_context());
         return;
     }

@@ -110,7 +110,7 @@ impl Room {
     /// stored is still the board's. Read here (the room holds the document), encoded and
     /// written on a blocking thread.
     pub(super) fn store_view(&mut self) {
-        if !self.views.changed && matches!(self.ctx.store.stored_view(&self.id), Ok(Some(_))) {
+        if !self.views.changed && matches!(self.ctx.store.has_stored_view(&self.id), Ok(true)) {
             return;
         }
         let view = self.view();

@@ -307,7 +307,16 @@ impl Tree {
     }
 
     pub fn contains_key(&self, key: impl AsRef<[u8]>) -> Result<bool, StoreError> {
-        Ok(self.get(key)?.is_some())
+        match &self.backend {
+            Backend::Sled(t) => Ok(t.contains_key(key)?),
+            // Without moving the value.
+            Backend::Redis(t) => Ok(t.store.with_conn(|c| {
+                ::redis::cmd("HEXISTS")
+                    .arg(&t.vals)
+                    .arg(key.as_ref())
+                    .query(c)
+            })?),
+        }
     }
 
     /// Sets `key` to `value`; the value it had.

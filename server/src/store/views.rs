@@ -26,6 +26,11 @@ impl Store {
         self.inner.views.get(board)
     }
 
+    /// Whether the board has a stored view (without reading it).
+    pub fn has_stored_view(&self, board: &str) -> Result<bool, StoreError> {
+        self.inner.views.contains_key(board)
+    }
+
     /// Stores the board's view (its room stops), durable with the next group commit.
     pub fn store_view(&self, board: &str, gzipped_json: &[u8]) -> Result<(), StoreError> {
         self.inner
@@ -57,8 +62,10 @@ mod tests {
         store.store_view("b", b"gz").unwrap();
         store.store_view("b2", b"other").unwrap();
         assert_eq!(store.stored_view("b").unwrap().as_deref(), Some(&b"gz"[..]));
+        assert!(store.has_stored_view("b").unwrap());
         store.forget_view("b").unwrap();
         assert_eq!(store.stored_view("b").unwrap(), None);
+        assert!(!store.has_stored_view("b").unwrap());
         store.store_view("b", b"again").unwrap();
         store.delete_board("b").unwrap();
         assert_eq!(store.stored_view("b").unwrap(), None);
