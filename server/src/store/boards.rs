@@ -40,6 +40,11 @@ pub trait BoardStore: Send + Sync + 'static {
     /// meanwhile: then nothing is written (the rule asks again later). O(board).
     fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError>;
 
+    /// A compaction just replaced a snapshot (blocking; called at normal priority, after the
+    /// compaction's own idle-priority work): the sled store checks whether its documents are
+    /// due for a rewrite, since the replaced snapshot is garbage of its size.
+    fn after_compaction(&self) {}
+
     /// Merges the log entries `from..=upto` (those there are) into one entry `upto`, so that
     /// a cold load reads, serves and applies a few merged entries instead of thousands of
     /// small ones. O(the entries merged). Returns the merged entry's size, or `None` if there
@@ -206,6 +211,10 @@ impl BoardStore for Store {
 
     fn compact(&self, board: &str, upto: u64) -> Result<Option<usize>, StoreError> {
         Store::compact(self, board, upto)
+    }
+
+    fn after_compaction(&self) {
+        self.rewrite_documents_logged();
     }
 
     fn merge_log(&self, board: &str, from: u64, upto: u64) -> Result<Option<usize>, StoreError> {

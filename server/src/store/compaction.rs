@@ -311,15 +311,22 @@ impl Compactor {
 }
 
 /// One compaction, on the blocking thread that calls it: under `SCHED_IDLE`, and the memory
-/// it freed given back afterwards.
+/// it freed given back afterwards. Then, at normal priority again, the store's check after a
+/// compaction: a rewrite of the documents holds the lock every room's append waits for, and
+/// must not wait for an idle core meanwhile.
 fn compact_in_background(
     store: &dyn BoardStore,
     board: &str,
     upto: u64,
 ) -> Result<Option<usize>, StoreError> {
-    let _background = Background::enter();
-    let compacted = store.compact(board, upto);
+    let compacted = {
+        let _background = Background::enter();
+        store.compact(board, upto)
+    };
     give_back_memory();
+    if matches!(compacted, Ok(Some(_))) {
+        store.after_compaction();
+    }
     compacted
 }
 

@@ -382,14 +382,7 @@ impl Store {
             redis.delete_board(board)?
         } else {
             let existed = self.inner.meta.remove(board)?.is_some();
-            self.docs().with(board, |db| {
-                db.snapshots.remove(board)?;
-                let mut batch = sled::Batch::default();
-                for key in db.log.scan_prefix(log_prefix(board)).keys() {
-                    batch.remove(key?);
-                }
-                db.log.apply_batch(batch)
-            })?;
+            self.docs().with(board, |db| db.remove_board(board))?;
             existed
         };
         self.inner.written.fetch_add(1, SeqCst);
@@ -478,8 +471,10 @@ impl Store {
         }
         let started_as = self.incarnation(board)?;
         // Read, then folded without holding the documents (a rewrite may move the board
-        // meanwhile: the checks and writes below go where it is then, which holds the same
-        // entries under the same keys).
+        // meanwhile: the checks and writes below go where it is then, whose log holds the same
+        // updates merged into one entry under its last key; removing the keys read may leave
+        // that entry, which repeats updates the snapshot holds, and applying an update twice
+        // changes nothing).
         let (snapshot, log) = self.docs().with(board, |db| {
             let log = db
                 .log
@@ -519,14 +514,11 @@ impl Store {
         self.inner.written.fetch_add(1, SeqCst);
         self.inner.metrics.compactions.fetch_add(1, SeqCst);
         drop(_lifecycle);
-        // The snapshot just replaced is garbage of its size: the moment a rewrite is most
-        // likely to pay (it is checked every few seconds anyway).
-        self.rewrite_documents_logged();
         Ok(Some(snapshot_bytes))
     }
 
     /// [`docs::Docs::rewrite_if_due`] here and now, its outcome logged. Blocking.
-    fn rewrite_documents_logged(&self) {
+    pub(crate) fn rewrite_documents_logged(&self) {
         match self.rewrite_documents_if_due() {
             Ok(Some(done)) => tracing::info!(
                 "documents rewritten into generation {}: {} boards, {} KiB copied, files {} -> {} KiB",

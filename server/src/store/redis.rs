@@ -389,6 +389,12 @@ impl Shared {
             .ok_or_else(|| StoreError::NotOwner(board.to_owned()))
     }
 
+    /// A write with `token` was fenced: another node owns the board now.
+    fn fenced(&self, board: &str, token: u64) {
+        self.fenced_writes.fetch_add(1, SeqCst);
+        self.lose(board, token);
+    }
+
     /// Forgets the board's lease if it is still the one with `token`.
     fn lose(&self, board: &str, token: u64) {
         let mut held = self.held();
@@ -829,8 +835,7 @@ impl RedisStore {
 
     /// A write with `token` was fenced: another node owns the board now.
     pub(super) fn fenced(&self, board: &str, token: u64) {
-        self.shared.fenced_writes.fetch_add(1, SeqCst);
-        self.shared.lose(board, token);
+        self.shared.fenced(board, token);
     }
 
     /// Waits until everything queued so far is in Redis (blocking; at most [`IO_TIMEOUT`]
@@ -932,8 +937,7 @@ impl BoardStore for RedisStore {
         match done {
             1 => Ok(Some(snapshot_bytes)),
             -1 => {
-                self.shared.fenced_writes.fetch_add(1, SeqCst);
-                self.shared.lose(board, token);
+                self.shared.fenced(board, token);
                 Err(StoreError::NotOwner(board.to_owned()))
             }
             _ => Ok(None),
@@ -1042,8 +1046,7 @@ fn run_writer(shared: &Shared, queue: mpsc::Receiver<Write>) {
                 shared.released(board);
             }
             if let (true, Some((board, token))) = (result < 0, write.fenced_as()) {
-                shared.fenced_writes.fetch_add(1, SeqCst);
-                shared.lose(board, token);
+                shared.fenced(board, token);
             }
         }
         // Lost boards are marked before the mark moves: a room checks ownership before it

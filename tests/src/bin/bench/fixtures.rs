@@ -110,6 +110,10 @@ impl RoomLike {
         if self.rule.is_due(self.log) {
             let snapshot = store.compact(self.board, self.seq)?;
             let took = started.elapsed();
+            // As the server does after a compaction (not timed: the rooms do not wait for it).
+            if snapshot.is_some() {
+                huddle_server::store::BoardStore::after_compaction(store);
+            }
             self.log = LogSize {
                 snapshot_bytes: snapshot.unwrap_or_default() as u64,
                 ..LogSize::default()
