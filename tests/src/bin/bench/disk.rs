@@ -42,6 +42,7 @@ pub fn run() -> anyhow::Result<()> {
     let (board, state) = board_with_notes(NOTES);
     store.append("disk", 0, &state)?;
     store.compact("disk", 0)?;
+    huddle_server::store::BoardStore::after_compaction(&store);
     store.flush_blocking()?;
     let start_snapshot = store.read("disk")?.snapshot_bytes();
     let start_dir = dir_bytes(dir.path());
