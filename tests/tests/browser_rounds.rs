@@ -449,7 +449,25 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
                 "#round-dot-list [data-dot=add][data-item={}]",
                 json!(notes[1])
             );
-            focus_and_press_space(p, "#round-dot-list summary").await?;
+            // The bar redraws whenever a round's progress arrives: a key pressed on a summary
+            // that a redraw replaced opens nothing. Press again (only while the list is shut,
+            // so as never to close it) until its + can take focus.
+            for _ in 0..5 {
+                let shut = p
+                    .page
+                    .eval("!document.querySelector('#round-dot-list')?.open")
+                    .await?;
+                if shut == json!(true) {
+                    focus_and_press_space(p, "#round-dot-list summary").await?;
+                }
+                if p.page
+                    .wait_for(&can_focus(&plus), Duration::from_secs(3))
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+            }
             // The list can redraw (a round's progress arrives) between focusing its + and
             // the key, and the key then goes to a button that is gone: press again, a few
             // times, until the dot is taken. A press too many asks for a fourth dot, which
@@ -908,14 +926,16 @@ async fn three_people_vote_decide_and_estimate_while_a_viewer_watches() -> anyho
 /// Space, which presses a focused button (the driver's Enter sends no character, so the
 /// browser would not activate anything with it).
 async fn focus_and_press_space(p: &Person, target: &str) -> anyhow::Result<()> {
-    p.wait(
-        &format!("{target} to take focus"),
-        &format!(
-            "(() => {{ const e = document.querySelector({}); e?.focus(); \
-             return !!e && document.activeElement === e; }})()",
-            json!(target)
-        ),
-    )
-    .await?;
+    p.wait(&format!("{target} to take focus"), &can_focus(target))
+        .await?;
     p.page.press(" ", 0).await
+}
+
+/// A page expression: focuses `target` and says whether it took focus.
+fn can_focus(target: &str) -> String {
+    format!(
+        "(() => {{ const e = document.querySelector({}); e?.focus(); \
+         return !!e && document.activeElement === e; }})()",
+        json!(target)
+    )
 }
