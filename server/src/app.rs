@@ -7,14 +7,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::{Path, State};
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router, middleware};
 use huddle_shared::ids::is_valid_board_id;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::api;
 use crate::config::{Config, ServeArgs};
@@ -33,7 +35,18 @@ use crate::ws;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 pub fn router(state: AppState) -> Router {
-    let assets = ServeDir::new(&state.config.assets);
+    // A release build of the app has each file brotli'd and gzip'd beside it (`cargo xtask
+    // build-client`): the browser gets the smallest it takes. Caches must key on the encoding.
+    let assets = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::appending(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
+        .service(
+            ServeDir::new(&state.config.assets)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     // Everything a person does goes through `identify`; health checks, metrics and the static
     // files of the app need no person (a proxy's health check carries no user header).
     let personal = Router::new()

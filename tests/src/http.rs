@@ -142,6 +142,70 @@ pub async fn request_as(
     })
 }
 
+/// An answer whose body is bytes (pictures, the app's compressed files), sent with a length.
+#[derive(Debug)]
+pub struct BinaryResponse {
+    pub status: u16,
+    /// Header names in lowercase, with their values, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl BinaryResponse {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `GET path` with exactly the extra `headers` given; the body as bytes. A chunked answer is
+/// an error (every binary answer the server sends has a length).
+pub async fn get_binary(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> anyhow::Result<BinaryResponse> {
+    if !addr.ip().is_loopback() {
+        bail!("tests only talk to loopback addresses");
+    }
+    let mut stream = TcpStream::connect(addr).await?;
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("no header end")?;
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status = head.split(' ').nth(1).context("no status")?.parse()?;
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    if headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
+    {
+        bail!("a chunked answer: {head}");
+    }
+    Ok(BinaryResponse {
+        status,
+        headers,
+        body: raw[end + 4..].to_vec(),
+    })
+}
+
 fn dechunk(mut body: &str) -> anyhow::Result<String> {
     let mut out = String::new();
     loop {

@@ -14,7 +14,6 @@ use huddle_tests::client::Client;
 use huddle_tests::http;
 use huddle_tests::person::Person;
 use huddle_tests::server::TestServer;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The frame's place and size in the world.
 const FRAME: [f64; 4] = [0.0, 0.0, 600.0, 400.0];
@@ -83,22 +82,9 @@ impl Image {
 
 /// `GET path` as the server's admin; the status and the body's bytes.
 async fn get_bytes(server: &TestServer, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
-    let addr = server.addr();
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let key = server.admin_key();
-    let head = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {key}\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no header end")?;
-    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-    let status = head.split(' ').nth(1).context("no status")?.parse()?;
-    Ok((status, raw[end + 4..].to_vec()))
+    let auth = format!("Bearer {}", server.admin_key());
+    let answer = http::get_binary(server.addr(), path, &[("Authorization", &auth)]).await?;
+    Ok((answer.status, answer.body))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,9 +11,9 @@ use std::net::SocketAddr;
 use anyhow::{Context, ensure};
 use huddle_shared::model::{Color, NewNote};
 use huddle_shared::rounds::{Choice, Command, Kind, Settings};
+use huddle_tests::http;
 use huddle_tests::rounds::{Answer, Team, ballot, dots};
 use huddle_tests::server::{TestServer, huddle_bin};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// An answer with its body as bytes (pictures are binary).
 struct Got {
@@ -29,33 +29,11 @@ impl Got {
 }
 
 async fn get(addr: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<Got> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let head = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no header end")?;
-    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-    let status = head.split(' ').nth(1).context("no status")?.parse()?;
-    let content_type = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| v.trim().to_owned())
-        .unwrap_or_default();
-    ensure!(
-        !head.to_ascii_lowercase().contains("chunked"),
-        "a chunked answer: {head}"
-    );
+    let answer = http::get_binary(addr, path, &[("Cookie", cookie)]).await?;
     Ok(Got {
-        status,
-        content_type,
-        body: raw[end + 4..].to_vec(),
+        status: answer.status,
+        content_type: answer.header("content-type").unwrap_or_default().to_owned(),
+        body: answer.body,
     })
 }
 

@@ -67,6 +67,7 @@ pub fn show_when_received(page: &Page, requested: Started<Result<String, JsValue
         let Ok(json) = requested.await else {
             return;
         };
+        dom::mark("huddle-view-text");
         let Some(page) = weak.upgrade() else {
             return;
         };
@@ -78,7 +79,10 @@ pub fn show_when_received(page: &Page, requested: Started<Result<String, JsValue
             return;
         }
         match serde_json::from_str::<BoardView>(&json) {
-            Ok(view) => show(&mut s, view),
+            Ok(view) => {
+                dom::mark("huddle-view-decoded");
+                show(&mut s, view)
+            }
             Err(err) => dom::log_error("could not read the board's view", &js_error(err)),
         }
     });
