@@ -24,24 +24,52 @@ pub fn send(
     Ok(answer(dom::window()?.fetch_with_str_and_init(url, init)))
 }
 
-/// The text of a `fetch`'s answer, as [`fetch_text`] gives it.
-async fn answer(promise: js_sys::Promise) -> Result<String, JsValue> {
-    let response: Response = match JsFuture::from(promise).await {
-        Ok(response) => response.dyn_into()?,
-        Err(_) => {
-            return Err(JsValue::from_str(
-                "The server cannot be reached (offline?). Try again when you are online.",
-            ));
-        }
-    };
-    let text = JsFuture::from(response.text()?)
+/// [`send`], for an answer in bytes (a board's binary view).
+pub fn send_for_bytes(
+    url: &str,
+    init: &RequestInit,
+) -> Result<impl std::future::Future<Output = Result<Vec<u8>, JsValue>> + use<>, JsValue> {
+    Ok(answer_bytes(
+        dom::window()?.fetch_with_str_and_init(url, init),
+    ))
+}
+
+/// A `fetch`'s response, or the words for a server that cannot be reached.
+async fn response(promise: js_sys::Promise) -> Result<Response, JsValue> {
+    match JsFuture::from(promise).await {
+        Ok(response) => response.dyn_into(),
+        Err(_) => Err(JsValue::from_str(
+            "The server cannot be reached (offline?). Try again when you are online.",
+        )),
+    }
+}
+
+async fn text_of(response: &Response) -> Result<String, JsValue> {
+    Ok(JsFuture::from(response.text()?)
         .await?
         .as_string()
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// The text of a `fetch`'s answer, as [`fetch_text`] gives it.
+async fn answer(promise: js_sys::Promise) -> Result<String, JsValue> {
+    let response = response(promise).await?;
+    let text = text_of(&response).await?;
     if !response.ok() {
         return Err(JsValue::from_str(&error_message(response.status(), &text)));
     }
     Ok(text)
+}
+
+/// The bytes of a `fetch`'s answer; an HTTP error as [`answer`] words it.
+async fn answer_bytes(promise: js_sys::Promise) -> Result<Vec<u8>, JsValue> {
+    let response = response(promise).await?;
+    if !response.ok() {
+        let text = text_of(&response).await?;
+        return Err(JsValue::from_str(&error_message(response.status(), &text)));
+    }
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// Fetches `url` and parses a successful response's JSON body.

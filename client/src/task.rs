@@ -9,6 +9,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use wasm_bindgen::JsCast;
+
 /// The result of a started future, once it is there.
 pub struct Started<T>(Rc<RefCell<Slot<T>>>);
 
@@ -52,4 +54,15 @@ impl<T> Future for Started<T> {
             }
         }
     }
+}
+
+/// Resolves after `ms` milliseconds (a browser timer: in a background tab, later).
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(window) = crate::dom::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -84,6 +84,17 @@ impl Visitor {
         self.call_with(method, path, body, &[]).await
     }
 
+    /// A GET with their cookie (and `extra` headers), its body as bytes.
+    pub async fn get_binary(
+        &self,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<http::BinaryResponse> {
+        let mut headers = vec![("Cookie", self.cookie.as_str())];
+        headers.extend_from_slice(extra);
+        http::get_binary(self.addr, path, &headers).await
+    }
+
     /// Creates a board they own; its id.
     pub async fn create_board(&self, title: &str) -> anyhow::Result<String> {
         let res = self

@@ -82,6 +82,55 @@ async fn a_big_board_draws_from_its_view_then_edits_after_sync() -> anyhow::Resu
     rust.wait_until(|s| s.items.get(&id).is_some_and(|i| i.text == "after sync"))
         .await
         .context("the note made after sync never reached the other replica")?;
+
+    // An edit the server has not had, kept only in the browser's copy, then a reload that
+    // draws the server's view (without the edit) first: the copy is applied after the view,
+    // and the edit is on the page and then on the server; nothing is lost.
+    ada.page.block_websockets(true).await?;
+    ada.wait(
+        "the page to see it is offline",
+        "document.querySelector('#status')?.textContent === 'offline'",
+    )
+    .await?;
+    ada.edit_note(&id).await?;
+    ada.type_text(", offline").await?;
+    ada.end_edit().await?;
+    ada.wait(
+        "the offline edit in the document",
+        &format!("huddle.snapshot().items[{id:?}]?.text === 'after sync, offline'"),
+    )
+    .await?;
+    let url = ada.page.eval("location.href").await?;
+    ada.page.goto(url.as_str().context("no location")?).await?;
+    ada.wait(
+        "the reloaded page's first complete frame",
+        "huddle.frames().firstCompleteAt",
+    )
+    .await?;
+    ada.wait(
+        "the offline edit restored",
+        &format!("huddle.snapshot().items[{id:?}]?.text === 'after sync, offline'"),
+    )
+    .await?;
+    let order = ada
+        .page
+        .eval(
+            "[performance.getEntriesByName('huddle-view').length, \
+              performance.getEntriesByName('huddle-restored').length]",
+        )
+        .await?;
+    ensure!(
+        order == serde_json::json!([1, 1]),
+        "the reload drew the view and restored the copy: {order}"
+    );
+    ada.page.block_websockets(false).await?;
+    rust.wait_until(|s| {
+        s.items
+            .get(&id)
+            .is_some_and(|i| i.text == "after sync, offline")
+    })
+    .await
+    .context("the offline edit never reached the server")?;
     ada.assert_no_errors()?;
     Ok(())
 }

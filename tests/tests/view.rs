@@ -1,5 +1,9 @@
 //! The board's first view (`GET /api/boards/{id}/view`), on the wire: who may have it is
-//! decided as for the board's WebSocket, and it holds the items a y-websocket sync gives.
+//! decided as for the board's WebSocket, and it holds the items a y-websocket sync gives; its
+//! JSON and its binary form (`format=binary`, what the web app reads) say the same, whether
+//! made by the board's room or stored when the room stopped.
+
+use std::io::Read;
 
 use anyhow::{Context, ensure};
 use huddle_shared::model::{BoardView, NewNote};
@@ -27,6 +31,14 @@ async fn view_of(who: &Visitor, board: &str) -> anyhow::Result<(u16, Option<Boar
     let res = who
         .call("GET", &format!("/api/boards/{board}/view"), None)
         .await?;
+    let path = format!("/api/boards/{board}/view?format=binary");
+    let plain = who.get_binary(&path, &[]).await?;
+    ensure!(
+        plain.status == res.status,
+        "JSON {}, binary {}",
+        res.status,
+        plain.status
+    );
     if res.status != 200 {
         return Ok((res.status, None));
     }
@@ -35,7 +47,20 @@ async fn view_of(who: &Visitor, board: &str) -> anyhow::Result<(u16, Option<Boar
         "the view may be cached: {:?}",
         res.headers
     );
-    let view = serde_json::from_str(&res.body).context("the view is not a BoardView")?;
+    let view: BoardView = serde_json::from_str(&res.body).context("the view is not a BoardView")?;
+
+    // The same view in its binary form, as it is and gzip'd.
+    ensure!(plain.header("content-type") == Some("application/octet-stream"));
+    ensure!(plain.header("content-encoding").is_none());
+    let binary = BoardView::from_binary(&plain.body).context("the binary view does not read")?;
+    ensure!(binary == view, "the binary view is not the JSON one");
+    let gzipped = who
+        .get_binary(&path, &[("Accept-Encoding", "gzip")])
+        .await?;
+    ensure!(gzipped.header("content-encoding") == Some("gzip"));
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped.body[..]).read_to_end(&mut unpacked)?;
+    ensure!(unpacked == plain.body, "gzip'd, the binary view differs");
     Ok((200, Some(view)))
 }
 
@@ -69,6 +94,15 @@ async fn only_people_who_may_read_the_board_get_its_view() -> anyhow::Result<()>
     ensure!(
         view_of(&owner, "bad%20id").await?.0 == 400,
         "a bad board id was not refused"
+    );
+    let unknown = owner
+        .call("GET", &format!("/api/boards/{board}/view?format=xml"), None)
+        .await?;
+    ensure!(
+        unknown.status == 400 && unknown.body.contains("format"),
+        "an unknown format: {} {}",
+        unknown.status,
+        unknown.body
     );
 
     let links = owner

@@ -81,10 +81,12 @@ impl BoardHandle {
     }
 }
 
-/// Opens the board's copy in IndexedDB and restores it into `board`. Without IndexedDB
-/// (private windows...) the board still works online.
-async fn open_local(board: Board, board_id: String) -> offline::LocalStore {
-    let store = match offline::open(&board, &board_id).await {
+/// Opens the board's copy in IndexedDB and restores it into `board` (once the board's first
+/// view is drawn, see [`super::first_view::settled`]). Without IndexedDB (private windows...)
+/// the board still works online.
+async fn open_local(page: &Page, board: Board, board_id: String) -> offline::LocalStore {
+    let settled = super::first_view::settled(Rc::downgrade(page));
+    let store = match offline::open(&board, &board_id, settled).await {
         Ok(store) => store,
         Err(err) => {
             dom::log_error("could not open the board's offline copy", &err);
@@ -116,7 +118,10 @@ pub async fn connect(
         let board_id = board_id.to_owned();
         async move { access::board(&board_id).await }
     });
-    let store = task::start(open_local(board.clone(), board_id.to_owned()));
+    let store = task::start({
+        let (page, board, board_id) = (page.clone(), board.clone(), board_id.to_owned());
+        async move { open_local(&page, board, board_id).await }
+    });
     // The person (their name and colour are the server's) and what they may do here.
     let guest = guest.await;
     page.borrow_mut().session.guest = guest.clone();

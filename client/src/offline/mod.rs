@@ -137,7 +137,13 @@ impl LocalStore {
 }
 
 /// Restores `board_id`'s stored updates into `board` and keeps storing every later update.
-pub async fn open(board: &Board, board_id: &str) -> Result<LocalStore, JsValue> {
+/// Applying a big board's copy is a long task of the page's one thread, so it waits for
+/// `before_restore` (the board's first view drawn), when there is a copy to apply.
+pub async fn open(
+    board: &Board,
+    board_id: &str,
+    before_restore: impl std::future::Future<Output = ()>,
+) -> Result<LocalStore, JsValue> {
     let db = match idb::open_database().await {
         Ok(Some(db)) => db,
         Ok(None) => {
@@ -156,6 +162,9 @@ pub async fn open(board: &Board, board_id: &str) -> Result<LocalStore, JsValue> 
             Stored::default()
         }
     };
+    if !(stored.states.is_empty() && stored.updates.is_empty()) {
+        before_restore.await;
+    }
     let restored = restore(board, &stored);
     if let Some(title) = board.title(&board.doc().transact()) {
         recent::retitle(board_id, &title);

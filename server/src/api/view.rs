@@ -1,6 +1,8 @@
-//! `GET /api/boards/{id}/view[?key=...]`: the board's items as the page draws them (see
-//! [`huddle_shared::model::BoardView`]), so the page can draw a big board before its document
-//! has come over the WebSocket and been integrated.
+//! `GET /api/boards/{id}/view[?key=...][&format=binary]`: the board's items as the page draws
+//! them (see [`huddle_shared::model::BoardView`]), so the page can draw a big board before its
+//! document has come over the WebSocket and been integrated. JSON by default; the web app asks
+//! for the binary form ([`BoardView::to_binary`]), a third of the bytes and read without a
+//! parser.
 //!
 //! Who may have it is decided exactly as for opening the board's WebSocket: any role on the
 //! board, from the person's grant or a share link's key; no role answers 404, as for a board
@@ -10,7 +12,7 @@
 //! The view is the one stored when the board's room last stopped, if the board has not
 //! changed since ([`crate::store::views`]): one read. Else it is read from the board's room
 //! (started if the board is not loaded: the page's WebSocket follows at once and finds it
-//! loaded). Either way it is sent gzip'd. Opening the board page itself starts the room
+//! loaded). Either way it is sent gzip'd. A stored view is binary: JSON is made from it. Opening the board page itself starts the room
 //! ([`prepare`]), so the board loads while the app downloads and starts.
 
 use axum::Extension;
@@ -19,35 +21,62 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use huddle_shared::model::BoardView;
+use serde::Deserialize;
 
-use super::{KeyQuery, bad_query, role};
+use super::{bad_query, role};
 use crate::error::ApiError;
 use crate::people::Person;
-use crate::room::CachedView;
+use crate::room::{CachedView, gzip};
 use crate::sharing;
 use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct ViewQuery {
+    key: Option<String>,
+    #[serde(default)]
+    format: Format,
+}
+
+/// The form a view is sent in.
+#[derive(Deserialize, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Format {
+    #[default]
+    Json,
+    Binary,
+}
 
 pub async fn show(
     Path(id): Path<String>,
     State(state): State<AppState>,
     Extension(person): Extension<Person>,
-    query: Result<Query<KeyQuery>, QueryRejection>,
+    query: Result<Query<ViewQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Query(KeyQuery { key }) = query.map_err(bad_query)?;
+    let Query(ViewQuery { key, format }) = query.map_err(bad_query)?;
     role(&state, &id, &person, key.as_deref())?;
     let asked = std::time::Instant::now();
     let gzipped = match state.store.stored_view(&id)? {
         // The board as its room left it, and has not changed since: one read.
         Some(stored) => {
             tracing::debug!(board = %id, bytes = stored.len(), read = ?asked.elapsed(), "stored view");
-            Bytes::copy_from_slice(&stored)
+            match format {
+                Format::Binary => stored,
+                Format::Json => {
+                    tokio::task::spawn_blocking(move || json_of_stored(&stored)).await??
+                }
+            }
         }
         None => {
             let view = from_room(&state, &id).await?;
             let read = asked.elapsed();
             let items = view.len();
-            let gzipped = tokio::task::spawn_blocking(move || view.gzipped_json()).await?;
+            let gzipped = tokio::task::spawn_blocking(move || match format {
+                Format::Binary => view.gzipped_binary(),
+                Format::Json => view.gzipped_json(),
+            })
+            .await?;
             tracing::debug!(board = %id, items, bytes = gzipped.len(), ?read, encoded = ?asked.elapsed(), "view");
             gzipped
         }
@@ -66,7 +95,10 @@ pub async fn show(
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(match format {
+            Format::Json => "application/json",
+            Format::Binary => "application/octet-stream",
+        }),
     );
     // The board as it is now, for this person only: no cache may keep it.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -97,7 +129,7 @@ pub fn prepare(state: &AppState, board: &str, person: &Person) {
     let (state, board) = (state.clone(), board.to_owned());
     tokio::spawn(async move {
         if let Ok(view) = from_room(&state, &board).await {
-            let _ = tokio::task::spawn_blocking(move || view.gzipped_json()).await;
+            let _ = tokio::task::spawn_blocking(move || view.gzipped_binary()).await;
         }
     });
 }
@@ -139,7 +171,14 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The JSON itself, for a client that takes no gzip (a script without `--compressed`).
+/// A stored (binary) view as gzip'd JSON, for a script that asked for JSON.
+fn json_of_stored(gzipped: &[u8]) -> Result<Bytes, ApiError> {
+    let view = BoardView::from_binary(&gunzip(gzipped)?)
+        .map_err(|e| ApiError::Internal(format!("the board's stored view did not read: {e}")))?;
+    Ok(gzip(&serde_json::to_vec(&view).unwrap_or_default()))
+}
+
+/// The view itself, for a client that takes no gzip (a script without `--compressed`).
 fn gunzip(gzipped: &[u8]) -> Result<Vec<u8>, ApiError> {
     use std::io::Read;
     let mut json = Vec::new();

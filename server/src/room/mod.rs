@@ -70,7 +70,7 @@ mod view;
 
 pub use context::RoomContext;
 pub use handle::{RoomClosed, RoomHandle};
-pub use view::CachedView;
+pub use view::{CachedView, gzip};
 
 pub use awareness::{AWARENESS_BUDGET, AWARENESS_FLUSH};
 

@@ -2,8 +2,9 @@
 //! a page can draw a big board while its document is still on the way and being integrated.
 //!
 //! The room reads the items (it alone holds the document) and keeps them until the document
-//! next changes, as it keeps the full sync; encoding them (JSON, gzip'd) is left to the
-//! first request that needs the bytes, on a blocking thread, and kept beside them. So the
+//! next changes, as it keeps the full sync; encoding them (the binary form the web app reads,
+//! or JSON for scripts; gzip'd) is left to the first request that needs the bytes, on a
+//! blocking thread, and kept beside them. So the
 //! room spends one read of the board per change, and repeated loads cost it one message.
 
 use std::io::Write;
@@ -20,30 +21,32 @@ use super::Room;
 #[derive(Clone)]
 pub struct CachedView {
     view: Arc<BoardView>,
-    gzipped: Arc<OnceLock<Bytes>>,
+    binary: Arc<OnceLock<Bytes>>,
+    json: Arc<OnceLock<Bytes>>,
 }
 
 impl CachedView {
     fn new(view: BoardView) -> CachedView {
         CachedView {
             view: Arc::new(view),
-            gzipped: Arc::default(),
+            binary: Arc::default(),
+            json: Arc::default(),
         }
     }
 
-    /// The view as gzip'd JSON, encoded by the first caller (CPU work: call it off the async
-    /// workers). A view's JSON is mostly repeated keys and short strings, so gzip shrinks it
-    /// about tenfold; the fastest level keeps the first cold load's encoding short.
+    /// The view in its binary form, gzip'd (what the web app asks for, and what is stored),
+    /// encoded by the first caller (CPU work: call it off the async workers).
+    pub fn gzipped_binary(&self) -> Bytes {
+        self.binary
+            .get_or_init(|| gzip(&self.view.to_binary()))
+            .clone()
+    }
+
+    /// The view as gzip'd JSON (for scripts), encoded by the first caller (CPU work: call it
+    /// off the async workers).
     pub fn gzipped_json(&self) -> Bytes {
-        self.gzipped
-            .get_or_init(|| {
-                let json = serde_json::to_vec(&*self.view).unwrap_or_default();
-                let mut gz =
-                    GzEncoder::new(Vec::with_capacity(json.len() / 8), Compression::fast());
-                // Writing into a Vec cannot fail.
-                let _ = gz.write_all(&json);
-                Bytes::from(gz.finish().unwrap_or_default())
-            })
+        self.json
+            .get_or_init(|| gzip(&serde_json::to_vec(&*self.view).unwrap_or_default()))
             .clone()
     }
 
@@ -55,6 +58,15 @@ impl CachedView {
     pub fn is_empty(&self) -> bool {
         self.view.items.is_empty()
     }
+}
+
+/// Gzip at the fastest level: a view is mostly short strings and repeated bytes, which it
+/// shrinks three to tenfold, and the first cold load waits for the encoding.
+pub fn gzip(bytes: &[u8]) -> Bytes {
+    let mut gz = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = gz.write_all(bytes);
+    Bytes::from(gz.finish().unwrap_or_default())
 }
 
 /// The room's cached view: made on request, dropped when the board changes or on a tick
@@ -116,7 +128,7 @@ impl Room {
         let view = self.view();
         let (store, id) = (self.ctx.store.clone(), self.id.clone());
         self.ctx.tracker.spawn_blocking(move || {
-            match store.store_view(&id, &view.gzipped_json()) {
+            match store.store_view(&id, &view.gzipped_binary()) {
                 Ok(()) => store.request_flush(),
                 Err(e) => tracing::warn!(board = %id, "cannot store the board's view: {e}"),
             }
@@ -134,19 +146,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn encodes_the_items_once_as_gzipped_json() {
+    fn encodes_the_items_once_in_each_form() {
         let board = Board::with_client_id(1);
         let id = board
             .create_note(&mut board.transact_mut(), NewNote::default())
             .unwrap();
         let cached = CachedView::new(board.view(&yrs::Transact::transact(board.doc())));
         let gz = cached.gzipped_json();
-        assert!(Arc::ptr_eq(&cached.clone().gzipped, &cached.gzipped));
+        assert!(Arc::ptr_eq(&cached.clone().json, &cached.json));
         assert_eq!(cached.gzipped_json(), gz);
         let mut json = String::new();
         GzDecoder::new(&gz[..]).read_to_string(&mut json).unwrap();
         let view: BoardView = serde_json::from_str(&json).unwrap();
         assert_eq!(view.items.keys().collect::<Vec<_>>(), vec![&id]);
+
+        let gz = cached.gzipped_binary();
+        assert_eq!(cached.clone().gzipped_binary(), gz);
+        let mut binary = Vec::new();
+        GzDecoder::new(&gz[..]).read_to_end(&mut binary).unwrap();
+        assert_eq!(BoardView::from_binary(&binary).unwrap(), view);
         assert_eq!(cached.len(), 1);
     }
 }

@@ -51,6 +51,7 @@ mod storymap;
 mod tags;
 mod undo;
 mod values;
+mod view_wire;
 
 pub use board::{Board, NewNote, doc_options};
 pub use changes::ChangeSink;
@@ -126,9 +127,9 @@ impl ItemKind {
     }
 }
 
-impl From<String> for ItemKind {
-    fn from(s: String) -> Self {
-        match s.as_str() {
+impl From<&str> for ItemKind {
+    fn from(s: &str) -> Self {
+        match s {
             "note" => ItemKind::Note,
             "frame" => ItemKind::Frame,
             "text" => ItemKind::Text,
@@ -138,8 +139,14 @@ impl From<String> for ItemKind {
             "step" => ItemKind::Step,
             "release" => ItemKind::Release,
             "raci" => ItemKind::Raci,
-            _ => ItemKind::Other(s),
+            _ => ItemKind::Other(s.to_owned()),
         }
+    }
+}
+
+impl From<String> for ItemKind {
+    fn from(s: String) -> Self {
+        ItemKind::from(s.as_str())
     }
 }
 

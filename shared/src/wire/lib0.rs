@@ -66,6 +66,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An `f64` in 8 little-endian bytes (Huddle's own formats; lib0's floats are big-endian).
+    pub fn read_f64_le(&mut self) -> Result<f64, ReadError> {
+        let end = self.pos + 8;
+        let bytes = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(ReadError::EndOfBuffer(self.buf.len()))?;
+        self.pos = end;
+        // The slice is 8 bytes long.
+        Ok(f64::from_le_bytes(bytes.try_into().unwrap_or_default()))
+    }
+
     /// A length-prefixed byte buffer, borrowed from the input.
     pub fn read_var_buf(&mut self) -> Result<&'a [u8], ReadError> {
         let at = self.pos;
@@ -94,6 +106,11 @@ pub fn write_var_u64(out: &mut Vec<u8>, mut value: u64) {
         value >>= 7;
     }
     out.push(value as u8);
+}
+
+/// Appends an `f64` as [`Reader::read_f64_le`] reads it.
+pub fn write_f64_le(out: &mut Vec<u8>, value: f64) {
+    out.extend_from_slice(&value.to_le_bytes());
 }
 
 /// Appends a length-prefixed byte buffer.

@@ -225,6 +225,19 @@ impl Page {
         std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
     }
 
+    /// Blocks (or unblocks) the page's WebSockets only: open ones are closed and new ones
+    /// fail, while its HTTP requests go through (the server is up, the sync is not).
+    pub async fn block_websockets(&self, block: bool) -> anyhow::Result<()> {
+        self.call("Network.enable", json!({})).await?;
+        let urls: &[&str] = if block { &["ws://*"] } else { &[] };
+        self.call("Network.setBlockedURLs", json!({ "urls": urls }))
+            .await?;
+        if block {
+            self.eval(&format!("globalThis.{DROP_SOCKETS}()")).await?;
+        }
+        Ok(())
+    }
+
     /// Cuts this tab off the network (or reconnects it), as a lost Wi-Fi would.
     ///
     /// Chromium's offline emulation fails new requests and WebSockets but leaves open

@@ -71,13 +71,13 @@ const BREAKDOWN_JS: &str = "(() => {
     const mark = n => performance.getEntriesByName(n)[0]?.startTime ?? null;
     const nav = performance.getEntriesByType('navigation')[0];
     const wasm = performance.getEntriesByType('resource').find(r => r.name.endsWith('.wasm'));
-    const view = performance.getEntriesByType('resource').find(r => r.name.endsWith('/view'));
+    const view = performance.getEntriesByType('resource').find(r => r.name.includes('/view?'));
     const r = x => x == null ? null : Math.round(x);
     return {
         html: r(nav?.responseEnd), wasm: r(wasm?.responseEnd), start: r(mark('huddle-start')),
         asked: r(view?.startTime), sent: r(view?.requestStart), first_byte: r(view?.responseStart),
         answered: r(view?.responseEnd),
-        view_text: r(mark('huddle-view-text')), view_decoded: r(mark('huddle-view-decoded')),
+        view_bytes: r(mark('huddle-view-received')), view_decoded: r(mark('huddle-view-decoded')),
         view: r(mark('huddle-view')), restored: r(mark('huddle-restored')), synced: r(mark('huddle-synced')),
         frame: r(huddle.frames().firstCompleteAt),
     };
@@ -127,11 +127,11 @@ pub fn run() -> anyhow::Result<()> {
     println!(
         "\nWhere a load's time goes (ms since navigation start: HTML received, wasm \
          received, wasm started, the board's first view asked for, its request sent, its first \
-         byte and its last received, its text handed to the app, decoded, the view in the scene, IndexedDB copy restored, server's \
+         byte and its last received, its bytes handed to the app, decoded, the view in the scene, IndexedDB copy restored, server's \
          sync step 2 applied, first complete frame):\n"
     );
     println!(
-        "| board | html | wasm | start | view asked | sent | first byte | view received | text | decoded | view drawn | restored | synced | frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| board | html | wasm | start | view asked | sent | first byte | view received | in the app | decoded | view drawn | restored | synced | frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     let rows = results.iter().flat_map(|r| {
         [
@@ -156,7 +156,7 @@ pub fn run() -> anyhow::Result<()> {
             c["sent"],
             c["first_byte"],
             c["answered"],
-            c["view_text"],
+            c["view_bytes"],
             c["view_decoded"],
             c["view"],
             c["restored"],
