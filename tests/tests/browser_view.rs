@@ -19,8 +19,8 @@ const NOTES: usize = 3_000;
 const ROW: usize = 60;
 const PITCH: f64 = 220.0;
 
-/// A big board is first drawn from its view (every note in the scene in the first complete
-/// frame, the `huddle-view` mark set), read-only until the document is synced; then the
+/// A big board is first drawn from its view (asked for by `boot.js` before the app starts;
+/// every note in the scene in the first complete frame, the `huddle-view` mark set), read-only until the document is synced; then the
 /// document holds every note, the page is editable, and a note made by double-click and typed
 /// into reaches another replica.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,6 +62,20 @@ async fn a_big_board_draws_from_its_view_then_edits_after_sync() -> anyhow::Resu
         .eval("performance.getEntriesByName('huddle-view').length")
         .await?;
     ensure!(viewed == 1, "the page did not draw the board's view first");
+    // Asked for once, by boot.js, before the app had started.
+    let asked = ada
+        .page
+        .eval(
+            "(() => { const asked = performance.getEntriesByType('resource') \
+                .filter(r => r.name.includes('/view?format=binary')); \
+              return [asked.length, asked[0]?.startTime < \
+                performance.getEntriesByName('huddle-start')[0]?.startTime]; })()",
+        )
+        .await?;
+    ensure!(
+        asked == serde_json::json!([1, true]),
+        "the view was not asked for once, before the app started: {asked}"
+    );
     ada.wait(
         "the document to hold every note",
         &format!("Object.keys(huddle.snapshot().items).length === {NOTES}"),

@@ -18,7 +18,7 @@
 
 use huddle_shared::model::BoardView;
 use huddle_shared::yrs::Transact;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::RequestInit;
 
 use super::{Page, State, role, sync};
@@ -55,8 +55,15 @@ impl FirstView {
 }
 
 /// Asks the server for the board's view, now: the first thing the page does, before it builds
-/// itself, so that the server reads the board while the page starts.
+/// itself, so that the server reads the board while the page starts. The page's `boot.js`
+/// asked already, before the app had even downloaded: that answer is taken if it is there.
 pub fn request(board_id: &str) -> Started<Result<Vec<u8>, JsValue>> {
+    if let Some(asked) = asked_by_boot() {
+        return task::start(async move {
+            let buffer = wasm_bindgen_futures::JsFuture::from(asked).await?;
+            Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        });
+    }
     let url = format!(
         "/api/boards/{}/view?format=binary",
         String::from(js_sys::encode_uri_component(board_id))
@@ -64,6 +71,19 @@ pub fn request(board_id: &str) -> Started<Result<Vec<u8>, JsValue>> {
     let sent = http::send_for_bytes(&url, &RequestInit::new());
     task::start(async move { sent?.await })
 }
+
+/// `boot.js`'s request for the view (a promise of its bytes), taken: only the first page
+/// the app draws may use it.
+fn asked_by_boot() -> Option<js_sys::Promise> {
+    let global = js_sys::global();
+    let key = JsValue::from_str(BOOT_REQUEST);
+    let asked = js_sys::Reflect::get(&global, &key).ok()?;
+    let _ = js_sys::Reflect::delete_property(&global.into(), &key);
+    asked.dyn_into().ok()
+}
+
+/// Where `boot.js` leaves its request.
+const BOOT_REQUEST: &str = "huddleFirstView";
 
 /// Shows the view when it comes (see the module's docs), if it is still of use then.
 pub fn show_when_received(page: &Page, requested: Started<Result<Vec<u8>, JsValue>>) {

@@ -80,6 +80,7 @@ const BREAKDOWN_JS: &str = "(() => {
         view_bytes: r(mark('huddle-view-received')), view_decoded: r(mark('huddle-view-decoded')),
         view: r(mark('huddle-view')), restored: r(mark('huddle-restored')), synced: r(mark('huddle-synced')),
         frame: r(huddle.frames().firstCompleteAt),
+        long_tasks: (globalThis.__longTasks ?? []).map(([at, ms]) => `${at}+${ms}`).join(', '),
     };
 })()";
 
@@ -165,6 +166,17 @@ pub fn run() -> anyhow::Result<()> {
         );
     }
     println!(
+        "\nThe page's long tasks (50 ms or more: start+duration, ms since navigation start):\n"
+    );
+    for r in &results {
+        println!(
+            "- {} notes: cold {}; after a restart {}",
+            r.notes,
+            r.cold_steps["long_tasks"].as_str().unwrap_or("?"),
+            r.stored_cold_steps["long_tasks"].as_str().unwrap_or("?")
+        );
+    }
+    println!(
         "\nAnimation frame intervals during the sweep (the display's pace, dropped frames \
          included):\n"
     );
@@ -223,6 +235,7 @@ async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figure
     // profile in; the page is redirected to `/b/cold` (a millisecond on loopback, counted).
     let url = server.page_url("cold");
     let page = browser.new_page("about:blank").await?;
+    watch_long_tasks(&page).await?;
     let cold_ms = first_complete_frame(&page, &url, notes).await?;
     let cold_steps = page.eval(BREAKDOWN_JS).await?;
     let mut warm = Vec::new();
@@ -239,6 +252,7 @@ async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figure
     server.restart()?;
     let browser = Browser::launch().await?;
     let page = browser.new_page("about:blank").await?;
+    watch_long_tasks(&page).await?;
     let stored_cold_ms = first_complete_frame(&page, &server.page_url("cold"), notes).await?;
     let stored_cold_steps = page.eval(BREAKDOWN_JS).await?;
     Ok(Figures {
@@ -252,6 +266,20 @@ async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figure
         frames,
         intervals,
     })
+}
+
+/// Has every page `page` loads from now on note its main thread's long tasks (50 ms or more),
+/// which [`BREAKDOWN_JS`] lists.
+async fn watch_long_tasks(page: &Page) -> anyhow::Result<()> {
+    let source = "globalThis.__longTasks = []; new PerformanceObserver((list) => { \
+        for (const e of list.getEntries()) __longTasks.push([Math.round(e.startTime), Math.round(e.duration)]); \
+        }).observe({ type: 'longtask' });";
+    page.call(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": source }),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Navigates to the board and returns `firstCompleteAt` (ms since the navigation started),
