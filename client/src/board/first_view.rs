@@ -78,7 +78,7 @@ fn asked_by_boot() -> Option<js_sys::Promise> {
     let global = js_sys::global();
     let key = JsValue::from_str(BOOT_REQUEST);
     let asked = js_sys::Reflect::get(&global, &key).ok()?;
-    let _ = js_sys::Reflect::delete_property(&global.into(), &key);
+    let _ = js_sys::Reflect::delete_property(&global, &key);
     asked.dyn_into().ok()
 }
 
