@@ -16,7 +16,7 @@
 //! - If the view cannot be had (offline, refused, an error), nothing happens: the page loads
 //!   from IndexedDB and the server as without it.
 
-use huddle_shared::model::BoardView;
+use huddle_shared::model::{BoardView, ItemSnapshot};
 use huddle_shared::yrs::Transact;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::RequestInit;
@@ -106,7 +106,7 @@ pub fn show_when_received(page: &Page, requested: Started<Result<Vec<u8>, JsValu
             s.first_view = FirstView::Done;
             return;
         }
-        match BoardView::from_binary(&bytes) {
+        match BoardView::items_from_binary(&bytes) {
             Ok(view) => {
                 dom::mark("huddle-view-decoded");
                 show(&mut s, view)
@@ -156,13 +156,13 @@ fn wanted(s: &State) -> bool {
 }
 
 /// Puts the view's items into the scene (a big board's only: see [`MIN_ITEMS`]).
-fn show(s: &mut State, view: BoardView) {
-    if view.items.len() < MIN_ITEMS {
+fn show(s: &mut State, items: Vec<(String, ItemSnapshot)>) {
+    if items.len() < MIN_ITEMS {
         s.first_view = FirstView::Done;
         return;
     }
-    let mut ids = Vec::with_capacity(view.items.len());
-    for (id, item) in view.items {
+    let mut ids = Vec::with_capacity(items.len());
+    for (id, item) in items {
         sync::put(&mut s.scene, &mut s.maps, &id, Some(item));
         ids.push(id);
     }

@@ -74,6 +74,16 @@ impl BoardView {
 
     /// Reads a view [`BoardView::to_binary`] wrote; anything else is refused.
     pub fn from_binary(bytes: &[u8]) -> Result<BoardView, ViewWireError> {
+        let mut items = BTreeMap::new();
+        for (id, item) in BoardView::items_from_binary(bytes)? {
+            items.insert(id, item);
+        }
+        Ok(BoardView { items })
+    }
+
+    /// The items of a view [`BoardView::to_binary`] wrote, in its order (by id), without
+    /// building the map: what a page drawing them one by one needs.
+    pub fn items_from_binary(bytes: &[u8]) -> Result<Vec<(String, ItemSnapshot)>, ViewWireError> {
         let body = bytes.strip_prefix(MAGIC).ok_or(ViewWireError::NotAView)?;
         let mut r = Reader::new(body);
         let count = r.read_var_u64()?;
@@ -87,15 +97,14 @@ impl BoardView {
             }
             .into());
         }
-        let mut items = BTreeMap::new();
+        let mut items = Vec::with_capacity(count as usize);
         for n in 0..count as usize {
-            let (id, item) = read_item(&mut r, n)?;
-            items.insert(id, item);
+            items.push(read_item(&mut r, n)?);
         }
         if !r.is_empty() {
             return Err(ViewWireError::Trailing(r.remaining()));
         }
-        Ok(BoardView { items })
+        Ok(items)
     }
 }
 
