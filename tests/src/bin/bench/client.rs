@@ -98,6 +98,8 @@ pub fn run() -> anyhow::Result<()> {
         sent as f64 / 1000.0
     );
 
+    view_forms();
+
     let rt = tokio::runtime::Runtime::new()?;
     let mut results = Vec::new();
     for notes in [100, 10_000] {
@@ -266,6 +268,46 @@ async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figure
         frames,
         intervals,
     })
+}
+
+/// The 10,000-note board's first view in each form: bytes, gzip'd at the server's level, and
+/// the time to encode it (the server) and decode it (natively; the page's wasm is slower).
+fn view_forms() {
+    use huddle_shared::model::BoardView;
+    let (board, _) = crate::fixtures::board_with_notes(10_000);
+    let view = board.view(&huddle_shared::yrs::Transact::transact(board.doc()));
+    let gzip = |bytes: &[u8]| {
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        std::io::Write::write_all(&mut gz, bytes).map(|_| gz.finish().map(|v| v.len()).unwrap_or(0))
+    };
+    let median_ms = |f: &dyn Fn()| {
+        let mut times: Vec<f64> = (0..5)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                f();
+                started.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        pct(&mut times, 50.0)
+    };
+    let json = serde_json::to_vec(&view).unwrap_or_default();
+    let binary = view.to_binary();
+    println!("The 10,000-note board's first view (native, median of 5):\n");
+    println!("| form | bytes | gzip'd (fast) | encode | decode |\n|---|---|---|---|---|");
+    println!(
+        "| JSON | {} | {} | {:.1} ms | {:.1} ms |",
+        json.len(),
+        gzip(&json).unwrap_or(0),
+        median_ms(&|| drop(serde_json::to_vec(&view))),
+        median_ms(&|| drop(serde_json::from_slice::<BoardView>(&json))),
+    );
+    println!(
+        "| binary | {} | {} | {:.1} ms | {:.1} ms |\n",
+        binary.len(),
+        gzip(&binary).unwrap_or(0),
+        median_ms(&|| drop(view.to_binary())),
+        median_ms(&|| drop(BoardView::items_from_binary(&binary))),
+    );
 }
 
 /// Has every page `page` loads from now on note its main thread's long tasks (50 ms or more),
