@@ -80,7 +80,7 @@ pub fn build(ws: &Workspace, debug: bool) -> anyhow::Result<PathBuf> {
     copy_dir(&ws.root.join("client").join("static"), &dist)?;
     stamp_service_worker(&dist)?;
 
-    let sizes = precompress(&dist, !debug)?;
+    let sizes = precompress(ws, &dist, !debug)?;
     report_sizes(&sizes);
     Ok(dist)
 }
@@ -101,17 +101,33 @@ struct Sizes {
 /// `write` (release builds: a debug build's wasm is large and only ever loaded locally), and
 /// removes copies a previous build left otherwise, so that none is ever stale. Returns what
 /// each file weighs in each encoding.
-fn precompress(dist: &Path, write: bool) -> anyhow::Result<Vec<Sizes>> {
+fn precompress(ws: &Workspace, dist: &Path, write: bool) -> anyhow::Result<Vec<Sizes>> {
     step(if write {
         "compressing the app's files (gzip, brotli)..."
     } else {
         "measuring the app's files..."
     });
+    // Brotli's best takes seconds for the wasm: each result is kept by the hash of what it
+    // compressed, so a build that changed nothing (or only some files) reuses it. Results no
+    // file of this build has are removed.
+    let cache = ws.target_dir.join("xtask-brotli");
+    std::fs::create_dir_all(&cache).with_context(|| format!("creating {}", cache.display()))?;
+    let mut kept = Vec::new();
     let mut sizes = Vec::new();
     for file in shell_files(dist) {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let gzip = gzipped(&bytes)?;
-        let brotli = brotlied(&bytes)?;
+        let cached = cache.join(format!("{:016x}.br", fnv1a([bytes.as_slice()])));
+        let brotli = match std::fs::read(&cached) {
+            Ok(brotli) => brotli,
+            Err(_) => {
+                let brotli = brotlied(&bytes)?;
+                std::fs::write(&cached, &brotli)
+                    .with_context(|| format!("writing {}", cached.display()))?;
+                brotli
+            }
+        };
+        kept.push(cached);
         // index.html is sent by the server's own routes (filled in per request), never as a file.
         let served_as_file = !file.ends_with("index.html");
         for (ext, encoded) in ENCODINGS.iter().zip([&gzip, &brotli]) {
@@ -137,7 +153,24 @@ fn precompress(dist: &Path, write: bool) -> anyhow::Result<Vec<Sizes>> {
             brotli: brotli.len(),
         });
     }
+    for entry in std::fs::read_dir(&cache)? {
+        let path = entry?.path();
+        if !kept.contains(&path) {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
     Ok(sizes)
+}
+
+/// FNV-1a: stable across Rust versions, unlike std's hasher.
+fn fnv1a<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for chunk in chunks {
+        for &byte in chunk {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 /// What `static/sw.js` says where the build id goes.
@@ -150,14 +183,12 @@ fn stamp_service_worker(dist: &Path) -> anyhow::Result<()> {
     if !text.contains(BUILD_ID_PLACEHOLDER) {
         bail!("{} has no {BUILD_ID_PLACEHOLDER} to replace", sw.display());
     }
-    // FNV-1a over the files the worker caches: stable across Rust versions, unlike std's hasher.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for file in shell_files(dist) {
-        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-        for byte in bytes {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+    // A hash of the files the worker caches.
+    let files = shell_files(dist)
+        .iter()
+        .map(|file| std::fs::read(file).with_context(|| format!("reading {}", file.display())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let hash = fnv1a(files.iter().map(Vec::as_slice));
     let text = text.replace(BUILD_ID_PLACEHOLDER, &format!("{hash:016x}"));
     std::fs::write(&sw, text).with_context(|| format!("writing {}", sw.display()))
 }
