@@ -5,9 +5,10 @@
 //!
 //! - The view's items enter the scene by the document's own path ([`sync::put`]), so story
 //!   maps lay out and notes draw exactly as they will from the document.
-//! - It is shown only on an empty document that is not synced yet: a copy restored from
-//!   IndexedDB is closer to the truth (it may hold edits made offline); and only for a big
-//!   board ([`MIN_ITEMS`]).
+//! - It is shown only on an empty document that is not synced yet, and only for a big board
+//!   ([`MIN_ITEMS`]). The browser's copy in IndexedDB waits for it ([`settled`]): merging a
+//!   big copy is a long task. Once merged, the copy's items (edits made offline among them)
+//!   enter the scene as the document's; a copy merged before the view came means no view.
 //! - The document is the truth: once the server's state is applied, the view's items that
 //!   the document does not have leave the scene; the others were read again from the
 //!   document as it integrated them.
