@@ -21,6 +21,12 @@ async fn the_app_is_sent_compressed_as_the_browser_takes_it() -> anyhow::Result<
     browser::ensure_client_built()?;
     let (server, _data) = TestServer::start()?;
     let dist = assets_dir();
+    ensure!(
+        dist.join("pkg/huddle_client_bg.wasm.br").exists(),
+        "{} holds no compressed copies: a debug build of the client writes none; run \
+         `cargo xtask build-client` (or `cargo xtask test`)",
+        dist.display()
+    );
     for file in [
         "pkg/huddle_client_bg.wasm",
         "pkg/huddle_client.js",
