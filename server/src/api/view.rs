@@ -12,8 +12,9 @@
 //! The view is the one stored when the board's room last stopped, if the board has not
 //! changed since ([`crate::store::views`]): one read. Else it is read from the board's room
 //! (started if the board is not loaded: the page's WebSocket follows at once and finds it
-//! loaded). Either way it is sent gzip'd. A stored view is binary: JSON is made from it. Opening the board page itself starts the room
-//! ([`prepare`]), so the board loads while the app downloads and starts.
+//! loaded). Either way it is sent gzip'd. A stored view is binary: JSON is made from it.
+//! Opening the board page itself starts the room ([`prepare`]), so the board loads while the
+//! app downloads and starts.
 
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
