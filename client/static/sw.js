@@ -2,8 +2,11 @@
 //
 // - Install: cache the app shell (the page, the stylesheet, the wasm and its JS glue).
 // - Navigations (`/`, `/b/{id}`): the network first, so a new deploy is picked up online;
-//   the cached page if the network fails or is slower than NAVIGATION_TIMEOUT_MS.
-// - Static assets: the cache first (instant start), refreshed from the network behind it.
+//   the cached page if the network fails or is slower than NAVIGATION_TIMEOUT_MS. Navigation
+//   preload asks the network while the worker starts, instead of after.
+// - Static assets: from the cache, which holds this build's files. They are not fetched
+//   again behind the page: a new build is a new worker with a new cache (below), and
+//   replacing the cached wasm would throw away the browser's compiled code for it.
 // - `/api/*` and `/ws/*` never touch the cache: they are live data (the board itself is kept
 //   by the app in IndexedDB, not here).
 //
@@ -37,6 +40,7 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
+  const preload = self.registration.navigationPreload?.enable() ?? Promise.resolve();
   event.waitUntil(
     caches
       .keys()
@@ -44,7 +48,8 @@ self.addEventListener("activate", (event) => {
         Promise.all(
           names
             .filter((name) => name.startsWith(CACHE_PREFIX) && name !== CACHE)
-            .map((name) => caches.delete(name)),
+            .map((name) => caches.delete(name))
+            .concat(preload.catch(() => undefined)),
         ),
       )
       .then(() => self.clients.claim()),
@@ -59,7 +64,7 @@ self.addEventListener("fetch", (event) => {
   if (path.startsWith("/api/") || path.startsWith("/ws/") || path === "/sw.js") return;
   if (request.mode === "navigate") {
     if (path === "/" || path === "/index.html" || path.startsWith("/b/")) {
-      event.respondWith(navigation(request));
+      event.respondWith(navigation(event));
     }
     return;
   }
@@ -68,14 +73,18 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// The network's page (kept as the cached page), else the cached page.
-async function navigation(request) {
+// The network's page (kept as the cached page, after the page is answered), else the cached
+// page.
+async function navigation(event) {
+  const network = Promise.resolve(event.preloadResponse).then(
+    (preloaded) => preloaded || fetch(event.request),
+  );
   const cache = await caches.open(CACHE);
   try {
-    const response = await withTimeout(fetch(request), NAVIGATION_TIMEOUT_MS);
+    const response = await withTimeout(network, NAVIGATION_TIMEOUT_MS);
     if (response.ok) {
       // Every app path serves the same index.html.
-      await cache.put("/index.html", response.clone());
+      event.waitUntil(cache.put("/index.html", response.clone()));
       return response;
     }
     // A 4xx (a bad board id) is the server's answer; a 5xx falls back to the cache.
@@ -87,21 +96,20 @@ async function navigation(request) {
   return cached || Response.error();
 }
 
-// The cached copy now and a fresh one into the cache for next time; the network if uncached.
+// The cached copy; else the network's, kept for next time (an install cut short).
 async function asset(event, request) {
   const cache = await caches.open(CACHE);
   const cached = await cache.match(request, { ignoreVary: true, ignoreSearch: true });
-  const refresh = fetch(request)
-    .then(async (response) => {
-      if (response.ok) await cache.put(new URL(request.url).pathname, response.clone());
-      return response;
-    })
-    .catch(() => undefined);
-  if (cached) {
-    event.waitUntil(refresh);
-    return cached;
+  if (cached) return cached;
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      event.waitUntil(cache.put(new URL(request.url).pathname, response.clone()));
+    }
+    return response;
+  } catch (_) {
+    return Response.error();
   }
-  return (await refresh) || Response.error();
 }
 
 function withTimeout(promise, ms) {
