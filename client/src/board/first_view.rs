@@ -163,6 +163,7 @@ fn show(s: &mut State, items: Vec<(String, ItemSnapshot)>) {
         return;
     }
     let mut ids = Vec::with_capacity(items.len());
+    s.scene.reserve(items.len());
     for (id, item) in items {
         sync::put(&mut s.scene, &mut s.maps, &id, Some(item));
         ids.push(id);

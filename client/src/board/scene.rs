@@ -299,14 +299,28 @@ impl Scene {
             return;
         }
         self.order_dirty = false;
-        let mut slots: Vec<u32> = self.by_id.values().copied().collect();
-        let key = |slot: &u32| self.slot(*slot).map(|i| (i.z.as_str(), i.id.as_str()));
-        huddle_shared::sort::sort_by(&mut slots, |a, b| key(a).cmp(&key(b)));
-        for (order, slot) in slots.into_iter().enumerate() {
+        // In slot order: items added bottom to top (a board's first view comes so) are sorted
+        // already, which the sort finds in one pass.
+        let mut keys: Vec<(&str, &str, u32)> = self
+            .slots
+            .iter()
+            .zip(0..)
+            .filter_map(|(item, slot)| item.as_ref().map(|i| (i.z.as_str(), i.id.as_str(), slot)))
+            .collect();
+        huddle_shared::sort::sort(&mut keys);
+        let bottom_to_top: Vec<u32> = keys.into_iter().map(|(_, _, slot)| slot).collect();
+        for (slot, order) in bottom_to_top.into_iter().zip(0..) {
             if let Some(item) = self.slot_mut(slot) {
-                item.order = order as u32;
+                item.order = order;
             }
         }
+    }
+
+    /// Makes room for `more` items, so that adding a whole board does not grow the tables
+    /// one doubling at a time.
+    pub fn reserve(&mut self, more: usize) {
+        self.by_id.reserve(more);
+        self.slots.reserve(more);
     }
 
     /// Slots of the items intersecting `rect`, bottom to top, into `out` (cleared first).
@@ -406,19 +420,22 @@ mod tests {
         assert_eq!(scene.slot_of("c"), Some(0));
     }
 
+    /// The ids of the items in the square (0, 0)-(400, 400), bottom to top.
+    fn visible_ids(scene: &mut Scene) -> Vec<String> {
+        let mut out = Vec::new();
+        scene.visible([0.0, 0.0, 400.0, 400.0], &mut out);
+        out.iter()
+            .map(|s| scene.slot(*s).unwrap().id.clone())
+            .collect()
+    }
+
     #[test]
     fn visible_is_bottom_to_top_and_hit_finds_the_top() {
         let mut scene = Scene::default();
         scene.set("low", note([0.0, 0.0], "a5"));
         scene.set("high", note([100.0, 100.0], "a9"));
         scene.set("mid", note([50.0, 50.0], "a7"));
-        let mut out = Vec::new();
-        scene.visible([0.0, 0.0, 400.0, 400.0], &mut out);
-        let ids: Vec<_> = out
-            .iter()
-            .map(|s| scene.slot(*s).unwrap().id.as_str())
-            .collect();
-        assert_eq!(ids, ["low", "mid", "high"]);
+        assert_eq!(visible_ids(&mut scene), ["low", "mid", "high"]);
         let top = scene.hit([150.0, 150.0], |_| true);
         assert_eq!(
             top.and_then(|s| scene.slot(s)).map(|i| i.id.as_str()),
@@ -438,6 +455,18 @@ mod tests {
             Some("low")
         );
         assert_eq!(scene.z_range(), (Some("a7"), Some("b0")));
+    }
+
+    #[test]
+    fn equal_ranks_stack_by_id_and_reused_slots_sort_too() {
+        let mut scene = Scene::default();
+        scene.set("b", note([0.0, 0.0], "a5"));
+        scene.set("a", note([10.0, 10.0], "a5"));
+        scene.set("c", note([20.0, 20.0], "a1"));
+        scene.set("c", None);
+        // Takes the slot "c" had, below "b" and "a" in slot order, and goes to the bottom.
+        scene.set("d", note([30.0, 30.0], "a0"));
+        assert_eq!(visible_ids(&mut scene), ["d", "a", "b"]);
     }
 
     #[test]

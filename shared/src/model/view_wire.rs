@@ -66,7 +66,11 @@ impl BoardView {
         let mut out = Vec::with_capacity(MAGIC.len() + self.items.len() * 128);
         out.extend_from_slice(MAGIC);
         lib0::write_var_u64(&mut out, self.items.len() as u64);
-        for (id, item) in &self.items {
+        // Bottom to top (by rank, then id, as the model stacks them): a page that adds them to
+        // its scene in this order finds its stacking order already sorted.
+        let mut items: Vec<_> = self.items.iter().collect();
+        items.sort_unstable_by(|(a_id, a), (b_id, b)| (&a.z, a_id).cmp(&(&b.z, b_id)));
+        for (id, item) in items {
             write_item(&mut out, id, item);
         }
         out
@@ -81,7 +85,7 @@ impl BoardView {
         Ok(BoardView { items })
     }
 
-    /// The items of a view [`BoardView::to_binary`] wrote, in its order (by id), without
+    /// The items of a view [`BoardView::to_binary`] wrote, in its order (bottom to top), without
     /// building the map: what a page drawing them one by one needs.
     pub fn items_from_binary(bytes: &[u8]) -> Result<Vec<(String, ItemSnapshot)>, ViewWireError> {
         let body = bytes.strip_prefix(MAGIC).ok_or(ViewWireError::NotAView)?;
@@ -452,6 +456,26 @@ mod tests {
         assert_eq!(BoardView::from_binary(&bytes).unwrap(), view);
         let empty = BoardView::default();
         assert_eq!(BoardView::from_binary(&empty.to_binary()).unwrap(), empty);
+    }
+
+    /// Bottom to top, so that a page's stacking sort finds them in order.
+    #[test]
+    fn items_come_bottom_to_top() {
+        let ranked = |z: &str| ItemSnapshot {
+            z: z.into(),
+            ..note("n")
+        };
+        let items = [("a", "a5"), ("b", "a1"), ("c", "a5"), ("d", "a0")]
+            .into_iter()
+            .map(|(id, z)| (id.to_owned(), ranked(z)))
+            .collect();
+        let bytes = BoardView { items }.to_binary();
+        let ids: Vec<String> = BoardView::items_from_binary(&bytes)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(ids, ["d", "b", "a", "c"]);
     }
 
     /// Under half the JSON's bytes for short notes.
