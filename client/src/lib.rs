@@ -97,15 +97,25 @@ pub fn start() -> Result<(), JsValue> {
     root.set_text_content(None);
     let path = dom::window()?.location().pathname()?;
     match route(&path) {
-        Route::Home => home::mount(&root),
+        // A board page marks it at its first complete frame.
         Route::Board(id) => board::mount(&root, &id),
+        Route::Home => {
+            home::mount(&root)?;
+            dom::mark(READY_MARK);
+            Ok(())
+        }
         Route::NotFound => {
             let text = "There is no page here. Boards live at /b/{id}.";
             dom::child(&root, "p", &[("class", "error")], Some(text))?;
+            dom::mark(READY_MARK);
             Ok(())
         }
     }
 }
+
+/// The `performance.mark` a page adds once it has drawn what it first shows: `boot.js` then
+/// registers the service worker, whose first install would compete with the page's start.
+pub const READY_MARK: &str = "huddle-ready";
 
 #[cfg(test)]
 mod tests {

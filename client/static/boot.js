@@ -21,9 +21,38 @@ import("/pkg/huddle_client.js")
     document.getElementById("app").textContent = "Huddle could not start: " + err;
     console.error(err);
   });
-// The service worker (sw.js) keeps the app itself, so a board opens without a network.
+// The service worker (sw.js) keeps the app itself, so a board opens without a network. Its
+// first install downloads the app again and stores it, which competes with the first visit
+// for the processor: it waits until the page has drawn (the app marks READY_MARK), or
+// READY_WAIT_MS at most.
+const READY_MARK = "huddle-ready";
+const READY_WAIT_MS = 3000;
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((err) => {
-    console.warn("Huddle works online only: no service worker:", err);
+  whenReady(() => {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((err) => {
+      console.warn("Huddle works online only: no service worker:", err);
+    });
   });
+}
+
+function whenReady(then) {
+  let done = false;
+  const once = () => {
+    if (!done) {
+      done = true;
+      then();
+    }
+  };
+  setTimeout(once, READY_WAIT_MS);
+  if (performance.getEntriesByName(READY_MARK).length > 0) return once();
+  try {
+    new PerformanceObserver((list, observer) => {
+      if (list.getEntriesByName(READY_MARK).length > 0) {
+        observer.disconnect();
+        once();
+      }
+    }).observe({ type: "mark" });
+  } catch (_) {
+    // No PerformanceObserver for marks: the timeout registers it.
+  }
 }

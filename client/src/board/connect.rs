@@ -144,6 +144,10 @@ pub async fn connect(
     // The browser's copy is restored before connecting: the first sync sends what was edited
     // offline.
     let store = store.await;
+    // The board is drawn (or there was no view to draw): the panels, before any event comes.
+    if let Err(err) = super::install_panels(page) {
+        dom::log_error("could not build the board's panels", &err);
+    }
     let handle = BoardHandle(Rc::downgrade(page));
     let weak = Rc::downgrade(page);
     let on_awareness = handle.clone();

@@ -27,7 +27,7 @@ pub struct Features {
 
 impl Features {
     /// The features of a page on `board`, before anything is known (rounds and facilitation
-    /// observe the document from now on; panels are installed later by `mount`).
+    /// observe the document from now on; panels are installed later, see `install_panels`).
     pub fn observe(board: &Board) -> Self {
         Features {
             map_filter: None,
