@@ -26,6 +26,11 @@ use serde_json::Value;
 
 use crate::cold_load::{Tail, populate};
 
+/// A directory: the cold load after a restart is profiled (CDP `Profiler`, sampling every
+/// 200 µs) into `cold-after-restart-{notes}.cpuprofile` there, which Chromium's DevTools
+/// (Performance > Load profile) and `speedscope` open. Profiling slows the page: the load's
+/// figures in that run are not comparable with others.
+const PROFILE_ENV: &str = "HUDDLE_BENCH_PROFILE";
 /// Reloads measured after the first visit.
 const WARM_RUNS: usize = 3;
 /// Animation frames in the pan-and-zoom sweep.
@@ -74,7 +79,9 @@ const BREAKDOWN_JS: &str = "(() => {
     const view = performance.getEntriesByType('resource').find(r => r.name.includes('/view?'));
     const r = x => x == null ? null : Math.round(x);
     return {
-        html: r(nav?.responseEnd), wasm: r(wasm?.responseEnd), start: r(mark('huddle-start')),
+        html: r(nav?.responseEnd), parsed: r(nav?.domInteractive),
+        boot: r(performance.getEntriesByType('resource').find(r => r.name.endsWith('/boot.js'))?.responseEnd),
+        wasm_asked: r(wasm?.startTime), wasm_first_byte: r(wasm?.responseStart), wasm: r(wasm?.responseEnd), start: r(mark('huddle-start')),
         asked: r(view?.startTime), sent: r(view?.requestStart), first_byte: r(view?.responseStart),
         answered: r(view?.responseEnd),
         view_bytes: r(mark('huddle-view-received')), view_decoded: r(mark('huddle-view-decoded')),
@@ -128,13 +135,13 @@ pub fn run() -> anyhow::Result<()> {
         );
     }
     println!(
-        "\nWhere a load's time goes (ms since navigation start: HTML received, wasm \
-         received, wasm started, the board's first view asked for, its request sent, its first \
+        "\nWhere a load's time goes (ms since navigation start: HTML received, the HTML parsed \
+         (`domInteractive`), boot.js received, wasm asked for, its first byte, and received, wasm started, the board's first view asked for, its request sent, its first \
          byte and its last received, its bytes handed to the app, decoded, the view in the scene, IndexedDB copy restored, server's \
          sync step 2 applied, first complete frame):\n"
     );
     println!(
-        "| board | html | wasm | start | view asked | sent | first byte | view received | in the app | decoded | view drawn | restored | synced | frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| board | html | parsed | boot.js | wasm asked | first byte | wasm | start | view asked | sent | first byte | view received | in the app | decoded | view drawn | restored | synced | frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     let rows = results.iter().flat_map(|r| {
         [
@@ -151,8 +158,12 @@ pub fn run() -> anyhow::Result<()> {
     });
     for (board, c) in rows {
         println!(
-            "| {board} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {board} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             c["html"],
+            c["parsed"],
+            c["boot"],
+            c["wasm_asked"],
+            c["wasm_first_byte"],
             c["wasm"],
             c["start"],
             c["asked"],
@@ -255,7 +266,26 @@ async fn measure(server: &mut TestServer, notes: usize) -> anyhow::Result<Figure
     let browser = Browser::launch().await?;
     let page = browser.new_page("about:blank").await?;
     watch_long_tasks(&page).await?;
+    let profile = std::env::var_os(PROFILE_ENV).map(std::path::PathBuf::from);
+    if profile.is_some() {
+        page.call("Profiler.enable", serde_json::json!({})).await?;
+        page.call(
+            "Profiler.setSamplingInterval",
+            serde_json::json!({ "interval": 200 }),
+        )
+        .await?;
+        page.call("Profiler.start", serde_json::json!({})).await?;
+    }
     let stored_cold_ms = first_complete_frame(&page, &server.page_url("cold"), notes).await?;
+    if let Some(dir) = profile {
+        let taken = page.call("Profiler.stop", serde_json::json!({})).await?;
+        let file = dir.join(format!("cold-after-restart-{notes}.cpuprofile"));
+        std::fs::write(&file, serde_json::to_vec(&taken["profile"])?)?;
+        println!(
+            "CPU profile of the {notes}-note cold load after a restart: {}",
+            file.display()
+        );
+    }
     let stored_cold_steps = page.eval(BREAKDOWN_JS).await?;
     Ok(Figures {
         notes,
