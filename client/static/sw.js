@@ -79,7 +79,7 @@ async function navigation(event) {
   const network = Promise.resolve(event.preloadResponse).then(
     (preloaded) => preloaded || fetch(event.request),
   );
-  const cache = await caches.open(CACHE);
+  const cache = await shellCache();
   try {
     const response = await withTimeout(network, NAVIGATION_TIMEOUT_MS);
     if (response.ok) {
@@ -98,7 +98,7 @@ async function navigation(event) {
 
 // The cached copy; else the network's, kept for next time (an install cut short).
 async function asset(event, request) {
-  const cache = await caches.open(CACHE);
+  const cache = await shellCache();
   const cached = await cache.match(request, { ignoreVary: true, ignoreSearch: true });
   if (cached) return cached;
   try {
@@ -110,6 +110,16 @@ async function asset(event, request) {
   } catch (_) {
     return Response.error();
   }
+}
+
+// This build's cache, opened once per start of the worker rather than once per request.
+let opened;
+function shellCache() {
+  opened ??= caches.open(CACHE).catch((err) => {
+    opened = undefined; // tried again by the next request
+    throw err;
+  });
+  return opened;
 }
 
 function withTimeout(promise, ms) {

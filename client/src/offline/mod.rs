@@ -312,6 +312,18 @@ impl Inner {
             return;
         }
         self.persist();
+        {
+            // Nothing written since the last compaction and nothing adopted: the state stored
+            // is the document already. (A page left fires `visibilitychange` and `pagehide`
+            // both; encoding and writing a big board twice held up the next page's start.)
+            let rows = self.rows.borrow();
+            if rows.next == rows.compacted
+                && rows.adopted_updates.is_empty()
+                && rows.adopted_states.is_empty()
+            {
+                return;
+            }
+        }
         let (state, title) = {
             let txn = self.board.doc().transact();
             let state = txn.encode_state_as_update_v1(&StateVector::default());
