@@ -67,7 +67,7 @@ async fn call(url: &str, init: &RequestInit) -> Result<Answer, JsValue> {
 /// neither is known.
 pub async fn me() -> Option<Me> {
     match call("/api/me", &RequestInit::new()).await {
-        Ok(Answer::Status(200, body)) => match serde_json::from_str::<Me>(&body) {
+        Ok(Answer::Status(200, body)) => match huddle_shared::json::from_str::<Me>(&body) {
             Ok(me) => {
                 store(ME_KEY, &me);
                 Some(me)
@@ -105,7 +105,7 @@ pub async fn board(board: &str) -> BoardAccess {
             struct Info {
                 role: Role,
             }
-            match serde_json::from_str::<Info>(&body) {
+            match huddle_shared::json::from_str::<Info>(&body) {
                 Ok(info) => {
                     remember_role(board, Some(info.role));
                     BoardAccess::Role(info.role)
@@ -141,7 +141,7 @@ fn storage() -> Option<web_sys::Storage> {
 
 fn load<T: for<'a> Deserialize<'a>>(key: &str) -> Option<T> {
     let json = storage()?.get_item(key).ok().flatten()?;
-    serde_json::from_str(&json).ok()
+    huddle_shared::json::from_str(&json).ok()
 }
 
 /// Stores `value`; private browsing may refuse, then it lasts for this page only.
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn me_reads_the_servers_answer() {
-        let me: Me = serde_json::from_str(
+        let me: Me = huddle_shared::json::from_str(
             r##"{"id":"abc","name":"Ana","color":"#e03131","named":true,"admin":false}"##,
         )
         .unwrap();

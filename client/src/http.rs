@@ -78,7 +78,7 @@ pub async fn fetch_json<T: serde::de::DeserializeOwned>(
     init: &RequestInit,
 ) -> Result<T, JsValue> {
     let text = fetch_text(url, init).await?;
-    serde_json::from_str(&text).map_err(js_error)
+    huddle_shared::json::from_str(&text).map_err(js_error)
 }
 
 /// A request with `method`, a `content-type` and a text body.
@@ -98,7 +98,7 @@ pub(crate) fn error_message(status: u16, body: &str) -> String {
     struct ApiError {
         error: String,
     }
-    match serde_json::from_str::<ApiError>(body) {
+    match huddle_shared::json::from_str::<ApiError>(body) {
         Ok(e) => e.error,
         Err(_) if body.trim().is_empty() => format!("The server answered HTTP {status}."),
         Err(_) => format!("HTTP {status}: {}", body.trim()),

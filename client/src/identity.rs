@@ -78,7 +78,7 @@ impl Guest {
     fn local() -> Guest {
         let stored = storage()
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-            .and_then(|json| serde_json::from_str::<Guest>(&json).ok());
+            .and_then(|json| huddle_shared::json::from_str::<Guest>(&json).ok());
         let guest = match stored {
             Some(guest) if !guest.id.is_empty() => return guest.normalized(),
             // Stored before ids existed: keep the name, give it an id and its colour.
@@ -274,8 +274,9 @@ mod tests {
 
     #[test]
     fn old_stored_identities_still_parse() {
-        let old: Guest = serde_json::from_str(r##"{"name":"Guest 1234","color":"#fff59d"}"##)
-            .expect("old identity");
+        let old: Guest =
+            huddle_shared::json::from_str(r##"{"name":"Guest 1234","color":"#fff59d"}"##)
+                .expect("old identity");
         assert!(old.id.is_empty());
         assert!(!old.named);
     }

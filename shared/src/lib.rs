@@ -50,6 +50,7 @@ pub mod comments;
 pub mod export;
 pub mod facilitation;
 pub mod ids;
+pub mod json;
 pub mod locks;
 pub mod model;
 pub mod notify;

@@ -390,7 +390,7 @@ impl Session {
             .filter(|(id, _)| *id != own)
             .filter_map(|(id, state)| {
                 let json = state.data.as_deref()?;
-                Some((id.get(), serde_json::from_str(json).ok()?))
+                Some((id.get(), huddle_shared::json::from_str(json).ok()?))
             })
             .collect()
     }

@@ -26,7 +26,7 @@ pub struct RecentBoard {
 pub fn recent_boards() -> Vec<RecentBoard> {
     storage()
         .and_then(|s| s.get_item(KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|json| huddle_shared::json::from_str(&json).ok())
         .unwrap_or_default()
 }
 

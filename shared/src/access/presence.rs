@@ -57,7 +57,7 @@ pub fn user_claim(state: &str) -> Result<Option<UserClaim>, Unreadable> {
     let Some(user) = user_of(state)? else {
         return Ok(None);
     };
-    let Ok(fields) = serde_json::from_str::<User>(user.get()) else {
+    let Ok(fields) = crate::json::from_str::<User>(user.get()) else {
         // Not an object (a string, a number): no id or name claimed, unless it is an object
         // that repeats a key, which must be refused.
         return match user.get().trim_start().starts_with('{') {
@@ -87,7 +87,7 @@ fn text(raw: Option<&RawValue>) -> Result<Option<String>, Unreadable> {
     if !raw.get().starts_with('"') {
         return Ok(None);
     }
-    serde_json::from_str::<Cow<str>>(raw.get())
+    crate::json::from_str::<Cow<str>>(raw.get())
         .map(|s| Some(s.into_owned()))
         .map_err(|_| Unreadable)
 }
@@ -95,12 +95,14 @@ fn text(raw: Option<&RawValue>) -> Result<Option<String>, Unreadable> {
 /// The state's `user` value, raw; `Err` if the state is not JSON, or is an object that
 /// repeats `user`.
 fn user_of(state: &str) -> Result<Option<&RawValue>, Unreadable> {
-    match serde_json::from_str::<State>(state) {
+    match crate::json::from_str::<State>(state) {
         Ok(parsed) => Ok(parsed.user),
         // Valid JSON but not an object (`null` for a departure, a number...): no user.
-        Err(_) if !state.trim_start().starts_with('{') => serde_json::from_str::<IgnoredAny>(state)
-            .map(|_| None)
-            .map_err(|_| Unreadable),
+        Err(_) if !state.trim_start().starts_with('{') => {
+            crate::json::from_str::<IgnoredAny>(state)
+                .map(|_| None)
+                .map_err(|_| Unreadable)
+        }
         Err(_) => Err(Unreadable),
     }
 }
@@ -201,9 +203,9 @@ mod tests {
             r#"{"user":{ }}"#,
         ] {
             let stamped = with_user_id(state, "p\"1").expect(state);
-            let value: serde_json::Value = serde_json::from_str(&stamped).expect(&stamped);
+            let value: serde_json::Value = crate::json::from_str(&stamped).expect(&stamped);
             assert_eq!(value["user"]["id"], "p\"1", "{stamped}");
-            let mut expected: serde_json::Value = serde_json::from_str(state).unwrap();
+            let mut expected: serde_json::Value = crate::json::from_str(state).unwrap();
             expected["user"]["id"] = "p\"1".into();
             assert_eq!(value, expected);
         }

@@ -65,7 +65,7 @@ pub fn parse_board_json(json: &str) -> Result<BoardSnapshot, ImportError> {
             ),
         ));
     }
-    let export: BoardExport = serde_json::from_str(json)
+    let export: BoardExport = crate::json::from_str(json)
         .map_err(|e| ImportError::at(e.line().max(1), e.column().max(1), e.to_string()))?;
     if export.huddle_board != BOARD_FORMAT_VERSION {
         return Err(ImportError::at(

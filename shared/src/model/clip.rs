@@ -166,7 +166,7 @@ impl Clip {
             });
         }
         let clip: Clip =
-            serde_json::from_str(json).map_err(|e| ClipError::NotAClip(e.to_string()))?;
+            crate::json::from_str(json).map_err(|e| ClipError::NotAClip(e.to_string()))?;
         clip.check()?;
         Ok(clip)
     }

@@ -82,7 +82,7 @@ impl Board {
         self.locks
             .iter(txn)
             .filter_map(|(id, v)| match v {
-                Out::Any(Any::String(s)) => Some((id.to_owned(), serde_json::from_str(&s).ok()?)),
+                Out::Any(Any::String(s)) => Some((id.to_owned(), crate::json::from_str(&s).ok()?)),
                 _ => None,
             })
             .collect()
@@ -100,7 +100,7 @@ fn parse<T: serde::de::DeserializeOwned>(
     key: &str,
 ) -> Option<T> {
     match map.get(txn, key) {
-        Some(Out::Any(Any::String(s))) => serde_json::from_str(&s).ok(),
+        Some(Out::Any(Any::String(s))) => crate::json::from_str(&s).ok(),
         _ => None,
     }
 }

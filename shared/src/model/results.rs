@@ -93,7 +93,7 @@ impl Board {
 
 fn parse<T: serde::de::DeserializeOwned>(value: &Out) -> Option<T> {
     match value {
-        Out::Any(Any::String(s)) => serde_json::from_str(s).ok(),
+        Out::Any(Any::String(s)) => crate::json::from_str(s).ok(),
         _ => None,
     }
 }

@@ -225,8 +225,8 @@ mod tests {
         };
         for item in [item(StoryFields::default(), None), item(story, Some(place))] {
             let json = serde_json::to_string(&item).unwrap();
-            assert_eq!(serde_json::from_str::<ItemSnapshot>(&json).unwrap(), item);
-            let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(crate::json::from_str::<ItemSnapshot>(&json).unwrap(), item);
+            let mut value: serde_json::Value = crate::json::from_str(&json).unwrap();
             value["from_the_future"] = serde_json::json!(1);
             assert_eq!(serde_json::from_value::<ItemSnapshot>(value).unwrap(), item);
         }
@@ -234,6 +234,6 @@ mod tests {
             items: [("n1".to_owned(), item(StoryFields::default(), None))].into(),
         };
         let json = serde_json::to_string(&view).unwrap();
-        assert_eq!(serde_json::from_str::<BoardView>(&json).unwrap(), view);
+        assert_eq!(crate::json::from_str::<BoardView>(&json).unwrap(), view);
     }
 }

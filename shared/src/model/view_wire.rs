@@ -304,7 +304,7 @@ fn read_item(r: &mut Reader<'_>, n: usize) -> Result<(String, ItemSnapshot), Vie
     let issue_key = string_if(r, has(Optional::IssueKey))?;
     let raci = match string_if(r, has(Optional::Raci))? {
         Some(json) => {
-            Some(serde_json::from_str(&json).map_err(|e| ViewWireError::Raci(n, e.to_string()))?)
+            Some(crate::json::from_str(&json).map_err(|e| ViewWireError::Raci(n, e.to_string()))?)
         }
         None => None,
     };

@@ -155,10 +155,10 @@ fn both<T>(json: &str) -> (Outcome, Outcome)
 where
     T: DeserializeOwned + Derived + Serialize,
 {
-    let new = serde_json::from_str::<T>(json)
+    let new = crate::json::from_str::<T>(json)
         .map(|v| serde_json::to_string(&v).expect("encodes"))
         .map_err(|e| e.to_string());
-    let old = serde_json::from_str::<Ref<T>>(json)
+    let old = crate::json::from_str::<Ref<T>>(json)
         .map(|v| serde_json::to_string(&v.0).expect("encodes"))
         .map_err(|e| e.to_string());
     (new, old)
@@ -206,7 +206,7 @@ fn entries(json: &str) -> Vec<(String, Value)> {
             d.deserialize_map(V)
         }
     }
-    serde_json::from_str::<Entries>(json).expect("an object").0
+    crate::json::from_str::<Entries>(json).expect("an object").0
 }
 
 fn object(entries: &[(String, Value)]) -> String {
@@ -316,7 +316,7 @@ fn refuses_what_the_derived_decoder_refused() {
 #[test]
 fn errors_name_the_unknown_tag_and_the_missing_field() {
     let err = |json: &str| {
-        serde_json::from_str::<rounds::Event>(json)
+        crate::json::from_str::<rounds::Event>(json)
             .expect_err("refused")
             .to_string()
     };
@@ -328,7 +328,7 @@ fn errors_name_the_unknown_tag_and_the_missing_field() {
     assert!(err(r#"{"req":1,"ev":"nope"}"#).contains("unknown variant `nope`"));
     assert!(err(r#"{"req":1}"#).starts_with("missing field `ev`"));
     assert!(err(r#"{"ev":"ack"}"#).starts_with("missing field `req`"));
-    let err = serde_json::from_str::<comments::Request>(r#"{"op":"hello"}"#).expect_err("no req");
+    let err = crate::json::from_str::<comments::Request>(r#"{"op":"hello"}"#).expect_err("no req");
     assert!(err.to_string().starts_with("missing field `req`"), "{err}");
 }
 
@@ -412,7 +412,7 @@ fn clip_items_decode_as_with_flatten() {
     ];
     let mut decoded = 0;
     for json in samples {
-        let new = serde_json::from_str::<ClipItem>(json);
+        let new = crate::json::from_str::<ClipItem>(json);
         let mut de = serde_json::Deserializer::from_str(json);
         let old = ClipItemFlatten::deserialize(&mut de);
         assert_eq!(new.is_ok(), old.is_ok(), "{json}: {new:?} / {old:?}");
@@ -420,7 +420,7 @@ fn clip_items_decode_as_with_flatten() {
             assert_eq!(new, old, "{json}");
             // And written as before: the story's fields in the same object.
             let written = serde_json::to_string(&new).expect("encodes");
-            assert_eq!(serde_json::from_str::<ClipItem>(&written).ok(), Some(new));
+            assert_eq!(crate::json::from_str::<ClipItem>(&written).ok(), Some(new));
             decoded += 1;
         }
     }

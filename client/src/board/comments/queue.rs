@@ -89,7 +89,7 @@ impl Queue {
     /// What [`Queue::to_json`] wrote; an unreadable value is an empty queue. Each command is
     /// checked as the server's decoder would, so a tampered entry is dropped, not sent.
     pub fn from_json(json: &str) -> Queue {
-        let entries: Vec<Entry> = serde_json::from_str(json).unwrap_or_default();
+        let entries: Vec<Entry> = huddle_shared::json::from_str(json).unwrap_or_default();
         let entries = entries
             .into_iter()
             .filter(|e| {

@@ -80,7 +80,7 @@ pub fn story_maps(s: &State) -> Value {
 /// `{tag, type, persona}` (each optional; `type` a story type's name or label) as a filter;
 /// anything unreadable is no filter.
 pub fn parse_filter(json: &str) -> Filter {
-    let value: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+    let value: Value = huddle_shared::json::from_str(json).unwrap_or(Value::Null);
     let text = |key: &str| {
         value
             .get(key)

@@ -67,7 +67,7 @@ pub async fn state(board: &str, version: u64) -> Result<Vec<u8>, JsValue> {
     if !response.ok() {
         let text = JsFuture::from(response.text()?).await?;
         let text = text.as_string().unwrap_or_default();
-        let why = serde_json::from_str::<serde_json::Value>(&text)
+        let why = huddle_shared::json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| v["error"].as_str().map(str::to_owned))
             .unwrap_or_else(|| format!("The server answered HTTP {}.", response.status()));

@@ -20,7 +20,7 @@ pub fn read(board: &str) -> Vec<PrivateNote> {
     let Some(json) = storage().and_then(|s| s.get_item(&key(board)).ok().flatten()) else {
         return Vec::new();
     };
-    let notes: Vec<PrivateNote> = serde_json::from_str(&json).unwrap_or_default();
+    let notes: Vec<PrivateNote> = huddle_shared::json::from_str(&json).unwrap_or_default();
     notes
         .into_iter()
         .filter(|n| n.check().is_ok())
