@@ -76,6 +76,30 @@ async fn a_big_board_draws_from_its_view_then_edits_after_sync() -> anyhow::Resu
         asked == serde_json::json!([1, true]),
         "the view was not asked for once, before the app started: {asked}"
     );
+    // The page says it is drawn (boot.js registers the service worker then), once.
+    let ready = ada
+        .page
+        .eval(
+            "(() => { const ready = performance.getEntriesByName('huddle-ready'); \
+              return [ready.length, ready[0]?.startTime >= huddle.frames().firstCompleteAt]; })()",
+        )
+        .await?;
+    ensure!(
+        ready == serde_json::json!([1, true]),
+        "'huddle-ready' was not marked once, at the first complete frame: {ready}"
+    );
+    // The panels built after the first frame are there once the page is connected.
+    let panels = ada
+        .page
+        .eval(
+            "['#story-panel', '#lock-bar', '#since-panel', '#map-filter'] \
+                .filter(p => !document.querySelector(p))",
+        )
+        .await?;
+    ensure!(
+        panels == serde_json::json!([]),
+        "panels missing once connected: {panels}"
+    );
     ada.wait(
         "the document to hold every note",
         &format!("Object.keys(huddle.snapshot().items).length === {NOTES}"),

@@ -4,7 +4,7 @@
 //! are O(cells covered), and a query touches only the cells it overlaps (or, zoomed far out,
 //! only the occupied cells). Items are small integer slots owned by [`super::scene`].
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::camera::Rect;
 
@@ -15,7 +15,8 @@ const MAX_ITEM_CELLS: i64 = 256;
 
 #[derive(Debug, Default)]
 pub struct Grid {
-    cells: HashMap<(i32, i32), Vec<u32>>,
+    /// FxHash, as the scene's ids (see `Scene::by_id`).
+    cells: FxHashMap<(i32, i32), Vec<u32>>,
     /// Slots too large to index cell by cell.
     large: Vec<u32>,
     /// Per slot, the query number that last returned it (dedups items in several cells).

@@ -13,6 +13,8 @@
 use std::collections::HashMap;
 use std::mem;
 
+use rustc_hash::FxHashMap;
+
 use huddle_shared::model::{Color, ItemKind, ItemSnapshot};
 
 use super::camera::{Rect, enclosing};
@@ -121,7 +123,10 @@ impl Item {
 pub struct Scene {
     slots: Vec<Option<Item>>,
     free: Vec<u32>,
-    by_id: HashMap<String, u32>,
+    /// FxHash: on wasm32-unknown-unknown, std's SipHash is keyed from two memory addresses
+    /// (the target has no source of randomness), the same on every load of a build, so it
+    /// bought little protection and slower lookups.
+    by_id: FxHashMap<String, u32>,
     grid: Grid,
     /// Slots of the connectors (few; drawn and hit-tested by walking this list).
     connectors: Vec<u32>,
@@ -300,14 +305,17 @@ impl Scene {
         }
         self.order_dirty = false;
         // In slot order: items added bottom to top (a board's first view comes so) are sorted
-        // already, which the sort finds in one pass.
+        // already.
         let mut keys: Vec<(&str, &str, u32)> = self
             .slots
             .iter()
             .zip(0..)
             .filter_map(|(item, slot)| item.as_ref().map(|i| (i.z.as_str(), i.id.as_str(), slot)))
             .collect();
-        huddle_shared::sort::sort(&mut keys);
+        // A plain pass first: cheaper than the sort's own run detection, behind `dyn`.
+        if !keys.windows(2).all(|w| w[0] <= w[1]) {
+            huddle_shared::sort::sort(&mut keys);
+        }
         let bottom_to_top: Vec<u32> = keys.into_iter().map(|(_, _, slot)| slot).collect();
         for (slot, order) in bottom_to_top.into_iter().zip(0..) {
             if let Some(item) = self.slot_mut(slot) {
