@@ -151,6 +151,8 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
     let store = open(&args.data, &curl)?;
     let id = new_board_id();
     store.insert_board(&id, &new.meta, &new.update)?;
+    // Its first open gets its view without loading it.
+    store.store_view(&id, &new.view)?;
     // On disk before we say it exists: a server started next reads it from there.
     store.flush_blocking()?;
     Ok(id)

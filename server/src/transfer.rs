@@ -19,10 +19,14 @@ pub const DEFAULT_IMPORT_TITLE: &str = "Imported backlog";
 /// Who the command line and the API write as the author of imported and template items.
 const AUTHOR: &str = "";
 
-/// A board ready to store: its meta and its whole document as one update.
+/// A board ready to store: its meta, its whole document as one update, and its first view.
 pub struct NewBoard {
     pub meta: BoardMeta,
     pub update: Vec<u8>,
+    /// The board's view, gzip'd binary, as a room stores it when it stops: stored with the
+    /// board, the board's first open gets it without loading the board (`api::view`). An
+    /// imported backlog of thousands of stories is drawn as soon as the page asks.
+    pub view: bytes::Bytes,
 }
 
 /// Why a new board was refused (the caller's input, never the server).
@@ -138,10 +142,9 @@ pub fn from_snapshot(
 }
 
 fn finish(board: &Board, title: &str, now_ms: u64) -> NewBoard {
-    let update = board
-        .doc()
-        .transact()
-        .encode_state_as_update_v1(&StateVector::default());
+    let txn = board.doc().transact();
+    let update = txn.encode_state_as_update_v1(&StateVector::default());
+    let view = crate::room::gzip(&board.view(&txn).to_binary());
     NewBoard {
         meta: BoardMeta {
             title: title.to_owned(),
@@ -149,6 +152,7 @@ fn finish(board: &Board, title: &str, now_ms: u64) -> NewBoard {
             updated_at: now_ms,
         },
         update,
+        view,
     }
 }
 

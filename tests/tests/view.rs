@@ -261,3 +261,48 @@ async fn stored_view_after_a_clean_restart(
     );
     view.context("no view")
 }
+
+/// A board made by the server (here imported from a CSV backlog) is stored with its view: its
+/// first open gets the view without loading the board, and the view is what a sync gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_board_is_stored_with_its_view() -> anyhow::Result<()> {
+    let (server, _data) = TestServer::start()?;
+    let owner = Visitor::arrive(&server).await?;
+    let mut csv = String::from("Summary,Story Points,Labels\n");
+    for i in 0..40 {
+        csv.push_str(&format!("Story {i},{},checkout\n", i % 5 + 1));
+    }
+    let res = huddle_tests::http::request_as(
+        server.addr(),
+        "POST",
+        "/api/boards/import?format=csv&title=Backlog",
+        Some(csv),
+        &[("Cookie", owner.cookie.as_str())],
+    )
+    .await?;
+    ensure!(res.status == 201, "import: {} {}", res.status, res.body);
+    let board = res.json()?["id"]
+        .as_str()
+        .context("no id in the import's answer")?
+        .to_owned();
+
+    let (status, view) = view_of(&owner, &board).await?;
+    ensure!(status == 200, "no view of the imported board: {status}");
+    ensure!(
+        rooms_loaded(&server).await? == 0,
+        "the imported board was loaded to answer its view"
+    );
+    let view = view.context("no view")?;
+    let synced = owner.join(&board, None).await?.snapshot().items;
+    ensure!(
+        view.items == synced,
+        "the stored view is not what a sync of the imported board gives"
+    );
+    let stories = view
+        .items
+        .values()
+        .filter(|i| i.text.starts_with("Story "))
+        .count();
+    ensure!(stories == 40, "the view holds {stories} of the 40 stories");
+    Ok(())
+}

@@ -252,6 +252,13 @@ pub(crate) async fn store_new(
         .store
         .create_board(&id, &new.meta, &new.update)
         .await?;
+    // Its first open gets its view without loading it (a cache: a failure only costs that).
+    let (store, board, view) = (state.store.clone(), id.clone(), new.view.clone());
+    match tokio::task::spawn_blocking(move || store.store_view(&board, &view)).await {
+        Ok(Ok(())) => state.store.request_flush(),
+        Ok(Err(e)) => tracing::warn!(board = %id, "cannot store the new board's view: {e}"),
+        Err(e) => tracing::warn!(board = %id, "cannot store the new board's view: {e}"),
+    }
     Ok(Created {
         url: format!("/b/{id}"),
         id,

@@ -9,8 +9,9 @@
 //! that does not exist. It holds nothing but the document's items, which that person's sync
 //! would send them anyway (private notes and ballots are the room's, outside the document).
 //!
-//! The view is the one stored when the board's room last stopped, if the board has not
-//! changed since ([`crate::store::views`]): one read. Else it is read from the board's room
+//! The view is the one stored when the board's room last stopped (or when the board was
+//! created or imported: `transfer::NewBoard`), if the board has not changed since
+//! ([`crate::store::views`]): one read. Else it is read from the board's room
 //! (started if the board is not loaded: the page's WebSocket follows at once and finds it
 //! loaded). Either way it is sent gzip'd. A stored view is binary: JSON is made from it.
 //! Opening the board page itself starts the room ([`prepare`]), so the board loads while the
