@@ -79,12 +79,17 @@ async function navigation(event) {
   const network = Promise.resolve(event.preloadResponse).then(
     (preloaded) => preloaded || fetch(event.request),
   );
-  const cache = await shellCache();
   try {
     const response = await withTimeout(network, NAVIGATION_TIMEOUT_MS);
     if (response.ok) {
-      // Every app path serves the same index.html.
-      event.waitUntil(cache.put("/index.html", response.clone()));
+      // Every app path serves the same index.html. The copy is taken now, before the page
+      // reads the body; a cache that cannot be opened only misses this copy.
+      const copy = response.clone();
+      event.waitUntil(
+        shellCache()
+          .then((cache) => cache.put("/index.html", copy))
+          .catch(() => undefined),
+      );
       return response;
     }
     // A 4xx (a bad board id) is the server's answer; a 5xx falls back to the cache.
@@ -92,7 +97,9 @@ async function navigation(event) {
   } catch (_) {
     // Offline, refused, or too slow: the cached page below.
   }
-  const cached = await cache.match("/index.html");
+  const cached = await shellCache()
+    .then((cache) => cache.match("/index.html"))
+    .catch(() => undefined);
   return cached || Response.error();
 }
 

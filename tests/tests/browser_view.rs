@@ -20,9 +20,9 @@ const ROW: usize = 60;
 const PITCH: f64 = 220.0;
 
 /// A big board is first drawn from its view (asked for by `boot.js` before the app starts;
-/// every note in the scene in the first complete frame, the `huddle-view` mark set), read-only until the document is synced; then the
-/// document holds every note, the page is editable, and a note made by double-click and typed
-/// into reaches another replica.
+/// every note in the scene in the first complete frame, the `huddle-view` mark set),
+/// read-only until the document is synced; then the document holds every note, the page is
+/// editable, and a note made by double-click and typed into reaches another replica.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_board_draws_from_its_view_then_edits_after_sync() -> anyhow::Result<()> {
     browser::ensure_client_built()?;

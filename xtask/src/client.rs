@@ -117,7 +117,11 @@ fn precompress(ws: &Workspace, dist: &Path, write: bool) -> anyhow::Result<Vec<S
     for file in shell_files(dist) {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let gzip = gzipped(&bytes)?;
-        let cached = cache.join(format!("{:016x}.br", fnv1a([bytes.as_slice()])));
+        // Named by the settings too: other settings make another result.
+        let cached = cache.join(format!(
+            "q{BROTLI_QUALITY}w{BROTLI_WINDOW}-{:016x}.br",
+            fnv1a([bytes.as_slice()])
+        ));
         let brotli = match std::fs::read(&cached) {
             Ok(brotli) => brotli,
             Err(_) => {
@@ -245,11 +249,14 @@ fn gzipped(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Brotli at its best quality and largest window (the wasm is 2 MB): browsers all take it.
+const BROTLI_QUALITY: i32 = 11;
+const BROTLI_WINDOW: i32 = 24;
+
 fn brotlied(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len() / 3);
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 24,
+        quality: BROTLI_QUALITY,
+        lgwin: BROTLI_WINDOW,
         size_hint: bytes.len(),
         ..Default::default()
     };
