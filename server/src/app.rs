@@ -196,6 +196,7 @@ pub async fn run(
         }),
         room_config: Arc::new(RoomConfig {
             idle_unload: Duration::from_secs(args.idle_unload_secs),
+            store_view_after: Duration::from_secs(args.store_view_after_secs),
             compaction: CompactionRule::after_updates(args.compact_after_updates),
             versions: args.versions.config(),
         }),

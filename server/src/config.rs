@@ -147,6 +147,12 @@ pub struct ServeArgs {
     #[arg(long, env = "HUDDLE_IDLE_UNLOAD_SECS", default_value_t = 30)]
     pub idle_unload_secs: u64,
 
+    /// Seconds a board must go without changes before its room stores the board's first view
+    /// (what a page draws while the document comes), as it does when it stops: a board left
+    /// quiet opens fast even after a crash.
+    #[arg(long, env = "HUDDLE_STORE_VIEW_AFTER_SECS", default_value_t = 10)]
+    pub store_view_after_secs: u64,
+
     /// Take each person from this request header, set by a reverse proxy that signs people in
     /// (oauth2-proxy: X-Forwarded-User or X-Forwarded-Email; Authelia: Remote-User), instead of
     /// from a cookie. Off by default. Only safe if every request reaches Huddle through that

@@ -39,6 +39,8 @@ pub struct Metrics {
     /// Connections closed because their outbound queue was full.
     pub slow_connections_closed: AtomicU64,
     pub compactions: AtomicU64,
+    /// Boards' first views stored (a board gone quiet, or its room stopping).
+    pub views_stored: AtomicU64,
     /// Runs of log entries merged into one (between compactions).
     pub log_merges: AtomicU64,
     /// New clients answered from stored bytes while their board was still being loaded.
@@ -194,6 +196,11 @@ impl Metrics {
                 "huddle_compactions_total",
                 "Board logs compacted into snapshots.",
                 &self.compactions,
+            ),
+            (
+                "huddle_views_stored_total",
+                "Board views stored for a fast first load (a board gone quiet, or its room stopping).",
+                &self.views_stored,
             ),
             (
                 "huddle_document_rewrites_total",

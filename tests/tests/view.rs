@@ -3,10 +3,11 @@
 //! JSON and its binary form (`format=binary`, what the web app reads) say the same, whether
 //! made by the board's room or stored when the room stopped.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 
 use anyhow::{Context, ensure};
-use huddle_shared::model::{BoardView, NewNote};
+use huddle_shared::model::{BoardView, ItemSnapshot, NewNote};
 use huddle_tests::client::Client;
 use huddle_tests::server::TestServer;
 use huddle_tests::visitor::{Visitor, key_of};
@@ -187,12 +188,17 @@ async fn the_view_holds_what_the_document_holds() -> anyhow::Result<()> {
 
 /// How many rooms the server has loaded (`/metrics`).
 async fn rooms_loaded(server: &TestServer) -> anyhow::Result<u64> {
+    metric(server, "huddle_rooms_loaded").await
+}
+
+/// One of the server's numbers in `/metrics`.
+async fn metric(server: &TestServer, name: &str) -> anyhow::Result<u64> {
     let body = huddle_tests::http::get(server.addr(), "/metrics")
         .await?
         .body;
     body.lines()
-        .find_map(|l| l.strip_prefix("huddle_rooms_loaded ")?.trim().parse().ok())
-        .context("no huddle_rooms_loaded in /metrics")
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .with_context(|| format!("no {name} in /metrics"))
 }
 
 /// A room that stops stores its board's view, so the next first load gets it without loading
@@ -204,11 +210,7 @@ async fn a_stopped_board_keeps_its_view_until_it_changes() -> anyhow::Result<()>
     let mut owner = Visitor::arrive(&server).await?;
     let board = owner.create_board("Stored").await?;
     let mine = owner.join(&board, None).await?;
-    let ids: Vec<String> = (0..20)
-        .map(|i| note(&mine, &format!("note {i}"), [i as f64 * 10.0, 0.0]))
-        .collect();
-    mine.save().await?;
-    let held = mine.snapshot().items;
+    let (ids, held) = twenty_notes(&mine).await?;
     drop(mine);
 
     // A clean stop: the room stores the view.
@@ -216,19 +218,7 @@ async fn a_stopped_board_keeps_its_view_until_it_changes() -> anyhow::Result<()>
     ensure!(stored.items == held, "the stored view is not the board");
 
     // A change forgets it, durably with the change: a crash right after keeps nothing stale.
-    let mine = owner.join(&board, None).await?;
-    mine.edit(|b, txn| b.delete_item(txn, &ids[0]))
-        .context("delete")?;
-    mine.save().await?;
-    let changed = mine.snapshot().items;
-    drop(mine);
-    server.restart()?; // kill -9, then start
-    owner.come_back(&server);
-    let (_, after_crash) = view_of(&owner, &board).await?;
-    ensure!(
-        after_crash.context("no view")?.items == changed,
-        "after a crash the view is not the changed board"
-    );
+    let changed = change_then_crash(&mut server, &mut owner, &board, &ids[0]).await?;
 
     // Stopped cleanly again, the changed board's view is stored.
     let stored = stored_view_after_a_clean_restart(&mut server, &mut owner, &board).await?;
@@ -237,6 +227,41 @@ async fn a_stopped_board_keeps_its_view_until_it_changes() -> anyhow::Result<()>
         "the view stored after the change is not the board"
     );
     Ok(())
+}
+
+/// Twenty notes written through `client` and saved: their ids, and the board's items.
+async fn twenty_notes(
+    client: &Client,
+) -> anyhow::Result<(Vec<String>, BTreeMap<String, ItemSnapshot>)> {
+    let ids = (0..20)
+        .map(|i| note(client, &format!("note {i}"), [i as f64 * 10.0, 0.0]))
+        .collect();
+    client.save().await?;
+    Ok((ids, client.snapshot().items))
+}
+
+/// Deletes `item` from `board` as `owner`, saved, then kills the server (-9) and starts it
+/// again: the board's view must then hold the change. Returns the board's items.
+async fn change_then_crash(
+    server: &mut TestServer,
+    owner: &mut Visitor,
+    board: &str,
+    item: &str,
+) -> anyhow::Result<BTreeMap<String, ItemSnapshot>> {
+    let mine = owner.join(board, None).await?;
+    mine.edit(|b, txn| b.delete_item(txn, item))
+        .context("delete")?;
+    mine.save().await?;
+    let changed = mine.snapshot().items;
+    drop(mine);
+    server.restart()?; // kill -9, then start
+    owner.come_back(server);
+    let (_, after_crash) = view_of(owner, board).await?;
+    ensure!(
+        after_crash.context("no view")?.items == changed,
+        "after a crash the view is not the changed board"
+    );
+    Ok(changed)
 }
 
 /// Stops the server cleanly and starts it again, then gets `board`'s view as `owner`, checking
@@ -304,5 +329,52 @@ async fn an_imported_board_is_stored_with_its_view() -> anyhow::Result<()> {
         .filter(|i| i.text.starts_with("Story "))
         .count();
     ensure!(stories == 40, "the view holds {stories} of the 40 stories");
+    Ok(())
+}
+
+/// A board that goes quiet has its view stored while its room still runs
+/// (`--store-view-after-secs`), so that after a crash its first load still gets a view without
+/// loading the board; and a change after that is never hidden by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_board_stores_its_view_while_open() -> anyhow::Result<()> {
+    let data = huddle_tests::server::DataDir::new();
+    let mut server = TestServer::start_on(data.path(), &["--store-view-after-secs", "1"])?;
+    let mut owner = Visitor::arrive(&server).await?;
+    let board = owner.create_board("Quiet").await?;
+    let other = owner.create_board("Other").await?;
+    let mine = owner.join(&board, None).await?;
+    let (ids, held) = twenty_notes(&mine).await?;
+
+    // Still connected: the room runs, and stores the view once the board has been quiet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while metric(&server, "huddle_views_stored_total").await? == 0 {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "no view stored 30 s after the board went quiet"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // A save on another board is a group commit after the view was written: it is on disk.
+    let elsewhere = owner.join(&other, None).await?;
+    note(&elsewhere, "elsewhere", [0.0, 0.0]);
+    elsewhere.save().await?;
+    drop((mine, elsewhere));
+
+    server.restart()?; // kill -9, then start: the room never stopped
+    owner.come_back(&server);
+    let (status, view) = view_of(&owner, &board).await?;
+    ensure!(status == 200, "no view after a crash: {status}");
+    ensure!(
+        rooms_loaded(&server).await? == 0,
+        "the board was loaded to answer its view: none was stored while it was open"
+    );
+    ensure!(
+        view.context("no view")?.items == held,
+        "the view stored while the board was open is not the board"
+    );
+
+    // A change after the view was stored forgets it: after a crash the view is the board with
+    // the change (stored again if the board went quiet before the crash, or read from it).
+    change_then_crash(&mut server, &mut owner, &board, &ids[0]).await?;
     Ok(())
 }

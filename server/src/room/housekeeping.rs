@@ -27,6 +27,7 @@ impl Room {
             Some(_) => self.full_sync = None,
             None => {}
         }
+        self.store_view_when_quiet();
         self.views.tick();
     }
 
@@ -68,6 +69,9 @@ impl Room {
 #[derive(Debug, Clone)]
 pub struct RoomConfig {
     pub idle_unload: Duration,
+    /// How long the board must go unchanged before its room stores its view
+    /// ([`Room::store_view_when_quiet`]).
+    pub store_view_after: Duration,
     /// When a board's log is folded into its snapshot (`--compact-after-updates` sets its cap).
     pub compaction: CompactionRule,
     /// Version history: how often, how long kept, and its clock.

@@ -44,6 +44,7 @@ fn context(boards: Arc<MemoryStore>, rule: CompactionRule, dir: &tempfile::TempD
         metrics: Arc::default(),
         config: Arc::new(RoomConfig {
             idle_unload: Duration::from_secs(60),
+            store_view_after: Duration::from_secs(10),
             compaction: rule,
             versions: Default::default(),
         }),

@@ -8,12 +8,14 @@
 //! room spends one read of the board per change, and repeated loads cost it one message.
 
 use std::io::Write;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use huddle_shared::model::BoardView;
+use tokio::sync::oneshot;
 
 use super::Room;
 
@@ -75,9 +77,15 @@ pub fn gzip(bytes: &[u8]) -> Bytes {
 pub(super) struct ViewCache {
     cached: Option<CachedView>,
     used: bool,
-    /// The board changed since the room loaded it: the stored view is gone (see
-    /// [`crate::store::views`]) and a new one is stored when the room stops.
+    /// The board changed since the room loaded it or last stored its view: the stored view is
+    /// gone (see [`crate::store::views`]) and a new one is stored once the board is quiet
+    /// ([`Room::store_view_when_quiet`]) or when the room stops.
     changed: bool,
+    /// Changes to the board so far, and when the last one came.
+    changes: u64,
+    last_change: Option<std::time::Instant>,
+    /// A view read at `changes` == `.0`, being encoded on a blocking thread to be stored.
+    storing: Option<(u64, oneshot::Receiver<Bytes>)>,
 }
 
 impl ViewCache {
@@ -111,11 +119,56 @@ impl Room {
     pub(super) fn board_changing(&mut self) {
         self.full_sync = None;
         self.views.clear();
+        self.views.changes += 1;
+        self.views.last_change = Some(std::time::Instant::now());
         if !std::mem::replace(&mut self.views.changed, true)
             && let Err(e) = self.ctx.store.forget_view(&self.id)
         {
             tracing::warn!(board = %self.id, "cannot forget the board's stored view: {e}");
         }
+    }
+
+    /// On the tick: a board that changed and has been quiet for
+    /// [`store_view_after`](super::RoomConfig::store_view_after) gets its view stored, as when
+    /// its room stops, so that a crash leaves a recent view behind. The view is read here,
+    /// encoded on a blocking thread, and stored on a later tick from this task (so that a
+    /// change's forgetting comes after it), unless the board changed meanwhile.
+    pub(super) fn store_view_when_quiet(&mut self) {
+        if let Some((read_at, encoding)) = &mut self.views.storing {
+            let read_at = *read_at;
+            match encoding.try_recv() {
+                Err(oneshot::error::TryRecvError::Empty) => return,
+                Err(oneshot::error::TryRecvError::Closed) => self.views.storing = None,
+                Ok(gzipped) => {
+                    self.views.storing = None;
+                    if read_at == self.views.changes {
+                        match self.ctx.store.store_view(&self.id, &gzipped) {
+                            Ok(()) => {
+                                self.views.changed = false;
+                                self.ctx.store.request_flush();
+                                self.ctx.metrics.views_stored.fetch_add(1, Relaxed);
+                            }
+                            Err(e) => {
+                                tracing::warn!(board = %self.id, "cannot store the board's view: {e}")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let quiet = self
+            .views
+            .last_change
+            .is_some_and(|at| at.elapsed() >= self.ctx.config.store_view_after);
+        if !self.views.changed || !quiet || self.stop.is_some() {
+            return;
+        }
+        let view = self.view();
+        let (tx, rx) = oneshot::channel();
+        self.views.storing = Some((self.views.changes, rx));
+        self.ctx.tracker.spawn_blocking(move || {
+            let _ = tx.send(view.gzipped_binary());
+        });
     }
 
     /// The room stops: stores the board's view for the next first load, unless the one
@@ -127,9 +180,13 @@ impl Room {
         }
         let view = self.view();
         let (store, id) = (self.ctx.store.clone(), self.id.clone());
+        let metrics = self.ctx.metrics.clone();
         self.ctx.tracker.spawn_blocking(move || {
             match store.store_view(&id, &view.gzipped_binary()) {
-                Ok(()) => store.request_flush(),
+                Ok(()) => {
+                    store.request_flush();
+                    metrics.views_stored.fetch_add(1, Relaxed);
+                }
                 Err(e) => tracing::warn!(board = %id, "cannot store the board's view: {e}"),
             }
         });

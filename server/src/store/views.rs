@@ -6,14 +6,16 @@
 //!   form (gzip'd JSON, without the byte) are dropped when read, as if none were stored.
 //!
 //! A board's page draws this view while its document comes over the WebSocket. A room that
-//! stops (it unloads, or the server stops) stores its board's view, as does the creation of a
-//! board (new, imported, copied from a version: `transfer::NewBoard`), and the first change to a
-//! board removes it, so a view stored here is the board as it is: serving it takes one read,
-//! where a view from the room has to load the board first (for a 10,000-note board, reading
-//! and building the document, then reading and encoding its items). Only the room's first
-//! change after loading removes it; the view is a first drawing the document then replaces,
-//! so the one that may outlive a crash between a change and its removal costs a moment's
-//! stale drawing, never a lost edit.
+//! stops (it unloads, or the server stops) or whose board has gone quiet
+//! (`--store-view-after-secs`) stores its board's view, as does the creation of a board (new,
+//! imported, copied from a version: `transfer::NewBoard`), and the first change to a board
+//! removes it, so a view stored here is the board as it is: serving it takes one read, where a
+//! view from the room has to load the board first (for a 10,000-note board, reading and
+//! building the document, then reading and encoding its items). Only the room's first change
+//! after loading (or after storing the view) removes it, written before the change and so
+//! durable with it; the view is a first drawing the document then replaces, so the one that
+//! may outlive a crash between a change and its removal costs a moment's stale drawing, never
+//! a lost edit.
 
 use bytes::Bytes;
 
