@@ -15,8 +15,18 @@ pub fn sort_by<T>(v: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
     #[cfg(target_arch = "wasm32")]
     by_indices(v, &mut compare);
     #[cfg(not(target_arch = "wasm32"))]
-    v.sort_by(|a, b| compare(a, b));
+    if size_of::<T>() > BIG {
+        by_indices(v, &mut compare);
+    } else {
+        v.sort_by(|a, b| compare(a, b));
+    }
 }
+
+/// Elements larger than this are sorted through their indices natively too: std's sort moves
+/// each element about log2(n) times (a board's items, a few hundred bytes each, spent more
+/// time moved than compared).
+#[cfg(not(target_arch = "wasm32"))]
+const BIG: usize = 128;
 
 /// Sorts `v` by the key `key` gives, stably: what `v.sort_by_key(key)` does.
 pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
@@ -28,8 +38,7 @@ pub fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
 }
 
-/// The wasm32 path (also built for the tests, which check it against std).
-#[cfg(any(target_arch = "wasm32", test))]
+/// The wasm32 path, and natively for big elements (the tests check it against std).
 fn by_indices<T>(v: &mut [T], compare: &mut dyn FnMut(&T, &T) -> Ordering) {
     if v.len() < 2 {
         return;
@@ -39,7 +48,6 @@ fn by_indices<T>(v: &mut [T], compare: &mut dyn FnMut(&T, &T) -> Ordering) {
 }
 
 /// `0..len` sorted stably by `compare` on the indices: the one copy of std's sort.
-#[cfg(any(target_arch = "wasm32", test))]
 #[inline(never)]
 fn sorted_indices(len: usize, compare: &mut dyn FnMut(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..len).collect();
@@ -49,7 +57,6 @@ fn sorted_indices(len: usize, compare: &mut dyn FnMut(usize, usize) -> Ordering)
 
 /// Rearranges `v` so that the element at `i` is the one that was at `order[i]`, following each
 /// cycle of the permutation once (linear time); `order` is used up as the visited marks.
-#[cfg(any(target_arch = "wasm32", test))]
 fn permute<T>(v: &mut [T], order: &mut [usize]) {
     const DONE: usize = usize::MAX;
     for start in 0..order.len() {

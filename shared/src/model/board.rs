@@ -331,7 +331,7 @@ impl Board {
     /// it is a connector whose endpoint is gone: see [`Board::connectors_of`]).
     pub fn item_snapshot<T: ReadTxn>(&self, txn: &T, id: &str) -> Option<ItemSnapshot> {
         match self.items.get(txn, id)? {
-            Out::YMap(item) if self.is_visible(txn, &item) => Some(read_item(txn, &item)),
+            Out::YMap(item) => Some(read_item(txn, &item)).filter(|i| self.shows(txn, i)),
             _ => None,
         }
     }
@@ -360,15 +360,23 @@ impl Board {
 
     /// Every item as plain values, by id, without connectors whose endpoint is gone.
     fn visible_items<T: ReadTxn>(&self, txn: &T) -> BTreeMap<String, ItemSnapshot> {
-        self.items
-            .iter(txn)
-            .filter_map(|(id, value)| match value {
-                Out::YMap(item) if self.is_visible(txn, &item) => {
-                    Some((id.to_owned(), read_item(txn, &item)))
+        let mut items = Vec::with_capacity(self.items.len(txn) as usize);
+        for (id, value) in self.items.iter(txn) {
+            if let Out::YMap(item) = value {
+                let item = read_item(txn, &item);
+                if self.shows(txn, &item) {
+                    items.push((id.to_owned(), item));
                 }
-                _ => None,
-            })
-            .collect()
+            }
+        }
+        // Sorted first (an item is a few hundred bytes: `sort` moves indices, not items), so
+        // that each goes in at the map's end; `collect` would sort the items themselves.
+        crate::sort::sort_by(&mut items, |a, b| a.0.cmp(&b.0));
+        let mut map = BTreeMap::new();
+        for (id, item) in items {
+            map.insert(id, item);
+        }
+        map
     }
 
     /// Highest stacking rank on the board (a linear scan; callers that create many items

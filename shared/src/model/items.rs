@@ -21,7 +21,7 @@ use yrs::{Map, MapPrelim, MapRef, Out, ReadTxn, TextPrelim, TransactionMut};
 use super::board::Board;
 use super::keys;
 use super::values::{check_point, check_size, pair, read_string, strings};
-use super::{Color, ItemKind, ModelError, Point, Size};
+use super::{Color, ItemKind, ItemSnapshot, ModelError, Point, Size};
 use crate::{ids, rank};
 
 /// Size of a new frame: room for a dozen default notes.
@@ -211,13 +211,11 @@ impl Board {
     }
 
     /// Whether `item` should be shown: anything but a dangling connector.
-    pub(super) fn is_visible<T: ReadTxn>(&self, txn: &T, item: &MapRef) -> bool {
-        if !is_connector(txn, item) {
-            return true;
-        }
-        [keys::FROM, keys::TO]
-            .into_iter()
-            .all(|key| read_string(txn, item, key).is_some_and(|end| self.can_connect(txn, &end)))
+    pub(super) fn shows<T: ReadTxn>(&self, txn: &T, item: &ItemSnapshot) -> bool {
+        item.kind != ItemKind::Connector
+            || [&item.from, &item.to]
+                .into_iter()
+                .all(|end| end.as_deref().is_some_and(|end| self.can_connect(txn, end)))
     }
 
     /// Lowest stacking rank on the board (a linear scan).

@@ -13,7 +13,7 @@ use yrs::{Any, Map, MapRef, Out, ReadTxn, TransactionMut};
 
 use super::board::Board;
 use super::keys;
-use super::values::{read_number, read_string};
+use super::values::{ItemFields, number_of, string_of};
 use super::{ItemKind, ModelError};
 use crate::rank;
 
@@ -204,20 +204,36 @@ impl Place {
 }
 
 pub(super) fn read_place<T: ReadTxn>(txn: &T, item: &MapRef) -> Option<Place> {
-    match item.get(txn, keys::PLACE)? {
-        Out::Any(any) => Place::from_any(&any),
+    place_of(&item.get(txn, keys::PLACE)?)
+}
+
+pub(super) fn place_of(value: &Out) -> Option<Place> {
+    match value {
+        Out::Any(any) => Place::from_any(any),
         _ => None,
     }
 }
 
 pub(super) fn read_story<T: ReadTxn>(txn: &T, item: &MapRef) -> StoryFields {
-    StoryFields {
-        description: read_string(txn, item, keys::DESCRIPTION),
-        estimate: read_number(txn, item, keys::ESTIMATE).filter(|n| check_estimate(*n).is_ok()),
-        status: read_string(txn, item, keys::STATUS).and_then(|s| Status::parse(&s)),
-        story_type: read_string(txn, item, keys::STORY_TYPE).and_then(|s| StoryType::parse(&s)),
-        persona: read_string(txn, item, keys::PERSONA),
-        issue_key: read_string(txn, item, keys::ISSUE_KEY).filter(|k| check_issue_key(k).is_ok()),
+    StoryFields::from_item(&ItemFields::read(txn, item))
+}
+
+impl StoryFields {
+    /// The story's fields among an item's values (what is malformed reads as missing).
+    pub(super) fn from_item(f: &ItemFields) -> StoryFields {
+        let string = |value: &Option<Out>| value.as_ref().and_then(string_of);
+        StoryFields {
+            description: string(&f.description),
+            estimate: f
+                .estimate
+                .as_ref()
+                .and_then(number_of)
+                .filter(|n| check_estimate(*n).is_ok()),
+            status: string(&f.status).and_then(|s| Status::parse(&s)),
+            story_type: string(&f.story_type).and_then(|s| StoryType::parse(&s)),
+            persona: string(&f.persona),
+            issue_key: string(&f.issue_key).filter(|k| check_issue_key(k).is_ok()),
+        }
     }
 }
 

@@ -338,6 +338,10 @@ fn view_forms() {
         median_ms(&|| drop(view.to_binary())),
         median_ms(&|| drop(BoardView::items_from_binary(&binary))),
     );
+    println!(
+        "Read from the document (what a room does before encoding it): {:.1} ms.\n",
+        median_ms(&|| drop(board.view(&huddle_shared::yrs::Transact::transact(board.doc())))),
+    );
 }
 
 /// Has every page `page` loads from now on note its main thread's long tasks (50 ms or more),
