@@ -306,6 +306,17 @@ impl Room {
     ) -> Result<Room, StoreError> {
         let loaded = loading::load(&id, &ctx, rx).await?;
         let board = Board::from_doc(loaded.doc);
+        // A page asks for the board's first view as it opens, so the view is often the first
+        // thing waiting: answered now, before the room reads the parts the view does not need
+        // (rounds, comments, the journal's titles of every item). Only views asked for before
+        // any other command, so that each answer is the board as it was when asked.
+        let mut buffered = loaded.buffered.into_iter().peekable();
+        let mut views = view::ViewCache::default();
+        while let Some(Command::View { .. }) = buffered.peek() {
+            if let Some(Command::View { reply }) = buffered.next() {
+                let _ = reply.send(views.get_or_read(&board));
+            }
+        }
         let awareness = Awareness::new(board.doc().clone());
         let rounds = rounds::Rounds::load(&board, &ctx.store, &id)?;
         let facilitation = facilitation::Facilitation::load(&board, &ctx.store, &id)?;
@@ -340,7 +351,7 @@ impl Room {
             // What fresh clients got while it loaded is still the board, until it changes
             // (handling the buffered commands below may already change it).
             full_sync: FullSync::worth_keeping(loaded.fresh),
-            views: view::ViewCache::default(),
+            views,
             rounds,
             facilitation,
             comments,
@@ -358,7 +369,7 @@ impl Room {
             }
             room.conns.insert(conn, Conn::new(member, outbox));
         }
-        for cmd in loaded.buffered {
+        for cmd in buffered {
             room.handle(cmd);
         }
         for conn in joined {

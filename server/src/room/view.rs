@@ -93,6 +93,16 @@ impl ViewCache {
         self.cached = None;
     }
 
+    /// The board's view, read now unless the cache still holds it.
+    pub(super) fn get_or_read(&mut self, board: &huddle_shared::model::Board) -> CachedView {
+        self.used = true;
+        self.cached
+            .get_or_insert_with(|| {
+                CachedView::new(board.view(&yrs::Transact::transact(board.doc())))
+            })
+            .clone()
+    }
+
     /// On the room's tick: keep the view only while requests keep using it.
     pub(super) fn tick(&mut self) {
         if !std::mem::take(&mut self.used) {
@@ -104,14 +114,7 @@ impl ViewCache {
 impl Room {
     /// The board's view, read now unless the cache still holds it.
     pub(super) fn view(&mut self) -> CachedView {
-        self.views.used = true;
-        if let Some(cached) = &self.views.cached {
-            return cached.clone();
-        }
-        let view = self.board.view(&yrs::Transact::transact(self.board.doc()));
-        let cached = CachedView::new(view);
-        self.views.cached = Some(cached.clone());
-        cached
+        self.views.get_or_read(&self.board)
     }
 
     /// The document is about to change: what was cached of it no longer holds, nor, the
