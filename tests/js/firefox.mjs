@@ -104,6 +104,11 @@ async function launch(name) {
     browser: "firefox",
     executablePath: firefox,
     headless: true,
+    // The window's size, not `page.setViewport`: puppeteer-core's BiDi `setViewport` also
+    // sends `emulation.setScreenOrientationOverride`, which Debian's firefox-esr 140.10 does
+    // not know (the whole call then fails).
+    defaultViewport: null,
+    args: ["--window-size=1200,800"],
     userDataDir: profile,
     extraPrefsFirefox: PREFS,
     protocolTimeout: WAIT_MS * 2,
@@ -126,7 +131,6 @@ async function open(browser, url, who) {
   page.on("console", (m) => {
     if (m.type() === "error" && !refused(m.text())) errors.push(`${who} console: ${m.text()}`);
   });
-  await page.setViewport({ width: 1200, height: 800 });
   await page.goto(url);
   await waitFor(page, `${who}'s page to connect`, READY);
   return page;
@@ -137,9 +141,16 @@ const READY =
 
 async function waitFor(page, what, js) {
   step = what;
+  // Polled from here, not with `page.waitForFunction`: puppeteer builds its predicate with
+  // `new Function` inside the page, which our CSP (no 'unsafe-eval') blocks in firefox-esr 140.10.
   try {
-    const handle = await page.waitForFunction(js, { timeout: WAIT_MS, polling: 50 });
-    return await handle.jsonValue();
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const value = await page.evaluate(js);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error("Waiting failed");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   } catch (e) {
     const status = await page
       .evaluate(() => document.querySelector("#status")?.textContent)
