@@ -152,7 +152,9 @@ impl Room {
                                 self.ctx.metrics.views_stored.fetch_add(1, Relaxed);
                             }
                             Err(e) => {
-                                tracing::warn!(board = %self.id, "cannot store the board's view: {e}")
+                                tracing::warn!(board = %self.id, "cannot store the board's view: {e}");
+                                // Tried again after another quiet spell, not on every tick.
+                                self.views.last_change = Some(std::time::Instant::now());
                             }
                         }
                     }
