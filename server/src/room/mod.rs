@@ -312,10 +312,10 @@ impl Room {
         // any other command, so that each answer is the board as it was when asked.
         let mut buffered = loaded.buffered.into_iter().peekable();
         let mut views = view::ViewCache::default();
-        while let Some(Command::View { .. }) = buffered.peek() {
-            if let Some(Command::View { reply }) = buffered.next() {
-                let _ = reply.send(views.get_or_read(&board));
-            }
+        while let Some(Command::View { reply }) =
+            buffered.next_if(|cmd| matches!(cmd, Command::View { .. }))
+        {
+            let _ = reply.send(views.get_or_read(&board));
         }
         let awareness = Awareness::new(board.doc().clone());
         let rounds = rounds::Rounds::load(&board, &ctx.store, &id)?;

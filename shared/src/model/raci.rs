@@ -22,7 +22,7 @@ use yrs::{Any, Map, MapPrelim, MapRef, Out, ReadTxn, TransactionMut};
 use super::board::Board;
 use super::items::{ItemFields, read_kind};
 use super::keys;
-use super::values::{check_point, read_string};
+use super::values::{check_point, read_string, string_of};
 use super::{Color, ItemKind, ModelError, Point};
 use crate::raci::{
     ColKind, DEFAULT_TITLE, Letter, MAX_COL_LABEL_CHARS, MAX_RACI_COLS, MAX_RACI_ROWS, NewCol,
@@ -128,7 +128,7 @@ impl Board {
         if present + fresh.len() > MAX_RACI_ROWS {
             return Err(too_many());
         }
-        let mut last = max_rank(rows.iter(txn).filter_map(|(_, v)| out_string(&v)));
+        let mut last = max_rank(rows.iter(txn).filter_map(|(_, v)| string_of(&v)));
         for item in &fresh {
             let r = rank::after(last.as_deref());
             rows.insert(txn, item.as_str(), r.as_str());
@@ -383,7 +383,7 @@ pub(super) fn read_raci<T: ReadTxn>(txn: &T, item: &MapRef) -> Raci {
             m.iter(txn)
                 .map(|(id, v)| RaciRow {
                     item: id.to_owned(),
-                    rank: out_string(&v).unwrap_or_default(),
+                    rank: string_of(&v).unwrap_or_default(),
                     cells: cols
                         .iter()
                         .filter_map(|c| {
@@ -457,13 +457,6 @@ fn too_many() -> ModelError {
     ModelError::BadField {
         field: "raci",
         reason: format!("a matrix has at most {MAX_RACI_ROWS} rows and {MAX_RACI_COLS} columns"),
-    }
-}
-
-fn out_string(v: &Out) -> Option<String> {
-    match v {
-        Out::Any(Any::String(s)) => Some(s.to_string()),
-        _ => None,
     }
 }
 
