@@ -15,6 +15,7 @@ mod paint;
 mod panel;
 mod queue;
 
+use huddle_shared::json::to_value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use huddle_shared::comments::{Anchor, Command, Event, Mentionable, Thread};
@@ -201,7 +202,7 @@ pub fn comment_on_selection(s: &mut State) {
 /// requests wait for the server.
 pub fn hook_json(s: &State) -> serde_json::Value {
     serde_json::json!({
-        "threads": s.features.comments.threads.values().collect::<Vec<_>>(),
+        "threads": to_value(&s.features.comments.threads.values().collect::<Vec<_>>()),
         "waiting": s.features.comments.waiting(),
     })
 }

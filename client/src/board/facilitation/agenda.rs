@@ -178,7 +178,8 @@ fn reshaped(s: &mut State) {
 pub fn render(s: &mut State) {
     let fac = facilitates(s);
     let agenda = s.features.facilitation.public.agenda.clone();
-    let key = serde_json::json!([fac, agenda, s.features.facilitation.draft_version]).to_string();
+    let key = serde_json::to_string(&(fac, &agenda, s.features.facilitation.draft_version))
+        .unwrap_or_default();
     if !panel::changed(s, "fac-agenda", key) {
         return;
     }

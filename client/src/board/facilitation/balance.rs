@@ -62,7 +62,8 @@ pub fn render(s: &mut State) {
     let public = s.features.facilitation.public.balance_public;
     let visible = fac || public;
     let balance = s.features.facilitation.balance.clone();
-    let key = serde_json::json!([fac, public, visible.then_some(&balance)]).to_string();
+    let key =
+        serde_json::to_string(&(fac, public, visible.then_some(&balance))).unwrap_or_default();
     if !panel::changed(s, "fac-balance", key) {
         return;
     }

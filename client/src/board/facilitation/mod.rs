@@ -29,6 +29,7 @@ pub mod private;
 mod state;
 mod timer;
 
+use huddle_shared::json::to_value;
 use std::sync::atomic::Ordering;
 
 use huddle_shared::access::Role;
@@ -177,15 +178,15 @@ pub fn hook_json(s: &State) -> serde_json::Value {
     let f = &s.features.facilitation;
     let now = f.server_now(js_sys::Date::now());
     serde_json::json!({
-        "public": f.public,
-        "locks": f.locks,
+        "public": to_value(&f.public),
+        "locks": to_value(&f.locks),
         "facilitates": facilitates(s),
         "offsetMs": f.offset_ms,
         "clockKnown": f.clock_known,
         "timerLeftMs": f.public.timer.as_ref().map(|t| t.left(now)),
         "balance": f.balance.as_ref().map(|(since, people)| serde_json::json!({
             "since": since,
-            "people": people,
+            "people": to_value(people),
         })),
         "pending": f.pending.len(),
         "private": private::hook_json(s),

@@ -256,7 +256,7 @@ fn role_section(s: &mut State) -> Result<(), JsValue> {
     let others: Vec<PersonRef> = present(s).into_iter().filter(|p| p.id != me(s)).collect();
     let name = facilitator_name(s);
     let private_on = s.features.facilitation.public.private.is_some();
-    let key = serde_json::json!([name, fac, owner, others, private_on]).to_string();
+    let key = serde_json::to_string(&(&name, fac, owner, &others, private_on)).unwrap_or_default();
     if !changed(s, "fac-role", key) {
         return Ok(());
     }

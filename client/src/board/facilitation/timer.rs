@@ -211,8 +211,8 @@ fn input(s: &State, id: &str) -> Option<HtmlInputElement> {
 pub fn render_controls(s: &mut State) {
     let fac = facilitates(s);
     let timer = s.features.facilitation.public.timer.clone();
-    let key =
-        serde_json::json!([fac, timer.as_ref().map(|t| (t.running(), t.version))]).to_string();
+    let running = timer.as_ref().map(|t| (t.running(), t.version));
+    let key = serde_json::to_string(&(fac, running)).unwrap_or_default();
     if !panel::changed(s, "fac-timer-controls", key) {
         return;
     }

@@ -30,6 +30,7 @@ mod bar;
 mod paint;
 mod refused;
 
+use huddle_shared::json::to_value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use huddle_shared::access::Role;
@@ -310,7 +311,7 @@ fn stop_on_locked(s: &mut State) {
 /// the ids drawn with a padlock.
 pub fn hook_json(s: &State) -> serde_json::Value {
     serde_json::json!({
-        "locks": s.features.facilitation.locks,
+        "locks": to_value(&s.features.facilitation.locks),
         "privileged": privileged(s),
         "marked": paint::marked(s),
     })

@@ -30,6 +30,7 @@ mod result;
 mod start;
 mod state;
 
+use huddle_shared::json::to_value;
 use std::sync::atomic::Ordering;
 
 use huddle_shared::model::votes;
@@ -314,14 +315,15 @@ pub fn dissent_on(s: &State, item: &str) -> Vec<huddle_shared::rounds::Dissent> 
 /// For `window.huddle.rounds()`: the open rounds as this person sees them, the active one,
 /// and the document's results and decisions.
 pub fn hook_json(s: &State) -> serde_json::Value {
+    let r = &s.features.rounds;
     serde_json::json!({
-        "open": s.features.rounds.views.values().collect::<Vec<_>>(),
-        "active": s.features.rounds.active,
-        "story": s.features.rounds.story,
-        "results": s.features.rounds.results,
-        "decisions": s.features.rounds.decisions,
-        "votes": s.features.rounds.votes,
-        "dissented": s.features.rounds.dissented,
+        "open": to_value(&r.views.values().collect::<Vec<_>>()),
+        "active": to_value(&r.active),
+        "story": to_value(&r.story),
+        "results": to_value(&r.results),
+        "decisions": to_value(&r.decisions),
+        "votes": to_value(&r.votes),
+        "dissented": to_value(&r.dissented),
     })
 }
 

@@ -11,6 +11,7 @@
 
 mod panel;
 
+use huddle_shared::json::to_value;
 use std::collections::BTreeSet;
 
 use huddle_shared::since::{Change, ChangeKind, SinceReport};
@@ -130,12 +131,7 @@ fn line(s: &State, c: &Change, current: bool) -> panel::Line {
         kinds: c
             .kinds
             .iter()
-            .map(|k| {
-                serde_json::to_value(k)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-            })
-            .map(Option::unwrap_or_default)
+            .map(|k| to_value(k).as_str().unwrap_or_default().to_owned())
             .collect::<Vec<_>>()
             .join(" "),
         text: format!("{who} {} “{title}”", verbs.join(" and ")),
@@ -293,7 +289,7 @@ pub fn hook_json(s: &State) -> serde_json::Value {
             .clone()
     });
     serde_json::json!({
-        "outlined": s.features.since.outlined,
+        "outlined": to_value(&s.features.since.outlined),
         "current": current,
         "listed": s.features.since.report.as_ref().map_or(0, |r| r.changes.len()),
     })

@@ -58,7 +58,7 @@ pub fn story_maps(s: &State) -> Value {
                 .iter()
                 .map(|(id, r)| json!({"id": id, "rect": client(s, r)}))
                 .collect();
-            let mut map = serde_json::to_value(&laid.map).unwrap_or(Value::Null);
+            let mut map = huddle_shared::json::to_value(&laid.map);
             map["screen"] = json!({
                 "bounds": client(s, &l.bounds),
                 "title": client(s, &l.title),
