@@ -9,6 +9,7 @@
 //! server, the tests) call std's sort directly: there it is faster and size does not matter.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 /// Sorts `v` by `compare`, stably: what `v.sort_by(compare)` does.
 pub fn sort_by<T>(v: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
@@ -36,6 +37,15 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
 /// Sorts `v` in ascending order, stably: what `v.sort()` does.
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
+}
+
+/// The map of `pairs`, as `collect()` makes it (of two pairs with the same key, the later
+/// stays), but inserted one by one: `BTreeMap`'s `FromIterator` sorts the pairs first, with
+/// its own copy of std's sort for each key and value type (3 to 8 KB of wasm each).
+pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.extend(pairs);
+    map
 }
 
 /// The wasm32 path, and natively for big elements (the tests check it against std).
@@ -90,6 +100,13 @@ mod tests {
             let mut got = items;
             by_indices(&mut got, &mut |a, b| a.0.cmp(&b.0));
             prop_assert_eq!(got, expected);
+        }
+
+        /// `map_of` is `collect()`: the same entries, the later of two pairs with one key.
+        #[test]
+        fn map_of_matches_collect(pairs in proptest::collection::vec((0u8..16, any::<u16>()), 0..100)) {
+            let expected: BTreeMap<u8, u16> = pairs.iter().copied().collect();
+            prop_assert_eq!(map_of(pairs), expected);
         }
     }
 

@@ -255,7 +255,7 @@ pub struct Threads {
 impl Threads {
     pub fn new(threads: impl IntoIterator<Item = Thread>) -> Threads {
         Threads {
-            by_id: threads.into_iter().map(|t| (t.id.clone(), t)).collect(),
+            by_id: crate::sort::map_of(threads.into_iter().map(|t| (t.id.clone(), t))),
         }
     }
 

@@ -79,13 +79,10 @@ impl Board {
 
     /// The locked items, by id.
     pub fn locks<T: ReadTxn>(&self, txn: &T) -> BTreeMap<String, Lock> {
-        self.locks
-            .iter(txn)
-            .filter_map(|(id, v)| match v {
-                Out::Any(Any::String(s)) => Some((id.to_owned(), crate::json::from_str(&s).ok()?)),
-                _ => None,
-            })
-            .collect()
+        crate::sort::map_of(self.locks.iter(txn).filter_map(|(id, v)| match v {
+            Out::Any(Any::String(s)) => Some((id.to_owned(), crate::json::from_str(&s).ok()?)),
+            _ => None,
+        }))
     }
 
     /// The root maps only the server writes for facilitation (watched like the results).

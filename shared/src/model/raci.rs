@@ -384,14 +384,11 @@ pub(super) fn read_raci<T: ReadTxn>(txn: &T, item: &MapRef) -> Raci {
                 .map(|(id, v)| RaciRow {
                     item: id.to_owned(),
                     rank: string_of(&v).unwrap_or_default(),
-                    cells: cols
-                        .iter()
-                        .filter_map(|c| {
-                            let cells = cells.as_ref()?;
-                            let letter = read_string(txn, cells, &cell_key(id, &c.id))?;
-                            Some((c.id.clone(), Letter::parse(&letter)?))
-                        })
-                        .collect(),
+                    cells: crate::sort::map_of(cols.iter().filter_map(|c| {
+                        let cells = cells.as_ref()?;
+                        let letter = read_string(txn, cells, &cell_key(id, &c.id))?;
+                        Some((c.id.clone(), Letter::parse(&letter)?))
+                    })),
                 })
                 .collect()
         })

@@ -136,8 +136,8 @@ pub fn on_news(s: &mut State, news: CommentNews) {
                 role::notice(s, &format!("Comment not saved: {reason}"));
             }
             Event::Threads { threads } => {
-                s.features.comments.threads =
-                    threads.into_iter().map(|t| (t.id.clone(), t)).collect();
+                let by_id = threads.into_iter().map(|t| (t.id.clone(), t));
+                s.features.comments.threads = huddle_shared::sort::map_of(by_id);
             }
             Event::Thread { thread } => {
                 s.features

@@ -34,6 +34,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use huddle_shared::facilitation::{Command, PrivateNote};
 use huddle_shared::model::DEFAULT_NOTE_SIZE;
+use huddle_shared::sort::map_of;
 use huddle_shared::yrs::Transact;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -143,8 +144,7 @@ fn reconcile(
     server: Vec<PrivateNote>,
     busy: &HashSet<String>,
 ) {
-    let mut server: BTreeMap<String, PrivateNote> =
-        server.into_iter().map(|n| (n.id.clone(), n)).collect();
+    let mut server = map_of(server.into_iter().map(|n| (n.id.clone(), n)));
     local.retain(|id, l| {
         let theirs = server.remove(id);
         if l.dirty || busy.contains(id) {
