@@ -11,8 +11,8 @@ pub fn from_str<'a, T: serde::Deserialize<'a>>(text: &'a str) -> serde_json::Res
 /// `serde_json::to_value`, through the text writer: `T` is written as JSON text, then read
 /// back as a `Value`. serde_json's `Value` serializer is a second backend, so each type put
 /// into a `Value` directly gets a second copy of its serializer in the web client's wasm;
-/// through here it shares the one that writes text. `Null` if `T` cannot be written (a map
-/// with keys that are not strings).
+/// through here it shares the one that writes text. `Null` if `T` cannot be written as JSON
+/// (a map whose keys are neither strings nor numbers).
 pub fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Value {
     serde_json::to_string(value)
         .ok()

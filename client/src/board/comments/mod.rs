@@ -15,10 +15,10 @@ mod paint;
 mod panel;
 mod queue;
 
-use huddle_shared::json::to_value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use huddle_shared::comments::{Anchor, Command, Event, Mentionable, Thread};
+use huddle_shared::json::to_value;
 use wasm_bindgen::prelude::*;
 
 use super::{Page, State, role};

@@ -29,11 +29,11 @@ pub mod private;
 mod state;
 mod timer;
 
-use huddle_shared::json::to_value;
 use std::sync::atomic::Ordering;
 
 use huddle_shared::access::Role;
 use huddle_shared::facilitation::{Command, Event, PersonRef};
+use huddle_shared::json::to_value;
 use huddle_shared::yrs::Transact;
 use wasm_bindgen::prelude::*;
 

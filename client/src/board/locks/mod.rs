@@ -30,11 +30,11 @@ mod bar;
 mod paint;
 mod refused;
 
-use huddle_shared::json::to_value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use huddle_shared::access::Role;
 use huddle_shared::facilitation::{Command, Lock};
+use huddle_shared::json::to_value;
 
 use super::gesture::Gesture;
 use wasm_bindgen::JsValue;

@@ -30,9 +30,9 @@ mod result;
 mod start;
 mod state;
 
-use huddle_shared::json::to_value;
 use std::sync::atomic::Ordering;
 
+use huddle_shared::json::to_value;
 use huddle_shared::model::votes;
 use huddle_shared::rounds::{Ballot, Choice, Command, Event, Kind, Status};
 use huddle_shared::yrs::Transact;

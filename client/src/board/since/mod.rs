@@ -11,9 +11,9 @@
 
 mod panel;
 
-use huddle_shared::json::to_value;
 use std::collections::BTreeSet;
 
+use huddle_shared::json::to_value;
 use huddle_shared::since::{Change, ChangeKind, SinceReport};
 use wasm_bindgen::prelude::*;
 use web_sys::{CanvasRenderingContext2d, Element, RequestInit};
