@@ -25,8 +25,8 @@ impl Board {
 
     /// Every readable round result, by round id.
     pub fn round_results<T: ReadTxn>(&self, txn: &T) -> BTreeMap<String, RoundResult> {
-        let results = self.rounds.iter(txn);
-        crate::sort::map_of(results.filter_map(|(id, v)| Some((id.to_owned(), parse(&v)?))))
+        let entries = self.rounds.iter(txn);
+        crate::sort::map_of(entries.filter_map(|(id, v)| Some((id.to_owned(), parse(&v)?))))
     }
 
     /// The decision log, oldest first.
