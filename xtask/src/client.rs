@@ -2,8 +2,9 @@
 //!
 //! cargo builds `huddle-client` for wasm32; wasm-bindgen (as a library, so there is no CLI to
 //! install or keep in step with the pinned version) writes `dist/pkg/huddle_client{.js,_bg.wasm}`
-//! for ES-module loading; `client/static/*` is copied next to it. No wasm-opt: Debian's is
-//! known to miscompile, and the size profile gets most of the way.
+//! for ES-module loading; `client/static/*` is copied next to it. A release build's wasm then
+//! has its functions ordered by name ([`wasm_order`]), which gzip compresses 6% smaller. No
+//! wasm-opt: Debian's is known to miscompile, and npm's makes the gzip'd file larger.
 //!
 //! The service worker (`static/sw.js`) names its cache after the build: the copy in `dist`
 //! gets a hash of the files it caches in place of [`BUILD_ID_PLACEHOLDER`], so every build
@@ -19,6 +20,7 @@ use flate2::write::GzEncoder;
 use crate::Workspace;
 use crate::cmd::{self, step};
 use crate::deps::{self, WASM_TARGET};
+use crate::wasm_order;
 
 /// The client's package name, and the stem of the generated files.
 const PACKAGE: &str = "huddle-client";
@@ -69,12 +71,22 @@ pub fn build(ws: &Workspace, debug: bool) -> anyhow::Result<PathBuf> {
         .out_name(OUT_NAME)
         .debug(debug)
         .keep_debug(debug)
-        // Function names are a third of the module; release builds do without them.
-        .remove_name_section(!debug)
+        // Function names are a third of the module: a release build orders its functions by
+        // them, then leaves them out.
+        .remove_name_section(false)
         .remove_producers_section(!debug)
         .typescript(false)
         .generate(&pkg)
         .context("wasm-bindgen failed")?;
+    if !debug {
+        step("ordering the wasm's functions by name...");
+        let shipped = pkg.join(format!("{OUT_NAME}_bg.wasm"));
+        let wasm =
+            std::fs::read(&shipped).with_context(|| format!("reading {}", shipped.display()))?;
+        let ordered = wasm_order::order_by_name(&wasm)?;
+        std::fs::write(&shipped, ordered)
+            .with_context(|| format!("writing {}", shipped.display()))?;
+    }
 
     step("copying client/static into client/dist...");
     copy_dir(&ws.root.join("client").join("static"), &dist)?;

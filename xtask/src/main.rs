@@ -19,6 +19,7 @@ mod deps;
 mod fuzz;
 mod serve;
 mod test;
+mod wasm_order;
 
 use std::path::{Path, PathBuf};
 
