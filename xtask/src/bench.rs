@@ -21,7 +21,7 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let assets = crate::client::build(ws, false)?;
+    let assets = crate::client::build(ws, crate::client::Flavour::Shipped)?;
     let chromium = crate::deps::ensure_chromium()?;
     step("building the server in release mode...");
     let server = ws.build_release_server()?;

@@ -29,9 +29,22 @@ const OUT_NAME: &str = "huddle_client";
 /// The size-optimised profile defined in the root Cargo.toml for release builds of the client.
 const RELEASE_PROFILE: &str = "wasm-release";
 
+/// Which build of the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// What visitors download: the size profile, functions ordered by name, no names.
+    Shipped,
+    /// The size profile with the functions' names kept (in wasm-bindgen's order), so that a
+    /// CPU profile in the browser's DevTools names them; compressed like a shipped build.
+    Named,
+    /// The dev profile: faster to compile, larger, with debug assertions and names.
+    Debug,
+}
+
 /// Builds the client and returns the `dist` directory.
-pub fn build(ws: &Workspace, debug: bool) -> anyhow::Result<PathBuf> {
+pub fn build(ws: &Workspace, flavour: Flavour) -> anyhow::Result<PathBuf> {
     deps::ensure_wasm_target(ws)?;
+    let debug = flavour == Flavour::Debug;
     let (profile, profile_dir) = if debug {
         ("dev", "debug")
     } else {
@@ -71,14 +84,14 @@ pub fn build(ws: &Workspace, debug: bool) -> anyhow::Result<PathBuf> {
         .out_name(OUT_NAME)
         .debug(debug)
         .keep_debug(debug)
-        // Function names are a third of the module: a release build orders its functions by
-        // them, then leaves them out.
+        // Function names are a third of the module: a shipped build orders its functions by
+        // them, then leaves them out; a named one keeps them.
         .remove_name_section(false)
         .remove_producers_section(!debug)
         .typescript(false)
         .generate(&pkg)
         .context("wasm-bindgen failed")?;
-    if !debug {
+    if flavour == Flavour::Shipped {
         step("ordering the wasm's functions by name...");
         let shipped = pkg.join(format!("{OUT_NAME}_bg.wasm"));
         let wasm =

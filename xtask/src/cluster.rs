@@ -31,7 +31,7 @@ pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
             .context("--addr: not an address like 127.0.0.1:8080")?,
         None => "127.0.0.1:8080".parse()?,
     };
-    let dist = client::build(ws, false)?;
+    let dist = client::build(ws, client::Flavour::Shipped)?;
     let redis_server = deps::ensure_redis()?;
     step("building the server (release)...");
     let huddle = ws.build_release_server()?;

@@ -41,8 +41,12 @@ enum Command {
     /// Build the web client (wasm32 + JS bindings + static files) into client/dist.
     BuildClient {
         /// Build with the dev profile (faster to compile, larger, with debug assertions).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "names")]
         debug: bool,
+        /// Keep the wasm's function names, for CPU profiles in the browser's DevTools (a
+        /// release build otherwise orders its functions by name, then leaves the names out).
+        #[arg(long)]
+        names: bool,
     },
     /// Build the web client, then run the server with it (`huddle serve`).
     ///
@@ -97,7 +101,14 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let ws = Workspace::locate();
     match cli.command {
-        Command::BuildClient { debug } => client::build(&ws, debug).map(drop),
+        Command::BuildClient { debug, names } => {
+            let flavour = match (debug, names) {
+                (true, _) => client::Flavour::Debug,
+                (false, true) => client::Flavour::Named,
+                (false, false) => client::Flavour::Shipped,
+            };
+            client::build(&ws, flavour).map(drop)
+        }
         Command::Serve { args } => serve::run(&ws, &args),
         Command::Cluster { args } => cluster::run(&ws, &args),
         Command::Test { args } => test::run(&ws, &args),

@@ -7,7 +7,7 @@ use crate::client;
 use crate::cmd::{self, step};
 
 pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
-    let dist = client::build(ws, false)?;
+    let dist = client::build(ws, client::Flavour::Shipped)?;
     step("starting the server (cargo run --release)...");
     let mut command = cmd::cargo(ws);
     command.args([

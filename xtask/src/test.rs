@@ -39,7 +39,7 @@ const TARGET_SELECTORS: &[&str] = &[
 
 pub fn run(ws: &Workspace, extra: &[String]) -> anyhow::Result<()> {
     // (a) the web client, so the browser tests have something to load.
-    let assets = client::build(ws, false)?;
+    let assets = client::build(ws, client::Flavour::Shipped)?;
     // (b) the browser.
     let chromium = deps::ensure_chromium()?;
     let firefox = deps::ensure_firefox()?;

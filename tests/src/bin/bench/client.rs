@@ -28,8 +28,9 @@ use crate::cold_load::{Tail, populate};
 
 /// A directory: the cold load after a restart is profiled (CDP `Profiler`, sampling every
 /// 200 µs) into `cold-after-restart-{notes}.cpuprofile` there, which Chromium's DevTools
-/// (Performance > Load profile) and `speedscope` open. Profiling slows the page: the load's
-/// figures in that run are not comparable with others.
+/// (Performance > Load profile) and `speedscope` open; the wasm's functions have names in
+/// it when the client was built with `cargo xtask build-client --names`. Profiling slows
+/// the page: the load's figures in that run are not comparable with others.
 const PROFILE_ENV: &str = "HUDDLE_BENCH_PROFILE";
 /// Reloads measured after the first visit.
 const WARM_RUNS: usize = 3;

@@ -6,16 +6,25 @@
 //! (b) until the document is built (what every other request waits for); and end to end: a
 //! fresh server process, a client connects, until its sync step 2 has arrived and been applied.
 //! The 100-note board is the baseline of the run.
+//!
+//! Then the board's whole state in yrs's two encodings, update v1 (what the server stores and
+//! what the y-websocket protocol sends) and update v2: bytes, gzip'd, and the time to decode and
+//! apply each into a new document, as a client's first sync and the server's load do.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 
 use huddle_server::store::Store;
 use huddle_server::store::compaction::MERGE_RUN;
 use huddle_tests::client::Client;
 use huddle_tests::server::TestServer;
-use yrs::{ReadTxn, Transact};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::fixtures::{RoomLike, board_with_notes, moves};
 use crate::stats::{median, millis, percentile};
@@ -146,5 +155,88 @@ pub fn run() -> anyhow::Result<()> {
         millis(worst),
         worst.as_secs_f64() / results[0].2.as_secs_f64()
     );
+    encodings()
+}
+
+/// The 10,000-note board's state as update v1 and as update v2, as created and after 2,000
+/// note moves (each move leaves a deleted position behind), with the v1 figures as the
+/// baseline of each row.
+fn encodings() -> anyhow::Result<()> {
+    println!("### The whole state as update v1 and update v2 (yrs)\n");
+    println!(
+        "| board | encoding | bytes | gzip'd (fast) | encode (median of {SAMPLES}) | decode and apply into a new document (median of {SAMPLES}) | bytes, gzip'd, decode and apply / v1's |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let (board, _) = board_with_notes(10_000);
+    for (label, moved) in [
+        ("10,000 notes", 0),
+        ("10,000 notes after 2,000 moves", 2_000),
+    ] {
+        moves(&board, moved, 7);
+        let doc = board.doc();
+        let mut v1_figures = None;
+        for v2 in [false, true] {
+            let encode = || {
+                let txn = doc.transact();
+                if v2 {
+                    txn.encode_state_as_update_v2(&StateVector::default())
+                } else {
+                    txn.encode_state_as_update_v1(&StateVector::default())
+                }
+            };
+            let mut encoded = Vec::new();
+            let mut encode_times = Vec::new();
+            for _ in 0..SAMPLES {
+                let started = Instant::now();
+                encoded = encode();
+                encode_times.push(started.elapsed());
+            }
+            let mut apply_times = Vec::new();
+            for _ in 0..SAMPLES {
+                let started = Instant::now();
+                let update = if v2 {
+                    Update::decode_v2(&encoded)?
+                } else {
+                    Update::decode_v1(&encoded)?
+                };
+                let fresh = Doc::new();
+                fresh.transact_mut().apply_update(update)?;
+                apply_times.push(started.elapsed());
+                anyhow::ensure!(
+                    fresh.transact().state_vector() == doc.transact().state_vector(),
+                    "the {} update did not rebuild the board",
+                    if v2 { "v2" } else { "v1" }
+                );
+            }
+            let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+            gz.write_all(&encoded)?;
+            let gzipped = gz.finish()?.len();
+            let figures = (
+                encoded.len() as f64,
+                gzipped as f64,
+                millis(median(&mut apply_times)),
+            );
+            let ratios = match v1_figures {
+                None => {
+                    v1_figures = Some(figures);
+                    "1.00, 1.00, 1.00".to_owned()
+                }
+                Some((bytes, gzipped, applied)) => format!(
+                    "{:.2}, {:.2}, {:.2}",
+                    figures.0 / bytes,
+                    figures.1 / gzipped,
+                    figures.2 / applied
+                ),
+            };
+            println!(
+                "| {label} | {} | {} | {gzipped} | {:.1} ms | {:.1} ms | {ratios} |",
+                if v2 { "v2" } else { "v1" },
+                encoded.len(),
+                millis(median(&mut encode_times)),
+                figures.2,
+            );
+        }
+    }
+    println!();
     Ok(())
 }
