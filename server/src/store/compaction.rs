@@ -312,8 +312,8 @@ impl Compactor {
 
 /// One compaction, on the blocking thread that calls it: under `SCHED_IDLE`, and the memory
 /// it freed given back afterwards. Then, at normal priority again, the store's check after a
-/// compaction: a rewrite of the documents holds the lock every room's append waits for, and
-/// must not wait for an idle core meanwhile.
+/// compaction: a rewrite of the documents holds back the appends of the boards it is copying,
+/// which must not wait for an idle core meanwhile (it paces itself instead).
 fn compact_in_background(
     store: &dyn BoardStore,
     board: &str,

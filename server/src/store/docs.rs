@@ -7,10 +7,15 @@
 //! times its snapshot (BENCHMARKS.md, "Disk space under churn"), while a fresh database holding
 //! the same entries takes 1.05 to 1.2 times their bytes. So when the documents' files pass
 //! a quarter more than the bytes they hold (and by at least [`REWRITE_SLACK`]), [`Docs::rewrite_if_due`]
-//! copies every board into the next generation, a few boards per step: a step holds the write
-//! lock while it copies its boards and syncs them, so appends wait for at most one step, never
-//! for the whole copy. A rewrite copies the live bytes `L` and frees at least `L / 4`, so its
-//! cost stays proportional to what was written since the last one.
+//! copies every board into the next generation, a few boards per step. While a step copies its
+//! boards and syncs them, the reads and appends of those boards wait at the step's gate (each
+//! board waits for one step, never for the whole copy) and every other board's pass: the
+//! write lock is held only to start and to end a step. After each step the rewrite pauses as
+//! long as the step took: copied in one go, 1,000 boards' copies and syncs filled the disk and
+//! the core the rooms relay on, and every room stalled for a few hundred milliseconds (W3,
+//! BENCHMARKS.md "Documents rewritten without stalling the rooms"). A rewrite copies the live
+//! bytes `L` and frees at least `L / 4`, so its cost stays proportional to what was written
+//! since the last one.
 //!
 //! The other trees (people, rounds, comments, the journal, versions) stay in the main database,
 //! with sled's id generator, which must keep rising: they are not rewritten (yet), and the
@@ -32,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use super::{StoreError, corrupt, log_prefix};
@@ -48,9 +53,11 @@ pub const REWRITE_SLACK: u64 = 128 * 1024;
 /// How often the server measures the files ([`Docs::rewrite_if_due`]: a directory listing).
 pub const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// One step of a rewrite copies at most this many boards ...
-const STEP_BOARDS: usize = 64;
-/// ... or about this many bytes (a step holds the write lock while it copies and merges).
-const STEP_BYTES: u64 = 1 << 20;
+const STEP_BOARDS: usize = 16;
+/// ... or about this many bytes (the step's boards wait while it copies, merges and syncs).
+const STEP_BYTES: u64 = 256 << 10;
+/// The longest pause between two steps (each pauses as long as it took).
+const MAX_PAUSE: Duration = Duration::from_millis(100);
 
 /// One generation: a sled database holding the snapshots and logs (layout in `store/mod.rs`).
 pub struct DocDb {
@@ -196,6 +203,15 @@ struct Moving {
     from: Arc<DocDb>,
     /// Boards still in `from`, read and written there until their step.
     pending: BTreeSet<String>,
+    /// The step being copied, if one is.
+    step: Option<Step>,
+}
+
+/// Boards being copied, and the gate their reads and appends wait at meanwhile: the rewrite
+/// holds it locked for the step's length, until the boards have moved.
+struct Step {
+    boards: BTreeSet<String>,
+    gate: Arc<Mutex<()>>,
 }
 
 impl State {
@@ -204,6 +220,12 @@ impl State {
             Some(moving) if moving.pending.contains(board) => &moving.from,
             _ => &self.current,
         }
+    }
+
+    /// The gate to wait at before touching `board`, if a step is copying it.
+    fn gate_for(&self, board: &str) -> Option<Arc<Mutex<()>>> {
+        let step = self.moving.as_ref()?.step.as_ref()?;
+        step.boards.contains(board).then(|| step.gate.clone())
     }
 }
 
@@ -282,7 +304,11 @@ impl Docs {
                 to.remove_board(board)?; // a copy the stop cut short
             }
             state.current = Arc::new(to);
-            state.moving = Some(Moving { from, pending });
+            state.moving = Some(Moving {
+                from,
+                pending,
+                step: None,
+            });
             drop(state);
             let disk_before = dir_bytes(&generation_dir(&root, generation));
             docs.finish(disk_before)?;
@@ -300,11 +326,20 @@ impl Docs {
         self.state.write()
     }
 
-    /// Runs `f` on the database that holds `board` now; a rewrite's step waits for it, so what
-    /// `f` writes is never left behind in a generation the board has moved out of. `f` must
-    /// not call back into [`Docs`].
+    /// Runs `f` on the database that holds `board` now. A rewrite's step copying `board`
+    /// makes it wait until the board has moved, and a step starts only once no `f` runs, so
+    /// what `f` writes is never left behind in a generation the board has moved out of. `f`
+    /// must not call back into [`Docs`].
     pub fn with<R>(&self, board: &str, f: impl FnOnce(&DocDb) -> R) -> R {
-        f(self.read().db_for(board))
+        loop {
+            let state = self.read();
+            let Some(gate) = state.gate_for(board) else {
+                return f(state.db_for(board));
+            };
+            drop(state);
+            // Open once the step has moved its boards; then `board` is read afresh.
+            drop(gate.lock());
+        }
     }
 
     /// The generation in use (tests, benchmarks).
@@ -334,8 +369,8 @@ impl Docs {
     /// Measures the files and rewrites the documents into a fresh generation when they have
     /// grown past 1.25x the bytes they hold (and by [`REWRITE_SLACK`]). Blocking: a directory
     /// listing, a count of the live bytes only when the files look big enough, and a rewrite
-    /// when due (seconds on a big store, in steps that each hold appends back while they copy
-    /// at most 64 boards or 1 MiB, or one bigger board with its log merged).
+    /// when due (seconds on a big store, in steps that each hold back the appends of the at
+    /// most [`STEP_BOARDS`] boards they copy, with their logs merged, and pause after).
     pub fn rewrite_if_due(&self) -> Result<Option<Rewrite>, StoreError> {
         // A rewrite an error cut short is finished first: until then the boards not yet
         // moved keep their old generation, which the measure below does not see.
@@ -391,6 +426,7 @@ impl Docs {
             state.moving = Some(Moving {
                 from: std::mem::replace(&mut state.current, to),
                 pending,
+                step: None,
             });
         }
         self.finish(disk_before)
@@ -406,29 +442,53 @@ impl Docs {
         let moved = to.db.open_tree(MOVED)?;
         let (mut boards, mut copied) = (0, 0);
         loop {
-            let mut state = self.write();
-            let moving = state.moving.as_mut().expect("a rewrite is under way");
-            let (mut step, mut bytes) = (Vec::new(), 0);
-            for board in moving.pending.iter() {
-                if step.len() == STEP_BOARDS || bytes >= STEP_BYTES {
+            let step_started = Instant::now();
+            let gate = Arc::new(Mutex::new(()));
+            let closed = gate.lock();
+            // Started under the write lock, so no read or append of these boards is under
+            // way; from here on theirs wait at the gate, and every other board's pass.
+            let step: Vec<String> = {
+                let mut state = self.write();
+                let moving = state.moving.as_mut().expect("a rewrite is under way");
+                let step: Vec<String> = moving.pending.iter().take(STEP_BOARDS).cloned().collect();
+                if step.is_empty() {
                     break;
                 }
-                bytes += from.copy_board(board, &to)?;
-                step.push(board.clone());
-            }
-            if step.is_empty() {
-                break;
-            }
-            // The copies on disk before a marker says the board lives here.
-            to.flush()?;
-            for board in &step {
+                moving.step = Some(Step {
+                    boards: step.iter().cloned().collect(),
+                    gate: gate.clone(),
+                });
+                step
+            };
+            let copies = (|| {
+                let (mut done, mut bytes) = (Vec::new(), 0);
+                for board in &step {
+                    if bytes >= STEP_BYTES {
+                        break;
+                    }
+                    bytes += from.copy_board(board, &to)?;
+                    done.push(board);
+                }
+                // The copies on disk before a marker says the board lives here.
+                to.flush()?;
+                Ok::<_, StoreError>((done, bytes))
+            })();
+            let mut state = self.write();
+            let moving = state.moving.as_mut().expect("a rewrite is under way");
+            moving.step = None;
+            let (done, bytes) = copies?;
+            for board in &done {
                 moved.insert(board.as_bytes(), &[])?;
-                moving.pending.remove(board);
+                moving.pending.remove(*board);
             }
             // Appends waiting for this step go before the next one.
             RwLockWriteGuard::unlock_fair(state);
-            boards += step.len() as u64;
+            drop(closed);
+            boards += done.len() as u64;
             copied += bytes;
+            // As long again before the next step: the rooms' appends and the group commit
+            // share the disk and the core with the copy.
+            std::thread::sleep(step_started.elapsed().min(MAX_PAUSE));
         }
         to.flush()?;
         write_current(&self.root, to.generation)?;
@@ -642,6 +702,61 @@ mod tests {
             assert_eq!(store.read(board).unwrap().next_seq, 31, "{board}");
             assert_eq!(notes(&store, board), 31, "{board}");
         }
+    }
+
+    #[test]
+    fn a_step_holds_back_its_own_boards_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::default()).unwrap();
+        let update = note_update(&Board::new(), 0.0);
+        for board in ["copied", "other"] {
+            store.append(board, 0, &update).unwrap();
+        }
+        // A rewrite as its step over "copied" leaves it: "other" waits for a later step.
+        let docs = store.docs();
+        let old = docs.generation();
+        let to = Arc::new(DocDb::open(&dir.path().join("docs"), old + 1).unwrap());
+        let gate = Arc::new(Mutex::new(()));
+        let closed = gate.lock();
+        {
+            let mut state = docs.write();
+            let from = std::mem::replace(&mut state.current, to.clone());
+            state.moving = Some(Moving {
+                from,
+                pending: ["copied", "other"].map(String::from).into(),
+                step: Some(Step {
+                    boards: ["copied".to_owned()].into(),
+                    gate: gate.clone(),
+                }),
+            });
+        }
+        let generation_of = |board: &'static str| {
+            let store = store.clone();
+            std::thread::spawn(move || store.docs().with(board, |db| db.generation))
+        };
+        let copied = generation_of("copied");
+        assert_eq!(
+            generation_of("other").join().unwrap(),
+            old,
+            "passes the closed gate"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            !copied.is_finished(),
+            "waits at the gate while its step copies it"
+        );
+        {
+            let mut state = docs.write();
+            let moving = state.moving.as_mut().unwrap();
+            moving.step = None;
+            moving.pending.remove("copied");
+        }
+        drop(closed);
+        assert_eq!(
+            copied.join().unwrap(),
+            old + 1,
+            "then goes where the board moved"
+        );
     }
 
     #[test]
