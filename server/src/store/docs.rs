@@ -689,8 +689,8 @@ mod tests {
             })
         };
         let mut rewrites = 0;
-        // Back to back, each of a rewrite's steps lets at most one append in; a few are
-        // enough to meet the writer at every point of a rewrite.
+        // Back to back, a few rewrites meet the writer at every point of one: its appends to
+        // the boards a step copies wait at the step's gate, the others pass meanwhile.
         while !writer.is_finished() && rewrites < 8 {
             rewrites += store.rewrite_documents().unwrap().is_some() as u32;
             std::thread::sleep(Duration::from_millis(20));
