@@ -311,7 +311,8 @@ impl Docs {
             });
             drop(state);
             let disk_before = dir_bytes(&generation_dir(&root, generation));
-            docs.finish(disk_before)?;
+            // Before serving: nobody to make room for, so no pauses.
+            docs.finish(disk_before, false)?;
         } else {
             docs.read().current.db.drop_tree(MOVED)?;
         }
@@ -429,11 +430,12 @@ impl Docs {
                 step: None,
             });
         }
-        self.finish(disk_before)
+        self.finish(disk_before, true)
     }
 
     /// Moves the pending boards step by step, then makes the new generation current.
-    fn finish(&self, disk_before: u64) -> Result<Rewrite, StoreError> {
+    /// `pace`: pause after each step as long as it took (while the server serves).
+    fn finish(&self, disk_before: u64, pace: bool) -> Result<Rewrite, StoreError> {
         let (from, to) = {
             let state = self.read();
             let moving = state.moving.as_ref().expect("a rewrite is under way");
@@ -488,7 +490,9 @@ impl Docs {
             copied += bytes;
             // As long again before the next step: the rooms' appends and the group commit
             // share the disk and the core with the copy.
-            std::thread::sleep(step_started.elapsed().min(MAX_PAUSE));
+            if pace {
+                std::thread::sleep(step_started.elapsed().min(MAX_PAUSE));
+            }
         }
         to.flush()?;
         write_current(&self.root, to.generation)?;

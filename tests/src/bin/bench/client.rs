@@ -307,10 +307,6 @@ fn view_forms() {
     use huddle_shared::model::BoardView;
     let (board, _) = crate::fixtures::board_with_notes(10_000);
     let view = board.view(&huddle_shared::yrs::Transact::transact(board.doc()));
-    let gzip = |bytes: &[u8]| {
-        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-        std::io::Write::write_all(&mut gz, bytes).map(|_| gz.finish().map(|v| v.len()).unwrap_or(0))
-    };
     let median_ms = |f: &dyn Fn()| {
         let mut times: Vec<f64> = (0..5)
             .map(|_| {
@@ -328,14 +324,14 @@ fn view_forms() {
     println!(
         "| JSON | {} | {} | {:.1} ms | {:.1} ms |",
         json.len(),
-        gzip(&json).unwrap_or(0),
+        crate::stats::gzipped_len(&json),
         median_ms(&|| drop(serde_json::to_vec(&view))),
         median_ms(&|| drop(serde_json::from_slice::<BoardView>(&json))),
     );
     println!(
         "| binary | {} | {} | {:.1} ms | {:.1} ms |\n",
         binary.len(),
-        gzip(&binary).unwrap_or(0),
+        crate::stats::gzipped_len(&binary),
         median_ms(&|| drop(view.to_binary())),
         median_ms(&|| drop(BoardView::items_from_binary(&binary))),
     );

@@ -11,13 +11,9 @@
 //! what the y-websocket protocol sends) and update v2: bytes, gzip'd, and the time to decode and
 //! apply each into a new document, as a client's first sync and the server's load do.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use huddle_server::store::Store;
 use huddle_server::store::compaction::MERGE_RUN;
@@ -27,7 +23,7 @@ use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Transact, Update};
 
 use crate::fixtures::{RoomLike, board_with_notes, moves};
-use crate::stats::{median, millis, percentile};
+use crate::stats::{gzipped_len, median, millis, percentile};
 
 /// Samples per measurement.
 const SAMPLES: usize = 11;
@@ -208,9 +204,7 @@ fn encodings() -> anyhow::Result<()> {
                     if v2 { "v2" } else { "v1" }
                 );
             }
-            let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-            gz.write_all(&encoded)?;
-            let gzipped = gz.finish()?.len();
+            let gzipped = gzipped_len(&encoded);
             let figures = (
                 encoded.len() as f64,
                 gzipped as f64,

@@ -24,3 +24,11 @@ pub fn micros(d: Duration) -> f64 {
 pub fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
+
+/// `bytes` gzip'd at the fastest level (the server's, for views), in bytes.
+pub fn gzipped_len(bytes: &[u8]) -> usize {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = std::io::Write::write_all(&mut gz, bytes);
+    gz.finish().map_or(0, |v| v.len())
+}
